@@ -1,0 +1,27 @@
+"""dcp: a symbolic reasoning engine for convexity.
+
+>>> from dcp import certify
+>>> certify("relu(W2 @ relu(W1 @ x))", wrt="W1", assume=["W2 >= 0"]).verdict
+'convex'
+
+The pipeline, each stage depending only on those before it: :mod:`dcp.syntax` (text to
+AST) -> :mod:`dcp.facts` (ranges, curvature algebra) -> :mod:`dcp.atoms` (the registry)
+-> :mod:`dcp.rules` (composition, products, division) -> :mod:`dcp.analysis` (the
+engine) -> :mod:`dcp.proof` and :mod:`dcp.kernel` (traces and their checker) ->
+:mod:`dcp.render` -> :mod:`dcp.cli`.
+"""
+from .api import Session, certify
+from .errors import (ArgumentError, AssumptionError, DcpBug, DcpError, ParseError, ProofCheckError,
+                     ShapeError, SoundnessError, UnknownNameError)
+from .facts import Curvature, Interval
+from .kernel import check_proof
+from .proof import Proof, Step
+from .result import Result
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "certify", "Session", "check_proof", "Result", "Proof", "Step", "Curvature", "Interval",
+    "DcpError", "ParseError", "UnknownNameError", "ArgumentError", "ShapeError",
+    "AssumptionError", "DcpBug", "SoundnessError", "ProofCheckError", "__version__",
+]

@@ -1,0 +1,262 @@
+"""The engine: walks an expression and builds its proof, one :class:`Step` per node.
+
+The walk is iterative (an explicit stack), and memoised by structural equality, so a
+subexpression that occurs many times is analysed once and its step shared. Curvature is
+never decided here: every conclusion comes from :mod:`dcp.rules`; this module only
+gathers the premises, the atom facts on the arguments' ranges, and the domain conditions.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from . import rules
+from .atoms import Atom, Expansion, lookup, operator
+from .errors import ArgumentError, UnknownNameError
+from .facts import Curvature, Interval, REALS, point
+from .idioms import IDIOMS, rewrite
+from .proof import DomainCondition, Step
+from .syntax.ast import (Binary, Call, Expr, Index, Name, Number, Ref, Transpose, Unary, Vector,
+                         fold_constant)
+from .syntax.parser import close_matches
+
+__all__ = ["Analyzer", "resolve_call", "expand"]
+
+C = Curvature
+
+
+def resolve_call(node: Call) -> tuple[Atom, tuple[Expr, ...], dict[str, float]]:
+    """The atom a call names, its expression arguments and its keyword constants.
+
+    Raises :class:`UnknownNameError` or :class:`ArgumentError`, located at the call.
+    """
+    from .atoms import REGISTRY
+    atom = lookup(node.func, len(node.args))
+    if atom is None:
+        raise UnknownNameError(f"unknown function `{node.func}`{close_matches(node.func, REGISTRY)}",
+                               span=node.func_span or node.span)
+    if not atom.accepts(len(node.args)):
+        raise ArgumentError(f"{node.func} takes {atom.arity_text()}, got {len(node.args)}",
+                            span=node.span)
+    count = atom.max_args if atom.max_args is not None else len(node.args)
+    args, extra = node.args[:count], node.args[count:]
+    given = list(zip(atom.positional_keywords, extra)) + list(node.kwargs)
+    kw: dict[str, float] = {key: value for key, value in atom.keywords.items()}
+    for key, value in given:
+        if key not in atom.keywords:
+            from .atoms.base import keyword_error
+            raise _located(keyword_error(atom, key), value)
+        constant = fold_constant(value)
+        if constant is None:
+            raise ArgumentError(f"`{key}` of {node.func} must be a numeric constant, "
+                                f"e.g. {key}=0.1", span=value.span)
+        kw[key] = constant
+    try:
+        atom.validate(kw)
+    except ArgumentError as error:
+        error.span = error.span or node.span
+        raise
+    return atom, args, kw
+
+
+def _located(error: ArgumentError, node: Expr) -> ArgumentError:
+    error.span = node.span
+    return error
+
+
+def _substitute(template: Expr, values: Mapping[str, Expr], span) -> Expr:
+    """``template`` with its names replaced by ``values``, every new node at ``span``.
+
+    Templates are small, so this recursion is shallow; the substituted values are not
+    walked.
+    """
+    if isinstance(template, Name):
+        return values.get(template.id, template.with_span(span))
+    if isinstance(template, Number):
+        return template.with_span(span)
+    if isinstance(template, Call):
+        args = tuple(_substitute(a, values, span) for a in template.args)
+        kwargs = tuple((k, _substitute(v, values, span)) for k, v in template.kwargs)
+        return Call(template.func, args, kwargs, span, span=span)
+    if isinstance(template, Binary):
+        return Binary(template.op, _substitute(template.left, values, span),
+                      _substitute(template.right, values, span), span=span)
+    if isinstance(template, Unary):
+        return Unary(template.op, _substitute(template.operand, values, span), span=span)
+    raise TypeError(f"unsupported template node {type(template).__name__}")
+
+
+def expand(atom: Expansion, args: tuple[Expr, ...], kw: Mapping[str, float], span) -> Expr:
+    """The expansion of a loss call: its template with the arguments put in."""
+    values: dict[str, Expr] = dict(zip(atom.params, args))
+    values.update({key: Number(float(value)) for key, value in kw.items()})
+    return _substitute(atom.body, values, span)
+
+
+class Analyzer:
+    """Builds proofs for expressions in the variables ``wrt`` under ``bounds``.
+
+    One analyzer memoises across calls, so analysing several expressions that share
+    subexpressions (a session's bindings) does the shared work once.
+    """
+
+    def __init__(self, wrt: frozenset[str], bounds: Mapping[str, Interval]):
+        self.wrt = wrt
+        self.bounds = bounds
+        self._steps: dict[Expr, Step] = {}
+        self._derived: dict[Expr, tuple] = {}
+
+    def analyse(self, root: Expr) -> Step:
+        """The step for ``root``, with premises for every subexpression."""
+        steps = self._steps
+        stack = [root]
+        while stack:
+            node = stack[-1]
+            if node in steps:
+                stack.pop()
+                continue
+            needed = self._premise_nodes(node)
+            missing = [n for n in needed if n not in steps]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            steps[node] = self._step(node, [steps[n] for n in needed])
+        return steps[root]
+
+    # ---- what each node needs ----------------------------------------------------------
+    def _plan(self, node: Expr) -> tuple:
+        """How a node is analysed: ``(kind, premise nodes, extra)``, computed once."""
+        plan = self._derived.get(node)
+        if plan is None:
+            plan = self._make_plan(node)
+            self._derived[node] = plan
+        return plan
+
+    def _make_plan(self, node: Expr) -> tuple:
+        found = rewrite(node)
+        if found is not None:
+            return ("rewrite", (found[1],), found[0])
+        if isinstance(node, (Number, Name)):
+            return ("leaf", (), None)
+        if isinstance(node, Call):
+            atom, args, kw = resolve_call(node)
+            if isinstance(atom, Expansion):
+                return ("expansion", (expand(atom, args, kw, node.span),), (atom, kw))
+            return (atom.kind, args, (atom, kw))
+        if isinstance(node, Binary) and node.op == "^":
+            exponent = fold_constant(node.right)
+            if exponent is None:
+                raise ArgumentError("the exponent must be a numeric constant (x ^ 2, x ^ -1, "
+                                    "x ^ 0.5); for other powers write exp(a * log(x))",
+                                    span=node.right.span)
+            return ("composition", (node.left,), (lookup("power", 1), {"p": exponent}))
+        if isinstance(node, Binary) and node.op in "*@":
+            return ("product", (node.left, node.right), (operator(node.op), {}))
+        if isinstance(node, Binary) and node.op == "/":
+            return ("division", (node.left, node.right), None)
+        if isinstance(node, Binary):
+            return ("composition", (node.left, node.right), (operator(node.op), {}))
+        if isinstance(node, Unary):
+            if node.op == "+":
+                return ("same", (node.operand,), None)
+            return ("composition", (node.operand,), (operator("neg"), {}))
+        if isinstance(node, Transpose):
+            return ("composition", (node.operand,), (operator(".T"), {}))
+        if isinstance(node, Index):
+            return ("composition", (node.operand,), (operator("[]"), {}))
+        if isinstance(node, Vector):
+            return ("composition", node.items, (operator("[...]"), {}))
+        if isinstance(node, Ref):
+            return ("binding", (node.value,), None)
+        raise TypeError(f"cannot analyse {type(node).__name__}")
+
+    def _premise_nodes(self, node: Expr) -> tuple[Expr, ...]:
+        return self._plan(node)[1]
+
+    # ---- steps -----------------------------------------------------------------------
+    def _step(self, node: Expr, premises: list[Step]) -> Step:
+        kind, _, extra = self._plan(node)
+        if kind == "leaf":
+            return self._leaf(node)
+        if kind == "same":
+            return premises[0]
+        if kind in ("rewrite", "expansion", "binding"):
+            (inner,) = premises
+            atom = extra[0] if kind == "expansion" else None
+            facts = (IDIOMS[extra][1],) if kind == "rewrite" else (
+                (f"{atom.name}: {atom.name}({', '.join(atom.params)}) = {atom.template}",)
+                if kind == "expansion" else ())
+            return Step(node, inner.range, inner.curvature, kind, (inner,), atom=atom,
+                        kwargs=tuple(extra[1].items()) if kind == "expansion" else (),
+                        facts=facts, idiom=extra if kind == "rewrite" else None)
+        if kind == "composition":
+            return self._composition(node, premises, *extra)
+        if kind == "product":
+            return self._product(node, premises, *extra)
+        if kind == "division":
+            return self._division(node, premises)
+        raise TypeError(f"unknown plan {kind}")
+
+    def _leaf(self, node: Expr) -> Step:
+        if isinstance(node, Number):
+            return Step(node, point(node.value, node.exact), C.CONSTANT, "number")
+        bound = self.bounds.get(node.id, REALS)
+        if node.id in self.wrt:
+            return Step(node, bound, C.AFFINE, "variable")
+        return Step(node, bound, C.CONSTANT, "parameter")
+
+    def _composition(self, node: Expr, premises: list[Step], atom: Atom, kw: dict) -> Step:
+        ranges, requires = [], []
+        for index, premise in enumerate(premises):
+            domain = atom.domain(index, kw)
+            region = premise.range
+            if not domain.contains(region):
+                region = region.intersect(domain)
+                if region is None:
+                    return Step(node, REALS, C.UNKNOWN, "composition", tuple(premises), atom=atom,
+                                kwargs=tuple(kw.items()),
+                                reason=f"{atom.spelling} is defined for arguments in {domain}, "
+                                       f"but `{premise.text}` always lies in {premise.range}")
+                requires.append(DomainCondition(premise.node, domain))
+            ranges.append(region)
+        curvature = atom.curvature(ranges, kw)
+        monotonicity = [atom.monotonicity(i, ranges, kw) for i in range(len(ranges))]
+        operands = [_operand(p, r) for p, r in zip(premises, ranges)]
+        outcome = rules.compose(atom.spelling, curvature, monotonicity, operands, _note(atom, kw))
+        return Step(node, atom.range(ranges, kw), outcome.curvature, "composition",
+                    tuple(premises), atom=atom, kwargs=tuple(kw.items()),
+                    facts=(atom.describe(ranges, kw),), requires=tuple(requires),
+                    reason=outcome.reason, fix=outcome.fix)
+
+    def _product(self, node: Expr, premises: list[Step], atom: Atom, kw: dict) -> Step:
+        left, right = premises
+        outcome = rules.product(atom.spelling, _operand(left), _operand(right))
+        return Step(node, atom.range([left.range, right.range], kw), outcome.curvature, "product",
+                    (left, right), atom=atom, reason=outcome.reason, fix=outcome.fix)
+
+    def _division(self, node: Expr, premises: list[Step]) -> Step:
+        top, bottom = premises
+        value_range = top.range * bottom.range.reciprocal()
+        if bottom.curvature.is_constant:
+            outcome = rules.quotient(_operand(top), _operand(bottom))
+            return Step(node, value_range, outcome.curvature, "quotient", (top, bottom),
+                        reason=outcome.reason, fix=outcome.fix)
+        outcome = rules.reciprocal(_operand(top), _operand(bottom))
+        return Step(node, value_range, outcome.curvature, "reciprocal", (top, bottom),
+                    facts=("inv_pos: convex, nonincreasing on (0, inf)",),
+                    reason=outcome.reason, fix=outcome.fix)
+
+
+def _operand(step: Step, region: Interval | None = None) -> rules.Operand:
+    parameter = step.node.id if step.rule == "parameter" else None
+    return rules.Operand(step.curvature, region or step.range, step.text, parameter)
+
+
+def _note(atom: Atom, kw: dict) -> str:
+    """Where a scalar atom is convex or concave, for the message when it is neither."""
+    pieces = getattr(atom, "pieces", None)
+    if pieces is None:
+        return ""
+    facts = pieces(kw)
+    parts = [f"convex on {i}" for i in facts["convex_on"]] + [f"concave on {i}" for i in facts["concave_on"]]
+    return ", ".join(parts)

@@ -1,0 +1,205 @@
+"""The public entry points: :func:`certify` and :class:`Session`."""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping, Sequence
+
+from .analysis import Analyzer
+from .assumptions import bounds_from, parse_assumption_list
+from .errors import DcpError, UnknownNameError
+from .facts import Interval
+from .kernel import check_proof
+from .proof import Proof
+from .result import CheckReport, Result
+from .syntax import parse_expression, parse_script
+from .syntax.ast import (Assignment, Assume, CertifyStatement, Define, Expr, ExpressionStatement,
+                         Name, Ref, ShapeDecl, names_in, replace_names)
+from .syntax.parser import close_matches
+
+__all__ = ["certify", "Session"]
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_CHECK_UNAVAILABLE = "the numeric check is not available yet in this version of dcp"
+
+
+def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
+    if wrt is None:
+        raise DcpError("say which variables to certify in: wrt='W1' or wrt=['W1', 'W2']")
+    names = re.split(r"[\s,]+", wrt.strip()) if isinstance(wrt, str) else list(wrt)
+    names = [n for n in names if n != ""]
+    if not names:
+        raise DcpError("wrt names no variable: give at least one, e.g. wrt='x'")
+    for name in names:
+        if not isinstance(name, str) or not _IDENTIFIER.match(name):
+            raise DcpError(f"wrt must name variables, got {name!r}")
+    return tuple(dict.fromkeys(names))
+
+
+def _check_shapes(shapes: Mapping[str, Sequence[int]] | None) -> dict[str, tuple[int, ...]]:
+    result = {}
+    for name, dims in (shapes or {}).items():
+        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        if len(dims) > 2 or not all(isinstance(d, int) and d >= 1 for d in dims):
+            raise DcpError(f"shape of `{name}` must be () or (n,) or (m, n) with positive "
+                           f"integers, got {dims}")
+        result[name] = dims
+    return result
+
+
+class Session:
+    """Bindings, assumptions and shapes that persist across certifications.
+
+    >>> s = Session()
+    >>> s.bind("h", "relu(W1 @ x)")
+    >>> s.assume("W2 >= 0")
+    >>> s.certify("relu(W2 @ h)", wrt="W1").verdict
+    'convex'
+    """
+
+    def __init__(self) -> None:
+        self.bindings: dict[str, Expr] = {}
+        self.bounds: dict[str, Interval] = {}
+        self.assumption_texts: list[str] = []
+        self.shapes: dict[str, tuple[int, ...]] = {}
+        self.wrt: tuple[str, ...] = ()
+
+    # ---- state ----
+    def bind(self, name: str, expr: str | Expr) -> None:
+        """``name = expr``: later expressions may use ``name``; traces show it."""
+        if not _IDENTIFIER.match(name):
+            raise DcpError(f"cannot bind {name!r}: not a name")
+        self.bindings[name] = self._resolve(parse_expression(expr) if isinstance(expr, str) else expr)
+
+    def assume(self, *conditions: str) -> None:
+        """Add assumptions such as ``"W2 >= 0"`` or ``"0 <= p <= 1"``."""
+        parsed = parse_assumption_list(conditions)
+        self.bounds = bounds_from(parsed, self.bounds)
+        self.assumption_texts.extend(text for text in conditions)
+
+    def declare_shape(self, name: str, dims: Sequence[int]) -> None:
+        """``shape W = (4, 3)``: used by the numeric check."""
+        self.shapes.update(_check_shapes({name: dims}))
+
+    def _resolve(self, expr: Expr) -> Expr:
+        if not self.bindings:
+            return expr
+        return replace_names(expr, lambda n: Ref(n.id, self.bindings[n.id], span=n.span)
+                             if n.id in self.bindings else None)
+
+    # ---- certification ----
+    def certify(self, expr: str | Expr, wrt: str | Sequence[str] | None = None,
+                assume: Iterable[str] | str = (), shapes: Mapping[str, Sequence[int]] | None = None,
+                check: bool | None = None, seed: int = 0, *, strict_names: bool = False) -> Result:
+        """Certify ``expr`` in the variables ``wrt`` (default: the session's last ``wrt``).
+
+        See :func:`dcp.certify`; the session's bindings, assumptions and shapes apply too.
+        """
+        text = expr if isinstance(expr, str) else None
+        tree = parse_expression(expr) if isinstance(expr, str) else expr
+        names = _wrt_names(wrt if wrt is not None else (self.wrt or None))
+        self.wrt = names
+        extra = parse_assumption_list(assume)
+        bounds = bounds_from(extra, self.bounds)
+        _check_shapes(shapes)
+        resolved = self._resolve(tree)
+        free = names_in(resolved)
+        for name in names:
+            if name in self.bindings:
+                raise DcpError(f"`{name}` is a bound name (an expression), not a variable; "
+                               f"certify with respect to the names it is built from")
+            if name not in free:
+                raise UnknownNameError(f"`{name}` in wrt does not appear in the expression"
+                                       f"{close_matches(name, free)}")
+        if strict_names:
+            for condition, source in extra:
+                if condition.name not in free:
+                    raise UnknownNameError(
+                        f"the assumption names `{condition.name}`, which does not appear in the "
+                        f"expression{close_matches(condition.name, free)}",
+                        span=condition.span, source=source or None)
+        if check:
+            raise DcpError(f"{_CHECK_UNAVAILABLE}; pass check=False (the rules' verdict is "
+                           f"still certified and kernel-checked)")
+        root = Analyzer(frozenset(names), bounds).analyse(resolved)
+        proof = Proof(root, names, bounds, text or "")
+        check_proof(proof)
+        curvature = root.curvature
+        return Result(
+            expression=text if text is not None else str(tree),
+            wrt=names,
+            assumptions=tuple(self.assumption_texts) + tuple(
+                a for a in ([assume] if isinstance(assume, str) else assume)),
+            curvature=curvature,
+            proof=proof,
+            is_convex=True if curvature.is_convex else None,
+            is_concave=True if curvature.is_concave else None,
+            check=CheckReport(note=_CHECK_UNAVAILABLE),
+        )
+
+    def run(self, script: str, filename: str | None = None) -> list[Result]:
+        """Run a script (``.dcp``): bindings, ``assume``, ``shape`` and ``certify``
+        statements; returns the results of its certifications, in order."""
+        results = []
+        for statement in parse_script(script, filename):
+            try:
+                results.extend(self._execute(statement))
+            except DcpError as error:
+                raise error.locate(script, statement.span, filename) from None
+        return results
+
+    def _execute(self, statement) -> list[Result]:
+        if isinstance(statement, Assignment):
+            self.bindings[statement.name] = self._resolve(statement.value)
+        elif isinstance(statement, Assume):
+            self.bounds = bounds_from(((c, "") for c in statement.conditions), self.bounds)
+            self.assumption_texts.extend(_condition_source(c) for c in statement.conditions)
+        elif isinstance(statement, ShapeDecl):
+            self.declare_shape(statement.name, statement.dims)
+        elif isinstance(statement, Define):
+            raise DcpError("user atoms (`define`) are not available yet in this version of dcp",
+                           span=statement.span)
+        elif isinstance(statement, CertifyStatement):
+            return [self._certify_node(statement.expr, statement.wrt)]
+        elif isinstance(statement, ExpressionStatement):
+            return [self._certify_node(statement.expr, None)]
+        return []
+
+    def _certify_node(self, expr: Expr, wrt) -> Result:
+        source = expr.span.source if expr.span and expr.span.source else None
+        text = source[expr.span.start:expr.span.end] if source else None
+        result = self.certify(expr, wrt, check=False)
+        return result if text is None else _with_expression(result, text)
+
+
+def _with_expression(result: Result, text: str) -> Result:
+    from dataclasses import replace
+    return replace(result, expression=text)
+
+
+def _condition_source(condition) -> str:
+    span = condition.span
+    if span is not None and span.source is not None:
+        return span.source[span.start:span.end]
+    return condition.name
+
+
+def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (),
+            shapes: Mapping[str, Sequence[int]] | None = None, check: bool | None = None,
+            seed: int = 0) -> Result:
+    """Is ``expr`` convex, concave, affine or constant in the variables ``wrt``?
+
+    Every other name is a parameter: a fixed but arbitrary array satisfying ``assume``.
+    ``wrt`` is one name or a list (joint convexity). ``assume`` holds elementwise bounds
+    such as ``"W2 >= 0"`` or ``"0 <= y <= 1"``. The result carries the verdict, the proof
+    (re-checked by the kernel before it is returned), the breaks where the rules could
+    not conclude, and the domain conditions the verdict relies on.
+
+    ``check``: the numeric cross-check; ``None`` runs it when available (not yet in this
+    version), ``True`` insists on it, ``False`` skips it.
+
+    >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W1", assume=["W2 >= 0"]).verdict
+    'convex'
+    >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W2").verdict
+    'convex'
+    """
+    return Session().certify(expr, wrt, assume, shapes, check, seed, strict_names=True)

@@ -1,0 +1,293 @@
+"""What an atom is, and the registry that finds atoms by name.
+
+An atom declares everything about itself in one class: name and aliases, arity and
+keywords, its formula, its domain, its range, and its curvature and monotonicity as
+functions of its arguments' ranges. Declaring the class registers it; nothing else needs
+to change to add an atom (the docs' table, completion and the contract test read the
+registry).
+
+Facts are three-valued in spirit: an atom that cannot promise convexity on a range says
+``Curvature.UNKNOWN`` and the rules report it honestly.
+
+Three kinds of atom reach the rules differently:
+
+* ``composition`` (the default): the DCP composition rule applies, using ``curvature``
+  and ``monotonicity`` evaluated on the arguments' ranges;
+* ``product``: bilinear (``*``, ``@``, ``dot``), handled by the product rule;
+* ``expansion``: defined as another expression (``mse``), analysed through it.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, ClassVar, Sequence
+
+from ..errors import ArgumentError
+from ..facts import Curvature, Interval, Monotonicity, REALS
+from ..facts.interval import _down, _up
+
+__all__ = ["Atom", "ScalarAtom", "REGISTRY", "lookup", "all_atoms", "safe"]
+
+Ranges = Sequence[Interval]
+Keywords = dict[str, float]
+
+# name or alias -> the atoms spelled that way (several when they differ by arity).
+REGISTRY: dict[str, list[Atom]] = {}
+_OPERATORS: dict[str, Atom] = {}
+
+
+class Atom:
+    """Base of every atom. Subclasses fill in the class attributes and override the
+    fact methods; see :class:`ScalarAtom` for elementwise functions of one argument."""
+
+    name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    #: An operator spelling (``"+"``, ``".T"``) for atoms that are not called by name.
+    operator: ClassVar[str | None] = None
+    kind: ClassVar[str] = "composition"
+    min_args: ClassVar[int] = 1
+    max_args: ClassVar[int | None] = 1
+    #: Keyword arguments and their defaults; values are numeric constants.
+    keywords: ClassVar[dict[str, float | None]] = {}
+    #: Keywords that may also be given positionally after the arguments: power(x, 2).
+    positional_keywords: ClassVar[tuple[str, ...]] = ()
+    #: The formula in the expression language, for docs and SymPy (``x`` is the argument).
+    formula: ClassVar[str] = ""
+    #: Whether the value is a scalar (a reduction) or has the shape of its argument.
+    reduces: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            return                                   # an abstract family, not an atom
+        atom = cls()
+        if cls.operator is not None:
+            _OPERATORS[cls.operator] = atom
+            return
+        for spelling in (cls.name, *cls.aliases):
+            REGISTRY.setdefault(spelling, []).append(atom)
+
+    # ---- facts: override in subclasses --------------------------------------------
+    def validate(self, kw: Keywords) -> None:
+        """Raise :class:`ArgumentError` for keyword values the atom does not accept."""
+
+    def domain(self, index: int, kw: Keywords) -> Interval:
+        """Where argument ``index`` must lie for the atom to be defined."""
+        return REALS
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        """An interval enclosing the atom's value when each argument lies in its range."""
+        return REALS
+
+    def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
+        """The atom's curvature as a function, on the box given by the argument ranges."""
+        return Curvature.UNKNOWN
+
+    def monotonicity(self, index: int, args: Ranges, kw: Keywords) -> Monotonicity:
+        """How the atom moves with argument ``index`` on that box."""
+        return Monotonicity.NONE
+
+    # ---- derived ------------------------------------------------------------------
+    @property
+    def spelling(self) -> str:
+        return self.operator or self.name
+
+    @property
+    def summary(self) -> str:
+        """The first line of the docstring."""
+        return (self.__doc__ or "").strip().splitlines()[0] if self.__doc__ else ""
+
+    def describe(self, args: Ranges, kw: Keywords) -> str:
+        """The facts used, in words: ``relu: convex, nondecreasing``."""
+        curvature = self.curvature(args, kw)
+        words = [str(curvature) if curvature.is_known else "neither convex nor concave"]
+        monos = [self.monotonicity(i, args, kw) for i in range(len(args))]
+        if len(monos) == 1:
+            words.append(str(monos[0]))
+        elif monos:
+            words.append("(" + ", ".join(m.arrow for m in monos) + ")")
+        where = f" on {args[0]}" if len(args) == 1 and args[0] != REALS else ""
+        return f"{self.spelling}: {', '.join(words)}{where}"
+
+    def accepts(self, count: int) -> bool:
+        most = None if self.max_args is None else self.max_args + len(self.positional_keywords)
+        return count >= self.min_args and (most is None or count <= most)
+
+    def arity_text(self) -> str:
+        if self.positional_keywords:
+            return f"{self.min_args} argument" + ("s" if self.min_args != 1 else "") + \
+                " and " + ", ".join(self.positional_keywords)
+        if self.max_args == self.min_args:
+            n = self.min_args
+            return f"{n} argument" + ("s" if n != 1 else "")
+        if self.max_args is None:
+            return f"at least {self.min_args} arguments"
+        return f"{self.min_args} to {self.max_args} arguments"
+
+    def __repr__(self) -> str:
+        return f"<atom {self.spelling}>"
+
+
+def lookup(name: str, count: int) -> Atom | None:
+    """The atom called ``name`` that takes ``count`` positional arguments; if none takes
+    that many, the first one of that name (so the arity error can name it)."""
+    atoms = REGISTRY.get(name)
+    if not atoms:
+        return None
+    for atom in atoms:
+        if atom.accepts(count):
+            return atom
+    return atoms[0]
+
+
+def operator(symbol: str) -> Atom:
+    """The atom behind an operator spelling: ``+``, ``-``, ``neg``, ``.T``, ``[]``..."""
+    return _OPERATORS[symbol]
+
+
+def all_atoms() -> list[Atom]:
+    """Every callable atom once, by name."""
+    seen: dict[str, Atom] = {}
+    for atoms in REGISTRY.values():
+        for atom in atoms:
+            seen.setdefault(f"{atom.name}/{atom.min_args}", atom)
+    return sorted(seen.values(), key=lambda a: (a.name, a.min_args))
+
+
+def safe(function: Callable[[float], float]) -> Callable[[float], float]:
+    """``function`` with overflow read as infinity."""
+    def wrapped(x: float) -> float:
+        try:
+            return function(x)
+        except OverflowError:
+            return math.inf
+    wrapped.__name__ = getattr(function, "__name__", "f")
+    return wrapped
+
+
+def _covered(pieces: Sequence[Interval], region: Interval) -> bool:
+    return any(piece.contains(region) for piece in pieces)
+
+
+class ScalarAtom(Atom):
+    """An elementwise function of one argument, declared by intervals.
+
+    ``convex_on``/``concave_on``/``increasing_on``/``decreasing_on`` list the intervals
+    (as text, e.g. ``"(-inf, 0]"``) where each fact holds. The atom is convex on a range
+    when one ``convex_on`` interval contains it, and so on. Its range is computed by
+    evaluating ``value`` at the ends of each monotone piece, rounded outward (exactly, for
+    ``exact`` atoms, and at the listed ``zeros``), and clipped to ``image``.
+
+    Irrational interval ends are written rounded inward (a fact is never claimed
+    outside where it holds); irrational ends of ``image`` are rounded outward.
+    """
+
+    domain_text: ClassVar[str] = "(-inf, inf)"
+    image: ClassVar[str] = "(-inf, inf)"
+    convex_on: ClassVar[tuple[str, ...]] = ()
+    concave_on: ClassVar[tuple[str, ...]] = ()
+    increasing_on: ClassVar[tuple[str, ...]] = ()
+    decreasing_on: ClassVar[tuple[str, ...]] = ()
+    #: Points where the value is exactly zero (kept exact in ranges).
+    zeros: ClassVar[tuple[float, ...]] = ()
+    #: Whether ``value`` is exact in floating point (piecewise linear with exact slopes).
+    exact: ClassVar[bool] = False
+    #: Whether the atom is strictly monotone on its monotone pieces (then open argument
+    #: ends give open value ends).
+    strict: ClassVar[bool] = True
+
+    @staticmethod
+    def value(x: float, **kw: float) -> float:
+        raise NotImplementedError
+
+    def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
+        """The declared intervals, parsed; atoms with keyword-dependent facts override."""
+        cache = self.__dict__.setdefault("_pieces", None)
+        if cache is None:
+            cache = {field: tuple(Interval.parse(t) for t in getattr(self, field))
+                     for field in ("convex_on", "concave_on", "increasing_on", "decreasing_on")}
+            cache["domain"] = (Interval.parse(self.domain_text),)
+            cache["image"] = (Interval.parse(self.image),)
+            self.__dict__["_pieces"] = cache
+        return cache
+
+    def domain(self, index: int, kw: Keywords) -> Interval:
+        return self.pieces(kw)["domain"][0]
+
+    def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
+        facts = self.pieces(kw)
+        convex = _covered(facts["convex_on"], args[0])
+        concave = _covered(facts["concave_on"], args[0])
+        if convex and concave:
+            return Curvature.AFFINE
+        if convex:
+            return Curvature.CONVEX
+        if concave:
+            return Curvature.CONCAVE
+        return Curvature.UNKNOWN
+
+    def monotonicity(self, index: int, args: Ranges, kw: Keywords) -> Monotonicity:
+        facts = self.pieces(kw)
+        if _covered(facts["increasing_on"], args[0]):
+            return Monotonicity.NONDECREASING
+        if _covered(facts["decreasing_on"], args[0]):
+            return Monotonicity.NONINCREASING
+        return Monotonicity.NONE
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        facts = self.pieces(kw)
+        image = facts["image"][0]
+        region = args[0]
+        parts = []
+        for direction, pieces in ((1, facts["increasing_on"]), (-1, facts["decreasing_on"])):
+            for piece in pieces:
+                part = region.intersect(piece)
+                if part is not None:
+                    parts.append((direction, part))
+        if not _union_covers([p for _, p in parts], region):
+            return image
+        images = [self._piece_image(direction, part, kw) for direction, part in parts]
+        clipped = Interval.hull(images).intersect(image)
+        return clipped if clipped is not None else image
+
+    def _piece_image(self, direction: int, part: Interval, kw: Keywords) -> Interval:
+        low_end = (part.lo, part.lo_open) if direction > 0 else (part.hi, part.hi_open)
+        high_end = (part.hi, part.hi_open) if direction > 0 else (part.lo, part.lo_open)
+        lo = self._bound(low_end[0], kw, down=True)
+        hi = self._bound(high_end[0], kw, down=False)
+        if lo > hi:           # a constant piece evaluated with rounding noise
+            lo, hi = min(lo, hi), max(lo, hi)
+        return Interval(lo, hi, self.strict and low_end[1], self.strict and high_end[1])
+
+    def _bound(self, x: float, kw: Keywords, down: bool) -> float:
+        y = self.value(x, **kw)
+        if math.isnan(y):
+            return -math.inf if down else math.inf
+        if self.exact or math.isinf(y) or (y == 0 and x in self.zeros):
+            return y
+        # Two steps outward cover a library function's error of under one ulp.
+        return _down(_down(y)) if down else _up(_up(y))
+
+
+def _union_covers(parts: list[Interval], region: Interval) -> bool:
+    """Whether the union of ``parts`` (pieces of ``region``) is all of ``region``."""
+    if not parts:
+        return False
+    parts = sorted(parts, key=lambda p: (p.lo, not p.lo_open))
+    if not (parts[0].lo == region.lo and (parts[0].lo_open <= region.lo_open)):
+        return False
+    hi, hi_open = parts[0].hi, parts[0].hi_open
+    for part in parts[1:]:
+        if part.lo > hi or (part.lo == hi and part.lo_open and hi_open):
+            return False
+        if part.hi > hi or (part.hi == hi and not part.hi_open):
+            hi, hi_open = part.hi, part.hi_open
+    return hi == region.hi and (hi_open >= region.hi_open)
+
+
+def keyword_error(atom: Atom, key: str) -> ArgumentError:
+    from ..syntax import close_matches
+    known = list(atom.keywords)
+    if not known:
+        return ArgumentError(f"{atom.spelling} takes no keyword arguments, got `{key}`")
+    return ArgumentError(f"{atom.spelling} has no keyword `{key}`{close_matches(key, known)}"
+                         f" (it takes {', '.join(known)})")

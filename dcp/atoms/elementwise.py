@@ -1,0 +1,421 @@
+"""Elementwise functions of one argument: activations and the classic scalar atoms.
+
+Each class is the whole truth about one atom; the intervals say where each fact holds.
+"""
+from __future__ import annotations
+
+import math
+
+from ..errors import ArgumentError
+from ..facts import Curvature, Interval, Monotonicity, REALS
+from .base import Keywords, Ranges, ScalarAtom, safe
+
+
+class Relu(ScalarAtom):
+    """relu(x) = max(x, 0): convex, nondecreasing."""
+
+    name = "relu"
+    aliases = ("pos",)
+    formula = "Max(x, 0)"
+    image = "[0, inf)"
+    convex_on = ("(-inf, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    zeros = (0.0,)
+    exact = True
+    strict = False
+    value = staticmethod(lambda x: max(x, 0.0))
+
+
+class Abs(ScalarAtom):
+    """abs(x) = |x|: convex; nonincreasing for x <= 0, nondecreasing for x >= 0."""
+
+    name = "abs"
+    formula = "Abs(x)"
+    image = "[0, inf)"
+    convex_on = ("(-inf, inf)",)
+    increasing_on = ("[0, inf)",)
+    decreasing_on = ("(-inf, 0]",)
+    exact = True
+    value = staticmethod(abs)
+
+
+class Square(ScalarAtom):
+    """square(x) = x^2: convex; nonincreasing for x <= 0, nondecreasing for x >= 0."""
+
+    name = "square"
+    formula = "x**2"
+    image = "[0, inf)"
+    convex_on = ("(-inf, inf)",)
+    increasing_on = ("[0, inf)",)
+    decreasing_on = ("(-inf, 0]",)
+    zeros = (0.0,)
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return args[0].square()
+
+    value = staticmethod(safe(lambda x: x * x))
+
+
+class Exp(ScalarAtom):
+    """exp(x) = e^x: convex, increasing, positive."""
+
+    name = "exp"
+    formula = "exp(x)"
+    image = "(0, inf)"
+    convex_on = ("(-inf, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    value = staticmethod(safe(math.exp))
+
+
+class Log(ScalarAtom):
+    """log(x), the natural logarithm: concave, increasing, defined for x > 0."""
+
+    name = "log"
+    formula = "log(x)"
+    domain_text = "(0, inf)"
+    concave_on = ("(0, inf)",)
+    increasing_on = ("(0, inf)",)
+    zeros = (1.0,)
+    value = staticmethod(lambda x: math.log(x) if x > 0 else -math.inf)
+
+
+class Log1p(ScalarAtom):
+    """log1p(x) = log(1 + x): concave, increasing, defined for x > -1."""
+
+    name = "log1p"
+    formula = "log(1 + x)"
+    domain_text = "(-1, inf)"
+    concave_on = ("(-1, inf)",)
+    increasing_on = ("(-1, inf)",)
+    zeros = (0.0,)
+    value = staticmethod(lambda x: math.log1p(x) if x > -1 else -math.inf)
+
+
+class Sqrt(ScalarAtom):
+    """sqrt(x): concave, nondecreasing, defined for x >= 0."""
+
+    name = "sqrt"
+    formula = "sqrt(x)"
+    domain_text = "[0, inf)"
+    image = "[0, inf)"
+    concave_on = ("[0, inf)",)
+    increasing_on = ("[0, inf)",)
+    zeros = (0.0,)
+    value = staticmethod(math.sqrt)
+
+
+class InvPos(ScalarAtom):
+    """inv_pos(x) = 1/x for x > 0: convex, decreasing, positive."""
+
+    name = "inv_pos"
+    formula = "1/x"
+    domain_text = "(0, inf)"
+    image = "(0, inf)"
+    convex_on = ("(0, inf)",)
+    decreasing_on = ("(0, inf)",)
+    value = staticmethod(lambda x: 1.0 / x if x != 0 else math.inf)
+
+
+def _softplus(x: float) -> float:
+    return x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x))
+
+
+class Softplus(ScalarAtom):
+    """softplus(x) = log(1 + e^x): convex, increasing, positive."""
+
+    name = "softplus"
+    aliases = ("logistic",)
+    formula = "log(1 + exp(x))"
+    image = "(0, inf)"
+    convex_on = ("(-inf, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    value = staticmethod(lambda x: x if math.isinf(x) and x > 0 else _softplus(x))
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+class Sigmoid(ScalarAtom):
+    """sigmoid(x) = 1 / (1 + e^-x): convex for x <= 0, concave for x >= 0, increasing.
+
+    It is neither convex nor concave on all of R: that is why a sigmoid unit is not.
+    """
+
+    name = "sigmoid"
+    formula = "1/(1 + exp(-x))"
+    image = "(0, 1)"
+    convex_on = ("(-inf, 0]",)
+    concave_on = ("[0, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    value = staticmethod(_sigmoid)
+
+
+class Tanh(ScalarAtom):
+    """tanh(x): convex for x <= 0, concave for x >= 0, increasing, in (-1, 1)."""
+
+    name = "tanh"
+    formula = "tanh(x)"
+    image = "(-1, 1)"
+    convex_on = ("(-inf, 0]",)
+    concave_on = ("[0, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    zeros = (0.0,)
+    value = staticmethod(math.tanh)
+
+
+class Softsign(ScalarAtom):
+    """softsign(x) = x / (1 + |x|): convex for x <= 0, concave for x >= 0, increasing."""
+
+    name = "softsign"
+    formula = "x/(1 + Abs(x))"
+    image = "(-1, 1)"
+    convex_on = ("(-inf, 0]",)
+    concave_on = ("[0, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    zeros = (0.0,)
+    value = staticmethod(lambda x: math.copysign(1.0, x) if math.isinf(x) else x / (1 + abs(x)))
+
+
+class LeakyRelu(ScalarAtom):
+    """leaky_relu(x, alpha=0.01) = max(x, alpha*x) for alpha <= 1, min(x, alpha*x) above:
+    convex for alpha <= 1, concave for alpha >= 1; nondecreasing when alpha >= 0."""
+
+    name = "leaky_relu"
+    formula = "Piecewise((x, x >= 0), (alpha*x, True))"
+    keywords = {"alpha": 0.01}
+
+    @staticmethod
+    def value(x: float, alpha: float = 0.01) -> float:
+        return x if x >= 0 else alpha * x
+
+    def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
+        alpha = kw["alpha"]
+        everywhere = (REALS,)
+        up, down = (Interval.parse("[0, inf)"),), (Interval.parse("(-inf, 0]"),)
+        return {
+            "domain": everywhere,
+            "image": everywhere,
+            "convex_on": everywhere if alpha <= 1 else up + down,
+            "concave_on": everywhere if alpha >= 1 else up + down,
+            "increasing_on": everywhere if alpha >= 0 else up,
+            "decreasing_on": () if alpha >= 0 else down,
+        }
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        # Exact interval arithmetic: the negative part is alpha times (region ∩ (-inf, 0]).
+        region, alpha = args[0], kw["alpha"]
+        parts = []
+        positive = region.intersect(Interval.parse("[0, inf)"))
+        negative = region.intersect(Interval.parse("(-inf, 0]"))
+        if positive is not None:
+            parts.append(positive)
+        if negative is not None:
+            parts.append(Interval(alpha, alpha) * negative)
+        return Interval.hull(parts)
+
+
+class Neg(ScalarAtom):
+    """-x: affine, decreasing."""
+
+    name = "neg"
+    operator = "neg"
+    formula = "-x"
+    convex_on = ("(-inf, inf)",)
+    concave_on = ("(-inf, inf)",)
+    decreasing_on = ("(-inf, inf)",)
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return -args[0]
+
+
+def _power_facts(p: float) -> dict[str, tuple[str, ...] | str]:
+    """The facts of x^p by cases of p (SPEC section 5)."""
+    everywhere, nonneg, nonpos, pos = "(-inf, inf)", "[0, inf)", "(-inf, 0]", "(0, inf)"
+    if p == 0:
+        return dict(domain=everywhere, image="[1, 1]", convex_on=(everywhere,),
+                    concave_on=(everywhere,), increasing_on=(everywhere,), decreasing_on=(everywhere,))
+    if p == 1:
+        return dict(domain=everywhere, image=everywhere, convex_on=(everywhere,),
+                    concave_on=(everywhere,), increasing_on=(everywhere,), decreasing_on=())
+    if p.is_integer() and p > 0 and int(p) % 2 == 0:
+        return dict(domain=everywhere, image=nonneg, convex_on=(everywhere,), concave_on=(),
+                    increasing_on=(nonneg,), decreasing_on=(nonpos,))
+    if p.is_integer() and p > 0:
+        return dict(domain=everywhere, image=everywhere, convex_on=(nonneg,), concave_on=(nonpos,),
+                    increasing_on=(everywhere,), decreasing_on=())
+    if p > 1:
+        return dict(domain=nonneg, image=nonneg, convex_on=(nonneg,), concave_on=(),
+                    increasing_on=(nonneg,), decreasing_on=())
+    if p > 0:
+        return dict(domain=nonneg, image=nonneg, convex_on=(), concave_on=(nonneg,),
+                    increasing_on=(nonneg,), decreasing_on=())
+    # Negative powers are taken on x > 0, where they are convex and decreasing.
+    return dict(domain=pos, image=pos, convex_on=(pos,), concave_on=(),
+                increasing_on=(), decreasing_on=(pos,))
+
+
+class Power(ScalarAtom):
+    """x ^ p, power(x, p) for a numeric constant p: facts by cases of p.
+
+    p even: convex. p odd >= 3: convex for x >= 0, concave for x <= 0. p > 1: convex on
+    x >= 0. 0 < p < 1: concave on x >= 0. p < 0: convex and decreasing on x > 0.
+    """
+
+    name = "power"
+    formula = "x**p"
+    keywords = {"p": None}
+    positional_keywords = ("p",)
+    zeros = (0.0,)
+
+    def validate(self, kw: Keywords) -> None:
+        if kw.get("p") is None:
+            raise ArgumentError("power needs an exponent: power(x, 2) or x ^ 2")
+
+    @staticmethod
+    def value(x: float, p: float) -> float:
+        try:
+            return x ** p if not (x == 0 and p < 0) else math.inf
+        except OverflowError:
+            return math.inf if x > 0 or float(p).is_integer() and int(p) % 2 == 0 else -math.inf
+        except ZeroDivisionError:
+            return math.inf
+
+    def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
+        facts = _power_facts(float(kw["p"]))
+        return {key: tuple(Interval.parse(t) for t in ((v,) if isinstance(v, str) else v))
+                for key, v in (("domain", facts["domain"]), ("image", facts["image"]),
+                               ("convex_on", facts["convex_on"]), ("concave_on", facts["concave_on"]),
+                               ("increasing_on", facts["increasing_on"]),
+                               ("decreasing_on", facts["decreasing_on"]))}
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        p = float(kw["p"])
+        if p == 2:
+            return args[0].square()
+        if p == 1:
+            return args[0]
+        return super().range(args, kw)
+
+    def _bound(self, x: float, kw: Keywords, down: bool) -> float:
+        if x == 0 and kw["p"] > 0:
+            return 0.0
+        return super()._bound(x, kw, down)
+
+    def describe(self, args: Ranges, kw: Keywords) -> str:
+        return super().describe(args, kw).replace("power:", f"power(p={_fmt_p(kw['p'])}):", 1)
+
+
+def _fmt_p(p: float) -> str:
+    return str(int(p)) if float(p).is_integer() else repr(float(p))
+
+
+class Elu(ScalarAtom):
+    """elu(x, alpha=1) = x for x >= 0, alpha*(e^x - 1) below: convex when 0 <= alpha <= 1;
+    otherwise convex (alpha >= 0) on x <= 0 and affine on x >= 0."""
+
+    name = "elu"
+    formula = "Piecewise((x, x >= 0), (alpha*(exp(x) - 1), True))"
+    keywords = {"alpha": 1.0}
+    zeros = (0.0,)
+
+    @staticmethod
+    def value(x: float, alpha: float = 1.0) -> float:
+        return x if x >= 0 else alpha * math.expm1(x)
+
+    def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
+        return _elu_pieces(kw["alpha"])
+
+
+def _elu_pieces(alpha: float) -> dict[str, tuple[Interval, ...]]:
+    everywhere, up, down = REALS, Interval.parse("[0, inf)"), Interval.parse("(-inf, 0]")
+    convex, concave = [up], [up]
+    if alpha >= 0:
+        convex.append(down)
+    if alpha <= 0:
+        concave.append(down)
+    if 0 <= alpha <= 1:
+        convex.append(everywhere)
+    image = Interval(-alpha, math.inf, lo_open=True) if alpha > 0 else (
+        Interval(-math.inf, math.inf) if alpha < 0 else Interval(0, math.inf))
+    return {"domain": (everywhere,), "image": (image,), "convex_on": tuple(convex),
+            "concave_on": tuple(concave),
+            "increasing_on": (everywhere,) if alpha >= 0 else (up,),
+            "decreasing_on": () if alpha >= 0 else (down,)}
+
+
+class Hardtanh(ScalarAtom):
+    """hardtanh(x) = clip(x, -1, 1): convex for x <= 1, concave for x >= -1, nondecreasing."""
+
+    name = "hardtanh"
+    formula = "Min(Max(x, -1), 1)"
+    image = "[-1, 1]"
+    convex_on = ("(-inf, 1]",)
+    concave_on = ("[-1, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    zeros = (0.0,)
+    exact = True
+    strict = False
+    value = staticmethod(lambda x: min(max(x, -1.0), 1.0))
+
+
+class Relu6(ScalarAtom):
+    """relu6(x) = min(max(x, 0), 6): convex for x <= 6, concave for x >= 0, nondecreasing."""
+
+    name = "relu6"
+    formula = "Min(Max(x, 0), 6)"
+    image = "[0, 6]"
+    convex_on = ("(-inf, 6]",)
+    concave_on = ("[0, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    zeros = (0.0,)
+    exact = True
+    strict = False
+    value = staticmethod(lambda x: min(max(x, 0.0), 6.0))
+
+
+class Entr(ScalarAtom):
+    """entr(x) = -x log x (0 at x = 0): concave, defined for x >= 0; increasing up to
+    1/e and decreasing after (both ends rounded inward)."""
+
+    name = "entr"
+    formula = "-x*log(x)"
+    domain_text = "[0, inf)"
+    image = "(-inf, 0.36787944117144245]"      # 1/e rounded up
+    concave_on = ("[0, inf)",)
+    increasing_on = ("[0, 0.3678794411714423]",)   # 1/e rounded down
+    decreasing_on = ("[0.3678794411714424, inf)",)  # 1/e rounded up
+    zeros = (0.0, 1.0)
+    value = staticmethod(lambda x: 0.0 if x == 0 else (-math.inf if math.isinf(x) else -x * math.log(x)))
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        region = args[0]
+        if region.hi <= 0.3678794411714423 or region.lo >= 0.3678794411714424:
+            return super().range(args, kw)
+        # The region holds the maximum 1/e; a concave function is smallest at an end.
+        lo = min(self._bound(region.lo, kw, down=True), self._bound(region.hi, kw, down=True))
+        return Interval(lo, 0.36787944117144245)
+
+
+class Huber(ScalarAtom):
+    """huber(x, M=1) = x^2 for |x| <= M, 2M|x| - M^2 beyond: convex, like abs."""
+
+    name = "huber"
+    formula = "Piecewise((x**2, Abs(x) <= M), (2*M*Abs(x) - M**2, True))"
+    keywords = {"M": 1.0}
+    image = "[0, inf)"
+    convex_on = ("(-inf, inf)",)
+    increasing_on = ("[0, inf)",)
+    decreasing_on = ("(-inf, 0]",)
+    zeros = (0.0,)
+
+    def validate(self, kw: Keywords) -> None:
+        if not kw["M"] > 0:
+            raise ArgumentError(f"huber needs M > 0, got M={kw['M']:g}")
+
+    @staticmethod
+    def value(x: float, M: float = 1.0) -> float:
+        return x * x if abs(x) <= M else 2 * M * abs(x) - M * M

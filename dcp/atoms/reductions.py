@@ -1,0 +1,193 @@
+"""Convex and concave functions of a whole vector (or of several arguments)."""
+from __future__ import annotations
+
+import math
+
+from ..errors import ArgumentError
+from ..facts import Curvature, Interval, Monotonicity, NONNEG
+from .base import Atom, Keywords, Ranges
+
+_UP, _DOWN, _NONE = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING, Monotonicity.NONE
+
+
+def _like_abs(region: Interval) -> Monotonicity:
+    """Monotonicity of |t| on ``region``: up on t >= 0, down on t <= 0."""
+    if region.is_nonneg:
+        return _UP
+    if region.is_nonpos:
+        return _DOWN
+    return _NONE
+
+
+class _ConvexUp(Atom):
+    """Convex and nondecreasing in every argument."""
+
+    def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
+        return Curvature.CONVEX
+
+    def monotonicity(self, index: int, args: Ranges, kw: Keywords) -> Monotonicity:
+        return _UP
+
+
+class _ConcaveUp(_ConvexUp):
+    """Concave and nondecreasing in every argument."""
+
+    def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
+        return Curvature.CONCAVE
+
+
+class MaxReduce(_ConvexUp):
+    """max(x): the largest entry; convex, nondecreasing."""
+
+    name = "max"
+    reduces = True
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return args[0]
+
+
+class MinReduce(_ConcaveUp):
+    """min(x): the smallest entry; concave, nondecreasing."""
+
+    name = "min"
+    reduces = True
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return args[0]
+
+
+class Maximum(_ConvexUp):
+    """maximum(a, b, ...), also max(a, b, ...): the entrywise maximum; convex,
+    nondecreasing in each argument."""
+
+    name = "maximum"
+    aliases = ("max",)
+    min_args, max_args = 2, None
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        lo = max(args, key=lambda r: (r.lo, not r.lo_open))
+        hi = max(args, key=lambda r: (r.hi, not r.hi_open))
+        return Interval(lo.lo, hi.hi, lo.lo_open, hi.hi_open)
+
+
+class Minimum(_ConcaveUp):
+    """minimum(a, b, ...), also min(a, b, ...): the entrywise minimum; concave,
+    nondecreasing in each argument."""
+
+    name = "minimum"
+    aliases = ("min",)
+    min_args, max_args = 2, None
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return -Maximum.range(self, [-r for r in args], kw)
+
+
+class LogSumExp(_ConvexUp):
+    """logsumexp(x) = log(sum(exp(x))): convex, nondecreasing; at least max(x)."""
+
+    name = "logsumexp"
+    reduces = True
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return Interval(args[0].lo, math.inf, args[0].lo_open)
+
+
+class _Norm(Atom):
+    """A norm of the entries: convex, and per entry like abs (up where the entry is
+    nonnegative, down where it is nonpositive)."""
+
+    reduces = True
+
+    def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
+        return Curvature.CONVEX
+
+    def monotonicity(self, index: int, args: Ranges, kw: Keywords) -> Monotonicity:
+        return _like_abs(args[0])
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        # Every norm is at least the smallest possible |entry|.
+        smallest = abs(args[0])
+        return Interval(smallest.lo, math.inf, smallest.lo_open)
+
+
+class Norm1(_Norm):
+    """norm1(x) = sum(abs(x)): convex."""
+
+    name = "norm1"
+
+
+class Norm2(_Norm):
+    """norm2(x) = sqrt(sum(square(x))): convex."""
+
+    name = "norm2"
+
+
+class NormInf(_Norm):
+    """norm_inf(x) = max(abs(x)): convex."""
+
+    name = "norm_inf"
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return abs(args[0])
+
+
+class Norm(_Norm):
+    """norm(x, p=2): the p-norm for p >= 1 (``p=inf`` is allowed through norm_inf); convex."""
+
+    name = "norm"
+    keywords = {"p": 2.0}
+
+    def validate(self, kw: Keywords) -> None:
+        if not kw["p"] >= 1:
+            raise ArgumentError(f"norm(x, p) is a norm only for p >= 1, got p={kw['p']:g}")
+
+
+class SumSquares(_Norm):
+    """sum_squares(x) = sum(square(x)): convex, per entry like square."""
+
+    name = "sum_squares"
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return Interval(args[0].square().lo, math.inf, args[0].square().lo_open)
+
+
+class QuadOverLin(Atom):
+    """quad_over_lin(x, y) = sum(square(x)) / y for y > 0: jointly convex; like abs in x,
+    nonincreasing in y."""
+
+    name = "quad_over_lin"
+    min_args = max_args = 2
+    reduces = True
+
+    def domain(self, index: int, kw: Keywords) -> Interval:
+        return Interval.parse("(0, inf)") if index == 1 else Interval.parse("(-inf, inf)")
+
+    def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
+        return Curvature.CONVEX
+
+    def monotonicity(self, index: int, args: Ranges, kw: Keywords) -> Monotonicity:
+        return _like_abs(args[0]) if index == 0 else _DOWN
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return NONNEG
+
+
+class LogSoftmax(Atom):
+    """log_softmax(z) = z - logsumexp(z): concave per entry, not monotone, nonpositive."""
+
+    name = "log_softmax"
+
+    def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
+        return Curvature.CONCAVE
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return Interval.parse("(-inf, 0]")
+
+
+class Softmax(Atom):
+    """softmax(z) = exp(z) / sum(exp(z)): neither convex nor concave, in (0, 1]."""
+
+    name = "softmax"
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return Interval.parse("(0, 1]")

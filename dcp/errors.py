@@ -1,0 +1,158 @@
+"""Errors a user can cause, and the errors that mean dcp itself is wrong.
+
+Every mistake in what a user types is a :class:`DcpError` (a ``ValueError``) with a
+one-line message; when there is source text, ``str(error)`` adds the line and column
+and the source line with a caret under the spot, the way a compiler does::
+
+    unknown function `sigmod`; did you mean `sigmoid`?
+      --> line 1, column 1
+       |
+     1 | sigmod(x)
+       | ^^^^^^
+
+Bugs in dcp are :class:`DcpBug` subclasses, never ``DcpError``: a user should never
+be told that *their* input is wrong when the engine is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Span", "DcpError", "ParseError", "UnknownNameError", "ArgumentError", "ShapeError",
+    "AssumptionError", "DcpBug", "SoundnessError", "ProofCheckError", "caret_block",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Half-open character offsets ``[start, end)`` into ``source``, the text they were
+    parsed from (kept by reference, so a session's spans each know their own line)."""
+
+    start: int
+    end: int
+    source: str | None = field(default=None, compare=False, repr=False)
+
+    def line_column(self, source: str) -> tuple[int, int]:
+        """1-based line and column of the start of the span in ``source``."""
+        line = source.count("\n", 0, self.start) + 1
+        column = self.start - (source.rfind("\n", 0, self.start) + 1) + 1
+        return line, column
+
+    def cover(self, other: Span | None) -> Span:
+        """The smallest span containing both."""
+        if other is None:
+            return self
+        return Span(min(self.start, other.start), max(self.end, other.end), self.source)
+
+
+def caret_block(source: str, spans: list[Span] | tuple[Span, ...], label: str = "") -> str:
+    """The source lines touched by ``spans``, each with carets under its part.
+
+    A span that runs over several lines is underlined on its first line only, up to the
+    end of that line; that is where a reader's eye goes first.
+    """
+    by_line: dict[int, list[tuple[int, int]]] = {}
+    for span in spans:
+        line, column = span.line_column(source)
+        line_start = span.start - column + 1
+        line_end = source.find("\n", line_start)
+        line_end = len(source) if line_end < 0 else line_end
+        end = max(min(span.end, line_end), span.start + 1)
+        by_line.setdefault(line, []).append((span.start - line_start, end - line_start))
+    lines = source.split("\n")
+    width = len(str(max(by_line, default=1)))
+    out = [f"{'':>{width}} |"]
+    for number in sorted(by_line):
+        text = lines[number - 1] if number - 1 < len(lines) else ""
+        marks = [" "] * (max(end for _, end in by_line[number]) + 1)
+        for begin, end in by_line[number]:
+            for i in range(begin, end):
+                marks[i] = "^"
+        out.append(f"{number:>{width}} | {text}")
+        out.append(f"{'':>{width}} | {''.join(marks).rstrip()}" + (f" {label}" if label else ""))
+    return "\n".join(out)
+
+
+class DcpError(ValueError):
+    """A mistake in what the user asked for. ``message`` is one line.
+
+    ``source`` and ``span``, when given, locate the mistake; ``line`` and ``column``
+    are then 1-based, and ``str(error)`` shows the source line with a caret.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, span: Span | None = None,
+                 filename: str | None = None):
+        self.message = message
+        self.source = source if source is not None else (span.source if span else None)
+        self.span = span
+        self.filename = filename
+        super().__init__(message)
+
+    @property
+    def line(self) -> int | None:
+        return self.span.line_column(self.source)[0] if self.located else None
+
+    @property
+    def column(self) -> int | None:
+        return self.span.line_column(self.source)[1] if self.located else None
+
+    @property
+    def located(self) -> bool:
+        return self.source is not None and self.span is not None
+
+    def locate(self, source: str, span: Span | None = None, filename: str | None = None) -> DcpError:
+        """Attach the source text (and a span, if none yet); returns ``self`` for ``raise``."""
+        if self.span is None:
+            self.span = span
+        if self.source is None:
+            self.source = self.span.source if self.span and self.span.source is not None else source
+        if self.filename is None:
+            self.filename = filename
+        return self
+
+    def __str__(self) -> str:
+        if not self.located:
+            return self.message
+        where = f"{self.filename}:" if self.filename else "line "
+        where += f"{self.line}, column {self.column}" if not self.filename else f"{self.line}:{self.column}"
+        return f"{self.message}\n  --> {where}\n{caret_block(self.source, [self.span])}"
+
+
+class ParseError(DcpError):
+    """The text is not in the language: says where, and what could have come there."""
+
+
+class UnknownNameError(DcpError):
+    """A function, atom or variable name that dcp does not know; suggests close matches."""
+
+
+class ArgumentError(DcpError):
+    """Wrong number of arguments, an unknown or non-constant keyword, a non-constant exponent."""
+
+
+class ShapeError(DcpError):
+    """Array shapes that cannot agree; names both sides."""
+
+
+class AssumptionError(DcpError):
+    """A malformed assumption, or assumptions that contradict each other."""
+
+
+class DcpBug(RuntimeError):
+    """dcp itself is wrong. Please report it with the expression that caused it."""
+
+
+class SoundnessError(DcpBug):
+    """The rules certified a property that a confirmed numeric witness disproves."""
+
+    def __init__(self, message: str, witness=None):
+        super().__init__(message)
+        self.witness = witness
+
+
+class ProofCheckError(DcpBug):
+    """The proof kernel rejected a step that the engine produced."""
+
+    def __init__(self, message: str, step=None):
+        super().__init__(message)
+        self.step = step

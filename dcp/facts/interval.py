@@ -1,0 +1,282 @@
+"""Sound interval arithmetic over the extended reals.
+
+An :class:`Interval` encloses every value a node can take. Endpoints are floats; each
+may be open or closed (infinite ones are always open), so that "positive" (``(0, inf)``)
+and "nonnegative" (``[0, inf)``) stay apart, as ``log`` and ``inv_pos`` need.
+
+Soundness: every operation returns an interval that contains the exact real result.
+Where a float operation is inexact, the endpoint is rounded outward by one step; where it
+is exact (detected with an error-free transformation), it is kept, so a zero endpoint
+stays exactly zero and signs are never lost.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+__all__ = ["Interval", "REALS", "NONNEG", "POS", "NONPOS", "NEG", "point"]
+
+INF = math.inf
+
+
+def _down(x: float) -> float:
+    return math.nextafter(x, -INF)
+
+
+def _up(x: float) -> float:
+    return math.nextafter(x, INF)
+
+
+def add_down(a: float, b: float) -> float:
+    """A lower bound of the exact ``a + b``."""
+    s = a + b
+    if math.isinf(a) or math.isinf(b):
+        return s
+    if math.isinf(s):                        # overflow: the exact value is finite
+        return math.nextafter(s, 0) if s > 0 else s
+    bb = s - a
+    error = (a - (s - bb)) + (b - bb)        # TwoSum: exact a + b - s
+    return _down(s) if error < 0 else s
+
+
+def add_up(a: float, b: float) -> float:
+    """An upper bound of the exact ``a + b``."""
+    return -add_down(-a, -b)
+
+
+def _product_error_sign(a: float, b: float, p: float) -> int:
+    exact = Fraction(a) * Fraction(b)
+    rounded = Fraction(p)
+    return (exact > rounded) - (exact < rounded)
+
+
+def mul_down(a: float, b: float) -> float:
+    """A lower bound of the exact ``a * b``, with ``0 * inf = 0``."""
+    if a == 0 or b == 0:
+        return 0.0
+    p = a * b
+    if math.isinf(a) or math.isinf(b):
+        return p
+    if math.isinf(p):                        # overflow: the exact value is finite
+        return math.nextafter(p, 0) if p > 0 else p
+    if p == 0:                               # underflow
+        return 0.0 if (a > 0) == (b > 0) else -math.ulp(0.0)
+    return _down(p) if _product_error_sign(a, b, p) < 0 else p
+
+
+def mul_up(a: float, b: float) -> float:
+    """An upper bound of the exact ``a * b``."""
+    return -mul_down(-a, b)
+
+
+def div_down(a: float, b: float) -> float:
+    """A lower bound of the exact ``a / b`` for ``b != 0``; ``x / inf = 0``."""
+    if a == 0 or math.isinf(b):
+        return 0.0 if not math.isinf(a) else (a / (1.0 if b > 0 else -1.0))
+    if math.isinf(a):
+        return a if b > 0 else -a
+    q = a / b
+    if math.isinf(q):
+        return math.nextafter(q, 0) if q > 0 else q
+    if q == 0:
+        return 0.0 if (a > 0) == (b > 0) else -math.ulp(0.0)
+    exact = Fraction(a) / Fraction(b)
+    return _down(q) if exact < Fraction(q) else q
+
+
+def div_up(a: float, b: float) -> float:
+    """An upper bound of the exact ``a / b``."""
+    return -div_down(-a, b)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """The set of reals between ``lo`` and ``hi``; ``lo_open``/``hi_open`` exclude an end.
+
+    >>> Interval(0, INF)
+    [0, inf)
+    >>> Interval(0, INF, lo_open=True).is_positive
+    True
+    """
+
+    lo: float
+    hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def __post_init__(self) -> None:
+        lo, hi = float(self.lo), float(self.hi)
+        if math.isnan(lo) or math.isnan(hi) or lo > hi:
+            raise ValueError(f"not an interval: {lo}, {hi}")
+        object.__setattr__(self, "lo", lo)
+        object.__setattr__(self, "hi", hi)
+        object.__setattr__(self, "lo_open", bool(self.lo_open or math.isinf(lo)))
+        object.__setattr__(self, "hi_open", bool(self.hi_open or math.isinf(hi)))
+        if lo == hi and (self.lo_open or self.hi_open):
+            raise ValueError(f"empty interval at {lo}")
+
+    # ---- construction ----
+    @staticmethod
+    def parse(text: str) -> Interval:
+        """``"(-inf, 0]"``, ``"[0, 1)"``, ``"[-1.4142, 1.4142]"``."""
+        text = text.strip()
+        lo_text, hi_text = text[1:-1].split(",")
+        return Interval(float(lo_text), float(hi_text), text[0] == "(", text[-1] == ")")
+
+    @staticmethod
+    def hull(intervals) -> Interval:
+        """The smallest interval containing all of ``intervals`` (at least one)."""
+        items = list(intervals)
+        lo = min(i.lo for i in items)
+        hi = max(i.hi for i in items)
+        lo_open = all(i.lo_open for i in items if i.lo == lo)
+        hi_open = all(i.hi_open for i in items if i.hi == hi)
+        return Interval(lo, hi, lo_open, hi_open)
+
+    def intersect(self, other: Interval) -> Interval | None:
+        """The common part, or ``None`` when there is none."""
+        if self.lo > other.lo or (self.lo == other.lo and self.lo_open):
+            lo, lo_open = self.lo, self.lo_open
+        else:
+            lo, lo_open = other.lo, other.lo_open
+        if self.hi < other.hi or (self.hi == other.hi and self.hi_open):
+            hi, hi_open = self.hi, self.hi_open
+        else:
+            hi, hi_open = other.hi, other.hi_open
+        if lo > hi or (lo == hi and (lo_open or hi_open)):
+            return None
+        return Interval(lo, hi, lo_open, hi_open)
+
+    # ---- questions ----
+    def contains(self, other: Interval) -> bool:
+        """Whether ``other`` is a subset of this interval."""
+        lo_ok = self.lo < other.lo or (self.lo == other.lo and (not self.lo_open or other.lo_open))
+        hi_ok = self.hi > other.hi or (self.hi == other.hi and (not self.hi_open or other.hi_open))
+        return lo_ok and hi_ok
+
+    def contains_value(self, x: float) -> bool:
+        return (self.lo < x or (self.lo == x and not self.lo_open)) and \
+               (x < self.hi or (x == self.hi and not self.hi_open))
+
+    @property
+    def is_nonneg(self) -> bool:
+        return self.lo >= 0
+
+    @property
+    def is_nonpos(self) -> bool:
+        return self.hi <= 0
+
+    @property
+    def is_positive(self) -> bool:
+        return self.lo > 0 or (self.lo == 0 and self.lo_open)
+
+    @property
+    def is_negative(self) -> bool:
+        return self.hi < 0 or (self.hi == 0 and self.hi_open)
+
+    @property
+    def is_zero(self) -> bool:
+        return self.lo == 0 and self.hi == 0
+
+    @property
+    def is_point(self) -> bool:
+        return self.lo == self.hi
+
+    @property
+    def sign(self) -> str:
+        """``"+"``, ``"-"``, ``"0"`` or ``"±"``, as read off the range."""
+        if self.is_zero:
+            return "0"
+        if self.is_nonneg:
+            return "+"
+        if self.is_nonpos:
+            return "-"
+        return "±"
+
+    def __str__(self) -> str:
+        if self.is_point:
+            return f"{{{_fmt(self.lo)}}}"
+        return f"{'(' if self.lo_open else '['}{_fmt(self.lo)}, {_fmt(self.hi)}{')' if self.hi_open else ']'}"
+
+    __repr__ = __str__
+
+    # ---- arithmetic ----
+    def __neg__(self) -> Interval:
+        return Interval(-self.hi, -self.lo, self.hi_open, self.lo_open)
+
+    def __add__(self, other: Interval) -> Interval:
+        return Interval(add_down(self.lo, other.lo), add_up(self.hi, other.hi),
+                        self.lo_open or other.lo_open, self.hi_open or other.hi_open)
+
+    def __sub__(self, other: Interval) -> Interval:
+        return self + (-other)
+
+    def __mul__(self, other: Interval) -> Interval:
+        candidates = []
+        for x, x_open in ((self.lo, self.lo_open), (self.hi, self.hi_open)):
+            for y, y_open in ((other.lo, other.lo_open), (other.hi, other.hi_open)):
+                # A closed zero factor attains 0 whatever the other factor is.
+                attained_zero = (x == 0 and not x_open) or (y == 0 and not y_open)
+                is_open = (x_open or y_open) and not attained_zero
+                candidates.append((mul_down(x, y), mul_up(x, y), is_open))
+        lo = min(c[0] for c in candidates)
+        hi = max(c[1] for c in candidates)
+        lo_open = all(c[2] for c in candidates if c[0] == lo)
+        hi_open = all(c[2] for c in candidates if c[1] == hi)
+        return Interval(lo, hi, lo_open, hi_open)
+
+    def reciprocal(self) -> Interval:
+        """``{1/x : x in self, x != 0}``; all reals when the interval straddles zero."""
+        if self.is_zero or (self.lo < 0 < self.hi):
+            return REALS
+        if self.lo >= 0:
+            lo = div_down(1.0, self.hi) if self.hi != INF else 0.0
+            hi = div_up(1.0, self.lo) if self.lo != 0 else INF
+            return Interval(lo, hi, self.hi_open, self.lo_open)
+        return -(-self).reciprocal()
+
+    def square(self) -> Interval:
+        """``{x^2 : x in self}``: tighter than ``self * self``."""
+        a = abs(self)
+        return Interval(mul_down(a.lo, a.lo), mul_up(a.hi, a.hi), a.lo_open, a.hi_open)
+
+    def __abs__(self) -> Interval:
+        if self.is_nonneg:
+            return self
+        if self.is_nonpos:
+            return -self
+        hi, hi_open = (self.hi, self.hi_open) if self.hi > -self.lo else (-self.lo, self.lo_open)
+        if self.hi == -self.lo:
+            hi_open = self.hi_open and self.lo_open
+        return Interval(0.0, hi, False, hi_open)
+
+    def sum_of_terms(self) -> Interval:
+        """All sums of one or more terms each in this interval (entries of an unknown count):
+        ``sum``, and the entries of ``@`` and ``dot``."""
+        lo, lo_open = (self.lo, self.lo_open) if self.lo >= 0 else (-INF, True)
+        hi, hi_open = (self.hi, self.hi_open) if self.hi <= 0 else (INF, True)
+        return Interval(lo, hi, lo_open, hi_open)
+
+
+def _fmt(x: float) -> str:
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.6g}"
+
+
+def point(x: float, exact: bool = True) -> Interval:
+    """The interval holding the number ``x``; an inexact literal (``0.1``) gets the
+    neighbouring floats on both sides."""
+    if exact or math.isinf(x):
+        return Interval(x, x)
+    return Interval(_down(x), _up(x))
+
+
+REALS = Interval(-INF, INF)
+NONNEG = Interval(0.0, INF)
+POS = Interval(0.0, INF, lo_open=True)
+NONPOS = Interval(-INF, 0.0)
+NEG = Interval(-INF, 0.0, hi_open=True)

@@ -1,0 +1,251 @@
+"""The proof kernel: re-checks every step of a certificate.
+
+Small on purpose, and separate from the engine (:mod:`dcp.analysis`, :mod:`dcp.rules`)
+that searches for proofs: it imports neither. For each step it checks that the premises
+are the node's own subexpressions, that the claimed range encloses what the atom's
+declared range gives on the premises' ranges, that every domain the ranges cannot
+discharge is listed, and that the claimed curvature follows from the premises by the
+named rule. The trusted base is the interval arithmetic, the atoms' declared facts
+(each verified against SymPy in the tests), and the idioms' identities.
+"""
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+from .atoms import Atom, Expansion, lookup, operator
+from .errors import ProofCheckError
+from .facts import Curvature, Interval, Monotonicity, REALS, point
+from .idioms import IDIOMS
+from .proof import Proof, Step
+from .syntax.ast import (Binary, Call, Expr, Index, Name, Number, Ref, Transpose, Unary, Vector,
+                         fold_constant)
+
+__all__ = ["check_proof"]
+
+C = Curvature
+UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
+
+
+def check_proof(proof: Proof) -> None:
+    """Check every step of ``proof``; raise :class:`ProofCheckError` at the first that does
+    not follow. Returns None when the proof is valid.
+
+    >>> from dcp import certify, check_proof
+    >>> check_proof(certify("relu(W @ x)", wrt="W", check=False).proof)
+    """
+    wrt = frozenset(proof.wrt)
+    for step in proof.steps():
+        checker = _CHECKERS.get(step.rule)
+        if checker is None:
+            _fail(step, f"unknown rule {step.rule!r}")
+        checker(step, wrt, proof.bounds)
+
+
+def _fail(step: Step, why: str) -> None:
+    raise ProofCheckError(f"proof step `{step.text}` ({step.rule}) does not check: {why}", step)
+
+
+def _implied(claim: Curvature, best: Curvature) -> bool:
+    """A claim is acceptable when it is no stronger than what the rule gives."""
+    return claim is C.UNKNOWN or best <= claim
+
+
+def _require(step: Step, best: Curvature, expected_range: Interval | None) -> None:
+    if not _implied(step.curvature, best):
+        _fail(step, f"claims {step.curvature}, the rule gives only {best}")
+    if expected_range is not None and not step.range.contains(expected_range):
+        _fail(step, f"range {step.range} does not enclose {expected_range}")
+
+
+def _same(a: Expr, b: Expr) -> bool:
+    return a is b or a == b
+
+
+def _premises_are(step: Step, nodes: tuple[Expr, ...]) -> None:
+    if len(step.premises) != len(nodes) or not all(
+            _same(p.node, n) for p, n in zip(step.premises, nodes)):
+        _fail(step, "its premises are not the subexpressions of its node")
+
+
+# ---- leaves ------------------------------------------------------------------------
+
+
+def _number(step: Step, wrt, bounds) -> None:
+    if not isinstance(step.node, Number) or step.premises:
+        _fail(step, "not a number")
+    _require(step, C.CONSTANT, point(step.node.value, step.node.exact))
+
+
+def _name(step: Step, wrt, bounds, is_variable: bool) -> None:
+    if not isinstance(step.node, Name) or step.premises or (step.node.id in wrt) != is_variable:
+        _fail(step, "wrong kind of name")
+    _require(step, C.AFFINE if is_variable else C.CONSTANT, bounds.get(step.node.id, REALS))
+
+
+def _binding(step: Step, wrt, bounds) -> None:
+    if not isinstance(step.node, Ref):
+        _fail(step, "not a bound name")
+    _premises_are(step, (step.node.value,))
+    _require(step, step.premises[0].curvature, step.premises[0].range)
+
+
+# ---- composition -------------------------------------------------------------------
+
+
+def _composition_shape(step: Step) -> tuple[Atom, dict, tuple[Expr, ...]]:
+    """The atom, keywords and argument nodes the step's node calls for."""
+    node, kw = step.node, dict(step.kwargs)
+    if isinstance(node, Call):
+        atom = lookup(node.func, len(node.args))
+        count = atom.max_args if atom and atom.max_args is not None else len(node.args)
+        return atom, kw, node.args[:count]
+    if isinstance(node, Binary) and node.op == "^":
+        return lookup("power", 1), kw, (node.left,)
+    if isinstance(node, Binary) and node.op in "+-":
+        return operator(node.op), kw, (node.left, node.right)
+    if isinstance(node, Unary) and node.op == "-":
+        return operator("neg"), kw, (node.operand,)
+    if isinstance(node, Transpose):
+        return operator(".T"), kw, (node.operand,)
+    if isinstance(node, Index):
+        return operator("[]"), kw, (node.operand,)
+    if isinstance(node, Vector):
+        return operator("[...]"), kw, node.items
+    _fail(step, "not an atom application")
+
+
+def _dcp_best(f: Curvature, monos: list[Monotonicity], args: list[Curvature]) -> Curvature:
+    """The strongest curvature the composition rule allows."""
+    if all(a is C.CONSTANT for a in args):
+        return C.CONSTANT
+    if f.is_affine and all(a.is_affine for a in args):
+        return C.AFFINE
+
+    def keeps(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
+        if arg.is_affine:
+            return True
+        same = arg is direction and mono is UP
+        flipped = arg is direction.negate() and mono is DOWN
+        return same or flipped
+
+    if f.is_convex and all(keeps(C.CONVEX, m, a) for m, a in zip(monos, args)):
+        return C.CONVEX
+    if f.is_concave and all(keeps(C.CONCAVE, m, a) for m, a in zip(monos, args)):
+        return C.CONCAVE
+    return C.UNKNOWN
+
+
+def _composition(step: Step, wrt, bounds) -> None:
+    atom, kw, args = _composition_shape(step)
+    if atom is None or atom is not step.atom:
+        _fail(step, "the atom does not match the node")
+    if isinstance(step.node, Binary) and kw.get("p") != fold_constant(step.node.right):
+        _fail(step, "the exponent does not match the node")
+    _premises_are(step, args)
+    ranges = []
+    for index, premise in enumerate(step.premises):
+        domain = atom.domain(index, kw)
+        region = premise.range
+        if not domain.contains(region):
+            if not any(c.domain == domain and _same(c.expr, premise.node) for c in step.requires):
+                _fail(step, f"domain {domain} of argument {index + 1} is not listed")
+            region = region.intersect(domain)
+            if region is None:
+                _require(step, C.UNKNOWN, None)
+                return
+        ranges.append(region)
+    best = _dcp_best(atom.curvature(ranges, kw),
+                     [atom.monotonicity(i, ranges, kw) for i in range(len(ranges))],
+                     [p.curvature for p in step.premises])
+    _require(step, best, atom.range(ranges, kw))
+
+
+# ---- products and division ------------------------------------------------------------
+
+
+def _scaled(curvature: Curvature, factor: Interval) -> Curvature:
+    if curvature is C.CONSTANT or factor.is_zero:
+        return C.CONSTANT
+    if curvature.is_affine:
+        return C.AFFINE
+    if factor.lo >= 0:
+        return curvature
+    if factor.hi <= 0:
+        return curvature.negate()
+    return C.UNKNOWN
+
+
+def _product(step: Step, wrt, bounds) -> None:
+    node = step.node
+    if isinstance(node, Binary) and node.op in "*@":
+        atom, args = operator(node.op), (node.left, node.right)
+    elif isinstance(node, Call) and lookup(node.func, 2) is step.atom and step.atom.kind == "product":
+        atom, args = step.atom, node.args
+    else:
+        _fail(step, "not a product")
+    if atom is not step.atom:
+        _fail(step, "the product atom does not match the node")
+    _premises_are(step, args)
+    left, right = step.premises
+    if left.curvature is C.CONSTANT:
+        best = _scaled(right.curvature, left.range)
+    elif right.curvature is C.CONSTANT:
+        best = _scaled(left.curvature, right.range)
+    else:
+        best = C.UNKNOWN
+    _require(step, best, atom.range([left.range, right.range], {}))
+
+
+def _division(step: Step, wrt, bounds, reciprocal: bool) -> None:
+    node = step.node
+    if not (isinstance(node, Binary) and node.op == "/"):
+        _fail(step, "not a quotient")
+    _premises_are(step, (node.left, node.right))
+    top, bottom = step.premises
+    expected = top.range * bottom.range.reciprocal()
+    if not reciprocal:
+        best = _scaled(top.curvature, bottom.range.reciprocal()) if bottom.curvature is C.CONSTANT \
+            else C.UNKNOWN
+    elif top.curvature is not C.CONSTANT or not bottom.range.is_positive:
+        best = C.UNKNOWN
+    else:
+        inverse = _dcp_best(C.CONVEX, [DOWN], [bottom.curvature])   # inv_pos(bottom)
+        best = _scaled(inverse, top.range) if inverse is not C.UNKNOWN else C.UNKNOWN
+    _require(step, best, expected)
+
+
+# ---- definitions ----------------------------------------------------------------------
+
+
+def _expansion(step: Step, wrt, bounds) -> None:
+    from .analysis import expand           # the substitution only; it decides nothing
+    atom = step.atom
+    node = step.node
+    if not isinstance(atom, Expansion) or not isinstance(node, Call) or \
+            lookup(node.func, len(node.args)) is not atom:
+        _fail(step, "not an expansion of its node")
+    _premises_are(step, (expand(atom, node.args, dict(step.kwargs), node.span),))
+    _require(step, step.premises[0].curvature, step.premises[0].range)
+
+
+def _rewrite(step: Step, wrt, bounds) -> None:
+    apply = IDIOMS.get(step.idiom, (None,))[0]
+    rewritten = apply(step.node) if apply else None
+    if rewritten is None:
+        _fail(step, f"idiom {step.idiom!r} does not apply")
+    _premises_are(step, (rewritten,))
+    _require(step, step.premises[0].curvature, step.premises[0].range)
+
+
+_CHECKERS: Mapping[str, Callable[[Step, frozenset, Mapping], None]] = {
+    "number": _number,
+    "parameter": lambda s, w, b: _name(s, w, b, is_variable=False),
+    "variable": lambda s, w, b: _name(s, w, b, is_variable=True),
+    "binding": _binding,
+    "composition": _composition,
+    "product": _product,
+    "quotient": lambda s, w, b: _division(s, w, b, reciprocal=False),
+    "reciprocal": lambda s, w, b: _division(s, w, b, reciprocal=True),
+    "expansion": _expansion,
+    "rewrite": _rewrite,
+}

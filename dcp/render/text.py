@@ -1,0 +1,101 @@
+"""A result as plain text, the way a compiler reports: verdict, each break with the
+source line and carets under the failing part, domain conditions, then the proof tree.
+
+    verdict: unknown  (the rules could not conclude)
+
+    break: a constant of unknown sign (`W2` ranges over (-inf, inf)) times a convex ...
+      |
+    1 | relu(W2 @ relu(W1 @ x))
+      |      ^^^^^^^^^^^^^^^^^
+      fix: W2 >= 0 would make it convex; W2 <= 0 would make it concave
+"""
+from __future__ import annotations
+
+from ..errors import caret_block
+from ..proof import Step
+
+__all__ = ["render_text", "proof_tree"]
+
+#: Deeper steps are drawn at this indentation with their depth written out, so the
+#: trace of a 10,000-deep expression stays readable and linear in size.
+MAX_INDENT = 24
+
+
+def render_text(result) -> str:
+    """The whole explanation of a :class:`~dcp.result.Result`."""
+    lines = [f"{result.expression}  wrt {', '.join(result.wrt)}"]
+    if result.assumptions:
+        lines.append(f"assuming {', '.join(result.assumptions)}")
+    lines.append("")
+    lines.append(f"verdict: {result.verdict}" + _verdict_note(result))
+    if not result.curvature.is_known:
+        for step in result.breaks:
+            lines.append("")
+            lines.extend(_break_lines(step))
+    if result.domain:
+        lines.append("")
+        lines.append("holds where the expression is defined:")
+        lines.extend(f"  requires {condition}" for condition in result.domain)
+    lines.append(f"numeric check: {result.check}")
+    lines.append("")
+    lines.append("proof:")
+    lines.extend(proof_tree(result.proof.root))
+    return "\n".join(lines)
+
+
+def _verdict_note(result) -> str:
+    if result.curvature.is_known:
+        return "  (certified by the rules; the proof kernel re-checked every step)"
+    if result.verdict == "nonconvex":
+        return "  (disproved by a witness)"
+    return "  (the rules could not conclude)"
+
+
+def _break_lines(step: Step) -> list[str]:
+    lines = [f"break at `{step.text}`: {step.reason}"]
+    source = step.span.source if step.span is not None else None
+    if source is not None:
+        lines.extend("  " + line for line in caret_block(source, [step.span]).splitlines())
+    if step.fix:
+        lines.append(f"  fix: {step.fix}")
+    return lines
+
+
+def _describe(step: Step) -> tuple[str, ...]:
+    """The columns after the expression: curvature, range, rule, and the rest."""
+    rest = [step.rule]
+    if step.facts:
+        rest.append("(" + "; ".join(step.facts) + ")")
+    if step.requires:
+        rest.append("requires " + ", ".join(map(str, step.requires)))
+    if step.is_break:
+        rest.append("<- BREAK")
+    return str(step.curvature), str(step.range), " ".join(rest)
+
+
+def proof_tree(root: Step) -> list[str]:
+    """The steps as an indented tree; a shared step is drawn once and referred to after."""
+    rows: list[tuple[str, ...]] = []
+    seen: set[int] = set()
+    # (step, prefix for this line, prefix for its children, depth)
+    stack: list[tuple[Step, str, str, int]] = [(root, "", "", 0)]
+    while stack:
+        step, prefix, child_prefix, depth = stack.pop()
+        label = prefix + step.text
+        if id(step) in seen and step.premises:
+            rows.append((label, "(shown above)"))
+            continue
+        seen.add(id(step))
+        rows.append((label, *_describe(step)))
+        premises = step.premises
+        if depth + 1 >= MAX_INDENT:
+            child_prefix = f"[{depth + 1}] "
+            stack.extend((p, child_prefix, child_prefix, depth + 1) for p in reversed(premises))
+            continue
+        for i, premise in reversed(list(enumerate(premises))):
+            last = i == len(premises) - 1
+            stack.append((premise, child_prefix + ("└─ " if last else "├─ "),
+                          child_prefix + ("   " if last else "│  "), depth + 1))
+    widths = [min(max(len(row[i]) for row in rows if len(row) > i + 1), 60) for i in range(3)]
+    return ["  ".join(f"{cell:<{widths[i]}}" if i < 3 and i + 1 < len(row) else cell
+                      for i, cell in enumerate(row)).rstrip() for row in rows]

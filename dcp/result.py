@@ -1,0 +1,89 @@
+"""The answer to a certification: verdict, proof, breaks, domain, and the numeric check."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .facts import Curvature
+from .proof import DomainCondition, Proof, Step
+
+__all__ = ["Result", "CheckReport", "VERDICTS"]
+
+#: Every verdict, strongest first.
+VERDICTS = ("constant", "affine", "convex", "concave", "nonconvex", "unknown")
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What the numeric cross-check did: ``outcome`` is ``"not run"``, ``"passed"`` or
+    ``"refuted"``, with the number of trials and the largest Jensen gap seen."""
+
+    outcome: str = "not run"
+    trials: int = 0
+    seconds: float = 0.0
+    largest_gap: float | None = None
+    note: str = ""
+
+    def __str__(self) -> str:
+        if self.outcome == "not run":
+            return f"not run{': ' + self.note if self.note else ''}"
+        gap = f", largest gap {self.largest_gap:.3g}" if self.largest_gap is not None else ""
+        return f"{self.outcome} after {self.trials} trials in {self.seconds:.2f}s{gap}"
+
+
+@dataclass(frozen=True)
+class Result:
+    """The checked answer to "is ``expression`` convex in ``wrt``?".
+
+    ``verdict`` is the rules' certified curvature when there is one, else ``nonconvex``
+    when a witness disproves convexity, else ``unknown``. ``is_convex`` and
+    ``is_concave`` are True (proved), False (disproved by a witness) or None (unknown).
+    """
+
+    expression: str
+    wrt: tuple[str, ...]
+    assumptions: tuple[str, ...]
+    curvature: Curvature
+    proof: Proof
+    is_convex: bool | None = None
+    is_concave: bool | None = None
+    witness: object | None = None
+    check: CheckReport = field(default_factory=CheckReport)
+    hints: tuple = ()
+
+    @property
+    def verdict(self) -> str:
+        if self.curvature.is_known:
+            return self.curvature.value
+        if self.is_convex is False:
+            return "nonconvex"
+        return "unknown"
+
+    @property
+    def breaks(self) -> list[Step]:
+        """The lowest steps where the rules could not conclude."""
+        return self.proof.breaks
+
+    @property
+    def domain(self) -> list[DomainCondition]:
+        """Conditions the verdict relies on (it holds where the expression is defined)."""
+        return self.proof.domain
+
+    def explain(self) -> str:
+        """The whole trace as text, with carets under each break."""
+        from .render.text import render_text
+        return render_text(self)
+
+    def __str__(self) -> str:
+        what = f"{self.expression} wrt {', '.join(self.wrt)}"
+        if self.assumptions:
+            what += f" assuming {', '.join(self.assumptions)}"
+        line = f"{self.verdict}: {what}"
+        breaks = self.breaks
+        if breaks and not self.curvature.is_known:
+            line += f"\n  breaks at `{breaks[0].text}`: {breaks[0].reason}"
+        if self.domain:
+            line += f"\n  where {', '.join(map(str, self.domain))}"
+        return line
+
+    def __repr__(self) -> str:
+        return f"<Result {self.verdict}: {self.expression!r} wrt {', '.join(self.wrt)}>"

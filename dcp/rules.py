@@ -1,0 +1,221 @@
+"""The rules: the only place where curvature is decided.
+
+* **Composition** (Grant, Boyd and Ye): ``f(g1, ..., gk)`` is convex when f is convex on
+  the arguments' ranges and each gi is affine, or f is nondecreasing in argument i and
+  gi is convex, or f is nonincreasing in argument i and gi is concave. Concave is the
+  mirror image; affine needs f affine and every gi affine; constant arguments give a
+  constant.
+* **Products** (``*``, ``@``, ``dot``): a constant side scales the other, and its range
+  decides the direction; two non-constant sides break, even when both are nonnegative
+  (x*y is not convex).
+* **Division**: ``g / c`` scales by ``1/c``; ``c / g`` is ``c * inv_pos(g)`` when g is
+  positive; otherwise the rules break.
+
+Each rule returns an :class:`Outcome`: the curvature, and, when the rule cannot conclude
+although every premise was known, the reason in plain words and a fix where one exists.
+Unknown premises give an unknown conclusion with no reason: the break is lower down.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from .facts import Curvature, Interval, Monotonicity
+
+__all__ = ["Outcome", "compose", "scale", "product", "quotient", "reciprocal"]
+
+C = Curvature
+UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a rule concluded; ``reason`` is set only where the rule itself broke."""
+
+    curvature: Curvature
+    reason: str | None = None
+    fix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Operand:
+    """What the rules know of one premise: curvature, range, and how to name it."""
+
+    curvature: Curvature
+    range: Interval
+    text: str
+    parameter: str | None = None        # the name, when the operand is a bare parameter
+
+
+def _unknown_premise(operands: Sequence[Operand]) -> bool:
+    return any(not o.curvature.is_known for o in operands)
+
+
+def _article(curvature: Curvature) -> str:
+    return "an affine" if curvature is C.AFFINE else f"a {curvature}"
+
+
+# ---- composition ---------------------------------------------------------------------
+
+
+def _fits(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
+    """Whether argument curvature ``arg`` keeps ``direction`` (convex or concave) through
+    an atom with monotonicity ``mono`` in that argument."""
+    if arg.is_affine:
+        return True
+    if direction is C.CONVEX:
+        return (mono is UP and arg is C.CONVEX) or (mono is DOWN and arg is C.CONCAVE)
+    return (mono is UP and arg is C.CONCAVE) or (mono is DOWN and arg is C.CONVEX)
+
+
+def compose(name: str, curvature: Curvature, monotonicity: Sequence[Monotonicity],
+            args: Sequence[Operand], note: str = "") -> Outcome:
+    """The DCP composition rule for atom ``name`` with the given facts on ``args``."""
+    if all(a.curvature.is_constant for a in args):
+        return Outcome(C.CONSTANT)
+    if _unknown_premise(args):
+        return Outcome(C.UNKNOWN)
+    if curvature.is_affine and all(a.curvature.is_affine for a in args):
+        return Outcome(C.AFFINE)
+    for direction, holds in ((C.CONVEX, curvature.is_convex), (C.CONCAVE, curvature.is_concave)):
+        if holds and all(_fits(direction, m, a.curvature) for m, a in zip(monotonicity, args)):
+            return Outcome(direction)
+    return Outcome(C.UNKNOWN, _composition_reason(name, curvature, monotonicity, args, note))
+
+
+def _composition_reason(name: str, curvature: Curvature, monotonicity: Sequence[Monotonicity],
+                        args: Sequence[Operand], note: str) -> str:
+    if not curvature.is_known:
+        where = args[0].range if len(args) == 1 else None
+        detail = f" (it is {note})" if note else ""
+        span = f" on {where}, the range of `{args[0].text}`" if where is not None else ""
+        return f"{name} is neither convex nor concave{span}{detail}"
+    if curvature.is_affine:
+        return _mixed_terms_reason(name, monotonicity, args)
+    direction = C.CONVEX if curvature.is_convex else C.CONCAVE
+    for mono, arg in zip(monotonicity, args):
+        if _fits(direction, mono, arg.curvature):
+            continue
+        if mono is UP:
+            need = direction
+        elif mono is DOWN:
+            need = direction.negate()
+        else:
+            where = f" on {arg.range}" if len(args) == 1 else ""
+            return (f"{name} is {direction} but not monotone{where}, so its argument must be "
+                    f"affine, but `{arg.text}` is {arg.curvature}")
+        return (f"{name} is {direction} and {mono}, so it needs {_article(need)} argument, "
+                f"but `{arg.text}` is {arg.curvature}")
+    return f"{name} does not compose here"  # unreachable when compose() failed
+
+
+def _mixed_terms_reason(name: str, monotonicity: Sequence[Monotonicity],
+                        args: Sequence[Operand]) -> str:
+    """An affine combination of terms that pull in opposite directions."""
+    effects = []
+    for mono, arg in zip(monotonicity, args):
+        if arg.curvature.is_affine:
+            continue
+        effect = arg.curvature if mono is UP else arg.curvature.negate()
+        effects.append((effect, arg))
+    convex = next((a for e, a in effects if e is C.CONVEX), None)
+    concave = next((a for e, a in effects if e is C.CONCAVE), None)
+    if name == "+" and convex and concave:
+        return (f"the sum of a convex term `{convex.text}` and a concave term "
+                f"`{concave.text}` is neither convex nor concave in general")
+    if name == "-" and convex and concave:
+        return (f"`{args[0].text}` is {args[0].curvature} and `{args[1].text}` is "
+                f"{args[1].curvature}, so the difference is the sum of a convex and a concave "
+                f"term, which is neither convex nor concave in general")
+    return f"{name} combines convex and concave terms, which is neither convex nor concave in general"
+
+
+# ---- scaling, products, division --------------------------------------------------------
+
+
+def scale(curvature: Curvature, factor: Interval) -> Curvature:
+    """Curvature of ``c * g`` for a constant ``c`` in ``factor`` (unknown if its sign is)."""
+    if curvature.is_constant or factor.is_zero:
+        return C.CONSTANT
+    if curvature.is_affine:
+        return C.AFFINE
+    if factor.is_nonneg:
+        return curvature
+    if factor.is_nonpos:
+        return curvature.negate()
+    return C.UNKNOWN
+
+
+def _sign_fix(constant: Operand, wanted: Curvature) -> str | None:
+    """``W2 >= 0 would make it convex``, when the constant is a bare parameter."""
+    if constant.parameter is None:
+        return None
+    name = constant.parameter
+    if wanted is C.CONVEX:
+        return f"{name} >= 0 would make it convex; {name} <= 0 would make it concave"
+    return f"{name} >= 0 would make it concave; {name} <= 0 would make it convex"
+
+
+def product(symbol: str, left: Operand, right: Operand) -> Outcome:
+    """The product rule for ``left symbol right`` (``*``, ``@`` or ``dot``)."""
+    if left.curvature.is_constant and right.curvature.is_constant:
+        return Outcome(C.CONSTANT)
+    if _unknown_premise((left, right)):
+        return Outcome(C.UNKNOWN)
+    if not left.curvature.is_constant and not right.curvature.is_constant:
+        return Outcome(C.UNKNOWN,
+                       f"product of two non-constant factors `{left.text}` and `{right.text}`: "
+                       f"a product of expressions that both depend on the variables is not "
+                       f"convex in general (x*y is not), whatever their signs",
+                       "make one factor constant: certify with respect to fewer variables")
+    constant, other = (left, right) if left.curvature.is_constant else (right, left)
+    curvature = scale(other.curvature, constant.range)
+    if curvature.is_known:
+        return Outcome(curvature)
+    return Outcome(C.UNKNOWN,
+                   f"a constant of unknown sign (`{constant.text}` ranges over {constant.range}) "
+                   f"times {_article(other.curvature)} expression `{other.text}`",
+                   _sign_fix(constant, other.curvature))
+
+
+def quotient(numerator: Operand, denominator: Operand) -> Outcome:
+    """``g / c`` with a constant ``c``: scale by ``1/c``."""
+    if numerator.curvature.is_constant and denominator.curvature.is_constant:
+        return Outcome(C.CONSTANT)
+    if _unknown_premise((numerator, denominator)):
+        return Outcome(C.UNKNOWN)
+    if denominator.range.is_zero:
+        return Outcome(C.UNKNOWN, f"division by `{denominator.text}`, which is zero")
+    curvature = scale(numerator.curvature, denominator.range.reciprocal())
+    if curvature.is_known:
+        return Outcome(curvature)
+    return Outcome(C.UNKNOWN,
+                   f"{_article(numerator.curvature)} expression `{numerator.text}` divided by a "
+                   f"constant of unknown sign (`{denominator.text}` ranges over {denominator.range})",
+                   _sign_fix(denominator, numerator.curvature))
+
+
+def reciprocal(numerator: Operand, denominator: Operand) -> Outcome:
+    """``c / g`` with a constant ``c`` and ``g > 0``: ``c * inv_pos(g)``, where inv_pos is
+    convex and nonincreasing."""
+    if _unknown_premise((numerator, denominator)):
+        return Outcome(C.UNKNOWN)
+    if not numerator.curvature.is_constant:
+        return Outcome(C.UNKNOWN,
+                       f"quotient of two non-constant expressions `{numerator.text}` and "
+                       f"`{denominator.text}` is not convex in general")
+    if not denominator.range.is_positive:
+        return Outcome(C.UNKNOWN,
+                       f"the divisor `{denominator.text}` is not known to be positive (it ranges "
+                       f"over {denominator.range}); c / g is convex only where g > 0",
+                       f"write inv_pos({denominator.text}) to restrict to where it is positive")
+    inner = compose("inv_pos", C.CONVEX, [DOWN], [denominator])
+    if not inner.curvature.is_known:
+        return Outcome(C.UNKNOWN, inner.reason.replace("inv_pos is", "1 / g is", 1))
+    curvature = scale(inner.curvature, numerator.range)
+    if curvature.is_known:
+        return Outcome(curvature)
+    return Outcome(C.UNKNOWN,
+                   f"a constant of unknown sign (`{numerator.text}` ranges over {numerator.range}) "
+                   f"divided by {_article(inner.curvature.negate())} expression `{denominator.text}`",
+                   _sign_fix(numerator, inner.curvature))

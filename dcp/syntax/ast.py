@@ -1,0 +1,383 @@
+"""Immutable expression and statement nodes.
+
+Nodes are frozen, slotted dataclasses. Their source ``span`` is kept off equality and
+hashing, so structurally equal expressions compare and hash equal wherever they were
+written (the analysis relies on this to analyse a shared subexpression once).
+
+Equality and hashing never recurse: a node's hash is computed once from its children's
+cached hashes when it is built, and ``==`` walks both trees with an explicit stack. So a
+10,000-deep expression can be hashed, compared and used as a dict key.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from fractions import Fraction
+from typing import Callable, Iterator
+
+from ..errors import Span
+
+__all__ = [
+    "Node", "Expr", "Number", "Name", "Unary", "Binary", "Call", "Transpose", "Index",
+    "Vector", "Ref", "Statement", "Assignment", "Assume", "Condition", "ShapeDecl",
+    "Define", "CertifyStatement", "ExpressionStatement", "walk_postorder", "fold_constant", "replace_names", "names_in",
+]
+
+_SKIP = ("span", "_hash")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Node:
+    """Base of every node. ``span`` locates it in the source; it is not part of identity."""
+
+    span: Span | None = field(default=None, kw_only=True, repr=False)
+    _hash: int = field(default=0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((type(self).__name__, *self.key())))
+
+    def key(self) -> tuple:
+        """The fields that make up the node's identity (children by reference)."""
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name not in _SKIP)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Node):
+            return NotImplemented
+        stack: list[tuple[object, object]] = [(self, other)]
+        while stack:
+            a, b = stack.pop()
+            if a is b:
+                continue
+            if isinstance(a, Node):
+                if type(a) is not type(b) or a._hash != b._hash:
+                    return False
+                stack.extend(zip(a.key(), b.key()))
+            elif isinstance(a, tuple):
+                if not isinstance(b, tuple) or len(a) != len(b):
+                    return False
+                stack.extend(zip(a, b))
+            elif a != b:
+                return False
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def with_span(self, span: Span | None) -> Node:
+        """The same node located at ``span``."""
+        clone = object.__new__(type(self))
+        for f in fields(self):
+            object.__setattr__(clone, f.name, getattr(self, f.name))
+        object.__setattr__(clone, "span", span)
+        return clone
+
+
+class Expr(Node):
+    """Marker base for expression nodes."""
+
+    __slots__ = ()
+
+    def children(self) -> tuple[Expr, ...]:
+        return ()
+
+    def __repr__(self) -> str:
+        from .printer import to_text
+        return f"{type(self).__name__}({to_text(self, limit=80)!r})"
+
+
+def _exact(text: str, value: float) -> bool:
+    try:
+        return Fraction(Decimal(text)) == Fraction(value)
+    except (ArithmeticError, ValueError):
+        return False
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Number(Expr):
+    """A numeric literal. ``exact`` says whether the float ``value`` is the decimal
+    ``text`` exactly (``0.5`` is, ``0.1`` is not); ranges widen inexact ones."""
+
+    value: float
+    text: str = field(default="", compare=False)
+    exact: bool = field(default=True)
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            object.__setattr__(self, "text", _format_number(self.value))
+        object.__setattr__(self, "exact", _exact(self.text, self.value) if math.isfinite(self.value) else True)
+        Expr.__post_init__(self)
+
+    def key(self) -> tuple:
+        return (self.value, self.exact)
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Name(Expr):
+    """A variable or parameter (which one depends on ``wrt``)."""
+
+    id: str
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Unary(Expr):
+    """``-a`` or ``+a``."""
+
+    op: str
+    operand: Expr
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)
+
+    def with_children(self, kids: tuple[Expr, ...]) -> Unary:
+        return Unary(self.op, kids[0], span=self.span)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Binary(Expr):
+    """``a op b`` for op in ``+ - * / @ ^`` (``**`` is read as ``^``)."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.left, self.right)
+
+    def with_children(self, kids: tuple[Expr, ...]) -> Binary:
+        return Binary(self.op, kids[0], kids[1], span=self.span)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Call(Expr):
+    """``f(a, b, key=value)``; keyword values are expressions checked to be constants later."""
+
+    func: str
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...] = ()
+    func_span: Span | None = field(default=None, compare=False)
+
+    def key(self) -> tuple:
+        return (self.func, self.args, self.kwargs)
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.args + tuple(value for _, value in self.kwargs)
+
+    def with_children(self, kids: tuple[Expr, ...]) -> Call:
+        count = len(self.args)
+        kwargs = tuple((key, value) for (key, _), value in zip(self.kwargs, kids[count:]))
+        return Call(self.func, kids[:count], kwargs, self.func_span, span=self.span)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Transpose(Expr):
+    """``a.T``."""
+
+    operand: Expr
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)
+
+    def with_children(self, kids: tuple[Expr, ...]) -> Transpose:
+        return Transpose(kids[0], span=self.span)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Index(Expr):
+    """``a[i]`` or ``a[i, j]`` with integer constants."""
+
+    operand: Expr
+    indices: tuple[int, ...]
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)
+
+    def with_children(self, kids: tuple[Expr, ...]) -> Index:
+        return Index(kids[0], self.indices, span=self.span)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Vector(Expr):
+    """``[e1, e2, ...]``: the entries stacked into a vector."""
+
+    items: tuple[Expr, ...]
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.items
+
+    def with_children(self, kids: tuple[Expr, ...]) -> Vector:
+        return Vector(kids, span=self.span)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Ref(Expr):
+    """A use of a bound name (``h`` after ``h = relu(W1 @ x)``), carrying its value.
+
+    Bindings expand into the expression, but the trace shows the name.
+    """
+
+    id: str
+    value: Expr
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.value,)
+
+
+# ---- statements ------------------------------------------------------------------------
+
+
+class Statement(Node):
+    """Marker base for statements of a script or a REPL line."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Assignment(Statement):
+    """``name = expr``."""
+
+    name: str
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Condition(Node):
+    """One elementwise bound ``lower <= name <= upper`` (either side may be missing);
+    ``strict_lower``/``strict_upper`` for ``<`` and ``>``."""
+
+    name: str
+    lower: float | None = None
+    upper: float | None = None
+    strict_lower: bool = False
+    strict_upper: bool = False
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Assume(Statement):
+    """``assume c1, c2, ...``."""
+
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ShapeDecl(Statement):
+    """``shape W = (4, 3)``."""
+
+    name: str
+    dims: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Define(Statement):
+    """``define name(params) = body``: a user atom."""
+
+    name: str
+    params: tuple[str, ...]
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CertifyStatement(Statement):
+    """``certify expr wrt a, b``."""
+
+    expr: Expr
+    wrt: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ExpressionStatement(Statement):
+    """A bare expression (certified against the session's current ``wrt``)."""
+
+    expr: Expr
+
+
+def walk_postorder(root: Expr) -> Iterator[Expr]:
+    """Every distinct node (by identity) under ``root``, children before parents.
+
+    Iterative, so depth is limited only by memory.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[Expr, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            yield node
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for child in reversed(node.children()):
+            if id(child) not in seen:
+                stack.append((child, False))
+
+
+def fold_constant(node: Expr) -> float | None:
+    """The value of a numeric constant expression (``2``, ``-1``, ``1/2``), else None.
+
+    Iterative, like everything that walks user input.
+    """
+    values: dict[int, float | None] = {}
+    for item in walk_postorder(node):
+        values[id(item)] = _fold_one(item, values)
+    return values[id(node)]
+
+
+def _fold_one(node: Expr, values: dict[int, float | None]) -> float | None:
+    if isinstance(node, Number):
+        return node.value
+    if isinstance(node, Unary):
+        inner = values[id(node.operand)]
+        return None if inner is None else (-inner if node.op == "-" else inner)
+    if isinstance(node, Binary):
+        left, right = values[id(node.left)], values[id(node.right)]
+        if left is None or right is None:
+            return None
+        try:
+            result = {"+": lambda: left + right, "-": lambda: left - right,
+                      "*": lambda: left * right, "/": lambda: left / right,
+                      "^": lambda: left ** right, "@": lambda: None}[node.op]()
+        except (OverflowError, ZeroDivisionError):
+            return None
+        return result if isinstance(result, float) and math.isfinite(result) else None
+    return None
+
+
+def replace_names(root: Expr, replacement: Callable[[Name], Expr | None]) -> Expr:
+    """``root`` with each name for which ``replacement`` gives a node replaced by it.
+
+    Iterative; subtrees with nothing replaced are shared, not copied. The values of bound
+    names (:class:`Ref`) are left alone: they were resolved when they were bound.
+    """
+    new: dict[int, Expr] = {}
+    for node in walk_postorder(root):
+        if isinstance(node, Name):
+            new[id(node)] = replacement(node) or node
+            continue
+        kids = node.children()
+        if isinstance(node, Ref) or not kids:
+            new[id(node)] = node
+            continue
+        replaced = tuple(new[id(k)] for k in kids)
+        same = all(a is b for a, b in zip(kids, replaced))
+        new[id(node)] = node if same else node.with_children(replaced)
+    return new[id(root)]
+
+
+def names_in(root: Expr) -> dict[str, Name]:
+    """Every free name in ``root`` (looking through bound names), first occurrence each."""
+    found: dict[str, Name] = {}
+    for node in walk_postorder(root):
+        if isinstance(node, Name):
+            found.setdefault(node.id, node)
+    return found

@@ -1,0 +1,334 @@
+"""Text to AST: Lark's LALR parser with an inline transformer.
+
+The transformer runs inside the parser's reduce steps, so the AST is built bottom-up
+without any recursive walk and a 10,000-deep expression parses. Lark does not pass
+positions to an inline transformer; every named terminal carries its own, and each node's
+span runs from its first token to its last (brackets included, since they are named
+terminals in the grammar).
+"""
+from __future__ import annotations
+
+import difflib
+import threading
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from ..errors import ArgumentError, DcpError, ParseError, Span
+from .ast import (Assignment, Assume, Binary, Call, CertifyStatement, Condition, Define, Expr,
+                  ExpressionStatement, Index, Name, Number, ShapeDecl, Statement, Transpose, Unary,
+                  Vector)
+
+__all__ = ["parse_expression", "parse_assumptions", "parse_script", "grammar_text"]
+
+
+def grammar_text() -> str:
+    """The grammar, read from the package (a checkout links it to ``grammar/dcp.lark``)."""
+    return resources.files("dcp").joinpath("dcp.lark").read_text(encoding="utf-8")
+
+
+_CURRENT = threading.local()
+
+
+def _new_span(start: int, end: int) -> Span:
+    return Span(start, end, getattr(_CURRENT, "text", None))
+
+
+def _span(first: object, last: object) -> Span:
+    return _new_span(_start(first), _end(last))
+
+
+def _start(item: object) -> int:
+    return item.start_pos if isinstance(item, Token) else item.span.start
+
+
+def _end(item: object) -> int:
+    return item.end_pos if isinstance(item, Token) else item.span.end
+
+
+def _number(token: Token, negative: bool = False) -> Number:
+    text = ("-" if negative else "") + str(token)
+    return Number(float(text), text)
+
+
+class _Builder(Transformer):
+    """One method per grammar alias; each returns an AST node with its span."""
+
+    # ---- expressions ----
+    def number(self, children):
+        (token,) = children
+        return _number(token).with_span(_new_span(token.start_pos, token.end_pos))
+
+    def name(self, children):
+        (token,) = children
+        return Name(str(token), span=_new_span(token.start_pos, token.end_pos))
+
+    def binary(self, children):
+        left, op, right = children
+        symbol = "^" if op == "**" else str(op)
+        return Binary(symbol, left, right, span=_span(left, right))
+
+    def unary(self, children):
+        op, operand = children
+        return Unary(str(op), operand, span=_span(op, operand))
+
+    def transpose(self, children):
+        operand, dot_t = children
+        return Transpose(operand, span=_span(operand, dot_t))
+
+    def index(self, children):
+        operand, _lsqb, indices, rsqb = children
+        return Index(operand, indices, span=_span(operand, rsqb))
+
+    def index_list(self, children):
+        values = []
+        for number in children:
+            if isinstance(number, Token):   # a comma
+                continue
+            if not number.value.is_integer():
+                raise ArgumentError(f"an index must be an integer constant, not {number.text}",
+                                    span=number.span)
+            values.append(int(number.value))
+        return tuple(values)
+
+    def signed_number(self, children):
+        sign = children[0] if len(children) == 2 else None
+        token = children[-1]
+        number = _number(token, negative=sign == "-")
+        return number.with_span(_span(sign or token, token))
+
+    def call(self, children):
+        name, _lpar, *arguments, rpar = children
+        args, kwargs = [], []
+        for argument in arguments:
+            if argument is None or isinstance(argument, Token):
+                continue
+            if isinstance(argument, tuple):
+                key, value, key_token = argument
+                if any(key == seen for seen, _ in kwargs):
+                    raise ArgumentError(f"keyword `{key}` given twice",
+                                        span=_new_span(key_token.start_pos, key_token.end_pos))
+                kwargs.append((key, value))
+            elif kwargs:
+                raise ArgumentError("a positional argument cannot follow a keyword argument",
+                                    span=argument.span)
+            else:
+                args.append(argument)
+        return Call(str(name), tuple(args), tuple(kwargs),
+                    _new_span(name.start_pos, name.end_pos), span=_span(name, rpar))
+
+    def keyword(self, children):
+        key, _equal, value = children
+        return (str(key), value, key)
+
+    def group(self, children):
+        lpar, inner, rpar = children
+        return inner.with_span(_span(lpar, rpar))
+
+    def vector(self, children):
+        lsqb, *items, rsqb = children
+        items = tuple(item for item in items if not isinstance(item, Token))
+        return Vector(items, span=_span(lsqb, rsqb))
+
+    # ---- assumptions ----
+    def bound(self, children):
+        name, op, number = children
+        return _condition(name, op, number.value, _span(name, number))
+
+    def bound_reversed(self, children):
+        number, op, name = children
+        flipped = {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[str(op)]
+        return _condition(name, flipped, number.value, _span(number, name))
+
+    def between(self, children):
+        low, op1, name, op2, high = children
+        span = _span(low, high)
+        if op1[0] != op2[0]:
+            raise DcpError("a two-sided assumption reads `c <= NAME <= d` or `d >= NAME >= c`",
+                           span=span)
+        if op1[0] == ">":
+            low, op1, op2, high = high, _flip(op2), _flip(op1), low
+        lower = _condition(name, _flip(op1), low.value, span)
+        upper = _condition(name, str(op2), high.value, span)
+        return Condition(name=str(name), lower=lower.lower, upper=upper.upper,
+                         strict_lower=lower.strict_lower, strict_upper=upper.strict_upper, span=span)
+
+    # ---- statements ----
+    def assignment(self, children):
+        name, _equal, value = children
+        return Assignment(str(name), value, span=_span(name, value))
+
+    def assume_statement(self, children):
+        keyword, *rest = children
+        conditions = tuple(c for c in rest if isinstance(c, Condition))
+        return Assume(conditions, span=_span(keyword, conditions[-1]))
+
+    def shape_statement(self, children):
+        keyword, name, *rest = children
+        dims = []
+        for item in rest:
+            if isinstance(item, Token) and item.type == "NUMBER":
+                if not float(item).is_integer() or float(item) < 1:
+                    raise ArgumentError(f"a dimension must be a positive integer, not {item}",
+                                        span=_new_span(item.start_pos, item.end_pos))
+                dims.append(int(float(item)))
+        if len(dims) > 2:
+            raise ArgumentError("values have rank 0, 1 or 2: a shape has at most two dimensions",
+                                span=_span(keyword, rest[-1]))
+        return ShapeDecl(str(name), tuple(dims), span=_span(keyword, rest[-1]))
+
+    def define_statement(self, children):
+        keyword, name, *rest = children
+        body = rest[-1]
+        params = tuple(str(t) for t in rest[:-1] if isinstance(t, Token) and t.type == "NAME")
+        return Define(str(name), params, body, span=_span(keyword, body))
+
+    def certify_statement(self, children):
+        keyword, expr, _wrt, *names = children
+        wrt = tuple(str(t) for t in names if t.type == "NAME")
+        return CertifyStatement(expr, wrt, span=_span(keyword, names[-1]))
+
+    def expression_statement(self, children):
+        (expr,) = children
+        return ExpressionStatement(expr, span=expr.span)
+
+    # ---- entry points ----
+    def expression_input(self, children):
+        return children[0]
+
+    def assumption_input(self, children):
+        return tuple(c for c in children if isinstance(c, Condition))
+
+    def script(self, children):
+        return tuple(c for c in children if isinstance(c, Statement))
+
+
+def _flip(op) -> str:
+    return {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[str(op)]
+
+
+def _condition(name: Token, op: str, value: float, span: Span) -> Condition:
+    op = str(op)
+    if op.startswith(">"):
+        return Condition(name=str(name), lower=value, strict_lower=op == ">", span=span)
+    return Condition(name=str(name), upper=value, strict_upper=op == "<", span=span)
+
+
+@lru_cache(maxsize=None)
+def _parser() -> Lark:
+    return Lark(grammar_text(), parser="lalr", lexer="contextual", transformer=_Builder(),
+                start=["expression_input", "assumption_input", "script"],
+                maybe_placeholders=True, cache=False)
+
+
+# Plain words for the grammar's terminals, for "expected ..." messages.
+_WORDS = {
+    "NAME": "a name", "NUMBER": "a number", "PLUS": "`+`", "MINUS": "`-`", "STAR": "`*`",
+    "SLASH": "`/`", "AT": "`@`", "CARET": "`^`", "DSTAR": "`**`", "DOT_T": "`.T`",
+    "EQUAL": "`=`", "COMMA": "`,`", "SEMI": "`;`", "LPAR": "`(`", "RPAR": "`)`",
+    "LSQB": "`[`", "RSQB": "`]`", "COMPARE": "a comparison (`>=`, `<=`, `>`, `<`)",
+    "_NL": "a new line", "$END": "the end of the input", "ASSUME": "`assume`",
+    "SHAPE": "`shape`", "DEFINE": "`define`", "CERTIFY": "`certify`", "WRT": "`wrt`",
+}
+# Terminals listed by what they start: an expression is summarised as one phrase.
+_EXPRESSION_STARTS = {"NAME", "NUMBER", "MINUS", "PLUS", "LPAR", "LSQB"}
+
+
+def _expected(names: set[str]) -> str:
+    names = set(names)
+    phrases = []
+    if _EXPRESSION_STARTS <= names:
+        phrases.append("an expression")
+        names -= _EXPRESSION_STARTS
+    if {"PLUS", "MINUS", "STAR", "SLASH", "AT", "CARET"} <= names:
+        phrases.append("an operator")
+        # After a complete operand anything postfix could follow too; naming it all is noise.
+        names -= {"PLUS", "MINUS", "STAR", "SLASH", "AT", "CARET", "DSTAR", "DOT_T", "LSQB",
+                  "LPAR", "EQUAL"}
+    phrases += sorted(_WORDS.get(n, n.lower()) for n in names)
+    if not phrases:
+        return ""
+    if len(phrases) > 1:
+        return "expected " + ", ".join(phrases[:-1]) + " or " + phrases[-1]
+    return "expected " + phrases[0]
+
+
+def _found(error: UnexpectedInput, text: str) -> str:
+    if isinstance(error, UnexpectedCharacters):
+        return f"unexpected character `{text[error.pos_in_stream]}`"
+    token = getattr(error, "token", None)
+    if isinstance(error, UnexpectedEOF) or token is None or token.type == "$END":
+        return "unexpected end of input"
+    if token.type == "_NL":
+        return "unexpected end of line"
+    return f"unexpected `{token}`"
+
+
+def _parse(text: str, start: str, filename: str | None = None, newlines_are_spaces: bool = False):
+    # Replacing keeps the length, so spans and error positions index the original text.
+    parsed_text = text.replace("\n", " ") if newlines_are_spaces else text
+    _CURRENT.text = text
+    try:
+        return _parser().parse(parsed_text, start=start)
+    except DcpError as error:                        # raised by the builder, e.g. a bad index
+        raise error.locate(text, filename=filename) from None
+    except VisitError as error:
+        if isinstance(error.orig_exc, DcpError):
+            raise error.orig_exc.locate(text, filename=filename) from None
+        raise
+    except UnexpectedInput as error:
+        raise _parse_error(error, text, filename) from None
+
+
+def _parse_error(error: UnexpectedInput, text: str, filename: str | None) -> ParseError:
+    if isinstance(error, UnexpectedCharacters):
+        allowed = error.allowed or set()
+        position = error.pos_in_stream
+        width = 1
+    else:
+        allowed = getattr(error, "expected", None) or set()
+        token = getattr(error, "token", None)
+        if isinstance(error, UnexpectedEOF) or token is None or token.type == "$END":
+            position, width = len(text.rstrip()), 1
+        else:
+            position, width = token.start_pos, max(1, len(str(token)))
+    message = _found(error, text)
+    # The contextual lexer reports every terminal of the language for a stray character.
+    expected = "" if isinstance(error, UnexpectedCharacters) else _expected(set(allowed))
+    if expected:
+        message += f"; {expected}"
+    return ParseError(message, source=text, span=Span(position, position + width, text),
+                      filename=filename)
+
+
+def parse_expression(text: str, filename: str | None = None) -> Expr:
+    """Parse one expression. Line breaks count as spaces.
+
+    >>> parse_expression("relu(W @ x)")
+    Call('relu(W @ x)')
+    """
+    if not isinstance(text, str):
+        raise DcpError(f"an expression must be a string, not {type(text).__name__}")
+    return _parse(text, "expression_input", filename, newlines_are_spaces=True)
+
+
+def parse_assumptions(text: str) -> tuple[Condition, ...]:
+    """Parse ``"W2 >= 0"``, ``"0 <= p <= 1"``, or several separated by commas."""
+    if not isinstance(text, str):
+        raise DcpError(f"an assumption must be a string such as 'W2 >= 0', not {type(text).__name__}")
+    return _parse(text, "assumption_input", newlines_are_spaces=True)
+
+
+def parse_script(text: str, filename: str | None = None) -> tuple[Statement, ...]:
+    """Parse a script: statements separated by new lines or ``;``."""
+    return _parse(text, "script", filename)
+
+
+def close_matches(name: str, candidates) -> str:
+    """`` did you mean `x`?`` for the closest candidates, or an empty string."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    if not matches:
+        return ""
+    return "; did you mean " + " or ".join(f"`{m}`" for m in matches) + "?"
