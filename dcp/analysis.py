@@ -12,7 +12,7 @@ from typing import Mapping
 from . import rules
 from .atoms import Atom, Expansion, lookup, operator
 from .errors import ArgumentError, UnknownNameError
-from .facts import Curvature, Interval, REALS, point
+from .facts import POS, Curvature, Interval, REALS, point
 from .idioms import IDIOMS, rewrite
 from .proof import DomainCondition, Step
 from .syntax.ast import (Binary, Call, Expr, Index, Name, Number, Ref, Transpose, Unary, Vector,
@@ -212,12 +212,12 @@ class Analyzer:
             region = premise.range
             if not domain.contains(region):
                 region = region.intersect(domain)
+                requires.append(DomainCondition(premise.node, domain))
                 if region is None:
                     return Step(node, REALS, C.UNKNOWN, "composition", tuple(premises), atom=atom,
-                                kwargs=tuple(kw.items()),
+                                kwargs=tuple(kw.items()), requires=tuple(requires),
                                 reason=f"{atom.spelling} is defined for arguments in {domain}, "
                                        f"but `{premise.text}` always lies in {premise.range}")
-                requires.append(DomainCondition(premise.node, domain))
             ranges.append(region)
         curvature = atom.curvature(ranges, kw)
         monotonicity = [atom.monotonicity(i, ranges, kw) for i in range(len(ranges))]
@@ -241,15 +241,20 @@ class Analyzer:
             outcome = rules.quotient(_operand(top), _operand(bottom))
             return Step(node, value_range, outcome.curvature, "quotient", (top, bottom),
                         reason=outcome.reason, fix=outcome.fix)
-        outcome = rules.reciprocal(_operand(top), _operand(bottom))
-        return Step(node, value_range, outcome.curvature, "reciprocal", (top, bottom),
-                    facts=("inv_pos: convex, nonincreasing on (0, inf)",),
-                    reason=outcome.reason, fix=outcome.fix)
+        region, requires = bottom.range, ()
+        if region.is_nonneg and not region.is_positive and not region.is_zero:
+            # c / g is defined only where g != 0, which for g >= 0 is where g > 0.
+            region = region.intersect(POS)
+            requires = (DomainCondition(bottom.node, POS),)
+        outcome = rules.reciprocal(_operand(top), _operand(bottom, region))
+        return Step(node, top.range * region.reciprocal(), outcome.curvature, "reciprocal",
+                    (top, bottom), facts=("inv_pos: convex, nonincreasing on (0, inf)",),
+                    requires=requires, reason=outcome.reason, fix=outcome.fix)
 
 
 def _operand(step: Step, region: Interval | None = None) -> rules.Operand:
     parameter = step.node.id if step.rule == "parameter" else None
-    return rules.Operand(step.curvature, region or step.range, step.text, parameter)
+    return rules.Operand(step.curvature, region or step.range, step, parameter)
 
 
 def _note(atom: Atom, kw: dict) -> str:

@@ -45,11 +45,16 @@ class Span:
         return Span(min(self.start, other.start), max(self.end, other.end), self.source)
 
 
+#: Source lines longer than this are shown as a window around the marked part.
+LINE_WINDOW = 100
+
+
 def caret_block(source: str, spans: list[Span] | tuple[Span, ...], label: str = "") -> str:
     """The source lines touched by ``spans``, each with carets under its part.
 
     A span that runs over several lines is underlined on its first line only, up to the
-    end of that line; that is where a reader's eye goes first.
+    end of that line. A very long line is cut to a window around the first mark, with
+    ``...`` where it was cut, so a huge expression still gives a readable report.
     """
     by_line: dict[int, list[tuple[int, int]]] = {}
     for span in spans:
@@ -64,12 +69,25 @@ def caret_block(source: str, spans: list[Span] | tuple[Span, ...], label: str = 
     out = [f"{'':>{width}} |"]
     for number in sorted(by_line):
         text = lines[number - 1] if number - 1 < len(lines) else ""
-        marks = [" "] * (max(end for _, end in by_line[number]) + 1)
-        for begin, end in by_line[number]:
+        marks = sorted(by_line[number])
+        shift = 0
+        if len(text) > LINE_WINDOW:
+            first = marks[0][0]
+            begin = max(0, first - LINE_WINDOW // 4)
+            cut = text[begin:begin + LINE_WINDOW]
+            prefix = "..." if begin > 0 else ""
+            suffix = "..." if begin + LINE_WINDOW < len(text) else ""
+            text = prefix + cut + suffix
+            shift = len(prefix) - begin
+            limit = len(prefix) + len(cut)
+            marks = [(max(b + shift, len(prefix)), min(e + shift, limit)) for b, e in marks
+                     if e + shift > len(prefix) and b + shift < limit]
+        caret = [" "] * (max((e for _, e in marks), default=0) + 1)
+        for begin, end in marks:
             for i in range(begin, end):
-                marks[i] = "^"
+                caret[i] = "^"
         out.append(f"{number:>{width}} | {text}")
-        out.append(f"{'':>{width}} | {''.join(marks).rstrip()}" + (f" {label}" if label else ""))
+        out.append(f"{'':>{width}} | {''.join(caret).rstrip()}" + (f" {label}" if label else ""))
     return "\n".join(out)
 
 
@@ -83,10 +101,17 @@ class DcpError(ValueError):
     def __init__(self, message: str, *, source: str | None = None, span: Span | None = None,
                  filename: str | None = None):
         self.message = message
-        self.source = source if source is not None else (span.source if span else None)
+        self._source = source
         self.span = span
         self.filename = filename
         super().__init__(message)
+
+    @property
+    def source(self) -> str | None:
+        """The text the span indexes: given explicitly, or the one the span came from."""
+        if self._source is not None:
+            return self._source
+        return self.span.source if self.span is not None else None
 
     @property
     def line(self) -> int | None:
@@ -105,7 +130,7 @@ class DcpError(ValueError):
         if self.span is None:
             self.span = span
         if self.source is None:
-            self.source = self.span.source if self.span and self.span.source is not None else source
+            self._source = source
         if self.filename is None:
             self.filename = filename
         return self

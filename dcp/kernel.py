@@ -14,7 +14,7 @@ from typing import Callable, Mapping
 
 from .atoms import Atom, Expansion, lookup, operator
 from .errors import ProofCheckError
-from .facts import Curvature, Interval, Monotonicity, REALS, point
+from .facts import POS, Curvature, Interval, Monotonicity, REALS, point
 from .idioms import IDIOMS
 from .proof import Proof, Step
 from .syntax.ast import (Binary, Call, Expr, Index, Name, Number, Ref, Transpose, Unary, Vector,
@@ -202,11 +202,15 @@ def _division(step: Step, wrt, bounds, reciprocal: bool) -> None:
         _fail(step, "not a quotient")
     _premises_are(step, (node.left, node.right))
     top, bottom = step.premises
-    expected = top.range * bottom.range.reciprocal()
+    region = bottom.range
+    if reciprocal and not region.is_positive and any(
+            c.domain == POS and _same(c.expr, bottom.node) for c in step.requires):
+        region = region.intersect(POS) or region
+    expected = top.range * region.reciprocal()
     if not reciprocal:
         best = _scaled(top.curvature, bottom.range.reciprocal()) if bottom.curvature is C.CONSTANT \
             else C.UNKNOWN
-    elif top.curvature is not C.CONSTANT or not bottom.range.is_positive:
+    elif top.curvature is not C.CONSTANT or not region.is_positive:
         best = C.UNKNOWN
     else:
         inverse = _dcp_best(C.CONVEX, [DOWN], [bottom.curvature])   # inv_pos(bottom)

@@ -39,12 +39,18 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Operand:
-    """What the rules know of one premise: curvature, range, and how to name it."""
+    """What the rules know of one premise: its curvature and range, and ``source``, an
+    object whose ``text`` names it (read only to word a reason, so printing stays off
+    the hot path)."""
 
     curvature: Curvature
     range: Interval
-    text: str
+    source: object
     parameter: str | None = None        # the name, when the operand is a bare parameter
+
+    @property
+    def text(self) -> str:
+        return self.source.text
 
 
 def _unknown_premise(operands: Sequence[Operand]) -> bool:
@@ -197,7 +203,9 @@ def quotient(numerator: Operand, denominator: Operand) -> Outcome:
 
 def reciprocal(numerator: Operand, denominator: Operand) -> Outcome:
     """``c / g`` with a constant ``c`` and ``g > 0``: ``c * inv_pos(g)``, where inv_pos is
-    convex and nonincreasing."""
+    convex and nonincreasing. (A nonnegative ``g`` is positive wherever ``c / g`` is
+    defined; the engine lists ``g > 0`` as a domain condition and passes its range
+    restricted to that domain.)"""
     if _unknown_premise((numerator, denominator)):
         return Outcome(C.UNKNOWN)
     if not numerator.curvature.is_constant:
@@ -206,8 +214,8 @@ def reciprocal(numerator: Operand, denominator: Operand) -> Outcome:
                        f"`{denominator.text}` is not convex in general")
     if not denominator.range.is_positive:
         return Outcome(C.UNKNOWN,
-                       f"the divisor `{denominator.text}` is not known to be positive (it ranges "
-                       f"over {denominator.range}); c / g is convex only where g > 0",
+                       f"the divisor `{denominator.text}` may be negative (it ranges over "
+                       f"{denominator.range}); c / g is convex only where g > 0",
                        f"write inv_pos({denominator.text}) to restrict to where it is positive")
     inner = compose("inv_pos", C.CONVEX, [DOWN], [denominator])
     if not inner.curvature.is_known:

@@ -23,7 +23,7 @@ MAX_INDENT = 24
 
 def render_text(result) -> str:
     """The whole explanation of a :class:`~dcp.result.Result`."""
-    lines = [f"{result.expression}  wrt {', '.join(result.wrt)}"]
+    lines = [f"{_shorten(result.expression)}  wrt {', '.join(result.wrt)}"]
     if result.assumptions:
         lines.append(f"assuming {', '.join(result.assumptions)}")
     lines.append("")
@@ -41,6 +41,10 @@ def render_text(result) -> str:
     lines.append("proof:")
     lines.extend(proof_tree(result.proof.root))
     return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _verdict_note(result) -> str:

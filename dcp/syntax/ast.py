@@ -25,6 +25,7 @@ __all__ = [
 ]
 
 _SKIP = ("span", "_hash")
+_KEY_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -39,7 +40,11 @@ class Node:
 
     def key(self) -> tuple:
         """The fields that make up the node's identity (children by reference)."""
-        return tuple(getattr(self, f.name) for f in fields(self) if f.name not in _SKIP)
+        names = _KEY_FIELDS.get(type(self))
+        if names is None:
+            names = _KEY_FIELDS[type(self)] = tuple(
+                f.name for f in fields(self) if f.name not in _SKIP)
+        return tuple(getattr(self, name) for name in names)
 
     def __hash__(self) -> int:
         return self._hash

@@ -242,6 +242,9 @@ def _expected(names: set[str]) -> str:
     if _EXPRESSION_STARTS <= names:
         phrases.append("an expression")
         names -= _EXPRESSION_STARTS
+    if {"NUMBER", "MINUS", "PLUS"} <= names:
+        phrases.append("a number")
+        names -= {"NUMBER", "MINUS", "PLUS"}
     if {"PLUS", "MINUS", "STAR", "SLASH", "AT", "CARET"} <= names:
         phrases.append("an operator")
         # After a complete operand anything postfix could follow too; naming it all is noise.
@@ -327,8 +330,12 @@ def parse_script(text: str, filename: str | None = None) -> tuple[Statement, ...
 
 
 def close_matches(name: str, candidates) -> str:
-    """`` did you mean `x`?`` for the closest candidates, or an empty string."""
-    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    """``; did you mean `x`?`` for the closest candidates (ignoring case), or ``""``."""
+    by_lower: dict[str, list[str]] = {}
+    for candidate in sorted(set(candidates)):
+        by_lower.setdefault(candidate.lower(), []).append(candidate)
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    matches = [m for lower in close for m in by_lower[lower] if m != name][:3]
     if not matches:
         return ""
     return "; did you mean " + " or ".join(f"`{m}`" for m in matches) + "?"

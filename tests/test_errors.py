@@ -1,0 +1,120 @@
+"""Every mistake a user can make is a DcpError with a one-line message and, where there
+is source text, the line, the column and a caret under the spot."""
+from __future__ import annotations
+
+import pytest
+
+from dcp import (ArgumentError, AssumptionError, DcpError, ParseError, UnknownNameError, certify)
+from dcp.syntax import parse_expression
+
+
+def _raise(kind, expr, wrt="x", assume=()):
+    with pytest.raises(kind) as info:
+        certify(expr, wrt=wrt, assume=assume, check=False)
+    return info.value
+
+
+def _caret_column(error) -> int:
+    """1-based column of the first caret in the rendered error."""
+    caret_line = [line for line in str(error).splitlines() if line.strip().endswith("^")
+                  or "^" in line.split("|")[-1]][-1]
+    return caret_line.split("|", 1)[1].index("^")
+
+
+@pytest.mark.parametrize("expr,message,column", [
+    ("relu(x", "unexpected end of input; expected an operator, `)` or `,`", 7),
+    ("x +* y", "unexpected `*`; expected an expression", 4),
+    ("x $ y", "unexpected character `$`", 3),
+    ("", "unexpected end of input; expected an expression", 1),
+    ("relu(x))", "unexpected `)`; expected the end of the input", 8),
+    ("f(,)", "unexpected `,`; expected an expression or `)`", 3),
+])
+def test_parse_errors_say_what_and_where(expr, message, column):
+    error = _raise(ParseError, expr)
+    assert error.message == message
+    assert (error.line, error.column) == (1, column)
+    assert _caret_column(error) == column
+    assert str(error).splitlines()[0] == message
+
+
+def test_parse_error_on_a_later_line_of_a_script():
+    from dcp import Session
+    with pytest.raises(ParseError) as info:
+        Session().run("h = relu(x)\nassume W >= 0\ncertify relu(W @ h wrt x\n")
+    assert (info.value.line, info.value.column) == (3, 20)
+    assert "3 | certify relu(W @ h wrt x" in str(info.value)
+
+
+def test_unknown_function_suggests_close_names():
+    error = _raise(UnknownNameError, "sigmod(w @ x)")
+    assert error.message == "unknown function `sigmod`; did you mean `sigmoid`?"
+    assert (error.line, error.column) == (1, 1)
+    assert "| ^^^^^^" in str(error)
+
+
+def test_unknown_wrt_name_suggests_the_names_in_the_expression():
+    error = _raise(UnknownNameError, "relu(W1 @ x)", wrt="w1")
+    assert error.message == "`w1` in wrt does not appear in the expression; did you mean `W1`?"
+
+
+def test_assumption_on_a_name_not_in_the_expression():
+    error = _raise(UnknownNameError, "relu(W2 @ x)", wrt="x", assume=["w2 >= 0"])
+    assert "did you mean `W2`?" in error.message
+
+
+@pytest.mark.parametrize("expr,message,column", [
+    ("relu(x, y)", "relu takes 1 argument, got 2", 1),
+    ("maximum(x)", "maximum takes at least 2 arguments, got 1", 1),
+    ("leaky_relu(x, alpah=0.1)", "leaky_relu has no keyword `alpah`; did you mean `alpha`? (it takes alpha)", 21),
+    ("leaky_relu(x, alpha=y)", "`alpha` of leaky_relu must be a numeric constant, e.g. alpha=0.1", 21),
+    ("relu(x, alpha=1)", "relu takes no keyword arguments, got `alpha`", 15),
+    ("x ^ y", "the exponent must be a numeric constant (x ^ 2, x ^ -1, x ^ 0.5); for other powers write exp(a * log(x))", 5),
+    ("norm(x, p=0.5)", "norm(x, p) is a norm only for p >= 1, got p=0.5", 1),
+    ("huber(x, M=-1)", "huber needs M > 0, got M=-1", 1),
+    ("x[1.5]", "an index must be an integer constant, not 1.5", 3),
+    ("f(a=1, x)", "a positional argument cannot follow a keyword argument", 8),
+    ("sum(x, axis=2)", "sum takes axis=0 or axis=1, got axis=2", 1),
+])
+def test_argument_errors(expr, message, column):
+    error = _raise(ArgumentError, expr)
+    assert error.message == message
+    assert error.column == column
+
+
+@pytest.mark.parametrize("assume,message", [
+    (["x >= 1", "x <= 0"], "contradictory assumptions on `x`: [1, inf) and (-inf, 0] have nothing in common"),
+    (["2 <= x <= 1"], "the assumption on `x` allows no value (lower bound 2, upper bound 1)"),
+    (["x > 1", "x < 1"], "contradictory assumptions on `x`: (1, inf) and (-inf, 1) have nothing in common"),
+])
+def test_contradictory_assumptions(assume, message):
+    error = _raise(AssumptionError, "relu(x)", assume=assume)
+    assert error.message == message
+
+
+def test_malformed_assumption_points_at_the_spot():
+    error = _raise(AssumptionError, "relu(x)", assume=["x >= y"])
+    assert error.message.startswith("malformed assumption 'x >= y': unexpected `y`; expected a number;")
+    assert error.column == 6
+
+
+@pytest.mark.parametrize("wrt", [None, "", [], ["1x"]])
+def test_bad_wrt(wrt):
+    with pytest.raises(DcpError):
+        certify("relu(x)", wrt=wrt, check=False)
+
+
+def test_asking_for_the_numeric_check_says_it_is_not_available():
+    with pytest.raises(DcpError, match="numeric check is not available yet"):
+        certify("relu(x)", wrt="x", check=True)
+
+
+def test_every_user_error_is_a_value_error():
+    assert issubclass(DcpError, ValueError)
+    for kind in (ParseError, UnknownNameError, ArgumentError, AssumptionError):
+        assert issubclass(kind, DcpError)
+
+
+def test_multiline_expression_reports_the_right_line():
+    with pytest.raises(ParseError) as info:
+        parse_expression("relu(W @ x)\n  + * y")
+    assert (info.value.line, info.value.column) == (2, 5)

@@ -1,0 +1,64 @@
+"""Parsing and printing are inverse: parse(to_text(e)) == e for generated expressions."""
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from dcp.syntax import parse_expression, to_text
+from dcp.syntax.ast import Binary, Call, Index, Name, Number, Transpose, Unary, Vector
+
+NAMES = st.sampled_from(["x", "y", "W1", "h_2", "relu", "_z"])
+NUMBERS = st.one_of(st.integers(0, 1000).map(str),
+                    st.sampled_from(["0.5", ".5", "1e-3", "2.5E+2", "3."]))
+
+
+def _number(text: str) -> Number:
+    return Number(float(text), text)
+
+
+def _extend(children):
+    binary = st.builds(Binary, st.sampled_from(["+", "-", "*", "/", "@", "^"]), children, children)
+    unary = st.builds(Unary, st.sampled_from(["-", "+"]), children)
+    call = st.builds(Call, st.sampled_from(["relu", "max", "f"]),
+                     st.lists(children, min_size=1, max_size=3).map(tuple),
+                     st.lists(st.tuples(st.sampled_from(["alpha", "p"]), children),
+                              max_size=1, unique_by=lambda kv: kv[0]).map(tuple))
+    index = st.builds(Index, children, st.lists(st.integers(-3, 3), min_size=1, max_size=2).map(tuple))
+    vector = st.builds(Vector, st.lists(children, min_size=1, max_size=3).map(tuple))
+    return st.one_of(binary, unary, call, index, vector, st.builds(Transpose, children))
+
+
+EXPRESSIONS = st.recursive(st.one_of(st.builds(Name, NAMES), NUMBERS.map(_number)),
+                           _extend, max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(EXPRESSIONS)
+def test_print_then_parse_gives_the_same_tree(expr):
+    text = to_text(expr)
+    assert parse_expression(text) == expr, text
+
+
+@settings(max_examples=100, deadline=None)
+@given(EXPRESSIONS)
+def test_printing_is_stable(expr):
+    text = to_text(expr)
+    assert to_text(parse_expression(text)) == text
+
+
+def test_spans_cover_the_source_of_each_node():
+    source = "relu(W2 @ (h + 1)).T[0] - x ^ -1"
+    expr = parse_expression(source)
+    assert source[expr.left.span.start:expr.left.span.end] == "relu(W2 @ (h + 1)).T[0]"
+    call = expr.left.operand.operand
+    assert source[call.args[0].right.span.start:call.args[0].right.span.end] == "(h + 1)"
+    assert source[expr.right.span.start:expr.right.span.end] == "x ^ -1"
+
+
+def test_precedence_follows_the_spec():
+    assert to_text(parse_expression("-x^2")) == "-x^2"
+    assert parse_expression("-x^2") == Unary("-", Binary("^", Name("x"), _number("2")))
+    assert parse_expression("a^b^c") == Binary("^", Name("a"), Binary("^", Name("b"), Name("c")))
+    assert parse_expression("a - b - c") == Binary("-", Binary("-", Name("a"), Name("b")), Name("c"))
+    assert parse_expression("a * b @ c") == Binary("@", Binary("*", Name("a"), Name("b")), Name("c"))
+    assert parse_expression("x ** 2") == parse_expression("x ^ 2")
+    assert parse_expression("x  # a comment") == Name("x")
