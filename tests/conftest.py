@@ -14,3 +14,21 @@ def read_cases(name: str) -> list[tuple[int, list[str]]]:
         if line.strip() and not line.lstrip().startswith("#"):
             cases.append((number, [field.strip() for field in line.split(";")]))
     return cases
+
+
+def _hypothesis_profiles() -> None:
+    """No example database on disk (a test run leaves no `.hypothesis` folder behind);
+    ``HYPOTHESIS_PROFILE=long`` for deeper fuzzing."""
+    import tempfile
+
+    from hypothesis import settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+    # Hypothesis also caches constants it finds in the source; keep that off the tree.
+    set_hypothesis_home_dir(tempfile.mkdtemp(prefix="dcp-hypothesis-"))
+    settings.register_profile("default", database=None, deadline=None)
+    settings.register_profile("long", database=None, deadline=None, max_examples=5_000)
+    import os
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+_hypothesis_profiles()

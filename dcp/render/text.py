@@ -36,6 +36,7 @@ def render_text(result) -> str:
         lines.append("")
         lines.append("holds where the expression is defined:")
         lines.extend(f"  requires {condition}" for condition in result.domain)
+    lines.append("")
     lines.append(f"numeric check: {result.check}")
     lines.append("")
     lines.append("proof:")

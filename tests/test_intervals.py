@@ -1,0 +1,69 @@
+"""Interval arithmetic is sound: every exact result lies in the computed interval, and
+zero endpoints stay exactly zero."""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from hypothesis import assume, given, settings, strategies as st
+
+from dcp.facts import NONNEG, POS, REALS, Interval, point
+
+FINITE = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def intervals_with_member(draw):
+    a, b = sorted((draw(FINITE), draw(FINITE)))
+    lo = -math.inf if draw(st.booleans()) and draw(st.booleans()) else a
+    hi = math.inf if draw(st.booleans()) and draw(st.booleans()) else b
+    member = draw(st.floats(min_value=max(lo, -1e300), max_value=min(hi, 1e300), allow_nan=False))
+    return Interval(lo, hi), member
+
+
+def _contains_exact(interval: Interval, value: Fraction) -> bool:
+    lo_ok = interval.lo == -math.inf or Fraction(interval.lo) <= value
+    hi_ok = interval.hi == math.inf or value <= Fraction(interval.hi)
+    return lo_ok and hi_ok
+
+
+@settings(max_examples=500)
+@given(intervals_with_member(), intervals_with_member())
+def test_add_and_multiply_enclose_the_exact_result(left, right):
+    (a, x), (b, y) = left, right
+    assert _contains_exact(a + b, Fraction(x) + Fraction(y))
+    assert _contains_exact(a - b, Fraction(x) - Fraction(y))
+    assert _contains_exact(a * b, Fraction(x) * Fraction(y))
+
+
+@settings(max_examples=300)
+@given(intervals_with_member())
+def test_unary_operations_enclose_the_exact_result(pair):
+    a, x = pair
+    assert _contains_exact(a.square(), Fraction(x) ** 2)
+    assert _contains_exact(abs(a), abs(Fraction(x)))
+    assert _contains_exact(-a, -Fraction(x))
+    assume(x != 0)
+    assert _contains_exact(a.reciprocal(), 1 / Fraction(x))
+
+
+def test_zero_endpoints_stay_exact():
+    assert (NONNEG * NONNEG).lo == 0 and not (NONNEG * NONNEG).lo_open
+    assert (NONNEG + NONNEG) == NONNEG
+    assert (Interval(1, 1) - NONNEG) == Interval(-math.inf, 1)
+    assert (POS * POS) == POS
+    assert (Interval(0, 1, lo_open=True) * Interval(1, math.inf)) == POS
+    assert NONNEG.sum_of_terms() == NONNEG and REALS.sum_of_terms() == REALS
+
+
+def test_inexact_literals_widen_exact_ones_do_not():
+    assert point(0.5) == Interval(0.5, 0.5)
+    widened = point(0.1, exact=False)
+    assert widened.lo < 0.1 < widened.hi and Fraction(widened.lo) < Fraction("0.1") < Fraction(widened.hi)
+
+
+def test_open_and_closed_ends_are_kept_apart():
+    assert POS.is_positive and not NONNEG.is_positive
+    assert NONNEG.contains(POS) and not POS.contains(NONNEG)
+    assert POS.intersect(Interval(-math.inf, 0)) is None
+    assert str(Interval.parse("(-inf, 0]")) == "(-inf, 0]"
