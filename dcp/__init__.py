@@ -11,8 +11,17 @@ engine) -> :mod:`dcp.proof` and :mod:`dcp.kernel` (traces and their checker) ->
 :mod:`dcp.render` -> :mod:`dcp.cli`.
 """
 from .api import Session, certify
-from .errors import (ArgumentError, AssumptionError, DcpBug, DcpError, ParseError, ProofCheckError,
-                     ShapeError, SoundnessError, UnknownNameError)
+from .errors import (
+                     ArgumentError,
+                     AssumptionError,
+                     DcpBug,
+                     DcpError,
+                     ParseError,
+                     ProofCheckError,
+                     ShapeError,
+                     SoundnessError,
+                     UnknownNameError,
+)
 from .facts import Curvature, Interval
 from .kernel import check_proof
 from .proof import Proof, Step

@@ -12,11 +12,22 @@ from typing import Mapping
 from . import rules
 from .atoms import Atom, Expansion, lookup, operator
 from .errors import ArgumentError, UnknownNameError
-from .facts import POS, Curvature, Interval, REALS, point
+from .facts import POS, REALS, Curvature, Interval, point
 from .idioms import IDIOMS, rewrite
 from .proof import DomainCondition, Step
-from .syntax.ast import (Binary, Call, Expr, Index, Name, Number, Ref, Transpose, Unary, Vector,
-                         fold_constant)
+from .syntax.ast import (
+    Binary,
+    Call,
+    Expr,
+    Index,
+    Name,
+    Number,
+    Ref,
+    Transpose,
+    Unary,
+    Vector,
+    fold_constant,
+)
 from .syntax.parser import close_matches
 
 __all__ = ["Analyzer", "resolve_call", "expand"]

@@ -12,8 +12,18 @@ from .kernel import check_proof
 from .proof import Proof
 from .result import CheckReport, Result
 from .syntax import parse_expression, parse_script
-from .syntax.ast import (Assignment, Assume, CertifyStatement, Define, Expr, ExpressionStatement,
-                         Name, Ref, ShapeDecl, names_in, replace_names)
+from .syntax.ast import (
+    Assignment,
+    Assume,
+    CertifyStatement,
+    Define,
+    Expr,
+    ExpressionStatement,
+    Ref,
+    ShapeDecl,
+    names_in,
+    replace_names,
+)
 from .syntax.parser import close_matches
 
 __all__ = ["certify", "Session"]

@@ -9,7 +9,7 @@ import math
 from typing import Iterable
 
 from .errors import AssumptionError, DcpError
-from .facts import Interval, REALS
+from .facts import REALS, Interval
 from .syntax.ast import Condition
 from .syntax.parser import parse_assumptions
 

@@ -14,11 +14,22 @@ from typing import Callable, Mapping
 
 from .atoms import Atom, Expansion, lookup, operator
 from .errors import ProofCheckError
-from .facts import POS, Curvature, Interval, Monotonicity, REALS, point
+from .facts import POS, REALS, Curvature, Interval, Monotonicity, point
 from .idioms import IDIOMS
 from .proof import Proof, Step
-from .syntax.ast import (Binary, Call, Expr, Index, Name, Number, Ref, Transpose, Unary, Vector,
-                         fold_constant)
+from .syntax.ast import (
+    Binary,
+    Call,
+    Expr,
+    Index,
+    Name,
+    Number,
+    Ref,
+    Transpose,
+    Unary,
+    Vector,
+    fold_constant,
+)
 
 __all__ = ["check_proof"]
 
@@ -222,7 +233,7 @@ def _division(step: Step, wrt, bounds, reciprocal: bool) -> None:
 
 
 def _expansion(step: Step, wrt, bounds) -> None:
-    from .analysis import expand           # the substitution only; it decides nothing
+    from .analysis import expand  # the substitution only; it decides nothing
     atom = step.atom
     node = step.node
     if not isinstance(atom, Expansion) or not isinstance(node, Call) or \

@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 from dcp.atoms import REGISTRY, ScalarAtom, all_atoms, lookup
-from dcp.facts import Curvature, Interval, REALS
+from dcp.facts import REALS, Curvature, Interval
 
 mpmath.mp.dps = 40
 
@@ -81,7 +81,6 @@ def test_scalar_facts_hold_densely(atom, kw):
     facts = atom.pieces(kw)
     domain = facts["domain"][0]
     image = facts["image"][0]
-    h = mpmath.mpf("1e-6")
     for piece in _grid(domain, 200):
         value = _value(f, piece)
         if value is None:

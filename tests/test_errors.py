@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from dcp import (ArgumentError, AssumptionError, DcpError, ParseError, UnknownNameError, certify)
+from dcp import (
+    ArgumentError,
+    AssumptionError,
+    DcpError,
+    ParseError,
+    UnknownNameError,
+    certify,
+)
 from dcp.syntax import parse_expression
 
 

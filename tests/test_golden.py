@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from conftest import GOLDEN
+
 from dcp import certify
 
 CASES = {

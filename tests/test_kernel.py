@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from conftest import read_cases
+
 from dcp import Curvature, ProofCheckError, certify, check_proof
 from dcp.facts import Interval
 from dcp.proof import Proof

@@ -1,7 +1,8 @@
 """Parsing and printing are inverse: parse(to_text(e)) == e for generated expressions."""
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dcp.syntax import parse_expression, to_text
 from dcp.syntax.ast import Binary, Call, Index, Name, Number, Transpose, Unary, Vector

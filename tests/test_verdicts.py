@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import read_cases
+
 from dcp import certify
 
 CASES = read_cases("verdicts.txt")

@@ -22,8 +22,8 @@ import math
 from typing import Callable, ClassVar, Sequence
 
 from ..errors import ArgumentError
-from ..facts import Curvature, Interval, Monotonicity, REALS
-from ..facts.interval import _down, _up
+from ..facts import REALS, Curvature, Interval, Monotonicity
+from ..facts.interval import next_down, next_up
 
 __all__ = ["Atom", "ScalarAtom", "REGISTRY", "lookup", "all_atoms", "safe"]
 
@@ -265,7 +265,7 @@ class ScalarAtom(Atom):
         if self.exact or math.isinf(y) or (y == 0 and x in self.zeros):
             return y
         # Two steps outward cover a library function's error of under one ulp.
-        return _down(_down(y)) if down else _up(_up(y))
+        return next_down(next_down(y)) if down else next_up(next_up(y))
 
 
 def _union_covers(parts: list[Interval], region: Interval) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from ..errors import ArgumentError
-from ..facts import Curvature, Interval, Monotonicity, REALS
+from ..facts import REALS, Interval
 from .base import Keywords, Ranges, ScalarAtom, safe
 
 

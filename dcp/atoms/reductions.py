@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ..errors import ArgumentError
-from ..facts import Curvature, Interval, Monotonicity, NONNEG
+from ..facts import NONNEG, Curvature, Interval, Monotonicity
 from .base import Atom, Keywords, Ranges
 
 _UP, _DOWN, _NONE = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING, Monotonicity.NONE

@@ -20,11 +20,11 @@ __all__ = ["Interval", "REALS", "NONNEG", "POS", "NONPOS", "NEG", "point"]
 INF = math.inf
 
 
-def _down(x: float) -> float:
+def next_down(x: float) -> float:
     return math.nextafter(x, -INF)
 
 
-def _up(x: float) -> float:
+def next_up(x: float) -> float:
     return math.nextafter(x, INF)
 
 
@@ -37,7 +37,7 @@ def add_down(a: float, b: float) -> float:
         return math.nextafter(s, 0) if s > 0 else s
     bb = s - a
     error = (a - (s - bb)) + (b - bb)        # TwoSum: exact a + b - s
-    return _down(s) if error < 0 else s
+    return next_down(s) if error < 0 else s
 
 
 def add_up(a: float, b: float) -> float:
@@ -62,7 +62,7 @@ def mul_down(a: float, b: float) -> float:
         return math.nextafter(p, 0) if p > 0 else p
     if p == 0:                               # underflow
         return 0.0 if (a > 0) == (b > 0) else -math.ulp(0.0)
-    return _down(p) if _product_error_sign(a, b, p) < 0 else p
+    return next_down(p) if _product_error_sign(a, b, p) < 0 else p
 
 
 def mul_up(a: float, b: float) -> float:
@@ -82,7 +82,7 @@ def div_down(a: float, b: float) -> float:
     if q == 0:
         return 0.0 if (a > 0) == (b > 0) else -math.ulp(0.0)
     exact = Fraction(a) / Fraction(b)
-    return _down(q) if exact < Fraction(q) else q
+    return next_down(q) if exact < Fraction(q) else q
 
 
 def div_up(a: float, b: float) -> float:
@@ -272,7 +272,7 @@ def point(x: float, exact: bool = True) -> Interval:
     neighbouring floats on both sides."""
     if exact or math.isinf(x):
         return Interval(x, x)
-    return Interval(_down(x), _up(x))
+    return Interval(next_down(x), next_up(x))
 
 
 REALS = Interval(-INF, INF)

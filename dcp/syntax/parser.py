@@ -14,12 +14,33 @@ from functools import lru_cache
 from importlib import resources
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    VisitError,
+)
 
 from ..errors import ArgumentError, DcpError, ParseError, Span
-from .ast import (Assignment, Assume, Binary, Call, CertifyStatement, Condition, Define, Expr,
-                  ExpressionStatement, Index, Name, Number, ShapeDecl, Statement, Transpose, Unary,
-                  Vector)
+from .ast import (
+    Assignment,
+    Assume,
+    Binary,
+    Call,
+    CertifyStatement,
+    Condition,
+    Define,
+    Expr,
+    ExpressionStatement,
+    Index,
+    Name,
+    Number,
+    ShapeDecl,
+    Statement,
+    Transpose,
+    Unary,
+    Vector,
+)
 
 __all__ = ["parse_expression", "parse_assumptions", "parse_script", "grammar_text"]
 
