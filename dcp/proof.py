@@ -13,7 +13,7 @@ from typing import Iterator, Mapping
 
 from .errors import Span
 from .facts import Curvature, Interval
-from .syntax.ast import Expr
+from .syntax.ast import Expr, walk_postorder
 from .syntax.printer import to_text
 
 __all__ = ["RULES", "Step", "DomainCondition", "Proof", "condition_text"]
@@ -122,18 +122,7 @@ class Proof:
 
     def steps(self) -> Iterator[Step]:
         """Every distinct step, premises before conclusions (iterative)."""
-        seen: set[int] = set()
-        stack: list[tuple[Step, bool]] = [(self.root, False)]
-        while stack:
-            step, expanded = stack.pop()
-            if expanded:
-                yield step
-                continue
-            if id(step) in seen:
-                continue
-            seen.add(id(step))
-            stack.append((step, True))
-            stack.extend((p, False) for p in reversed(step.premises) if id(p) not in seen)
+        return walk_postorder(self.root, lambda step: step.premises)
 
     @property
     def breaks(self) -> list[Step]:

@@ -306,13 +306,15 @@ class ExpressionStatement(Statement):
     expr: Expr
 
 
-def walk_postorder(root: Expr) -> Iterator[Expr]:
+def walk_postorder(root, children=None) -> Iterator:
     """Every distinct node (by identity) under ``root``, children before parents.
 
-    Iterative, so depth is limited only by memory.
+    ``children`` gives a node's children (default: an expression's subexpressions); proof
+    steps walk their premises with it too. Iterative, so depth is limited only by memory.
     """
+    children = children or (lambda node: node.children())
     seen: set[int] = set()
-    stack: list[tuple[Expr, bool]] = [(root, False)]
+    stack: list[tuple[object, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -322,9 +324,7 @@ def walk_postorder(root: Expr) -> Iterator[Expr]:
             continue
         seen.add(id(node))
         stack.append((node, True))
-        for child in reversed(node.children()):
-            if id(child) not in seen:
-                stack.append((child, False))
+        stack.extend((child, False) for child in reversed(children(node)) if id(child) not in seen)
 
 
 def fold_constant(node: Expr) -> float | None:
