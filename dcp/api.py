@@ -6,6 +6,7 @@ from typing import Iterable, Mapping, Sequence
 
 from .analysis import Analyzer
 from .assumptions import bounds_from, parse_assumption_list
+from .check import Budget, cross_check, infer_shapes
 from .errors import DcpError, UnknownNameError
 from .facts import Interval
 from .kernel import check_proof
@@ -29,7 +30,19 @@ from .syntax.parser import close_matches
 __all__ = ["certify", "Session"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_CHECK_UNAVAILABLE = "the numeric check is not available yet in this version of dcp"
+
+
+def _budget(budget: Budget | int | float | None) -> Budget:
+    if budget is None:
+        return Budget()
+    if isinstance(budget, Budget):
+        return budget
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget <= 0:
+        raise DcpError(f"check_budget must be a Budget, a positive int (examples) or a "
+                       f"positive float (seconds), got {budget!r}")
+    if isinstance(budget, int):
+        return Budget(examples=budget)
+    return Budget(seconds=float(budget))
 
 
 def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -72,6 +85,8 @@ class Session:
         self.assumption_texts: list[str] = []
         self.shapes: dict[str, tuple[int, ...]] = {}
         self.wrt: tuple[str, ...] = ()
+        #: Whether script and REPL certifications run the numeric check.
+        self.check: bool | None = None
 
     # ---- state ----
     def bind(self, name: str, expr: str | Expr) -> None:
@@ -99,7 +114,8 @@ class Session:
     # ---- certification ----
     def certify(self, expr: str | Expr, wrt: str | Sequence[str] | None = None,
                 assume: Iterable[str] | str = (), shapes: Mapping[str, Sequence[int]] | None = None,
-                check: bool | None = None, seed: int = 0, *, strict_names: bool = False) -> Result:
+                check: bool | None = None, seed: int = 0, check_budget=None, *,
+                strict_names: bool = False) -> Result:
         """Certify ``expr`` in the variables ``wrt`` (default: the session's last ``wrt``).
 
         See :func:`dcp.certify`; the session's bindings, assumptions and shapes apply too.
@@ -127,13 +143,24 @@ class Session:
                         f"the assumption names `{condition.name}`, which does not appear in the "
                         f"expression{close_matches(condition.name, free)}",
                         span=condition.span, source=source or None)
-        if check:
-            raise DcpError(f"{_CHECK_UNAVAILABLE}; pass check=False (the rules' verdict is "
-                           f"still certified and kernel-checked)")
         root = Analyzer(frozenset(names), bounds).analyse(resolved)
         proof = Proof(root, names, bounds, text or "")
         check_proof(proof)
+        declared = {**self.shapes, **_check_shapes(shapes)}
+        solutions = infer_shapes(proof, declared)
         curvature = root.curvature
+        facts = {"convex": True if curvature.is_convex else None,
+                 "concave": True if curvature.is_concave else None}
+        witnesses, report = {}, CheckReport(note="check=False")
+        if check is not False:
+            search = cross_check(proof, solutions, _budget(check_budget), seed)
+            witnesses = search.witnesses
+            for kind in witnesses:
+                facts[kind] = False
+            report = CheckReport(
+                outcome="refuted" if witnesses else "passed", trials=search.trials,
+                seconds=search.seconds, largest_gap=max(search.largest_gap.values()),
+                note=", ".join(f"not {kind}" for kind in sorted(witnesses)))
         return Result(
             expression=text if text is not None else str(tree),
             wrt=names,
@@ -141,9 +168,12 @@ class Session:
                 a for a in ([assume] if isinstance(assume, str) else assume)),
             curvature=curvature,
             proof=proof,
-            is_convex=True if curvature.is_convex else None,
-            is_concave=True if curvature.is_concave else None,
-            check=CheckReport(note=_CHECK_UNAVAILABLE),
+            is_convex=facts["convex"],
+            is_concave=facts["concave"],
+            witness=witnesses.get("convex") or witnesses.get("concave"),
+            witnesses=witnesses,
+            check=report,
+            shapes=solutions[0].template(),
         )
 
     def run(self, script: str, filename: str | None = None) -> list[Result]:
@@ -177,7 +207,7 @@ class Session:
     def _certify_node(self, expr: Expr, wrt) -> Result:
         source = expr.span.source if expr.span and expr.span.source else None
         text = source[expr.span.start:expr.span.end] if source else None
-        result = self.certify(expr, wrt, check=False)
+        result = self.certify(expr, wrt, check=self.check)
         return result if text is None else _with_expression(result, text)
 
 
@@ -195,7 +225,7 @@ def _condition_source(condition) -> str:
 
 def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (),
             shapes: Mapping[str, Sequence[int]] | None = None, check: bool | None = None,
-            seed: int = 0) -> Result:
+            seed: int = 0, check_budget: Budget | int | float | None = None) -> Result:
     """Is ``expr`` convex, concave, affine or constant in the variables ``wrt``?
 
     Every other name is a parameter: a fixed but arbitrary array satisfying ``assume``.
@@ -204,12 +234,19 @@ def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (
     (re-checked by the kernel before it is returned), the breaks where the rules could
     not conclude, and the domain conditions the verdict relies on.
 
-    ``check``: the numeric cross-check; ``None`` runs it when available (not yet in this
-    version), ``True`` insists on it, ``False`` skips it.
+    ``shapes`` fixes some names' shapes (``{"W1": (4, 3)}``); the others are inferred.
+
+    ``check`` (default on) cross-checks the verdict numerically: a search for points
+    where Jensen's inequality fails, confirmed at 50 digits. A confirmed violation sets
+    ``is_convex``/``is_concave`` to False and gives the ``witness``; one against a
+    certified property raises :class:`SoundnessError`. ``seed`` makes it reproducible;
+    ``check_budget`` bounds it: a :class:`~dcp.check.Budget`, an int (examples per
+    Hypothesis run) or a float (seconds).
 
     >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W1", assume=["W2 >= 0"]).verdict
     'convex'
     >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W2").verdict
     'convex'
     """
-    return Session().certify(expr, wrt, assume, shapes, check, seed, strict_names=True)
+    return Session().certify(expr, wrt, assume, shapes, check, seed, check_budget,
+                             strict_names=True)

@@ -14,8 +14,9 @@ VERDICTS = ("constant", "affine", "convex", "concave", "nonconvex", "unknown")
 
 @dataclass(frozen=True)
 class CheckReport:
-    """What the numeric cross-check did: ``outcome`` is ``"not run"``, ``"passed"`` or
-    ``"refuted"``, with the number of trials and the largest Jensen gap seen."""
+    """What the numeric cross-check did: ``outcome`` is ``"not run"``, ``"passed"`` (no
+    violation found) or ``"refuted"`` (a confirmed witness), with the number of trials
+    and the largest relative Jensen gap seen."""
 
     outcome: str = "not run"
     trials: int = 0
@@ -25,9 +26,10 @@ class CheckReport:
 
     def __str__(self) -> str:
         if self.outcome == "not run":
-            return f"not run{': ' + self.note if self.note else ''}"
-        gap = f", largest gap {self.largest_gap:.3g}" if self.largest_gap is not None else ""
-        return f"{self.outcome} after {self.trials} trials in {self.seconds:.2f}s{gap}"
+            return f"not run{' (' + self.note + ')' if self.note else ''}"
+        gap = f", largest relative gap {self.largest_gap:.3g}" if self.largest_gap is not None else ""
+        found = f" ({self.note})" if self.note else ""
+        return f"{self.outcome}{found} after {self.trials} trials in {self.seconds:.2f}s{gap}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class Result:
     witness: object | None = None
     check: CheckReport = field(default_factory=CheckReport)
     hints: tuple = ()
+    #: Every confirmed witness, by the claim it disproves ("convex", "concave").
+    witnesses: dict = field(default_factory=dict)
+    #: The shapes the check used (letters for free dimensions).
+    shapes: dict = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:

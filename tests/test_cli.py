@@ -26,7 +26,8 @@ def test_break_is_shown_with_a_caret():
 
 def test_joint_wrt_is_repeatable():
     run = dcp("certify", "x * y", "--wrt", "x", "--wrt", "y")
-    assert "verdict: unknown" in run.stdout and "product of two non-constant factors" in run.stdout
+    assert "verdict: nonconvex" in run.stdout and "product of two non-constant factors" in run.stdout
+    assert "witness: not convex" in run.stdout
 
 
 def test_bad_input_exits_2_with_a_caret_and_no_traceback():
@@ -44,7 +45,7 @@ def test_unknown_function_exits_2():
 def test_expect_sets_the_exit_status():
     assert dcp("certify", "sigmoid(x)", "--wrt", "x", "--assume", "x <= 0", "--expect", "convex").returncode == 0
     failed = dcp("certify", "sigmoid(x)", "--wrt", "x", "--expect", "convex")
-    assert failed.returncode == 1 and "expected convex, got unknown" in failed.stderr
+    assert failed.returncode == 1 and "expected convex, got nonconvex" in failed.stderr
 
 
 def test_help_teaches_with_examples():

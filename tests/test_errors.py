@@ -110,11 +110,6 @@ def test_bad_wrt(wrt):
         certify("relu(x)", wrt=wrt, check=False)
 
 
-def test_asking_for_the_numeric_check_says_it_is_not_available():
-    with pytest.raises(DcpError, match="numeric check is not available yet"):
-        certify("relu(x)", wrt="x", check=True)
-
-
 def test_every_user_error_is_a_value_error():
     assert issubclass(DcpError, ValueError)
     for kind in (ParseError, UnknownNameError, ArgumentError, AssumptionError):

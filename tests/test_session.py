@@ -9,7 +9,7 @@ from dcp import DcpError, Session
 def test_binding_keeps_its_name_in_the_trace():
     session = Session()
     session.bind("h", "relu(W1 @ x)")
-    result = session.certify("relu(W2 @ h)", wrt="W1")
+    result = session.certify("relu(W2 @ h)", wrt="W1", check=False)
     assert result.verdict == "unknown"
     assert [s.text for s in result.breaks] == ["W2 @ h"]
     binding = result.breaks[0].premises[1]

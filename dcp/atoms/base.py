@@ -23,9 +23,10 @@ from typing import Callable, ClassVar, Sequence
 
 from ..errors import ArgumentError
 from ..facts import REALS, Curvature, Interval, Monotonicity
+from ..facts.dims import Dims, ShapeMismatch, Sym
 from ..facts.interval import next_down, next_up
 
-__all__ = ["Atom", "ScalarAtom", "REGISTRY", "lookup", "all_atoms", "safe"]
+__all__ = ["Atom", "ScalarAtom", "REGISTRY", "lookup", "all_atoms", "safe", "ShapeMismatch"]
 
 Ranges = Sequence[Interval]
 Keywords = dict[str, float]
@@ -85,6 +86,18 @@ class Atom:
     def monotonicity(self, index: int, args: Ranges, kw: Keywords) -> Monotonicity:
         """How the atom moves with argument ``index`` on that box."""
         return Monotonicity.NONE
+
+    def shape(self, shapes: Sequence[Sym], kw: Keywords, node, dims: Dims) -> Sym:
+        """The value's shape from the arguments' shapes: a scalar for reductions,
+        otherwise the arguments broadcast together (elementwise)."""
+        if self.reduces:
+            return ()
+        return dims.broadcast(list(shapes))
+
+    def evaluate(self, ops, args: Sequence, kw: Keywords, node):
+        """The value, from the arguments' values. Arrays carry a leading batch axis and
+        ``ops`` is the number system (float or 50-digit mpmath; see dcp.check.ops)."""
+        raise NotImplementedError(f"{self.spelling} cannot be evaluated")
 
     # ---- derived ------------------------------------------------------------------
     @property
@@ -198,6 +211,17 @@ class ScalarAtom(Atom):
     @staticmethod
     def value(x: float, **kw: float) -> float:
         raise NotImplementedError
+
+    def evaluate(self, ops, args: Sequence, kw: Keywords, node):
+        """The formula, evaluated entrywise (SymPy's lambdify), and NaN outside the domain."""
+        import numpy as np
+
+        from ..ops import inside
+        keys = tuple(sorted(kw))
+        function = ops.scalar_function(self, keys)
+        x = args[0]
+        value = function(x, *[kw[k] for k in keys])
+        return np.where(inside(x, self.domain(0, kw)), value, ops.nan)
 
     def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
         """The declared intervals, parsed; atoms with keyword-dependent facts override."""

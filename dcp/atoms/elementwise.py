@@ -231,6 +231,9 @@ class Neg(ScalarAtom):
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return -args[0]
 
+    def evaluate(self, ops, args, kw, node):
+        return -args[0]
+
 
 def _power_facts(p: float) -> dict[str, tuple[str, ...] | str]:
     """The facts of x^p by cases of p (SPEC section 5)."""

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..errors import ArgumentError
 from ..facts import NONNEG, Curvature, Interval, Monotonicity
+from ..facts.dims import Dims, ShapeMismatch, Sym
+from ..ops import align, divide, entries, inside
 from .base import Atom, Keywords, Ranges
 
 _UP, _DOWN, _NONE = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING, Monotonicity.NONE
@@ -42,6 +46,9 @@ class MaxReduce(_ConvexUp):
     name = "max"
     reduces = True
 
+    def evaluate(self, ops, args, kw, node):
+        return entries(args[0]).max(axis=1)
+
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return args[0]
 
@@ -51,6 +58,9 @@ class MinReduce(_ConcaveUp):
 
     name = "min"
     reduces = True
+
+    def evaluate(self, ops, args, kw, node):
+        return entries(args[0]).min(axis=1)
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return args[0]
@@ -69,6 +79,9 @@ class Maximum(_ConvexUp):
         hi = max(args, key=lambda r: (r.hi, not r.hi_open))
         return Interval(lo.lo, hi.hi, lo.lo_open, hi.hi_open)
 
+    def evaluate(self, ops, args, kw, node):
+        return np.stack(np.broadcast_arrays(*align(*args)), axis=0).max(axis=0)
+
 
 class Minimum(_ConcaveUp):
     """minimum(a, b, ...), also min(a, b, ...): the entrywise minimum; concave,
@@ -81,6 +94,9 @@ class Minimum(_ConcaveUp):
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return -Maximum.range(self, [-r for r in args], kw)
 
+    def evaluate(self, ops, args, kw, node):
+        return np.stack(np.broadcast_arrays(*align(*args)), axis=0).min(axis=0)
+
 
 class LogSumExp(_ConvexUp):
     """logsumexp(x) = log(sum(exp(x))): convex, nondecreasing; at least max(x)."""
@@ -90,6 +106,9 @@ class LogSumExp(_ConvexUp):
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return Interval(args[0].lo, math.inf, args[0].lo_open)
+
+    def evaluate(self, ops, args, kw, node):
+        return _logsumexp(ops, entries(args[0]))
 
 
 class _Norm(Atom):
@@ -115,11 +134,18 @@ class Norm1(_Norm):
 
     name = "norm1"
 
+    def evaluate(self, ops, args, kw, node):
+        return abs(entries(args[0])).sum(axis=1)
+
 
 class Norm2(_Norm):
     """norm2(x) = sqrt(sum(square(x))): convex."""
 
     name = "norm2"
+
+    def evaluate(self, ops, args, kw, node):
+        x = entries(args[0])
+        return ops.sqrt((x * x).sum(axis=1))
 
 
 class NormInf(_Norm):
@@ -129,6 +155,9 @@ class NormInf(_Norm):
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return abs(args[0])
+
+    def evaluate(self, ops, args, kw, node):
+        return abs(entries(args[0])).max(axis=1)
 
 
 class Norm(_Norm):
@@ -141,6 +170,12 @@ class Norm(_Norm):
         if not kw["p"] >= 1:
             raise ArgumentError(f"norm(x, p) is a norm only for p >= 1, got p={kw['p']:g}")
 
+    def evaluate(self, ops, args, kw, node):
+        x = abs(entries(args[0]))
+        if math.isinf(kw["p"]):
+            return x.max(axis=1)
+        return (x ** kw["p"]).sum(axis=1) ** (1 / kw["p"])
+
 
 class SumSquares(_Norm):
     """sum_squares(x) = sum(square(x)): convex, per entry like square."""
@@ -149,6 +184,10 @@ class SumSquares(_Norm):
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return Interval(args[0].square().lo, math.inf, args[0].square().lo_open)
+
+    def evaluate(self, ops, args, kw, node):
+        x = entries(args[0])
+        return (x * x).sum(axis=1)
 
 
 class QuadOverLin(Atom):
@@ -171,6 +210,15 @@ class QuadOverLin(Atom):
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return NONNEG
 
+    def shape(self, shapes, kw, node, dims: Dims) -> Sym:
+        if shapes[1]:
+            raise ShapeMismatch("the second argument of quad_over_lin must be a scalar")
+        return ()
+
+    def evaluate(self, ops, args, kw, node):
+        x, y = entries(args[0]), args[1]
+        return np.where(inside(y, self.domain(1, kw)), divide(ops, (x * x).sum(axis=1), y), ops.nan)
+
 
 class LogSoftmax(Atom):
     """log_softmax(z) = z - logsumexp(z): concave per entry, not monotone, nonpositive."""
@@ -183,6 +231,11 @@ class LogSoftmax(Atom):
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return Interval.parse("(-inf, 0]")
 
+    def evaluate(self, ops, args, kw, node):
+        x = args[0]
+        total = _logsumexp(ops, entries(x)).reshape((x.shape[0],) + (1,) * (x.ndim - 1))
+        return x - total
+
 
 class Softmax(Atom):
     """softmax(z) = exp(z) / sum(exp(z)): neither convex nor concave, in (0, 1]."""
@@ -191,3 +244,12 @@ class Softmax(Atom):
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return Interval.parse("(0, 1]")
+
+    def evaluate(self, ops, args, kw, node):
+        return ops.exp(LogSoftmax.evaluate(self, ops, args, kw, node))
+
+
+def _logsumexp(ops, rows):
+    """log(sum(exp(row))) per row, shifted by the row maximum so exp cannot overflow."""
+    top = rows.max(axis=1)
+    return top + ops.log(ops.exp(rows - top[:, None]).sum(axis=1))

@@ -38,6 +38,9 @@ def render_text(result) -> str:
         lines.extend(f"  requires {condition}" for condition in result.domain)
     lines.append("")
     lines.append(f"numeric check: {result.check}")
+    for kind in ("convex", "concave"):
+        if kind in result.witnesses:
+            lines.extend(_witness_lines(result.witnesses[kind]))
     lines.append("")
     lines.append("proof:")
     lines.extend(proof_tree(result.proof.root))
@@ -64,6 +67,23 @@ def _break_lines(step: Step) -> list[str]:
     if step.fix:
         lines.append(f"  fix: {step.fix}")
     return lines
+
+
+def _witness_lines(witness) -> list[str]:
+    def show(values):
+        return ", ".join(f"{name} = {value}" for name, value in values.items()) or "(none)"
+    relation = ">" if witness.kind == "convex" else "<"
+    entry = f" at entry {list(witness.entry)}" if witness.entry else ""
+    return [
+        f"witness: not {witness.kind} (confirmed at 50 digits)",
+        f"  shapes: {show({k: tuple(v) for k, v in witness.shapes.items()})}",
+        f"  parameters: {show(witness.params)}",
+        f"  a: {show(witness.a)}",
+        f"  b: {show(witness.b)}",
+        f"  theta = {witness.theta:g}",
+        f"  f(theta a + (1 - theta) b) = {witness.lhs:.6g} {relation} {witness.rhs:.6g} "
+        f"= theta f(a) + (1 - theta) f(b){entry}",
+    ]
 
 
 def _describe(step: Step) -> tuple[str, ...]:

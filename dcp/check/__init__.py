@@ -1,0 +1,33 @@
+"""The numeric cross-check (SPEC section 4): shapes, evaluation, the Jensen search and
+high-precision witnesses."""
+from __future__ import annotations
+
+from ..errors import SoundnessError
+from ..facts import Curvature
+from ..proof import Proof
+from .search import Budget, Search, SearchReport, Witness
+from .shapes import ShapeSolution, infer_shapes
+
+__all__ = ["Budget", "Witness", "SearchReport", "cross_check", "infer_shapes", "ShapeSolution"]
+
+
+def claims(curvature: Curvature) -> set[str]:
+    """What the rules claim: ``{"convex"}``, ``{"concave"}``, both, or nothing."""
+    return ({"convex"} if curvature.is_convex else set()) | ({"concave"} if curvature.is_concave else set())
+
+
+def cross_check(proof: Proof, solutions: list[ShapeSolution], budget: Budget, seed: int) -> SearchReport:
+    """Search for witnesses against convexity and concavity.
+
+    A witness against a property the rules certified is a bug in dcp: it raises
+    :class:`SoundnessError` carrying the witness.
+    """
+    curvature = proof.root.curvature
+    search = Search(proof, solutions, proof.wrt, proof.bounds, budget, seed)
+    report = search.run({"convex", "concave"})
+    for kind in claims(curvature) & set(report.witnesses):
+        witness = report.witnesses[kind]
+        raise SoundnessError(
+            f"dcp certified `{proof.root.text}` as {curvature}, but a confirmed witness "
+            f"disproves it ({witness}). This is a bug in dcp; please report it.", witness)
+    return report

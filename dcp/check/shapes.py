@@ -1,0 +1,193 @@
+"""Shape inference over a proof: ranks 0-2, symbolic dimensions, small instances.
+
+Every value is an array of rank 0, 1 or 2. Each free name gets a rank (declared, or
+guessed from how it is used: the left operand of ``@`` is a matrix, the entries of a
+vector literal are scalars, ...); dimensions are unknowns unified by the operations
+(``(m, n) @ (n,)``). When the guessed ranks cannot agree, a bounded search tries others;
+when nothing agrees, that is a :class:`ShapeError` naming both sides.
+
+Inference walks the proof's steps rather than the raw AST, so atoms are already resolved
+and losses already expanded. Each atom states its own shape rule (``Atom.shape``).
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Mapping
+
+from ..errors import ShapeError
+from ..facts.dims import Dims, ShapeMismatch, Sym
+from ..proof import Proof, Step
+from ..syntax.ast import (
+    Binary,
+    Call,
+    Index,
+    Name,
+    Transpose,
+    Unary,
+    Vector,
+    walk_postorder,
+)
+
+__all__ = ["ShapeSolution", "infer_shapes"]
+
+
+@dataclass(frozen=True)
+class ShapeSolution:
+    """Ranks and dimension classes that make the whole expression well shaped.
+
+    ``names`` maps each free name to its symbolic shape; ``dims`` holds the classes, with
+    their fixed sizes and minimums; ``steps`` the shape of every step.
+    """
+
+    names: Mapping[str, Sym]
+    dims: Dims
+    steps: Mapping[int, Sym]
+
+    def template(self) -> dict[str, tuple[str, ...]]:
+        """Shapes with letters for free dimensions: ``{"W1": ("a", "b"), "x": ("b",)}``."""
+        letters = {}
+        out = {}
+        for name, shape in self.names.items():
+            dims = []
+            for d in shape:
+                root = self.dims.find(d)
+                size = self.dims.size[root]
+                if size is None:
+                    letters.setdefault(root, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
+                dims.append(str(size) if size is not None else letters[root])
+            out[name] = tuple(dims)
+        return out
+
+    def instantiate(self, sizes: Mapping[int, int]) -> dict[str, tuple[int, ...]]:
+        """Concrete shapes, given a size for each free dimension class."""
+        return {name: tuple(self.dims.size[self.dims.find(d)] or sizes[self.dims.find(d)]
+                            for d in shape) for name, shape in self.names.items()}
+
+    def free_dims(self) -> list[tuple[int, int]]:
+        """The dimension classes without a fixed size, with their minimum sizes."""
+        return [(d, self.dims.minimum[d]) for d in self.dims.classes() if self.dims.size[d] is None]
+
+
+# ---- rank guesses -------------------------------------------------------------------------
+
+
+def _rank_hints(proof: Proof) -> dict[str, int]:
+    """A likely rank for each free name, from the positions it appears in."""
+    hints: dict[str, int] = {}
+    steps = list(proof.steps())
+    # A product that is itself the left operand of @ is a matrix: (A @ B) @ x.
+    left_of_matmul = {id(s.node.left) for s in steps
+                      if isinstance(s.node, Binary) and s.node.op == "@"}
+    for step in steps:
+        node = step.node
+        wanted: list[tuple[object, int]] = []
+        if isinstance(node, Binary) and node.op == "@":
+            wanted = [(node.left, 2), (node.right, 2 if id(node) in left_of_matmul else 1)]
+        elif isinstance(node, Vector):
+            wanted = [(item, 0) for item in node.items]
+        elif isinstance(node, Call) and node.func == "trace":
+            wanted = [(node.args[0], 2)]
+        elif isinstance(node, Call) and node.func == "quad_over_lin" and len(node.args) == 2:
+            wanted = [(node.args[1], 0)]
+        elif isinstance(node, Call) and any(k == "axis" for k, _ in node.kwargs):
+            wanted = [(node.args[0], 2)]
+        elif isinstance(node, Index):
+            wanted = [(node.operand, len(node.indices))]
+        for target, rank in wanted:
+            while isinstance(target, (Transpose, Unary)):
+                target = target.operand
+            if isinstance(target, Name):
+                hints.setdefault(target.id, rank)
+    return hints
+
+
+def _free_names(proof: Proof) -> list[str]:
+    names = []
+    for step in proof.steps():
+        if step.rule in ("variable", "parameter") and step.node.id not in names:
+            names.append(step.node.id)
+    return names
+
+
+# ---- inference ---------------------------------------------------------------------------
+
+
+def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[int, ...]]) -> ShapeSolution:
+    dims = Dims()
+    names: dict[str, Sym] = {}
+    for name, rank in ranks.items():
+        if name in declared:
+            names[name] = tuple(dims.new(n) for n in declared[name])
+        else:
+            names[name] = tuple(dims.new() for _ in range(rank))
+    shapes: dict[int, Sym] = {}
+    for step in walk_postorder(proof.root, lambda s: s.premises):
+        try:
+            shapes[id(step)] = _step_shape(step, [shapes[id(p)] for p in step.premises], names, dims)
+        except ShapeMismatch as mismatch:
+            mismatch.step = mismatch.step or step
+            raise
+    return ShapeSolution(names, dims, shapes)
+
+
+def _step_shape(step: Step, premises: list[Sym], names: Mapping[str, Sym], dims: Dims) -> Sym:
+    if step.rule == "number":
+        return ()
+    if step.rule in ("variable", "parameter"):
+        return names[step.node.id]
+    if step.rule in ("binding", "expansion", "rewrite"):
+        return premises[0]
+    if step.rule in ("quotient", "reciprocal"):
+        return dims.broadcast(premises, "the two sides of / must have the same shape")
+    return step.atom.shape(premises, dict(step.kwargs), step.node, dims)
+
+
+def _mismatch_error(mismatch: ShapeMismatch, solution_ranks: Mapping[str, int]) -> ShapeError:
+    step = mismatch.step
+    where = f" at `{step.text}`" if step is not None else ""
+    parts = []
+    if step is not None and step.premises:
+        parts = [f"`{p.text}`" for p in step.premises[:2]]
+    sides = f" ({' and '.join(parts)})" if len(parts) == 2 else ""
+    return ShapeError(f"shapes cannot agree{where}{sides}: {mismatch.message}",
+                      span=step.span if step is not None else None)
+
+
+def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = None,
+                 *, alternatives: int = 3, budget: int = 200) -> list[ShapeSolution]:
+    """Consistent shape solutions, the most likely first (at most ``1 + alternatives``).
+
+    Raises :class:`ShapeError` when no assignment of ranks makes the expression agree.
+    """
+    declared = dict(declared or {})
+    names = _free_names(proof)
+    hints = _rank_hints(proof)
+    preferred = {n: len(declared[n]) if n in declared else hints.get(n, 1) for n in names}
+    solutions: list[ShapeSolution] = []
+    first_error: ShapeMismatch | None = None
+    tried = 0
+    for ranks in _rank_candidates(names, preferred, declared):
+        tried += 1
+        try:
+            solutions.append(_infer(proof, ranks, declared))
+        except ShapeMismatch as mismatch:
+            first_error = first_error or mismatch
+        if len(solutions) > alternatives or tried >= budget:
+            break
+    if not solutions:
+        raise _mismatch_error(first_error or ShapeMismatch("no ranks fit"), preferred)
+    return solutions
+
+
+def _rank_candidates(names: list[str], preferred: Mapping[str, int], declared):
+    """The preferred ranks first, then those that change the fewest names."""
+    yield dict(preferred)
+    free = [n for n in names if n not in declared]
+    for count in range(1, min(len(free), 3) + 1):
+        for changed in itertools.combinations(free, count):
+            options = [[r for r in (1, 0, 2) if r != preferred[n]] for n in changed]
+            for choice in itertools.product(*options):
+                ranks = dict(preferred)
+                ranks.update(zip(changed, choice))
+                yield ranks
