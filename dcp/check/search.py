@@ -290,10 +290,11 @@ class Search:
     def simplify(self, witness: Witness) -> Witness:
         """A witness with rounder numbers, when one still confirms: the pre-search draws
         long random floats; a reader wants ``W2=[[1, -1]]``."""
+        def rounded(values, digits):
+            return {n: np.round(np.asarray(v, dtype=float), digits) + 0.0 for n, v in values.items()}
+
         for digits in (0, 1, 2):
-            def rounded(values):
-                return {n: np.round(np.asarray(v, dtype=float), digits) + 0.0 for n, v in values.items()}
-            params, a, b = rounded(witness.params), rounded(witness.a), rounded(witness.b)
+            params, a, b = (rounded(v, digits) for v in (witness.params, witness.a, witness.b))
             if not all(_inside_bound(self.bounds.get(n), v) for n, v in {**params, **a, **b}.items()):
                 continue
             for theta in (0.5, round(witness.theta, digits + 1)):

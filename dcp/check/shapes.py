@@ -143,7 +143,7 @@ def _step_shape(step: Step, premises: list[Sym], names: Mapping[str, Sym], dims:
     return step.atom.shape(premises, dict(step.kwargs), step.node, dims)
 
 
-def _mismatch_error(mismatch: ShapeMismatch, solution_ranks: Mapping[str, int]) -> ShapeError:
+def _mismatch_error(mismatch: ShapeMismatch) -> ShapeError:
     step = mismatch.step
     where = f" at `{step.text}`" if step is not None else ""
     parts = []
@@ -176,7 +176,7 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
         if len(solutions) > alternatives or tried >= budget:
             break
     if not solutions:
-        raise _mismatch_error(first_error or ShapeMismatch("no ranks fit"), preferred)
+        raise _mismatch_error(first_error or ShapeMismatch("no ranks fit"))
     return solutions
 
 

@@ -14,9 +14,9 @@ Sym = tuple[int, ...]          # a shape: one dimension variable per axis
 class ShapeMismatch(Exception):
     """Shapes that cannot agree at ``step`` (internal; becomes a ShapeError)."""
 
-    def __init__(self, message: str, step: Step | None = None, other: Step | None = None):
+    def __init__(self, message: str, step=None):
         super().__init__(message)
-        self.message, self.step, self.other = message, step, other
+        self.message, self.step = message, step
 
 
 class Dims:
