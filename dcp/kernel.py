@@ -150,7 +150,8 @@ def _composition(step: Step, wrt, bounds) -> None:
     atom, kw, args = _composition_shape(step)
     if atom is None or atom is not step.atom:
         _fail(step, "the atom does not match the node")
-    if isinstance(step.node, Binary) and kw.get("p") != fold_constant(step.node.right):
+    if isinstance(step.node, Binary) and step.node.op == "^" and \
+            kw.get("p") != fold_constant(step.node.right):
         _fail(step, "the exponent does not match the node")
     _premises_are(step, args)
     ranges = []
