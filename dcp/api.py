@@ -160,7 +160,8 @@ class Session:
             report = CheckReport(
                 outcome="refuted" if witnesses else "passed", trials=search.trials,
                 seconds=search.seconds, largest_gap=max(search.largest_gap.values()),
-                note=", ".join(f"not {kind}" for kind in sorted(witnesses)))
+                note=", ".join([f"not {kind}" for kind in sorted(witnesses)] +
+                               (["pre-search only, inside a Hypothesis test"] if search.nested else [])))
         return Result(
             expression=text if text is not None else str(tree),
             wrt=names,

@@ -115,3 +115,19 @@ def test_every_fixture_verdict_survives_the_check(line, fields):
     result = certify(expr, wrt=_split(wrt), assume=_split(assume), check_budget=SMALL)
     # A certified verdict that the check disproved would have raised SoundnessError.
     assert result.curvature.value == verdict
+
+
+def test_certify_inside_a_users_hypothesis_test_uses_the_presearch_only():
+    from hypothesis import given, settings, strategies as st
+
+    notes = []
+
+    @settings(max_examples=2, deadline=None)
+    @given(st.integers(0, 3))
+    def users_test(n):
+        result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1", seed=n)
+        assert result.is_convex is False
+        notes.append(result.check.note)
+
+    users_test()
+    assert all("pre-search only" in note for note in notes)
