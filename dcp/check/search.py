@@ -93,6 +93,8 @@ class SearchReport:
     seconds: float = 0.0
     largest_gap: dict = field(default_factory=lambda: {"convex": 0.0, "concave": 0.0})
     witnesses: dict = field(default_factory=dict)
+    #: Whether the Hypothesis stage was skipped because a Hypothesis test was running.
+    nested: bool = False
 
 
 def _inside_hypothesis_test() -> bool:
