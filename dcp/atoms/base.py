@@ -202,6 +202,9 @@ class ScalarAtom(Atom):
     decreasing_on: ClassVar[tuple[str, ...]] = ()
     #: Points where the value is exactly zero (kept exact in ranges).
     zeros: ClassVar[tuple[float, ...]] = ()
+    #: An interval (a few ulps wide) holding the function's only turning point, and
+    #: whether it is a "min" or a "max": the monotone pieces stop on either side of it.
+    turning: ClassVar[tuple[str, str] | None] = None
     #: Whether ``value`` is exact in floating point (piecewise linear with exact slopes).
     exact: ClassVar[bool] = False
     #: Whether the atom is strictly monotone on its monotone pieces (then open argument
@@ -261,17 +264,31 @@ class ScalarAtom(Atom):
         facts = self.pieces(kw)
         image = facts["image"][0]
         region = args[0]
-        parts = []
+        parts, images = [], []
         for direction, pieces in ((1, facts["increasing_on"]), (-1, facts["decreasing_on"])):
             for piece in pieces:
                 part = region.intersect(piece)
                 if part is not None:
-                    parts.append((direction, part))
-        if not _union_covers([p for _, p in parts], region):
+                    parts.append(part)
+                    images.append(self._piece_image(direction, part, kw))
+        if self.turning is not None:
+            part = region.intersect(Interval.parse(self.turning[0]))
+            if part is not None:
+                parts.append(part)
+                images.append(self._turning_image(part, image, kw))
+        if not _union_covers(parts, region):
             return image
-        images = [self._piece_image(direction, part, kw) for direction, part in parts]
         clipped = Interval.hull(images).intersect(image)
         return clipped if clipped is not None else image
+
+    def _turning_image(self, part: Interval, image: Interval, kw: Keywords) -> Interval:
+        """Values on a piece holding the only turning point: a minimum is at least the
+        image's lower end and at most the larger end value (and the mirror for a max)."""
+        if self.turning[1] == "min":
+            top = max(self._bound(part.lo, kw, down=False), self._bound(part.hi, kw, down=False))
+            return Interval(image.lo, top, image.lo_open)
+        bottom = min(self._bound(part.lo, kw, down=True), self._bound(part.hi, kw, down=True))
+        return Interval(bottom, image.hi, False, image.hi_open)
 
     def _piece_image(self, direction: int, part: Interval, kw: Keywords) -> Interval:
         low_end = (part.lo, part.lo_open) if direction > 0 else (part.hi, part.hi_open)

@@ -392,15 +392,8 @@ class Entr(ScalarAtom):
     increasing_on = ("[0, 0.3678794411714423]",)   # 1/e rounded down
     decreasing_on = ("[0.3678794411714424, inf)",)  # 1/e rounded up
     zeros = (0.0, 1.0)
+    turning = ("[0.3678794411714423, 0.3678794411714424]", "max")
     value = staticmethod(lambda x: 0.0 if x == 0 else (-math.inf if math.isinf(x) else -x * math.log(x)))
-
-    def range(self, args: Ranges, kw: Keywords) -> Interval:
-        region = args[0]
-        if region.hi <= 0.3678794411714423 or region.lo >= 0.3678794411714424:
-            return super().range(args, kw)
-        # The region holds the maximum 1/e; a concave function is smallest at an end.
-        lo = min(self._bound(region.lo, kw, down=True), self._bound(region.hi, kw, down=True))
-        return Interval(lo, 0.36787944117144245)
 
 
 class Huber(ScalarAtom):
@@ -422,3 +415,67 @@ class Huber(ScalarAtom):
     @staticmethod
     def value(x: float, M: float = 1.0) -> float:
         return x * x if abs(x) <= M else 2 * M * abs(x) - M * M
+
+
+def _gelu(x: float) -> float:
+    return x * 0.5 * math.erfc(-x / math.sqrt(2)) if math.isfinite(x) else (x if x > 0 else 0.0)
+
+
+class Gelu(ScalarAtom):
+    """gelu(x) = x * Phi(x), Phi the standard normal CDF: convex on [-sqrt(2), sqrt(2)]
+    only; nondecreasing right of its minimum at x = -0.75179..., where it is -0.16997...
+
+    f''(x) = phi(x) (2 - x^2), so the convex interval is exact; ends rounded inward.
+    """
+
+    name = "gelu"
+    formula = "x*(1 + erf(x/sqrt(2)))/2"
+    image = "[-0.16997120747990369, inf)"
+    convex_on = ("[-1.414213562373095, 1.414213562373095]",)
+    increasing_on = ("[-0.7517915246935644, inf)",)
+    decreasing_on = ("(-inf, -0.7517915246935645]",)
+    turning = ("[-0.7517915246935645, -0.7517915246935644]", "min")
+    zeros = (0.0,)
+    value = staticmethod(_gelu)
+
+
+def _silu(x: float) -> float:
+    if not math.isfinite(x):
+        return x if x > 0 else 0.0
+    return x * _sigmoid(x)
+
+
+class Silu(ScalarAtom):
+    """silu(x) = swish(x) = x * sigmoid(x): convex on [-2.39935..., 2.39935...] only (the
+    roots of f'', rounded inward); nondecreasing right of its minimum at x = -1.27846...,
+    where it is -0.27846..."""
+
+    name = "silu"
+    aliases = ("swish",)
+    formula = "x/(1 + exp(-x))"
+    image = "[-0.2784645427610738, inf)"
+    convex_on = ("[-2.399357280515467, 2.399357280515467]",)
+    increasing_on = ("[-1.2784645427610737, inf)",)
+    decreasing_on = ("(-inf, -1.278464542761074]",)
+    turning = ("[-1.278464542761074, -1.2784645427610737]", "min")
+    zeros = (0.0,)
+    value = staticmethod(_silu)
+
+
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+
+
+class Selu(ScalarAtom):
+    """selu(x) = scale * elu(x, alpha) with alpha = 1.67326..., scale = 1.05070...: convex
+    for x <= 0, affine for x >= 0, increasing; not convex across 0 (the slope drops from
+    alpha*scale to scale)."""
+
+    name = "selu"
+    formula = f"Piecewise(({SELU_SCALE}*x, x >= 0), ({SELU_SCALE}*{SELU_ALPHA}*(exp(x) - 1), True))"
+    image = "[-1.7580993408473768, inf)"
+    convex_on = ("(-inf, 0]", "[0, inf)")
+    concave_on = ("[0, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    zeros = (0.0,)
+    value = staticmethod(lambda x: SELU_SCALE * x if x >= 0 else SELU_SCALE * SELU_ALPHA * math.expm1(x))
