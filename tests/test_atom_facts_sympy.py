@@ -1,0 +1,121 @@
+"""Every scalar atom's declared facts, derived from its SymPy formula.
+
+For each interval where an atom declares itself convex, concave, nondecreasing or
+nonincreasing, SymPy is asked for the points of that interval where the second (or
+first) derivative has the wrong sign; the answer must be the empty set. Where SymPy
+cannot decide, or the formula has kinks (no derivative there), the argument is stated
+here and the fact is checked densely at 40 digits (tests/test_atoms.py).
+"""
+from __future__ import annotations
+
+import pytest
+import sympy
+
+from dcp.atoms import ScalarAtom, all_atoms
+
+x = sympy.Symbol("x", real=True)
+
+VARIANTS = {"power": [{"p": p} for p in (2.0, 3.0, 4.0, 1.5, 0.5, 0.25, -1.0, -0.5)]}
+
+# Atoms made of pieces: each fact follows from the pieces and the slopes at the kinks.
+KINKS = {
+    "relu": "max of the affine pieces 0 and x: convex; both pieces nondecreasing.",
+    "abs": "max of x and -x: convex; -x on x <= 0, x on x >= 0.",
+    "hardtanh": "min(max(x, -1), 1): max(x, -1) is convex, and equals hardtanh for x <= 1; "
+                "min(x, 1) is concave and equals it for x >= -1; every piece is nondecreasing.",
+    "relu6": "as hardtanh, with the knees at 0 and 6.",
+    "softsign": "x/(1+|x|) is smooth except at 0; its second derivative is 2/(1-x)^3 > 0 "
+                "for x < 0 and -2/(1+x)^3 < 0 for x > 0; the derivative 1/(1+|x|)^2 > 0.",
+    "leaky_relu": "max(x, alpha x) (alpha <= 1, convex) or min(x, alpha x) (alpha >= 1, "
+                  "concave) of two affine pieces; slopes 1 and alpha give the monotonicity.",
+    "elu": "x for x >= 0; alpha (e^x - 1) for x < 0, convex for alpha >= 0; the slopes meet "
+           "at 0 as alpha and 1, so it is convex across 0 exactly when alpha <= 1.",
+    "selu": "scale * elu(x, alpha) with alpha > 1: convex on each side, affine for x >= 0.",
+    "huber": "x^2 on |x| <= M and 2M|x| - M^2 beyond, with matching value and slope at "
+             "+-M: convex; the slope 2x (inside) and 2M sign(x) (outside) give monotonicity.",
+}
+
+# Facts SymPy's solveset leaves as a ConditionSet, with the argument that settles them.
+ARGUMENTS = {
+    ("gelu", "increasing_on"): "f'(x) = Phi(x) + x phi(x) and f''(x) = phi(x)(2 - x^2): f' "
+        "increases on [-sqrt(2), sqrt(2)], is positive at the declared left end (checked at "
+        "40 digits) and for x >= 0 is a sum of nonnegative terms; beyond sqrt(2), f' > 0.",
+    ("gelu", "decreasing_on"): "f' increases on [-sqrt(2), sqrt(2)] and is negative at the "
+        "declared right end; for x < -sqrt(2), Phi(x) < phi(x)/|x| (the Mills ratio bound) so "
+        "f'(x) = Phi(x) - |x| phi(x) < 0.",
+    ("silu", "convex_on"): "f''(x) = s(1-s)(2 + x(1 - 2s)) with s = sigmoid(x); 2 + x(1-2s) "
+        "= 2 - x tanh(x/2) is even and decreasing in |x|, zero at the declared ends (rounded "
+        "inward).",
+    ("silu", "increasing_on"): "f'(x) = s(1 + x(1 - s)) with s = sigmoid(x); 1 + x(1-s) "
+        "increases for x >= -2.39... (its derivative is (1-s)(1 - x s) > 0 there) and is "
+        "positive at the declared left end; it is positive for x >= 0.",
+    ("silu", "decreasing_on"): "1 + x(1 - s) is negative at the declared right end and, "
+        "for x <= -1.27..., stays negative: x(1-s) <= x / 2 ... <= -1 there (checked densely).",
+}
+
+
+def _interval(interval):
+    lo = -sympy.oo if interval.lo == float("-inf") else sympy.Rational(interval.lo)
+    hi = sympy.oo if interval.hi == float("inf") else sympy.Rational(interval.hi)
+    return sympy.Interval(lo, hi, interval.lo_open, interval.hi_open)
+
+
+def _cases():
+    for atom in all_atoms():
+        if not isinstance(atom, ScalarAtom):
+            continue
+        for kw in VARIANTS.get(atom.name, [dict(atom.keywords)]):
+            yield pytest.param(atom, kw, id=f"{atom.name}{kw or ''}")
+
+
+WRONG_SIGN = {"convex_on": (2, lambda d: d < 0), "concave_on": (2, lambda d: d > 0),
+              "increasing_on": (1, lambda d: d < 0), "decreasing_on": (1, lambda d: d > 0)}
+
+
+@pytest.mark.parametrize("atom,kw", list(_cases()))
+def test_declared_facts_follow_from_the_formula(atom, kw):
+    symbols = {"x": x, **{k: sympy.Rational(v) for k, v in kw.items()}}
+    formula = sympy.sympify(atom.formula, locals=symbols)
+    if formula.has(sympy.Piecewise, sympy.Max, sympy.Min, sympy.Abs):
+        assert atom.name in KINKS, f"{atom.name} has kinks: state its argument in KINKS"
+        return
+    facts = atom.pieces(kw)
+    for fact, (order, wrong) in WRONG_SIGN.items():
+        derivative = sympy.simplify(sympy.diff(formula, x, order))
+        for interval in facts[fact]:
+            region = _interval(interval).intersect(_interval(facts["domain"][0]))
+            violations = sympy.solveset(wrong(derivative), x, region)
+            if violations is sympy.S.EmptySet:
+                continue
+            assert isinstance(violations, sympy.ConditionSet), (
+                f"{atom.name} is not {fact} {interval}: SymPy finds {violations}")
+            assert (atom.name, fact) in ARGUMENTS, (
+                f"SymPy cannot decide {atom.name} {fact} {interval}: state the argument")
+
+
+def test_every_stated_argument_is_used():
+    names = {atom.name for atom in all_atoms()}
+    assert set(KINKS) <= names
+    assert {name for name, _ in ARGUMENTS} <= names
+
+
+@pytest.mark.parametrize("name", ["gelu", "silu", "entr"])
+def test_turning_points_lie_between_the_monotone_pieces(name):
+    """f' changes sign inside the declared turning interval (checked at 40 digits), so the
+    pieces on either side, rounded inward, are where the monotonicity holds."""
+    import mpmath
+
+    from dcp.atoms import lookup
+    atom = lookup(name, 1)
+    formula = sympy.sympify(atom.formula, locals={"x": x})
+    slope = sympy.lambdify(x, sympy.diff(formula, x), modules="mpmath")
+    facts = atom.pieces({})
+    with mpmath.workdps(40):
+        left = facts["decreasing_on"][0].hi if atom.turning[1] == "min" else facts["increasing_on"][0].hi
+        right = facts["increasing_on"][0].lo if atom.turning[1] == "min" else facts["decreasing_on"][0].lo
+        sign = 1 if atom.turning[1] == "min" else -1
+        assert sign * slope(mpmath.mpf(left)) < 0 < sign * slope(mpmath.mpf(right))
+        value = sympy.lambdify(x, formula, modules="mpmath")
+        extreme = value(mpmath.findroot(slope, (mpmath.mpf(left) + mpmath.mpf(right)) / 2))
+        image = facts["image"][0]
+        assert (image.lo <= extreme) if sign > 0 else (extreme <= image.hi)
