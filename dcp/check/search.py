@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -113,7 +114,9 @@ def _quiet_hypothesis_storage():
     from hypothesis import configuration
     key = "__hypothesis_home_directory"
     before = configuration.__dict__.get(key)
-    with tempfile.TemporaryDirectory(prefix="dcp-hypothesis-") as home:
+    with tempfile.TemporaryDirectory(prefix="dcp-hypothesis-") as home, warnings.catch_warnings():
+        # Hypothesis' advice is for authors of tests; a user of certify() cannot act on it.
+        warnings.simplefilter("ignore")
         configuration.set_hypothesis_home_dir(home)
         try:
             yield
