@@ -10,7 +10,7 @@ AST) -> :mod:`dcp.facts` (ranges, curvature algebra) -> :mod:`dcp.atoms` (the re
 engine) -> :mod:`dcp.proof` and :mod:`dcp.kernel` (traces and their checker) ->
 :mod:`dcp.render` -> :mod:`dcp.cli`.
 """
-from .api import Session, certify
+from .api import EachResult, Session, certify, certify_each
 from .errors import (
                      ArgumentError,
                      AssumptionError,
@@ -30,7 +30,7 @@ from .result import Result
 __version__ = "0.1.0"
 
 __all__ = [
-    "certify", "Session", "check_proof", "Result", "Proof", "Step", "Curvature", "Interval",
+    "certify", "certify_each", "EachResult", "Session", "check_proof", "Result", "Proof", "Step", "Curvature", "Interval",
     "DcpError", "ParseError", "UnknownNameError", "ArgumentError", "ShapeError",
     "AssumptionError", "DcpBug", "SoundnessError", "ProofCheckError", "__version__",
 ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from .analysis import Analyzer
@@ -9,6 +10,7 @@ from .assumptions import bounds_from, parse_assumption_list
 from .check import Budget, cross_check, infer_shapes
 from .errors import DcpError, UnknownNameError
 from .facts import Interval
+from .hints import find_hints
 from .kernel import check_proof
 from .proof import Proof
 from .result import CheckReport, Result
@@ -27,7 +29,7 @@ from .syntax.ast import (
 )
 from .syntax.parser import close_matches
 
-__all__ = ["certify", "Session"]
+__all__ = ["certify", "certify_each", "Session", "EachResult"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -146,6 +148,7 @@ class Session:
         root = Analyzer(frozenset(names), bounds).analyse(resolved)
         proof = Proof(root, names, bounds, text or "")
         check_proof(proof)
+        hints = find_hints(proof, lambda b: Analyzer(frozenset(names), b).analyse(resolved).curvature)
         declared = {**self.shapes, **_check_shapes(shapes)}
         solutions = infer_shapes(proof, declared)
         curvature = root.curvature
@@ -174,6 +177,7 @@ class Session:
             witness=witnesses.get("convex") or witnesses.get("concave"),
             witnesses=witnesses,
             check=report,
+            hints=tuple(hints),
             shapes=solutions[0].template(),
         )
 
@@ -251,3 +255,56 @@ def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (
     """
     return Session().certify(expr, wrt, assume, shapes, check, seed, check_budget,
                              strict_names=True)
+
+
+@dataclass(frozen=True)
+class EachResult:
+    """Verdicts in each variable separately and jointly (block convexity).
+
+    ``results["W1"]`` is the verdict in W1 alone; ``results.joint`` in all of them.
+    """
+
+    expression: str
+    separate: Mapping[str, Result]
+    joint: Result
+
+    def __getitem__(self, name: str) -> Result:
+        return self.separate[name]
+
+    @property
+    def block_convex(self) -> bool:
+        """Convex in each variable with the others fixed."""
+        return all(r.is_convex is True for r in self.separate.values())
+
+    def table(self) -> str:
+        """A text table: one row per variable, then the joint row."""
+        rows = [(name, r) for name, r in self.separate.items()]
+        rows.append((", ".join(self.joint.wrt) + " (jointly)", self.joint))
+        header = ("wrt", "verdict", "rules", "numeric check")
+        cells = [header] + [(label, r.verdict, str(r.curvature), r.check.note or r.check.outcome)
+                            for label, r in rows]
+        widths = [max(len(row[i]) for row in cells) for i in range(4)]
+        lines = ["  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths)).rstrip() for row in cells]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        if self.block_convex and self.joint.is_convex is not True:
+            lines.append("convex in each variable separately (block convex), "
+                         + ("not jointly" if self.joint.is_convex is False else "jointly unknown"))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return f"{self.expression}\n{self.table()}"
+
+
+def certify_each(expr: str, wrt: Sequence[str], assume: Iterable[str] | str = (),
+                 shapes: Mapping[str, Sequence[int]] | None = None, check: bool | None = None,
+                 seed: int = 0, check_budget: Budget | int | float | None = None) -> EachResult:
+    """Certify ``expr`` in each variable of ``wrt`` separately, and in all jointly.
+
+    >>> table = certify_each("sum_squares(U @ V - M)", ["U", "V"], check=False)
+    >>> [table[v].verdict for v in ("U", "V")], table.joint.verdict
+    (['convex', 'convex'], 'unknown')
+    """
+    names = _wrt_names(wrt)
+    def one(variables):
+        return certify(expr, variables, assume, shapes, check, seed, check_budget)
+    return EachResult(expr, {name: one([name]) for name in names}, one(list(names)))

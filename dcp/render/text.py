@@ -32,6 +32,10 @@ def render_text(result) -> str:
         for step in result.breaks:
             lines.append("")
             lines.extend(_break_lines(step))
+    if result.hints:
+        lines.append("")
+        lines.append("hints (each re-checked by the rules):")
+        lines.extend(f"  assume {hint}" for hint in result.hints)
     if result.domain:
         lines.append("")
         lines.append("holds where the expression is defined:")
