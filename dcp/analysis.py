@@ -35,15 +35,18 @@ __all__ = ["Analyzer", "resolve_call", "expand"]
 C = Curvature
 
 
-def resolve_call(node: Call) -> tuple[Atom, tuple[Expr, ...], dict[str, float]]:
-    """The atom a call names, its expression arguments and its keyword constants.
+def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
+                 ) -> tuple[Atom, tuple[Expr, ...], dict[str, float]]:
+    """The atom a call names (a session's user atoms first), its expression arguments and
+    its keyword constants.
 
     Raises :class:`UnknownNameError` or :class:`ArgumentError`, located at the call.
     """
     from .atoms import REGISTRY
-    atom = lookup(node.func, len(node.args))
+    atom = (atoms or {}).get(node.func) or lookup(node.func, len(node.args))
     if atom is None:
-        raise UnknownNameError(f"unknown function `{node.func}`{close_matches(node.func, REGISTRY)}",
+        known = list(REGISTRY) + list(atoms or {})
+        raise UnknownNameError(f"unknown function `{node.func}`{close_matches(node.func, known)}",
                                span=node.func_span or node.span)
     if not atom.accepts(len(node.args)):
         raise ArgumentError(f"{node.func} takes {atom.arity_text()}, got {len(node.args)}",
@@ -110,9 +113,11 @@ class Analyzer:
     subexpressions (a session's bindings) does the shared work once.
     """
 
-    def __init__(self, wrt: frozenset[str], bounds: Mapping[str, Interval]):
+    def __init__(self, wrt: frozenset[str], bounds: Mapping[str, Interval],
+                 atoms: Mapping[str, Atom] | None = None):
         self.wrt = wrt
         self.bounds = bounds
+        self.atoms = atoms or {}
         self._steps: dict[Expr, Step] = {}
         self._derived: dict[Expr, tuple] = {}
 
@@ -150,7 +155,7 @@ class Analyzer:
         if isinstance(node, (Number, Name)):
             return ("leaf", (), None)
         if isinstance(node, Call):
-            atom, args, kw = resolve_call(node)
+            atom, args, kw = resolve_call(node, self.atoms)
             if isinstance(atom, Expansion):
                 return ("expansion", (expand(atom, args, kw, node.span),), (atom, kw))
             return (atom.kind, args, (atom, kw))

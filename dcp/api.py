@@ -89,6 +89,8 @@ class Session:
         self.wrt: tuple[str, ...] = ()
         #: Whether script and REPL certifications run the numeric check.
         self.check: bool | None = None
+        #: User atoms from ``define``, by name.
+        self.atoms: dict = {}
 
     # ---- state ----
     def bind(self, name: str, expr: str | Expr) -> None:
@@ -102,6 +104,23 @@ class Session:
         parsed = parse_assumption_list(conditions)
         self.bounds = bounds_from(parsed, self.bounds)
         self.assumption_texts.extend(text for text in conditions)
+
+    def define(self, name: str, params: Sequence[str] | str, body: str | Expr):
+        """``define name(params) = body``: a user atom, usable like a built-in.
+
+        With one argument, SymPy derives where the body is monotone, convex and concave,
+        and its range (``atom.derivation`` says how); with several it is used by expansion.
+
+        >>> s = Session()
+        >>> s.define("swish2", "t", "t * sigmoid(t)").derivation[-2]
+        'concave on (-inf, -2.39936], [2.39936, inf)'
+        """
+        from .atoms.user import define_atom
+        params = (params,) if isinstance(params, str) else tuple(params)
+        tree = parse_expression(body) if isinstance(body, str) else body
+        atom = define_atom(name, params, tree, self.atoms)
+        self.atoms[name] = atom
+        return atom
 
     def declare_shape(self, name: str, dims: Sequence[int]) -> None:
         """``shape W = (4, 3)``: used by the numeric check."""
@@ -145,10 +164,10 @@ class Session:
                         f"the assumption names `{condition.name}`, which does not appear in the "
                         f"expression{close_matches(condition.name, free)}",
                         span=condition.span, source=source or None)
-        root = Analyzer(frozenset(names), bounds).analyse(resolved)
-        proof = Proof(root, names, bounds, text or "")
+        root = Analyzer(frozenset(names), bounds, self.atoms).analyse(resolved)
+        proof = Proof(root, names, bounds, text or "", self.atoms)
         check_proof(proof)
-        hints = find_hints(proof, lambda b: Analyzer(frozenset(names), b).analyse(resolved).curvature)
+        hints = find_hints(proof, lambda b: Analyzer(frozenset(names), b, self.atoms).analyse(resolved).curvature)
         declared = {**self.shapes, **_check_shapes(shapes)}
         solutions = infer_shapes(proof, declared)
         curvature = root.curvature
@@ -201,8 +220,7 @@ class Session:
         elif isinstance(statement, ShapeDecl):
             self.declare_shape(statement.name, statement.dims)
         elif isinstance(statement, Define):
-            raise DcpError("user atoms (`define`) are not available yet in this version of dcp",
-                           span=statement.span)
+            self.define(statement.name, statement.params, statement.body)
         elif isinstance(statement, CertifyStatement):
             return [self._certify_node(statement.expr, statement.wrt)]
         elif isinstance(statement, ExpressionStatement):

@@ -10,6 +10,7 @@ named rule. The trusted base is the interval arithmetic, the atoms' declared fac
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from .atoms import Atom, Expansion, lookup, operator
@@ -44,12 +45,22 @@ def check_proof(proof: Proof) -> None:
     >>> from dcp import certify, check_proof
     >>> check_proof(certify("relu(W @ x)", wrt="W", check=False).proof)
     """
-    wrt = frozenset(proof.wrt)
+    context = _Context(frozenset(proof.wrt), proof.bounds, proof.atoms)
     for step in proof.steps():
         checker = _CHECKERS.get(step.rule)
         if checker is None:
             _fail(step, f"unknown rule {step.rule!r}")
-        checker(step, wrt, proof.bounds)
+        checker(step, context)
+
+
+@dataclass(frozen=True)
+class _Context:
+    wrt: frozenset
+    bounds: Mapping
+    atoms: Mapping
+
+    def lookup(self, name: str, count: int):
+        return self.atoms.get(name) or lookup(name, count)
 
 
 def _fail(step: Step, why: str) -> None:
@@ -81,19 +92,19 @@ def _premises_are(step: Step, nodes: tuple[Expr, ...]) -> None:
 # ---- leaves ------------------------------------------------------------------------
 
 
-def _number(step: Step, wrt, bounds) -> None:
+def _number(step: Step, context) -> None:
     if not isinstance(step.node, Number) or step.premises:
         _fail(step, "not a number")
     _require(step, C.CONSTANT, point(step.node.value, step.node.exact))
 
 
-def _name(step: Step, wrt, bounds, is_variable: bool) -> None:
-    if not isinstance(step.node, Name) or step.premises or (step.node.id in wrt) != is_variable:
+def _name(step: Step, context, is_variable: bool) -> None:
+    if not isinstance(step.node, Name) or step.premises or (step.node.id in context.wrt) != is_variable:
         _fail(step, "wrong kind of name")
-    _require(step, C.AFFINE if is_variable else C.CONSTANT, bounds.get(step.node.id, REALS))
+    _require(step, C.AFFINE if is_variable else C.CONSTANT, context.bounds.get(step.node.id, REALS))
 
 
-def _binding(step: Step, wrt, bounds) -> None:
+def _binding(step: Step, context) -> None:
     if not isinstance(step.node, Ref):
         _fail(step, "not a bound name")
     _premises_are(step, (step.node.value,))
@@ -103,11 +114,11 @@ def _binding(step: Step, wrt, bounds) -> None:
 # ---- composition -------------------------------------------------------------------
 
 
-def _composition_shape(step: Step) -> tuple[Atom, dict, tuple[Expr, ...]]:
+def _composition_shape(step: Step, context) -> tuple[Atom, dict, tuple[Expr, ...]]:
     """The atom, keywords and argument nodes the step's node calls for."""
     node, kw = step.node, dict(step.kwargs)
     if isinstance(node, Call):
-        atom = lookup(node.func, len(node.args))
+        atom = context.lookup(node.func, len(node.args))
         count = atom.max_args if atom and atom.max_args is not None else len(node.args)
         return atom, kw, node.args[:count]
     if isinstance(node, Binary) and node.op == "^":
@@ -146,8 +157,8 @@ def _dcp_best(f: Curvature, monos: list[Monotonicity], args: list[Curvature]) ->
     return C.UNKNOWN
 
 
-def _composition(step: Step, wrt, bounds) -> None:
-    atom, kw, args = _composition_shape(step)
+def _composition(step: Step, context) -> None:
+    atom, kw, args = _composition_shape(step, context)
     if atom is None or atom is not step.atom:
         _fail(step, "the atom does not match the node")
     if isinstance(step.node, Binary) and step.node.op == "^" and \
@@ -187,11 +198,11 @@ def _scaled(curvature: Curvature, factor: Interval) -> Curvature:
     return C.UNKNOWN
 
 
-def _product(step: Step, wrt, bounds) -> None:
+def _product(step: Step, context) -> None:
     node = step.node
     if isinstance(node, Binary) and node.op in "*@":
         atom, args = operator(node.op), (node.left, node.right)
-    elif isinstance(node, Call) and lookup(node.func, 2) is step.atom and step.atom.kind == "product":
+    elif isinstance(node, Call) and context.lookup(node.func, 2) is step.atom and step.atom.kind == "product":
         atom, args = step.atom, node.args
     else:
         _fail(step, "not a product")
@@ -208,7 +219,7 @@ def _product(step: Step, wrt, bounds) -> None:
     _require(step, best, atom.range([left.range, right.range], {}))
 
 
-def _division(step: Step, wrt, bounds, reciprocal: bool) -> None:
+def _division(step: Step, context, reciprocal: bool) -> None:
     node = step.node
     if not (isinstance(node, Binary) and node.op == "/"):
         _fail(step, "not a quotient")
@@ -233,18 +244,18 @@ def _division(step: Step, wrt, bounds, reciprocal: bool) -> None:
 # ---- definitions ----------------------------------------------------------------------
 
 
-def _expansion(step: Step, wrt, bounds) -> None:
+def _expansion(step: Step, context) -> None:
     from .analysis import expand  # the substitution only; it decides nothing
     atom = step.atom
     node = step.node
     if not isinstance(atom, Expansion) or not isinstance(node, Call) or \
-            lookup(node.func, len(node.args)) is not atom:
+            context.lookup(node.func, len(node.args)) is not atom:
         _fail(step, "not an expansion of its node")
     _premises_are(step, (expand(atom, node.args, dict(step.kwargs), node.span),))
     _require(step, step.premises[0].curvature, step.premises[0].range)
 
 
-def _rewrite(step: Step, wrt, bounds) -> None:
+def _rewrite(step: Step, context) -> None:
     apply = IDIOMS.get(step.idiom, (None,))[0]
     rewritten = apply(step.node) if apply else None
     if rewritten is None:
@@ -253,15 +264,15 @@ def _rewrite(step: Step, wrt, bounds) -> None:
     _require(step, step.premises[0].curvature, step.premises[0].range)
 
 
-_CHECKERS: Mapping[str, Callable[[Step, frozenset, Mapping], None]] = {
+_CHECKERS: Mapping[str, Callable[[Step, _Context], None]] = {
     "number": _number,
-    "parameter": lambda s, w, b: _name(s, w, b, is_variable=False),
-    "variable": lambda s, w, b: _name(s, w, b, is_variable=True),
+    "parameter": lambda s, c: _name(s, c, is_variable=False),
+    "variable": lambda s, c: _name(s, c, is_variable=True),
     "binding": _binding,
     "composition": _composition,
     "product": _product,
-    "quotient": lambda s, w, b: _division(s, w, b, reciprocal=False),
-    "reciprocal": lambda s, w, b: _division(s, w, b, reciprocal=True),
+    "quotient": lambda s, c: _division(s, c, reciprocal=False),
+    "reciprocal": lambda s, c: _division(s, c, reciprocal=True),
     "expansion": _expansion,
     "rewrite": _rewrite,
 }

@@ -112,13 +112,15 @@ class Proof:
     """The whole trace of one certification, with what it was asked.
 
     ``bounds`` are the assumptions as intervals per name; ``source`` is the text the
-    spans index.
+    spans index; ``atoms`` the user atoms in scope.
     """
 
     root: Step
     wrt: tuple[str, ...]
     bounds: Mapping[str, Interval]
     source: str
+    #: User atoms the proof may call (a session's ``define``s), by name.
+    atoms: Mapping[str, object] = field(default_factory=dict)
 
     def steps(self) -> Iterator[Step]:
         """Every distinct step, premises before conclusions (iterative)."""

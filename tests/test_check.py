@@ -118,7 +118,8 @@ def test_every_fixture_verdict_survives_the_check(line, fields):
 
 
 def test_certify_inside_a_users_hypothesis_test_uses_the_presearch_only():
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     notes = []
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import random
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dcp import DcpError, certify
 from dcp.check import Budget
