@@ -6,6 +6,7 @@ leading batch axis: an array of shape ``(B, *shape)``.
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import mpmath
@@ -84,7 +85,12 @@ def _lambdified(name: str, formula: str, keys: tuple[str, ...], module: str):
     x = sympy.Symbol("x", real=True)
     symbols = {"x": x, **{k: sympy.Symbol(k, real=True) for k in keys}}
     expression = sympy.sympify(formula, locals=symbols)
-    return sympy.lambdify([x, *[symbols[k] for k in keys]], expression, modules=module)
+    # numpy has no erf (lambdify would reach for scipy, which dcp does not need).
+    modules = [{"erf": _numpy_erf}, "numpy"] if module == "numpy" else module
+    return sympy.lambdify([x, *[symbols[k] for k in keys]], expression, modules=modules)
+
+
+_numpy_erf = np.vectorize(math.erf, otypes=[float])
 
 
 FLOAT = FloatOps()
