@@ -51,11 +51,6 @@ def test_script_errors_name_the_line():
     assert str(info.value).splitlines()[1] == "  --> net.dcp:2:16"
 
 
-def test_define_says_it_is_not_available_yet():
-    with pytest.raises(DcpError, match="user atoms"):
-        Session().run("define softsign2(t) = t / (1 + abs(t))")
-
-
 def test_wrt_cannot_be_a_bound_name():
     session = Session()
     session.bind("h", "relu(x)")
