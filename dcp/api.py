@@ -149,6 +149,7 @@ class Session:
         bounds = bounds_from(extra, self.bounds)
         _check_shapes(shapes)
         resolved = self._resolve(tree)
+        _check_calls(resolved, self.atoms)
         free = names_in(resolved)
         for name in names:
             if name in self.bindings:
@@ -232,6 +233,17 @@ class Session:
         text = source[expr.span.start:expr.span.end] if source else None
         result = self.certify(expr, wrt, check=self.check)
         return result if text is None else _with_expression(result, text)
+
+
+def _check_calls(tree: Expr, atoms: Mapping) -> None:
+    """Unknown functions are the first thing to report (before any wrt mismatch)."""
+    from .atoms import REGISTRY
+    from .syntax.ast import Call, walk_postorder
+    for node in walk_postorder(tree):
+        if isinstance(node, Call) and node.func not in REGISTRY and node.func not in atoms:
+            raise UnknownNameError(
+                f"unknown function `{node.func}`{close_matches(node.func, list(REGISTRY) + list(atoms))}",
+                span=node.func_span or node.span)
 
 
 def _with_expression(result: Result, text: str) -> Result:

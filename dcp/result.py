@@ -79,6 +79,22 @@ class Result:
         from .render.text import render_text
         return render_text(self)
 
+    def render(self, format: str = "text") -> str:
+        """The result as ``"text"``, ``"markdown"``, ``"json"`` or ``"latex"``."""
+        from .render import render
+        return render(self, format)
+
+    def to_json(self) -> dict:
+        """Plain data following docs/result.schema.json."""
+        from .render.json import to_json
+        return to_json(self)
+
+    def plot(self, path: str, kind: str | None = None) -> str:
+        """Draw the witness slice (f from a to b, the chord, the violating point) to
+        ``path``; needs matplotlib (``pip install 'dcp[plot]'``)."""
+        from .render.plot import plot_witness
+        return plot_witness(self, path, kind)
+
     def __str__(self) -> str:
         what = f"{self.expression} wrt {', '.join(self.wrt)}"
         if self.assumptions:

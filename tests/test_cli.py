@@ -57,3 +57,62 @@ def test_help_teaches_with_examples():
 def test_missing_wrt_is_a_usage_error():
     run = dcp("certify", "relu(x)")
     assert run.returncode == 2 and "--wrt" in run.stderr
+
+
+def test_json_format_validates_against_the_schema():
+    import json
+    from pathlib import Path
+
+    import pytest
+    jsonschema = pytest.importorskip("jsonschema")
+    run = dcp("certify", "relu(W2 @ relu(W1 @ x))", "--wrt", "W1", "--format", "json")
+    assert run.returncode == 0
+    schema = json.loads((Path(__file__).parent.parent / "docs" / "result.schema.json").read_text())
+    jsonschema.validate(json.loads(run.stdout), schema)
+
+
+def test_plot_writes_the_witness_picture(tmp_path):
+    path = tmp_path / "w.png"
+    run = dcp("certify", "relu(W2 @ relu(W1 @ x))", "--wrt", "W1", "--plot", str(path))
+    assert run.returncode == 0, run.stderr
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_run_a_script_and_its_errors(tmp_path):
+    script = tmp_path / "net.dcp"
+    script.write_text("h = relu(W1 @ x)\nassume W2 >= 0\ncertify relu(W2 @ h) wrt W1\n")
+    run = dcp("run", str(script), "--no-check")
+    assert run.returncode == 0 and "verdict: convex" in run.stdout
+    script.write_text("h = relu(W1 @ x)\ncertify relu(W2 @@ h) wrt W1\n")
+    run = dcp("run", str(script))
+    assert run.returncode == 2
+    assert f"--> {script}:2:18" in run.stderr and "2 | certify relu(W2 @@ h) wrt W1" in run.stderr
+
+
+def test_atoms_and_atom(tmp_path):
+    listing = dcp("atoms")
+    assert listing.returncode == 0 and "sigmoid" in listing.stdout and "silu" in listing.stdout
+    one = dcp("atom", "sigmoid", "--plot", str(tmp_path / "s.png"))
+    assert one.returncode == 0
+    assert "f'' = (1 - exp(x))*exp(x)/(exp(x) + 1)**3" in one.stdout
+    assert "convex on: (-inf, 0]" in one.stdout and (tmp_path / "s.png").exists()
+    assert dcp("atom", "sigmod").returncode == 2
+
+
+def test_batch_writes_one_json_line_per_case_in_order(tmp_path):
+    import json
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"id": "a", "expr": "relu(W @ x)", "wrt": ["W"]}\n'
+                     '{"id": "b", "expr": "x *", "wrt": ["x"]}\n'
+                     '{"id": "c", "expr": "relu(W2 @ relu(W1 @ x))", "wrt": ["W1"]}\n')
+    run = dcp("batch", str(cases), "--jobs", "2")
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["a", "b", "c"]
+    assert lines[0]["verdict"] == "convex" and lines[1]["error"] == "ParseError"
+    assert lines[2]["verdict"] == "nonconvex"
+
+
+def test_plain_dcp_without_a_terminal_prints_help():
+    run = dcp()
+    assert run.returncode == 0 and "usage: dcp" in run.stdout

@@ -21,21 +21,36 @@ __all__ = ["render_text", "proof_tree"]
 MAX_INDENT = 24
 
 
-def render_text(result) -> str:
-    """The whole explanation of a :class:`~dcp.result.Result`."""
-    lines = [f"{_shorten(result.expression)}  wrt {', '.join(result.wrt)}"]
+#: ANSI colours, used when asked (a terminal without NO_COLOR).
+COLOURS = {"good": "32", "bad": "31", "unsure": "33", "dim": "2", "bold": "1"}
+
+
+def paint(text: str, colour: str, enabled: bool) -> str:
+    return f"\033[{COLOURS[colour]}m{text}\033[0m" if enabled else text
+
+
+def _verdict_colour(result) -> str:
+    if result.curvature.is_known:
+        return "good"
+    return "bad" if result.verdict == "nonconvex" else "unsure"
+
+
+def render_text(result, colour: bool = False) -> str:
+    """The whole explanation of a :class:`~dcp.result.Result` (in ANSI colour if asked)."""
+    lines = [paint(f"{_shorten(result.expression)}  wrt {', '.join(result.wrt)}", "bold", colour)]
     if result.assumptions:
         lines.append(f"assuming {', '.join(result.assumptions)}")
     lines.append("")
-    lines.append(f"verdict: {result.verdict}" + _verdict_note(result))
+    lines.append(paint(f"verdict: {result.verdict}", _verdict_colour(result), colour)
+                 + _verdict_note(result))
     if not result.curvature.is_known:
         for step in result.breaks:
             lines.append("")
-            lines.extend(_break_lines(step))
+            lines.extend(_break_lines(step, colour))
     if result.hints:
         lines.append("")
         lines.append("hints (each re-checked by the rules):")
-        lines.extend(f"  assume {hint}" for hint in result.hints)
+        lines.extend(paint(f"  assume {hint}", "good", colour) for hint in result.hints)
     if result.domain:
         lines.append("")
         lines.append("holds where the expression is defined:")
@@ -63,11 +78,13 @@ def _verdict_note(result) -> str:
     return "  (the rules could not conclude)"
 
 
-def _break_lines(step: Step) -> list[str]:
-    lines = [f"break at `{step.text}`: {step.reason}"]
+def _break_lines(step: Step, colour: bool = False) -> list[str]:
+    lines = [paint(f"break at `{step.text}`", "bad", colour) + f": {step.reason}"]
     source = step.span.source if step.span is not None else None
     if source is not None:
-        lines.extend("  " + line for line in caret_block(source, [step.span]).splitlines())
+        for line in caret_block(source, [step.span]).splitlines():
+            is_caret = "^" in line and line.strip().startswith("|")
+            lines.append("  " + (paint(line, "bad", colour) if is_caret else line))
     if step.fix:
         lines.append(f"  fix: {step.fix}")
     return lines

@@ -1,0 +1,79 @@
+"""A result as JSON, with a documented, stable schema (docs/result.schema.json).
+
+The proof is a list of steps, premises before conclusions, each with an ``id``; a step
+refers to its premises by id, so a shared subexpression appears once. Infinite range
+ends are the strings ``"inf"`` and ``"-inf"`` (JSON has no infinity).
+"""
+from __future__ import annotations
+
+import json
+import math
+
+from ..facts import Interval
+
+__all__ = ["to_json", "render_json", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+
+
+def _number(x: float):
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def _interval(interval: Interval) -> dict:
+    return {"lo": _number(interval.lo), "hi": _number(interval.hi),
+            "lo_open": interval.lo_open, "hi_open": interval.hi_open, "text": str(interval)}
+
+
+def _span(span) -> list | None:
+    return None if span is None else [span.start, span.end]
+
+
+def _witness(witness) -> dict | None:
+    return None if witness is None else witness.as_dict()
+
+
+def to_json(result) -> dict:
+    """The result as plain data following the schema."""
+    ids: dict[int, int] = {}
+    steps = []
+    for step in result.proof.steps():
+        ids[id(step)] = len(steps)
+        steps.append({
+            "id": len(steps),
+            "text": step.text,
+            "span": _span(step.span),
+            "range": _interval(step.range),
+            "curvature": step.curvature.value,
+            "rule": step.rule,
+            "atom": getattr(step.atom, "spelling", None),
+            "facts": list(step.facts),
+            "premises": [ids[id(p)] for p in step.premises],
+            "requires": [str(c) for c in step.requires],
+            "break": None if not step.is_break else {"reason": step.reason, "fix": step.fix},
+        })
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "expression": result.expression,
+        "wrt": list(result.wrt),
+        "assumptions": list(result.assumptions),
+        "verdict": result.verdict,
+        "curvature": result.curvature.value,
+        "is_convex": result.is_convex,
+        "is_concave": result.is_concave,
+        "breaks": [ids[id(s)] for s in result.breaks],
+        "hints": [{"assume": list(h.assumptions), "verdict": h.verdict} for h in result.hints],
+        "domain": [str(c) for c in result.domain],
+        "check": {"outcome": result.check.outcome, "trials": result.check.trials,
+                  "seconds": round(result.check.seconds, 4),
+                  "largest_gap": result.check.largest_gap, "note": result.check.note},
+        "witnesses": {kind: _witness(w) for kind, w in result.witnesses.items()},
+        "shapes": {k: list(v) for k, v in result.shapes.items()},
+        "proof": {"root": ids[id(result.proof.root)], "steps": steps},
+    }
+
+
+def render_json(result, indent: int | None = 2) -> str:
+    return json.dumps(to_json(result), indent=indent, allow_nan=False)

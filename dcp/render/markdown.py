@@ -1,0 +1,48 @@
+"""A result as Markdown: for issues, notebooks and reports."""
+from __future__ import annotations
+
+from ..errors import caret_block
+from .text import proof_tree
+
+__all__ = ["render_markdown"]
+
+
+def _code(text: str) -> str:
+    return f"`{text}`" if "`" not in text else f"`` {text} ``"
+
+
+def render_markdown(result) -> str:
+    lines = [f"### {_code(result.expression)} with respect to {', '.join(map(_code, result.wrt))}", ""]
+    if result.assumptions:
+        lines += ["Assuming " + ", ".join(map(_code, result.assumptions)) + ".", ""]
+    lines += [f"**Verdict: {result.verdict}**" + (" (certified by the rules, proof re-checked)"
+                                                  if result.curvature.is_known else ""), ""]
+    if not result.curvature.is_known:
+        for step in result.breaks:
+            lines += [f"**Break** at {_code(step.text)}: {step.reason}", ""]
+            if step.span is not None and step.span.source is not None:
+                lines += ["```text", caret_block(step.span.source, [step.span]), "```", ""]
+            if step.fix:
+                lines += [f"*Fix:* {step.fix}", ""]
+    if result.hints:
+        lines += ["**Hints** (each re-checked by the rules):", ""]
+        lines += [f"- assume {_code(', '.join(h.assumptions))} → {h.verdict}" for h in result.hints]
+        lines.append("")
+    if result.domain:
+        lines += ["Holds where " + ", ".join(_code(str(c)) for c in result.domain) + ".", ""]
+    lines += [f"Numeric check: {result.check}.", ""]
+    for kind in ("convex", "concave"):
+        witness = result.witnesses.get(kind)
+        if witness is None:
+            continue
+        relation = ">" if kind == "convex" else "<"
+        lines += [f"**Witness** (not {kind}, confirmed at 50 digits):", "",
+                  "| | |", "|---|---|",
+                  *(f"| {_code(name)} | {_code(str(value))} |" for name, value in witness.params.items()),
+                  *(f"| {_code(name)} at a | {_code(str(value))} |" for name, value in witness.a.items()),
+                  *(f"| {_code(name)} at b | {_code(str(value))} |" for name, value in witness.b.items()),
+                  f"| θ | {witness.theta:g} |", "",
+                  f"f(θa + (1-θ)b) = {witness.lhs:.6g} {relation} {witness.rhs:.6g} = θf(a) + (1-θ)f(b)", ""]
+    lines += ["<details><summary>Proof</summary>", "", "```text", *proof_tree(result.proof.root),
+              "```", "", "</details>"]
+    return "\n".join(lines)

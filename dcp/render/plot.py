@@ -1,0 +1,98 @@
+"""Pictures (matplotlib, the optional ``dcp[plot]`` extra).
+
+* The witness slice: f along the segment from ``a`` to ``b``, the chord between the ends,
+  and the violating point, where the chord passes below the curve (not convex) or above
+  it (not concave).
+* An atom's curvature: the function with the intervals where it is convex or concave
+  shaded; the picture that answers "why is the sigmoid not convex?".
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import DcpError
+
+__all__ = ["plot_witness", "plot_atom"]
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise DcpError("pictures need matplotlib: pip install 'dcp[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_witness(result, path: str, kind: str | None = None) -> str:
+    """Draw the witness slice of ``result`` to ``path`` (PNG, SVG or PDF by extension)."""
+    from ..check.evaluate import evaluate
+    from ..ops import FLOAT
+    if not result.witnesses:
+        raise DcpError("there is no witness to draw: the check found no violation")
+    kind = kind or ("convex" if "convex" in result.witnesses else "concave")
+    witness = result.witnesses[kind]
+    s = np.linspace(0.0, 1.0, 401)
+    values = {n: np.repeat(np.asarray(v, dtype=float)[None], len(s), axis=0)
+              for n, v in witness.params.items()}
+    for name in result.wrt:
+        a, b = np.asarray(witness.a[name], dtype=float), np.asarray(witness.b[name], dtype=float)
+        weight = s.reshape((-1,) + (1,) * a.ndim)
+        values[name] = (1 - weight) * a + weight * b
+    f, valid = evaluate(result.proof, values, FLOAT, len(s))
+    curve = f[(slice(None),) + tuple(witness.entry)] if f.ndim > 1 else f
+    curve = np.where(valid, curve, np.nan)
+    chord = (1 - s) * curve[0] + s * curve[-1]
+    at = 1 - witness.theta                       # theta*a + (1 - theta)*b sits at s = 1 - theta
+
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(6.4, 4.2))
+    axes.plot(s, curve, color="#1f4e79", linewidth=2, label="f along the segment from a to b")
+    axes.plot(s, chord, color="#c0392b", linestyle="--", linewidth=1.5, label="chord")
+    axes.plot([at, at], [witness.lhs, witness.rhs], color="#555555", linewidth=1)
+    axes.scatter([at], [witness.lhs], color="#1f4e79", zorder=3)
+    axes.scatter([at], [witness.rhs], color="#c0392b", zorder=3)
+    relation = "above" if kind == "convex" else "below"
+    axes.set_title(f"not {kind}: at the marked point the curve is {relation} the chord", fontsize=10)
+    axes.set_xlabel("s   (the point (1 - s) a + s b)")
+    entry = f"[{', '.join(map(str, witness.entry))}]" if witness.entry else ""
+    axes.set_ylabel(f"{result.expression[:40]}{entry}")
+    axes.legend(loc="best", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def plot_atom(atom, path: str, kw: dict | None = None, window: float = 6.0) -> str:
+    """Draw ``atom`` over [-window, window] (within its domain), shading where it is
+    convex (blue) and concave (orange)."""
+    kw = {**{k: v for k, v in atom.keywords.items() if v is not None}, **(kw or {})}
+    pieces = atom.pieces(kw)
+    domain = pieces["domain"][0]
+    lo = max(-window, domain.lo if math.isfinite(domain.lo) else -window)
+    hi = min(window, domain.hi if math.isfinite(domain.hi) else window)
+    x = np.linspace(lo, hi, 801)
+    if domain.lo_open:
+        x = x[x > domain.lo]
+    y = np.array([atom.value(float(t), **kw) for t in x])
+
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(6.4, 4.0))
+    for facts, colour, label in ((pieces["convex_on"], "#4c8bf5", "convex"),
+                                 (pieces["concave_on"], "#f5a04c", "concave")):
+        for i, interval in enumerate(facts):
+            a, b = max(interval.lo, lo), min(interval.hi, hi)
+            if a < b:
+                axes.axvspan(a, b, color=colour, alpha=0.18, label=label if i == 0 else None)
+    axes.plot(x, y, color="#222222", linewidth=2, label=atom.name)
+    axes.set_title(f"{atom.name}: where it is convex and concave", fontsize=10)
+    axes.set_xlabel("x")
+    axes.legend(loc="best", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path

@@ -1,0 +1,91 @@
+"""Renderers: snapshots of every format for the SPEC examples, the JSON schema, pictures.
+
+Regenerate snapshots after an intended change with
+``DCP_UPDATE_GOLDEN=1 python -m pytest tests/test_render.py`` and review the diff.
+"""
+from __future__ import annotations
+
+import json
+import os
+import struct
+from pathlib import Path
+
+import pytest
+from conftest import GOLDEN
+
+from dcp import certify
+from dcp.render import RENDERERS, render
+
+SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "result.schema.json").read_text())
+EXTENSION = {"text": "txt", "markdown": "md", "json": "json", "latex": "tex"}
+EXAMPLES = {
+    "relu_net_w1": ("relu(W2 @ relu(W1 @ x))", ["W1"], []),
+    "relu_net_w1_nonneg": ("relu(W2 @ relu(W1 @ x))", ["W1"], ["W2 >= 0"]),
+    "relu_net_w2": ("relu(W2 @ relu(W1 @ x))", ["W2"], []),
+    "cross_entropy_w1": ("cross_entropy(W2 @ relu(W1 @ x), y)", ["W1"], ["W2 >= 0", "0 <= y <= 1"]),
+}
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("format", sorted(RENDERERS))
+def test_snapshot(example, format):
+    expr, wrt, assume = EXAMPLES[example]
+    text = render(certify(expr, wrt=wrt, assume=assume, check=False), format) + "\n"
+    path = GOLDEN / "render" / f"{example}.{EXTENSION[format]}"
+    if os.environ.get("DCP_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+@pytest.mark.parametrize("expr,wrt,assume", [
+    ("relu(W2 @ relu(W1 @ x))", "W1", []),
+    ("relu(W2 @ relu(W1 @ x))", "W1", ["W2 >= 0"]),
+    ("log(W @ x) + sqrt(y)", ["x", "y"], []),
+    ("sum_squares(U @ V - M)", ["U", "V"], []),
+    ("relu(" * 50 + "x" + ")" * 50, "x", []),
+])
+def test_json_output_validates_against_the_schema(expr, wrt, assume):
+    jsonschema = pytest.importorskip("jsonschema")
+    data = json.loads(render(certify(expr, wrt=wrt, assume=assume), "json"))
+    jsonschema.validate(data, SCHEMA)
+    steps = data["proof"]["steps"]
+    assert all(p < s["id"] for s in steps for p in s["premises"])      # premises first
+
+
+def test_markdown_and_latex_show_the_witness():
+    result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1")
+    assert "**Witness** (not convex, confirmed at 50 digits):" in render(result, "markdown")
+    assert "\\textbf{Witness} (not convex)" in render(result, "latex")
+
+
+def test_colour_only_when_asked():
+    result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1", check=False)
+    assert "\033[" not in render(result, "text")
+    coloured = render(result, "text", colour=True)
+    assert "\033[33mverdict: unknown\033[0m" in coloured
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_witness_slice_picture(tmp_path):
+    pytest.importorskip("matplotlib")
+    result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1")
+    path = tmp_path / "w.png"
+    result.plot(str(path))
+    width, height = _png_size(path)
+    assert 400 <= width <= 2000 and 300 <= height <= 1500
+    witness = result.witness
+    assert witness.lhs > witness.rhs          # drawn: the curve above the chord at the point
+
+
+def test_atom_picture(tmp_path):
+    pytest.importorskip("matplotlib")
+    from dcp.atoms import lookup
+    from dcp.render.plot import plot_atom
+    path = tmp_path / "sigmoid.png"
+    plot_atom(lookup("sigmoid", 1), str(path))
+    assert _png_size(path)[0] >= 400
