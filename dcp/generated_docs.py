@@ -1,0 +1,72 @@
+"""The reference sections of the documentation, generated from the code.
+
+The docs build (docs/hooks.py) puts these where a page holds a marker; the tests check
+them against the registry, so the reference cannot drift from what dcp does.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = ["atoms_markdown", "rules_markdown", "cli_markdown", "schema_markdown", "SECTIONS"]
+
+
+def _facts(atom) -> tuple[str, str, str, str]:
+    """Domain, range, curvature and monotonicity of an atom, in words."""
+    from .atoms import ScalarAtom
+    if isinstance(atom, ScalarAtom) and "p" not in atom.keywords:
+        facts = atom.pieces({k: v for k, v in atom.keywords.items() if v is not None})
+        def show(key):
+            return ", ".join(str(i) for i in facts[key]) or "-"
+        curvature = "; ".join(part for part in (
+            f"convex on {show('convex_on')}" if facts["convex_on"] else "",
+            f"concave on {show('concave_on')}" if facts["concave_on"] else "") if part) or "neither"
+        monotone = "; ".join(part for part in (
+            f"↑ on {show('increasing_on')}" if facts["increasing_on"] else "",
+            f"↓ on {show('decreasing_on')}" if facts["decreasing_on"] else "") if part) or "none"
+        return show("domain"), show("image"), curvature, monotone
+    return "", "", atom.kind if atom.kind != "composition" else "see summary", ""
+
+
+def atoms_markdown() -> str:
+    """A table of every atom in the registry, with its facts."""
+    from .atoms import all_atoms
+    rows = ["| atom | aliases | domain | range | curvature | monotone | summary |",
+            "|---|---|---|---|---|---|---|"]
+    for atom in all_atoms():
+        domain, image, curvature, monotone = _facts(atom)
+        cells = [f"`{atom.name}`", ", ".join(f"`{a}`" for a in atom.aliases), domain, image,
+                 curvature, monotone, atom.summary.replace("|", "\\|")]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def rules_markdown() -> str:
+    from .proof import RULES
+    return "\n".join(f"- **`{name}`**: {text}" for name, text in RULES.items())
+
+
+def cli_markdown() -> str:
+    from .cli import _parser
+    from .repl import COMMANDS
+    parser = _parser()
+    parts = ["```text", parser.format_help().rstrip(), "```"]
+    for name, sub in parser._subparsers._group_actions[0].choices.items():   # noqa: SLF001
+        parts += [f"### `dcp {name}`", "", "```text", sub.format_help().rstrip(), "```", ""]
+    parts += ["### REPL commands", "", "| command | what it does |", "|---|---|"]
+    parts += [f"| `{name}` | {what} |" for name, what in COMMANDS.items()]
+    return "\n".join(parts)
+
+
+def schema_markdown() -> str:
+    path = Path(__file__).resolve().parent.parent / "docs" / "result.schema.json"
+    schema = json.loads(path.read_text()) if path.exists() else {}
+    return "```json\n" + json.dumps(schema, indent=2) + "\n```"
+
+
+SECTIONS = {
+    "<!-- dcp:atoms -->": atoms_markdown,
+    "<!-- dcp:rules -->": rules_markdown,
+    "<!-- dcp:cli -->": cli_markdown,
+    "<!-- dcp:schema -->": schema_markdown,
+}
