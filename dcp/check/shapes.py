@@ -113,7 +113,8 @@ def _free_names(proof: Proof) -> list[str]:
 # ---- inference ---------------------------------------------------------------------------
 
 
-def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[int, ...]]) -> ShapeSolution:
+def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[int, ...]],
+           order: list[Step]) -> ShapeSolution:
     dims = Dims()
     names: dict[str, Sym] = {}
     for name, rank in ranks.items():
@@ -122,7 +123,7 @@ def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[
         else:
             names[name] = tuple(dims.new() for _ in range(rank))
     shapes: dict[int, Sym] = {}
-    for step in walk_postorder(proof.root, lambda s: s.premises):
+    for step in order:
         try:
             shapes[id(step)] = _step_shape(step, [shapes[id(p)] for p in step.premises], names, dims)
         except ShapeMismatch as mismatch:
@@ -155,12 +156,16 @@ def _mismatch_error(mismatch: ShapeMismatch) -> ShapeError:
 
 
 def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = None,
-                 *, alternatives: int = 3, budget: int = 200) -> list[ShapeSolution]:
+                 *, alternatives: int = 3, work: int = 200_000) -> list[ShapeSolution]:
     """Consistent shape solutions, the most likely first (at most ``1 + alternatives``).
 
-    Raises :class:`ShapeError` when no assignment of ranks makes the expression agree.
+    ``work`` bounds the search: about that many step visits in all, so a huge expression
+    is inferred once rather than tried many ways. Raises :class:`ShapeError` when no
+    assignment of ranks tried makes the expression agree.
     """
     declared = dict(declared or {})
+    order = list(walk_postorder(proof.root, lambda s: s.premises))
+    budget = max(2, work // max(len(order), 1))
     names = _free_names(proof)
     hints = _rank_hints(proof)
     preferred = {n: len(declared[n]) if n in declared else hints.get(n, 1) for n in names}
@@ -170,7 +175,7 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
     for ranks in _rank_candidates(names, preferred, declared):
         tried += 1
         try:
-            solutions.append(_infer(proof, ranks, declared))
+            solutions.append(_infer(proof, ranks, declared, order))
         except ShapeMismatch as mismatch:
             first_error = first_error or mismatch
         if len(solutions) > alternatives or tried >= budget:

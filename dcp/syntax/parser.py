@@ -9,6 +9,7 @@ terminals in the grammar).
 from __future__ import annotations
 
 import difflib
+import re
 import threading
 from functools import lru_cache
 from importlib import resources
@@ -338,10 +339,20 @@ def parse_expression(text: str, filename: str | None = None) -> Expr:
     return _parse(text, "expression_input", filename, newlines_are_spaces=True)
 
 
+# The commonest assumption, `NAME op number`, read without the parser (a network with
+# hundreds of layers has hundreds of them); anything else goes through the grammar.
+_SIMPLE_BOUND = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*\Z")
+_KEYWORDS = {"assume", "shape", "define", "certify", "wrt"}
+
+
 def parse_assumptions(text: str) -> tuple[Condition, ...]:
     """Parse ``"W2 >= 0"``, ``"0 <= p <= 1"``, or several separated by commas."""
     if not isinstance(text, str):
         raise DcpError(f"an assumption must be a string such as 'W2 >= 0', not {type(text).__name__}")
+    simple = _SIMPLE_BOUND.match(text)
+    if simple and simple.group(1) not in _KEYWORDS:
+        name, op, number = simple.groups()
+        return (_condition(name, op, float(number), Span(simple.start(1), simple.end(3), text)),)
     return _parse(text, "assumption_input", newlines_are_spaces=True)
 
 
