@@ -80,6 +80,10 @@ def _require(step: Step, best: Curvature, expected_range: Interval | None) -> No
 
 
 def _same(a: Expr, b: Expr) -> bool:
+    """Whether a premise's node ``a`` is the subexpression ``b`` (``+b`` is ``b``: unary
+    plus gets no step of its own)."""
+    while isinstance(b, Unary) and b.op == "+":
+        b = b.operand
     return a is b or a == b
 
 

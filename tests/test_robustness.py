@@ -1,0 +1,77 @@
+"""Nothing but a DcpError escapes, whatever is typed: random bytes, token soups and
+mutated valid expressions, fed to the parser and to certify()."""
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from dcp import DcpError, certify
+from dcp.syntax import parse_assumptions, parse_expression, parse_script
+
+TOKENS = ["relu", "W", "x", "y", "(", ")", "[", "]", ",", "@", "*", "+", "-", "/", "^", "**",
+          ".T", "0", "1", "2.5", "1e-3", ".5", "=", ">=", "<=", "alpha", "sum", "axis", "max",
+          "log", "sqrt", "cross_entropy", "mse", "define", "assume", "certify", "wrt", ";", "\n",
+          " ", "#", "power", "norm", "p", "quad_over_lin", "[0]", "x[1, 2]", "huber", "M"]
+VALID = ["relu(W2 @ relu(W1 @ x))", "cross_entropy(W @ x + b, y)", "log(1 + exp(x - y))",
+         "sum(relu(W @ X), axis=0)", "x.T @ A @ x", "norm(x, p=3) + huber(x, M=2)",
+         "[x, y, 0] @ w", "power(x, 1.5) - sqrt(y)", "(W @ x)[1] - (W @ x)[0]"]
+
+FAST = {"presearch_points": 128, "examples": 2, "seconds": 0.05}
+
+
+def _certify(text: str, wrt) -> None:
+    from dcp.check import Budget
+    try:
+        certify(text, wrt=wrt, check_budget=Budget(**FAST))
+    except DcpError as error:
+        assert error.message and "\n" not in error.message
+        str(error)                                 # renders, caret and all
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_random_text(text):
+    for parse in (parse_expression, parse_assumptions, parse_script):
+        try:
+            parse(text)
+        except DcpError:
+            pass
+    _certify(text, "x")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=25).map("".join), st.sampled_from(["x", "W", ["x", "y"]]))
+def test_token_soups(text, wrt):
+    _certify(text, wrt)
+
+
+@st.composite
+def mutated(draw):
+    text = draw(st.sampled_from(VALID))
+    for _ in range(draw(st.integers(1, 4))):
+        position = draw(st.integers(0, len(text)))
+        action = draw(st.sampled_from(["insert", "delete", "replace"]))
+        token = draw(st.sampled_from(TOKENS))
+        if action == "insert":
+            text = text[:position] + token + text[position:]
+        elif action == "delete":
+            text = text[:position] + text[position + 1:]
+        else:
+            text = text[:position] + token + text[position + len(token):]
+    return text
+
+
+@settings(max_examples=300, deadline=None)
+@given(mutated(), st.sampled_from(["x", "W", "W1", ["x", "y"], "b"]))
+def test_mutated_valid_expressions(text, wrt):
+    _certify(text, wrt)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["x >= 0", "0 <= y <= 1", "x > ", "1 <= x", "x >= y", "z < -1",
+                                 "x >= 1e400", "nan <= x", "x >= -inf", "2 <= x <= 1"]), max_size=3))
+def test_random_assumptions(assume):
+    from dcp.check import Budget
+    try:
+        certify("relu(x) + y", wrt="x", assume=assume, check_budget=Budget(**FAST))
+    except DcpError:
+        pass
