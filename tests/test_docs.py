@@ -45,3 +45,39 @@ def test_rule_and_cli_references_come_from_the_code():
     assert all(f"**`{name}`**" in rules_markdown() for name in RULES)
     assert "dcp batch" in cli_markdown() and "| `:assume COND, ...` |" in cli_markdown()
     assert "<!-- dcp:atoms -->" in (PAGES / "reference" / "atoms.md").read_text()
+
+
+def _blocks(language: str):
+    for page in PAGES.rglob("*.md"):
+        for block in re.findall(rf"```{language}\n(.*?)```", page.read_text(), flags=re.DOTALL):
+            yield page.name, block
+
+
+def test_repl_transcripts_in_the_docs_replay():
+    """A transcript's input lines follow `dcp> `; its shown lines must appear in order in
+    what the REPL prints (`...` stands for lines left out)."""
+    from dcp.repl import Repl
+    transcripts = [(name, block) for name, block in _blocks("text") if "dcp> " in block]
+    assert transcripts
+    for name, block in transcripts:
+        repl, actual = Repl(), []
+        expected = []
+        for line in block.splitlines():
+            if line.startswith("dcp> "):
+                actual += repl.execute(line[5:]).splitlines()
+            elif line.strip() != "...":
+                expected.append(line)
+        position = 0
+        for line in expected:
+            assert line in actual[position:], f"{name}: {line!r} not shown"
+            position = actual.index(line, position) + 1
+
+
+def test_command_lines_in_the_docs_run():
+    from dcp.cli import main
+    commands = [line for _, block in _blocks("sh") for line in block.splitlines()
+                if line.startswith("dcp ")]
+    assert commands
+    import shlex
+    for command in commands:
+        assert main(shlex.split(command)[1:] + (["--no-check"] if " certify " in f" {command} " else [])) == 0
