@@ -92,8 +92,8 @@ def test_bad_budgets_are_rejected(budget):
 def test_declared_shapes_that_disagree_are_a_shape_error():
     with pytest.raises(ShapeError) as info:
         certify("A @ x", wrt="x", shapes={"A": (3, 4), "x": (5,)})
-    assert info.value.message == ("shapes cannot agree at `A @ x` (`A` and `x`): the inner "
-                                  "dimensions of @ must agree: 4 and 5")
+    assert info.value.message == ("shapes cannot agree at `A @ x` (`A` is (3, 4), `x` is (5,)): "
+                                  "the inner dimensions of @ must agree: 4 and 5")
     assert info.value.column == 1
 
 

@@ -128,6 +128,7 @@ def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[
             shapes[id(step)] = _step_shape(step, [shapes[id(p)] for p in step.premises], names, dims)
         except ShapeMismatch as mismatch:
             mismatch.step = mismatch.step or step
+            mismatch.sides = [(p.text, _show(shapes[id(p)], dims)) for p in step.premises[:2]]
             raise
     return ShapeSolution(names, dims, shapes)
 
@@ -144,14 +145,18 @@ def _step_shape(step: Step, premises: list[Sym], names: Mapping[str, Sym], dims:
     return step.atom.shape(premises, dict(step.kwargs), step.node, dims)
 
 
+def _show(shape: Sym, dims: Dims) -> str:
+    """``(3, 4)``, with ``?`` for a dimension not fixed yet."""
+    sizes = [str(dims.size[dims.find(d)] or "?") for d in shape]
+    return "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
+
+
 def _mismatch_error(mismatch: ShapeMismatch) -> ShapeError:
     step = mismatch.step
     where = f" at `{step.text}`" if step is not None else ""
-    parts = []
-    if step is not None and step.premises:
-        parts = [f"`{p.text}`" for p in step.premises[:2]]
-    sides = f" ({' and '.join(parts)})" if len(parts) == 2 else ""
-    return ShapeError(f"shapes cannot agree{where}{sides}: {mismatch.message}",
+    sides = getattr(mismatch, "sides", [])
+    named = f" (`{sides[0][0]}` is {sides[0][1]}, `{sides[1][0]}` is {sides[1][1]})" if len(sides) == 2 else ""
+    return ShapeError(f"shapes cannot agree{where}{named}: {mismatch.message}",
                       span=step.span if step is not None else None)
 
 
