@@ -237,14 +237,13 @@ class Session:
 
 
 def _check_calls(tree: Expr, atoms: Mapping) -> None:
-    """Unknown functions are the first thing to report (before any wrt mismatch)."""
-    from .atoms import REGISTRY
+    """Unknown functions and wrong arguments are the first things to report (before any
+    wrt mismatch), in source order."""
+    from .analysis import resolve_call
     from .syntax.ast import Call, walk_postorder
-    for node in walk_postorder(tree):
-        if isinstance(node, Call) and node.func not in REGISTRY and node.func not in atoms:
-            raise UnknownNameError(
-                f"unknown function `{node.func}`{close_matches(node.func, list(REGISTRY) + list(atoms))}",
-                span=node.func_span or node.span)
+    calls = [node for node in walk_postorder(tree) if isinstance(node, Call)]
+    for node in sorted(calls, key=lambda c: c.span.start if c.span else 0):
+        resolve_call(node, atoms)
 
 
 def _with_expression(result: Result, text: str) -> Result:
