@@ -315,10 +315,36 @@ class Search:
             for theta in (0.5, round(witness.theta, digits + 1)):
                 if not 0 < theta < 1:
                     continue
-                for entry in (witness.entry,):
-                    better = self.confirm(witness.kind, witness.shapes, params, a, b, theta, entry)
-                    if better is not None:
-                        return better
+                better = self.confirm(witness.kind, witness.shapes, params, a, b, theta, witness.entry)
+                if better is not None:
+                    return self._shrink_entries(better)
+        return witness
+
+    def _shrink_entries(self, witness: Witness, tries: int = 24) -> Witness:
+        """Greedily set single entries to 0, then to whole numbers, while it still confirms."""
+        sides = {"params": witness.params, "a": witness.a, "b": witness.b}
+        for target in (lambda v: 0.0, lambda v: float(round(v))):
+            for side, values in sides.items():
+                for name, value in values.items():
+                    array = np.array(value, dtype=float)
+                    for index in np.ndindex(array.shape):
+                        if tries <= 0:
+                            return witness
+                        new = target(array[index]) + 0.0
+                        if new == array[index]:
+                            continue
+                        changed = array.copy()
+                        changed[index] = new
+                        if not _inside_bound(self.bounds.get(name), changed):
+                            continue
+                        trial = {k: dict(v) for k, v in sides.items()}
+                        trial[side][name] = changed
+                        tries -= 1
+                        better = self.confirm(witness.kind, witness.shapes, trial["params"], trial["a"],
+                                              trial["b"], witness.theta, witness.entry)
+                        if better is not None:
+                            witness, array = better, changed
+                            sides = {"params": witness.params, "a": witness.a, "b": witness.b}
         return witness
 
     def confirm(self, kind, shapes, params, a, b, theta, entry) -> Witness | None:
