@@ -120,3 +120,12 @@ def test_multiline_expression_reports_the_right_line():
     with pytest.raises(ParseError) as info:
         parse_expression("relu(W @ x)\n  + * y")
     assert (info.value.line, info.value.column) == (2, 5)
+
+
+@pytest.mark.parametrize("expr,message", [
+    ("x + 1e400", "the number 1e400 is too large for a float"),
+    ("x[100000000000]", "index 100000000000 is beyond the sizes dcp works with (at most 10000)"),
+])
+def test_numbers_too_large(expr, message):
+    error = _raise(ArgumentError, expr)
+    assert error.message == message

@@ -10,7 +10,8 @@ from dcp.syntax import parse_assumptions, parse_expression, parse_script
 TOKENS = ["relu", "W", "x", "y", "(", ")", "[", "]", ",", "@", "*", "+", "-", "/", "^", "**",
           ".T", "0", "1", "2.5", "1e-3", ".5", "=", ">=", "<=", "alpha", "sum", "axis", "max",
           "log", "sqrt", "cross_entropy", "mse", "define", "assume", "certify", "wrt", ";", "\n",
-          " ", "#", "power", "norm", "p", "quad_over_lin", "[0]", "x[1, 2]", "huber", "M"]
+          " ", "#", "power", "norm", "p", "quad_over_lin", "[0]", "x[1, 2]", "huber", "M",
+          "1e400", "x[9999]", "[99999999999]", "1e-400", "0"]
 VALID = ["relu(W2 @ relu(W1 @ x))", "cross_entropy(W @ x + b, y)", "log(1 + exp(x - y))",
          "sum(relu(W @ X), axis=0)", "x.T @ A @ x", "norm(x, p=3) + huber(x, M=2)",
          "[x, y, 0] @ w", "power(x, 1.5) - sqrt(y)", "(W @ x)[1] - (W @ x)[0]"]

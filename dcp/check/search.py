@@ -154,8 +154,11 @@ class Search:
 
     def _presearch(self, wanted: set[str]) -> None:
         rng = np.random.default_rng(self.seed)
-        batch = 128
-        rounds = self.budget.presearch_points // batch
+        # About two million numbers per batch at most, however large the arrays are.
+        entries = max(sum(int(np.prod(shape or (1,))) for shape in
+                          self.solutions[0].instantiate({d: m + 2 for d, m in self.solutions[0].free_dims()}).values()), 1)
+        batch = int(max(1, min(128, 2_000_000 // (3 * entries))))
+        rounds = self.budget.presearch_points // 128
         for round_ in range(rounds):
             if time.perf_counter() > self.deadline or wanted <= set(self.report.witnesses):
                 return

@@ -9,6 +9,7 @@ terminals in the grammar).
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import threading
 from functools import lru_cache
@@ -52,6 +53,8 @@ def grammar_text() -> str:
 
 
 _CURRENT = threading.local()
+#: Indices past this are refused: the numeric check instantiates arrays that large.
+MAX_INDEX = 10_000
 
 
 def _new_span(start: int, end: int) -> Span:
@@ -72,7 +75,11 @@ def _end(item: object) -> int:
 
 def _number(token: Token, negative: bool = False) -> Number:
     text = ("-" if negative else "") + str(token)
-    return Number(float(text), text)
+    value = float(text)
+    if math.isinf(value):
+        raise ArgumentError(f"the number {token} is too large for a float",
+                            span=_new_span(token.start_pos, token.end_pos))
+    return Number(value, text)
 
 
 class _Builder(Transformer):
@@ -112,6 +119,9 @@ class _Builder(Transformer):
             if not number.value.is_integer():
                 raise ArgumentError(f"an index must be an integer constant, not {number.text}",
                                     span=number.span)
+            if abs(number.value) > MAX_INDEX:
+                raise ArgumentError(f"index {number.text} is beyond the sizes dcp works with "
+                                    f"(at most {MAX_INDEX})", span=number.span)
             values.append(int(number.value))
         return tuple(values)
 
