@@ -50,6 +50,8 @@ def _budget(budget: Budget | int | float | None) -> Budget:
 def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
     if wrt is None:
         raise DcpError("say which variables to certify in: wrt='W1' or wrt=['W1', 'W2']")
+    if not isinstance(wrt, (str, list, tuple)):
+        raise DcpError(f"wrt must be a name or a list of names, got {type(wrt).__name__}")
     names = re.split(r"[\s,]+", wrt.strip()) if isinstance(wrt, str) else list(wrt)
     names = [n for n in names if n != ""]
     if not names:
@@ -141,6 +143,11 @@ class Session:
 
         See :func:`dcp.certify`; the session's bindings, assumptions and shapes apply too.
         """
+        if not isinstance(expr, (str, Expr)):
+            raise DcpError(f"the expression must be a string such as 'relu(W @ x)', "
+                           f"not {type(expr).__name__}")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise DcpError(f"seed must be an integer, got {seed!r}")
         text = expr if isinstance(expr, str) else None
         tree = parse_expression(expr) if isinstance(expr, str) else expr
         names = _wrt_names(wrt if wrt is not None else (self.wrt or None))

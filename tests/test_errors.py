@@ -129,3 +129,14 @@ def test_multiline_expression_reports_the_right_line():
 def test_numbers_too_large(expr, message):
     error = _raise(ArgumentError, expr)
     assert error.message == message
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(expr="relu(x)", wrt=5), "wrt must be a name or a list of names, got int"),
+    (dict(expr=5, wrt="x"), "the expression must be a string such as 'relu(W @ x)', not int"),
+    (dict(expr="relu(x)", wrt="x", seed="a"), "seed must be an integer, got 'a'"),
+])
+def test_wrong_argument_types_are_dcp_errors(kwargs, message):
+    with pytest.raises(DcpError) as info:
+        certify(**kwargs)
+    assert info.value.message == message

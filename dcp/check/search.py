@@ -153,7 +153,7 @@ class Search:
         return self.report
 
     def _presearch(self, wanted: set[str]) -> None:
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(self.seed & (2**64 - 1))     # numpy wants it nonnegative
         # About two million numbers per batch at most, however large the arrays are.
         entries = max(sum(int(np.prod(shape or (1,))) for shape in
                           self.solutions[0].instantiate({d: m + 2 for d, m in self.solutions[0].free_dims()}).values()), 1)
