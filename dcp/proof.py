@@ -9,6 +9,7 @@ where the proof fails.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterator, Mapping
 
 from .errors import Span
@@ -123,8 +124,12 @@ class Proof:
     atoms: Mapping[str, object] = field(default_factory=dict)
 
     def steps(self) -> Iterator[Step]:
-        """Every distinct step, premises before conclusions (iterative)."""
-        return walk_postorder(self.root, lambda step: step.premises)
+        """Every distinct step, premises before conclusions (iterative; walked once)."""
+        return iter(self._order)
+
+    @cached_property
+    def _order(self) -> list[Step]:
+        return list(walk_postorder(self.root, lambda step: step.premises))
 
     @property
     def breaks(self) -> list[Step]:
