@@ -204,7 +204,7 @@ class Analyzer:
                 if kind == "expansion" else ())
             return Step(node, inner.range, inner.curvature, kind, (inner,), atom=atom,
                         kwargs=tuple(extra[1].items()) if kind == "expansion" else (),
-                        facts=facts, idiom=extra if kind == "rewrite" else None)
+                        fact_words=facts, idiom=extra if kind == "rewrite" else None)
         if kind == "composition":
             return self._composition(node, premises, *extra)
         if kind == "product":
@@ -241,7 +241,7 @@ class Analyzer:
         outcome = rules.compose(atom.spelling, curvature, monotonicity, operands, _note(atom, kw))
         return Step(node, atom.range(ranges, kw), outcome.curvature, "composition",
                     tuple(premises), atom=atom, kwargs=tuple(kw.items()),
-                    facts=(atom.describe(ranges, kw),), requires=tuple(requires),
+                    fact_words=lambda: (atom.describe(ranges, kw),), requires=tuple(requires),
                     reason=outcome.reason, fix=outcome.fix)
 
     def _product(self, node: Expr, premises: list[Step], atom: Atom, kw: dict) -> Step:
@@ -264,7 +264,7 @@ class Analyzer:
             requires = (DomainCondition(bottom.node, POS),)
         outcome = rules.reciprocal(_operand(top), _operand(bottom, region))
         return Step(node, top.range * region.reciprocal(), outcome.curvature, "reciprocal",
-                    (top, bottom), facts=("inv_pos: convex, nonincreasing on (0, inf)",),
+                    (top, bottom), fact_words=("inv_pos: convex, nonincreasing on (0, inf)",),
                     requires=requires, reason=outcome.reason, fix=outcome.fix)
 
 

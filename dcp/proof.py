@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from .errors import Span
 from .facts import Curvature, Interval
@@ -76,8 +76,9 @@ class Step:
     atom: object | None = None
     #: Keyword constants of the atom (``alpha``, ``p``).
     kwargs: tuple[tuple[str, float], ...] = ()
-    #: The atom facts used, in words: ``relu: convex, nondecreasing``.
-    facts: tuple[str, ...] = ()
+    #: The atom facts used, in words (see :attr:`facts`); may be given as a function
+    #: that words them, so that only the steps somebody reads pay for the words.
+    fact_words: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
     #: Domain conditions this step relies on.
     requires: tuple[DomainCondition, ...] = ()
     #: Why the rule could not conclude (set only on breaks).
@@ -94,6 +95,13 @@ class Step:
         if not self._text:
             self._text.append(to_text(self.node, limit=60))
         return self._text[0]
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        """The atom facts used, in words: ``relu: convex, nondecreasing``."""
+        if callable(self.fact_words):
+            object.__setattr__(self, "fact_words", self.fact_words())
+        return self.fact_words
 
     @property
     def span(self) -> Span | None:

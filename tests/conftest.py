@@ -21,12 +21,15 @@ def _hypothesis_profiles() -> None:
     ``HYPOTHESIS_PROFILE=long`` for deeper fuzzing."""
     import tempfile
 
-    from hypothesis import settings
+    from hypothesis import HealthCheck, settings
     from hypothesis.configuration import set_hypothesis_home_dir
     # Hypothesis also caches constants it finds in the source; keep that off the tree.
     set_hypothesis_home_dir(tempfile.mkdtemp(prefix="dcp-hypothesis-"))
-    settings.register_profile("default", database=None, deadline=None)
-    settings.register_profile("long", database=None, deadline=None, max_examples=5_000)
+    # A loaded CI machine must not turn slow generation into a failure.
+    calm = [HealthCheck.too_slow, HealthCheck.data_too_large]
+    settings.register_profile("default", database=None, deadline=None, suppress_health_check=calm)
+    settings.register_profile("long", database=None, deadline=None, max_examples=5_000,
+                              suppress_health_check=calm)
     import os
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 

@@ -15,10 +15,11 @@ FINITE = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_inf
 
 @st.composite
 def intervals_with_member(draw):
-    a, b = sorted((draw(FINITE), draw(FINITE)))
+    a, b = sorted((draw(FINITE) + 0.0, draw(FINITE) + 0.0))    # + 0.0: no -0.0 ends
     lo = -math.inf if draw(st.booleans()) and draw(st.booleans()) else a
     hi = math.inf if draw(st.booleans()) and draw(st.booleans()) else b
-    member = draw(st.floats(min_value=max(lo, -1e300), max_value=min(hi, 1e300), allow_nan=False))
+    member = draw(st.floats(min_value=max(lo, -1e300) + 0.0, max_value=min(hi, 1e300) + 0.0,
+                            allow_nan=False))
     return Interval(lo, hi), member
 
 
