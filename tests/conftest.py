@@ -19,6 +19,7 @@ def read_cases(name: str) -> list[tuple[int, list[str]]]:
 def _hypothesis_profiles() -> None:
     """No example database on disk (a test run leaves no `.hypothesis` folder behind);
     ``HYPOTHESIS_PROFILE=long`` for deeper fuzzing."""
+    import os
     import tempfile
 
     from hypothesis import HealthCheck, settings
@@ -27,10 +28,11 @@ def _hypothesis_profiles() -> None:
     set_hypothesis_home_dir(tempfile.mkdtemp(prefix="dcp-hypothesis-"))
     # A loaded CI machine must not turn slow generation into a failure.
     calm = [HealthCheck.too_slow, HealthCheck.data_too_large]
-    settings.register_profile("default", database=None, deadline=None, suppress_health_check=calm)
+    # CI (CI=true) replays the same examples every run; a developer's runs explore.
+    settings.register_profile("default", database=None, deadline=None, suppress_health_check=calm,
+                              derandomize=bool(os.environ.get("CI")))
     settings.register_profile("long", database=None, deadline=None, max_examples=5_000,
                               suppress_health_check=calm)
-    import os
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
