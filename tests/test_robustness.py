@@ -2,7 +2,8 @@
 mutated valid expressions, fed to the parser and to certify()."""
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dcp import DcpError, certify
 from dcp.syntax import parse_assumptions, parse_expression, parse_script
