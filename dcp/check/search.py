@@ -312,6 +312,8 @@ class Search:
             return {n: np.round(np.asarray(v, dtype=float), digits) + 0.0 for n, v in values.items()}
 
         for digits in (0, 1, 2):
+            if time.perf_counter() > self.deadline:
+                return witness                      # simpler numbers are not worth the budget
             params, a, b = (rounded(v, digits) for v in (witness.params, witness.a, witness.b))
             if not all(_inside_bound(self.bounds.get(n), v) for n, v in {**params, **a, **b}.items()):
                 continue
@@ -331,7 +333,7 @@ class Search:
                 for name, value in values.items():
                     array = np.array(value, dtype=float)
                     for index in np.ndindex(array.shape):
-                        if tries <= 0:
+                        if tries <= 0 or time.perf_counter() > self.deadline:
                             return witness
                         new = target(array[index]) + 0.0
                         if new == array[index]:
