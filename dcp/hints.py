@@ -11,13 +11,13 @@ import itertools
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from .facts import Curvature, Interval
+from .facts import NONNEG, NONPOS, Curvature, Interval
 from .proof import Proof
 from .syntax.ast import names_in
 
 __all__ = ["Hint", "find_hints"]
 
-SIGNS = {">= 0": Interval.parse("[0, inf)"), "<= 0": Interval.parse("(-inf, 0]")}
+SIGNS = {">= 0": NONNEG, "<= 0": NONPOS}
 MAX_SUSPECTS = 6
 MAX_TRIES = 64
 

@@ -21,8 +21,6 @@ def on_page_markdown(markdown: str, **kwargs) -> str:
     return markdown
 
 
-SCHEMA = Path(__file__).parent / "result.schema.json"
-
 
 def on_files(files, config):
     """Pictures drawn from the code at build time: an atom's curvature, a witness slice."""

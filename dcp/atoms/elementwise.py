@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from ..errors import ArgumentError
-from ..facts import REALS, Interval
+from ..facts import NONNEG, NONPOS, REALS, Interval
 from .base import Keywords, Ranges, ScalarAtom, safe
 
 
@@ -195,7 +195,7 @@ class LeakyRelu(ScalarAtom):
     def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
         alpha = kw["alpha"]
         everywhere = (REALS,)
-        up, down = (Interval.parse("[0, inf)"),), (Interval.parse("(-inf, 0]"),)
+        up, down = (NONNEG,), (NONPOS,)
         return {
             "domain": everywhere,
             "image": everywhere,
@@ -209,8 +209,8 @@ class LeakyRelu(ScalarAtom):
         # Exact interval arithmetic: the negative part is alpha times (region ∩ (-inf, 0]).
         region, alpha = args[0], kw["alpha"]
         parts = []
-        positive = region.intersect(Interval.parse("[0, inf)"))
-        negative = region.intersect(Interval.parse("(-inf, 0]"))
+        positive = region.intersect(NONNEG)
+        negative = region.intersect(NONPOS)
         if positive is not None:
             parts.append(positive)
         if negative is not None:
@@ -334,7 +334,7 @@ class Elu(ScalarAtom):
 
 
 def _elu_pieces(alpha: float) -> dict[str, tuple[Interval, ...]]:
-    everywhere, up, down = REALS, Interval.parse("[0, inf)"), Interval.parse("(-inf, 0]")
+    everywhere, up, down = REALS, NONNEG, NONPOS
     convex, concave = [up], [up]
     if alpha >= 0:
         convex.append(down)

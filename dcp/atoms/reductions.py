@@ -6,11 +6,12 @@ import math
 import numpy as np
 
 from ..errors import ArgumentError
-from ..facts import NONNEG, Curvature, Interval, Monotonicity
+from ..facts import NONNEG, NONPOS, POS, REALS, Curvature, Interval, Monotonicity
 from ..facts.dims import Dims, ShapeMismatch, Sym
 from ..ops import align, divide, entries, inside
 from .base import Atom, Keywords, Ranges
 
+_UNIT = Interval(0.0, 1.0, lo_open=True)      # (0, 1], the entries of a softmax
 _UP, _DOWN, _NONE = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING, Monotonicity.NONE
 
 
@@ -199,7 +200,7 @@ class QuadOverLin(Atom):
     reduces = True
 
     def domain(self, index: int, kw: Keywords) -> Interval:
-        return Interval.parse("(0, inf)") if index == 1 else Interval.parse("(-inf, inf)")
+        return POS if index == 1 else REALS
 
     def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
         return Curvature.CONVEX
@@ -229,7 +230,7 @@ class LogSoftmax(Atom):
         return Curvature.CONCAVE
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
-        return Interval.parse("(-inf, 0]")
+        return NONPOS
 
     def evaluate(self, ops, args, kw, node):
         x = args[0]
@@ -243,7 +244,7 @@ class Softmax(Atom):
     name = "softmax"
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
-        return Interval.parse("(0, 1]")
+        return _UNIT
 
     def evaluate(self, ops, args, kw, node):
         return ops.exp(LogSoftmax.evaluate(self, ops, args, kw, node))

@@ -23,7 +23,7 @@ from typing import Mapping
 import mpmath
 import numpy as np
 
-from ..ops import FLOAT, MP
+from ..ops import FLOAT, MP, inside
 from ..proof import Proof
 from .evaluate import domain_checks, evaluate
 from .shapes import ShapeSolution
@@ -378,12 +378,7 @@ class Search:
 
 
 def _inside_bound(bound, values) -> bool:
-    if bound is None:
-        return True
-    values = np.asarray(values, dtype=float)
-    above = values > bound.lo if bound.lo_open else values >= bound.lo
-    below = values < bound.hi if bound.hi_open else values <= bound.hi
-    return bool(np.all(above & below))
+    return bound is None or bool(inside(np.asarray(values, dtype=float), bound).all())
 
 
 def _mix(theta: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
