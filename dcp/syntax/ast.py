@@ -24,6 +24,9 @@ __all__ = [
     "Define", "CertifyStatement", "ExpressionStatement", "walk_postorder", "fold_constant", "replace_names", "names_in",
 ]
 
+#: Indices past this are refused: the numeric check instantiates arrays that large.
+MAX_INDEX = 10_000
+
 _SKIP = ("span", "_hash")
 _KEY_FIELDS: dict[type, tuple[str, ...]] = {}
 

@@ -25,6 +25,7 @@ from lark.exceptions import (
 
 from ..errors import ArgumentError, DcpError, ParseError, Span
 from .ast import (
+    MAX_INDEX,
     Assignment,
     Assume,
     Binary,
@@ -43,6 +44,7 @@ from .ast import (
     Unary,
     Vector,
 )
+from .reader import read_expression
 
 __all__ = ["parse_expression", "parse_assumptions", "parse_script", "grammar_text"]
 
@@ -53,8 +55,6 @@ def grammar_text() -> str:
 
 
 _CURRENT = threading.local()
-#: Indices past this are refused: the numeric check instantiates arrays that large.
-MAX_INDEX = 10_000
 
 
 def _new_span(start: int, end: int) -> Span:
@@ -346,6 +346,9 @@ def parse_expression(text: str, filename: str | None = None) -> Expr:
     """
     if not isinstance(text, str):
         raise DcpError(f"an expression must be a string, not {type(text).__name__}")
+    tree = read_expression(text)
+    if tree is not None:
+        return tree
     return _parse(text, "expression_input", filename, newlines_are_spaces=True)
 
 
