@@ -119,36 +119,28 @@ class Analyzer:
         self.bounds = bounds
         self.atoms = atoms or {}
         self._steps: dict[Expr, Step] = {}
-        self._derived: dict[Expr, tuple] = {}
 
     def analyse(self, root: Expr) -> Step:
         """The step for ``root``, with premises for every subexpression."""
         steps = self._steps
-        stack = [root]
+        # Entries are (node, None) before its plan is made, (node, plan) once its premises
+        # are on the stack above it.
+        stack: list[tuple[Expr, tuple | None]] = [(root, None)]
         while stack:
-            node = stack[-1]
+            node, plan = stack.pop()
             if node in steps:
-                stack.pop()
                 continue
-            needed = self._premise_nodes(node)
-            missing = [n for n in needed if n not in steps]
-            if missing:
-                stack.extend(missing)
+            if plan is None:
+                plan = self._plan(node)
+                stack.append((node, plan))
+                stack.extend((premise, None) for premise in plan[1] if premise not in steps)
                 continue
-            stack.pop()
-            steps[node] = self._step(node, [steps[n] for n in needed])
+            steps[node] = self._step(node, plan, [steps[n] for n in plan[1]])
         return steps[root]
 
     # ---- what each node needs ----------------------------------------------------------
     def _plan(self, node: Expr) -> tuple:
-        """How a node is analysed: ``(kind, premise nodes, extra)``, computed once."""
-        plan = self._derived.get(node)
-        if plan is None:
-            plan = self._make_plan(node)
-            self._derived[node] = plan
-        return plan
-
-    def _make_plan(self, node: Expr) -> tuple:
+        """How a node is analysed: ``(kind, premise nodes, extra)``."""
         found = rewrite(node)
         if found is not None:
             return ("rewrite", (found[1],), found[0])
@@ -186,12 +178,9 @@ class Analyzer:
             return ("binding", (node.value,), None)
         raise TypeError(f"cannot analyse {type(node).__name__}")
 
-    def _premise_nodes(self, node: Expr) -> tuple[Expr, ...]:
-        return self._plan(node)[1]
-
     # ---- steps -----------------------------------------------------------------------
-    def _step(self, node: Expr, premises: list[Step]) -> Step:
-        kind, _, extra = self._plan(node)
+    def _step(self, node: Expr, plan: tuple, premises: list[Step]) -> Step:
+        kind, _, extra = plan
         if kind == "leaf":
             return self._leaf(node)
         if kind == "same":
@@ -235,11 +224,11 @@ class Analyzer:
                                 reason=f"{atom.spelling} is defined for arguments in {domain}, "
                                        f"but `{premise.text}` always lies in {premise.range}")
             ranges.append(region)
-        curvature = atom.curvature(ranges, kw)
-        monotonicity = [atom.monotonicity(i, ranges, kw) for i in range(len(ranges))]
+        facts = atom.facts_on(tuple(ranges), kw)
         operands = [_operand(p, r) for p, r in zip(premises, ranges)]
-        outcome = rules.compose(atom.spelling, curvature, monotonicity, operands, _note(atom, kw))
-        return Step(node, atom.range(ranges, kw), outcome.curvature, "composition",
+        outcome = rules.compose(atom.spelling, facts.curvature, facts.monotonicity, operands,
+                                lambda: _note(atom, kw))
+        return Step(node, facts.range, outcome.curvature, "composition",
                     tuple(premises), atom=atom, kwargs=tuple(kw.items()),
                     fact_words=lambda: (atom.describe(ranges, kw),), requires=tuple(requires),
                     reason=outcome.reason, fix=outcome.fix)
@@ -247,7 +236,7 @@ class Analyzer:
     def _product(self, node: Expr, premises: list[Step], atom: Atom, kw: dict) -> Step:
         left, right = premises
         outcome = rules.product(atom.spelling, _operand(left), _operand(right))
-        return Step(node, atom.range([left.range, right.range], kw), outcome.curvature, "product",
+        return Step(node, atom.facts_on((left.range, right.range), kw).range, outcome.curvature, "product",
                     (left, right), atom=atom, reason=outcome.reason, fix=outcome.fix)
 
     def _division(self, node: Expr, premises: list[Step]) -> Step:

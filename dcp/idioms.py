@@ -7,7 +7,7 @@ a ``rewrite`` step in the trace. The kernel re-applies the named rewrite to chec
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from .syntax.ast import Binary, Call, Expr, Number, Unary
 
@@ -95,23 +95,37 @@ def _square(node: Expr) -> Expr | None:
     return None
 
 
-#: name -> (rewrite, the identity it uses). Tried in order; the first match wins.
-IDIOMS: dict[str, tuple[Callable[[Expr], Expr | None], str]] = {
-    "softplus": (_softplus, "log(1 + exp(t)) = softplus(t)"),
-    "logsumexp": (_logsumexp, "log(sum(exp(z))) = logsumexp(z)"),
-    "norm2": (_norm2, "sqrt(sum(square(x))) = norm2(x)"),
-    "sigmoid": (_sigmoid, "1 / (1 + exp(-t)) = sigmoid(t)"),
-    "relu": (_relu, "max(t, 0) = relu(t)"),
-    "square": (_square, "x * x = square(x)"),
+class Idiom(NamedTuple):
+    """A rewrite, the identity it uses, and the heads (function names or operators) of
+    the nodes it can match: the engine tries an idiom only on those."""
+
+    apply: Callable[[Expr], Expr | None]
+    identity: str
+    heads: tuple[str, ...]
+
+
+#: name -> idiom. Tried in order; the first match wins.
+IDIOMS: dict[str, Idiom] = {
+    "softplus": Idiom(_softplus, "log(1 + exp(t)) = softplus(t)", ("log",)),
+    "logsumexp": Idiom(_logsumexp, "log(sum(exp(z))) = logsumexp(z)", ("log",)),
+    "norm2": Idiom(_norm2, "sqrt(sum(square(x))) = norm2(x)", ("sqrt",)),
+    "sigmoid": Idiom(_sigmoid, "1 / (1 + exp(-t)) = sigmoid(t)", ("/",)),
+    "relu": Idiom(_relu, "max(t, 0) = relu(t)", ("max", "maximum")),
+    "square": Idiom(_square, "x * x = square(x)", ("*",)),
 }
+
+_BY_HEAD: dict[str, list[tuple[str, Idiom]]] = {}
+for _name, _idiom in IDIOMS.items():
+    for _head in _idiom.heads:
+        _BY_HEAD.setdefault(_head, []).append((_name, _idiom))
 
 
 def rewrite(node: Expr) -> tuple[str, Expr] | None:
     """``(idiom name, rewritten node)`` for the first idiom that matches, else None."""
-    if not isinstance(node, (Call, Binary)):
-        return None
-    for name, (apply, _identity) in IDIOMS.items():
-        result = apply(node)
+    kind = type(node)
+    head = node.func if kind is Call else node.op if kind is Binary else None
+    for name, idiom in _BY_HEAD.get(head, ()):
+        result = idiom.apply(node)
         if result is not None:
             return name, result
     return None

@@ -181,10 +181,9 @@ def _composition(step: Step, context) -> None:
                 _require(step, C.UNKNOWN, None)
                 return
         ranges.append(region)
-    best = _dcp_best(atom.curvature(ranges, kw),
-                     [atom.monotonicity(i, ranges, kw) for i in range(len(ranges))],
-                     [p.curvature for p in step.premises])
-    _require(step, best, atom.range(ranges, kw))
+    facts = atom.facts_on(tuple(ranges), kw)
+    best = _dcp_best(facts.curvature, facts.monotonicity, [p.curvature for p in step.premises])
+    _require(step, best, facts.range)
 
 
 # ---- products and division ------------------------------------------------------------
@@ -220,7 +219,7 @@ def _product(step: Step, context) -> None:
         best = _scaled(left.curvature, right.range)
     else:
         best = C.UNKNOWN
-    _require(step, best, atom.range([left.range, right.range], {}))
+    _require(step, best, atom.facts_on((left.range, right.range), {}).range)
 
 
 def _division(step: Step, context, reciprocal: bool) -> None:

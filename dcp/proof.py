@@ -63,9 +63,13 @@ class DomainCondition:
         return f"DomainCondition({str(self)!r})"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Step:
-    """One step of a proof: what the rules concluded about ``node``, and why."""
+    """One step of a proof: what the rules concluded about ``node``, and why.
+
+    Treat it as immutable. It is not frozen only because a frozen dataclass pays for
+    each field on construction, and the engine builds one step per node.
+    """
 
     node: Expr
     range: Interval
@@ -87,20 +91,20 @@ class Step:
     fix: str | None = None
     #: For rewrite steps: the name of the idiom.
     idiom: str | None = None
-    _text: list = field(default_factory=list, repr=False)
+    _text: str | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
         """The subexpression, printed (cut at about 60 characters)."""
-        if not self._text:
-            self._text.append(to_text(self.node, limit=60))
-        return self._text[0]
+        if self._text is None:
+            self._text = to_text(self.node, limit=60)
+        return self._text
 
     @property
     def facts(self) -> tuple[str, ...]:
         """The atom facts used, in words: ``relu: convex, nondecreasing``."""
         if callable(self.fact_words):
-            object.__setattr__(self, "fact_words", self.fact_words())
+            self.fact_words = self.fact_words()
         return self.fact_words
 
     @property

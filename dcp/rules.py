@@ -17,8 +17,7 @@ Unknown premises give an unknown conclusion with no reason: the break is lower d
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from .facts import Curvature, Interval, Monotonicity
 
@@ -28,8 +27,7 @@ C = Curvature
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What a rule concluded; ``reason`` is set only where the rule itself broke."""
 
     curvature: Curvature
@@ -37,8 +35,7 @@ class Outcome:
     fix: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Operand:
+class Operand(NamedTuple):
     """What the rules know of one premise: its curvature and range, and ``source``, an
     object whose ``text`` names it (read only to word a reason, so printing stays off
     the hot path)."""
@@ -54,7 +51,10 @@ class Operand:
 
 
 def _unknown_premise(operands: Sequence[Operand]) -> bool:
-    return any(not o.curvature.is_known for o in operands)
+    for operand in operands:
+        if not operand.curvature.is_known:
+            return True
+    return False
 
 
 def _article(curvature: Curvature) -> str:
@@ -74,19 +74,36 @@ def _fits(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
     return (mono is UP and arg is C.CONCAVE) or (mono is DOWN and arg is C.CONVEX)
 
 
+def _all_fit(direction: Curvature, monotonicity: Sequence[Monotonicity],
+             args: Sequence[Operand]) -> bool:
+    for mono, arg in zip(monotonicity, args):
+        if not _fits(direction, mono, arg.curvature):
+            return False
+    return True
+
+
 def compose(name: str, curvature: Curvature, monotonicity: Sequence[Monotonicity],
-            args: Sequence[Operand], note: str = "") -> Outcome:
-    """The DCP composition rule for atom ``name`` with the given facts on ``args``."""
-    if all(a.curvature.is_constant for a in args):
+            args: Sequence[Operand], note: Callable[[], str] = str) -> Outcome:
+    """The DCP composition rule for atom ``name`` with the given facts on ``args``.
+
+    ``note()`` words where the atom is convex or concave, for a break's reason; it is
+    called only when the rule breaks."""
+    # Plain loops, not all(...): this runs once per node of every proof.
+    constant = affine = True
+    for arg in args:
+        curvature_of_arg = arg.curvature
+        if not curvature_of_arg.is_known:
+            return Outcome(C.UNKNOWN)
+        constant = constant and curvature_of_arg.is_constant
+        affine = affine and curvature_of_arg.is_affine
+    if constant:
         return Outcome(C.CONSTANT)
-    if _unknown_premise(args):
-        return Outcome(C.UNKNOWN)
-    if curvature.is_affine and all(a.curvature.is_affine for a in args):
+    if affine and curvature.is_affine:
         return Outcome(C.AFFINE)
     for direction, holds in ((C.CONVEX, curvature.is_convex), (C.CONCAVE, curvature.is_concave)):
-        if holds and all(_fits(direction, m, a.curvature) for m, a in zip(monotonicity, args)):
+        if holds and _all_fit(direction, monotonicity, args):
             return Outcome(direction)
-    return Outcome(C.UNKNOWN, _composition_reason(name, curvature, monotonicity, args, note))
+    return Outcome(C.UNKNOWN, _composition_reason(name, curvature, monotonicity, args, note()))
 
 
 def _composition_reason(name: str, curvature: Curvature, monotonicity: Sequence[Monotonicity],

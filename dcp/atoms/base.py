@@ -19,17 +19,30 @@ Three kinds of atom reach the rules differently:
 from __future__ import annotations
 
 import math
-from typing import Callable, ClassVar, Sequence
+from typing import Callable, ClassVar, NamedTuple, Sequence
 
 from ..errors import ArgumentError
 from ..facts import REALS, Curvature, Interval, Monotonicity
 from ..facts.dims import Dims, ShapeMismatch, Sym
 from ..facts.interval import next_down, next_up
 
-__all__ = ["Atom", "ScalarAtom", "REGISTRY", "lookup", "all_atoms", "safe", "ShapeMismatch"]
+__all__ = ["Atom", "AtomFacts", "ScalarAtom", "REGISTRY", "lookup", "all_atoms", "safe",
+           "ShapeMismatch"]
 
 Ranges = Sequence[Interval]
 Keywords = dict[str, float]
+
+#: Memoised fact sets per atom; past this many the memo starts afresh.
+FACTS_MEMO_SIZE = 4096
+
+
+class AtomFacts(NamedTuple):
+    """What an atom is on a box of argument ranges: the rules' premises about it."""
+
+    curvature: Curvature
+    monotonicity: tuple[Monotonicity, ...]
+    range: Interval
+
 
 # name or alias -> the atoms spelled that way (several when they differ by arity).
 REGISTRY: dict[str, list[Atom]] = {}
@@ -100,6 +113,24 @@ class Atom:
         raise NotImplementedError(f"{self.spelling} cannot be evaluated")
 
     # ---- derived ------------------------------------------------------------------
+    def facts_on(self, ranges: tuple[Interval, ...], kw: Keywords) -> AtomFacts:
+        """Curvature, monotonicity in each argument and range on the box ``ranges``.
+
+        Memoised: the facts are pure functions of the ranges and keywords, and a deep
+        network asks the same question at every layer.
+        """
+        key = (ranges, tuple(kw.items()))
+        memo = self.__dict__.get("_facts_memo")
+        if memo is None or len(memo) > FACTS_MEMO_SIZE:
+            memo = self.__dict__["_facts_memo"] = {}
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = AtomFacts(
+                self.curvature(ranges, kw),
+                tuple(self.monotonicity(i, ranges, kw) for i in range(len(ranges))),
+                self.range(ranges, kw))
+        return found
+
     @property
     def spelling(self) -> str:
         return self.operator or self.name

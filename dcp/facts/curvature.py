@@ -24,25 +24,17 @@ class Curvature(Enum):
     def __str__(self) -> str:
         return self.value
 
-    @property
-    def is_constant(self) -> bool:
-        return self is Curvature.CONSTANT
-
-    @property
-    def is_affine(self) -> bool:
-        return self in (Curvature.CONSTANT, Curvature.AFFINE)
-
-    @property
-    def is_convex(self) -> bool:
-        return self in (Curvature.CONSTANT, Curvature.AFFINE, Curvature.CONVEX)
-
-    @property
-    def is_concave(self) -> bool:
-        return self in (Curvature.CONSTANT, Curvature.AFFINE, Curvature.CONCAVE)
-
-    @property
-    def is_known(self) -> bool:
-        return self is not Curvature.UNKNOWN
+    # Set on each member below, as plain attributes: the rules read them at every step.
+    #: Whether the claim is constant (independent of the variables).
+    is_constant: bool
+    #: Whether the claim implies affine (constant or affine).
+    is_affine: bool
+    #: Whether the claim implies convex (constant, affine or convex).
+    is_convex: bool
+    #: Whether the claim implies concave (constant, affine or concave).
+    is_concave: bool
+    #: Whether anything was proved (not unknown).
+    is_known: bool
 
     def negate(self) -> Curvature:
         """Curvature of ``-f``: convex and concave swap."""
@@ -64,6 +56,13 @@ class Curvature(Enum):
 
 
 _NEGATED = {Curvature.CONVEX: Curvature.CONCAVE, Curvature.CONCAVE: Curvature.CONVEX}
+
+for _member in Curvature:
+    _member.is_constant = _member is Curvature.CONSTANT
+    _member.is_affine = _member in (Curvature.CONSTANT, Curvature.AFFINE)
+    _member.is_convex = _member.is_affine or _member is Curvature.CONVEX
+    _member.is_concave = _member.is_affine or _member is Curvature.CONCAVE
+    _member.is_known = _member is not Curvature.UNKNOWN
 
 
 class Monotonicity(Enum):

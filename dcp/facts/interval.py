@@ -12,8 +12,8 @@ stays exactly zero and signs are never lost.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 __all__ = ["Interval", "REALS", "NONNEG", "POS", "NONPOS", "NEG", "point"]
 
@@ -90,9 +90,18 @@ def div_up(a: float, b: float) -> float:
     return -div_down(-a, b)
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
+class _Ends(NamedTuple):
+    lo: float
+    hi: float
+    lo_open: bool
+    hi_open: bool
+
+
+class Interval(_Ends):
     """The set of reals between ``lo`` and ``hi``; ``lo_open``/``hi_open`` exclude an end.
+
+    Immutable and hashable (a tuple underneath: the engine builds one per proof step and
+    uses them as memo keys, so they must be cheap).
 
     >>> Interval(0, INF)
     [0, inf)
@@ -100,21 +109,18 @@ class Interval:
     True
     """
 
-    lo: float
-    hi: float
-    lo_open: bool = False
-    hi_open: bool = False
+    __slots__ = ()
 
-    def __post_init__(self) -> None:
-        lo, hi = float(self.lo), float(self.hi)
-        if math.isnan(lo) or math.isnan(hi) or lo > hi:
+    def __new__(cls, lo: float, hi: float, lo_open: bool = False, hi_open: bool = False) -> Interval:
+        if lo.__class__ is not float or hi.__class__ is not float:
+            lo, hi = float(lo), float(hi)
+        if not lo <= hi:                                  # also refuses NaN
             raise ValueError(f"not an interval: {lo}, {hi}")
-        object.__setattr__(self, "lo", lo)
-        object.__setattr__(self, "hi", hi)
-        object.__setattr__(self, "lo_open", bool(self.lo_open or math.isinf(lo)))
-        object.__setattr__(self, "hi_open", bool(self.hi_open or math.isinf(hi)))
-        if lo == hi and (self.lo_open or self.hi_open):
+        lo_open = lo_open is True or lo == -INF or lo == INF or bool(lo_open)
+        hi_open = hi_open is True or hi == INF or hi == -INF or bool(hi_open)
+        if lo == hi and (lo_open or hi_open):
             raise ValueError(f"empty interval at {lo}")
+        return tuple.__new__(cls, (lo, hi, lo_open, hi_open))
 
     # ---- construction ----
     @staticmethod
