@@ -18,14 +18,16 @@ from .syntax import parse_expression, parse_script
 from .syntax.ast import (
     Assignment,
     Assume,
+    Call,
     CertifyStatement,
     Define,
     Expr,
     ExpressionStatement,
+    Name,
     Ref,
     ShapeDecl,
-    names_in,
     replace_names,
+    walk_postorder,
 )
 from .syntax.parser import close_matches
 
@@ -156,8 +158,7 @@ class Session:
         bounds = bounds_from(extra, self.bounds)
         _check_shapes(shapes)
         resolved = self._resolve(tree)
-        _check_calls(resolved, self.atoms)
-        free = names_in(resolved)
+        free = _free_names_and_calls(resolved, self.atoms)
         for name in names:
             if name in self.bindings:
                 raise DcpError(f"`{name}` is a bound name (an expression), not a variable; "
@@ -243,14 +244,22 @@ class Session:
         return result if text is None else _with_expression(result, text)
 
 
-def _check_calls(tree: Expr, atoms: Mapping) -> None:
-    """Unknown functions and wrong arguments are the first things to report (before any
-    wrt mismatch), in source order."""
+def _free_names_and_calls(tree: Expr, atoms: Mapping) -> dict[str, Name]:
+    """The free names of ``tree`` (first occurrence each), in one walk that also checks
+    every call: unknown functions and wrong arguments are the first things to report
+    (before any wrt mismatch), in source order."""
     from .analysis import resolve_call
-    from .syntax.ast import Call, walk_postorder
-    calls = [node for node in walk_postorder(tree) if isinstance(node, Call)]
+    found: dict[str, Name] = {}
+    calls = []
+    for node in walk_postorder(tree):
+        kind = type(node)
+        if kind is Name:
+            found.setdefault(node.id, node)
+        elif kind is Call:
+            calls.append(node)
     for node in sorted(calls, key=lambda c: c.span.start if c.span else 0):
         resolve_call(node, atoms)
+    return found
 
 
 def _with_expression(result: Result, text: str) -> Result:

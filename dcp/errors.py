@@ -16,6 +16,7 @@ be told that *their* input is wrong when the engine is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = [
     "Span", "DcpError", "ParseError", "UnknownNameError", "ArgumentError", "ShapeError",
@@ -23,14 +24,35 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Half-open character offsets ``[start, end)`` into ``source``, the text they were
-    parsed from (kept by reference, so a session's spans each know their own line)."""
-
+class _Offsets(NamedTuple):
     start: int
     end: int
-    source: str | None = field(default=None, compare=False, repr=False)
+    source: str | None = None
+
+
+class Span(_Offsets):
+    """Half-open character offsets ``[start, end)`` into ``source``, the text they were
+    parsed from (kept by reference, so a session's spans each know their own line).
+
+    Spans compare by their offsets only. (A named tuple: the parser makes two per node.)
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Span):
+            return self.start == other.start and self.end == other.end
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+    def __repr__(self) -> str:
+        return f"Span(start={self.start}, end={self.end})"
 
     def line_column(self, source: str) -> tuple[int, int]:
         """1-based line and column of the start of the span in ``source``."""

@@ -14,7 +14,6 @@ import numpy as np
 
 from ..ops import DIGITS, align, divide, inside
 from ..proof import Proof, Step
-from ..syntax.ast import walk_postorder
 
 __all__ = ["evaluate", "domain_checks"]
 
@@ -37,7 +36,7 @@ def evaluate(proof: Proof, values: Mapping[str, np.ndarray], ops, batch: int,
     with np.errstate(all="ignore"), mpmath.workdps(DIGITS):
         results: dict[int, np.ndarray] = {}
         valid = np.ones(batch, dtype=bool)
-        for step in walk_postorder(proof.root, lambda s: s.premises):
+        for step in proof.steps():
             value = _value(step, [results[id(p)] for p in step.premises], values, ops, batch)
             results[id(step)] = value
             valid &= ops.finite(value)

@@ -26,7 +26,6 @@ from ..syntax.ast import (
     Transpose,
     Unary,
     Vector,
-    walk_postorder,
 )
 
 __all__ = ["ShapeSolution", "infer_shapes"]
@@ -169,7 +168,7 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
     assignment of ranks tried makes the expression agree.
     """
     declared = dict(declared or {})
-    order = list(walk_postorder(proof.root, lambda s: s.premises))
+    order = list(proof.steps())
     budget = max(2, work // max(len(order), 1))
     names = _free_names(proof)
     hints = _rank_hints(proof)

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from fractions import Fraction
-from typing import Callable, Iterator
+from typing import Callable
 
 from ..errors import Span
 
@@ -136,6 +136,9 @@ class Name(Expr):
 
     id: str
 
+    def key(self) -> tuple:
+        return (self.id,)
+
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Unary(Expr):
@@ -146,6 +149,9 @@ class Unary(Expr):
 
     def children(self) -> tuple[Expr, ...]:
         return (self.operand,)
+
+    def key(self) -> tuple:
+        return (self.op, self.operand)
 
     def with_children(self, kids: tuple[Expr, ...]) -> Unary:
         return Unary(self.op, kids[0], span=self.span)
@@ -161,6 +167,9 @@ class Binary(Expr):
 
     def children(self) -> tuple[Expr, ...]:
         return (self.left, self.right)
+
+    def key(self) -> tuple:
+        return (self.op, self.left, self.right)
 
     def with_children(self, kids: tuple[Expr, ...]) -> Binary:
         return Binary(self.op, kids[0], kids[1], span=self.span)
@@ -196,6 +205,9 @@ class Transpose(Expr):
     def children(self) -> tuple[Expr, ...]:
         return (self.operand,)
 
+    def key(self) -> tuple:
+        return (self.operand,)
+
     def with_children(self, kids: tuple[Expr, ...]) -> Transpose:
         return Transpose(kids[0], span=self.span)
 
@@ -210,6 +222,9 @@ class Index(Expr):
     def children(self) -> tuple[Expr, ...]:
         return (self.operand,)
 
+    def key(self) -> tuple:
+        return (self.operand, self.indices)
+
     def with_children(self, kids: tuple[Expr, ...]) -> Index:
         return Index(kids[0], self.indices, span=self.span)
 
@@ -222,6 +237,9 @@ class Vector(Expr):
 
     def children(self) -> tuple[Expr, ...]:
         return self.items
+
+    def key(self) -> tuple:
+        return (self.items,)
 
     def with_children(self, kids: tuple[Expr, ...]) -> Vector:
         return Vector(kids, span=self.span)
@@ -239,6 +257,9 @@ class Ref(Expr):
 
     def children(self) -> tuple[Expr, ...]:
         return (self.value,)
+
+    def key(self) -> tuple:
+        return (self.id, self.value)
 
 
 # ---- statements ------------------------------------------------------------------------
@@ -309,25 +330,33 @@ class ExpressionStatement(Statement):
     expr: Expr
 
 
-def walk_postorder(root, children=None) -> Iterator:
-    """Every distinct node (by identity) under ``root``, children before parents.
+def walk_postorder(root, children=None) -> list:
+    """Every distinct node (by identity) under ``root``, children before parents, left
+    to right.
 
     ``children`` gives a node's children (default: an expression's subexpressions); proof
     steps walk their premises with it too. Iterative, so depth is limited only by memory.
     """
-    children = children or (lambda node: node.children())
-    seen: set[int] = set()
-    stack: list[tuple[object, bool]] = [(root, False)]
+    children = children or _children
+    seen = {id(root)}
+    found = []
+    # Each entry is a node and an iterator over the children not yet entered.
+    stack = [(root, iter(children(root)))]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            yield node
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(children(node)) if id(child) not in seen)
+        node, pending = stack[-1]
+        for child in pending:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, iter(children(child))))
+                break
+        else:
+            stack.pop()
+            found.append(node)
+    return found
+
+
+def _children(node: Expr) -> tuple[Expr, ...]:
+    return node.children()
 
 
 def fold_constant(node: Expr) -> float | None:
