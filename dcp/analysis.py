@@ -12,7 +12,8 @@ from typing import Mapping
 from . import rules
 from .atoms import Atom, Expansion, lookup, operator
 from .errors import ArgumentError, UnknownNameError
-from .facts import POS, REALS, Curvature, Interval, point
+from .facts import POS, REALS, Interval, point
+from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
 from .idioms import IDIOMS, rewrite
 from .proof import DomainCondition, Step
 from .syntax.ast import (
@@ -32,7 +33,6 @@ from .syntax.parser import close_matches
 
 __all__ = ["Analyzer", "resolve_call", "expand"]
 
-C = Curvature
 
 
 def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
@@ -42,9 +42,9 @@ def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
 
     Raises :class:`UnknownNameError` or :class:`ArgumentError`, located at the call.
     """
-    from .atoms import REGISTRY
     atom = (atoms or {}).get(node.func) or lookup(node.func, len(node.args))
     if atom is None:
+        from .atoms import REGISTRY
         known = list(REGISTRY) + list(atoms or {})
         raise UnknownNameError(f"unknown function `{node.func}`{close_matches(node.func, known)}",
                                span=node.func_span or node.span)
@@ -53,22 +53,24 @@ def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
                             span=node.span)
     count = atom.max_args if atom.max_args is not None else len(node.args)
     args, extra = node.args[:count], node.args[count:]
-    given = list(zip(atom.positional_keywords, extra)) + list(node.kwargs)
-    kw: dict[str, float] = {key: value for key, value in atom.keywords.items()}
-    for key, value in given:
-        if key not in atom.keywords:
-            from .atoms.base import keyword_error
-            raise _located(keyword_error(atom, key), value)
-        constant = fold_constant(value)
-        if constant is None:
-            raise ArgumentError(f"`{key}` of {node.func} must be a numeric constant, "
-                                f"e.g. {key}=0.1", span=value.span)
-        kw[key] = constant
-    try:
-        atom.validate(kw)
-    except ArgumentError as error:
-        error.span = error.span or node.span
-        raise
+    kw: dict[str, float] = dict(atom.keywords)
+    if extra or node.kwargs:
+        given = list(zip(atom.positional_keywords, extra)) + list(node.kwargs)
+        for key, value in given:
+            if key not in atom.keywords:
+                from .atoms.base import keyword_error
+                raise _located(keyword_error(atom, key), value)
+            constant = fold_constant(value)
+            if constant is None:
+                raise ArgumentError(f"`{key}` of {node.func} must be a numeric constant, "
+                                    f"e.g. {key}=0.1", span=value.span)
+            kw[key] = constant
+    if kw:
+        try:
+            atom.validate(kw)
+        except ArgumentError as error:
+            error.span = error.span or node.span
+            raise
     return atom, args, kw
 
 
@@ -204,11 +206,11 @@ class Analyzer:
 
     def _leaf(self, node: Expr) -> Step:
         if isinstance(node, Number):
-            return Step(node, point(node.value, node.exact), C.CONSTANT, "number")
+            return Step(node, point(node.value, node.exact), CONSTANT, "number")
         bound = self.bounds.get(node.id, REALS)
         if node.id in self.wrt:
-            return Step(node, bound, C.AFFINE, "variable")
-        return Step(node, bound, C.CONSTANT, "parameter")
+            return Step(node, bound, AFFINE, "variable")
+        return Step(node, bound, CONSTANT, "parameter")
 
     def _composition(self, node: Expr, premises: list[Step], atom: Atom, kw: dict) -> Step:
         ranges, requires = [], []
@@ -219,7 +221,7 @@ class Analyzer:
                 region = region.intersect(domain)
                 requires.append(DomainCondition(premise.node, domain))
                 if region is None:
-                    return Step(node, REALS, C.UNKNOWN, "composition", tuple(premises), atom=atom,
+                    return Step(node, REALS, UNKNOWN, "composition", tuple(premises), atom=atom,
                                 kwargs=tuple(kw.items()), requires=tuple(requires),
                                 reason=f"{atom.spelling} is defined for arguments in {domain}, "
                                        f"but `{premise.text}` always lies in {premise.range}")

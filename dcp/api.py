@@ -158,22 +158,15 @@ class Session:
         bounds = bounds_from(extra, self.bounds)
         _check_shapes(shapes)
         resolved = self._resolve(tree)
-        free = _free_names_and_calls(resolved, self.atoms)
-        for name in names:
-            if name in self.bindings:
-                raise DcpError(f"`{name}` is a bound name (an expression), not a variable; "
-                               f"certify with respect to the names it is built from")
-            if name not in free:
-                raise UnknownNameError(f"`{name}` in wrt does not appear in the expression"
-                                       f"{close_matches(name, free)}")
-        if strict_names:
-            for condition, source in extra:
-                if condition.name not in free:
-                    raise UnknownNameError(
-                        f"the assumption names `{condition.name}`, which does not appear in the "
-                        f"expression{close_matches(condition.name, free)}",
-                        span=condition.span, source=source or None)
-        root = Analyzer(frozenset(names), bounds, self.atoms).analyse(resolved)
+        free, calls = _names_and_calls(resolved)
+        try:
+            self._check_names(names, free, extra if strict_names else ())
+            root = Analyzer(frozenset(names), bounds, self.atoms).analyse(resolved)
+        except DcpError:
+            # Unknown functions and wrong arguments are reported first, in source order.
+            # The analysis resolves every call; only on failure are they all rechecked.
+            _check_calls(calls, self.atoms)
+            raise
         proof = Proof(root, names, bounds, text or "", self.atoms)
         check_proof(proof)
         hints = find_hints(proof, lambda b: Analyzer(frozenset(names), b, self.atoms).analyse(resolved).curvature)
@@ -210,6 +203,23 @@ class Session:
             shapes=solutions[0].template(),
         )
 
+    def _check_names(self, wrt: tuple[str, ...], free: Mapping[str, Name], strict) -> None:
+        """Every wrt name is a free variable of the expression; with ``strict``, the
+        assumptions' conditions, every name they bound too."""
+        for name in wrt:
+            if name in self.bindings:
+                raise DcpError(f"`{name}` is a bound name (an expression), not a variable; "
+                               f"certify with respect to the names it is built from")
+            if name not in free:
+                raise UnknownNameError(f"`{name}` in wrt does not appear in the expression"
+                                       f"{close_matches(name, free)}")
+        for condition, source in strict:
+            if condition.name not in free:
+                raise UnknownNameError(
+                    f"the assumption names `{condition.name}`, which does not appear in the "
+                    f"expression{close_matches(condition.name, free)}",
+                    span=condition.span, source=source or None)
+
     def run(self, script: str, filename: str | None = None) -> list[Result]:
         """Run a script (``.dcp``): bindings, ``assume``, ``shape`` and ``certify``
         statements; returns the results of its certifications, in order."""
@@ -244,11 +254,8 @@ class Session:
         return result if text is None else _with_expression(result, text)
 
 
-def _free_names_and_calls(tree: Expr, atoms: Mapping) -> dict[str, Name]:
-    """The free names of ``tree`` (first occurrence each), in one walk that also checks
-    every call: unknown functions and wrong arguments are the first things to report
-    (before any wrt mismatch), in source order."""
-    from .analysis import resolve_call
+def _names_and_calls(tree: Expr) -> tuple[dict[str, Name], list[Call]]:
+    """The free names of ``tree`` (first occurrence each) and its calls, in one walk."""
     found: dict[str, Name] = {}
     calls = []
     for node in walk_postorder(tree):
@@ -257,9 +264,15 @@ def _free_names_and_calls(tree: Expr, atoms: Mapping) -> dict[str, Name]:
             found.setdefault(node.id, node)
         elif kind is Call:
             calls.append(node)
+    return found, calls
+
+
+def _check_calls(calls: list[Call], atoms: Mapping) -> None:
+    """Raise the error of the first call, in source order, that names no atom or passes
+    it wrong arguments."""
+    from .analysis import resolve_call
     for node in sorted(calls, key=lambda c: c.span.start if c.span else 0):
         resolve_call(node, atoms)
-    return found
 
 
 def _with_expression(result: Result, text: str) -> Result:

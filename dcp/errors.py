@@ -15,7 +15,6 @@ be told that *their* input is wrong when the engine is.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 __all__ = [

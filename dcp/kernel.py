@@ -16,6 +16,7 @@ from typing import Callable, Mapping
 from .atoms import Atom, Expansion, lookup, operator
 from .errors import ProofCheckError
 from .facts import POS, REALS, Curvature, Interval, Monotonicity, point
+from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
 from .proof import Proof, Step
 from .syntax.ast import (
@@ -34,7 +35,6 @@ from .syntax.ast import (
 
 __all__ = ["check_proof"]
 
-C = Curvature
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
 
@@ -69,7 +69,7 @@ def _fail(step: Step, why: str) -> None:
 
 def _implied(claim: Curvature, best: Curvature) -> bool:
     """A claim is acceptable when it is no stronger than what the rule gives."""
-    return claim is C.UNKNOWN or best <= claim
+    return claim is UNKNOWN or best <= claim
 
 
 def _require(step: Step, best: Curvature, expected_range: Interval | None) -> None:
@@ -88,9 +88,12 @@ def _same(a: Expr, b: Expr) -> bool:
 
 
 def _premises_are(step: Step, nodes: tuple[Expr, ...]) -> None:
-    if len(step.premises) != len(nodes) or not all(
-            _same(p.node, n) for p, n in zip(step.premises, nodes)):
+    premises = step.premises
+    if len(premises) != len(nodes):
         _fail(step, "its premises are not the subexpressions of its node")
+    for premise, node in zip(premises, nodes):
+        if premise.node is not node and not _same(premise.node, node):
+            _fail(step, "its premises are not the subexpressions of its node")
 
 
 # ---- leaves ------------------------------------------------------------------------
@@ -99,13 +102,13 @@ def _premises_are(step: Step, nodes: tuple[Expr, ...]) -> None:
 def _number(step: Step, context) -> None:
     if not isinstance(step.node, Number) or step.premises:
         _fail(step, "not a number")
-    _require(step, C.CONSTANT, point(step.node.value, step.node.exact))
+    _require(step, CONSTANT, point(step.node.value, step.node.exact))
 
 
 def _name(step: Step, context, is_variable: bool) -> None:
     if not isinstance(step.node, Name) or step.premises or (step.node.id in context.wrt) != is_variable:
         _fail(step, "wrong kind of name")
-    _require(step, C.AFFINE if is_variable else C.CONSTANT, context.bounds.get(step.node.id, REALS))
+    _require(step, AFFINE if is_variable else CONSTANT, context.bounds.get(step.node.id, REALS))
 
 
 def _binding(step: Step, context) -> None:
@@ -140,25 +143,33 @@ def _composition_shape(step: Step, context) -> tuple[Atom, dict, tuple[Expr, ...
     _fail(step, "not an atom application")
 
 
-def _dcp_best(f: Curvature, monos: list[Monotonicity], args: list[Curvature]) -> Curvature:
-    """The strongest curvature the composition rule allows."""
-    if all(a is C.CONSTANT for a in args):
-        return C.CONSTANT
-    if f.is_affine and all(a.is_affine for a in args):
-        return C.AFFINE
+def _keeps(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
+    """Whether an argument of curvature ``arg`` keeps ``direction`` through an atom
+    with monotonicity ``mono`` in it."""
+    if arg.is_affine:
+        return True
+    return (arg is direction and mono is UP) or (arg is direction.negate() and mono is DOWN)
 
-    def keeps(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
-        if arg.is_affine:
-            return True
-        same = arg is direction and mono is UP
-        flipped = arg is direction.negate() and mono is DOWN
-        return same or flipped
 
-    if f.is_convex and all(keeps(C.CONVEX, m, a) for m, a in zip(monos, args)):
-        return C.CONVEX
-    if f.is_concave and all(keeps(C.CONCAVE, m, a) for m, a in zip(monos, args)):
-        return C.CONCAVE
-    return C.UNKNOWN
+def _dcp_best(f: Curvature, monos, args: list[Curvature]) -> Curvature:
+    """The strongest curvature the composition rule allows. (Plain loops: it runs once
+    per step of every proof.)"""
+    constant = affine = True
+    for arg in args:
+        constant = constant and arg is CONSTANT
+        affine = affine and arg.is_affine
+    if constant:
+        return CONSTANT
+    if affine and f.is_affine:
+        return AFFINE
+    for direction, holds in ((CONVEX, f.is_convex), (CONCAVE, f.is_concave)):
+        if holds:
+            for mono, arg in zip(monos, args):
+                if not _keeps(direction, mono, arg):
+                    break
+            else:
+                return direction
+    return UNKNOWN
 
 
 def _composition(step: Step, context) -> None:
@@ -178,7 +189,7 @@ def _composition(step: Step, context) -> None:
                 _fail(step, f"domain {domain} of argument {index + 1} is not listed")
             region = region.intersect(domain)
             if region is None:
-                _require(step, C.UNKNOWN, None)
+                _require(step, UNKNOWN, None)
                 return
         ranges.append(region)
     facts = atom.facts_on(tuple(ranges), kw)
@@ -190,15 +201,15 @@ def _composition(step: Step, context) -> None:
 
 
 def _scaled(curvature: Curvature, factor: Interval) -> Curvature:
-    if curvature is C.CONSTANT or factor.is_zero:
-        return C.CONSTANT
+    if curvature is CONSTANT or factor.is_zero:
+        return CONSTANT
     if curvature.is_affine:
-        return C.AFFINE
+        return AFFINE
     if factor.lo >= 0:
         return curvature
     if factor.hi <= 0:
         return curvature.negate()
-    return C.UNKNOWN
+    return UNKNOWN
 
 
 def _product(step: Step, context) -> None:
@@ -213,12 +224,12 @@ def _product(step: Step, context) -> None:
         _fail(step, "the product atom does not match the node")
     _premises_are(step, args)
     left, right = step.premises
-    if left.curvature is C.CONSTANT:
+    if left.curvature is CONSTANT:
         best = _scaled(right.curvature, left.range)
-    elif right.curvature is C.CONSTANT:
+    elif right.curvature is CONSTANT:
         best = _scaled(left.curvature, right.range)
     else:
-        best = C.UNKNOWN
+        best = UNKNOWN
     _require(step, best, atom.facts_on((left.range, right.range), {}).range)
 
 
@@ -234,13 +245,13 @@ def _division(step: Step, context, reciprocal: bool) -> None:
         region = region.intersect(POS) or region
     expected = top.range * region.reciprocal()
     if not reciprocal:
-        best = _scaled(top.curvature, bottom.range.reciprocal()) if bottom.curvature is C.CONSTANT \
-            else C.UNKNOWN
-    elif top.curvature is not C.CONSTANT or not region.is_positive:
-        best = C.UNKNOWN
+        best = _scaled(top.curvature, bottom.range.reciprocal()) if bottom.curvature is CONSTANT \
+            else UNKNOWN
+    elif top.curvature is not CONSTANT or not region.is_positive:
+        best = UNKNOWN
     else:
-        inverse = _dcp_best(C.CONVEX, [DOWN], [bottom.curvature])   # inv_pos(bottom)
-        best = _scaled(inverse, top.range) if inverse is not C.UNKNOWN else C.UNKNOWN
+        inverse = _dcp_best(CONVEX, [DOWN], [bottom.curvature])   # inv_pos(bottom)
+        best = _scaled(inverse, top.range) if inverse is not UNKNOWN else UNKNOWN
     _require(step, best, expected)
 
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 from typing import Callable, NamedTuple, Sequence
 
 from .facts import Curvature, Interval, Monotonicity
+from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 
 __all__ = ["Outcome", "compose", "scale", "product", "quotient", "reciprocal"]
 
-C = Curvature
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
 
@@ -58,7 +58,7 @@ def _unknown_premise(operands: Sequence[Operand]) -> bool:
 
 
 def _article(curvature: Curvature) -> str:
-    return "an affine" if curvature is C.AFFINE else f"a {curvature}"
+    return "an affine" if curvature is AFFINE else f"a {curvature}"
 
 
 # ---- composition ---------------------------------------------------------------------
@@ -69,9 +69,9 @@ def _fits(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
     an atom with monotonicity ``mono`` in that argument."""
     if arg.is_affine:
         return True
-    if direction is C.CONVEX:
-        return (mono is UP and arg is C.CONVEX) or (mono is DOWN and arg is C.CONCAVE)
-    return (mono is UP and arg is C.CONCAVE) or (mono is DOWN and arg is C.CONVEX)
+    if direction is CONVEX:
+        return (mono is UP and arg is CONVEX) or (mono is DOWN and arg is CONCAVE)
+    return (mono is UP and arg is CONCAVE) or (mono is DOWN and arg is CONVEX)
 
 
 def _all_fit(direction: Curvature, monotonicity: Sequence[Monotonicity],
@@ -93,17 +93,17 @@ def compose(name: str, curvature: Curvature, monotonicity: Sequence[Monotonicity
     for arg in args:
         curvature_of_arg = arg.curvature
         if not curvature_of_arg.is_known:
-            return Outcome(C.UNKNOWN)
+            return Outcome(UNKNOWN)
         constant = constant and curvature_of_arg.is_constant
         affine = affine and curvature_of_arg.is_affine
     if constant:
-        return Outcome(C.CONSTANT)
+        return Outcome(CONSTANT)
     if affine and curvature.is_affine:
-        return Outcome(C.AFFINE)
-    for direction, holds in ((C.CONVEX, curvature.is_convex), (C.CONCAVE, curvature.is_concave)):
+        return Outcome(AFFINE)
+    for direction, holds in ((CONVEX, curvature.is_convex), (CONCAVE, curvature.is_concave)):
         if holds and _all_fit(direction, monotonicity, args):
             return Outcome(direction)
-    return Outcome(C.UNKNOWN, _composition_reason(name, curvature, monotonicity, args, note()))
+    return Outcome(UNKNOWN, _composition_reason(name, curvature, monotonicity, args, note()))
 
 
 def _composition_reason(name: str, curvature: Curvature, monotonicity: Sequence[Monotonicity],
@@ -115,7 +115,7 @@ def _composition_reason(name: str, curvature: Curvature, monotonicity: Sequence[
         return f"{name} is neither convex nor concave{span}{detail}"
     if curvature.is_affine:
         return _mixed_terms_reason(name, monotonicity, args)
-    direction = C.CONVEX if curvature.is_convex else C.CONCAVE
+    direction = CONVEX if curvature.is_convex else CONCAVE
     for mono, arg in zip(monotonicity, args):
         if _fits(direction, mono, arg.curvature):
             continue
@@ -141,8 +141,8 @@ def _mixed_terms_reason(name: str, monotonicity: Sequence[Monotonicity],
             continue
         effect = arg.curvature if mono is UP else arg.curvature.negate()
         effects.append((effect, arg))
-    convex = next((a for e, a in effects if e is C.CONVEX), None)
-    concave = next((a for e, a in effects if e is C.CONCAVE), None)
+    convex = next((a for e, a in effects if e is CONVEX), None)
+    concave = next((a for e, a in effects if e is CONCAVE), None)
     if name == "+" and convex and concave:
         return (f"the sum of a convex term `{convex.text}` and a concave term "
                 f"`{concave.text}` is neither convex nor concave in general")
@@ -159,14 +159,14 @@ def _mixed_terms_reason(name: str, monotonicity: Sequence[Monotonicity],
 def scale(curvature: Curvature, factor: Interval) -> Curvature:
     """Curvature of ``c * g`` for a constant ``c`` in ``factor`` (unknown if its sign is)."""
     if curvature.is_constant or factor.is_zero:
-        return C.CONSTANT
+        return CONSTANT
     if curvature.is_affine:
-        return C.AFFINE
+        return AFFINE
     if factor.is_nonneg:
         return curvature
     if factor.is_nonpos:
         return curvature.negate()
-    return C.UNKNOWN
+    return UNKNOWN
 
 
 def _sign_fix(constant: Operand, wanted: Curvature) -> str | None:
@@ -174,7 +174,7 @@ def _sign_fix(constant: Operand, wanted: Curvature) -> str | None:
     if constant.parameter is None:
         return None
     name = constant.parameter
-    if wanted is C.CONVEX:
+    if wanted is CONVEX:
         return f"{name} >= 0 would make it convex; {name} <= 0 would make it concave"
     return f"{name} >= 0 would make it concave; {name} <= 0 would make it convex"
 
@@ -182,11 +182,11 @@ def _sign_fix(constant: Operand, wanted: Curvature) -> str | None:
 def product(symbol: str, left: Operand, right: Operand) -> Outcome:
     """The product rule for ``left symbol right`` (``*``, ``@`` or ``dot``)."""
     if left.curvature.is_constant and right.curvature.is_constant:
-        return Outcome(C.CONSTANT)
+        return Outcome(CONSTANT)
     if _unknown_premise((left, right)):
-        return Outcome(C.UNKNOWN)
+        return Outcome(UNKNOWN)
     if not left.curvature.is_constant and not right.curvature.is_constant:
-        return Outcome(C.UNKNOWN,
+        return Outcome(UNKNOWN,
                        f"product of two non-constant factors `{left.text}` and `{right.text}`: "
                        f"a product of expressions that both depend on the variables is not "
                        f"convex in general (x*y is not), whatever their signs",
@@ -195,7 +195,7 @@ def product(symbol: str, left: Operand, right: Operand) -> Outcome:
     curvature = scale(other.curvature, constant.range)
     if curvature.is_known:
         return Outcome(curvature)
-    return Outcome(C.UNKNOWN,
+    return Outcome(UNKNOWN,
                    f"a constant of unknown sign (`{constant.text}` ranges over {constant.range}) "
                    f"times {_article(other.curvature)} expression `{other.text}`",
                    _sign_fix(constant, other.curvature))
@@ -204,15 +204,15 @@ def product(symbol: str, left: Operand, right: Operand) -> Outcome:
 def quotient(numerator: Operand, denominator: Operand) -> Outcome:
     """``g / c`` with a constant ``c``: scale by ``1/c``."""
     if numerator.curvature.is_constant and denominator.curvature.is_constant:
-        return Outcome(C.CONSTANT)
+        return Outcome(CONSTANT)
     if _unknown_premise((numerator, denominator)):
-        return Outcome(C.UNKNOWN)
+        return Outcome(UNKNOWN)
     if denominator.range.is_zero:
-        return Outcome(C.UNKNOWN, f"division by `{denominator.text}`, which is zero")
+        return Outcome(UNKNOWN, f"division by `{denominator.text}`, which is zero")
     curvature = scale(numerator.curvature, denominator.range.reciprocal())
     if curvature.is_known:
         return Outcome(curvature)
-    return Outcome(C.UNKNOWN,
+    return Outcome(UNKNOWN,
                    f"{_article(numerator.curvature)} expression `{numerator.text}` divided by a "
                    f"constant of unknown sign (`{denominator.text}` ranges over {denominator.range})",
                    _sign_fix(denominator, numerator.curvature))
@@ -224,23 +224,23 @@ def reciprocal(numerator: Operand, denominator: Operand) -> Outcome:
     defined; the engine lists ``g > 0`` as a domain condition and passes its range
     restricted to that domain.)"""
     if _unknown_premise((numerator, denominator)):
-        return Outcome(C.UNKNOWN)
+        return Outcome(UNKNOWN)
     if not numerator.curvature.is_constant:
-        return Outcome(C.UNKNOWN,
+        return Outcome(UNKNOWN,
                        f"quotient of two non-constant expressions `{numerator.text}` and "
                        f"`{denominator.text}` is not convex in general")
     if not denominator.range.is_positive:
-        return Outcome(C.UNKNOWN,
+        return Outcome(UNKNOWN,
                        f"the divisor `{denominator.text}` may be negative (it ranges over "
                        f"{denominator.range}); c / g is convex only where g > 0",
                        f"write inv_pos({denominator.text}) to restrict to where it is positive")
-    inner = compose("inv_pos", C.CONVEX, [DOWN], [denominator])
+    inner = compose("inv_pos", CONVEX, [DOWN], [denominator])
     if not inner.curvature.is_known:
-        return Outcome(C.UNKNOWN, inner.reason.replace("inv_pos is", "1 / g is", 1))
+        return Outcome(UNKNOWN, inner.reason.replace("inv_pos is", "1 / g is", 1))
     curvature = scale(inner.curvature, numerator.range)
     if curvature.is_known:
         return Outcome(curvature)
-    return Outcome(C.UNKNOWN,
+    return Outcome(UNKNOWN,
                    f"a constant of unknown sign (`{numerator.text}` ranges over {numerator.range}) "
                    f"divided by {_article(inner.curvature.negate())} expression `{denominator.text}`",
                    _sign_fix(numerator, inner.curvature))

@@ -102,11 +102,11 @@ def _rank_hints(proof: Proof) -> dict[str, int]:
 
 
 def _free_names(proof: Proof) -> list[str]:
-    names = []
+    names: dict[str, None] = {}                      # ordered, and linear in the steps
     for step in proof.steps():
-        if step.rule in ("variable", "parameter") and step.node.id not in names:
-            names.append(step.node.id)
-    return names
+        if step.rule in ("variable", "parameter"):
+            names.setdefault(step.node.id)
+    return list(names)
 
 
 # ---- inference ---------------------------------------------------------------------------

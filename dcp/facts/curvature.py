@@ -42,9 +42,8 @@ class Curvature(Enum):
 
     def __le__(self, other: Curvature) -> bool:
         """Lattice order: ``self`` is at least as strong a claim as ``other``."""
-        return other is Curvature.UNKNOWN or self is other or (
-            self is Curvature.CONSTANT) or (
-            self is Curvature.AFFINE and other in (Curvature.CONVEX, Curvature.CONCAVE))
+        return other is UNKNOWN or self is other or self is CONSTANT or (
+            self is AFFINE and (other is CONVEX or other is CONCAVE))
 
     def join(self, other: Curvature) -> Curvature:
         """The strongest claim both satisfy (least upper bound)."""
@@ -54,6 +53,11 @@ class Curvature(Enum):
             return self
         return Curvature.UNKNOWN
 
+
+# The members as module constants: looking a member up on an Enum class costs about
+# 0.25 us in Python 3.11, and the rules do it at every step.
+CONSTANT, AFFINE, CONVEX, CONCAVE, UNKNOWN = (
+    Curvature.CONSTANT, Curvature.AFFINE, Curvature.CONVEX, Curvature.CONCAVE, Curvature.UNKNOWN)
 
 _NEGATED = {Curvature.CONVEX: Curvature.CONCAVE, Curvature.CONCAVE: Curvature.CONVEX}
 

@@ -290,6 +290,9 @@ class Condition(Node):
     strict_lower: bool = False
     strict_upper: bool = False
 
+    def key(self) -> tuple:
+        return (self.name, self.lower, self.upper, self.strict_lower, self.strict_upper)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Assume(Statement):
