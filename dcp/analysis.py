@@ -121,6 +121,7 @@ class Analyzer:
         self.bounds = bounds
         self.atoms = atoms or {}
         self._steps: dict[Expr, Step] = {}
+        self._calls: dict[tuple[str, int], tuple[Atom, dict[str, float]]] = {}
 
     def analyse(self, root: Expr) -> Step:
         """The step for ``root``, with premises for every subexpression."""
@@ -149,7 +150,7 @@ class Analyzer:
         if isinstance(node, (Number, Name)):
             return ("leaf", (), None)
         if isinstance(node, Call):
-            atom, args, kw = resolve_call(node, self.atoms)
+            atom, args, kw = self._resolve(node)
             if isinstance(atom, Expansion):
                 return ("expansion", (expand(atom, args, kw, node.span),), (atom, kw))
             return (atom.kind, args, (atom, kw))
@@ -181,6 +182,20 @@ class Analyzer:
         raise TypeError(f"cannot analyse {type(node).__name__}")
 
     # ---- steps -----------------------------------------------------------------------
+    def _resolve(self, node: Call) -> tuple[Atom, tuple[Expr, ...], dict[str, float]]:
+        """:func:`resolve_call`, remembered for calls that pass only their arguments
+        (``relu(...)`` at every layer resolves the same way)."""
+        if node.kwargs:
+            return resolve_call(node, self.atoms)
+        key = (node.func, len(node.args))
+        known = self._calls.get(key)
+        if known is None:
+            atom, args, kw = resolve_call(node, self.atoms)
+            if len(args) != len(node.args):
+                return atom, args, kw              # keywords given positionally: power(x, 2)
+            known = self._calls[key] = (atom, kw)
+        return known[0], node.args, known[1]
+
     def _step(self, node: Expr, plan: tuple, premises: list[Step]) -> Step:
         kind, _, extra = plan
         if kind == "leaf":
@@ -227,7 +242,7 @@ class Analyzer:
                                        f"but `{premise.text}` always lies in {premise.range}")
             ranges.append(region)
         facts = atom.facts_on(tuple(ranges), kw)
-        operands = [_operand(p, r) for p, r in zip(premises, ranges)]
+        operands = premises if not requires else [_operand(p, r) for p, r in zip(premises, ranges)]
         outcome = rules.compose(atom.spelling, facts.curvature, facts.monotonicity, operands,
                                 lambda: _note(atom, kw))
         return Step(node, facts.range, outcome.curvature, "composition",
@@ -259,9 +274,11 @@ class Analyzer:
                     requires=requires, reason=outcome.reason, fix=outcome.fix)
 
 
-def _operand(step: Step, region: Interval | None = None) -> rules.Operand:
-    parameter = step.node.id if step.rule == "parameter" else None
-    return rules.Operand(step.curvature, region or step.range, step, parameter)
+def _operand(step: Step, region: Interval | None = None) -> Step | rules.Operand:
+    """What the rules see of a premise: the step itself, unless its range is narrowed."""
+    if region is None or region is step.range:
+        return step
+    return rules.Operand(step.curvature, region, step, step.parameter)
 
 
 def _note(atom: Atom, kw: dict) -> str:

@@ -151,9 +151,22 @@ def _keeps(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
     return (arg is direction and mono is UP) or (arg is direction.negate() and mono is DOWN)
 
 
-def _dcp_best(f: Curvature, monos, args: list[Curvature]) -> Curvature:
-    """The strongest curvature the composition rule allows. (Plain loops: it runs once
-    per step of every proof.)"""
+_BEST: dict[tuple, Curvature] = {}
+
+
+def _dcp_best(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvature:
+    """The strongest curvature the composition rule allows (memoised: a pure function
+    of a few enums, asked at every step)."""
+    key = (f, monos, args)
+    best = _BEST.get(key)
+    if best is None:
+        if len(_BEST) > 10_000:
+            _BEST.clear()
+        best = _BEST[key] = _dcp_best_uncached(f, monos, args)
+    return best
+
+
+def _dcp_best_uncached(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvature:
     constant = affine = True
     for arg in args:
         constant = constant and arg is CONSTANT
@@ -193,7 +206,7 @@ def _composition(step: Step, context) -> None:
                 return
         ranges.append(region)
     facts = atom.facts_on(tuple(ranges), kw)
-    best = _dcp_best(facts.curvature, facts.monotonicity, [p.curvature for p in step.premises])
+    best = _dcp_best(facts.curvature, facts.monotonicity, tuple([p.curvature for p in step.premises]))
     _require(step, best, facts.range)
 
 
@@ -250,7 +263,7 @@ def _division(step: Step, context, reciprocal: bool) -> None:
     elif top.curvature is not CONSTANT or not region.is_positive:
         best = UNKNOWN
     else:
-        inverse = _dcp_best(CONVEX, [DOWN], [bottom.curvature])   # inv_pos(bottom)
+        inverse = _dcp_best(CONVEX, (DOWN,), (bottom.curvature,))   # inv_pos(bottom)
         best = _scaled(inverse, top.range) if inverse is not UNKNOWN else UNKNOWN
     _require(step, best, expected)
 

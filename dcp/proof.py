@@ -112,6 +112,11 @@ class Step:
         return self.node.span
 
     @property
+    def parameter(self) -> str | None:
+        """The name, when this step is a bare parameter (the rules suggest a sign for it)."""
+        return self.node.id if self.rule == "parameter" else None
+
+    @property
     def is_break(self) -> bool:
         return self.reason is not None
 

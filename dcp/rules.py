@@ -38,7 +38,8 @@ class Outcome(NamedTuple):
 class Operand(NamedTuple):
     """What the rules know of one premise: its curvature and range, and ``source``, an
     object whose ``text`` names it (read only to word a reason, so printing stays off
-    the hot path)."""
+    the hot path). A proof :class:`~dcp.proof.Step` has the same attributes and is
+    passed as it is where its range needs no narrowing."""
 
     curvature: Curvature
     range: Interval
@@ -74,35 +75,40 @@ def _fits(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
     return (mono is UP and arg is CONCAVE) or (mono is DOWN and arg is CONVEX)
 
 
-def _all_fit(direction: Curvature, monotonicity: Sequence[Monotonicity],
-             args: Sequence[Operand]) -> bool:
-    for mono, arg in zip(monotonicity, args):
-        if not _fits(direction, mono, arg.curvature):
-            return False
-    return True
+#: The composition rule's conclusions by (atom curvature, monotonicities, argument
+#: curvatures): a pure function of a few enums, asked at every node of every proof.
+_COMPOSED: dict[tuple, Curvature] = {}
+_PLAIN = {c: Outcome(c) for c in Curvature}
 
 
-def compose(name: str, curvature: Curvature, monotonicity: Sequence[Monotonicity],
+def _composed(curvature: Curvature, monotonicity: tuple[Monotonicity, ...],
+              args: tuple[Curvature, ...]) -> Curvature:
+    if all(a.is_constant for a in args):
+        return CONSTANT
+    if not all(a.is_known for a in args):
+        return UNKNOWN
+    if curvature.is_affine and all(a.is_affine for a in args):
+        return AFFINE
+    for direction, holds in ((CONVEX, curvature.is_convex), (CONCAVE, curvature.is_concave)):
+        if holds and all(_fits(direction, m, a) for m, a in zip(monotonicity, args)):
+            return direction
+    return UNKNOWN
+
+
+def compose(name: str, curvature: Curvature, monotonicity: tuple[Monotonicity, ...],
             args: Sequence[Operand], note: Callable[[], str] = str) -> Outcome:
     """The DCP composition rule for atom ``name`` with the given facts on ``args``.
 
     ``note()`` words where the atom is convex or concave, for a break's reason; it is
     called only when the rule breaks."""
-    # Plain loops, not all(...): this runs once per node of every proof.
-    constant = affine = True
-    for arg in args:
-        curvature_of_arg = arg.curvature
-        if not curvature_of_arg.is_known:
-            return Outcome(UNKNOWN)
-        constant = constant and curvature_of_arg.is_constant
-        affine = affine and curvature_of_arg.is_affine
-    if constant:
-        return Outcome(CONSTANT)
-    if affine and curvature.is_affine:
-        return Outcome(AFFINE)
-    for direction, holds in ((CONVEX, curvature.is_convex), (CONCAVE, curvature.is_concave)):
-        if holds and _all_fit(direction, monotonicity, args):
-            return Outcome(direction)
+    key = (curvature, monotonicity, tuple([a.curvature for a in args]))
+    best = _COMPOSED.get(key)
+    if best is None:
+        if len(_COMPOSED) > 10_000:
+            _COMPOSED.clear()
+        best = _COMPOSED[key] = _composed(*key)
+    if best is not UNKNOWN or UNKNOWN in key[2]:
+        return _PLAIN[best]
     return Outcome(UNKNOWN, _composition_reason(name, curvature, monotonicity, args, note()))
 
 
@@ -234,7 +240,7 @@ def reciprocal(numerator: Operand, denominator: Operand) -> Outcome:
                        f"the divisor `{denominator.text}` may be negative (it ranges over "
                        f"{denominator.range}); c / g is convex only where g > 0",
                        f"write inv_pos({denominator.text}) to restrict to where it is positive")
-    inner = compose("inv_pos", CONVEX, [DOWN], [denominator])
+    inner = compose("inv_pos", CONVEX, (DOWN,), [denominator])
     if not inner.curvature.is_known:
         return Outcome(UNKNOWN, inner.reason.replace("inv_pos is", "1 / g is", 1))
     curvature = scale(inner.curvature, numerator.range)
