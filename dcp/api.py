@@ -85,7 +85,9 @@ class Session:
     'convex'
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_nodes: int | None = None) -> None:
+        #: Refuse expressions with more distinct subexpressions than this (None: no limit).
+        self.max_nodes = max_nodes
         self.bindings: dict[str, Expr] = {}
         self.bounds: dict[str, Interval] = {}
         self.assumption_texts: list[str] = []
@@ -140,7 +142,7 @@ class Session:
     def certify(self, expr: str | Expr, wrt: str | Sequence[str] | None = None,
                 assume: Iterable[str] | str = (), shapes: Mapping[str, Sequence[int]] | None = None,
                 check: bool | None = None, seed: int = 0, check_budget=None, *,
-                strict_names: bool = False) -> Result:
+                max_nodes: int | None = None, strict_names: bool = False) -> Result:
         """Certify ``expr`` in the variables ``wrt`` (default: the session's last ``wrt``).
 
         See :func:`dcp.certify`; the session's bindings, assumptions and shapes apply too.
@@ -158,7 +160,8 @@ class Session:
         bounds = bounds_from(extra, self.bounds)
         _check_shapes(shapes)
         resolved = self._resolve(tree)
-        free, calls = _names_and_calls(resolved)
+        free, calls, size = _names_and_calls(resolved)
+        _check_size(size, max_nodes if max_nodes is not None else self.max_nodes)
         try:
             self._check_names(names, free, extra if strict_names else ())
             root = Analyzer(frozenset(names), bounds, self.atoms).analyse(resolved)
@@ -254,17 +257,29 @@ class Session:
         return result if text is None else _with_expression(result, text)
 
 
-def _names_and_calls(tree: Expr) -> tuple[dict[str, Name], list[Call]]:
-    """The free names of ``tree`` (first occurrence each) and its calls, in one walk."""
+def _names_and_calls(tree: Expr) -> tuple[dict[str, Name], list[Call], int]:
+    """The free names of ``tree`` (first occurrence each), its calls, and its number of
+    nodes, in one walk."""
     found: dict[str, Name] = {}
     calls = []
-    for node in walk_postorder(tree):
+    nodes = walk_postorder(tree)
+    for node in nodes:
         kind = type(node)
         if kind is Name:
             found.setdefault(node.id, node)
         elif kind is Call:
             calls.append(node)
-    return found, calls
+    return found, calls, len(nodes)
+
+
+def _check_size(size: int, limit: int | None) -> None:
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise DcpError(f"max_nodes must be a positive integer or None, got {limit!r}")
+    if size > limit:
+        raise DcpError(f"the expression has {size} nodes, more than the limit of {limit} "
+                       f"(max_nodes); raise the limit to certify it")
 
 
 def _check_calls(calls: list[Call], atoms: Mapping) -> None:
@@ -289,7 +304,8 @@ def _condition_source(condition) -> str:
 
 def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (),
             shapes: Mapping[str, Sequence[int]] | None = None, check: bool | None = None,
-            seed: int = 0, check_budget: Budget | int | float | None = None) -> Result:
+            seed: int = 0, check_budget: Budget | int | float | None = None, *,
+            max_nodes: int | None = None) -> Result:
     """Is ``expr`` convex, concave, affine or constant in the variables ``wrt``?
 
     Every other name is a parameter: a fixed but arbitrary array satisfying ``assume``.
@@ -307,13 +323,16 @@ def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (
     ``check_budget`` bounds it: a :class:`~dcp.check.Budget`, an int (examples per
     Hypothesis run) or a float (seconds).
 
+    ``max_nodes`` refuses, with a :class:`DcpError`, an expression with more distinct
+    subexpressions than that (a guard for services that certify what others type).
+
     >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W1", assume=["W2 >= 0"]).verdict
     'convex'
     >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W2").verdict
     'convex'
     """
     return Session().certify(expr, wrt, assume, shapes, check, seed, check_budget,
-                             strict_names=True)
+                             max_nodes=max_nodes, strict_names=True)
 
 
 @dataclass(frozen=True)

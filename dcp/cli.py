@@ -46,6 +46,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="output format (default text)")
     parser.add_argument("--no-check", action="store_true", help="skip the numeric cross-check")
     parser.add_argument("--seed", type=int, default=0, help="seed of the numeric check (default 0)")
+    parser.add_argument("--max-nodes", type=int, metavar="N",
+                        help="refuse expressions with more than N distinct subexpressions")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -133,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _certify(args) -> int:
     result = certify(args.expression, wrt=args.wrt, assume=args.assume, shapes=_shapes(args.shape),
-                     check=False if args.no_check else None, seed=args.seed)
+                     check=False if args.no_check else None, seed=args.seed,
+                     max_nodes=args.max_nodes)
     print(render(result, args.format))
     if args.plot:
         result.plot(args.plot)
@@ -150,7 +153,7 @@ def _run(args) -> int:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise DcpError(f"cannot read {args.file}: {error.strerror}") from None
-    session = Session()
+    session = Session(max_nodes=args.max_nodes)
     session.check = False if args.no_check else None
     for result in session.run(text, filename=str(path)):
         print(render(result, args.format))
@@ -226,10 +229,10 @@ def _repl(args) -> int:
 
 
 def _batch_one(job) -> str:
-    line_number, case, check, seed = job
+    line_number, case, check, seed, max_nodes = job
     try:
         result = certify(case["expr"], wrt=case["wrt"], assume=case.get("assume", []),
-                         shapes=case.get("shapes"), check=check, seed=seed)
+                         shapes=case.get("shapes"), check=check, seed=seed, max_nodes=max_nodes)
         data = result.to_json()
     except (DcpError, KeyError, TypeError) as error:
         message = error.message if isinstance(error, DcpError) else f"bad case: missing or wrong {error}"
@@ -252,7 +255,7 @@ def _batch(args) -> int:
                 case = json.loads(line)
             except json.JSONDecodeError as error:
                 raise DcpError(f"{args.file}:{number}: not JSON: {error.msg}") from None
-            jobs.append((number, case, False if args.no_check else None, args.seed))
+            jobs.append((number, case, False if args.no_check else None, args.seed, args.max_nodes))
     if args.jobs <= 1 or len(jobs) <= 1:
         for output in map(_batch_one, jobs):
             print(output, flush=True)

@@ -42,6 +42,13 @@ def test_unknown_function_exits_2():
     assert run.returncode == 2 and "did you mean `sigmoid`?" in run.stderr
 
 
+def test_max_nodes_refuses_large_input_with_exit_2():
+    run = dcp("certify", "relu(W @ x) + relu(V @ x)", "--wrt", "x", "--no-check", "--max-nodes", "5")
+    assert run.returncode == 2
+    assert run.stderr == ("error: the expression has 9 nodes, more than the limit of 5 "
+                          "(max_nodes); raise the limit to certify it\n")
+
+
 def test_expect_sets_the_exit_status():
     assert dcp("certify", "sigmoid(x)", "--wrt", "x", "--assume", "x <= 0", "--expect", "convex").returncode == 0
     failed = dcp("certify", "sigmoid(x)", "--wrt", "x", "--expect", "convex")

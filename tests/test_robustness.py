@@ -77,3 +77,23 @@ def test_random_assumptions(assume):
         certify("relu(x) + y", wrt="x", assume=assume, check_budget=Budget(**FAST))
     except DcpError:
         pass
+
+
+def test_an_optional_size_limit_refuses_large_input_with_a_clear_error():
+    import pytest
+    text = " + ".join(f"relu(a{i} @ w)" for i in range(10))
+    with pytest.raises(DcpError) as info:
+        certify(text, wrt="w", check=False, max_nodes=30)
+    assert info.value.message == ("the expression has 49 nodes, more than the limit of 30 "
+                                  "(max_nodes); raise the limit to certify it")
+    assert certify(text, wrt="w", check=False, max_nodes=49).verdict == "convex"
+    with pytest.raises(DcpError, match="max_nodes must be a positive integer"):
+        certify(text, wrt="w", check=False, max_nodes=0)
+
+
+def test_a_hundred_thousand_nodes_certify():
+    # relu(a_i @ w) + ...: five nodes a term (a_i, w, @, relu, +).
+    terms = 20_000
+    result = certify(" + ".join(f"relu(a{i} @ w)" for i in range(terms)), wrt="w", check=False)
+    assert result.verdict == "convex"
+    assert len(result.proof) == 4 * terms             # the name w is one step, shared
