@@ -232,23 +232,24 @@ class Analyzer:
         for index, premise in enumerate(premises):
             domain = atom.domain(index, kw)
             region = premise.range
-            if not domain.contains(region):
+            if domain is not REALS and not domain.contains(region):
                 region = region.intersect(domain)
                 requires.append(DomainCondition(premise.node, domain))
                 if region is None:
-                    return Step(node, REALS, UNKNOWN, "composition", tuple(premises), atom=atom,
-                                kwargs=tuple(kw.items()), requires=tuple(requires),
+                    return Step(node, REALS, UNKNOWN, "composition", tuple(premises), atom,
+                                tuple(kw.items()), requires=tuple(requires),
                                 reason=f"{atom.spelling} is defined for arguments in {domain}, "
                                        f"but `{premise.text}` always lies in {premise.range}")
             ranges.append(region)
-        facts = atom.facts_on(tuple(ranges), kw)
+        ranges = tuple(ranges)
+        facts = atom.facts_on(ranges, kw)
         operands = premises if not requires else [_operand(p, r) for p, r in zip(premises, ranges)]
         outcome = rules.compose(atom.spelling, facts.curvature, facts.monotonicity, operands,
                                 lambda: _note(atom, kw))
-        return Step(node, facts.range, outcome.curvature, "composition",
-                    tuple(premises), atom=atom, kwargs=tuple(kw.items()),
-                    fact_words=lambda: (atom.describe(ranges, kw),), requires=tuple(requires),
-                    reason=outcome.reason, fix=outcome.fix)
+        # The facts are worded only when somebody reads the step.
+        return Step(node, facts.range, outcome.curvature, "composition", tuple(premises), atom,
+                    tuple(kw.items()), lambda: (atom.describe(ranges, kw),), tuple(requires),
+                    outcome.reason, outcome.fix)
 
     def _product(self, node: Expr, premises: list[Step], atom: Atom, kw: dict) -> Step:
         left, right = premises

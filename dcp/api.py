@@ -1,9 +1,11 @@
 """The public entry points: :func:`certify` and :class:`Session`."""
 from __future__ import annotations
 
+import gc
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from .analysis import Analyzer
 from .assumptions import bounds_from, parse_assumption_list
@@ -152,30 +154,31 @@ class Session:
                            f"not {type(expr).__name__}")
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise DcpError(f"seed must be an integer, got {seed!r}")
-        text = expr if isinstance(expr, str) else None
-        tree = parse_expression(expr) if isinstance(expr, str) else expr
-        names = _wrt_names(wrt if wrt is not None else (self.wrt or None))
-        self.wrt = names
-        extra = parse_assumption_list(assume)
-        bounds = bounds_from(extra, self.bounds)
-        _check_shapes(shapes)
-        resolved = self._resolve(tree)
-        free, calls, size = _names_and_calls(resolved)
-        _check_size(size, max_nodes if max_nodes is not None else self.max_nodes)
-        try:
-            self._check_names(names, free, extra if strict_names else ())
-            root = Analyzer(frozenset(names), bounds, self.atoms).analyse(resolved)
-        except DcpError:
-            # Unknown functions and wrong arguments are reported first, in source order.
-            # The analysis resolves every call; only on failure are they all rechecked.
-            _check_calls(calls, self.atoms)
-            raise
-        proof = Proof(root, names, bounds, text or "", self.atoms)
-        check_proof(proof)
-        hints = find_hints(proof, lambda b: Analyzer(frozenset(names), b, self.atoms).analyse(resolved).curvature)
-        declared = {**self.shapes, **_check_shapes(shapes)}
-        # Without the check, shapes only need to agree; the check wants a few ways to agree.
-        solutions = infer_shapes(proof, declared, alternatives=0 if check is False else 3)
+        with _cyclic_gc_paused():
+            text = expr if isinstance(expr, str) else None
+            tree = parse_expression(expr) if isinstance(expr, str) else expr
+            names = _wrt_names(wrt if wrt is not None else (self.wrt or None))
+            self.wrt = names
+            extra = parse_assumption_list(assume)
+            bounds = bounds_from(extra, self.bounds)
+            _check_shapes(shapes)
+            resolved = self._resolve(tree)
+            free, calls, size = _names_and_calls(resolved)
+            _check_size(size, max_nodes if max_nodes is not None else self.max_nodes)
+            try:
+                self._check_names(names, free, extra if strict_names else ())
+                root = Analyzer(frozenset(names), bounds, self.atoms).analyse(resolved)
+            except DcpError:
+                # Unknown functions and wrong arguments are reported first, in source order.
+                # The analysis resolves every call; only on failure are they all rechecked.
+                _check_calls(calls, self.atoms)
+                raise
+            proof = Proof(root, names, bounds, text or "", self.atoms)
+            check_proof(proof)
+            hints = find_hints(proof, lambda b: Analyzer(frozenset(names), b, self.atoms).analyse(resolved).curvature)
+            declared = {**self.shapes, **_check_shapes(shapes)}
+            # Without the check, shapes only need to agree; the check wants a few ways to agree.
+            solutions = infer_shapes(proof, declared, alternatives=0 if check is False else 3)
         curvature = root.curvature
         facts = {"convex": True if curvature.is_convex else None,
                  "concave": True if curvature.is_concave else None}
@@ -255,6 +258,24 @@ class Session:
         text = source[expr.span.start:expr.span.end] if source else None
         result = self.certify(expr, wrt, check=self.check)
         return result if text is None else _with_expression(result, text)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the rules run.
+
+    A proof allocates a few objects per node and frees nothing until it is done, which
+    makes CPython run full collections over an ever larger heap: 40% of the time at 10^5
+    nodes. The objects form no cycles (reference counting frees them), so pausing the
+    collector loses nothing; the previous state is restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _names_and_calls(tree: Expr) -> tuple[dict[str, Name], list[Call], int]:

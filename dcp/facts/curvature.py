@@ -24,6 +24,10 @@ class Curvature(Enum):
     def __str__(self) -> str:
         return self.value
 
+    # Members are singletons compared by identity, so the identity hash (in C) will do;
+    # Enum's own hashes the name in Python, and curvatures key the rules' memo tables.
+    __hash__ = object.__hash__
+
     # Set on each member below, as plain attributes: the rules read them at every step.
     #: Whether the claim is constant (independent of the variables).
     is_constant: bool
@@ -75,6 +79,8 @@ class Monotonicity(Enum):
     NONDECREASING = "nondecreasing"
     NONINCREASING = "nonincreasing"
     NONE = "not monotone"
+
+    __hash__ = object.__hash__          # as for Curvature
 
     def __str__(self) -> str:
         return self.value
