@@ -34,7 +34,6 @@ from .syntax.parser import close_matches
 __all__ = ["Analyzer", "resolve_call", "expand"]
 
 
-
 def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
                  ) -> tuple[Atom, tuple[Expr, ...], dict[str, float]]:
     """The atom a call names (a session's user atoms first), its expression arguments and
@@ -181,7 +180,6 @@ class Analyzer:
             return ("binding", (node.value,), None)
         raise TypeError(f"cannot analyse {type(node).__name__}")
 
-    # ---- steps -----------------------------------------------------------------------
     def _resolve(self, node: Call) -> tuple[Atom, tuple[Expr, ...], dict[str, float]]:
         """:func:`resolve_call`, remembered for calls that pass only their arguments
         (``relu(...)`` at every layer resolves the same way)."""
@@ -196,6 +194,7 @@ class Analyzer:
             known = self._calls[key] = (atom, kw)
         return known[0], node.args, known[1]
 
+    # ---- steps -----------------------------------------------------------------------
     def _step(self, node: Expr, plan: tuple, premises: list[Step]) -> Step:
         kind, _, extra = plan
         if kind == "leaf":

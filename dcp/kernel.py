@@ -167,21 +167,14 @@ def _dcp_best(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvat
 
 
 def _dcp_best_uncached(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvature:
-    constant = affine = True
-    for arg in args:
-        constant = constant and arg is CONSTANT
-        affine = affine and arg.is_affine
-    if constant:
+    if all(a is CONSTANT for a in args):
         return CONSTANT
-    if affine and f.is_affine:
+    if f.is_affine and all(a.is_affine for a in args):
         return AFFINE
-    for direction, holds in ((CONVEX, f.is_convex), (CONCAVE, f.is_concave)):
-        if holds:
-            for mono, arg in zip(monos, args):
-                if not _keeps(direction, mono, arg):
-                    break
-            else:
-                return direction
+    if f.is_convex and all(_keeps(CONVEX, m, a) for m, a in zip(monos, args)):
+        return CONVEX
+    if f.is_concave and all(_keeps(CONCAVE, m, a) for m, a in zip(monos, args)):
+        return CONCAVE
     return UNKNOWN
 
 

@@ -52,10 +52,7 @@ class Operand(NamedTuple):
 
 
 def _unknown_premise(operands: Sequence[Operand]) -> bool:
-    for operand in operands:
-        if not operand.curvature.is_known:
-            return True
-    return False
+    return any(not o.curvature.is_known for o in operands)
 
 
 def _article(curvature: Curvature) -> str:

@@ -116,8 +116,8 @@ class Interval(_Ends):
             lo, hi = float(lo), float(hi)
         if not lo <= hi:                                  # also refuses NaN
             raise ValueError(f"not an interval: {lo}, {hi}")
-        lo_open = lo_open is True or lo == -INF or lo == INF or bool(lo_open)
-        hi_open = hi_open is True or hi == INF or hi == -INF or bool(hi_open)
+        lo_open = bool(lo_open) or lo == INF or lo == -INF       # infinite ends are open
+        hi_open = bool(hi_open) or hi == INF or hi == -INF
         if lo == hi and (lo_open or hi_open):
             raise ValueError(f"empty interval at {lo}")
         return tuple.__new__(cls, (lo, hi, lo_open, hi_open))
