@@ -40,6 +40,19 @@ def test_random_text(text):
     _certify(text, "x")
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=60))
+def test_random_bytes(data):
+    # Raw bytes are refused with a DcpError; decoded any way, they are just text.
+    for parse in (parse_expression, parse_assumptions, parse_script):
+        try:
+            parse(data)
+        except DcpError:
+            pass
+    _certify(data.decode("utf-8", errors="replace"), "x")
+    _certify(data.decode("latin-1"), "x")
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(TOKENS), max_size=25).map("".join), st.sampled_from(["x", "W", ["x", "y"]]))
 def test_token_soups(text, wrt):

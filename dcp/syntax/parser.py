@@ -371,6 +371,8 @@ def parse_assumptions(text: str) -> tuple[Condition, ...]:
 
 def parse_script(text: str, filename: str | None = None) -> tuple[Statement, ...]:
     """Parse a script: statements separated by new lines or ``;``."""
+    if not isinstance(text, str):
+        raise DcpError(f"a script must be a string, not {type(text).__name__}")
     return _parse(text, "script", filename)
 
 
