@@ -101,7 +101,8 @@ class Interval(_Ends):
     """The set of reals between ``lo`` and ``hi``; ``lo_open``/``hi_open`` exclude an end.
 
     Immutable and hashable (a tuple underneath: the engine builds one per proof step and
-    uses them as memo keys, so they must be cheap).
+    uses them as memo keys, so they must be cheap). ``x in interval`` asks whether the
+    number ``x`` lies in it.
 
     >>> Interval(0, INF)
     [0, inf)
@@ -162,8 +163,16 @@ class Interval(_Ends):
         return lo_ok and hi_ok
 
     def contains_value(self, x: float) -> bool:
+        """Whether the number ``x`` lies in the interval (also spelled ``x in interval``).
+
+        >>> 0.0 in Interval(0, 1, lo_open=True), 0.5 in Interval(0, 1, lo_open=True)
+        (False, True)
+        """
         return (self.lo < x or (self.lo == x and not self.lo_open)) and \
                (x < self.hi or (x == self.hi and not self.hi_open))
+
+    # Membership of a number, not of a tuple entry (an Interval is a tuple underneath).
+    __contains__ = contains_value
 
     @property
     def is_nonneg(self) -> bool:
