@@ -128,26 +128,29 @@ class Analyzer:
         # Entries are (node, None) before its plan is made, (node, plan) once its premises
         # are on the stack above it.
         stack: list[tuple[Expr, tuple | None]] = [(root, None)]
+        push, pop, plan_for, step_for = stack.append, stack.pop, self._plan, self._step
         while stack:
-            node, plan = stack.pop()
+            node, plan = pop()
             if node in steps:
                 continue
             if plan is None:
-                plan = self._plan(node)
-                stack.append((node, plan))
-                stack.extend((premise, None) for premise in plan[1] if premise not in steps)
+                plan = plan_for(node)
+                push((node, plan))
+                for premise in plan[1]:
+                    if premise not in steps:
+                        push((premise, None))
                 continue
-            steps[node] = self._step(node, plan, [steps[n] for n in plan[1]])
+            steps[node] = step_for(node, plan, [steps[n] for n in plan[1]])
         return steps[root]
 
     # ---- what each node needs ----------------------------------------------------------
     def _plan(self, node: Expr) -> tuple:
         """How a node is analysed: ``(kind, premise nodes, extra)``."""
+        if type(node) is Name or type(node) is Number:
+            return _LEAF
         found = rewrite(node)
         if found is not None:
             return ("rewrite", (found[1],), found[0])
-        if isinstance(node, (Number, Name)):
-            return ("leaf", (), None)
         if isinstance(node, Call):
             atom, args, kw = self._resolve(node)
             if isinstance(atom, Expansion):
@@ -197,8 +200,12 @@ class Analyzer:
     # ---- steps -----------------------------------------------------------------------
     def _step(self, node: Expr, plan: tuple, premises: list[Step]) -> Step:
         kind, _, extra = plan
+        if kind == "composition":                       # the commonest kinds first
+            return self._composition(node, premises, *extra)
         if kind == "leaf":
             return self._leaf(node)
+        if kind == "product":
+            return self._product(node, premises, *extra)
         if kind == "same":
             return premises[0]
         if kind in ("rewrite", "expansion", "binding"):
@@ -210,10 +217,6 @@ class Analyzer:
             return Step(node, inner.range, inner.curvature, kind, (inner,), atom=atom,
                         kwargs=tuple(extra[1].items()) if kind == "expansion" else (),
                         fact_words=facts, idiom=extra if kind == "rewrite" else None)
-        if kind == "composition":
-            return self._composition(node, premises, *extra)
-        if kind == "product":
-            return self._product(node, premises, *extra)
         if kind == "division":
             return self._division(node, premises)
         raise TypeError(f"unknown plan {kind}")
@@ -272,6 +275,9 @@ class Analyzer:
         return Step(node, top.range * region.reciprocal(), outcome.curvature, "reciprocal",
                     (top, bottom), fact_words=("inv_pos: convex, nonincreasing on (0, inf)",),
                     requires=requires, reason=outcome.reason, fix=outcome.fix)
+
+
+_LEAF = ("leaf", (), None)
 
 
 def _operand(step: Step, region: Interval | None = None) -> Step | rules.Operand:

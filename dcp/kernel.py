@@ -10,7 +10,7 @@ named rule. The trusted base is the interval arithmetic, the atoms' declared fac
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from .atoms import Atom, Expansion, lookup, operator
@@ -58,9 +58,14 @@ class _Context:
     wrt: frozenset
     bounds: Mapping
     atoms: Mapping
+    _found: dict = field(default_factory=dict)
 
     def lookup(self, name: str, count: int):
-        return self.atoms.get(name) or lookup(name, count)
+        """The atom a call of ``name`` with ``count`` arguments names (remembered)."""
+        key = (name, count)
+        if key not in self._found:
+            self._found[key] = self.atoms.get(name) or lookup(name, count)
+        return self._found[key]
 
 
 def _fail(step: Step, why: str) -> None:
@@ -190,7 +195,7 @@ def _composition(step: Step, context) -> None:
     for index, premise in enumerate(step.premises):
         domain = atom.domain(index, kw)
         region = premise.range
-        if not domain.contains(region):
+        if domain is not REALS and not domain.contains(region):
             if not any(c.domain == domain and _same(c.expr, premise.node) for c in step.requires):
                 _fail(step, f"domain {domain} of argument {index + 1} is not listed")
             region = region.intersect(domain)

@@ -263,7 +263,9 @@ class ScalarAtom(Atom):
         if cache is None:
             cache = {field: tuple(Interval.parse(t) for t in getattr(self, field))
                      for field in ("convex_on", "concave_on", "increasing_on", "decreasing_on")}
-            cache["domain"] = (Interval.parse(self.domain_text),)
+            domain = Interval.parse(self.domain_text)
+            # The shared REALS object when it is all reals: the engine skips checking it.
+            cache["domain"] = (REALS if domain == REALS else domain,)
             cache["image"] = (Interval.parse(self.image),)
             self.__dict__["_pieces"] = cache
         return cache

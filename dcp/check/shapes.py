@@ -74,25 +74,30 @@ class ShapeSolution:
 def _rank_hints(proof: Proof) -> dict[str, int]:
     """A likely rank for each free name, from the positions it appears in."""
     hints: dict[str, int] = {}
-    steps = list(proof.steps())
+    nodes = [step.node for step in proof.steps()]
     # A product that is itself the left operand of @ is a matrix: (A @ B) @ x.
-    left_of_matmul = {id(s.node.left) for s in steps
-                      if isinstance(s.node, Binary) and s.node.op == "@"}
-    for step in steps:
-        node = step.node
-        wanted: list[tuple[object, int]] = []
-        if isinstance(node, Binary) and node.op == "@":
+    left_of_matmul = {id(n.left) for n in nodes if type(n) is Binary and n.op == "@"}
+    for node in nodes:
+        kind = type(node)
+        if kind is Binary:
+            if node.op != "@":
+                continue
             wanted = [(node.left, 2), (node.right, 2 if id(node) in left_of_matmul else 1)]
-        elif isinstance(node, Vector):
+        elif kind is Vector:
             wanted = [(item, 0) for item in node.items]
-        elif isinstance(node, Call) and node.func == "trace":
-            wanted = [(node.args[0], 2)]
-        elif isinstance(node, Call) and node.func == "quad_over_lin" and len(node.args) == 2:
-            wanted = [(node.args[1], 0)]
-        elif isinstance(node, Call) and any(k == "axis" for k, _ in node.kwargs):
-            wanted = [(node.args[0], 2)]
-        elif isinstance(node, Index):
+        elif kind is Call:
+            if node.func == "trace":
+                wanted = [(node.args[0], 2)]
+            elif node.func == "quad_over_lin" and len(node.args) == 2:
+                wanted = [(node.args[1], 0)]
+            elif any(k == "axis" for k, _ in node.kwargs):
+                wanted = [(node.args[0], 2)]
+            else:
+                continue
+        elif kind is Index:
             wanted = [(node.operand, len(node.indices))]
+        else:
+            continue
         for target, rank in wanted:
             while isinstance(target, (Transpose, Unary)):
                 target = target.operand
@@ -133,15 +138,18 @@ def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[
 
 
 def _step_shape(step: Step, premises: list[Sym], names: Mapping[str, Sym], dims: Dims) -> Sym:
-    if step.rule == "number":
-        return ()
-    if step.rule in ("variable", "parameter"):
+    rule = step.rule
+    if rule == "composition" or rule == "product":         # the commonest first
+        return step.atom.shape(premises, dict(step.kwargs) if step.kwargs else {}, step.node, dims)
+    if rule == "variable" or rule == "parameter":
         return names[step.node.id]
-    if step.rule in ("binding", "expansion", "rewrite"):
+    if rule == "number":
+        return ()
+    if rule in ("binding", "expansion", "rewrite"):
         return premises[0]
-    if step.rule in ("quotient", "reciprocal"):
+    if rule in ("quotient", "reciprocal"):
         return dims.broadcast(premises, "the two sides of / must have the same shape")
-    return step.atom.shape(premises, dict(step.kwargs), step.node, dims)
+    raise TypeError(f"no shape rule for {rule!r} steps")
 
 
 def _show(shape: Sym, dims: Dims) -> str:
