@@ -188,7 +188,7 @@ class Session:
             witnesses = search.witnesses
             for kind in witnesses:
                 facts[kind] = False
-            report = CheckReport(
+            report = CheckReport(note=search.skipped) if search.skipped else CheckReport(
                 outcome="refuted" if witnesses else "passed", trials=search.trials,
                 seconds=search.seconds, largest_gap=max(search.largest_gap.values()),
                 note=", ".join([f"not {kind}" for kind in sorted(witnesses)] +

@@ -33,7 +33,12 @@ class FloatOps:
         return np.asarray(values, dtype=float)
 
     def scalar_function(self, atom, keys: tuple[str, ...]):
-        return _lambdified(atom.name, atom.formula, keys, "numpy")
+        function = _lambdified(atom.name, atom.formula, keys, "numpy")
+        if not keys:
+            return function
+        # Keyword constants arrive as Python floats, whose ** raises on overflow
+        # (huber's M * M at M=1e308); as numpy floats they overflow to inf like the rest.
+        return lambda x, *constants: function(x, *map(np.float64, constants))
 
     def finite(self, value: np.ndarray) -> np.ndarray:
         """Per batch element: every entry finite."""

@@ -133,3 +133,18 @@ def test_certify_inside_a_users_hypothesis_test_uses_the_presearch_only():
 
     users_test()
     assert all("pre-search only" in note for note in notes)
+
+
+def test_arrays_too_large_to_evaluate_skip_the_check_and_say_so():
+    result = certify("x[9999] + y[9999, 9999]", wrt="x")
+    assert result.verdict == "affine"                  # the rules' verdict stands
+    assert (result.check.outcome, result.check.trials) == ("not run", 0)
+    assert str(result.check) == ("not run (the arrays need 100,010,000 numbers at their "
+                                 "smallest shapes, more than 1,000,000)")
+
+
+def test_huge_keyword_constants_evaluate_without_overflow_errors():
+    # huber's M * M overflows a Python float; the check works in numpy floats (inf).
+    result = certify("huber(x, M=1e308)", wrt="x")
+    assert result.verdict == "convex"
+    assert result.check.outcome == "refuted" and result.check.note == "not concave"

@@ -85,6 +85,10 @@ class Budget:
     seconds: float = 0.5
 
 
+#: A point with more numbers than this is not evaluated: the check is skipped, and says so.
+MAX_ENTRIES = 1_000_000
+
+
 @dataclass
 class SearchReport:
     """What a search did: trials, time, the largest relative gap seen per claim, and the
@@ -96,6 +100,8 @@ class SearchReport:
     witnesses: dict = field(default_factory=dict)
     #: Whether the Hypothesis stage was skipped because a Hypothesis test was running.
     nested: bool = False
+    #: Why the search did not run at all (arrays too large to evaluate), or None.
+    skipped: str | None = None
 
 
 def _inside_hypothesis_test() -> bool:
@@ -140,6 +146,12 @@ class Search:
     def run(self, wanted: set[str]) -> SearchReport:
         started = time.perf_counter()
         self.deadline = started + self.budget.seconds
+        entries = self._entries({d: m for d, m in self.solutions[0].free_dims()})
+        if entries > MAX_ENTRIES:
+            # One point would not fit the time or the memory (x[9999, 9999] is 10^8 numbers).
+            self.report.skipped = (f"the arrays need {entries:,} numbers at their smallest "
+                                   f"shapes, more than {MAX_ENTRIES:,}")
+            return self.report
         self._presearch(wanted)
         if _inside_hypothesis_test():
             # Hypothesis cannot nest one search in another (a user's @given test calling
@@ -155,8 +167,7 @@ class Search:
     def _presearch(self, wanted: set[str]) -> None:
         rng = np.random.default_rng(self.seed & (2**64 - 1))     # numpy wants it nonnegative
         # About two million numbers per batch at most, however large the arrays are.
-        entries = max(sum(int(np.prod(shape or (1,))) for shape in
-                          self.solutions[0].instantiate({d: m + 2 for d, m in self.solutions[0].free_dims()}).values()), 1)
+        entries = max(self._entries({d: m + 2 for d, m in self.solutions[0].free_dims()}), 1)
         batch = int(max(1, min(128, 2_000_000 // (3 * entries))))
         rounds = self.budget.presearch_points // 128
         for round_ in range(rounds):
@@ -172,6 +183,11 @@ class Search:
                       for n in self.wrt}
             theta = rng.uniform(0.05, 0.95, batch) if round_ % 2 else np.full(batch, 0.5)
             self._try_batch(shapes, draw, draw_b, theta, wanted)
+
+    def _entries(self, sizes: Mapping[int, int]) -> int:
+        """How many numbers one point holds, all names together, at these sizes."""
+        shapes = self.solutions[0].instantiate(sizes)
+        return sum(int(np.prod(shape or (1,))) for shape in shapes.values())
 
     def _try_batch(self, shapes, first, second, theta, wanted) -> None:
         """Evaluate f at a, b and the mix for a batch; confirm the most violating points."""
