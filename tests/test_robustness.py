@@ -110,3 +110,13 @@ def test_a_hundred_thousand_nodes_certify():
     result = certify(" + ".join(f"relu(a{i} @ w)" for i in range(terms)), wrt="w", check=False)
     assert result.verdict == "convex"
     assert len(result.proof) == 4 * terms             # the name w is one step, shared
+
+
+def test_ranges_that_overflow_stay_sound_and_do_not_crash():
+    # exp(22026.5...) is a finite real beyond the floats: its lower bound is the largest
+    # float, not infinity (which once made an empty interval and a crash).
+    import sys
+    result = certify("exp(exp(exp(x)))", wrt="x", assume=["x >= 10"], check=False)
+    assert result.verdict == "convex"
+    assert result.proof.root.range.lo == sys.float_info.max
+    assert certify("exp(" * 500 + "x" + ")" * 500, wrt="x", check=False).verdict == "convex"

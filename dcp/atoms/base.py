@@ -19,6 +19,7 @@ Three kinds of atom reach the rules differently:
 from __future__ import annotations
 
 import math
+import sys
 from typing import Callable, ClassVar, NamedTuple, Sequence
 
 from ..errors import ArgumentError
@@ -336,6 +337,10 @@ class ScalarAtom(Atom):
         y = self.value(x, **kw)
         if math.isnan(y):
             return -math.inf if down else math.inf
+        if math.isinf(y) and not math.isinf(x) and (y > 0) == down:
+            # Overflow: f(x) is a finite real beyond the floats, so the bound on the near
+            # side is the largest float, not infinity (exp(exp(1000)) >= 1.8e308).
+            return math.copysign(sys.float_info.max, y)
         if self.exact or math.isinf(y) or (y == 0 and x in self.zeros):
             return y
         # Two steps outward cover a library function's error of under one ulp.
