@@ -297,7 +297,7 @@ def _check_size(size: int, limit: int | None) -> None:
     if limit is None:
         return
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise DcpError(f"max_nodes must be a positive integer or None, got {limit!r}")
+        raise DcpError(f"max_nodes must be a positive integer, got {limit!r}")
     if size > limit:
         raise DcpError(f"the expression has {size} nodes, more than the limit of {limit} "
                        f"(max_nodes); raise the limit to certify it")
