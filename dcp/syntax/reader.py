@@ -97,6 +97,10 @@ class _Frame:
 
 
 class _Reader:
+    """One pass over the tokens: operands wait on one stack, operators and open brackets
+    on another, and an operator is applied once a weaker one (or a closing bracket)
+    follows it."""
+
     def __init__(self, text: str):
         self.text = text
         self.tokens = _tokens(text)
