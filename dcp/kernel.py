@@ -11,6 +11,7 @@ named rule. The trusted base is the interval arithmetic, the atoms' declared fac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Mapping
 
 from .atoms import Atom, Expansion, lookup, operator
@@ -156,22 +157,10 @@ def _keeps(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
     return (arg is direction and mono is UP) or (arg is direction.negate() and mono is DOWN)
 
 
-_BEST: dict[tuple, Curvature] = {}
-
-
+@lru_cache(maxsize=4096)
 def _dcp_best(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvature:
     """The strongest curvature the composition rule allows (memoised: a pure function
     of a few enums, asked at every step)."""
-    key = (f, monos, args)
-    best = _BEST.get(key)
-    if best is None:
-        if len(_BEST) > 10_000:
-            _BEST.clear()
-        best = _BEST[key] = _dcp_best_uncached(f, monos, args)
-    return best
-
-
-def _dcp_best_uncached(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvature:
     if all(a is CONSTANT for a in args):
         return CONSTANT
     if f.is_affine and all(a.is_affine for a in args):

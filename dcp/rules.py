@@ -17,6 +17,7 @@ Unknown premises give an unknown conclusion with no reason: the break is lower d
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable, NamedTuple, Sequence
 
 from .facts import Curvature, Interval, Monotonicity
@@ -72,12 +73,10 @@ def _fits(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
     return (mono is UP and arg is CONCAVE) or (mono is DOWN and arg is CONVEX)
 
 
-#: The composition rule's conclusions by (atom curvature, monotonicities, argument
-#: curvatures): a pure function of a few enums, asked at every node of every proof.
-_COMPOSED: dict[tuple, Curvature] = {}
 _PLAIN = {c: Outcome(c) for c in Curvature}
 
 
+@lru_cache(maxsize=4096)     # a pure function of a few enums, asked at every node
 def _composed(curvature: Curvature, monotonicity: tuple[Monotonicity, ...],
               args: tuple[Curvature, ...]) -> Curvature:
     if all(a.is_constant for a in args):
@@ -98,13 +97,9 @@ def compose(name: str, curvature: Curvature, monotonicity: tuple[Monotonicity, .
 
     ``note()`` words where the atom is convex or concave, for a break's reason; it is
     called only when the rule breaks."""
-    key = (curvature, monotonicity, tuple([a.curvature for a in args]))
-    best = _COMPOSED.get(key)
-    if best is None:
-        if len(_COMPOSED) > 10_000:
-            _COMPOSED.clear()
-        best = _COMPOSED[key] = _composed(*key)
-    if best is not UNKNOWN or UNKNOWN in key[2]:
+    curvatures = tuple([a.curvature for a in args])
+    best = _composed(curvature, monotonicity, curvatures)
+    if best is not UNKNOWN or UNKNOWN in curvatures:
         return _PLAIN[best]
     return Outcome(UNKNOWN, _composition_reason(name, curvature, monotonicity, args, note()))
 
