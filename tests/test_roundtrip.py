@@ -63,3 +63,15 @@ def test_precedence_follows_the_spec():
     assert parse_expression("a * b @ c") == Binary("@", Binary("*", Name("a"), Name("b")), Name("c"))
     assert parse_expression("x ** 2") == parse_expression("x ^ 2")
     assert parse_expression("x  # a comment") == Name("x")
+
+
+def test_nodes_compare_by_structure_not_by_place():
+    from dcp.errors import Span
+    here, there = Name("w", span=Span(0, 1, "w")), Name("w", span=Span(4, 5, "x + w"))
+    assert here == there and hash(here) == hash(there)
+    assert Name("w") != Name("v")
+    assert Name("x") != _number("1") and _number("1") != Name("x")
+    assert Name("x") != "x" and (Name("x") == "x") is False
+    steps = {parse_expression("square(a @ w)"): "first"}
+    assert steps[parse_expression("square(a  @  w)")] == "first"
+    assert parse_expression("square(a @ v)") not in steps

@@ -57,6 +57,10 @@ class Node:
             return True
         if not isinstance(other, Node):
             return NotImplemented
+        if type(self) is Name:
+            # A shared name (`w` in every term of a wide sum) is the commonest equal pair
+            # a dict lookup meets; it needs no walk.
+            return type(other) is Name and self.id == other.id
         stack: list[tuple[object, object]] = [(self, other)]
         while stack:
             a, b = stack.pop()
