@@ -161,7 +161,7 @@ class Session:
             self.wrt = names
             extra = parse_assumption_list(assume)
             bounds = bounds_from(extra, self.bounds)
-            _check_shapes(shapes)
+            declared = {**self.shapes, **_check_shapes(shapes)}
             resolved = self._resolve(tree)
             free, calls, size = _names_and_calls(resolved)
             _check_size(size, max_nodes if max_nodes is not None else self.max_nodes)
@@ -176,7 +176,6 @@ class Session:
             proof = Proof(root, names, bounds, text or "", self.atoms)
             check_proof(proof)
             hints = find_hints(proof, lambda b: Analyzer(frozenset(names), b, self.atoms).analyse(resolved).curvature)
-            declared = {**self.shapes, **_check_shapes(shapes)}
             # Without the check, shapes only need to agree; the check wants a few ways to agree.
             solutions = infer_shapes(proof, declared, alternatives=0 if check is False else 3)
         curvature = root.curvature

@@ -146,7 +146,7 @@ class Proof:
 
     @cached_property
     def _order(self) -> list[Step]:
-        return list(walk_postorder(self.root, lambda step: step.premises))
+        return walk_postorder(self.root, lambda step: step.premises)
 
     @property
     def breaks(self) -> list[Step]:

@@ -21,7 +21,6 @@ def on_page_markdown(markdown: str, **kwargs) -> str:
     return markdown
 
 
-
 def on_files(files, config):
     """Pictures drawn from the code at build time: an atom's curvature, a witness slice."""
     import tempfile

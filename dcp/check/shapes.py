@@ -161,7 +161,7 @@ def _show(shape: Sym, dims: Dims) -> str:
 def _mismatch_error(mismatch: ShapeMismatch) -> ShapeError:
     step = mismatch.step
     where = f" at `{step.text}`" if step is not None else ""
-    sides = getattr(mismatch, "sides", [])
+    sides = mismatch.sides
     named = f" (`{sides[0][0]}` is {sides[0][1]}, `{sides[1][0]}` is {sides[1][1]})" if len(sides) == 2 else ""
     return ShapeError(f"shapes cannot agree{where}{named}: {mismatch.message}",
                       span=step.span if step is not None else None)

@@ -17,6 +17,8 @@ class ShapeMismatch(Exception):
     def __init__(self, message: str, step=None):
         super().__init__(message)
         self.message, self.step = message, step
+        #: ``(text, shape)`` of the step's first two premises, once the step is known.
+        self.sides: list[tuple[str, str]] = []
 
 
 class Dims:

@@ -44,7 +44,7 @@ from .ast import (
     Unary,
     Vector,
 )
-from .reader import read_expression
+from .reader import KEYWORDS, read_expression
 
 __all__ = ["parse_expression", "parse_assumptions", "parse_script", "grammar_text"]
 
@@ -355,7 +355,6 @@ def parse_expression(text: str, filename: str | None = None) -> Expr:
 # The commonest assumption, `NAME op number`, read without the parser (a network with
 # hundreds of layers has hundreds of them); anything else goes through the grammar.
 _SIMPLE_BOUND = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*\Z")
-_KEYWORDS = {"assume", "shape", "define", "certify", "wrt"}
 
 
 def parse_assumptions(text: str) -> tuple[Condition, ...]:
@@ -363,7 +362,7 @@ def parse_assumptions(text: str) -> tuple[Condition, ...]:
     if not isinstance(text, str):
         raise DcpError(f"an assumption must be a string such as 'W2 >= 0', not {type(text).__name__}")
     simple = _SIMPLE_BOUND.match(text)
-    if simple and simple.group(1) not in _KEYWORDS:
+    if simple and simple.group(1) not in KEYWORDS:
         name, op, number = simple.groups()
         return (_condition(name, op, float(number), Span(simple.start(1), simple.end(3), text)),)
     return _parse(text, "assumption_input", newlines_are_spaces=True)

@@ -32,7 +32,7 @@ from .ast import (
     Vector,
 )
 
-__all__ = ["read_expression"]
+__all__ = ["KEYWORDS", "read_expression"]
 
 _WORD = r"(?![A-Za-z0-9_])"
 _TOKEN = re.compile("|".join((
@@ -43,7 +43,8 @@ _TOKEN = re.compile("|".join((
     r"(?P<other>.)",
 )), re.DOTALL)
 
-_KEYWORDS = frozenset({"assume", "shape", "define", "certify", "wrt"})
+#: The grammar's keywords: never names.
+KEYWORDS = frozenset({"assume", "shape", "define", "certify", "wrt"})
 #: Binding power of binary operators; ``^`` is right-associative. Prefix signs sit at 3:
 #: ``-x^2`` is ``-(x^2)``, ``-x*y`` is ``(-x)*y``.
 _BINARY = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "^": 4, "**": 4}
@@ -77,7 +78,7 @@ def _tokens(text: str) -> list[tuple[str, str, int, int]]:
         if kind == "space":
             continue
         value = match.group()
-        if kind == "other" or (kind == "name" and value in _KEYWORDS):
+        if kind == "other" or (kind == "name" and value in KEYWORDS):
             raise _Bail
         found.append((value if kind == "op" else kind, value, match.start(), match.end()))
     found.append(("end", "", len(text), len(text)))
