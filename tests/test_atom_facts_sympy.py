@@ -46,6 +46,9 @@ ARGUMENTS = {
     ("silu", "convex_on"): "f''(x) = s(1-s)(2 + x(1 - 2s)) with s = sigmoid(x); 2 + x(1-2s) "
         "= 2 - x tanh(x/2) is even and decreasing in |x|, zero at the declared ends (rounded "
         "inward).",
+    ("silu", "concave_on"): "f''(x) = s(1-s)(2 - x tanh(x/2)); x tanh(x/2) is even and, for "
+        "x >= 0, a product of nonnegative increasing factors, so 2 - x tanh(x/2) <= 0 for "
+        "|x| at least the declared ends (test_silu_curvature_changes_only_at_the_declared_ends).",
     ("silu", "increasing_on"): "f'(x) = s(1 + x(1 - s)) with s = sigmoid(x); 1 + x(1-s) "
         "increases for x >= -2.39... (its derivative is (1-s)(1 - x s) > 0 there) and is "
         "positive at the declared left end; it is positive for x >= 0.",
@@ -119,3 +122,31 @@ def test_turning_points_lie_between_the_monotone_pieces(name):
         extreme = value(mpmath.findroot(slope, (mpmath.mpf(left) + mpmath.mpf(right)) / 2))
         image = facts["image"][0]
         assert (image.lo <= extreme) if sign > 0 else (extreme <= image.hi)
+
+
+def test_silu_curvature_changes_only_at_the_declared_ends():
+    """silu'' = s(1-s)(2 - x tanh(x/2)) (SymPy proves the identity), and 2 - x tanh(x/2)
+    is even and decreasing in |x|: its sign at the declared ends (proved with Arb balls)
+    decides convexity inside and concavity outside."""
+    from flint import arb, ctx
+
+    from dcp.atoms import lookup
+    atom = lookup("silu", 1)
+    formula = sympy.sympify(atom.formula, locals={"x": x})
+    s = 1 / (1 + sympy.exp(-x))
+    factor = 2 - x * sympy.tanh(x / 2)
+    identity = sympy.diff(formula, x, 2) - s * (1 - s) * factor
+    assert sympy.simplify(identity.rewrite(sympy.exp)) == 0
+    assert sympy.simplify(factor.subs(x, -x) - factor) == 0
+    facts = atom.pieces({})
+    ctx.prec = 256
+    try:
+        def g(t):
+            return 2 - arb(t) * (arb(t) / 2).tanh()
+        (convex,) = facts["convex_on"]
+        assert g(convex.hi) >= 0 and g(-convex.lo) >= 0
+        left, right = facts["concave_on"]
+        assert left.lo == float("-inf") and right.hi == float("inf")
+        assert g(-left.hi) <= 0 and g(right.lo) <= 0
+    finally:
+        ctx.prec = 53

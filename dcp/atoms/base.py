@@ -19,19 +19,20 @@ Three kinds of atom reach the rules differently:
 from __future__ import annotations
 
 import math
-import sys
 from typing import Callable, ClassVar, NamedTuple, Sequence
 
 from ..errors import ArgumentError
 from ..facts import REALS, Curvature, Interval, Monotonicity
 from ..facts.dims import Dims, ShapeMismatch, Sym
-from ..facts.interval import next_down, next_up
 
 __all__ = ["Atom", "AtomFacts", "ScalarAtom", "REGISTRY", "lookup", "all_atoms", "safe",
            "ShapeMismatch"]
 
 Ranges = Sequence[Interval]
 Keywords = dict[str, float]
+
+#: Arb precision (bits) of the values that end an atom's range.
+RANGE_BITS = 128
 
 #: Memoised fact sets per atom; past this many the memo starts afresh.
 FACTS_MEMO_SIZE = 4096
@@ -110,7 +111,7 @@ class Atom:
 
     def evaluate(self, ops, args: Sequence, kw: Keywords, node):
         """The value, from the arguments' values. Arrays carry a leading batch axis and
-        ``ops`` is the number system (float or 50-digit mpmath; see dcp.check.ops)."""
+        ``ops`` is the number system (floats, or Arb balls; see dcp.ops)."""
         raise NotImplementedError(f"{self.spelling} cannot be evaluated")
 
     # ---- derived ------------------------------------------------------------------
@@ -218,9 +219,11 @@ class ScalarAtom(Atom):
 
     ``convex_on``/``concave_on``/``increasing_on``/``decreasing_on`` list the intervals
     (as text, e.g. ``"(-inf, 0]"``) where each fact holds. The atom is convex on a range
-    when one ``convex_on`` interval contains it, and so on. Its range is computed by
-    evaluating ``value`` at the ends of each monotone piece, rounded outward (exactly, for
-    ``exact`` atoms, and at the listed ``zeros``), and clipped to ``image``.
+    when one ``convex_on`` interval contains it, and so on. Its range is computed from the
+    values at the ends of each monotone piece, clipped to ``image``: at a finite end the
+    Arb enclosure of ``enclose`` rounded outward to a float (exactly ``value`` for
+    ``exact`` atoms and 0 at the listed ``zeros``), at an infinite end the limit ``value``
+    gives (exact).
 
     Irrational interval ends are written rounded inward (a fact is never claimed
     outside where it holds); irrational ends of ``image`` are rounded outward.
@@ -245,10 +248,34 @@ class ScalarAtom(Atom):
 
     @staticmethod
     def value(x: float, **kw: float) -> float:
+        """f(x) in floats: exact for ``exact`` atoms; elsewhere used only for the limits at
+        x = -inf and x = inf, which it must give exactly."""
         raise NotImplementedError
 
+    def enclose(self, x, kw: Keywords):
+        """A ``flint.arb`` ball holding f(t) for every t in the ball ``x``; a NaN ball
+        unless ``x`` lies wholly in the domain.
+
+        This default evaluates ``formula`` in ball arithmetic; built-in atoms override it
+        with formulations that stay accurate where the formula cancels. A ball across a
+        branch boundary of a ``Piecewise`` gives NaN (one branch would be taken for all of
+        it).
+        """
+        from ..ops import arb_formula, ball_inside, to_arb
+        if not ball_inside(x, self.domain(0, kw)):
+            return x.nan()
+        keys = tuple(sorted(kw))
+        function, tests = arb_formula(self.formula, keys)
+        constants = [kw[k] for k in keys]
+        for test in tests:
+            side = to_arb(test(x, *constants))
+            if side.contains(0) and not side.is_exact():
+                return x.nan()
+        return to_arb(function(x, *constants))
+
     def evaluate(self, ops, args: Sequence, kw: Keywords, node):
-        """The formula, evaluated entrywise (SymPy's lambdify), and NaN outside the domain."""
+        """The formula, evaluated entrywise (floats: SymPy's lambdify; balls:
+        :meth:`enclose`), and NaN outside the domain."""
         import numpy as np
 
         from ..ops import inside
@@ -331,20 +358,27 @@ class ScalarAtom(Atom):
         hi = self._bound(high_end[0], kw, down=False)
         if lo > hi:           # a constant piece evaluated with rounding noise
             lo, hi = min(lo, hi), max(lo, hi)
-        return Interval(lo, hi, self.strict and low_end[1], self.strict and high_end[1])
+        strict = self.is_strict(kw)
+        return Interval(lo, hi, strict and low_end[1], strict and high_end[1])
 
-    def _bound(self, x: float, kw: Keywords, down: bool) -> float:
-        y = self.value(x, **kw)
-        if math.isnan(y):
-            return -math.inf if down else math.inf
-        if math.isinf(y) and not math.isinf(x) and (y > 0) == down:
-            # Overflow: f(x) is a finite real beyond the floats, so the bound on the near
-            # side is the largest float, not infinity (exp(exp(1000)) >= 1.8e308).
-            return math.copysign(sys.float_info.max, y)
-        if self.exact or math.isinf(y) or (y == 0 and x in self.zeros):
-            return y
-        # Two steps outward cover a library function's error of under one ulp.
-        return next_down(next_down(y)) if down else next_up(next_up(y))
+    def is_strict(self, kw: Keywords) -> bool:
+        """Whether the atom is strictly monotone on its monotone pieces (``strict``)."""
+        return self.strict
+
+    def _bound(self, x, kw: Keywords, down: bool):
+        """A number at or below (``down``) or above f(x), for an end ``x`` of a piece (a
+        float or a Fraction): the limit at an infinite end, f(x) exactly for ``exact``
+        atoms and at the listed ``zeros``, and otherwise the end of f's Arb enclosure at
+        :data:`RANGE_BITS` bits, rounded outward to a float."""
+        from ..ops import float_down, float_up, precision, to_arb
+        if math.isinf(x) or self.exact:
+            y = self.value(float(x) if math.isinf(x) else x, **kw)
+            return (-math.inf if down else math.inf) if math.isnan(y) else y
+        if x in self.zeros:
+            return 0.0
+        with precision(RANGE_BITS):
+            ball = self.enclose(to_arb(x), kw)
+        return float_down(ball) if down else float_up(ball)
 
 
 def _union_covers(parts: list[Interval], region: Interval) -> bool:

@@ -8,35 +8,65 @@ import math
 
 from ..errors import ArgumentError
 from ..facts import NONNEG, NONPOS, REALS, Interval
+from ..ops import arb_power, monotone, to_arb
 from .base import Keywords, Ranges, ScalarAtom, safe
 
 
+def _split(x, cut, left, right):
+    """On the ball ``x``, f(t) = left(t) for t <= cut and right(t) for t >= cut: the
+    union of the pieces' values on the parts of the ball they hold (Arb comparisons are
+    True only for the whole ball, so a ball across ``cut`` takes both)."""
+    if x >= cut:
+        return right(x)
+    if x <= cut:
+        return left(x)
+    below = to_arb(x.lower()).union(to_arb(cut))
+    above = to_arb(cut).union(to_arb(x.upper()))
+    return left(below).union(right(above))
+
+
+def _arb_sigmoid(x):
+    """1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x <= 0: no huge exponentials."""
+    return _split(x, 0, lambda t: t.exp() / (1 + t.exp()), lambda t: 1 / (1 + (-t).exp()))
+
+
 class Relu(ScalarAtom):
-    """relu(x) = max(x, 0): convex, nondecreasing."""
+    """relu(x) = max(x, 0): convex, nondecreasing; affine on x <= 0 and on x >= 0."""
 
     name = "relu"
     aliases = ("pos",)
     formula = "Max(x, 0)"
     image = "[0, inf)"
     convex_on = ("(-inf, inf)",)
+    concave_on = ("(-inf, 0]", "[0, inf)")
     increasing_on = ("(-inf, inf)",)
     zeros = (0.0,)
     exact = True
     strict = False
     value = staticmethod(lambda x: max(x, 0.0))
 
+    @staticmethod
+    def enclose(x, kw):
+        return x.max(0)
+
 
 class Abs(ScalarAtom):
-    """abs(x) = |x|: convex; nonincreasing for x <= 0, nondecreasing for x >= 0."""
+    """abs(x) = |x|: convex; nonincreasing for x <= 0, nondecreasing for x >= 0; affine on
+    each side."""
 
     name = "abs"
     formula = "Abs(x)"
     image = "[0, inf)"
     convex_on = ("(-inf, inf)",)
+    concave_on = ("(-inf, 0]", "[0, inf)")
     increasing_on = ("[0, inf)",)
     decreasing_on = ("(-inf, 0]",)
     exact = True
     value = staticmethod(abs)
+
+    @staticmethod
+    def enclose(x, kw):
+        return abs(x)
 
 
 class Square(ScalarAtom):
@@ -55,6 +85,10 @@ class Square(ScalarAtom):
 
     value = staticmethod(safe(lambda x: x * x))
 
+    @staticmethod
+    def enclose(x, kw):
+        return arb_power(x, 2)
+
 
 class Exp(ScalarAtom):
     """exp(x) = e^x: convex, increasing, positive."""
@@ -65,6 +99,10 @@ class Exp(ScalarAtom):
     convex_on = ("(-inf, inf)",)
     increasing_on = ("(-inf, inf)",)
     value = staticmethod(safe(math.exp))
+
+    @staticmethod
+    def enclose(x, kw):
+        return x.exp()
 
 
 class Log(ScalarAtom):
@@ -78,6 +116,10 @@ class Log(ScalarAtom):
     zeros = (1.0,)
     value = staticmethod(lambda x: math.log(x) if x > 0 else -math.inf)
 
+    @staticmethod
+    def enclose(x, kw):
+        return x.log() if x > 0 else x.nan()
+
 
 class Log1p(ScalarAtom):
     """log1p(x) = log(1 + x): concave, increasing, defined for x > -1."""
@@ -89,6 +131,10 @@ class Log1p(ScalarAtom):
     increasing_on = ("(-1, inf)",)
     zeros = (0.0,)
     value = staticmethod(lambda x: math.log1p(x) if x > -1 else -math.inf)
+
+    @staticmethod
+    def enclose(x, kw):
+        return x.log1p() if x > -1 else x.nan()
 
 
 class Sqrt(ScalarAtom):
@@ -103,6 +149,10 @@ class Sqrt(ScalarAtom):
     zeros = (0.0,)
     value = staticmethod(math.sqrt)
 
+    @staticmethod
+    def enclose(x, kw):
+        return monotone(lambda t: t.sqrt(), x) if x >= 0 else x.nan()
+
 
 class InvPos(ScalarAtom):
     """inv_pos(x) = 1/x for x > 0: convex, decreasing, positive."""
@@ -114,6 +164,10 @@ class InvPos(ScalarAtom):
     convex_on = ("(0, inf)",)
     decreasing_on = ("(0, inf)",)
     value = staticmethod(lambda x: 1.0 / x if x != 0 else math.inf)
+
+    @staticmethod
+    def enclose(x, kw):
+        return 1 / x if x > 0 else x.nan()
 
 
 def _softplus(x: float) -> float:
@@ -130,6 +184,11 @@ class Softplus(ScalarAtom):
     convex_on = ("(-inf, inf)",)
     increasing_on = ("(-inf, inf)",)
     value = staticmethod(lambda x: x if math.isinf(x) and x > 0 else _softplus(x))
+
+    @staticmethod
+    def enclose(x, kw):
+        """log1p(e^x) for x <= 0, and x + log1p(e^-x) for x >= 0 (no overflow)."""
+        return _split(x, 0, lambda t: t.exp().log1p(), lambda t: t + (-t).exp().log1p())
 
 
 def _sigmoid(x: float) -> float:
@@ -153,6 +212,10 @@ class Sigmoid(ScalarAtom):
     increasing_on = ("(-inf, inf)",)
     value = staticmethod(_sigmoid)
 
+    @staticmethod
+    def enclose(x, kw):
+        return _arb_sigmoid(x)
+
 
 class Tanh(ScalarAtom):
     """tanh(x): convex for x <= 0, concave for x >= 0, increasing, in (-1, 1)."""
@@ -165,6 +228,10 @@ class Tanh(ScalarAtom):
     increasing_on = ("(-inf, inf)",)
     zeros = (0.0,)
     value = staticmethod(math.tanh)
+
+    @staticmethod
+    def enclose(x, kw):
+        return x.tanh()
 
 
 class Softsign(ScalarAtom):
@@ -179,6 +246,12 @@ class Softsign(ScalarAtom):
     zeros = (0.0,)
     value = staticmethod(lambda x: math.copysign(1.0, x) if math.isinf(x) else x / (1 + abs(x)))
 
+    @staticmethod
+    def enclose(x, kw):
+        # Increasing: the ends' values (x / (1 + |x|) of one ball would not cancel the
+        # shared error of numerator and denominator).
+        return monotone(lambda t: t / (1 + abs(t)), x)
+
 
 class LeakyRelu(ScalarAtom):
     """leaky_relu(x, alpha=0.01) = max(x, alpha*x) for alpha <= 1, min(x, alpha*x) above:
@@ -191,6 +264,10 @@ class LeakyRelu(ScalarAtom):
     @staticmethod
     def value(x: float, alpha: float = 0.01) -> float:
         return x if x >= 0 else alpha * x
+
+    @staticmethod
+    def enclose(x, kw):
+        return _split(x, 0, lambda t: kw["alpha"] * t, lambda t: t)
 
     def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
         alpha = kw["alpha"]
@@ -234,6 +311,10 @@ class Neg(ScalarAtom):
     def evaluate(self, ops, args, kw, node):
         return -args[0]
 
+    @staticmethod
+    def enclose(x, kw):
+        return -x
+
 
 def _power_facts(p: float) -> dict[str, tuple[str, ...] | str]:
     """The facts of x^p by cases of p (SPEC section 5)."""
@@ -272,7 +353,6 @@ class Power(ScalarAtom):
     formula = "x**p"
     keywords = {"p": None}
     positional_keywords = ("p",)
-    zeros = (0.0,)
 
     def validate(self, kw: Keywords) -> None:
         if kw.get("p") is None:
@@ -308,6 +388,13 @@ class Power(ScalarAtom):
             return 0.0
         return super()._bound(x, kw, down)
 
+    @staticmethod
+    def enclose(x, kw):
+        return arb_power(x, float(kw["p"]))
+
+    def is_strict(self, kw: Keywords) -> bool:
+        return kw["p"] != 0              # x^0 = 1
+
     def describe(self, args: Ranges, kw: Keywords) -> str:
         return super().describe(args, kw).replace("power:", f"power(p={_fmt_p(kw['p'])}):", 1)
 
@@ -329,8 +416,15 @@ class Elu(ScalarAtom):
     def value(x: float, alpha: float = 1.0) -> float:
         return x if x >= 0 else alpha * math.expm1(x)
 
+    @staticmethod
+    def enclose(x, kw):
+        return _split(x, 0, lambda t: kw["alpha"] * t.expm1(), lambda t: t)
+
     def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
         return _elu_pieces(kw["alpha"])
+
+    def is_strict(self, kw: Keywords) -> bool:
+        return kw["alpha"] != 0          # constant 0 on x <= 0 when alpha = 0
 
 
 def _elu_pieces(alpha: float) -> dict[str, tuple[Interval, ...]]:
@@ -351,33 +445,43 @@ def _elu_pieces(alpha: float) -> dict[str, tuple[Interval, ...]]:
 
 
 class Hardtanh(ScalarAtom):
-    """hardtanh(x) = clip(x, -1, 1): convex for x <= 1, concave for x >= -1, nondecreasing."""
+    """hardtanh(x) = clip(x, -1, 1): convex for x <= 1, concave for x >= -1, nondecreasing;
+    constant (so both) for x <= -1 and for x >= 1."""
 
     name = "hardtanh"
     formula = "Min(Max(x, -1), 1)"
     image = "[-1, 1]"
-    convex_on = ("(-inf, 1]",)
-    concave_on = ("[-1, inf)",)
+    convex_on = ("(-inf, 1]", "[1, inf)")
+    concave_on = ("[-1, inf)", "(-inf, -1]")
     increasing_on = ("(-inf, inf)",)
     zeros = (0.0,)
     exact = True
     strict = False
     value = staticmethod(lambda x: min(max(x, -1.0), 1.0))
 
+    @staticmethod
+    def enclose(x, kw):
+        return x.max(-1).min(1)
+
 
 class Relu6(ScalarAtom):
-    """relu6(x) = min(max(x, 0), 6): convex for x <= 6, concave for x >= 0, nondecreasing."""
+    """relu6(x) = min(max(x, 0), 6): convex for x <= 6, concave for x >= 0, nondecreasing;
+    constant (so both) for x <= 0 and for x >= 6."""
 
     name = "relu6"
     formula = "Min(Max(x, 0), 6)"
     image = "[0, 6]"
-    convex_on = ("(-inf, 6]",)
-    concave_on = ("[0, inf)",)
+    convex_on = ("(-inf, 6]", "[6, inf)")
+    concave_on = ("[0, inf)", "(-inf, 0]")
     increasing_on = ("(-inf, inf)",)
     zeros = (0.0,)
     exact = True
     strict = False
     value = staticmethod(lambda x: min(max(x, 0.0), 6.0))
+
+    @staticmethod
+    def enclose(x, kw):
+        return x.max(0).min(6)
 
 
 class Entr(ScalarAtom):
@@ -394,6 +498,13 @@ class Entr(ScalarAtom):
     zeros = (0.0, 1.0)
     turning = ("[0.3678794411714423, 0.3678794411714424]", "max")
     value = staticmethod(lambda x: 0.0 if x == 0 else (-math.inf if math.isinf(x) else -x * math.log(x)))
+
+    @staticmethod
+    def enclose(x, kw):
+        # At 0 the value is the limit 0; a ball holding 0 and more is not evaluated.
+        if x.is_exact() and x.is_zero():
+            return x
+        return -x * x.log() if x > 0 else x.nan()
 
 
 class Huber(ScalarAtom):
@@ -416,27 +527,40 @@ class Huber(ScalarAtom):
     def value(x: float, M: float = 1.0) -> float:
         return x * x if abs(x) <= M else 2 * M * abs(x) - M * M
 
+    @staticmethod
+    def enclose(x, kw):
+        m = to_arb(kw["M"])
+        return _split(abs(x), m, lambda t: arb_power(t, 2), lambda t: 2 * m * t - m * m)
+
 
 def _gelu(x: float) -> float:
     return x * 0.5 * math.erfc(-x / math.sqrt(2)) if math.isfinite(x) else (x if x > 0 else 0.0)
 
 
 class Gelu(ScalarAtom):
-    """gelu(x) = x * Phi(x), Phi the standard normal CDF: convex on [-sqrt(2), sqrt(2)]
-    only; nondecreasing right of its minimum at x = -0.75179..., where it is -0.16997...
+    """gelu(x) = x * Phi(x), Phi the standard normal CDF: convex on [-sqrt(2), sqrt(2)],
+    concave on (-inf, -sqrt(2)] and on [sqrt(2), inf); nondecreasing right of its minimum
+    at x = -0.75179..., where it is -0.16997...
 
-    f''(x) = phi(x) (2 - x^2), so the convex interval is exact; ends rounded inward.
+    f''(x) = phi(x) (2 - x^2), so the intervals are exact; ends rounded inward.
     """
 
     name = "gelu"
     formula = "x*(1 + erf(x/sqrt(2)))/2"
     image = "[-0.16997120747990369, inf)"
     convex_on = ("[-1.414213562373095, 1.414213562373095]",)
+    concave_on = ("(-inf, -1.4142135623730951]", "[1.4142135623730951, inf)")
     increasing_on = ("[-0.7517915246935644, inf)",)
     decreasing_on = ("(-inf, -0.7517915246935645]",)
     turning = ("[-0.7517915246935645, -0.7517915246935644]", "min")
     zeros = (0.0,)
     value = staticmethod(_gelu)
+
+    @staticmethod
+    def enclose(x, kw):
+        """x * erfc(-x / sqrt(2)) / 2; erfc (monotone) from the ends of its argument's
+        ball, which stays accurate far left, where 1 + erf(x / sqrt(2)) cancels."""
+        return x * monotone(lambda t: t.erfc(), -x / to_arb(2).sqrt()) / 2
 
 
 def _silu(x: float) -> float:
@@ -446,20 +570,29 @@ def _silu(x: float) -> float:
 
 
 class Silu(ScalarAtom):
-    """silu(x) = swish(x) = x * sigmoid(x): convex on [-2.39935..., 2.39935...] only (the
-    roots of f'', rounded inward); nondecreasing right of its minimum at x = -1.27846...,
-    where it is -0.27846..."""
+    """silu(x) = swish(x) = x * sigmoid(x): convex on [-r, r] and concave on (-inf, -r]
+    and on [r, inf), r = 2.39935... the positive root of f'' (ends rounded inward);
+    nondecreasing right of its minimum at x = -1.27846..., where it is -0.27846...
+
+    f''(x) = s (1 - s) (2 - x tanh(x/2)) with s = sigmoid(x), and x tanh(x/2) is even and
+    increasing in |x|, so f'' changes sign only at -r and r.
+    """
 
     name = "silu"
     aliases = ("swish",)
     formula = "x/(1 + exp(-x))"
     image = "[-0.2784645427610738, inf)"
     convex_on = ("[-2.399357280515467, 2.399357280515467]",)
+    concave_on = ("(-inf, -2.399357280515468]", "[2.399357280515468, inf)")
     increasing_on = ("[-1.2784645427610737, inf)",)
     decreasing_on = ("(-inf, -1.278464542761074]",)
     turning = ("[-1.278464542761074, -1.2784645427610737]", "min")
     zeros = (0.0,)
     value = staticmethod(_silu)
+
+    @staticmethod
+    def enclose(x, kw):
+        return x * _arb_sigmoid(x)
 
 
 SELU_ALPHA = 1.6732632423543772
@@ -479,3 +612,10 @@ class Selu(ScalarAtom):
     increasing_on = ("(-inf, inf)",)
     zeros = (0.0,)
     value = staticmethod(lambda x: SELU_SCALE * x if x >= 0 else SELU_SCALE * SELU_ALPHA * math.expm1(x))
+
+    @staticmethod
+    def enclose(x, kw):
+        from flint import arb
+        # The constants as the decimals the formula writes (its definition).
+        scale, alpha = arb(repr(SELU_SCALE)), arb(repr(SELU_ALPHA))
+        return _split(x, 0, lambda t: scale * alpha * t.expm1(), lambda t: scale * t)

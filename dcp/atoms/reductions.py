@@ -48,7 +48,7 @@ class MaxReduce(_ConvexUp):
     reduces = True
 
     def evaluate(self, ops, args, kw, node):
-        return entries(args[0]).max(axis=1)
+        return ops.largest(entries(args[0]), axis=1)
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return args[0]
@@ -61,7 +61,7 @@ class MinReduce(_ConcaveUp):
     reduces = True
 
     def evaluate(self, ops, args, kw, node):
-        return entries(args[0]).min(axis=1)
+        return ops.smallest(entries(args[0]), axis=1)
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return args[0]
@@ -81,7 +81,7 @@ class Maximum(_ConvexUp):
         return Interval(lo.lo, hi.hi, lo.lo_open, hi.hi_open)
 
     def evaluate(self, ops, args, kw, node):
-        return np.stack(np.broadcast_arrays(*align(*args)), axis=0).max(axis=0)
+        return ops.largest(np.stack(np.broadcast_arrays(*align(*args)), axis=0), axis=0)
 
 
 class Minimum(_ConcaveUp):
@@ -96,7 +96,7 @@ class Minimum(_ConcaveUp):
         return -Maximum.range(self, [-r for r in args], kw)
 
     def evaluate(self, ops, args, kw, node):
-        return np.stack(np.broadcast_arrays(*align(*args)), axis=0).min(axis=0)
+        return ops.smallest(np.stack(np.broadcast_arrays(*align(*args)), axis=0), axis=0)
 
 
 class LogSumExp(_ConvexUp):
@@ -145,8 +145,7 @@ class Norm2(_Norm):
     name = "norm2"
 
     def evaluate(self, ops, args, kw, node):
-        x = entries(args[0])
-        return ops.sqrt((x * x).sum(axis=1))
+        return ops.sqrt(ops.power(entries(args[0]), 2.0).sum(axis=1))
 
 
 class NormInf(_Norm):
@@ -158,7 +157,7 @@ class NormInf(_Norm):
         return abs(args[0])
 
     def evaluate(self, ops, args, kw, node):
-        return abs(entries(args[0])).max(axis=1)
+        return ops.largest(abs(entries(args[0])), axis=1)
 
 
 class Norm(_Norm):
@@ -174,8 +173,8 @@ class Norm(_Norm):
     def evaluate(self, ops, args, kw, node):
         x = abs(entries(args[0]))
         if math.isinf(kw["p"]):
-            return x.max(axis=1)
-        return (x ** kw["p"]).sum(axis=1) ** (1 / kw["p"])
+            return ops.largest(x, axis=1)
+        return ops.power(ops.power(x, kw["p"]).sum(axis=1), 1 / kw["p"])
 
 
 class SumSquares(_Norm):
@@ -187,8 +186,7 @@ class SumSquares(_Norm):
         return Interval(args[0].square().lo, math.inf, args[0].square().lo_open)
 
     def evaluate(self, ops, args, kw, node):
-        x = entries(args[0])
-        return (x * x).sum(axis=1)
+        return ops.power(entries(args[0]), 2.0).sum(axis=1)
 
 
 class QuadOverLin(Atom):
@@ -218,7 +216,8 @@ class QuadOverLin(Atom):
 
     def evaluate(self, ops, args, kw, node):
         x, y = entries(args[0]), args[1]
-        return np.where(inside(y, self.domain(1, kw)), divide(ops, (x * x).sum(axis=1), y), ops.nan)
+        squares = ops.power(x, 2.0).sum(axis=1)
+        return np.where(inside(y, self.domain(1, kw)), divide(ops, squares, y), ops.nan)
 
 
 class LogSoftmax(Atom):
@@ -252,5 +251,5 @@ class Softmax(Atom):
 
 def _logsumexp(ops, rows):
     """log(sum(exp(row))) per row, shifted by the row maximum so exp cannot overflow."""
-    top = rows.max(axis=1)
+    top = ops.largest(rows, axis=1)
     return top + ops.log(ops.exp(rows - top[:, None]).sum(axis=1))

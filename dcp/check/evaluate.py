@@ -1,18 +1,19 @@
-"""Evaluate a proof's expression at a batch of points, in float or in 50 digits.
+"""Evaluate a proof's expression at a batch of points, in floats or in Arb balls.
 
 The walk follows the proof's steps (atoms resolved, losses expanded), so evaluation
 means exactly what the rules analysed. A point is *valid* when every step's value is
 finite there and every domain condition of the proof holds: points outside the domain,
-NaN and overflow are skipped, never counted.
+NaN and overflow are skipped, never counted. In balls (``dcp.ops.ARB``) a point is valid
+only when every value is a finite ball and every domain condition holds for the whole
+ball; literals are the exact decimals written.
 """
 from __future__ import annotations
 
 from typing import Mapping
 
-import mpmath
 import numpy as np
 
-from ..ops import DIGITS, align, divide, inside
+from ..ops import align, divide, inside
 from ..proof import Proof, Step
 
 __all__ = ["evaluate", "domain_checks"]
@@ -33,7 +34,7 @@ def domain_checks(proof: Proof) -> list[tuple[Step, object]]:
 def evaluate(proof: Proof, values: Mapping[str, np.ndarray], ops, batch: int,
              checks: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The root's value at each point of the batch, and which points are valid."""
-    with np.errstate(all="ignore"), mpmath.workdps(DIGITS):
+    with np.errstate(all="ignore"):
         results: dict[int, np.ndarray] = {}
         valid = np.ones(batch, dtype=bool)
         for step in proof.steps():
@@ -49,7 +50,7 @@ def evaluate(proof: Proof, values: Mapping[str, np.ndarray], ops, batch: int,
 def _value(step: Step, args: list[np.ndarray], values: Mapping[str, np.ndarray], ops, batch: int):
     rule = step.rule
     if rule == "number":
-        return ops.number(step.node.value, batch)
+        return ops.literal(step.node, batch)
     if rule in ("variable", "parameter"):
         return values[step.node.id]
     if rule in ("binding", "expansion", "rewrite"):

@@ -8,8 +8,8 @@ assumptions), two points ``a``, ``b`` in the variables' box and ``theta`` in (0,
 in some entry (reversed for concave). The search runs in two stages: a vectorised numpy
 pre-search over many random points at several scales and shapes, then Hypothesis,
 seeded, without a database or deadline, steered by ``target()`` toward large gaps, and
-shrinking what it finds. A float violation counts only once it survives re-evaluation at
-50 digits; it is then a :class:`Witness`.
+shrinking what it finds. A float violation counts only once Arb ball arithmetic proves it
+(the lower bound of the gap is positive); it is then a :class:`Witness`.
 """
 from __future__ import annotations
 
@@ -20,10 +20,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
 
-import mpmath
 import numpy as np
 
-from ..ops import FLOAT, MP, inside
+from ..ops import ARB, FLOAT, inside, precision, to_arb
 from ..proof import Proof
 from .evaluate import domain_checks, evaluate
 from .shapes import ShapeSolution
@@ -32,8 +31,8 @@ __all__ = ["Witness", "Budget", "Search", "SearchReport"]
 
 #: A float gap must exceed this (relative to the values) to be worth confirming.
 FLOAT_TOLERANCE = 1e-7
-#: A 50-digit gap must exceed this (relative) to be a witness.
-MP_TOLERANCE = mpmath.mpf("1e-30")
+#: Arb precisions (bits) at which a candidate is re-evaluated until its gap is decided.
+PRECISIONS = (128, 512, 2048)
 SCALES = (1.0, 0.1, 3.0, 10.0)
 
 
@@ -42,8 +41,11 @@ class Witness:
     """A confirmed counterexample to one claim (``kind`` is ``"convex"`` or ``"concave"``).
 
     ``lhs`` is f at the mixed point ``theta*a + (1-theta)*b`` and ``rhs`` the chord
-    ``theta*f(a) + (1-theta)*f(b)``, both at ``entry`` of the value, computed at 50 digits
-    (``lhs_digits``/``rhs_digits``). For convexity the gap is ``lhs - rhs > 0``.
+    ``theta*f(a) + (1-theta)*f(b)``, both at ``entry`` of the value; the gap is
+    ``lhs - rhs`` for convexity (``rhs - lhs`` for concavity). The parameters, ``a``, ``b``
+    and ``theta`` are exact floats; ``lhs_ball``, ``rhs_ball`` and ``gap_ball`` are the Arb
+    balls that enclose the exact values (the gap's ball lies wholly above 0: the proof),
+    and ``lhs``, ``rhs``, ``gap`` their midpoints as floats, for display.
     """
 
     kind: str
@@ -56,8 +58,9 @@ class Witness:
     lhs: float
     rhs: float
     gap: float
-    lhs_digits: str = field(repr=False, default="")
-    rhs_digits: str = field(repr=False, default="")
+    lhs_ball: str = field(repr=False, default="")
+    rhs_ball: str = field(repr=False, default="")
+    gap_ball: str = field(repr=False, default="")
 
     def as_dict(self) -> dict:
         """Plain data (lists and floats), e.g. for JSON."""
@@ -369,28 +372,48 @@ class Search:
         return witness
 
     def confirm(self, kind, shapes, params, a, b, theta, entry) -> Witness | None:
-        """Re-evaluate a float violation at 50 digits; a Witness if it survives."""
-        with mpmath.workdps(50):
-            t = mpmath.mpf(theta)
-            values = {n: MP.array(np.stack([v] * 3)) for n, v in params.items()}
-            for n in self.wrt:
-                left, right = MP.array(a[n]), MP.array(b[n])
-                values[n] = np.stack([left, right, t * left + (1 - t) * right])
-            f, valid = evaluate(self.proof, values, MP, 3, self.checks)
-            if not valid.all():
+        """Prove a float violation with Arb balls: a Witness when the lower end of the
+        Jensen gap's ball is positive.
+
+        The parameters, ``a``, ``b`` and ``theta`` are the exact floats drawn; the mixed
+        point ``theta*a + (1-theta)*b`` is a ball around its exact value, so the value
+        there encloses f at the exact mixed point. A gap whose ball straddles 0 (or a point
+        not certainly valid) is retried at the next precision of :data:`PRECISIONS`; a
+        gap certainly at most 0 is no violation.
+        """
+        for bits in PRECISIONS:
+            with precision(bits):
+                sides = self._sides(kind, params, a, b, theta, entry)
+            if sides is None:
+                continue
+            lhs, rhs, gap = sides
+            if gap <= 0:
                 return None
-            fa, fb, fm = (f[i][entry] if f.ndim > 1 else f[i] for i in range(3))
-            chord = t * fa + (1 - t) * fb
-            gap = (fm - chord) if kind == "convex" else (chord - fm)
-            if not gap > MP_TOLERANCE * (1 + abs(fm) + abs(chord)):
-                return None
-            return Witness(kind=kind, shapes=dict(shapes),
-                           params={n: np.asarray(v).tolist() for n, v in params.items()},
-                           a={n: np.asarray(v).tolist() for n, v in a.items()},
-                           b={n: np.asarray(v).tolist() for n, v in b.items()},
-                           theta=float(theta), entry=tuple(int(i) for i in entry),
-                           lhs=float(fm), rhs=float(chord), gap=float(gap),
-                           lhs_digits=mpmath.nstr(fm, 50), rhs_digits=mpmath.nstr(chord, 50))
+            if gap > 0:
+                return Witness(kind=kind, shapes=dict(shapes),
+                               params={n: np.asarray(v).tolist() for n, v in params.items()},
+                               a={n: np.asarray(v).tolist() for n, v in a.items()},
+                               b={n: np.asarray(v).tolist() for n, v in b.items()},
+                               theta=float(theta), entry=tuple(int(i) for i in entry),
+                               lhs=float(lhs.mid()), rhs=float(rhs.mid()), gap=float(gap.mid()),
+                               lhs_ball=lhs.str(20), rhs_ball=rhs.str(20), gap_ball=gap.str(20))
+        return None
+
+    def _sides(self, kind, params, a, b, theta, entry):
+        """Balls for f at the mixed point, the chord and the gap against ``kind`` at
+        ``entry``, at the current Arb precision; None where the point is not certainly
+        valid."""
+        t = to_arb(float(theta))
+        values = {n: ARB.array(np.stack([v] * 3)) for n, v in params.items()}
+        for n in self.wrt:
+            left, right = ARB.array(a[n]), ARB.array(b[n])
+            values[n] = np.stack([left, right, t * left + (1 - t) * right])
+        f, valid = evaluate(self.proof, values, ARB, 3, self.checks)
+        if not valid.all():
+            return None
+        fa, fb, fm = (f[i][entry] if f.ndim > 1 else f[i] for i in range(3))
+        chord = t * fa + (1 - t) * fb
+        return fm, chord, (fm - chord) if kind == "convex" else (chord - fm)
 
 
 def _inside_bound(bound, values) -> bool:
