@@ -337,7 +337,7 @@ def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (
     ``shapes`` fixes some names' shapes (``{"W1": (4, 3)}``); the others are inferred.
 
     ``check`` (default on) cross-checks the verdict numerically: a search for points
-    where Jensen's inequality fails, confirmed at 50 digits. A confirmed violation sets
+    where Jensen's inequality fails, proved with interval arithmetic. A proved violation sets
     ``is_convex``/``is_concave`` to False and gives the ``witness``; one against a
     certified property raises :class:`SoundnessError`. ``seed`` makes it reproducible;
     ``check_budget`` bounds it: a :class:`~dcp.check.Budget`, an int (examples per

@@ -279,15 +279,26 @@ def arb_formula(formula: str, keys: tuple[str, ...]):
     symbols = {"x": x, **{k: sympy.Symbol(k, real=True) for k in keys}}
     expression = sympy.sympify(formula, locals=symbols)
     arguments = [x, *[symbols[k] for k in keys]]
-    names = {"exp": lambda v: v.exp(), "log": lambda v: v.log(), "sqrt": lambda v: v.sqrt(),
-             "log1p": lambda v: v.log1p(), "expm1": lambda v: v.expm1(),
-             "erf": lambda v: v.erf(), "erfc": lambda v: v.erfc(), "tanh": lambda v: v.tanh(),
-             "abs": abs, "max": lambda *v: reduce(lambda p, q: _as_arb(p).max(q), v),
-             "min": lambda *v: reduce(lambda p, q: _as_arb(p).min(q), v)}
-    function = sympy.lambdify(arguments, expression, modules=[names, "math"])
-    tests = [sympy.lambdify(arguments, r.lhs - r.rhs, modules=[names, "math"])
+    names = {name: (lambda method: lambda v: getattr(_as_arb(v), method)())(name)
+             for name in ("exp", "log", "sqrt", "log1p", "expm1", "erf", "erfc", "tanh")}
+    names.update({"abs": abs, "max": lambda *v: reduce(lambda p, q: _as_arb(p).max(q), v),
+                  "min": lambda *v: reduce(lambda p, q: _as_arb(p).min(q), v),
+                  "mpf": _mpf, "pi": _as_arb(0).pi(), "e": _as_arb(1).exp()})
+    # The mpmath printer writes numbers as mpf((sign, mantissa, exponent, bits)): exact.
+    function = sympy.lambdify(arguments, expression, modules=[names, "mpmath"])
+    tests = [sympy.lambdify(arguments, r.lhs - r.rhs, modules=[names, "mpmath"])
              for r in expression.atoms(sympy.core.relational.Relational)]
     return function, tests
+
+
+def _mpf(value):
+    """An mpmath number as SymPy's printer writes it (an int, or a (sign, mantissa,
+    exponent, bits) tuple) as an Arb ball."""
+    from flint import arb, fmpz
+    if isinstance(value, tuple):
+        sign, mantissa, exponent, _ = value
+        return (-1) ** sign * arb(fmpz(mantissa)) * arb(2) ** exponent
+    return arb(value)
 
 
 def _as_arb(value):

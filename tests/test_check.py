@@ -35,7 +35,7 @@ def test_relu_network_in_w1_is_refuted_with_a_witness_that_reproduces_by_hand():
     lhs, rhs = f(t * a + (1 - t) * b), t * f(a) + (1 - t) * f(b)
     assert lhs > rhs + 1e-9
     assert lhs == pytest.approx(w.lhs) and rhs == pytest.approx(w.rhs)
-    assert "witness: not convex (confirmed at 50 digits)" in result.explain()
+    assert "witness: not convex (proved with interval arithmetic)" in result.explain()
 
 
 def test_certified_verdicts_survive_and_refute_the_other_side():

@@ -54,7 +54,7 @@ def test_json_output_validates_against_the_schema(expr, wrt, assume):
 
 def test_markdown_and_latex_show_the_witness():
     result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1")
-    assert "**Witness** (not convex, confirmed at 50 digits):" in render(result, "markdown")
+    assert "**Witness** (not convex, proved with interval arithmetic):" in render(result, "markdown")
     assert "\\textbf{Witness} (not convex)" in render(result, "latex")
 
 

@@ -5,6 +5,7 @@ Each class is the whole truth about one atom; the intervals say where each fact 
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 from ..errors import ArgumentError
 from ..facts import NONNEG, NONPOS, REALS, Interval
@@ -31,14 +32,13 @@ def _arb_sigmoid(x):
 
 
 class Relu(ScalarAtom):
-    """relu(x) = max(x, 0): convex, nondecreasing; affine on x <= 0 and on x >= 0."""
+    """relu(x) = max(x, 0): convex, nondecreasing."""
 
     name = "relu"
     aliases = ("pos",)
     formula = "Max(x, 0)"
     image = "[0, inf)"
     convex_on = ("(-inf, inf)",)
-    concave_on = ("(-inf, 0]", "[0, inf)")
     increasing_on = ("(-inf, inf)",)
     zeros = (0.0,)
     exact = True
@@ -51,14 +51,12 @@ class Relu(ScalarAtom):
 
 
 class Abs(ScalarAtom):
-    """abs(x) = |x|: convex; nonincreasing for x <= 0, nondecreasing for x >= 0; affine on
-    each side."""
+    """abs(x) = |x|: convex; nonincreasing for x <= 0, nondecreasing for x >= 0."""
 
     name = "abs"
     formula = "Abs(x)"
     image = "[0, inf)"
     convex_on = ("(-inf, inf)",)
-    concave_on = ("(-inf, 0]", "[0, inf)")
     increasing_on = ("[0, inf)",)
     decreasing_on = ("(-inf, 0]",)
     exact = True
@@ -445,14 +443,13 @@ def _elu_pieces(alpha: float) -> dict[str, tuple[Interval, ...]]:
 
 
 class Hardtanh(ScalarAtom):
-    """hardtanh(x) = clip(x, -1, 1): convex for x <= 1, concave for x >= -1, nondecreasing;
-    constant (so both) for x <= -1 and for x >= 1."""
+    """hardtanh(x) = clip(x, -1, 1): convex for x <= 1, concave for x >= -1, nondecreasing."""
 
     name = "hardtanh"
     formula = "Min(Max(x, -1), 1)"
     image = "[-1, 1]"
-    convex_on = ("(-inf, 1]", "[1, inf)")
-    concave_on = ("[-1, inf)", "(-inf, -1]")
+    convex_on = ("(-inf, 1]",)
+    concave_on = ("[-1, inf)",)
     increasing_on = ("(-inf, inf)",)
     zeros = (0.0,)
     exact = True
@@ -465,14 +462,13 @@ class Hardtanh(ScalarAtom):
 
 
 class Relu6(ScalarAtom):
-    """relu6(x) = min(max(x, 0), 6): convex for x <= 6, concave for x >= 0, nondecreasing;
-    constant (so both) for x <= 0 and for x >= 6."""
+    """relu6(x) = min(max(x, 0), 6): convex for x <= 6, concave for x >= 0, nondecreasing."""
 
     name = "relu6"
     formula = "Min(Max(x, 0), 6)"
     image = "[0, 6]"
-    convex_on = ("(-inf, 6]", "[6, inf)")
-    concave_on = ("[0, inf)", "(-inf, 0]")
+    convex_on = ("(-inf, 6]",)
+    concave_on = ("[0, inf)",)
     increasing_on = ("(-inf, inf)",)
     zeros = (0.0,)
     exact = True
@@ -605,7 +601,10 @@ class Selu(ScalarAtom):
     alpha*scale to scale)."""
 
     name = "selu"
-    formula = f"Piecewise(({SELU_SCALE}*x, x >= 0), ({SELU_SCALE}*{SELU_ALPHA}*(exp(x) - 1), True))"
+    # The constants written as the exact decimals of the floats: formula, floats and
+    # balls agree on one function.
+    formula = (f"Piecewise(({Decimal(SELU_SCALE)}*x, x >= 0), "
+               f"({Decimal(SELU_SCALE)}*{Decimal(SELU_ALPHA)}*(exp(x) - 1), True))")
     image = "[-1.7580993408473768, inf)"
     convex_on = ("(-inf, 0]", "[0, inf)")
     concave_on = ("[0, inf)",)
@@ -615,7 +614,5 @@ class Selu(ScalarAtom):
 
     @staticmethod
     def enclose(x, kw):
-        from flint import arb
-        # The constants as the decimals the formula writes (its definition).
-        scale, alpha = arb(repr(SELU_SCALE)), arb(repr(SELU_ALPHA))
+        scale, alpha = to_arb(SELU_SCALE), to_arb(SELU_ALPHA)
         return _split(x, 0, lambda t: scale * alpha * t.expm1(), lambda t: scale * t)

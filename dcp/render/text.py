@@ -96,7 +96,7 @@ def _witness_lines(witness) -> list[str]:
     relation = ">" if witness.kind == "convex" else "<"
     entry = f" at entry {list(witness.entry)}" if witness.entry else ""
     return [
-        f"witness: not {witness.kind} (confirmed at 50 digits)",
+        f"witness: not {witness.kind} (proved with interval arithmetic)",
         f"  shapes: {show({k: tuple(v) for k, v in witness.shapes.items()})}",
         f"  parameters: {show(witness.params)}",
         f"  a: {show(witness.a)}",
