@@ -234,3 +234,26 @@ def test_range_ends_need_no_arb_at_infinite_ends():
     assert lookup("exp", 1).range([REALS], {}) == Interval(0.0, math.inf, lo_open=True)
     assert lookup("sigmoid", 1).range([REALS], {}) == Interval(0.0, 1.0, True, True)
     assert ctx.prec == 53                          # precision() restores Arb's setting
+
+
+def test_a_rules_only_call_imports_arb_only_for_a_value_at_a_finite_point():
+    import subprocess
+    import sys
+    code = ("import sys; from dcp import certify; "
+            "certify('sigmoid(x) + exp(x) - log(x)', wrt='x', check=False); print('flint' in sys.modules); "
+            "certify('gelu(x)', wrt='x', assume=['x >= 3'], check=False); print('flint' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_the_default_enclosure_refuses_a_ball_across_a_branch_boundary():
+    """A user atom's formula has Piecewise branches: a ball across x = 0 is NaN, a ball on
+    one side is that branch's value."""
+    from dcp import Session
+    session = Session()
+    session.define("f", ["t"], "elu(t, alpha=2) - t")
+    atom = session.certify("f(x)", wrt="x", check=False).proof.root.atom
+    with precision(128):
+        assert atom.enclose(arb("[0 +/- 1e-30]"), {}).is_nan()
+        assert atom.enclose(arb(-1), {}).overlaps(2 * (arb(-1).exp() - 1) + 1)
+        assert atom.enclose(arb(3), {}) == 0

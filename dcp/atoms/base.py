@@ -367,12 +367,14 @@ class ScalarAtom(Atom):
 
     def _bound(self, x, kw: Keywords, down: bool):
         """A number at or below (``down``) or above f(x), for an end ``x`` of a piece (a
-        float or a Fraction): the limit at an infinite end, f(x) exactly for ``exact``
-        atoms and at the listed ``zeros``, and otherwise the end of f's Arb enclosure at
+        float or a Fraction): the limit at an infinite end or an open end of the domain
+        (``value`` gives it exactly: log at 0 is -inf), f(x) exactly for ``exact`` atoms
+        and at the listed ``zeros``, and otherwise the end of f's Arb enclosure at
         :data:`RANGE_BITS` bits, rounded outward to a float."""
         from ..ops import float_down, float_up, precision, to_arb
-        if math.isinf(x) or self.exact:
-            y = self.value(float(x) if math.isinf(x) else x, **kw)
+        limit = math.isinf(x) or x not in self.domain(0, kw)
+        if limit or self.exact:
+            y = self.value(float(x) if limit else x, **kw)
             return (-math.inf if down else math.inf) if math.isnan(y) else y
         if x in self.zeros:
             return 0.0
