@@ -257,3 +257,11 @@ def test_the_default_enclosure_refuses_a_ball_across_a_branch_boundary():
         assert atom.enclose(arb("[0 +/- 1e-30]"), {}).is_nan()
         assert atom.enclose(arb(-1), {}).overlaps(2 * (arb(-1).exp() - 1) + 1)
         assert atom.enclose(arb(3), {}) == 0
+
+
+def test_limits_at_infinite_ends_are_not_rounded_inward():
+    from dcp.atoms import lookup
+    from dcp.facts import REALS
+    from dcp.atoms.elementwise import SELU_ALPHA, SELU_SCALE
+    low = lookup("selu", 1).range([REALS], {}).lo
+    assert Fraction(low) <= -Fraction(SELU_SCALE) * Fraction(SELU_ALPHA)

@@ -248,8 +248,9 @@ class ScalarAtom(Atom):
 
     @staticmethod
     def value(x: float, **kw: float) -> float:
-        """f(x) in floats: exact for ``exact`` atoms; elsewhere used only for the limits at
-        x = -inf and x = inf, which it must give exactly."""
+        """f(x) in floats, for plots; in ranges, for ``exact`` atoms (exact there) and for
+        the limits at x = +-inf and at open ends of the domain, which it must give exactly
+        or rounded outward."""
         raise NotImplementedError
 
     def enclose(self, x, kw: Keywords):

@@ -593,6 +593,8 @@ class Silu(ScalarAtom):
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
+#: The limit at -inf, -scale*alpha, rounded down (the float product rounds it up).
+SELU_FLOOR = -1.7580993408473768
 
 
 class Selu(ScalarAtom):
@@ -605,12 +607,13 @@ class Selu(ScalarAtom):
     # balls agree on one function.
     formula = (f"Piecewise(({Decimal(SELU_SCALE)}*x, x >= 0), "
                f"({Decimal(SELU_SCALE)}*{Decimal(SELU_ALPHA)}*(exp(x) - 1), True))")
-    image = "[-1.7580993408473768, inf)"
+    image = f"[{SELU_FLOOR!r}, inf)"
     convex_on = ("(-inf, 0]", "[0, inf)")
     concave_on = ("[0, inf)",)
     increasing_on = ("(-inf, inf)",)
     zeros = (0.0,)
-    value = staticmethod(lambda x: SELU_SCALE * x if x >= 0 else SELU_SCALE * SELU_ALPHA * math.expm1(x))
+    value = staticmethod(lambda x: SELU_SCALE * x if x >= 0 else (
+        SELU_FLOOR if x == -math.inf else SELU_SCALE * SELU_ALPHA * math.expm1(x)))
 
     @staticmethod
     def enclose(x, kw):
