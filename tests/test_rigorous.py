@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from dcp import certify
 from dcp.atoms import ScalarAtom, all_atoms
 from dcp.facts import Interval
-from dcp.ops import ARB, arb_formula, precision, to_arb
+from dcp.ops import ARB, arb_formula, inside, precision, to_arb
 from dcp.syntax.ast import Number
 
 VARIANTS = {"power": [{"p": p} for p in (2.0, 3.0, 1.5, 0.5, -1.0, -2.0, 0.0)],
@@ -265,3 +265,24 @@ def test_limits_at_infinite_ends_are_not_rounded_inward():
     from dcp.atoms.elementwise import SELU_ALPHA, SELU_SCALE
     low = lookup("selu", 1).range([REALS], {}).lo
     assert Fraction(low) <= -Fraction(SELU_SCALE) * Fraction(SELU_ALPHA)
+
+
+def test_inside_takes_fraction_ends_and_balls_only_when_wholly_inside():
+    import numpy as np
+    # Ends as the exact engineer's Interval keeps them (a Fraction for 1/3).
+    third = SimpleNamespace(lo=Fraction(1, 3), hi=1.0, lo_open=True, hi_open=False)
+    floats = np.array([0.3333333333333333, 0.33333333333333337, 1.0, 1.5])
+    assert inside(floats, third).tolist() == [False, True, True, False]
+    with precision(128):
+        balls = np.array([arb(1) / 3, arb("[0.5 +/- 0.1]"), arb("[1 +/- 1e-30]")], dtype=object)
+        assert inside(balls, third).tolist() == [False, True, False]
+
+
+def test_ball_max_and_min_enclose_the_true_extremes():
+    import numpy as np
+    with precision(128):
+        rows = np.array([[arb("[1 +/- 0.5]"), arb("[1.2 +/- 0.1]"), arb(-3)]], dtype=object)
+        (top,) = ARB.largest(rows, axis=1)
+        (bottom,) = ARB.smallest(rows, axis=1)
+    assert top.contains(1.5) and top.contains(1.1) and not top.contains(1.0)
+    assert bottom.contains(-3) and bottom.is_exact()
