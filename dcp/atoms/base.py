@@ -260,7 +260,7 @@ class ScalarAtom(Atom):
         This default evaluates ``formula`` in ball arithmetic; built-in atoms override it
         with formulations that stay accurate where the formula cancels. A ball across a
         branch boundary of a ``Piecewise`` gives NaN (one branch would be taken for all of
-        it).
+        it), and so does a function Arb does not provide.
         """
         from ..ops import arb_formula, ball_inside, to_arb
         if not ball_inside(x, self.domain(0, kw)):
@@ -268,11 +268,14 @@ class ScalarAtom(Atom):
         keys = tuple(sorted(kw))
         function, tests = arb_formula(self.formula, keys)
         constants = [kw[k] for k in keys]
-        for test in tests:
-            side = to_arb(test(x, *constants))
-            if side.contains(0) and not side.is_exact():
-                return x.nan()
-        return to_arb(function(x, *constants))
+        try:
+            for test in tests:
+                side = to_arb(test(x, *constants))
+                if side.contains(0) and not side.is_exact():
+                    return x.nan()
+            return to_arb(function(x, *constants))
+        except (TypeError, ValueError, ZeroDivisionError):
+            return x.nan()
 
     def evaluate(self, ops, args: Sequence, kw: Keywords, node):
         """The formula, evaluated entrywise (floats: SymPy's lambdify; balls:
