@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Mapping
 
-from .atoms import Atom, Expansion, lookup, operator
+from .atoms import Atom, lookup, operator
 from .errors import ProofCheckError
 from .facts import POS, REALS, Curvature, Interval, Monotonicity, point
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
@@ -259,10 +259,12 @@ def _division(step: Step, context, reciprocal: bool) -> None:
 
 
 def _expansion(step: Step, context) -> None:
+    """A loss or a user atom is its definition: the premise must be its body with the
+    call's arguments put in."""
     from .analysis import expand  # the substitution only; it decides nothing
     atom = step.atom
     node = step.node
-    if not isinstance(atom, Expansion) or not isinstance(node, Call) or \
+    if atom is None or atom.kind not in ("expansion", "user") or not isinstance(node, Call) or \
             context.lookup(node.func, len(node.args)) is not atom:
         _fail(step, "not an expansion of its node")
     _premises_are(step, (expand(atom, node.args, dict(step.kwargs), node.span),))
