@@ -258,6 +258,9 @@ def _signs(g, x, domain, lower=None) -> _Signs:
 def _signs_of(g, x, domain, kinks: tuple) -> _Signs:
     import sympy
     gaps = _gaps(g, x, domain)
+    if g.is_zero and not gaps:          # f' = 0 or f'' = 0: both signs everywhere
+        whole = _join([domain.left, domain.right], [1], 1, domain, ())
+        return _Signs(whole, whole, (), "proved: identically zero", True)
     zeros = _finite(sympy.solveset(g, x, domain), "its zeros")
     # Kinks first: a point that is also a zero or a gap is kept as the kink it is.
     cuts = _ordered([*kinks, *gaps, *zeros], domain)
@@ -270,7 +273,7 @@ def _signs_of(g, x, domain, kinks: tuple) -> _Signs:
             raise _Undecided(f"could not decide its sign at {point}")
         signs.append(sign)
     how = (f"proved: zeros {_show(zeros)}" + (f", not continuous at {_show(gaps)}" if gaps else "")
-           + " (SymPy solveset), sign between them at rational points")
+           + " (SymPy solveset); the sign between them decided at rational points")
     return _Signs(_join(ends, signs, 1, domain, kinks), _join(ends, signs, -1, domain, kinks),
                   tuple(cuts), how, True)
 
@@ -414,7 +417,7 @@ class UserAtom(ScalarAtom):
     expanded (``kind`` "expansion")."""
 
     def __init__(self, name: str, param: str, body: Expr, f, domain, facts: dict,
-                 derivation: list[str]):
+                 derivation: list[str], strict: bool = True):
         import sympy
 
         from ..syntax.printer import to_text
@@ -424,6 +427,7 @@ class UserAtom(ScalarAtom):
         self.formula = str(f)
         self.derivation = derivation
         self._facts, self._f, self._domain = facts, f, domain
+        self.strict = strict            # f' vanishes only at finitely many points
         self._bounds: dict = {}
         x = sympy.Symbol("x", real=True)
         function = sympy.lambdify(x, f, modules="math")
@@ -535,7 +539,7 @@ def _scalar_atom(name: str, param: str, body: Expr, atoms: dict) -> UserAtom:
     facts = {"domain": (REALS if floats == REALS else floats,), "image": (image or REALS,),
              "convex_on": second.nonneg, "concave_on": second.nonpos,
              "increasing_on": first.nonneg, "decreasing_on": first.nonpos}
-    return UserAtom(name, param, body, f, domain, facts, derivation)
+    return UserAtom(name, param, body, f, domain, facts, derivation, strict=not d1.is_zero)
 
 
 def _fact(word: str, signs: _Signs, pieces: tuple) -> str:
