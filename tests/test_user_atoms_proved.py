@@ -188,3 +188,12 @@ def test_kernel_checks_user_expansions_and_compositions():
     check_proof(composed)
     with pytest.raises(ProofCheckError, match="claims convex, the rule gives only concave"):
         check_proof(_replace_root(composed, curvature=CONVEX))
+
+
+def test_enclose_evaluates_the_body_in_ball_arithmetic():
+    flint = pytest.importorskip("flint")
+    atom = Session().define("p", "t", "(t - 0.1) * (t + 3) / 7 + 0.3 - 0.1 - 0.2")
+    assert atom.enclose(flint.arb("0.1"), {}).contains(0)       # literals as written
+    ball = atom.enclose(flint.arb(1, flint.arb("0.5")), {})           # t in [0.5, 1.5]
+    for t in ("0.5", "1", "1.5"):
+        assert ball.contains((flint.arb(t) - flint.arb("0.1")) * (flint.arb(t) + 3) / 7)

@@ -29,17 +29,22 @@ always used by expansion.
 from __future__ import annotations
 
 import math
+import operator
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import DcpError
 from ..facts import REALS, Interval
-from ..syntax.ast import Binary, Call, Expr, Name, Number, Unary, walk_postorder
+from ..syntax.ast import Binary, Call, Expr, Name, Number, Ref, Unary, fold_constant, walk_postorder
 from .base import REGISTRY, ScalarAtom
 from .losses import Expansion
 
 __all__ = ["define_atom", "UserAtom", "UserExpansion"]
+
+
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+               "^": operator.pow}
 
 
 class _Undecided(Exception):
@@ -66,25 +71,27 @@ def _inline(body: Expr, atoms: dict) -> Expr:
 
 
 def _replace_calls(root: Expr, replaced: dict) -> Expr:
+    """``root`` with each node that is a key of ``replaced`` replaced (iteratively; a
+    call whose arguments changed is met again by the next round of :func:`_inline`)."""
     new: dict[int, Expr] = {}
     for node in walk_postorder(root):
         kids = node.children()
-        rebuilt = node.with_children(tuple(new[id(k)] for k in kids)) if kids else node
-        new[id(node)] = replaced.get(node, rebuilt)
+        rebuilt = node.with_children(tuple(new[id(k)] for k in kids)) \
+            if kids and not isinstance(node, Ref) else node
+        new[id(node)] = replaced.get(rebuilt, rebuilt)
     return new[id(root)]
 
 
-def _to_sympy(body: Expr, param: str, x, atoms: dict):
-    """The body as a SymPy expression in ``x`` (atoms through their formulas, literals as
-    the exact decimals written), and the conditions (relations in ``x``) under which dcp
-    defines it."""
+def _to_sympy(body: Expr, param: str, x):
+    """The body (with other user atoms inlined) as a SymPy expression in ``x`` (atoms
+    through their formulas, literals as the exact decimals written), and the conditions
+    (relations in ``x``) under which dcp defines it."""
     import sympy
 
     from ..analysis import resolve_call
     values: dict[int, object] = {}
     conditions: list = []
-    inlined = _inline(body, atoms)
-    for node in walk_postorder(inlined):
+    for node in walk_postorder(body):
         if isinstance(node, Number):
             values[id(node)] = sympy.Rational(node.text) if node.text else _exact(node.value)
         elif isinstance(node, Name):
@@ -101,9 +108,9 @@ def _to_sympy(body: Expr, param: str, x, atoms: dict):
                 raise DcpError("a user atom's body is scalar: use * rather than @", span=node.span)
             if node.op == "^":
                 conditions += _power_conditions(a, b, node)
-            values[id(node)] = {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a ** b}[node.op]
+            values[id(node)] = _ARITHMETIC[node.op](a, b)
         elif isinstance(node, Call):
-            atom, args, kw = resolve_call(node, atoms)
+            atom, args, kw = resolve_call(node)
             if not isinstance(atom, ScalarAtom) or len(args) != 1:
                 raise DcpError(f"a user atom's body may call elementwise atoms of one argument, "
                                f"not `{node.func}`", span=node.span)
@@ -115,7 +122,7 @@ def _to_sympy(body: Expr, param: str, x, atoms: dict):
         else:
             raise DcpError(f"a user atom's body of one argument is scalar: it cannot contain "
                            f"`{type(node).__name__}`", span=node.span)
-    return values[id(inlined)], conditions
+    return values[id(body)], conditions
 
 
 def _exact(value) -> object:
@@ -258,7 +265,7 @@ def _signs(g, x, domain, lower=None) -> _Signs:
 def _signs_of(g, x, domain, kinks: tuple) -> _Signs:
     import sympy
     gaps = _gaps(g, x, domain)
-    if g.is_zero and not gaps:          # f' = 0 or f'' = 0: both signs everywhere
+    if g.is_zero and not gaps and not kinks:        # f' = 0 or f'' = 0: both signs everywhere
         whole = _join([domain.left, domain.right], [1], 1, domain, ())
         return _Signs(whole, whole, (), "proved: identically zero", True)
     zeros = _finite(sympy.solveset(g, x, domain), "its zeros")
@@ -365,7 +372,8 @@ def _show(points) -> str:
 
 
 def _domain(f, x, conditions: list):
-    """The SymPy interval where the body is defined and continuous, or None."""
+    """The SymPy interval where the body is defined and continuous, and the float interval
+    inside it; or None."""
     import sympy
     from sympy.calculus.util import continuous_domain
     allowed = sympy.S.Reals
@@ -373,9 +381,10 @@ def _domain(f, x, conditions: list):
         for condition in conditions:
             allowed = allowed.intersect(sympy.solveset(condition, x, sympy.S.Reals))
         domain = continuous_domain(f, x, allowed)
+        floats = _inner(domain.left, domain.right, domain) if isinstance(domain, sympy.Interval) else None
     except Exception:  # noqa: BLE001 - SymPy raises many kinds here
         return None
-    return domain if isinstance(domain, sympy.Interval) else None
+    return None if floats is None else (domain, floats)
 
 
 def _value_at(f, x, domain, point):
@@ -407,6 +416,44 @@ def _range(f, x, domain, first: _Signs) -> Interval | None:
     return Interval(lo, hi)
 
 
+# ---- ball evaluation ---------------------------------------------------------------------------
+
+
+def _holds(ball, domain: Interval) -> bool:
+    """Whether every point of an arb ``ball`` lies in ``domain`` (arb's comparisons are
+    true only when certain)."""
+    if math.isfinite(domain.lo) and not (ball > domain.lo if domain.lo_open else ball >= domain.lo):
+        return False
+    return not math.isfinite(domain.hi) or bool(ball < domain.hi if domain.hi_open else ball <= domain.hi)
+
+
+def _enclose(body: Expr, x):
+    """The one-argument ``body`` (no user atoms in it) at the ball ``x``: literals as the
+    decimals written, ``^`` and calls through the atoms' ``enclose``."""
+    import flint
+
+    from ..analysis import resolve_call
+    from .base import lookup
+    values: dict[int, object] = {}
+    for node in walk_postorder(body):
+        if isinstance(node, Number):
+            values[id(node)] = flint.arb(node.text) if node.text else flint.arb(node.value)
+        elif isinstance(node, Name):
+            values[id(node)] = x
+        elif isinstance(node, Unary):
+            values[id(node)] = -values[id(node.operand)] if node.op == "-" else values[id(node.operand)]
+        elif isinstance(node, Binary) and node.op == "^":
+            power = {"p": fold_constant(node.right)}
+            values[id(node)] = lookup("power", 1).enclose(values[id(node.left)], power)
+        elif isinstance(node, Binary):
+            a, b = values[id(node.left)], values[id(node.right)]
+            values[id(node)] = _ARITHMETIC[node.op](a, b)
+        else:
+            atom, args, kw = resolve_call(node)
+            values[id(node)] = atom.enclose(values[id(args[0])], kw)
+    return values[id(body)]
+
+
 # ---- the atoms ------------------------------------------------------------------------------------
 
 
@@ -417,18 +464,17 @@ class UserAtom(ScalarAtom):
     expanded (``kind`` "expansion")."""
 
     def __init__(self, name: str, param: str, body: Expr, f, domain, facts: dict,
-                 derivation: list[str], strict: bool = True):
+                 derivation: list[str], strict: bool = True, inlined: Expr | None = None):
         import sympy
-
-        from ..syntax.printer import to_text
         self.name, self.params, self.body = name, (param,), body
-        self.template = to_text(body)
+        self.template = _text(body)
         self.kind = "user" if domain is not None else "expansion"
         self.formula = str(f)
         self.derivation = derivation
         self._facts, self._f, self._domain = facts, f, domain
         self.strict = strict            # f' vanishes only at finitely many points
         self._bounds: dict = {}
+        self._inlined = body if inlined is None else inlined
         x = sympy.Symbol("x", real=True)
         function = sympy.lambdify(x, f, modules="math")
 
@@ -459,8 +505,16 @@ class UserAtom(ScalarAtom):
             if value.has(sympy.AccumBounds, sympy.nan, sympy.zoo) or value.is_extended_real is not True:
                 return unknown
             return _float_bound(value, up=not down)
-        except (_Undecided, ValueError, TypeError, NotImplementedError):
+        except Exception:  # noqa: BLE001 - SymPy's limit raises many kinds; unknown is sound
             return unknown
+
+    def enclose(self, x, kw):
+        """A ball holding ``f(t)`` for every ``t`` in the ball ``x``: the body in ball
+        arithmetic, each atom through its own ``enclose`` (NaN outside the domain)."""
+        import flint
+        if not _holds(x, self.domain(0, kw)):
+            return flint.arb.nan()
+        return _enclose(self._inlined, x)
 
     def describe(self, args, kw) -> str:
         return super().describe(args, kw) + " (derived by SymPy)"
@@ -472,8 +526,7 @@ class UserExpansion(Expansion):
     def __init__(self, name: str, params: tuple[str, ...], body: Expr):
         self.name, self.params, self.min_args, self.max_args = name, params, len(params), len(params)
         self.__dict__["body"] = body
-        from ..syntax.printer import to_text
-        self.template = to_text(body)
+        self.template = _text(body)
         self.__doc__ = f"{name}({', '.join(params)}) = {self.template} (user atom, by expansion)"
 
 
@@ -499,7 +552,8 @@ def define_atom(name: str, params: tuple[str, ...], body: Expr, atoms: dict | No
 def _scalar_atom(name: str, param: str, body: Expr, atoms: dict) -> UserAtom:
     import sympy
     x = sympy.Symbol("x", real=True)
-    raw, conditions = _to_sympy(body, param, x, atoms)
+    inlined = _inline(body, atoms)
+    raw, conditions = _to_sympy(inlined, param, x)
     f = sympy.simplify(raw)
     t = sympy.Symbol(param, real=True)
 
@@ -508,20 +562,20 @@ def _scalar_atom(name: str, param: str, body: Expr, atoms: dict) -> UserAtom:
 
     derivation = [f"{name}({param}) = {show(f)}"]
     fallback = f"where a fact is not proved, the DCP analysis of the body is used: {_text(body)}"
-    domain = _domain(raw, x, conditions)
-    if domain is None:
+    found = _domain(raw, x, conditions)
+    if found is None:
         derivation += ["domain: not proved (SymPy found no single interval where the body is "
                        "defined and continuous): no fact is claimed", fallback]
         empty: tuple = ()
         facts = {"domain": (REALS,), "image": (REALS,), "convex_on": empty, "concave_on": empty,
                  "increasing_on": empty, "decreasing_on": empty}
-        return UserAtom(name, param, body, f, None, facts, derivation)
+        return UserAtom(name, param, body, f, None, facts, derivation, inlined=inlined)
+    domain, floats = found
     d1 = sympy.simplify(sympy.diff(f, x))
     d2 = sympy.simplify(sympy.diff(d1, x))
     first = _signs(d1, x, domain)
     second = _signs(d2, x, domain, lower=d1)
     image = _range(f, x, domain, first)
-    floats = _inner(domain.left, domain.right, domain)
     derivation += [
         f"domain: {floats}",
         f"f' = {show(d1)}; {first.how}",
@@ -539,7 +593,8 @@ def _scalar_atom(name: str, param: str, body: Expr, atoms: dict) -> UserAtom:
     facts = {"domain": (REALS if floats == REALS else floats,), "image": (image or REALS,),
              "convex_on": second.nonneg, "concave_on": second.nonpos,
              "increasing_on": first.nonneg, "decreasing_on": first.nonpos}
-    return UserAtom(name, param, body, f, domain, facts, derivation, strict=not d1.is_zero)
+    return UserAtom(name, param, body, f, domain, facts, derivation, strict=not d1.is_zero,
+                    inlined=inlined)
 
 
 def _fact(word: str, signs: _Signs, pieces: tuple) -> str:
