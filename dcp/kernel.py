@@ -6,7 +6,8 @@ are the node's own subexpressions, that the claimed range encloses what the atom
 declared range gives on the premises' ranges, that every domain the ranges cannot
 discharge is listed, and that the claimed curvature follows from the premises by the
 named rule. The trusted base is the interval arithmetic, the atoms' declared facts
-(each verified against SymPy in the tests), and the idioms' identities.
+(each verified against SymPy in the tests; a user atom's proved by SymPy when it is
+defined), and the idioms' identities.
 """
 from __future__ import annotations
 
