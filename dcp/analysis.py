@@ -90,12 +90,10 @@ def _substitute(template: Expr, values: Mapping[str, Expr], span) -> Expr:
             new[id(node)] = values[node.id]
             continue
         kids = node.children()
-        if kids and not isinstance(node, Ref):
-            node_at = node.with_children(tuple(new[id(k)] for k in kids))
-        else:
-            node_at = node
-        new[id(node)] = (Call(node_at.func, node_at.args, node_at.kwargs, span, span=span)
-                         if isinstance(node_at, Call) else node_at.with_span(span))
+        rebuilt = node.with_children(tuple(new[id(k)] for k in kids)) \
+            if kids and not isinstance(node, Ref) else node
+        new[id(node)] = (Call(rebuilt.func, rebuilt.args, rebuilt.kwargs, span, span=span)
+                         if isinstance(rebuilt, Call) else rebuilt.with_span(span))
     return new[id(template)]
 
 

@@ -23,8 +23,8 @@ A body of one argument ``f`` becomes a scalar atom. Each fact is either proved o
 Exact ends are rounded to floats with a rigorous direction: inward for facts, outward for
 ranges. Whatever SymPy cannot settle stays unknown and the derivation says why; the engine
 then analyses the body itself (:mod:`dcp.analysis`: a call is an expansion of the body
-wherever the proved facts do not decide its curvature). A body with several arguments is
-always used by expansion.
+wherever the proved facts do not decide its curvature). Calls of other user atoms in a
+body are inlined first. A body with several arguments is always used by expansion.
 """
 from __future__ import annotations
 
@@ -531,7 +531,13 @@ class UserExpansion(Expansion):
 
 
 def define_atom(name: str, params: tuple[str, ...], body: Expr, atoms: dict | None = None):
-    """A user atom from ``define name(params) = body``."""
+    """A user atom from ``define name(params) = body`` (``atoms``: the user atoms it may
+    call).
+
+    >>> from dcp.syntax import parse_expression
+    >>> define_atom("cube", ("t",), parse_expression("t^3")).derivation[6:8]
+    ['convex on [0, inf)', 'concave on (-inf, 0]']
+    """
     atoms = atoms or {}
     if name in REGISTRY:
         raise DcpError(f"`{name}` is a built-in atom; give the new atom another name")
