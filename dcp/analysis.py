@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from . import rules
-from .atoms import Atom, Expansion, lookup, operator
+from .atoms import Atom, lookup, operator
 from .errors import ArgumentError, UnknownNameError
 from .facts import POS, REALS, Interval, point
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
@@ -28,6 +28,7 @@ from .syntax.ast import (
     Unary,
     Vector,
     fold_constant,
+    walk_postorder,
 )
 from .syntax.parser import close_matches
 
@@ -81,27 +82,24 @@ def _located(error: ArgumentError, node: Expr) -> ArgumentError:
 def _substitute(template: Expr, values: Mapping[str, Expr], span) -> Expr:
     """``template`` with its names replaced by ``values``, every new node at ``span``.
 
-    Templates are small, so this recursion is shallow; the substituted values are not
-    walked.
+    Iterative, as a user atom's body may be long; the substituted values are not walked.
     """
-    if isinstance(template, Name):
-        return values.get(template.id, template.with_span(span))
-    if isinstance(template, Number):
-        return template.with_span(span)
-    if isinstance(template, Call):
-        args = tuple(_substitute(a, values, span) for a in template.args)
-        kwargs = tuple((k, _substitute(v, values, span)) for k, v in template.kwargs)
-        return Call(template.func, args, kwargs, span, span=span)
-    if isinstance(template, Binary):
-        return Binary(template.op, _substitute(template.left, values, span),
-                      _substitute(template.right, values, span), span=span)
-    if isinstance(template, Unary):
-        return Unary(template.op, _substitute(template.operand, values, span), span=span)
-    raise TypeError(f"unsupported template node {type(template).__name__}")
+    new: dict[int, Expr] = {}
+    for node in walk_postorder(template):
+        if isinstance(node, Name) and node.id in values:
+            new[id(node)] = values[node.id]
+            continue
+        kids = node.children()
+        rebuilt = node.with_children(tuple(new[id(k)] for k in kids)) \
+            if kids and not isinstance(node, Ref) else node
+        new[id(node)] = (Call(rebuilt.func, rebuilt.args, rebuilt.kwargs, span, span=span)
+                         if isinstance(rebuilt, Call) else rebuilt.with_span(span))
+    return new[id(template)]
 
 
-def expand(atom: Expansion, args: tuple[Expr, ...], kw: Mapping[str, float], span) -> Expr:
-    """The expansion of a loss call: its template with the arguments put in."""
+def expand(atom: Atom, args: tuple[Expr, ...], kw: Mapping[str, float], span) -> Expr:
+    """The expansion of a call of a loss or a user atom: its body with the arguments put
+    in."""
     values: dict[str, Expr] = dict(zip(atom.params, args))
     values.update({key: Number(float(value)) for key, value in kw.items()})
     return _substitute(atom.body, values, span)
@@ -153,8 +151,10 @@ class Analyzer:
             return ("rewrite", (found[1],), found[0])
         if isinstance(node, Call):
             atom, args, kw = self._resolve(node)
-            if isinstance(atom, Expansion):
+            if atom.kind == "expansion":
                 return ("expansion", (expand(atom, args, kw, node.span),), (atom, kw))
+            if atom.kind == "user":         # composed or expanded: see _user
+                return ("user", (*args, expand(atom, args, kw, node.span)), (atom, kw))
             return (atom.kind, args, (atom, kw))
         if isinstance(node, Binary) and node.op == "^":
             exponent = fold_constant(node.right)
@@ -208,15 +208,15 @@ class Analyzer:
             return self._product(node, premises, *extra)
         if kind == "same":
             return premises[0]
-        if kind in ("rewrite", "expansion", "binding"):
+        if kind == "expansion":
+            return _expansion(node, premises[0], *extra)
+        if kind == "user":
+            return self._user(node, premises, *extra)
+        if kind in ("rewrite", "binding"):
             (inner,) = premises
-            atom = extra[0] if kind == "expansion" else None
-            facts = (IDIOMS[extra][1],) if kind == "rewrite" else (
-                (f"{atom.name}: {atom.name}({', '.join(atom.params)}) = {atom.template}",)
-                if kind == "expansion" else ())
-            return Step(node, inner.range, inner.curvature, kind, (inner,), atom=atom,
-                        kwargs=tuple(extra[1].items()) if kind == "expansion" else (),
-                        fact_words=facts, idiom=extra if kind == "rewrite" else None)
+            facts = (IDIOMS[extra][1],) if kind == "rewrite" else ()
+            return Step(node, inner.range, inner.curvature, kind, (inner,), fact_words=facts,
+                        idiom=extra if kind == "rewrite" else None)
         if kind == "division":
             return self._division(node, premises)
         raise TypeError(f"unknown plan {kind}")
@@ -253,6 +253,15 @@ class Analyzer:
                     tuple(kw.items()), lambda: (atom.describe(ranges, kw),), tuple(requires),
                     outcome.reason, outcome.fix)
 
+    def _user(self, node: Expr, premises: list[Step], atom: Atom, kw: dict) -> Step:
+        """A one-argument user atom: composed where its proved facts decide the curvature
+        on the argument's range, else its body with the argument put in (the last
+        premise) is analysed, as for a loss."""
+        composed = self._composition(node, premises[:-1], atom, kw)
+        if composed.curvature is not UNKNOWN:
+            return composed
+        return _expansion(node, premises[-1], atom, kw)
+
     def _product(self, node: Expr, premises: list[Step], atom: Atom, kw: dict) -> Step:
         left, right = premises
         outcome = rules.product(atom.spelling, _operand(left), _operand(right))
@@ -278,6 +287,13 @@ class Analyzer:
 
 
 _LEAF = ("leaf", (), None)
+
+
+def _expansion(node: Expr, inner: Step, atom: Atom, kw: dict) -> Step:
+    """A call that is its atom's definition: the facts of the expanded body."""
+    words = (f"{atom.name}: {atom.name}({', '.join(atom.params)}) = {atom.template}",)
+    return Step(node, inner.range, inner.curvature, "expansion", (inner,), atom=atom,
+                kwargs=tuple(kw.items()), fact_words=words)
 
 
 def _operand(step: Step, region: Interval | None = None) -> Step | rules.Operand:

@@ -120,8 +120,8 @@ class Session:
         and its range (``atom.derivation`` says how); with several it is used by expansion.
 
         >>> s = Session()
-        >>> s.define("swish2", "t", "t * sigmoid(t)").derivation[-2]
-        'concave on (-inf, -2.39936], [2.39936, inf)'
+        >>> s.define("cube", "t", "t^3").derivation[6:8]
+        ['convex on [0, inf)', 'concave on (-inf, 0]']
         """
         from .atoms.user import define_atom
         params = (params,) if isinstance(params, str) else tuple(params)

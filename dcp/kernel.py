@@ -6,7 +6,8 @@ are the node's own subexpressions, that the claimed range encloses what the atom
 declared range gives on the premises' ranges, that every domain the ranges cannot
 discharge is listed, and that the claimed curvature follows from the premises by the
 named rule. The trusted base is the interval arithmetic, the atoms' declared facts
-(each verified against SymPy in the tests), and the idioms' identities.
+(each verified against SymPy in the tests; a user atom's proved by SymPy when it is
+defined), and the idioms' identities.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Mapping
 
-from .atoms import Atom, Expansion, lookup, operator
+from .atoms import Atom, lookup, operator
 from .errors import ProofCheckError
 from .facts import POS, REALS, Curvature, Interval, Monotonicity, point
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
@@ -259,10 +260,12 @@ def _division(step: Step, context, reciprocal: bool) -> None:
 
 
 def _expansion(step: Step, context) -> None:
+    """A loss or a user atom is its definition: the premise must be its body with the
+    call's arguments put in."""
     from .analysis import expand  # the substitution only; it decides nothing
     atom = step.atom
     node = step.node
-    if not isinstance(atom, Expansion) or not isinstance(node, Call) or \
+    if atom is None or atom.kind not in ("expansion", "user") or not isinstance(node, Call) or \
             context.lookup(node.func, len(node.args)) is not atom:
         _fail(step, "not an expansion of its node")
     _premises_are(step, (expand(atom, node.args, dict(step.kwargs), node.span),))

@@ -31,7 +31,7 @@ RULES: dict[str, str] = {
                "range decides the direction; two non-constant sides break.",
     "quotient": "g / c with a constant c scales g by 1/c.",
     "reciprocal": "c / g with a constant c and g > 0 is c * inv_pos(g).",
-    "expansion": "A loss is its definition: mse(a, b) is mean(square(a - b)).",
+    "expansion": "A loss or a user atom is its definition: mse(a, b) is mean(square(a - b)).",
     "rewrite": "A sound rewrite of a common spelling into an atom: log(1 + exp(t)) is softplus(t).",
 }
 

@@ -1,44 +1,104 @@
-"""User atoms: ``define name(t) = body``, analysed by SymPy.
+"""User atoms: ``define name(t) = body``, with facts proved by SymPy or left unknown.
 
-A one-argument body becomes a scalar atom whose facts SymPy derives: the domain where the
-body is continuous, and the intervals where its first and second derivatives keep their
-sign (so where it is nondecreasing, nonincreasing, convex, concave), and its range from
-its critical points and its limits. Where SymPy solves ``f'(t) = 0`` or ``f''(t) = 0``
-exactly, the intervals are exact; where it cannot, the roots are found numerically at 30
-digits (in [-60, 60]) and the derivation says so. Ends are rounded inward, the range
-outward. A body with several arguments is used like a loss: by expansion.
+A body of one argument ``f`` becomes a scalar atom. Each fact is either proved or unknown:
+
+- **Domain** ``D``: where every call in the body gets an argument in its atom's domain and
+  every power its admissible base (``t ^ 0.5`` needs ``t >= 0``, ``t ^ -1`` needs
+  ``t > 0``, as for the built-in power), intersected with where SymPy finds ``f``
+  continuous. It must be one interval; otherwise no fact is claimed.
+- **Sign pieces** of a derivative ``g`` (``f'`` for monotonicity, ``f''`` for curvature):
+  the *cuts* are the zeros of ``g`` in ``D`` (SymPy's ``solveset`` must return them as a
+  finite set of exact reals) and the points of ``D`` where ``g`` is not continuous (also a
+  finite exact set). Between two cuts ``g`` is continuous without zeros, so by the
+  intermediate value theorem it has one sign there, decided at an exact rational probe
+  (``evalf(strict=True)``: the digits are guaranteed or SymPy raises). As ``f`` is
+  continuous on ``D``, ``f' >= 0`` on an open piece makes ``f`` nondecreasing on the
+  piece's closure in ``D``; pieces of one sign join at a cut. Curvature pieces do not join
+  where ``f'`` is not continuous (``f'' >= 0`` on both sides of a kink of ``f'`` does not
+  make ``f`` convex across it), and ``f''`` is never taken across a kink: a body whose
+  formula has ``Abs``, ``Max``, ``Piecewise`` and the like gets no SymPy facts.
+- **Range**: ``f`` is monotone between consecutive cuts of ``f'``, so its values lie between
+  its values at those cuts and its limits at the ends of ``D``.
+
+Exact ends are rounded to floats with a rigorous direction: inward for facts, outward for
+ranges. Whatever SymPy cannot settle stays unknown and the derivation says why; the engine
+then analyses the body itself (:mod:`dcp.analysis`: a call is an expansion of the body
+wherever the proved facts do not decide its curvature). Calls of other user atoms in a
+body are inlined first. A body with several arguments is always used by expansion.
 """
 from __future__ import annotations
 
 import math
+import operator
+import sys
 from dataclasses import dataclass
-
-import mpmath
+from fractions import Fraction
 
 from ..errors import DcpError
-from ..facts import Interval
-from ..syntax.ast import Binary, Call, Expr, Name, Number, Unary, walk_postorder
-from .base import REGISTRY, ScalarAtom, lookup
+from ..facts import REALS, Interval
+from ..syntax.ast import Binary, Call, Expr, Name, Number, Ref, Unary, fold_constant, walk_postorder
+from .base import REGISTRY, ScalarAtom
 from .losses import Expansion
 
 __all__ = ["define_atom", "UserAtom", "UserExpansion"]
 
-SCAN = 60          # numeric root search range: [-SCAN, SCAN]
-GRID = 2400
+
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+               "^": operator.pow}
 
 
-def _to_sympy(body: Expr, params: tuple[str, ...], symbols: dict, atoms: dict):
-    """The body as a SymPy expression (atoms through their formulas)."""
+class _Undecided(Exception):
+    """SymPy could not settle a fact; the message says what (it ends up in the derivation)."""
+
+
+# ---- the body as a SymPy expression --------------------------------------------------------
+
+
+def _inline(body: Expr, atoms: dict) -> Expr:
+    """``body`` with every call of another user atom replaced by that atom's body (a user
+    atom only calls atoms defined before it, so this ends)."""
+    from ..analysis import expand, resolve_call
+    while True:
+        calls = [node for node in walk_postorder(body)
+                 if isinstance(node, Call) and node.func in atoms]
+        if not calls:
+            return body
+        replaced = {}
+        for node in calls:
+            atom, args, kw = resolve_call(node, atoms)
+            replaced[node] = expand(atom, args, kw, node.span)
+        body = _replace_calls(body, replaced)
+
+
+def _replace_calls(root: Expr, replaced: dict) -> Expr:
+    """``root`` with each node that is a key of ``replaced`` replaced (iteratively; a
+    call whose arguments changed is met again by the next round of :func:`_inline`)."""
+    new: dict[int, Expr] = {}
+    for node in walk_postorder(root):
+        kids = node.children()
+        rebuilt = node.with_children(tuple(new[id(k)] for k in kids)) \
+            if kids and not isinstance(node, Ref) else node
+        new[id(node)] = replaced.get(rebuilt, rebuilt)
+    return new[id(root)]
+
+
+def _to_sympy(body: Expr, param: str, x):
+    """The body (with other user atoms inlined) as a SymPy expression in ``x`` (atoms
+    through their formulas, literals as the exact decimals written), and the conditions
+    (relations in ``x``) under which dcp defines it."""
     import sympy
+
+    from ..analysis import resolve_call
     values: dict[int, object] = {}
+    conditions: list = []
     for node in walk_postorder(body):
         if isinstance(node, Number):
-            values[id(node)] = sympy.Rational(node.text) if node.text else sympy.Float(node.value)
+            values[id(node)] = sympy.Rational(node.text) if node.text else _exact(node.value)
         elif isinstance(node, Name):
-            if node.id not in params:
+            if node.id != param:
                 raise DcpError(f"the body of a user atom may use only its arguments "
-                               f"({', '.join(params)}) and constants, not `{node.id}`", span=node.span)
-            values[id(node)] = symbols[node.id]
+                               f"({param}) and constants, not `{node.id}`", span=node.span)
+            values[id(node)] = x
         elif isinstance(node, Unary):
             inner = values[id(node.operand)]
             values[id(node)] = -inner if node.op == "-" else inner
@@ -46,210 +106,377 @@ def _to_sympy(body: Expr, params: tuple[str, ...], symbols: dict, atoms: dict):
             a, b = values[id(node.left)], values[id(node.right)]
             if node.op == "@":
                 raise DcpError("a user atom's body is scalar: use * rather than @", span=node.span)
-            values[id(node)] = {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a ** b}[node.op]
+            if node.op == "^":
+                conditions += _power_conditions(a, b, node)
+            values[id(node)] = _ARITHMETIC[node.op](a, b)
         elif isinstance(node, Call):
-            atom = atoms.get(node.func) or lookup(node.func, len(node.args))
-            if not isinstance(atom, ScalarAtom) or len(node.args) != 1:
+            atom, args, kw = resolve_call(node)
+            if not isinstance(atom, ScalarAtom) or len(args) != 1:
                 raise DcpError(f"a user atom's body may call elementwise atoms of one argument, "
                                f"not `{node.func}`", span=node.span)
-            kw = {k: v.value for k, v in node.kwargs if isinstance(v, Number)}
-            kw = {**atom.keywords, **kw}
-            x = sympy.Symbol("x", real=True)
-            local = {"x": x, **{k: sympy.Rational(v) for k, v in kw.items() if v is not None}}
+            argument = values[id(args[0])]
+            conditions += _inside(argument, atom.domain(0, kw))
+            local = {"x": sympy.Symbol("x", real=True), **{k: _exact(v) for k, v in kw.items()}}
             formula = sympy.sympify(atom.formula, locals=local)
-            values[id(node)] = formula.subs(x, values[id(node.args[0])])
+            values[id(node)] = formula.subs(local["x"], argument)
         else:
-            raise DcpError(f"a user atom's body cannot contain `{type(node).__name__}`",
-                           span=node.span)
+            raise DcpError(f"a user atom's body of one argument is scalar: it cannot contain "
+                           f"`{type(node).__name__}`", span=node.span)
+    return values[id(body)], conditions
+
+
+def _exact(value) -> object:
+    """A keyword constant as SymPy's exact rational (a float as the shortest decimal that
+    reads back as it, which is what the user wrote)."""
+    import sympy
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    return sympy.Rational(repr(float(value)))
+
+
+def _power_conditions(base, exponent, node: Binary) -> list:
+    """``base ^ p`` is defined as the built-in power defines it: every base for a
+    nonnegative integer ``p``, ``base >= 0`` for other positive ``p``, ``base > 0`` for
+    negative ``p``."""
+    if not exponent.is_number:
+        raise DcpError("the exponent must be a numeric constant (x ^ 2, x ^ -1, x ^ 0.5)",
+                       span=node.right.span)
+    if exponent.is_integer and exponent >= 0:
+        return []
+    return [base > 0] if exponent < 0 else [base >= 0]
+
+
+def _inside(argument, domain: Interval) -> list:
+    """Relations saying ``argument`` lies in an atom's ``domain``."""
+    import sympy
+    if domain is REALS or domain == REALS:
+        return []
+    found = []
+    if math.isfinite(domain.lo):
+        lo = sympy.Rational(domain.lo)
+        found.append(argument > lo if domain.lo_open else argument >= lo)
+    if math.isfinite(domain.hi):
+        hi = sympy.Rational(domain.hi)
+        found.append(argument < hi if domain.hi_open else argument <= hi)
+    return found
+
+
+# ---- rigorous numbers ------------------------------------------------------------------------
+
+
+def _sign(value) -> int | None:
+    """The sign of an exact real constant, or None when it cannot be decided. SymPy's
+    ``evalf(strict=True)`` raises unless its digits are guaranteed, so a nonzero result
+    has the right sign."""
+    import sympy
+    from sympy.core.evalf import PrecisionExhausted
+    if value.is_Rational:
+        return (value.p > 0) - (value.p < 0)
+    if value.is_zero:
+        return 0
+    try:
+        approx = value.evalf(30, strict=True)
+    except (PrecisionExhausted, ValueError, TypeError, ArithmeticError):
+        return None
+    if not isinstance(approx, sympy.Float) or approx == 0:
+        return None
+    return 1 if approx > 0 else -1
+
+
+def _float_bound(value, up: bool) -> float:
+    """The float nearest an exact real on one side: the least float ``>= value`` when
+    ``up``, the greatest ``<= value`` otherwise (each step checked by :func:`_sign`)."""
+    import sympy
+    if value in (sympy.oo, -sympy.oo):
+        return math.inf if value == sympy.oo else -math.inf
+    if value.is_Rational:
+        exact = Fraction(int(value.p), int(value.q))
+        near = float(exact)                 # correctly rounded
+        if (near < exact) if up else (near > exact):
+            near = math.nextafter(near, math.inf if up else -math.inf)
+        return near
+    side = _sign(value)
+    if side is None:
+        raise _Undecided(f"could not evaluate {value} rigorously")
+    near = float(value.evalf(20))
+    if math.isinf(near):                    # beyond the floats
+        return near if (near > 0) == up else math.copysign(sys.float_info.max, near)
+    step = math.inf if up else -math.inf
+    for _ in range(4):
+        gap = _sign(value - sympy.Rational(near))
+        if gap is None:
+            raise _Undecided(f"could not round {value} rigorously")
+        if gap == 0 or (gap < 0 if up else gap > 0):
+            return near
+        near = math.nextafter(near, step)
+    raise _Undecided(f"could not round {value} rigorously")
+
+
+def _probe(a, b):
+    """An exact rational strictly between ``a`` and ``b`` (exact reals or infinities)."""
+    import sympy
+    if a == -sympy.oo and b == sympy.oo:
+        point = sympy.Integer(0)
+    elif a == -sympy.oo:
+        point = sympy.Integer(math.floor(float(b.evalf(20)))) - 1
+    elif b == sympy.oo:
+        point = sympy.Integer(math.ceil(float(a.evalf(20)))) + 1
+    else:
+        point = sympy.Rational((a + b).evalf(60) / 2)
+    if (a != -sympy.oo and _sign(point - a) != 1) or (b != sympy.oo and _sign(b - point) != 1):
+        raise _Undecided(f"found no rational point between {a} and {b}")
+    return point
+
+
+# ---- sign pieces of a derivative ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Signs:
+    """Where a derivative is >= 0 and <= 0 on the domain (floats, rounded inward), the
+    exact cuts between its pieces, and how this was proved or why it was not."""
+
+    nonneg: tuple = ()
+    nonpos: tuple = ()
+    cuts: tuple = ()
+    how: str = ""
+    proved: bool = False
+
+
+def _kinks():
+    import sympy
+    return (sympy.Abs, sympy.sign, sympy.Max, sympy.Min, sympy.Heaviside, sympy.DiracDelta,
+            sympy.Piecewise, sympy.floor, sympy.ceiling, sympy.Subs, sympy.Derivative)
+
+
+def _signs(g, x, domain, lower=None) -> _Signs:
+    """The sign pieces of ``g`` on ``domain`` (a SymPy interval), not joined where the
+    ``lower`` derivative (``f'`` when ``g`` is ``f''``) is not continuous; or unproved,
+    saying why."""
+    try:
+        kinks = () if lower is None else tuple(_gaps(lower, x, domain))
+        return _signs_of(g, x, domain, kinks)
+    except _Undecided as why:
+        return _Signs(how=f"not proved: {why}")
+    except Exception as error:  # noqa: BLE001 - SymPy raises many kinds on hard input
+        return _Signs(how=f"not proved: SymPy failed ({type(error).__name__})")
+
+
+def _signs_of(g, x, domain, kinks: tuple) -> _Signs:
+    import sympy
+    gaps = _gaps(g, x, domain)
+    if g.is_zero and not gaps and not kinks:        # f' = 0 or f'' = 0: both signs everywhere
+        whole = _join([domain.left, domain.right], [1], 1, domain, ())
+        return _Signs(whole, whole, (), "proved: identically zero", True)
+    zeros = _finite(sympy.solveset(g, x, domain), "its zeros")
+    # Kinks first: a point that is also a zero or a gap is kept as the kink it is.
+    cuts = _ordered([*kinks, *gaps, *zeros], domain)
+    ends = [domain.left, *cuts, domain.right]
+    signs = []
+    for a, b in zip(ends, ends[1:]):
+        point = _probe(a, b)
+        sign = _sign(g.subs(x, point))
+        if not sign:
+            raise _Undecided(f"could not decide its sign at {point}")
+        signs.append(sign)
+    how = (f"proved: zeros {_show(zeros)}" + (f", not continuous at {_show(gaps)}" if gaps else "")
+           + " (SymPy solveset); the sign between them decided at rational points")
+    return _Signs(_join(ends, signs, 1, domain, kinks), _join(ends, signs, -1, domain, kinks),
+                  tuple(cuts), how, True)
+
+
+def _gaps(g, x, domain) -> list:
+    """The points of ``domain`` where ``g`` is not continuous (a finite exact set)."""
+    import sympy
+    from sympy.calculus.util import continuous_domain
+    if g.has(*_kinks()):
+        raise _Undecided("its formula has kinks (Abs, Max, Piecewise, ...)")
+    return _finite(sympy.Complement(domain, continuous_domain(g, x, domain)),
+                   "the points where it is not continuous")
+
+
+def _finite(found, what: str) -> list:
+    import sympy
+    if found is sympy.S.EmptySet:
+        return []
+    if isinstance(found, sympy.FiniteSet) and all(p.is_real and p.is_finite for p in found):
+        return list(found)
+    raise _Undecided(f"SymPy did not give {what} as a finite set of reals "
+                     f"(it gave {type(found).__name__})")
+
+
+def _ordered(points: list, domain) -> list:
+    """The distinct points strictly inside ``domain``, in increasing order (each
+    comparison decided rigorously; of equal points the first listed is kept)."""
+    inside = [p for p in points if _strictly_between(domain.left, p, domain.right)]
+    inside.sort(key=lambda p: float(p.evalf(30)))
+    ordered: list = []
+    for point in inside:
+        if ordered:
+            order = _sign(point - ordered[-1])
+            if order is None:
+                raise _Undecided(f"could not order {ordered[-1]} and {point}")
+            if order == 0:
+                continue
+            if order < 0:
+                raise _Undecided(f"could not order {ordered[-1]} and {point}")
+        ordered.append(point)
+    return ordered
+
+
+def _strictly_between(a, p, b) -> bool:
+    import sympy
+    for low, high in ((a, p), (p, b)):
+        if low == -sympy.oo or high == sympy.oo:
+            continue
+        order = _sign(high - low)
+        if order is None:
+            raise _Undecided(f"could not place {p} in the domain")
+        if order <= 0:
+            return False
+    return True
+
+
+def _join(ends: list, signs: list, want: int, domain, kinks: tuple) -> tuple:
+    """The pieces of sign ``want``, joined at a shared cut unless it is a kink, as float
+    intervals rounded inward."""
+    kink = {id(k) for k in kinks}
+    runs: list[list] = []
+    for a, b, sign in zip(ends, ends[1:], signs):
+        if sign != want:
+            continue
+        if runs and runs[-1][1] is a and id(a) not in kink:
+            runs[-1][1] = b
+        else:
+            runs.append([a, b])
+    pieces = (_inner(a, b, domain) for a, b in runs)
+    return tuple(piece for piece in pieces if piece is not None)
+
+
+def _inner(a, b, domain) -> Interval | None:
+    """The float interval inside the exact ``[a, b]`` (open where the domain is), or None
+    when no float lies in it."""
+    lo, hi = _float_bound(a, up=True), _float_bound(b, up=False)
+    lo_open = bool(domain.left_open) and a == domain.left
+    hi_open = bool(domain.right_open) and b == domain.right
+    if lo > hi or (lo == hi and (lo_open or hi_open)):
+        return None
+    return Interval(lo, hi, lo_open, hi_open)
+
+
+def _show(points) -> str:
+    return "[" + ", ".join(str(p) for p in points) + "]"
+
+
+# ---- domain and range ---------------------------------------------------------------------------
+
+
+def _domain(f, x, conditions: list):
+    """The SymPy interval where the body is defined and continuous, and the float interval
+    inside it; or None."""
+    import sympy
+    from sympy.calculus.util import continuous_domain
+    allowed = sympy.S.Reals
+    try:
+        for condition in conditions:
+            allowed = allowed.intersect(sympy.solveset(condition, x, sympy.S.Reals))
+        domain = continuous_domain(f, x, allowed)
+        floats = _inner(domain.left, domain.right, domain) if isinstance(domain, sympy.Interval) else None
+    except Exception:  # noqa: BLE001 - SymPy raises many kinds here
+        return None
+    return None if floats is None else (domain, floats)
+
+
+def _value_at(f, x, domain, point):
+    """``f`` at an exact point of the domain's closure: its value, or its limit from
+    inside at an infinite or open end."""
+    import sympy
+    if point == domain.left and (domain.left_open or point == -sympy.oo):
+        return sympy.limit(f, x, point, dir="+")
+    if point == domain.right and (domain.right_open or point == sympy.oo):
+        return sympy.limit(f, x, point, dir="-")
+    return f.subs(x, point)
+
+
+def _range(f, x, domain, first: _Signs) -> Interval | None:
+    """The values of ``f`` on the domain, rounded outward, or None when the critical
+    points are not proved or a value cannot be evaluated rigorously."""
+    import sympy
+    if not first.proved:
+        return None
+    values = [_value_at(f, x, domain, p) for p in (domain.left, *first.cuts, domain.right)]
+    for value in values:
+        if value.has(sympy.AccumBounds, sympy.nan, sympy.zoo) or value.is_extended_real is not True:
+            return None
+    try:
+        lo = min(_float_bound(v, up=False) for v in values)
+        hi = max(_float_bound(v, up=True) for v in values)
+    except _Undecided:
+        return None
+    return Interval(lo, hi)
+
+
+# ---- ball evaluation ---------------------------------------------------------------------------
+
+
+def _holds(ball, domain: Interval) -> bool:
+    """Whether every point of an arb ``ball`` lies in ``domain`` (arb's comparisons are
+    true only when certain)."""
+    if math.isfinite(domain.lo) and not (ball > domain.lo if domain.lo_open else ball >= domain.lo):
+        return False
+    return not math.isfinite(domain.hi) or bool(ball < domain.hi if domain.hi_open else ball <= domain.hi)
+
+
+def _enclose(body: Expr, x):
+    """The one-argument ``body`` (no user atoms in it) at the ball ``x``: literals as the
+    decimals written, ``^`` and calls through the atoms' ``enclose``."""
+    import flint
+
+    from ..analysis import resolve_call
+    from .base import lookup
+    values: dict[int, object] = {}
+    for node in walk_postorder(body):
+        if isinstance(node, Number):
+            values[id(node)] = flint.arb(node.text) if node.text else flint.arb(node.value)
+        elif isinstance(node, Name):
+            values[id(node)] = x
+        elif isinstance(node, Unary):
+            values[id(node)] = -values[id(node.operand)] if node.op == "-" else values[id(node.operand)]
+        elif isinstance(node, Binary) and node.op == "^":
+            power = {"p": fold_constant(node.right)}
+            values[id(node)] = lookup("power", 1).enclose(values[id(node.left)], power)
+        elif isinstance(node, Binary):
+            a, b = values[id(node.left)], values[id(node.right)]
+            values[id(node)] = _ARITHMETIC[node.op](a, b)
+        else:
+            atom, args, kw = resolve_call(node)
+            values[id(node)] = atom.enclose(values[id(args[0])], kw)
     return values[id(body)]
 
 
-@dataclass
-class _Signs:
-    """Intervals where a derivative is >= 0 and <= 0, and how they were found."""
-
-    nonneg: list
-    nonpos: list
-    roots: list
-    how: str
-
-
-def _domain(f, x) -> Interval | None:
-    import sympy
-    from sympy.calculus.util import continuous_domain
-    try:
-        domain = continuous_domain(f, x, sympy.S.Reals)
-    except Exception:  # noqa: BLE001 - SymPy raises many kinds here
-        return None
-    if not isinstance(domain, sympy.Interval):
-        return None
-    lo = -math.inf if domain.left == -sympy.oo else _round(domain.left, up=True)
-    hi = math.inf if domain.right == sympy.oo else _round(domain.right, up=False)
-    return Interval(lo, hi, bool(domain.left_open), bool(domain.right_open))
-
-
-def _round(value, up: bool) -> float:
-    """A float on the inner side of a real number (up for a lower end)."""
-    with mpmath.workdps(40):
-        exact = mpmath.mpf(value.evalf(40) if hasattr(value, "evalf") else value)
-        near = float(exact)
-        if up and mpmath.mpf(near) < exact:
-            near = math.nextafter(near, math.inf)
-        if not up and mpmath.mpf(near) > exact:
-            near = math.nextafter(near, -math.inf)
-        return near
-
-
-def _sign_intervals(derivative, x, domain: Interval) -> _Signs:
-    """Where ``derivative`` is >= 0 and <= 0 on ``domain``; nothing where SymPy or the
-    numeric search cannot tell (a kink, a derivative that does not evaluate)."""
-    import sympy
-    if derivative.has(sympy.DiracDelta, sympy.Heaviside, sympy.Subs, sympy.Derivative):
-        return _Signs([], [], [], "not decided: the derivative has kinks (SymPy gives "
-                                  "Heaviside or DiracDelta terms)")
-    try:
-        return _sign_intervals_of(derivative, x, domain)
-    except Exception as error:  # noqa: BLE001 - SymPy and mpmath raise many kinds
-        return _Signs([], [], [], f"not decided ({type(error).__name__})")
-
-
-def _sign_intervals_of(derivative, x, domain: Interval) -> _Signs:
-    import sympy
-    lo = max(domain.lo, -SCAN) if math.isinf(domain.lo) else domain.lo
-    hi = min(domain.hi, SCAN) if math.isinf(domain.hi) else domain.hi
-    how = "exact zeros (SymPy solveset)"
-    roots = None
-    try:
-        zeros = sympy.solveset(derivative, x, sympy.Interval(domain.lo if math.isfinite(domain.lo) else -sympy.oo,
-                                                             domain.hi if math.isfinite(domain.hi) else sympy.oo))
-        if isinstance(zeros, sympy.FiniteSet) and all(z.is_real for z in zeros):
-            roots = sorted(zeros, key=lambda z: float(z.evalf(30)))
-        elif zeros is sympy.S.EmptySet:
-            roots = []
-    except Exception:  # noqa: BLE001
-        roots = None
-    function = sympy.lambdify(x, derivative, modules="mpmath")
-
-    def value(t):
-        try:
-            return function(mpmath.mpf(t))
-        except (ValueError, ZeroDivisionError):
-            return mpmath.mpf("nan")
-
-    with mpmath.workdps(30):
-        if roots is None:
-            how = f"zeros found numerically at 30 digits in [{-SCAN}, {SCAN}] (SymPy could not solve)"
-            roots = []
-            grid = [lo + (hi - lo) * (i + 0.5) / GRID for i in range(GRID)]
-            signs = [mpmath.sign(value(t)) for t in grid]
-            for (a, sa), (b, sb) in zip(zip(grid, signs), zip(grid[1:], signs[1:])):
-                if sa * sb < 0:
-                    roots.append(float(mpmath.findroot(value, (a, b), solver="bisect")))
-        exact = {float(r) for r in roots if isinstance(r, sympy.Basic) and r.is_Rational
-                 and sympy.Rational(float(r)) == r}
-        points = sorted(float(r) for r in roots)
-        cuts = [domain.lo] + [r for r in points if domain.lo < r < domain.hi] + [domain.hi]
-        nonneg, nonpos = [], []
-        for a, b in zip(cuts, cuts[1:]):
-            probe = _midpoint(a, b)
-            sign = mpmath.sign(value(probe))
-            piece = _inward(a, b, domain, exact)
-            if piece is None:
-                continue
-            if sign >= 0:
-                nonneg.append(piece)
-            if sign <= 0:
-                nonpos.append(piece)
-    return _Signs(_merge(nonneg), _merge(nonpos), roots, how)
-
-
-def _bound(value, upper: bool, slack: bool) -> float:
-    """A float bound for a real ``value``: exact when it is a float, else one step out
-    (and one more when ``slack``: the value came from an approximate root)."""
-    near = float(value)
-    step = math.inf if upper else -math.inf
-    with mpmath.workdps(40):
-        if (upper and mpmath.mpf(near) < value) or (not upper and mpmath.mpf(near) > value):
-            near = math.nextafter(near, step)
-    return math.nextafter(near, step) if slack else near
-
-
-def _midpoint(a: float, b: float) -> float:
-    if math.isinf(a) and math.isinf(b):
-        return 0.0
-    if math.isinf(a):
-        return b - 1.0
-    if math.isinf(b):
-        return a + 1.0
-    return (a + b) / 2
-
-
-def _inward(a: float, b: float, domain: Interval, exact: set) -> Interval | None:
-    """The closed piece between two cuts, shrunk by a step at each root that is not exact
-    (the float is only near the root), as the domain has it at the domain's own ends."""
-    lo = a if a == domain.lo or a in exact else math.nextafter(math.nextafter(a, math.inf), math.inf)
-    hi = b if b == domain.hi or b in exact else math.nextafter(math.nextafter(b, -math.inf), -math.inf)
-    if lo > hi:
-        return None
-    lo_open = domain.lo_open if a == domain.lo else False
-    hi_open = domain.hi_open if b == domain.hi else False
-    try:
-        return Interval(lo, hi, lo_open, hi_open)
-    except ValueError:
-        return None
-
-
-def _merge(pieces: list[Interval]) -> list[Interval]:
-    """Pieces that meet at a point joined: f' >= 0 on [a, r] and [r, b] holds on [a, b]."""
-    merged: list[Interval] = []
-    for piece in pieces:
-        if merged and merged[-1].hi == piece.lo and not (merged[-1].hi_open and piece.lo_open):
-            last = merged.pop()
-            piece = Interval(last.lo, piece.hi, last.lo_open, piece.hi_open)
-        merged.append(piece)
-    return merged
-
-
-def _range(f, x, domain: Interval, roots: list) -> Interval:
-    """From the values at the critical points and the limits at the domain's ends."""
-    import sympy
-    candidates = []      # (value as mpf, came from an approximate root)
-    with mpmath.workdps(40):
-        for r in roots:
-            if not domain.contains_value(float(r)):
-                continue
-            if isinstance(r, sympy.Basic):
-                candidates.append((mpmath.mpf(f.subs(x, r).evalf(40)), False))
-            else:
-                candidates.append((sympy.lambdify(x, f, modules="mpmath")(mpmath.mpf(r)), True))
-        for end, direction in ((domain.lo, "+"), (domain.hi, "-")):
-            point = sympy.oo if end == math.inf else (-sympy.oo if end == -math.inf else sympy.Rational(end))
-            try:
-                limit = sympy.limit(f, x, point, dir=direction)
-            except Exception:  # noqa: BLE001
-                return Interval(-math.inf, math.inf)
-            if limit.has(sympy.AccumBounds) or limit.has(sympy.nan) or limit.is_extended_real is not True:
-                return Interval(-math.inf, math.inf)
-            candidates.append((mpmath.mpf(limit.evalf(40)) if limit.is_finite else
-                               (mpmath.inf if limit == sympy.oo else -mpmath.inf), False))
-        lo, lo_slack = min(candidates, key=lambda c: c[0])
-        hi, hi_slack = max(candidates, key=lambda c: c[0])
-        low = -math.inf if lo == -mpmath.inf else _bound(lo, upper=False, slack=lo_slack)
-        high = math.inf if hi == mpmath.inf else _bound(hi, upper=True, slack=hi_slack)
-    return Interval(low, high)
+# ---- the atoms ------------------------------------------------------------------------------------
 
 
 class UserAtom(ScalarAtom):
-    """A one-argument atom defined by the user; its facts come from SymPy (see module)."""
+    """A one-argument atom defined by the user; its facts are proved by SymPy (see the
+    module) or unknown. The engine composes it where its facts decide the curvature and
+    expands its body elsewhere (``kind`` "user"); with no proved domain it is always
+    expanded (``kind`` "expansion")."""
 
-    def __init__(self, name: str, param: str, body: Expr, formula: str, facts: dict, derivation: list[str]):
-        self.name, self.param, self.body = name, param, body
-        self.formula = formula
-        self.derivation = derivation
-        self._facts = facts
+    def __init__(self, name: str, param: str, body: Expr, f, domain, facts: dict,
+                 derivation: list[str], strict: bool = True, inlined: Expr | None = None):
         import sympy
+        self.name, self.params, self.body = name, (param,), body
+        self.template = _text(body)
+        self.kind = "user" if domain is not None else "expansion"
+        self.formula = str(f)
+        self.derivation = derivation
+        self._facts, self._f, self._domain = facts, f, domain
+        self.strict = strict            # f' vanishes only at finitely many points
+        self._bounds: dict = {}
+        self._inlined = body if inlined is None else inlined
         x = sympy.Symbol("x", real=True)
-        function = sympy.lambdify(x, sympy.sympify(formula, locals={"x": x}), modules="math")
+        function = sympy.lambdify(x, f, modules="math")
 
         def value(t: float) -> float:
             try:
@@ -262,6 +489,33 @@ class UserAtom(ScalarAtom):
     def pieces(self, kw):
         return self._facts
 
+    def _bound(self, x: float, kw, down: bool) -> float:
+        """``f(x)`` (or its limit at an end of the domain) rounded outward, exactly."""
+        key = (x, down)
+        if key not in self._bounds:
+            self._bounds[key] = self._exact_bound(x, down)
+        return self._bounds[key]
+
+    def _exact_bound(self, x: float, down: bool) -> float:
+        import sympy
+        point = sympy.oo if x == math.inf else -sympy.oo if x == -math.inf else sympy.Rational(x)
+        unknown = -math.inf if down else math.inf
+        try:
+            value = _value_at(self._f, sympy.Symbol("x", real=True), self._domain, point)
+            if value.has(sympy.AccumBounds, sympy.nan, sympy.zoo) or value.is_extended_real is not True:
+                return unknown
+            return _float_bound(value, up=not down)
+        except Exception:  # noqa: BLE001 - SymPy's limit raises many kinds; unknown is sound
+            return unknown
+
+    def enclose(self, x, kw):
+        """A ball holding ``f(t)`` for every ``t`` in the ball ``x``: the body in ball
+        arithmetic, each atom through its own ``enclose`` (NaN outside the domain)."""
+        import flint
+        if not _holds(x, self.domain(0, kw)):
+            return flint.arb.nan()
+        return _enclose(self._inlined, x)
+
     def describe(self, args, kw) -> str:
         return super().describe(args, kw) + " (derived by SymPy)"
 
@@ -272,54 +526,89 @@ class UserExpansion(Expansion):
     def __init__(self, name: str, params: tuple[str, ...], body: Expr):
         self.name, self.params, self.min_args, self.max_args = name, params, len(params), len(params)
         self.__dict__["body"] = body
-        from ..syntax.printer import to_text
-        self.template = to_text(body)
+        self.template = _text(body)
         self.__doc__ = f"{name}({', '.join(params)}) = {self.template} (user atom, by expansion)"
 
 
 def define_atom(name: str, params: tuple[str, ...], body: Expr, atoms: dict | None = None):
-    """A user atom from ``define name(params) = body``."""
+    """A user atom from ``define name(params) = body`` (``atoms``: the user atoms it may
+    call).
+
+    >>> from dcp.syntax import parse_expression
+    >>> define_atom("cube", ("t",), parse_expression("t^3")).derivation[6:8]
+    ['convex on [0, inf)', 'concave on (-inf, 0]']
+    """
     atoms = atoms or {}
     if name in REGISTRY:
         raise DcpError(f"`{name}` is a built-in atom; give the new atom another name")
     if not params:
         raise DcpError(f"`{name}` needs at least one argument")
+    repeated = sorted({p for p in params if params.count(p) > 1})
+    if repeated:
+        raise DcpError(f"`{name}` names the argument `{repeated[0]}` twice")
     if len(params) > 1:
         for node in walk_postorder(body):
             if isinstance(node, Name) and node.id not in params:
                 raise DcpError(f"the body of a user atom may use only its arguments "
                                f"({', '.join(params)}) and constants, not `{node.id}`", span=node.span)
         return UserExpansion(name, params, body)
+    return _scalar_atom(name, params[0], body, atoms)
+
+
+def _scalar_atom(name: str, param: str, body: Expr, atoms: dict) -> UserAtom:
     import sympy
     x = sympy.Symbol("x", real=True)
-    f = sympy.simplify(_to_sympy(body, params, {params[0]: x}, atoms))
-    t = sympy.Symbol(params[0], real=True)
+    inlined = _inline(body, atoms)
+    raw, conditions = _to_sympy(inlined, param, x)
+    f = sympy.simplify(raw)
+    t = sympy.Symbol(param, real=True)
 
     def show(expression) -> str:
         return sympy.sstr(expression.subs(x, t))
 
-    derivation = [f"{name}({params[0]}) = {show(f)}"]
-    domain = _domain(f, x)
-    empty: tuple = ()
-    if domain is None:
-        derivation.append("SymPy could not find an interval where it is continuous: facts unknown")
-        facts = {"domain": (Interval(-math.inf, math.inf),), "image": (Interval(-math.inf, math.inf),),
-                 "convex_on": empty, "concave_on": empty, "increasing_on": empty, "decreasing_on": empty}
-        return UserAtom(name, params[0], body, str(f), facts, derivation)
-    first = _sign_intervals(sympy.simplify(sympy.diff(f, x)), x, domain)
-    second = _sign_intervals(sympy.simplify(sympy.diff(f, x, 2)), x, domain)
-    image = _range(f, x, domain, first.roots)
+    derivation = [f"{name}({param}) = {show(f)}"]
+    fallback = f"where a fact is not proved, the DCP analysis of the body is used: {_text(body)}"
+    found = _domain(raw, x, conditions)
+    if found is None:
+        derivation += ["domain: not proved (SymPy found no single interval where the body is "
+                       "defined and continuous): no fact is claimed", fallback]
+        empty: tuple = ()
+        facts = {"domain": (REALS,), "image": (REALS,), "convex_on": empty, "concave_on": empty,
+                 "increasing_on": empty, "decreasing_on": empty}
+        return UserAtom(name, param, body, f, None, facts, derivation, inlined=inlined)
+    domain, floats = found
+    d1 = sympy.simplify(sympy.diff(f, x))
+    d2 = sympy.simplify(sympy.diff(d1, x))
+    first = _signs(d1, x, domain)
+    second = _signs(d2, x, domain, lower=d1)
+    image = _range(f, x, domain, first)
     derivation += [
-        f"domain: {domain}",
-        f"f' = {show(sympy.simplify(sympy.diff(f, x)))}; {first.how}: {first.roots}",
-        f"f'' = {show(sympy.simplify(sympy.diff(f, x, 2)))}; {second.how}: {second.roots}",
-        "nondecreasing on " + (", ".join(map(str, first.nonneg)) or "no interval"),
-        "nonincreasing on " + (", ".join(map(str, first.nonpos)) or "no interval"),
-        "convex on " + (", ".join(map(str, second.nonneg)) or "no interval"),
-        "concave on " + (", ".join(map(str, second.nonpos)) or "no interval"),
-        f"range: {image}",
+        f"domain: {floats}",
+        f"f' = {show(d1)}; {first.how}",
+        f"f'' = {show(d2)}; {second.how}",
+        _fact("nondecreasing", first, first.nonneg),
+        _fact("nonincreasing", first, first.nonpos),
+        _fact("convex", second, second.nonneg),
+        _fact("concave", second, second.nonpos),
+        f"range: {image}" if image is not None else "range: not proved (" + (
+            "the critical points are not proved)" if not first.proved else
+            "a value at a critical point or a limit could not be evaluated rigorously)"),
     ]
-    facts = {"domain": (domain,), "image": (image,), "convex_on": tuple(second.nonneg),
-             "concave_on": tuple(second.nonpos), "increasing_on": tuple(first.nonneg),
-             "decreasing_on": tuple(first.nonpos)}
-    return UserAtom(name, params[0], body, str(f), facts, derivation)
+    if not (first.proved and second.proved and image is not None):
+        derivation.append(fallback)
+    facts = {"domain": (REALS if floats == REALS else floats,), "image": (image or REALS,),
+             "convex_on": second.nonneg, "concave_on": second.nonpos,
+             "increasing_on": first.nonneg, "decreasing_on": first.nonpos}
+    return UserAtom(name, param, body, f, domain, facts, derivation, strict=not d1.is_zero,
+                    inlined=inlined)
+
+
+def _fact(word: str, signs: _Signs, pieces: tuple) -> str:
+    if not signs.proved:
+        return f"{word} on: not proved"
+    return f"{word} on " + (", ".join(map(str, pieces)) or "no interval")
+
+
+def _text(body: Expr) -> str:
+    from ..syntax.printer import to_text
+    return to_text(body)
