@@ -25,7 +25,7 @@ from typing import Callable, ClassVar, NamedTuple, Sequence
 from ..errors import ArgumentError
 from ..facts import REALS, Curvature, Interval, Monotonicity
 from ..facts.dims import Dims, ShapeMismatch, Sym
-from ..facts.interval import next_down, next_up
+from ..facts.interval import next_down, next_up, round_down, round_up
 
 __all__ = ["Atom", "AtomFacts", "ScalarAtom", "REGISTRY", "lookup", "all_atoms", "safe",
            "ShapeMismatch"]
@@ -334,6 +334,11 @@ class ScalarAtom(Atom):
         return Interval(lo, hi, self.strict and low_end[1], self.strict and high_end[1])
 
     def _bound(self, x: float, kw: Keywords, down: bool) -> float:
+        if x.__class__ is not float:
+            # An exact end (a Fraction) lies between two adjacent floats, and the piece of
+            # monotonicity holding it has float ends, so f(x) lies between f at the two.
+            pick = min if down else max
+            return pick(self._bound(round_down(x), kw, down), self._bound(round_up(x), kw, down))
         y = self.value(x, **kw)
         if math.isnan(y):
             return -math.inf if down else math.inf

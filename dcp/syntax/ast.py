@@ -11,12 +11,13 @@ cached hashes when it is built, and ``==`` walks both trees with an explicit sta
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from fractions import Fraction
 from typing import Callable
 
-from ..errors import Span
+from ..errors import ArgumentError, Span
 
 __all__ = [
     "Node", "Expr", "Number", "Name", "Unary", "Binary", "Call", "Transpose", "Index",
@@ -104,30 +105,76 @@ class Expr(Node):
         return f"{type(self).__name__}({to_text(self, limit=80)!r})"
 
 
-def _exact(text: str, value: float) -> bool:
-    try:
-        return Fraction(Decimal(text)) == Fraction(value)
-    except (ArithmeticError, ValueError):
-        return False
+#: Literals longer than this many digits, or whose exponent lies further than this from
+#: zero, are not converted exactly: 10**9999999 alone would take minutes to build.
+MAX_DIGITS = 400
+MAX_FLOAT = sys.float_info.max
+MIN_SUBNORMAL = math.ulp(0.0)
+
+
+def decimal_value(text: str) -> float | Fraction | None:
+    """The exact value of the decimal ``text``: the float that equals it (``0.5``, ``2``),
+    else a Fraction (``0.1`` is 1/10); ``None`` when the literal has more than
+    ``MAX_DIGITS`` digits or its exponent lies far outside the floats (``1e-9999999``).
+
+    >>> decimal_value("0.1"), decimal_value("0.5"), decimal_value("1e-9999999")
+    (Fraction(1, 10), 0.5, None)
+    """
+    if len(text) <= 15 and text.isdigit():                  # the commonest literals
+        return float(text)
+    decimal = Decimal(text)
+    if not decimal.is_finite():
+        return None
+    _, digits, exponent = decimal.as_tuple()
+    if not any(digits):
+        return 0.0
+    if len(digits) > MAX_DIGITS or abs(exponent + len(digits)) > MAX_DIGITS:
+        return None
+    exact = Fraction(decimal)
+    if exact.denominator & (exact.denominator - 1) == 0 and abs(exact) <= MAX_FLOAT:
+        nearest = exact.numerator / exact.denominator     # correctly rounded
+        if nearest == exact:
+            return nearest
+    return exact
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Number(Expr):
-    """A numeric literal. ``exact`` says whether the float ``value`` is the decimal
-    ``text`` exactly (``0.5`` is, ``0.1`` is not); ranges widen inexact ones."""
+    """A numeric literal: the decimal ``text`` as written, its ``exact`` value (see
+    :func:`decimal_value`), and ``value``, the nearest float (``inf`` past the floats),
+    which is what float evaluation uses."""
 
     value: float
     text: str = field(default="", compare=False)
-    exact: bool = field(default=True)
+    exact: float | Fraction | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if not self.text:
             object.__setattr__(self, "text", _format_number(self.value))
-        object.__setattr__(self, "exact", _exact(self.text, self.value) if math.isfinite(self.value) else True)
+        object.__setattr__(self, "exact", decimal_value(self.text))
         Expr.__post_init__(self)
 
     def key(self) -> tuple:
-        return (self.value, self.exact)
+        return (self.exact,) if self.exact is not None else (self.value, self.text)
+
+    def enclosure(self) -> tuple[float | Fraction, float | Fraction, bool, bool]:
+        """``(lo, hi, lo_open, hi_open)``: the exact value as a point, or, for a literal
+        not kept exactly, the gap between floats it lies in: strictly between the
+        neighbours of its nearest float; ``(0, 5e-324]`` for a tiny positive one (the
+        mirror for a negative one); ``[1.8e308, inf)`` for a huge one.
+
+        >>> Number(0.0, "1e-9999999").enclosure()
+        (0.0, 5e-324, True, False)
+        """
+        if self.exact is not None:
+            return self.exact, self.exact, False, False
+        v = self.value
+        if v == 0:
+            return (0.0, MIN_SUBNORMAL, True, False) if math.copysign(1, v) > 0 else \
+                (-MIN_SUBNORMAL, 0.0, False, True)
+        if math.isinf(v):
+            return (MAX_FLOAT, v, False, True) if v > 0 else (v, -MAX_FLOAT, True, False)
+        return math.nextafter(v, -math.inf), math.nextafter(v, math.inf), True, True
 
 
 def _format_number(value: float) -> str:
@@ -286,11 +333,12 @@ class Assignment(Statement):
 @dataclass(frozen=True, slots=True, eq=False)
 class Condition(Node):
     """One elementwise bound ``lower <= name <= upper`` (either side may be missing);
-    ``strict_lower``/``strict_upper`` for ``<`` and ``>``."""
+    ``strict_lower``/``strict_upper`` for ``<`` and ``>``. A bound is exact: a Fraction
+    where no float equals it (``c >= -0.001``)."""
 
     name: str
-    lower: float | None = None
-    upper: float | None = None
+    lower: float | Fraction | None = None
+    upper: float | Fraction | None = None
     strict_lower: bool = False
     strict_upper: bool = False
 
@@ -379,7 +427,7 @@ def fold_constant(node: Expr) -> float | None:
 
 def _fold_one(node: Expr, values: dict[int, float | None]) -> float | None:
     if isinstance(node, Number):
-        return node.value
+        return _float_constant(node)
     if isinstance(node, Unary):
         inner = values[id(node.operand)]
         return None if inner is None else (-inner if node.op == "-" else inner)
@@ -395,6 +443,21 @@ def _fold_one(node: Expr, values: dict[int, float | None]) -> float | None:
             return None
         return result if isinstance(result, float) and math.isfinite(result) else None
     return None
+
+
+def _float_constant(node: Number) -> float:
+    """The literal's float, for an exponent or a keyword value (whose facts are decided in
+    floats); refused when rounding would change those facts, that is when the float is
+    infinite or an integer the literal is not (``1.00000000000000001`` rounds to 1, and
+    ``x ^ 1`` is affine where the power written is not)."""
+    value = node.value
+    if math.isinf(value):
+        raise ArgumentError(f"the number {node.text} is too large for a float", span=node.span)
+    if value.is_integer() and node.exact != value:
+        raise ArgumentError(f"the constant {node.text} rounds to the float {_format_number(value)}, "
+                            f"which would change its meaning here; write a float-sized constant",
+                            span=node.span)
+    return value
 
 
 def replace_names(root: Expr, replacement: Callable[[Name], Expr | None]) -> Expr:
