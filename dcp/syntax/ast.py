@@ -448,12 +448,14 @@ def _fold_one(node: Expr, values: dict[int, float | None]) -> float | None:
 def _float_constant(node: Number) -> float:
     """The literal's float, for an exponent or a keyword value (whose facts are decided in
     floats); refused when rounding would change those facts, that is when the float is
-    infinite or an integer the literal is not (``1.00000000000000001`` rounds to 1, and
-    ``x ^ 1`` is affine where the power written is not)."""
-    value = node.value
+    infinite, or an integer while the literal is not one of the same parity
+    (``1.00000000000000001`` rounds to 1, and ``x ^ 1`` is affine where the power written
+    is not; ``1e308`` is an even integer, as its float is)."""
+    value, exact = node.value, node.exact
     if math.isinf(value):
         raise ArgumentError(f"the number {node.text} is too large for a float", span=node.span)
-    if value.is_integer() and node.exact != value:
+    if value.is_integer() and exact != value and (
+            exact is None or exact.denominator != 1 or exact.numerator % 2 != int(value) % 2):
         raise ArgumentError(f"the constant {node.text} rounds to the float {_format_number(value)}, "
                             f"which would change its meaning here; write a float-sized constant",
                             span=node.span)
