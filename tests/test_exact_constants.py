@@ -324,3 +324,14 @@ def test_the_repl_reports_a_repeated_parameter_and_goes_on():
     assert "1 | define f(t, t) = t\n  |             ^" in error
     repl.execute(":wrt x")
     assert "verdict: affine" in repl.execute("x + 1")
+
+
+def test_json_gives_exact_ends_rounded_outward():
+    import json
+
+    from dcp.render import render
+    result = _rules("c * x + 0.1", assume=["c >= 0.001"])
+    ranges = {step["text"]: step["range"] for step in json.loads(render(result, "json"))["proof"]["steps"]}
+    assert ranges["0.1"]["lo"] <= Fraction(1, 10) <= ranges["0.1"]["hi"]
+    assert ranges["0.1"]["lo"] < ranges["0.1"]["hi"] and ranges["0.1"]["text"] == "{0.1}"
+    assert ranges["c"]["lo"] < Fraction(1, 1000) and ranges["c"]["hi"] == "inf"
