@@ -222,8 +222,10 @@ def test_a_script_bound_beyond_the_floats_is_refused_with_a_caret():
 
 
 @pytest.mark.parametrize("expr, column, message", [
-    ("leaky_relu(x, alpha=1e-9999999)", 21, "rounds to the float 0"),
+    ("leaky_relu(x, alpha=1e-9999999)", 21, "too small an exponent"),
     ("x ^ 1.00000000000000001", 5, "rounds to the float 1"),
+    ("x ^ (1 - 1e-17)", 5, "the constant 1 - 1e-17 rounds to the float 1"),
+    ("huber(x, M=1e308 + 1)", 12, "the constant 1e308 \\+ 1 rounds to the float 1e\\+308"),
     ("x ^ 1e400", 5, "the number 1e400 is too large for a float"),
     ("x[1e-9999999]", 3, "an index must be an integer constant"),
 ])
@@ -235,8 +237,11 @@ def test_constants_whose_float_changes_their_meaning_are_refused(expr, column, m
     assert info.value.column == column
 
 
-def test_a_huge_even_keyword_is_still_allowed():
-    assert _rules("huber(x, M=1e308)").verdict == "convex"
+def test_constants_fold_exactly():
+    assert _rules("huber(x, M=1e308)").verdict == "convex"      # an even integer, as its float
+    result = _rules("x ^ (0.1 + 0.2)")
+    assert dict(result.proof.root.kwargs)["p"] == 0.3             # not 0.30000000000000004
+    assert dict(_rules("x ^ (2 ^ -1)").proof.root.kwargs)["p"] == 0.5
 
 
 # ---- division by a zero constant ----------------------------------------------------------
@@ -335,3 +340,13 @@ def test_json_gives_exact_ends_rounded_outward():
     assert ranges["0.1"]["lo"] <= Fraction(1, 10) <= ranges["0.1"]["hi"]
     assert ranges["0.1"]["lo"] < ranges["0.1"]["hi"] and ranges["0.1"]["text"] == "{0.1}"
     assert ranges["c"]["lo"] < Fraction(1, 1000) and ranges["c"]["hi"] == "inf"
+
+
+@pytest.mark.parametrize("expr, rule", [
+    ("1.00000000000000001 / (1 + exp(-x))", "reciprocal"),   # not sigmoid: 1 is not the 1 written
+    ("1 / (1 + exp(-x))", "rewrite"),
+    ("max(x, 1e-9999999)", "composition"),                  # not relu
+    ("max(x, 0)", "rewrite"),
+])
+def test_idioms_match_the_exact_literal(expr, rule):
+    assert _rules(expr).proof.root.rule == rule

@@ -415,51 +415,90 @@ def _children(node: Expr) -> tuple[Expr, ...]:
 
 
 def fold_constant(node: Expr) -> float | None:
-    """The value of a numeric constant expression (``2``, ``-1``, ``1/2``), else None.
+    """The value of a numeric constant expression (``2``, ``-1``, ``1/2``) as a float, for
+    an exponent or a keyword value; None when ``node`` is not one.
 
-    Iterative, like everything that walks user input.
+    Folded exactly: literals are the decimals written and ``+ - * /`` (and ``^`` to a small
+    integer power) are exact on rationals, so ``1 - 1e-17`` is not 1. The facts of an
+    exponent or a keyword are decided on its float, so a value whose float would change
+    them is refused (see :func:`_as_float`). Iterative, like everything that walks user
+    input.
     """
-    values: dict[int, float | None] = {}
+    if type(node) is Number and node.exact.__class__ is float:     # the commonest: x ^ 2
+        return node.exact
+    values: dict[int, Fraction | float | None] = {}
     for item in walk_postorder(node):
         values[id(item)] = _fold_one(item, values)
-    return values[id(node)]
+    value = values[id(node)]
+    return None if value is None else _as_float(value, node)
 
 
-def _fold_one(node: Expr, values: dict[int, float | None]) -> float | None:
+#: ``a ^ n`` is folded exactly for integers ``|n|`` up to this (and a base of few bits).
+MAX_EXACT_POWER = 64
+
+
+def _fold_one(node: Expr, values: dict) -> Fraction | float | None:
+    """An exact value as a Fraction; a float only for a power that is not rational."""
     if isinstance(node, Number):
-        return _float_constant(node)
+        if node.exact is None:
+            raise ArgumentError(f"the number {node.text} is too large for a float" if math.isinf(node.value)
+                                else f"the constant {node.text} has too many digits or too small an "
+                                     f"exponent to use here", span=node.span)
+        return Fraction(node.exact)
     if isinstance(node, Unary):
         inner = values[id(node.operand)]
         return None if inner is None else (-inner if node.op == "-" else inner)
-    if isinstance(node, Binary):
+    if isinstance(node, Binary) and node.op != "@":
         left, right = values[id(node.left)], values[id(node.right)]
         if left is None or right is None:
             return None
         try:
-            result = {"+": lambda: left + right, "-": lambda: left - right,
-                      "*": lambda: left * right, "/": lambda: left / right,
-                      "^": lambda: left ** right, "@": lambda: None}[node.op]()
+            if node.op == "^":
+                return _power(left, right)
+            return {"+": left.__add__, "-": left.__sub__, "*": left.__mul__,
+                    "/": left.__truediv__}[node.op](right)
         except (OverflowError, ZeroDivisionError):
             return None
-        return result if isinstance(result, float) and math.isfinite(result) else None
     return None
 
 
-def _float_constant(node: Number) -> float:
-    """The literal's float, for an exponent or a keyword value (whose facts are decided in
-    floats); refused when rounding would change those facts, that is when the float is
-    infinite, or an integer while the literal is not one of the same parity
-    (``1.00000000000000001`` rounds to 1, and ``x ^ 1`` is affine where the power written
-    is not; ``1e308`` is an even integer, as its float is)."""
-    value, exact = node.value, node.exact
-    if math.isinf(value):
-        raise ArgumentError(f"the number {node.text} is too large for a float", span=node.span)
-    if value.is_integer() and exact != value and (
-            exact is None or exact.denominator != 1 or exact.numerator % 2 != int(value) % 2):
-        raise ArgumentError(f"the constant {node.text} rounds to the float {_format_number(value)}, "
+def _power(base: Fraction | float, exponent: Fraction | float) -> Fraction | float | None:
+    """``base ^ exponent``: exact for a small integer exponent, else in floats (None when
+    that is not a finite real)."""
+    if exponent.__class__ is Fraction and exponent.denominator == 1 and \
+            abs(exponent) <= MAX_EXACT_POWER and base.__class__ is Fraction and \
+            max(base.numerator.bit_length(), base.denominator.bit_length()) <= 4 * MAX_EXACT_POWER:
+        return base ** int(exponent)
+    result = float(base) ** float(exponent)
+    return result if isinstance(result, float) and math.isfinite(result) else None
+
+
+def _as_float(value: Fraction | float, node: Expr) -> float:
+    """The float of a folded constant; refused when rounding would change the facts decided
+    on it, that is when the float is infinite, or an integer while the value is not one of
+    the same parity (``1.00000000000000001`` rounds to 1, and ``x ^ 1`` is affine where the
+    power written is not; ``1e308`` is an even integer, as its float is). A float computed
+    by a non-rational power is never known to be exactly an integer, so it must not be one.
+    """
+    try:
+        rounded = float(value)
+    except OverflowError:
+        rounded = math.inf
+    if math.isinf(rounded):
+        raise ArgumentError(f"the number {_text(node)} is too large for a float", span=node.span)
+    if rounded.is_integer() and not (value.__class__ is Fraction and value.denominator == 1
+                                     and value.numerator % 2 == int(rounded) % 2):
+        raise ArgumentError(f"the constant {_text(node)} rounds to the float {_format_number(rounded)}, "
                             f"which would change its meaning here; write a float-sized constant",
                             span=node.span)
-    return value
+    return rounded
+
+
+def _text(node: Expr) -> str:
+    if isinstance(node, Number):
+        return node.text
+    from .printer import to_text
+    return to_text(node, limit=60)
 
 
 def replace_names(root: Expr, replacement: Callable[[Name], Expr | None]) -> Expr:
