@@ -222,7 +222,7 @@ def test_a_script_bound_beyond_the_floats_is_refused_with_a_caret():
 
 
 @pytest.mark.parametrize("expr, column, message", [
-    ("leaky_relu(x, alpha=1e-9999999)", 21, "too small an exponent"),
+    ("leaky_relu(x, alpha=1e-9999999)", 21, "an exponent too far outside the floats"),
     ("x ^ 1.00000000000000001", 5, "rounds to the float 1"),
     ("x ^ (1 - 1e-17)", 5, "the constant 1 - 1e-17 rounds to the float 1"),
     ("huber(x, M=1e308 + 1)", 12, "the constant 1e308 \\+ 1 rounds to the float 1e\\+308"),
@@ -350,3 +350,15 @@ def test_json_gives_exact_ends_rounded_outward():
 ])
 def test_idioms_match_the_exact_literal(expr, rule):
     assert _rules(expr).proof.root.rule == rule
+
+
+def test_a_user_atom_body_with_a_hostile_literal_is_refused_fast():
+    start = time.perf_counter()
+    with pytest.raises(DcpError, match="the constant 1e-9999999 has too many digits"):
+        Session().define("f", "t", "t * 1e-9999999")
+    assert time.perf_counter() - start < 5
+
+
+def test_a_user_atom_keyword_must_be_a_constant():
+    with pytest.raises(DcpError, match="`alpha` of leaky_relu must be a numeric constant"):
+        Session().define("g", "t", "leaky_relu(t, alpha=t)")

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import mpmath
 
 from ..errors import DcpError
 from ..facts import Interval
-from ..syntax.ast import Binary, Call, Expr, Name, Number, Unary, walk_postorder
+from ..syntax.ast import Binary, Call, Expr, Name, Number, Unary, fold_constant, walk_postorder
 from .base import REGISTRY, ScalarAtom, lookup
 from .losses import Expansion
 
@@ -33,7 +34,11 @@ def _to_sympy(body: Expr, params: tuple[str, ...], symbols: dict, atoms: dict):
     values: dict[int, object] = {}
     for node in walk_postorder(body):
         if isinstance(node, Number):
-            values[id(node)] = sympy.Rational(node.text) if node.text else sympy.Float(node.value)
+            if node.exact is None:              # sympy.Rational("1e-9999999") never returns
+                raise DcpError(f"the constant {node.text} has too many digits, or an exponent too far "
+                               f"outside the floats, for a user atom's body", span=node.span)
+            exact = Fraction(node.exact)
+            values[id(node)] = sympy.Rational(exact.numerator, exact.denominator)
         elif isinstance(node, Name):
             if node.id not in params:
                 raise DcpError(f"the body of a user atom may use only its arguments "
@@ -52,8 +57,11 @@ def _to_sympy(body: Expr, params: tuple[str, ...], symbols: dict, atoms: dict):
             if not isinstance(atom, ScalarAtom) or len(node.args) != 1:
                 raise DcpError(f"a user atom's body may call elementwise atoms of one argument, "
                                f"not `{node.func}`", span=node.span)
-            kw = {k: v.value for k, v in node.kwargs if isinstance(v, Number)}
-            kw = {**atom.keywords, **kw}
+            kw = dict(atom.keywords)
+            for key, value in node.kwargs:
+                kw[key] = fold_constant(value)
+                if kw[key] is None:
+                    raise DcpError(f"`{key}` of {node.func} must be a numeric constant", span=value.span)
             x = sympy.Symbol("x", real=True)
             local = {"x": x, **{k: sympy.Rational(v) for k, v in kw.items() if v is not None}}
             formula = sympy.sympify(atom.formula, locals=local)

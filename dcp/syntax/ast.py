@@ -442,8 +442,8 @@ def _fold_one(node: Expr, values: dict) -> Fraction | float | None:
     if isinstance(node, Number):
         if node.exact is None:
             raise ArgumentError(f"the number {node.text} is too large for a float" if math.isinf(node.value)
-                                else f"the constant {node.text} has too many digits or too small an "
-                                     f"exponent to use here", span=node.span)
+                                else f"the constant {node.text} has too many digits, or an exponent too far "
+                                     f"outside the floats, to use here", span=node.span)
         return Fraction(node.exact)
     if isinstance(node, Unary):
         inner = values[id(node.operand)]
