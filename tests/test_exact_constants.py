@@ -44,17 +44,26 @@ def _step(result, text):
 # ---- interval arithmetic on exact ends --------------------------------------------------
 
 SMALL = st.fractions(min_value=-10**6, max_value=10**6, max_denominator=10**6)
+# Big enough that products pass MAX_BITS and take the outward-rounding path.
+BIG = st.fractions(min_value=-10**40, max_value=10**40, max_denominator=2**170 + 1)
 FLOATS = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda x: x + 0.0)
-ENDS = st.one_of(SMALL, FLOATS)
+ENDS = st.one_of(SMALL, BIG, FLOATS)
 
 
 @st.composite
 def intervals(draw):
-    """An interval with exact or float ends, and three exact members (ends and middle)."""
+    """An interval with exact, float or infinite ends, and exact members (its finite ends
+    and a point inside)."""
     a, b = sorted((draw(ENDS), draw(ENDS)))
-    interval = Interval(a, b)
-    return interval, (Fraction(interval.lo), Fraction(interval.hi),
-                      (Fraction(interval.lo) + Fraction(interval.hi)) / 2)
+    lo = -math.inf if draw(st.integers(0, 4)) == 0 else a
+    hi = math.inf if draw(st.integers(0, 4)) == 0 else b
+    interval = Interval(lo, hi)
+    ends = [Fraction(e) for e in (interval.lo, interval.hi) if math.isfinite(e)]
+    if len(ends) == 2:
+        inner = (ends[0] + ends[1]) / 2
+    else:
+        inner = ends[0] + (1 if interval.hi == math.inf else -1) if ends else Fraction(0)
+    return interval, (*ends, inner)
 
 
 def _encloses(interval: Interval, value: Fraction) -> bool:
