@@ -76,8 +76,8 @@ def _well_formed(interval: Interval) -> bool:
     small (under the cap)."""
     for end in (interval.lo, interval.hi):
         if end.__class__ is Fraction:
-            d = end.denominator
-            if d & (d - 1) == 0 or max(end.numerator.bit_length(), d.bit_length()) > MAX_BITS:
+            if Fraction(float(end)) == end or \
+                    max(end.numerator.bit_length(), end.denominator.bit_length()) > MAX_BITS:
                 return False
         elif end.__class__ is not float:
             return False
@@ -123,6 +123,8 @@ def test_an_exact_result_that_is_a_float_is_stored_as_one():
     assert half == Interval(0.5, 0.5) and half.lo.__class__ is float
     zero = point(Fraction(-1, 1000)) + point(Fraction(1, 1000))
     assert zero.is_zero and zero.lo.__class__ is float
+    # An integer or a dyadic value that no float equals stays exact.
+    assert point(Fraction(10 ** 30)).lo == 10 ** 30 and point(Fraction(2 ** 60 + 1, 2 ** 60)).is_point
 
 
 def test_past_the_cap_ends_round_outward_to_floats():
@@ -166,6 +168,11 @@ def test_a_shifted_parameter_keeps_an_exact_zero_end():
 def test_a_shifted_parameter_with_the_check_on():
     result = certify("(c + 0.001) * square(x)", wrt="x", assume=["c >= -0.001"])
     assert result.verdict == "convex" and result.is_convex is True
+
+
+def test_big_integers_cancel_exactly():
+    result = _rules("(1e30 + 1 - 1e30 - 1) * square(x)")
+    assert result.verdict == "constant" and result.proof.root.range.is_zero
 
 
 def test_decimal_literals_cancel_exactly():

@@ -7,9 +7,9 @@ An :class:`Interval` encloses every value a node can take. Each end may be open 
 An end is a ``float``, or a :class:`~fractions.Fraction` for an exact value that no float
 equals: the literal ``0.1`` is 1/10, the bound in ``c >= -0.001`` is -1/1000, and exact
 arithmetic on those stays exact, so ``(c + 0.001)`` is ``[0, inf)`` with a zero end that is
-exactly zero. A value that equals a float (every dyadic value, whatever its origin) is
-always stored as that float, and infinities are floats; so most intervals hold floats only
-and take the float path, which costs one type check more than plain float arithmetic.
+exactly zero. A value that equals a float, whatever its origin, is always stored as that
+float, and infinities are floats; so most intervals hold floats only and take the float
+path, which costs one type check more than plain float arithmetic.
 
 Soundness: every operation returns an interval that contains the exact real result.
 
@@ -78,12 +78,16 @@ def _end(q: Fraction, up: bool) -> Real:
     """How the exact value ``q`` is stored as an upper (``up``) or lower end: as the float
     that equals it, as itself while it is small, else rounded outward to a float.
 
-    Only a dyadic rational (denominator a power of two) can equal a float, and a dyadic
-    one is always stored as a float (rounded outward when it has too many bits).
+    Only a dyadic rational (denominator a power of two, integers included) can equal a
+    float; one that does not (``10**30``, ``1 + 2**-60``) stays exact like any other.
     """
     n, d = q.numerator, q.denominator
-    if d & (d - 1) == 0 or d.bit_length() > MAX_BITS or n.bit_length() > MAX_BITS:
+    if d.bit_length() > MAX_BITS or n.bit_length() > MAX_BITS:
         return _round(q, up)
+    if d & (d - 1) == 0:
+        nearest = _round(q, up)
+        if nearest == q:
+            return nearest
     return q
 
 
