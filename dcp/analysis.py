@@ -12,7 +12,7 @@ from typing import Mapping
 from . import rules
 from .atoms import Atom, lookup, operator
 from .errors import ArgumentError, UnknownNameError
-from .facts import POS, REALS, Interval, point
+from .facts import POS, REALS, Interval
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
 from .idioms import IDIOMS, rewrite
 from .proof import DomainCondition, Step
@@ -223,7 +223,7 @@ class Analyzer:
 
     def _leaf(self, node: Expr) -> Step:
         if isinstance(node, Number):
-            return Step(node, point(node.value, node.exact), CONSTANT, "number")
+            return Step(node, Interval(*node.enclosure()), CONSTANT, "number")
         bound = self.bounds.get(node.id, REALS)
         if node.id in self.wrt:
             return Step(node, bound, AFFINE, "variable")
@@ -270,6 +270,8 @@ class Analyzer:
 
     def _division(self, node: Expr, premises: list[Step]) -> Step:
         top, bottom = premises
+        if bottom.range.is_zero:                     # e.g. 1/0, x/(1 - 1), x/(0.3 - 0.1 - 0.2)
+            raise ArgumentError(f"division by zero: `{bottom.text}` is 0", span=node.span)
         value_range = top.range * bottom.range.reciprocal()
         if bottom.curvature.is_constant:
             outcome = rules.quotient(_operand(top), _operand(bottom))

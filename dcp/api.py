@@ -70,7 +70,9 @@ def _check_shapes(shapes: Mapping[str, Sequence[int]] | None) -> dict[str, tuple
     result = {}
     for name, dims in (shapes or {}).items():
         dims = (dims,) if isinstance(dims, int) else tuple(dims)
-        if len(dims) > 2 or not all(isinstance(d, int) and d >= 1 for d in dims):
+        # bool is an int to Python, but `True` is no size.
+        if len(dims) > 2 or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1
+                                    for d in dims):
             raise DcpError(f"shape of `{name}` must be () or (n,) or (m, n) with positive "
                            f"integers, got {dims}")
         result[name] = dims
@@ -124,7 +126,14 @@ class Session:
         ['convex on [0, inf)', 'concave on (-inf, 0]']
         """
         from .atoms.user import define_atom
+        if not isinstance(name, str) or not _IDENTIFIER.match(name):
+            raise DcpError(f"cannot define {name!r}: not a name")
         params = (params,) if isinstance(params, str) else tuple(params)
+        for index, param in enumerate(params):
+            if not isinstance(param, str) or not _IDENTIFIER.match(param):
+                raise DcpError(f"a parameter of `{name}` must be a name, got {param!r}")
+            if param in params[:index]:
+                raise DcpError(f"parameter `{param}` of `{name}` is named twice")
         tree = parse_expression(body) if isinstance(body, str) else body
         atom = define_atom(name, params, tree, self.atoms)
         self.atoms[name] = atom

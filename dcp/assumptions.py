@@ -1,6 +1,7 @@
 """Assumptions: elementwise bounds on names, as intervals.
 
-``"W2 >= 0"``, ``"0 <= y <= 1"``, ``"x < 3"``. Several bounds on one name intersect;
+``"W2 >= 0"``, ``"0 <= y <= 1"``, ``"x < 3"``. Bounds are exact (``c >= -0.001`` bounds
+``c`` by -1/1000, not by a float near it). Several bounds on one name intersect;
 bounds that leave nothing are contradictory and raise :class:`AssumptionError`.
 """
 from __future__ import annotations
@@ -21,12 +22,10 @@ def condition_interval(condition: Condition) -> Interval:
     lo = -math.inf if condition.lower is None else condition.lower
     hi = math.inf if condition.upper is None else condition.upper
     try:
-        if math.isnan(lo) or math.isnan(hi):
-            raise ValueError
         return Interval(lo, hi, condition.strict_lower, condition.strict_upper)
     except ValueError:
         raise AssumptionError(f"the assumption on `{condition.name}` allows no value "
-                              f"(lower bound {lo:g}, upper bound {hi:g})",
+                              f"(lower bound {float(lo):g}, upper bound {float(hi):g})",
                               span=condition.span) from None
 
 
@@ -41,6 +40,8 @@ def parse_assumption_list(assume: Iterable[str] | str) -> list[tuple[Condition, 
             continue
         try:
             conditions = parse_assumptions(text)
+        except AssumptionError as error:        # well formed, but a bound dcp cannot hold
+            raise error.locate(text) from None
         except DcpError as error:
             raise AssumptionError(f"malformed assumption {text!r}: {error.message}; write "
                                   f"e.g. 'W2 >= 0' or '0 <= p <= 1'",

@@ -15,11 +15,11 @@ __all__ = ["IDIOMS", "rewrite"]
 
 
 def _is_one(node: Expr) -> bool:
-    return isinstance(node, Number) and node.value == 1
+    return isinstance(node, Number) and node.exact == 1
 
 
 def _is_zero(node: Expr) -> bool:
-    return isinstance(node, Number) and node.value == 0
+    return isinstance(node, Number) and node.exact == 0
 
 
 def _call(node: Expr, func: str, count: int = 1) -> tuple[Expr, ...] | None:

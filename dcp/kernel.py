@@ -17,7 +17,7 @@ from typing import Callable, Mapping
 
 from .atoms import Atom, lookup, operator
 from .errors import ProofCheckError
-from .facts import POS, REALS, Curvature, Interval, Monotonicity, point
+from .facts import POS, REALS, Curvature, Interval, Monotonicity
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
 from .proof import Proof, Step
@@ -109,7 +109,7 @@ def _premises_are(step: Step, nodes: tuple[Expr, ...]) -> None:
 def _number(step: Step, context) -> None:
     if not isinstance(step.node, Number) or step.premises:
         _fail(step, "not a number")
-    _require(step, CONSTANT, point(step.node.value, step.node.exact))
+    _require(step, CONSTANT, Interval(*step.node.enclosure()))
 
 
 def _name(step: Step, context, is_variable: bool) -> None:
@@ -240,6 +240,8 @@ def _division(step: Step, context, reciprocal: bool) -> None:
         _fail(step, "not a quotient")
     _premises_are(step, (node.left, node.right))
     top, bottom = step.premises
+    if bottom.range.is_zero:
+        _fail(step, "it divides by zero")
     region = bottom.range
     if reciprocal and not region.is_positive and any(
             c.domain == POS and _same(c.expr, bottom.node) for c in step.requires):

@@ -123,7 +123,7 @@ def test_multiline_expression_reports_the_right_line():
 
 
 @pytest.mark.parametrize("expr,message", [
-    ("x + 1e400", "the number 1e400 is too large for a float"),
+    ("x ^ 1e400", "the number 1e400 is too large for a float"),
     ("x[100000000000]", "index 100000000000 is beyond the sizes dcp works with (at most 10000)"),
 ])
 def test_numbers_too_large(expr, message):

@@ -58,10 +58,10 @@ def test_zero_endpoints_stay_exact():
     assert NONNEG.sum_of_terms() == NONNEG and REALS.sum_of_terms() == REALS
 
 
-def test_inexact_literals_widen_exact_ones_do_not():
+def test_points_are_exact():
     assert point(0.5) == Interval(0.5, 0.5)
-    widened = point(0.1, exact=False)
-    assert widened.lo < 0.1 < widened.hi and Fraction(widened.lo) < Fraction("0.1") < Fraction(widened.hi)
+    tenth = point(Fraction("0.1"))
+    assert tenth.lo == tenth.hi == Fraction(1, 10) and tenth.lo.__class__ is Fraction
 
 
 def test_open_and_closed_ends_are_kept_apart():

@@ -93,7 +93,11 @@ def _to_sympy(body: Expr, param: str, x):
     conditions: list = []
     for node in walk_postorder(body):
         if isinstance(node, Number):
-            values[id(node)] = sympy.Rational(node.text) if node.text else _exact(node.value)
+            if node.exact is None:              # sympy.Rational("1e-9999999") never returns
+                raise DcpError(f"the constant {node.text} has too many digits, or an exponent too far "
+                               f"outside the floats, for a user atom's body", span=node.span)
+            exact = Fraction(node.exact)
+            values[id(node)] = sympy.Rational(exact.numerator, exact.denominator)
         elif isinstance(node, Name):
             if node.id != param:
                 raise DcpError(f"the body of a user atom may use only its arguments "

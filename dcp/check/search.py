@@ -22,6 +22,7 @@ from typing import Mapping
 
 import numpy as np
 
+from ..facts.interval import round_down, round_up
 from ..ops import ARB, FLOAT, inside, precision, to_arb
 from ..proof import Proof
 from .evaluate import domain_checks, evaluate
@@ -427,8 +428,10 @@ def _mix(theta: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _random(rng, bound, shape, scale: float, integers: bool) -> np.ndarray:
     """Random values inside ``bound`` (an Interval or None) at the given scale."""
-    lo = -np.inf if bound is None else bound.lo
-    hi = np.inf if bound is None else bound.hi
+    lo = -np.inf if bound is None else round_up(bound.lo)       # exact ends rounded inward
+    hi = np.inf if bound is None else round_down(bound.hi)
+    if lo > hi:                                                 # no float inside: skip
+        return np.full(shape, np.nan)
     if np.isfinite(lo) and np.isfinite(hi):
         values = rng.uniform(lo, hi, shape)
     elif np.isfinite(lo):
@@ -455,5 +458,8 @@ def _elements(st, bound):
     hi = 10.0 if bound is None else min(bound.hi, 10.0 if bound.lo < 10 else bound.lo + 10.0)
     exclude_min = bound is not None and bound.lo_open and lo == bound.lo
     exclude_max = bound is not None and bound.hi_open and hi == bound.hi
+    lo, hi = round_up(lo), round_down(hi)                       # exact ends rounded inward
+    if lo > hi:                                                 # no float inside: skip
+        return st.just(float("nan"))
     return st.floats(lo, hi, exclude_min=exclude_min, exclude_max=exclude_max,
                      allow_nan=False, allow_infinity=False, allow_subnormal=False)

@@ -1,23 +1,44 @@
 """Sound interval arithmetic over the extended reals.
 
-An :class:`Interval` encloses every value a node can take. Endpoints are floats; each
-may be open or closed (infinite ones are always open), so that "positive" (``(0, inf)``)
-and "nonnegative" (``[0, inf)``) stay apart, as ``log`` and ``inv_pos`` need.
+An :class:`Interval` encloses every value a node can take. Each end may be open or closed
+(infinite ones are always open), so that "positive" (``(0, inf)``) and "nonnegative"
+(``[0, inf)``) stay apart, as ``log`` and ``inv_pos`` need.
+
+An end is a ``float``, or a :class:`~fractions.Fraction` for an exact value that no float
+equals: the literal ``0.1`` is 1/10, the bound in ``c >= -0.001`` is -1/1000, and exact
+arithmetic on those stays exact, so ``(c + 0.001)`` is ``[0, inf)`` with a zero end that is
+exactly zero. A value that equals a float, whatever its origin, is always stored as that
+float, and infinities are floats; so most intervals hold floats only and take the float
+path, which costs one type check more than plain float arithmetic.
 
 Soundness: every operation returns an interval that contains the exact real result.
-Where a float operation is inexact, the endpoint is rounded outward by one step; where it
-is exact (detected with an error-free transformation), it is kept, so a zero endpoint
-stays exactly zero and signs are never lost.
+
+- On floats, where a float operation is inexact the end is rounded outward by one step;
+  where it is exact (detected with an error-free transformation) it is kept.
+- On Fractions the result is the exact rational while its numerator and denominator stay
+  under ``MAX_BITS`` bits. Past that, or beyond the floats, it is rounded outward to a
+  float: a lower end down, an upper end up (``x`` in ``[round_down(q), round_up(q)]``).
+
+Code that needs floats (sampling, printing, JSON) converts an end explicitly with
+:func:`round_down` or :func:`round_up`, in the direction that keeps its enclosure sound.
 """
 from __future__ import annotations
 
 import math
+import numbers
+import sys
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, Union
 
-__all__ = ["Interval", "REALS", "NONNEG", "POS", "NONPOS", "NEG", "point"]
+__all__ = ["Interval", "REALS", "NONNEG", "POS", "NONPOS", "NEG", "point", "round_down", "round_up"]
 
 INF = math.inf
+MAX_FLOAT = sys.float_info.max
+#: An exact end whose numerator or denominator has more bits than this is rounded outward
+#: to a float, so exact arithmetic stays cheap however long a chain of constants is.
+MAX_BITS = 300
+
+Real = Union[float, Fraction]
 
 
 def next_down(x: float) -> float:
@@ -28,8 +49,95 @@ def next_up(x: float) -> float:
     return math.nextafter(x, INF)
 
 
-def add_down(a: float, b: float) -> float:
+def round_down(x: Real) -> float:
+    """The largest float ``<= x`` (``-inf`` below the floats)."""
+    return x if x.__class__ is float else _round(x, up=False)
+
+
+def round_up(x: Real) -> float:
+    """The smallest float ``>= x`` (``inf`` above the floats)."""
+    return x if x.__class__ is float else _round(x, up=True)
+
+
+def _round(q: Fraction, up: bool) -> float:
+    """``q`` rounded to a float toward ``+inf`` (``up``) or ``-inf``."""
+    try:
+        f = q.numerator / q.denominator          # int / int is correctly rounded
+    except OverflowError:                        # beyond the floats
+        if q > 0:
+            return INF if up else MAX_FLOAT
+        return -MAX_FLOAT if up else -INF
+    if up and f < q:
+        f = next_up(f)
+    elif not up and f > q:
+        f = next_down(f)
+    return f + 0.0                               # no negative zero
+
+
+def _end(q: Fraction, up: bool) -> Real:
+    """How the exact value ``q`` is stored as an upper (``up``) or lower end: as the float
+    that equals it, as itself while it is small, else rounded outward to a float.
+
+    Only a dyadic rational (denominator a power of two, integers included) can equal a
+    float; one that does not (``10**30``, ``1 + 2**-60``) stays exact like any other.
+    """
+    n, d = q.numerator, q.denominator
+    if d.bit_length() > MAX_BITS or n.bit_length() > MAX_BITS:
+        return _round(q, up)
+    if d & (d - 1) == 0:
+        nearest = _round(q, up)
+        if nearest == q:
+            return nearest
+    return q
+
+
+def _coerce(x, up: bool) -> Real:
+    """An end given as any real number, in its stored form."""
+    if isinstance(x, float):
+        return float(x)
+    if isinstance(x, numbers.Rational):          # int, Fraction
+        return _end(Fraction(x), up)
+    return float(x)
+
+
+def _exact(x: Real) -> Fraction:
+    return x if x.__class__ is Fraction else Fraction(x)
+
+
+def _infinite(x: Real) -> bool:
+    return x.__class__ is float and math.isinf(x)
+
+
+def _sum(a: Real, b: Real, up: bool) -> Real:
+    """An end for the exact ``a + b`` when one of them is a Fraction."""
+    if _infinite(a) or _infinite(b):
+        return float(a) + float(b)
+    return _end(_exact(a) + _exact(b), up)
+
+
+def _product(a: Real, b: Real, up: bool) -> Real:
+    """An end for the exact ``a * b`` (``0 * inf = 0``) when one of them is a Fraction."""
+    if a == 0 or b == 0:
+        return 0.0
+    if _infinite(a) or _infinite(b):
+        return INF if (a > 0) == (b > 0) else -INF
+    return _end(_exact(a) * _exact(b), up)
+
+
+def _quotient(a: Real, b: Real, up: bool) -> Real:
+    """An end for the exact ``a / b`` (``b != 0``; ``x / inf = 0``) when one of them is a
+    Fraction."""
+    if _infinite(a):
+        return a if b > 0 else -a
+    if a == 0 or _infinite(b):
+        return 0.0
+    return _end(_exact(a) / _exact(b), up)
+
+
+def add_down(a: Real, b: Real) -> Real:
     """A lower bound of the exact ``a + b``."""
+    if a.__class__ is not float or b.__class__ is not float:
+        return _sum(a, b, up=False)
     s = a + b
     if math.isinf(a) or math.isinf(b):
         return s
@@ -40,7 +148,7 @@ def add_down(a: float, b: float) -> float:
     return next_down(s) if error < 0 else s
 
 
-def add_up(a: float, b: float) -> float:
+def add_up(a: Real, b: Real) -> Real:
     """An upper bound of the exact ``a + b``."""
     return -add_down(-a, -b)
 
@@ -51,8 +159,10 @@ def _product_error_sign(a: float, b: float, p: float) -> int:
     return (exact > rounded) - (exact < rounded)
 
 
-def mul_down(a: float, b: float) -> float:
+def mul_down(a: Real, b: Real) -> Real:
     """A lower bound of the exact ``a * b``, with ``0 * inf = 0``."""
+    if a.__class__ is not float or b.__class__ is not float:
+        return _product(a, b, up=False)
     if a == 0 or b == 0:
         return 0.0
     p = a * b
@@ -65,13 +175,15 @@ def mul_down(a: float, b: float) -> float:
     return next_down(p) if _product_error_sign(a, b, p) < 0 else p
 
 
-def mul_up(a: float, b: float) -> float:
+def mul_up(a: Real, b: Real) -> Real:
     """An upper bound of the exact ``a * b``."""
     return -mul_down(-a, b)
 
 
-def div_down(a: float, b: float) -> float:
+def div_down(a: Real, b: Real) -> Real:
     """A lower bound of the exact ``a / b`` for ``b != 0``; ``x / inf = 0``."""
+    if a.__class__ is not float or b.__class__ is not float:
+        return _quotient(a, b, up=False)
     if a == 0 or math.isinf(b):
         return 0.0 if not math.isinf(a) else (a / (1.0 if b > 0 else -1.0))
     if math.isinf(a):
@@ -85,14 +197,14 @@ def div_down(a: float, b: float) -> float:
     return next_down(q) if exact < Fraction(q) else q
 
 
-def div_up(a: float, b: float) -> float:
+def div_up(a: Real, b: Real) -> Real:
     """An upper bound of the exact ``a / b``."""
     return -div_down(-a, b)
 
 
 class _Ends(NamedTuple):
-    lo: float
-    hi: float
+    lo: Real
+    hi: Real
     lo_open: bool
     hi_open: bool
 
@@ -112,9 +224,9 @@ class Interval(_Ends):
 
     __slots__ = ()
 
-    def __new__(cls, lo: float, hi: float, lo_open: bool = False, hi_open: bool = False) -> Interval:
+    def __new__(cls, lo: Real, hi: Real, lo_open: bool = False, hi_open: bool = False) -> Interval:
         if lo.__class__ is not float or hi.__class__ is not float:
-            lo, hi = float(lo), float(hi)
+            lo, hi = _coerce(lo, up=False), _coerce(hi, up=True)
         if not lo <= hi:                                  # also refuses NaN
             raise ValueError(f"not an interval: {lo}, {hi}")
         lo_open = bool(lo_open) or lo == INF or lo == -INF       # infinite ends are open
@@ -274,7 +386,11 @@ class Interval(_Ends):
         return Interval(lo, hi, lo_open, hi_open)
 
 
-def _fmt(x: float) -> str:
+def _fmt(x: Real) -> str:
+    """An end for reading: six significant digits (an exact Fraction end prints as the
+    nearest float; the JSON renderer gives the outward-rounded floats)."""
+    if x.__class__ is not float:
+        x = float(x)
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     if x.is_integer() and abs(x) < 1e15:
@@ -282,12 +398,10 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-def point(x: float, exact: bool = True) -> Interval:
-    """The interval holding the number ``x``; an inexact literal (``0.1``) gets the
-    neighbouring floats on both sides."""
-    if exact or math.isinf(x):
-        return Interval(x, x)
-    return Interval(next_down(x), next_up(x))
+def point(x: Real) -> Interval:
+    """The interval holding exactly the number ``x`` (a float or a Fraction; a Fraction
+    past ``MAX_BITS`` becomes the floats on either side of it)."""
+    return Interval(x, x)
 
 
 REALS = Interval(-INF, INF)

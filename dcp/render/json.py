@@ -2,7 +2,9 @@
 
 The proof is a list of steps, premises before conclusions, each with an ``id``; a step
 refers to its premises by id, so a shared subexpression appears once. Infinite range
-ends are the strings ``"inf"`` and ``"-inf"`` (JSON has no infinity).
+ends are the strings ``"inf"`` and ``"-inf"`` (JSON has no infinity). An exact end that no
+float equals (the 1/10 of a literal ``0.1``) is given as the float rounded outward, a lower
+end down and an upper end up, so the numbers still enclose the range; ``text`` prints it.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import json
 import math
 
 from ..facts import Interval
+from ..facts.interval import round_down, round_up
 
 __all__ = ["to_json", "render_json", "SCHEMA_VERSION"]
 
@@ -23,7 +26,7 @@ def _number(x: float):
 
 
 def _interval(interval: Interval) -> dict:
-    return {"lo": _number(interval.lo), "hi": _number(interval.hi),
+    return {"lo": _number(round_down(interval.lo)), "hi": _number(round_up(interval.hi)),
             "lo_open": interval.lo_open, "hi_open": interval.hi_open, "text": str(interval)}
 
 

@@ -11,12 +11,13 @@ cached hashes when it is built, and ``==`` walks both trees with an explicit sta
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from fractions import Fraction
 from typing import Callable
 
-from ..errors import Span
+from ..errors import ArgumentError, Span
 
 __all__ = [
     "Node", "Expr", "Number", "Name", "Unary", "Binary", "Call", "Transpose", "Index",
@@ -104,30 +105,76 @@ class Expr(Node):
         return f"{type(self).__name__}({to_text(self, limit=80)!r})"
 
 
-def _exact(text: str, value: float) -> bool:
-    try:
-        return Fraction(Decimal(text)) == Fraction(value)
-    except (ArithmeticError, ValueError):
-        return False
+#: Literals longer than this many digits, or whose exponent lies further than this from
+#: zero, are not converted exactly: 10**9999999 alone would take minutes to build.
+MAX_DIGITS = 400
+MAX_FLOAT = sys.float_info.max
+MIN_SUBNORMAL = math.ulp(0.0)
+
+
+def decimal_value(text: str) -> float | Fraction | None:
+    """The exact value of the decimal ``text``: the float that equals it (``0.5``, ``2``),
+    else a Fraction (``0.1`` is 1/10); ``None`` when the literal has more than
+    ``MAX_DIGITS`` digits or its exponent lies far outside the floats (``1e-9999999``).
+
+    >>> decimal_value("0.1"), decimal_value("0.5"), decimal_value("1e-9999999")
+    (Fraction(1, 10), 0.5, None)
+    """
+    if len(text) <= 15 and text.isdigit():                  # the commonest literals
+        return float(text)
+    decimal = Decimal(text)
+    if not decimal.is_finite():
+        return None
+    _, digits, exponent = decimal.as_tuple()
+    if not any(digits):
+        return 0.0
+    if len(digits) > MAX_DIGITS or abs(exponent + len(digits)) > MAX_DIGITS:
+        return None
+    exact = Fraction(decimal)
+    if exact.denominator & (exact.denominator - 1) == 0 and abs(exact) <= MAX_FLOAT:
+        nearest = exact.numerator / exact.denominator     # correctly rounded
+        if nearest == exact:
+            return nearest
+    return exact
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Number(Expr):
-    """A numeric literal. ``exact`` says whether the float ``value`` is the decimal
-    ``text`` exactly (``0.5`` is, ``0.1`` is not); ranges widen inexact ones."""
+    """A numeric literal: the decimal ``text`` as written, its ``exact`` value (see
+    :func:`decimal_value`), and ``value``, the nearest float (``inf`` past the floats),
+    which is what float evaluation uses."""
 
     value: float
     text: str = field(default="", compare=False)
-    exact: bool = field(default=True)
+    exact: float | Fraction | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if not self.text:
             object.__setattr__(self, "text", _format_number(self.value))
-        object.__setattr__(self, "exact", _exact(self.text, self.value) if math.isfinite(self.value) else True)
+        object.__setattr__(self, "exact", decimal_value(self.text))
         Expr.__post_init__(self)
 
     def key(self) -> tuple:
-        return (self.value, self.exact)
+        return (self.exact,) if self.exact is not None else (self.value, self.text)
+
+    def enclosure(self) -> tuple[float | Fraction, float | Fraction, bool, bool]:
+        """``(lo, hi, lo_open, hi_open)``: the exact value as a point, or, for a literal
+        not kept exactly, the gap between floats it lies in: strictly between the
+        neighbours of its nearest float; ``(0, 5e-324]`` for a tiny positive one (the
+        mirror for a negative one); ``[1.8e308, inf)`` for a huge one.
+
+        >>> Number(0.0, "1e-9999999").enclosure()
+        (0.0, 5e-324, True, False)
+        """
+        if self.exact is not None:
+            return self.exact, self.exact, False, False
+        v = self.value
+        if v == 0:
+            return (0.0, MIN_SUBNORMAL, True, False) if math.copysign(1, v) > 0 else \
+                (-MIN_SUBNORMAL, 0.0, False, True)
+        if math.isinf(v):
+            return (MAX_FLOAT, v, False, True) if v > 0 else (v, -MAX_FLOAT, True, False)
+        return math.nextafter(v, -math.inf), math.nextafter(v, math.inf), True, True
 
 
 def _format_number(value: float) -> str:
@@ -286,11 +333,12 @@ class Assignment(Statement):
 @dataclass(frozen=True, slots=True, eq=False)
 class Condition(Node):
     """One elementwise bound ``lower <= name <= upper`` (either side may be missing);
-    ``strict_lower``/``strict_upper`` for ``<`` and ``>``."""
+    ``strict_lower``/``strict_upper`` for ``<`` and ``>``. A bound is exact: a Fraction
+    where no float equals it (``c >= -0.001``)."""
 
     name: str
-    lower: float | None = None
-    upper: float | None = None
+    lower: float | Fraction | None = None
+    upper: float | Fraction | None = None
     strict_lower: bool = False
     strict_upper: bool = False
 
@@ -367,34 +415,90 @@ def _children(node: Expr) -> tuple[Expr, ...]:
 
 
 def fold_constant(node: Expr) -> float | None:
-    """The value of a numeric constant expression (``2``, ``-1``, ``1/2``), else None.
+    """The value of a numeric constant expression (``2``, ``-1``, ``1/2``) as a float, for
+    an exponent or a keyword value; None when ``node`` is not one.
 
-    Iterative, like everything that walks user input.
+    Folded exactly: literals are the decimals written and ``+ - * /`` (and ``^`` to a small
+    integer power) are exact on rationals, so ``1 - 1e-17`` is not 1. The facts of an
+    exponent or a keyword are decided on its float, so a value whose float would change
+    them is refused (see :func:`_as_float`). Iterative, like everything that walks user
+    input.
     """
-    values: dict[int, float | None] = {}
+    if type(node) is Number and node.exact.__class__ is float:     # the commonest: x ^ 2
+        return node.exact
+    values: dict[int, Fraction | float | None] = {}
     for item in walk_postorder(node):
         values[id(item)] = _fold_one(item, values)
-    return values[id(node)]
+    value = values[id(node)]
+    return None if value is None else _as_float(value, node)
 
 
-def _fold_one(node: Expr, values: dict[int, float | None]) -> float | None:
+#: ``a ^ n`` is folded exactly for integers ``|n|`` up to this (and a base of few bits).
+MAX_EXACT_POWER = 64
+
+
+def _fold_one(node: Expr, values: dict) -> Fraction | float | None:
+    """An exact value as a Fraction; a float only for a power that is not rational."""
     if isinstance(node, Number):
-        return node.value
+        if node.exact is None:
+            raise ArgumentError(f"the number {node.text} is too large for a float" if math.isinf(node.value)
+                                else f"the constant {node.text} has too many digits, or an exponent too far "
+                                     f"outside the floats, to use here", span=node.span)
+        return Fraction(node.exact)
     if isinstance(node, Unary):
         inner = values[id(node.operand)]
         return None if inner is None else (-inner if node.op == "-" else inner)
-    if isinstance(node, Binary):
+    if isinstance(node, Binary) and node.op != "@":
         left, right = values[id(node.left)], values[id(node.right)]
         if left is None or right is None:
             return None
         try:
-            result = {"+": lambda: left + right, "-": lambda: left - right,
-                      "*": lambda: left * right, "/": lambda: left / right,
-                      "^": lambda: left ** right, "@": lambda: None}[node.op]()
+            if node.op == "^":
+                return _power(left, right)
+            return {"+": left.__add__, "-": left.__sub__, "*": left.__mul__,
+                    "/": left.__truediv__}[node.op](right)
         except (OverflowError, ZeroDivisionError):
             return None
-        return result if isinstance(result, float) and math.isfinite(result) else None
     return None
+
+
+def _power(base: Fraction | float, exponent: Fraction | float) -> Fraction | float | None:
+    """``base ^ exponent``: exact for a small integer exponent, else in floats (None when
+    that is not a finite real)."""
+    if exponent.__class__ is Fraction and exponent.denominator == 1 and \
+            abs(exponent) <= MAX_EXACT_POWER and base.__class__ is Fraction and \
+            max(base.numerator.bit_length(), base.denominator.bit_length()) <= 4 * MAX_EXACT_POWER:
+        return base ** int(exponent)
+    result = float(base) ** float(exponent)
+    return result if isinstance(result, float) and math.isfinite(result) else None
+
+
+def _as_float(value: Fraction | float, node: Expr) -> float:
+    """The float of a folded constant; refused when rounding would change the facts decided
+    on it, that is when the float is infinite, or an integer while the value is not one of
+    the same parity (``1.00000000000000001`` rounds to 1, and ``x ^ 1`` is affine where the
+    power written is not; ``1e308`` is an even integer, as its float is). A float computed
+    by a non-rational power is never known to be exactly an integer, so it must not be one.
+    """
+    try:
+        rounded = float(value)
+    except OverflowError:
+        rounded = math.inf
+    if math.isinf(rounded):
+        raise ArgumentError(f"the number {_text(node)} is too large for a float", span=node.span)
+    if rounded.is_integer() and not (value.__class__ is Fraction and value.denominator == 1
+                                     and value.numerator % 2 == int(rounded) % 2):
+        raise ArgumentError(f"the constant {_text(node)} rounds to the float {_format_number(rounded)}, "
+                            f"which would change its meaning here; write a float-sized constant",
+                            span=node.span)
+    return rounded
+
+
+def _text(node: Expr) -> str:
+    if isinstance(node, Number):
+        return node.text
+    from .printer import to_text
+    return to_text(node, limit=60)
 
 
 def replace_names(root: Expr, replacement: Callable[[Name], Expr | None]) -> Expr:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import sys
 import threading
 from functools import lru_cache
 from importlib import resources
@@ -23,7 +24,7 @@ from lark.exceptions import (
     VisitError,
 )
 
-from ..errors import ArgumentError, DcpError, ParseError, Span
+from ..errors import ArgumentError, AssumptionError, DcpError, ParseError, Span
 from .ast import (
     MAX_INDEX,
     Assignment,
@@ -75,11 +76,7 @@ def _end(item: object) -> int:
 
 def _number(token: Token, negative: bool = False) -> Number:
     text = ("-" if negative else "") + str(token)
-    value = float(text)
-    if math.isinf(value):
-        raise ArgumentError(f"the number {token} is too large for a float",
-                            span=_new_span(token.start_pos, token.end_pos))
-    return Number(value, text)
+    return Number(float(text), text)
 
 
 class _Builder(Transformer):
@@ -116,7 +113,7 @@ class _Builder(Transformer):
         for number in children:
             if isinstance(number, Token):   # a comma
                 continue
-            if not number.value.is_integer():
+            if number.exact != number.value or not number.value.is_integer():
                 raise ArgumentError(f"an index must be an integer constant, not {number.text}",
                                     span=number.span)
             if abs(number.value) > MAX_INDEX:
@@ -167,12 +164,12 @@ class _Builder(Transformer):
     # ---- assumptions ----
     def bound(self, children):
         name, op, number = children
-        return _condition(name, op, number.value, _span(name, number))
+        return _condition(name, op, number, _span(name, number))
 
     def bound_reversed(self, children):
         number, op, name = children
         flipped = {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[str(op)]
-        return _condition(name, flipped, number.value, _span(number, name))
+        return _condition(name, flipped, number, _span(number, name))
 
     def between(self, children):
         low, op1, name, op2, high = children
@@ -182,8 +179,8 @@ class _Builder(Transformer):
                            span=span)
         if op1[0] == ">":
             low, op1, op2, high = high, _flip(op2), _flip(op1), low
-        lower = _condition(name, _flip(op1), low.value, span)
-        upper = _condition(name, str(op2), high.value, span)
+        lower = _condition(name, _flip(op1), low, span)
+        upper = _condition(name, str(op2), high, span)
         return Condition(name=str(name), lower=lower.lower, upper=upper.upper,
                          strict_lower=lower.strict_lower, strict_upper=upper.strict_upper, span=span)
 
@@ -214,7 +211,12 @@ class _Builder(Transformer):
     def define_statement(self, children):
         keyword, name, *rest = children
         body = rest[-1]
-        params = tuple(str(t) for t in rest[:-1] if isinstance(t, Token) and t.type == "NAME")
+        tokens = [t for t in rest[:-1] if isinstance(t, Token) and t.type == "NAME"]
+        params = tuple(str(t) for t in tokens)
+        for index, token in enumerate(tokens):
+            if str(token) in params[:index]:
+                raise ArgumentError(f"parameter `{token}` of `{name}` is named twice",
+                                    span=_new_span(token.start_pos, token.end_pos))
         return Define(str(name), params, body, span=_span(keyword, body))
 
     def certify_statement(self, children):
@@ -241,11 +243,23 @@ def _flip(op) -> str:
     return {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[str(op)]
 
 
-def _condition(name: Token, op: str, value: float, span: Span) -> Condition:
+def _condition(name: Token, op: str, number: Number | float, span: Span) -> Condition:
+    """``NAME op number`` as a bound at the literal's exact value (a float given for the
+    literal is exact). A literal not kept exactly bounds by the edge of the gap between
+    floats it lies in (``x >= 1e-9999999`` is ``x > 0``: the box only grows); one beyond
+    the floats is refused."""
+    if isinstance(number, float):
+        lo = hi = number
+        lo_open = hi_open = False
+    elif math.isinf(number.value):
+        raise AssumptionError(f"the bound {number.text} is too large: dcp's ranges hold numbers "
+                              f"up to {sys.float_info.max:.4g} in size", span=number.span or span)
+    else:
+        lo, hi, lo_open, hi_open = number.enclosure()
     op = str(op)
     if op.startswith(">"):
-        return Condition(name=str(name), lower=value, strict_lower=op == ">", span=span)
-    return Condition(name=str(name), upper=value, strict_upper=op == "<", span=span)
+        return Condition(name=str(name), lower=lo, strict_lower=op == ">" or lo_open, span=span)
+    return Condition(name=str(name), upper=hi, strict_upper=op == "<" or hi_open, span=span)
 
 
 @lru_cache(maxsize=None)
@@ -364,7 +378,10 @@ def parse_assumptions(text: str) -> tuple[Condition, ...]:
     simple = _SIMPLE_BOUND.match(text)
     if simple and simple.group(1) not in KEYWORDS:
         name, op, number = simple.groups()
-        return (_condition(name, op, float(number), Span(simple.start(1), simple.end(3), text)),)
+        # A short integer is its float exactly; anything else is read as a literal.
+        literal = float(number) if len(number) <= 15 and number.isdigit() else \
+            Number(float(number), number, span=Span(simple.start(3), simple.end(3), text))
+        return (_condition(name, op, literal, Span(simple.start(1), simple.end(3), text)),)
     return _parse(text, "assumption_input", newlines_are_spaces=True)
 
 

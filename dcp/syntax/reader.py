@@ -15,7 +15,6 @@ postfix. Nothing recurses: operators and open brackets wait on explicit stacks.
 """
 from __future__ import annotations
 
-import math
 import re
 
 from ..errors import Span
@@ -139,10 +138,7 @@ class _Reader:
     # ---- operands ----
     def operand(self, kind: str, value: str, start: int, end: int, position: int) -> tuple[int, bool]:
         if kind == "number":
-            number = float(value)
-            if math.isinf(number):
-                raise _Bail                     # the grammar's builder words this error
-            self.operands.append(Number(number, value, span=self.span(start, end)))
+            self.operands.append(Number(float(value), value, span=self.span(start, end)))
             return position, False
         if kind == "name":
             if self.tokens[position][0] != "(":
@@ -184,10 +180,10 @@ class _Reader:
                 sign = -1.0 if tokens[position][0] == "-" else 1.0
                 position += 1
             kind, value, _, _ = tokens[position]
-            if kind != "number":
-                raise _Bail
+            if kind != "number" or not value.isdigit():
+                raise _Bail                     # the grammar's builder words any error
             number = sign * float(value)
-            if not number.is_integer() or abs(number) > MAX_INDEX:
+            if abs(number) > MAX_INDEX:
                 raise _Bail
             values.append(int(number))
             kind, _, _, end = tokens[position + 1]

@@ -1,0 +1,382 @@
+"""Constants are exact (SPEC 2): literals are the decimals written, assumption bounds are
+the numbers written, interval ends stay exact rationals while they are small, and a zero
+end stays exactly zero. Hostile literals finish fast, a division by a zero constant is an
+error with a caret, and malformed shapes and definitions are DcpErrors (issue 12)."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import time
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dcp import (
+    ArgumentError,
+    AssumptionError,
+    DcpError,
+    ProofCheckError,
+    Session,
+    certify,
+    check_proof,
+)
+from dcp.facts import Interval, point
+from dcp.facts.interval import MAX_BITS, round_down, round_up
+from dcp.repl import Repl
+from dcp.syntax.ast import decimal_value
+
+MAX_FLOAT = sys.float_info.max
+TINY = math.ulp(0.0)
+
+
+def _rules(expr, wrt="x", assume=()):
+    return certify(expr, wrt=wrt, assume=assume, check=False)
+
+
+def _step(result, text):
+    """The proof step printed as ``text`` (or the one number step, for ``"number"``)."""
+    return next(s for s in result.proof.steps() if s.text == text or s.rule == text)
+
+
+# ---- interval arithmetic on exact ends --------------------------------------------------
+
+SMALL = st.fractions(min_value=-10**6, max_value=10**6, max_denominator=10**6)
+# Big enough that products pass MAX_BITS and take the outward-rounding path.
+BIG = st.fractions(min_value=-10**40, max_value=10**40, max_denominator=2**170 + 1)
+FLOATS = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda x: x + 0.0)
+ENDS = st.one_of(SMALL, BIG, FLOATS)
+
+
+@st.composite
+def intervals(draw):
+    """An interval with exact, float or infinite ends, and exact members (its finite ends
+    and a point inside)."""
+    a, b = sorted((draw(ENDS), draw(ENDS)))
+    lo = -math.inf if draw(st.integers(0, 4)) == 0 else a
+    hi = math.inf if draw(st.integers(0, 4)) == 0 else b
+    interval = Interval(lo, hi)
+    ends = [Fraction(e) for e in (interval.lo, interval.hi) if math.isfinite(e)]
+    if len(ends) == 2:
+        inner = (ends[0] + ends[1]) / 2
+    else:
+        inner = ends[0] + (1 if interval.hi == math.inf else -1) if ends else Fraction(0)
+    return interval, (*ends, inner)
+
+
+def _encloses(interval: Interval, value: Fraction) -> bool:
+    return (interval.lo == -math.inf or interval.lo <= value) and \
+           (interval.hi == math.inf or value <= interval.hi)
+
+
+def _well_formed(interval: Interval) -> bool:
+    """Ends are floats or Fractions; a Fraction end is never one a float equals, and is
+    small (under the cap)."""
+    for end in (interval.lo, interval.hi):
+        if end.__class__ is Fraction:
+            if Fraction(float(end)) == end or \
+                    max(end.numerator.bit_length(), end.denominator.bit_length()) > MAX_BITS:
+                return False
+        elif end.__class__ is not float:
+            return False
+    return True
+
+
+@given(intervals(), intervals())
+def test_arithmetic_encloses_the_exact_rational_result(first, second):
+    (x, xs), (y, ys) = first, second
+    for a in xs:
+        assert _encloses(-x, -a) and _encloses(abs(x), abs(a)) and _encloses(x.square(), a * a)
+        if a != 0:
+            assert _encloses(x.reciprocal(), 1 / a)
+        for b in ys:
+            assert _encloses(x + y, a + b) and _encloses(x - y, a - b) and _encloses(x * y, a * b)
+    for result in (x + y, x - y, x * y, x.square(), abs(x), x.reciprocal(), Interval.hull([x, y])):
+        assert _well_formed(result)
+
+
+@given(intervals(), intervals())
+def test_containment_and_intersection_compare_exactly(first, second):
+    (x, xs), (y, ys) = first, second
+    both = x.intersect(y)
+    for a in xs + ys:
+        assert (both is not None and a in both) == (a in x and a in y)
+    if x.contains(y):
+        assert all(b in x for b in ys)
+
+
+@given(st.fractions(max_denominator=10**30))
+def test_round_outward_is_tight(q):
+    down, up = round_down(q), round_up(q)
+    assert down.__class__ is float and up.__class__ is float
+    assert down <= q <= up
+    assert math.nextafter(down, math.inf) > q or down == q
+    assert math.nextafter(up, -math.inf) < q or up == q
+
+
+def test_an_exact_result_that_is_a_float_is_stored_as_one():
+    tenth = point(Fraction(1, 10))
+    assert tenth.lo.__class__ is Fraction
+    half = tenth * point(5.0)
+    assert half == Interval(0.5, 0.5) and half.lo.__class__ is float
+    zero = point(Fraction(-1, 1000)) + point(Fraction(1, 1000))
+    assert zero.is_zero and zero.lo.__class__ is float
+    # An integer or a dyadic value that no float equals stays exact.
+    assert point(Fraction(10 ** 30)).lo == 10 ** 30 and point(Fraction(2 ** 60 + 1, 2 ** 60)).is_point
+
+
+def test_past_the_cap_ends_round_outward_to_floats():
+    third = Fraction(1, 3 ** 400)                      # a denominator of 634 bits
+    wide = point(third)
+    assert wide.lo.__class__ is float and wide.hi.__class__ is float
+    assert wide.lo < third < wide.hi and math.nextafter(wide.lo, math.inf) == wide.hi
+    product = point(Fraction(1, 3 ** 100)) * point(Fraction(1, 3 ** 100))   # 2 x 159 bits
+    assert product.lo <= Fraction(1, 3 ** 200) <= product.hi and product.lo.__class__ is float
+    huge = point(Fraction(10 ** 400))                 # beyond the floats
+    assert huge == Interval(MAX_FLOAT, math.inf)
+    assert point(Fraction(-10 ** 400)) == Interval(-math.inf, -MAX_FLOAT)
+
+
+def test_mixed_ends_compare_exactly():
+    # The float 0.1 is a little more than 1/10.
+    assert Interval(Fraction(1, 10), 1.0).contains(Interval(0.1, 1.0))
+    assert not Interval(0.1, 1.0).contains(Interval(Fraction(1, 10), 1.0))
+    assert str(Interval(Fraction(-1, 1000), math.inf)) == "[-0.001, inf)"
+
+
+# ---- literals and bounds are the decimals written ----------------------------------------
+
+
+def test_decimal_values():
+    assert decimal_value("0.1") == Fraction(1, 10)
+    assert decimal_value("0.5").__class__ is float and decimal_value("2").__class__ is float
+    assert decimal_value("1e30") == 10 ** 30 and decimal_value("1e30").__class__ is Fraction
+    assert decimal_value("0e-9999999") == 0.0
+    assert decimal_value("1e-9999999") is None and decimal_value("1e9999999") is None
+
+
+def test_a_shifted_parameter_keeps_an_exact_zero_end():
+    result = _rules("(c + 0.001) * square(x)", assume=["c >= -0.001"])
+    assert result.verdict == "convex"
+    factor = _step(result, "c + 0.001").range
+    assert factor == Interval(0.0, math.inf) and factor.lo.__class__ is float
+    assert _step(result, "c").range.lo == Fraction(-1, 1000)
+
+
+def test_a_shifted_parameter_with_the_check_on():
+    result = certify("(c + 0.001) * square(x)", wrt="x", assume=["c >= -0.001"])
+    assert result.verdict == "convex" and result.is_convex is True
+
+
+def test_big_integers_cancel_exactly():
+    result = _rules("(1e30 + 1 - 1e30 - 1) * square(x)")
+    assert result.verdict == "constant" and result.proof.root.range.is_zero
+
+
+def test_decimal_literals_cancel_exactly():
+    result = _rules("(0.3 - 0.1 - 0.2) * 1e30 * square(x)")
+    assert result.verdict == "constant"
+    assert _step(result, "0.3 - 0.1 - 0.2").range == point(0.0)
+    assert result.proof.root.range == point(0.0)
+    assert _step(result, "0.1").range.lo == Fraction(1, 10)
+
+
+def test_bounds_written_as_decimals_are_exact():
+    result = _rules("c * x", assume=["0.1 <= c <= 0.3"])
+    assert _step(result, "c").range == Interval(Fraction(1, 10), Fraction(3, 10))
+    assert _step(_rules("c * x", assume=["c > 0.1"]), "c").range.lo_open
+
+
+# ---- hostile literals ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("expr, text, expected", [
+    ("x * 1e-9999999", "1e-9999999", Interval(0.0, TINY, lo_open=True)),
+    ("x * 1e9999999", "1e9999999", Interval(MAX_FLOAT, math.inf)),
+    ("x * 1e400", "1e400", Interval(MAX_FLOAT, math.inf)),
+    ("x * 0e-9999999", "0e-9999999", point(0.0)),
+    ("x * 1" + "0" * 5000, "1" + "0" * 5000, Interval(MAX_FLOAT, math.inf)),
+    ("x * 0." + "3" * 5000, "0." + "3" * 5000,
+     Interval(math.nextafter(1 / 3, 0), math.nextafter(1 / 3, 1), True, True)),
+])
+def test_hostile_literals_finish_fast_with_sound_ranges(expr, text, expected):
+    start = time.perf_counter()
+    result = _rules(expr)
+    assert time.perf_counter() - start < 2
+    assert _step(result, "number").range == expected
+    assert result.verdict == ("constant" if expected.is_zero else "affine")
+
+
+def test_a_hostile_literal_with_the_check_on():
+    start = time.perf_counter()
+    result = certify("x * 1e-9999999 + square(x)", wrt="x")
+    assert time.perf_counter() - start < 30
+    assert result.verdict == "convex" and result.is_convex is True
+
+
+def test_tiny_bounds_bound_by_the_gap_they_lie_in():
+    # x >= 1e-9999999 means x > 0, so log(x) needs no domain condition.
+    result = _rules("log(x)", assume=["x >= 1e-9999999"])
+    assert _step(result, "x").range == Interval(0.0, math.inf, lo_open=True)
+    assert result.verdict == "concave" and not result.domain
+
+
+@pytest.mark.parametrize("bound, column", [("W >= 1e400", 6), ("W <= -1e9999999", 6),
+                                           ("-1e9999999 <= W <= 1", 1)])
+def test_bounds_beyond_the_floats_are_refused(bound, column):
+    start = time.perf_counter()
+    with pytest.raises(AssumptionError, match="^the bound -?1e[0-9]+ is too large") as info:
+        _rules("W * x", assume=[bound])
+    assert time.perf_counter() - start < 2
+    assert info.value.column == column
+
+
+def test_a_script_bound_beyond_the_floats_is_refused_with_a_caret():
+    with pytest.raises(AssumptionError, match="the bound 1e400 is too large") as info:
+        Session().run("assume W >= 1e400")
+    assert (info.value.line, info.value.column) == (1, 13)
+
+
+@pytest.mark.parametrize("expr, column, message", [
+    ("leaky_relu(x, alpha=1e-9999999)", 21, "an exponent too far outside the floats"),
+    ("x ^ 1.00000000000000001", 5, "rounds to the float 1"),
+    ("x ^ (1 - 1e-17)", 5, "the constant 1 - 1e-17 rounds to the float 1"),
+    ("huber(x, M=1e308 + 1)", 12, "the constant 1e308 \\+ 1 rounds to the float 1e\\+308"),
+    ("x ^ 1e400", 5, "the number 1e400 is too large for a float"),
+    ("x[1e-9999999]", 3, "an index must be an integer constant"),
+])
+def test_constants_whose_float_changes_their_meaning_are_refused(expr, column, message):
+    start = time.perf_counter()
+    with pytest.raises(ArgumentError, match=message) as info:
+        _rules(expr)
+    assert time.perf_counter() - start < 2
+    assert info.value.column == column
+
+
+def test_constants_fold_exactly():
+    assert _rules("huber(x, M=1e308)").verdict == "convex"      # an even integer, as its float
+    result = _rules("x ^ (0.1 + 0.2)")
+    assert dict(result.proof.root.kwargs)["p"] == 0.3             # not 0.30000000000000004
+    assert dict(_rules("x ^ (2 ^ -1)").proof.root.kwargs)["p"] == 0.5
+
+
+# ---- division by a zero constant ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("expr, denominator, start, end", [
+    ("x + 1/0", "0", 4, 7),
+    ("x/(1 - 1)", "1 - 1", 0, 9),
+    ("x / (0.3 - 0.1 - 0.2) + 1", "0.3 - 0.1 - 0.2", 0, 21),
+    ("square(x) + x / c", "c", 12, 17),
+])
+def test_division_by_a_zero_constant_is_an_error_with_a_caret(expr, denominator, start, end):
+    with pytest.raises(ArgumentError) as info:
+        _rules(expr, assume=["0 <= c <= 0"] if "c" in expr else [])
+    error = info.value
+    assert error.message == f"division by zero: `{denominator}` is 0"
+    assert (error.span.start, error.span.end) == (start, end)
+    assert error.column == start + 1 and "^" * (end - start) in str(error)
+
+
+def test_division_by_a_nonzero_constant_is_fine():
+    assert _rules("x / (0.3 - 0.1)").verdict == "affine"
+    assert _rules("x / c", assume=["c > 0"]).verdict == "affine"
+
+
+# ---- the kernel agrees with exact leaf ranges ------------------------------------------
+
+
+def _tamper(proof, text, **changes):
+    """The proof with the step printed as ``text`` replaced (and its ancestors rebuilt)."""
+    replaced = {}
+    for step in proof.steps():
+        premises = tuple(replaced.get(id(p), p) for p in step.premises)
+        new = dataclasses.replace(step, **changes) if step.text == text else step
+        if premises != step.premises or new is not step:
+            new = dataclasses.replace(new, premises=premises, _text=[])
+        replaced[id(step)] = new
+    return dataclasses.replace(proof, root=replaced[id(proof.root)])
+
+
+def test_the_kernel_accepts_exact_literals_and_rejects_a_narrower_one():
+    proof = _rules("0.1 * square(x)").proof
+    check_proof(proof)
+    # The float nearest 0.1 is not 1/10: a literal's range must hold the decimal itself.
+    with pytest.raises(ProofCheckError, match="does not enclose"):
+        check_proof(_tamper(proof, "0.1", range=point(0.1)))
+
+
+def test_the_kernel_rejects_a_division_by_zero():
+    proof = _rules("x / c", assume=["c >= 1"]).proof
+    # The analysis refuses such a division; a proof that claims one anyway must not check.
+    bad = dataclasses.replace(_tamper(proof, "c", range=point(0.0)), bounds={"c": point(0.0)})
+    with pytest.raises(ProofCheckError, match="divides by zero"):
+        check_proof(bad)
+
+
+# ---- input validation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [[True], True, (2, False)])
+def test_a_bool_is_no_dimension(shape):
+    with pytest.raises(DcpError, match="shape of `x`"):
+        certify("x", wrt="x", shapes={"x": shape}, check=False)
+
+
+def test_a_repeated_parameter_is_refused_with_a_caret():
+    with pytest.raises(ArgumentError, match="parameter `t` of `f` is named twice") as info:
+        Session().run("define f(t, t) = t")
+    assert (info.value.line, info.value.column) == (1, 13)
+
+
+@pytest.mark.parametrize("params, message", [
+    (("t", "t"), "parameter `t` of `f` is named twice"),
+    (("a", 1), "a parameter of `f` must be a name, got 1"),
+])
+def test_session_define_checks_its_parameters(params, message):
+    with pytest.raises(DcpError, match=message):
+        Session().define("f", params, "a")
+
+
+def test_the_repl_reports_a_repeated_parameter_and_goes_on():
+    repl = Repl()
+    error = repl.execute("define f(t, t) = t")
+    assert error.startswith("error: parameter `t` of `f` is named twice")
+    assert "1 | define f(t, t) = t\n  |             ^" in error
+    repl.execute(":wrt x")
+    assert "verdict: affine" in repl.execute("x + 1")
+
+
+def test_json_gives_exact_ends_rounded_outward():
+    import json
+
+    from dcp.render import render
+    result = _rules("c * x + 0.1", assume=["c >= 0.001"])
+    ranges = {step["text"]: step["range"] for step in json.loads(render(result, "json"))["proof"]["steps"]}
+    assert ranges["0.1"]["lo"] <= Fraction(1, 10) <= ranges["0.1"]["hi"]
+    assert ranges["0.1"]["lo"] < ranges["0.1"]["hi"] and ranges["0.1"]["text"] == "{0.1}"
+    assert ranges["c"]["lo"] < Fraction(1, 1000) and ranges["c"]["hi"] == "inf"
+
+
+@pytest.mark.parametrize("expr, rule", [
+    ("1.00000000000000001 / (1 + exp(-x))", "reciprocal"),   # not sigmoid: 1 is not the 1 written
+    ("1 / (1 + exp(-x))", "rewrite"),
+    ("max(x, 1e-9999999)", "composition"),                  # not relu
+    ("max(x, 0)", "rewrite"),
+])
+def test_idioms_match_the_exact_literal(expr, rule):
+    assert _rules(expr).proof.root.rule == rule
+
+
+def test_a_user_atom_body_with_a_hostile_literal_is_refused_fast():
+    start = time.perf_counter()
+    with pytest.raises(DcpError, match="the constant 1e-9999999 has too many digits"):
+        Session().define("f", "t", "t * 1e-9999999")
+    assert time.perf_counter() - start < 5
+
+
+def test_a_user_atom_keyword_must_be_a_constant():
+    with pytest.raises(DcpError, match="`alpha` of leaky_relu must be a numeric constant"):
+        Session().define("g", "t", "leaky_relu(t, alpha=t)")
