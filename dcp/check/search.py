@@ -27,12 +27,12 @@ import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Mapping
 
 import mpmath
 import numpy as np
 
+from ..errors import DcpError
 from ..ops import FLOAT, MP
 from ..proof import Proof
 from .evaluate import domain_checks, evaluate
@@ -107,6 +107,16 @@ class Budget:
     shrink: int = 32
     seconds: float | None = None
 
+    def __post_init__(self) -> None:
+        for name in ("presearch_points", "examples", "shrink"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise DcpError(f"Budget({name}=...) must be a count (an int >= 0), got {value!r}")
+        seconds = self.seconds
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or not seconds > 0):
+            raise DcpError(f"Budget(seconds=...) must be None or a positive number, got {seconds!r}")
+
 
 #: A point with more numbers than this is not evaluated: the check is skipped, and says so.
 MAX_ENTRIES = 1_000_000
@@ -141,9 +151,13 @@ def _without_local_constants():
     """Hypothesis sometimes draws constants found in the source of the modules loaded so
     far; which modules those are differs between a cold and a warm process, the CLI and a
     test run, so the draws would too. Only its fixed global constants are used here."""
-    from hypothesis.internal.conjecture import providers
-    from hypothesis.internal.constants_ast import Constants
-    before = providers._get_local_constants
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+        before = providers._get_local_constants
+    except (ImportError, AttributeError):         # a Hypothesis that collects none
+        yield
+        return
     providers._get_local_constants = Constants
     providers.CONSTANTS_CACHE.cache.clear()
     try:
@@ -206,7 +220,7 @@ class Search:
             self.report.nested = True
         else:
             for kind in sorted(wanted - set(self.report.witnesses)):
-                if not self.out_of_time():
+                if self.budget.examples and not self.out_of_time():
                     self._hypothesis(kind)
         if self.deadline is not None:
             self.report.seconds = time.perf_counter() - started
@@ -276,7 +290,7 @@ class Search:
         t = theta.reshape((batch,) + (1,) * (f.ndim - 1))
         chord = t * fa + (1 - t) * fb
         scale = 1 + np.abs(fm) + np.abs(t * fa) + np.abs((1 - t) * fb)
-        for kind in wanted - set(self.report.witnesses):
+        for kind in sorted(wanted - set(self.report.witnesses)):     # sorted: no hash order
             gap = (fm - chord) if kind == "convex" else (chord - fm)
             relative = np.where(ok.reshape(t.shape), gap / scale, -np.inf)
             rows = relative.reshape(batch, -1)
