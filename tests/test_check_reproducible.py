@@ -237,3 +237,10 @@ def test_a_seconds_budget_still_works():
 def test_bad_budgets_are_a_dcp_error(fields):
     with pytest.raises(DcpError, match="Budget"):
         Budget(**fields)
+
+
+def test_batch_reports_a_malformed_case_on_its_line():
+    lines = "[1, 2]\n" + json.dumps({"expr": "relu(x)", "wrt": ["x"], "shapes": [{"x": ["n"]}]}) + "\n"
+    out = [json.loads(line) for line in dcp("batch", "-", "--jobs", "1", "--no-check", stdin=lines).stdout.splitlines()]
+    assert [(o["line"], o["error"]) for o in out] == [(1, "DcpError"), (2, "DcpError")]
+    assert out[1]["message"] == 'bad case: "shapes" must be an object such as {"W": [4, 3]}'
