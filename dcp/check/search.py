@@ -190,7 +190,7 @@ class Search:
     def __init__(self, proof: Proof, solutions: list[ShapeSolution], wrt: tuple[str, ...],
                  bounds: Mapping, budget: Budget, seed: int):
         self.proof, self.solutions, self.wrt = proof, solutions, wrt
-        self.bounds, self.budget, self.seed = bounds, budget, seed
+        self.budget, self.seed = budget, seed
         self.names = list(solutions[0].names)
         self.boxes = {n: Box.of(bounds.get(n)) for n in self.names}
         self.checks = domain_checks(proof)
@@ -240,7 +240,7 @@ class Search:
         point = {n: self.boxes[n].sample(rng, (1, *shapes[n]), 1.0, False)[0] for n in self.names}
         params = {n: v for n, v in point.items() if n not in self.wrt}
         a = {n: point[n] for n in self.wrt}
-        gap, entry = self._gap("convex", params, a, a, 0.5)
+        _, entry = self._gap("convex", params, a, a, 0.5)
         if entry is not None:
             self.confirm("convex", shapes, params, a, a, 0.5, entry)
 
