@@ -39,6 +39,9 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def _budget(budget: Budget | int | float | None) -> Budget:
+    """The check's budget: the default counts, a Budget, an int (examples per Hypothesis
+    run) or a float (seconds, on top of the default counts; the clock starts after
+    warm-up)."""
     if budget is None:
         return Budget()
     if isinstance(budget, Budget):
@@ -49,6 +52,27 @@ def _budget(budget: Budget | int | float | None) -> Budget:
     if isinstance(budget, int):
         return Budget(examples=budget)
     return Budget(seconds=float(budget))
+
+
+def _check_report(search) -> CheckReport:
+    """The search's report as the result states it: refuted by a witness, inconclusive
+    when no admissible point was compared (never "passed" after comparing nothing), or
+    passed."""
+    if search.skipped:
+        return CheckReport(note=search.skipped)
+    notes = [f"not {kind}" for kind in sorted(search.witnesses)]
+    if search.witnesses:
+        outcome = "refuted"
+    elif search.trials == 0:
+        outcome = "inconclusive"
+        notes.append("no admissible points")
+    else:
+        outcome = "passed"
+    if search.nested:
+        notes.append("pre-search only, inside a Hypothesis test")
+    return CheckReport(outcome=outcome, trials=search.trials, seconds=search.seconds,
+                       largest_gap=max(search.largest_gap.values()) if search.trials else None,
+                       note=", ".join(notes))
 
 
 def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -196,11 +220,7 @@ class Session:
             witnesses = search.witnesses
             for kind in witnesses:
                 facts[kind] = False
-            report = CheckReport(note=search.skipped) if search.skipped else CheckReport(
-                outcome="refuted" if witnesses else "passed", trials=search.trials,
-                seconds=search.seconds, largest_gap=max(search.largest_gap.values()),
-                note=", ".join([f"not {kind}" for kind in sorted(witnesses)] +
-                               (["pre-search only, inside a Hypothesis test"] if search.nested else [])))
+            report = _check_report(search)
         return Result(
             expression=text if text is not None else str(tree),
             wrt=names,
@@ -346,11 +366,14 @@ def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (
     ``shapes`` fixes some names' shapes (``{"W1": (4, 3)}``); the others are inferred.
 
     ``check`` (default on) cross-checks the verdict numerically: a search for points
-    where Jensen's inequality fails, proved with interval arithmetic. A proved violation sets
-    ``is_convex``/``is_concave`` to False and gives the ``witness``; one against a
-    certified property raises :class:`SoundnessError`. ``seed`` makes it reproducible;
-    ``check_budget`` bounds it: a :class:`~dcp.check.Budget`, an int (examples per
-    Hypothesis run) or a float (seconds).
+    where Jensen's inequality fails, each violation proved rigorously. A confirmed violation
+    sets ``is_convex``/``is_concave`` to False and gives the ``witness``; one against a
+    certified property raises :class:`SoundnessError`. A check that compared no admissible
+    point says ``inconclusive``. ``seed`` makes it reproducible: the same call gives the same
+    result, cold or warm. ``check_budget`` bounds it: a :class:`~dcp.check.Budget` (counts
+    of points, examples and shrinking tries by default), an int (examples per Hypothesis
+    run) or a float (seconds on top of the counts, opt-in; a timed check is not
+    reproducible).
 
     ``max_nodes`` refuses, with a :class:`DcpError`, an expression with more distinct
     subexpressions than that (a guard for services that certify what others type).

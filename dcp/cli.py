@@ -231,13 +231,17 @@ def _repl(args) -> int:
 def _batch_one(job) -> str:
     line_number, case, check, seed, max_nodes = job
     try:
+        if not isinstance(case, dict):
+            raise DcpError(f"bad case: a case is a JSON object with \"expr\" and \"wrt\", not {case!r}")
+        if not isinstance(case.get("shapes") or {}, dict):
+            raise DcpError("bad case: \"shapes\" must be an object such as {\"W\": [4, 3]}")
         result = certify(case["expr"], wrt=case["wrt"], assume=case.get("assume", []),
                          shapes=case.get("shapes"), check=check, seed=seed, max_nodes=max_nodes)
         data = result.to_json()
     except (DcpError, KeyError, TypeError) as error:
         message = error.message if isinstance(error, DcpError) else f"bad case: missing or wrong {error}"
         data = {"error": type(error).__name__, "message": message}
-    if "id" in case:
+    if isinstance(case, dict) and "id" in case:
         data = {"id": case["id"], **data}
     data["line"] = line_number
     return json.dumps(data, allow_nan=False)

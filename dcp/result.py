@@ -14,22 +14,31 @@ VERDICTS = ("constant", "affine", "convex", "concave", "nonconvex", "unknown")
 
 @dataclass(frozen=True)
 class CheckReport:
-    """What the numeric cross-check did: ``outcome`` is ``"not run"``, ``"passed"`` (no
-    violation found) or ``"refuted"`` (a confirmed witness), with the number of trials
-    and the largest relative Jensen gap seen."""
+    """What the numeric cross-check did.
+
+    ``outcome`` is ``"not run"``, ``"passed"`` (admissible points compared, no violation
+    found), ``"refuted"`` (a confirmed witness) or ``"inconclusive"`` (no admissible point
+    was compared: every draw fell outside the domain or overflowed, or the budget allowed
+    none). ``trials`` counts the admissible comparisons: parameters, ``a``, ``b`` and the
+    mix all valid. ``largest_gap`` is the largest relative Jensen gap seen (None when
+    nothing was compared). ``seconds`` is the time spent, measured only when the budget
+    has a clock (``Budget(seconds=...)``); with the default budget in counts it is None,
+    so that the same call gives the same report every time.
+    """
 
     outcome: str = "not run"
     trials: int = 0
-    seconds: float = 0.0
+    seconds: float | None = None
     largest_gap: float | None = None
     note: str = ""
 
     def __str__(self) -> str:
-        if self.outcome == "not run":
-            return f"not run{' (' + self.note + ')' if self.note else ''}"
+        note = f" ({self.note})" if self.note else ""
+        if self.outcome in ("not run", "inconclusive"):
+            return f"{self.outcome}{note}"
         gap = f", largest relative gap {self.largest_gap:.3g}" if self.largest_gap is not None else ""
-        found = f" ({self.note})" if self.note else ""
-        return f"{self.outcome}{found} after {self.trials} trials in {self.seconds:.2f}s{gap}"
+        timed = f" in {self.seconds:.2f}s" if self.seconds is not None else ""
+        return f"{self.outcome}{note} after {self.trials} admissible comparisons{timed}{gap}"
 
 
 @dataclass(frozen=True)

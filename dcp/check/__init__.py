@@ -25,7 +25,7 @@ def cross_check(proof: Proof, solutions: list[ShapeSolution], budget: Budget, se
     curvature = proof.root.curvature
     search = Search(proof, solutions, proof.wrt, proof.bounds, budget, seed)
     report = search.run({"convex", "concave"})
-    for kind in claims(curvature) & set(report.witnesses):
+    for kind in sorted(claims(curvature) & set(report.witnesses)):
         witness = report.witnesses[kind]
         raise SoundnessError(
             f"dcp certified `{proof.root.text}` as {curvature}, but a confirmed witness "

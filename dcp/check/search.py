@@ -8,12 +8,21 @@ assumptions), two points ``a``, ``b`` in the variables' box and ``theta`` in (0,
 in some entry (reversed for concave). The search runs in two stages: a vectorised numpy
 pre-search over many random points at several scales and shapes, then Hypothesis,
 seeded, without a database or deadline, steered by ``target()`` toward large gaps, and
-shrinking what it finds. A float violation counts only once Arb ball arithmetic proves it
-(the lower bound of the gap is positive); it is then a :class:`Witness`.
+shrinking what it finds. Both draw each entry inside its box, and often at the box's
+ends and at 0: violations that need a weight at its bound live on the box's faces. A
+float violation counts only once :meth:`Search.confirm` proves it with Arb ball
+arithmetic (the lower end of the gap's ball is positive); it is then a :class:`Witness`.
+
+Reproducible: the budget counts points, examples and re-confirmations, never seconds
+(unless asked: ``Budget(seconds=...)``), so the same seed gives the same verdict, witness
+and text, cold or warm, in any process. Only *admissible* comparisons count as trials:
+parameters inside their box, and ``a``, ``b`` and the mix all in the domain with finite
+values. A search that made none is inconclusive, never "passed".
 """
 from __future__ import annotations
 
 import contextlib
+import math
 import tempfile
 import time
 import warnings
@@ -22,19 +31,24 @@ from typing import Mapping
 
 import numpy as np
 
-from ..facts.interval import round_down, round_up
-from ..ops import ARB, FLOAT, inside, precision, to_arb
+from ..errors import DcpError
+from ..ops import ARB, FLOAT, precision, to_arb
 from ..proof import Proof
 from .evaluate import domain_checks, evaluate
 from .shapes import ShapeSolution
 
-__all__ = ["Witness", "Budget", "Search", "SearchReport"]
+__all__ = ["Witness", "Budget", "Box", "Search", "SearchReport"]
 
 #: A float gap must exceed this (relative to the values) to be worth confirming.
 FLOAT_TOLERANCE = 1e-7
 #: Arb precisions (bits) at which a candidate is re-evaluated until its gap is decided.
 PRECISIONS = (128, 512, 2048)
-SCALES = (1.0, 0.1, 3.0, 10.0)
+SCALES = (1.0, 0.1, 3.0, 10.0, 0.01)
+#: How often the pre-search puts an entry at a special value (an end of its box or 0):
+#: per point, all entries of a name (a corner), about one in four, or none.
+SPECIAL_RATES, SPECIAL_WEIGHTS = (1.0, 0.25, 0.0), (0.125, 0.375, 0.5)
+#: The smallest positive normal float, and the largest float.
+TINY, MAX_FLOAT = 2.2250738585072014e-308, 1.7976931348623157e308
 
 
 @dataclass(frozen=True)
@@ -81,12 +95,30 @@ class Witness:
 
 @dataclass(frozen=True)
 class Budget:
-    """How much searching one check may do: random points in the pre-search, examples per
-    Hypothesis run, and a wall-clock limit in seconds for the whole check."""
+    """How much searching one check may do, in counts so that it is reproducible: random
+    points in the numpy pre-search, examples per Hypothesis run (one run per claim), and
+    candidates re-confirmed while making a witness smaller (Hypothesis' shrinking and the
+    rounding of its numbers, each).
+
+    ``seconds`` adds an opt-in wall-clock limit on top of the counts; its clock starts after
+    warm-up (imports, first evaluations), so a cold process is not charged for them. A
+    timed check may stop at different points from run to run.
+    """
 
     presearch_points: int = 1536
     examples: int = 40
-    seconds: float = 0.5
+    shrink: int = 32
+    seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("presearch_points", "examples", "shrink"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise DcpError(f"Budget({name}=...) must be a count (an int >= 0), got {value!r}")
+        seconds = self.seconds
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or not seconds > 0):
+            raise DcpError(f"Budget(seconds=...) must be None or a positive number, got {seconds!r}")
 
 
 #: A point with more numbers than this is not evaluated: the check is skipped, and says so.
@@ -95,11 +127,11 @@ MAX_ENTRIES = 1_000_000
 
 @dataclass
 class SearchReport:
-    """What a search did: trials, time, the largest relative gap seen per claim, and the
-    witnesses found."""
+    """What a search did: its admissible comparisons (``trials``), the largest relative gap
+    seen per claim, and the witnesses found; ``seconds`` only when the budget had a clock."""
 
     trials: int = 0
-    seconds: float = 0.0
+    seconds: float | None = None
     largest_gap: dict = field(default_factory=lambda: {"convex": 0.0, "concave": 0.0})
     witnesses: dict = field(default_factory=dict)
     #: Whether the Hypothesis stage was skipped because a Hypothesis test was running.
@@ -115,6 +147,27 @@ def _inside_hypothesis_test() -> bool:
 
 class _Found(Exception):
     """Raised inside the Hypothesis test to stop and shrink once a witness is confirmed."""
+
+
+@contextlib.contextmanager
+def _without_local_constants():
+    """Hypothesis sometimes draws constants found in the source of the modules loaded so
+    far; which modules those are differs between a cold and a warm process, the CLI and a
+    test run, so the draws would too. Only its fixed global constants are used here."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+        before = providers._get_local_constants
+    except (ImportError, AttributeError):         # a Hypothesis that collects none
+        yield
+        return
+    providers._get_local_constants = Constants
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = before
+        providers.CONSTANTS_CACHE.cache.clear()
 
 
 @contextlib.contextmanager
@@ -140,22 +193,29 @@ class Search:
     def __init__(self, proof: Proof, solutions: list[ShapeSolution], wrt: tuple[str, ...],
                  bounds: Mapping, budget: Budget, seed: int):
         self.proof, self.solutions, self.wrt = proof, solutions, wrt
-        self.bounds, self.budget, self.seed = bounds, budget, seed
+        self.budget, self.seed = budget, seed
         self.names = list(solutions[0].names)
+        self.boxes = {n: Box.of(bounds.get(n)) for n in self.names}
         self.checks = domain_checks(proof)
         self.report = SearchReport()
-        self.deadline = 0.0
+        #: When a timed budget runs out (``time.perf_counter``); None for a budget in counts.
+        self.deadline: float | None = None
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.perf_counter() > self.deadline
 
     # ---- the two stages -----------------------------------------------------------------
     def run(self, wanted: set[str]) -> SearchReport:
-        started = time.perf_counter()
-        self.deadline = started + self.budget.seconds
         entries = self._entries({d: m for d, m in self.solutions[0].free_dims()})
         if entries > MAX_ENTRIES:
             # One point would not fit the time or the memory (x[9999, 9999] is 10^8 numbers).
             self.report.skipped = (f"the arrays need {entries:,} numbers at their smallest "
                                    f"shapes, more than {MAX_ENTRIES:,}")
             return self.report
+        if self.budget.seconds is not None:
+            self._warm_up()
+            started = time.perf_counter()
+            self.deadline = started + self.budget.seconds
         self._presearch(wanted)
         if _inside_hypothesis_test():
             # Hypothesis cannot nest one search in another (a user's @given test calling
@@ -163,10 +223,29 @@ class Search:
             self.report.nested = True
         else:
             for kind in sorted(wanted - set(self.report.witnesses)):
-                if time.perf_counter() < self.deadline:
+                if self.budget.examples and not self.out_of_time():
                     self._hypothesis(kind)
-        self.report.seconds = time.perf_counter() - started
+        if self.deadline is not None:
+            self.report.seconds = time.perf_counter() - started
         return self.report
+
+    def _warm_up(self) -> None:
+        """Pay the one-time costs before a timed budget's clock starts: the imports of the
+        search and of the evaluators, and a first evaluation and confirmation of this
+        expression (SymPy compiles each atom's formula on first use)."""
+        import importlib
+        for module in ("hypothesis.strategies", "sympy", "flint"):
+            with contextlib.suppress(ImportError):
+                importlib.import_module(module)
+        rng = np.random.default_rng(0)
+        solution = self.solutions[0]
+        shapes = solution.instantiate({d: m for d, m in solution.free_dims()})
+        point = {n: self.boxes[n].sample(rng, (1, *shapes[n]), 1.0, False)[0] for n in self.names}
+        params = {n: v for n, v in point.items() if n not in self.wrt}
+        a = {n: point[n] for n in self.wrt}
+        _, entry = self._gap("convex", params, a, a, 0.5)
+        if entry is not None:
+            self.confirm("convex", shapes, params, a, a, 0.5, entry)
 
     def _presearch(self, wanted: set[str]) -> None:
         rng = np.random.default_rng(self.seed & (2**64 - 1))     # numpy wants it nonnegative
@@ -175,15 +254,16 @@ class Search:
         batch = int(max(1, min(128, 2_000_000 // (3 * entries))))
         rounds = self.budget.presearch_points // 128
         for round_ in range(rounds):
-            if time.perf_counter() > self.deadline or wanted <= set(self.report.witnesses):
+            if self.out_of_time() or wanted <= set(self.report.witnesses):
                 return
             solution = self.solutions[round_ % len(self.solutions)]
             sizes = {d: int(rng.integers(m, m + 3)) for d, m in solution.free_dims()}
             shapes = solution.instantiate(sizes)
             scale = SCALES[(round_ // len(self.solutions)) % len(SCALES)]
-            draw = {n: _random(rng, self.bounds.get(n), (batch, *shapes[n]), scale, round_ % 3 == 2)
+            integers = round_ % 3 == 2
+            draw = {n: self.boxes[n].sample(rng, (batch, *shapes[n]), scale, integers)
                     for n in self.names}
-            draw_b = {n: _random(rng, self.bounds.get(n), (batch, *shapes[n]), scale, round_ % 3 == 2)
+            draw_b = {n: self.boxes[n].sample(rng, (batch, *shapes[n]), scale, integers)
                       for n in self.wrt}
             theta = rng.uniform(0.05, 0.95, batch) if round_ % 2 else np.full(batch, 0.5)
             self._try_batch(shapes, draw, draw_b, theta, wanted)
@@ -207,13 +287,13 @@ class Search:
         values = {n: np.concatenate([params[n]] * 3) for n in params}
         values.update({n: np.concatenate([a[n], b[n], mixed[n]]) for n in self.wrt})
         f, valid = evaluate(self.proof, values, FLOAT, 3 * batch, self.checks)
-        self.report.trials += batch
         fa, fb, fm = f[:batch], f[batch:2 * batch], f[2 * batch:]
         ok = valid[:batch] & valid[batch:2 * batch] & valid[2 * batch:]
+        self.report.trials += int(ok.sum())
         t = theta.reshape((batch,) + (1,) * (f.ndim - 1))
         chord = t * fa + (1 - t) * fb
         scale = 1 + np.abs(fm) + np.abs(t * fa) + np.abs((1 - t) * fb)
-        for kind in wanted - set(self.report.witnesses):
+        for kind in sorted(wanted - set(self.report.witnesses)):     # sorted: no hash order
             gap = (fm - chord) if kind == "convex" else (chord - fm)
             relative = np.where(ok.reshape(t.shape), gap / scale, -np.inf)
             rows = relative.reshape(batch, -1)
@@ -221,7 +301,7 @@ class Search:
             if np.isfinite(best).any():
                 self.report.largest_gap[kind] = max(self.report.largest_gap[kind],
                                                     float(best[np.isfinite(best)].max()))
-            for i in np.argsort(-best)[:3]:
+            for i in np.argsort(-best, kind="stable")[:3]:
                 if not best[i] > FLOAT_TOLERANCE:
                     break
                 entry = np.unravel_index(int(np.argmax(rows[i])), f.shape[1:])
@@ -233,6 +313,9 @@ class Search:
                     break
 
     def _hypothesis(self, kind: str) -> None:
+        """One seeded Hypothesis run against ``kind``. Its budget is counted: ``examples``
+        generated, then at most ``shrink`` candidates re-confirmed while shrinking the first
+        witness; after that every example passes, and the shrinker stops on its own."""
         from hypothesis import (
             HealthCheck,
             Phase,
@@ -244,47 +327,61 @@ class Search:
         )
         from hypothesis import strategies as st
 
+        confirmed: dict[str, Witness] = {}
         found: list[Witness] = []
         points = self._point_strategy(st)
         search = self
+        tries = self.budget.shrink
+
+        def attempt(point) -> Witness | None:
+            nonlocal tries
+            if search.out_of_time() or (found and tries <= 0):
+                return None                          # out of budget: let Hypothesis finish
+            shapes, params, a, b, theta = point
+            gap, entry = search._gap(kind, params, a, b, theta)
+            if gap is None:
+                return None
+            search.report.trials += 1
+            target(gap, label=kind)
+            search.report.largest_gap[kind] = max(search.report.largest_gap[kind], gap)
+            if not gap > FLOAT_TOLERANCE:
+                return None
+            tries -= bool(found)
+            return search.confirm(kind, shapes, params, a, b, theta, entry)
 
         @seed(self.seed)
         @settings(max_examples=self.budget.examples, deadline=None, database=None,
-                  derandomize=False, verbosity=Verbosity.quiet, print_blob=False,
+                  derandomize=False, report_multiple_bugs=False, backend="hypothesis",
+                  verbosity=Verbosity.quiet, print_blob=False,
                   suppress_health_check=list(HealthCheck),
                   phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink])
         @given(points)
         def probe(point):
-            shapes, params, a, b, theta = point
-            if time.perf_counter() > search.deadline:
-                return                               # out of time: let Hypothesis finish
-            gap, entry = search._gap(kind, params, a, b, theta)
-            search.report.trials += 1
-            if gap is None:
-                return
-            target(gap, label=kind)
-            search.report.largest_gap[kind] = max(search.report.largest_gap[kind], gap)
-            if gap > FLOAT_TOLERANCE:
-                witness = search.confirm(kind, shapes, params, a, b, theta, entry)
-                if witness is not None:
-                    found.append(witness)
-                    raise _Found
+            # Hypothesis replays what it reports: a point confirmed once is not re-confirmed
+            # (nor charged again), and it fails from this one line, the same failure.
+            key = _point_key(point)
+            witness = confirmed[key] if key in confirmed else attempt(point)
+            if witness is not None:
+                confirmed[key] = witness
+                found.append(witness)
+                raise _Found
 
-        with _quiet_hypothesis_storage():
+        with _quiet_hypothesis_storage(), _without_local_constants():
             try:
                 probe()
             except _Found:
                 pass
             except Exception:
-                # Out of time during shrinking, the replay may not fail again and Hypothesis
-                # calls the test flaky; the witnesses already confirmed still stand.
+                # A timed budget may run out while shrinking; then the replay may not fail
+                # again and Hypothesis calls the test flaky. Confirmed witnesses still stand.
                 if not found:
                     raise
         if found:
             self.report.witnesses[kind] = found[-1]      # the final, shrunk example
 
     def _point_strategy(self, st):
-        solutions, bounds, names, wrt = self.solutions, self.bounds, self.names, self.wrt
+        solutions, names, wrt = self.solutions, self.names, self.wrt
+        entries = {n: box.strategy(st) for n, box in self.boxes.items()}
 
         @st.composite
         def point(draw):
@@ -295,7 +392,7 @@ class Search:
             def values(name):
                 # Flat lists are several times cheaper to draw than hypothesis.extra.numpy arrays.
                 count = int(np.prod(shapes[name], dtype=int))
-                flat = draw(st.lists(_elements(st, bounds.get(name)), min_size=count, max_size=count))
+                flat = draw(st.lists(entries[name], min_size=count, max_size=count))
                 return np.array(flat, dtype=float).reshape(shapes[name])
 
             params = {n: values(n) for n in names if n not in wrt}
@@ -327,15 +424,16 @@ class Search:
 
     def simplify(self, witness: Witness) -> Witness:
         """A witness with rounder numbers, when one still confirms: the pre-search draws
-        long random floats; a reader wants ``W2=[[1, -1]]``."""
+        long random floats; a reader wants ``W2=[[1, -1]]``. At most 6 tries here and
+        ``budget.shrink`` in :meth:`_shrink_entries`."""
         def rounded(values, digits):
             return {n: np.round(np.asarray(v, dtype=float), digits) + 0.0 for n, v in values.items()}
 
         for digits in (0, 1, 2):
-            if time.perf_counter() > self.deadline:
+            if self.out_of_time():
                 return witness                      # simpler numbers are not worth the budget
             params, a, b = (rounded(v, digits) for v in (witness.params, witness.a, witness.b))
-            if not all(_inside_bound(self.bounds.get(n), v) for n, v in {**params, **a, **b}.items()):
+            if not all(self.boxes[n].contains(v) for n, v in {**params, **a, **b}.items()):
                 continue
             for theta in (0.5, round(witness.theta, digits + 1)):
                 if not 0 < theta < 1:
@@ -345,22 +443,24 @@ class Search:
                     return self._shrink_entries(better)
         return witness
 
-    def _shrink_entries(self, witness: Witness, tries: int = 24) -> Witness:
-        """Greedily set single entries to 0, then to whole numbers, while it still confirms."""
+    def _shrink_entries(self, witness: Witness) -> Witness:
+        """Greedily set single entries to 0, then to whole numbers, while it still confirms
+        (at most ``budget.shrink`` tries)."""
+        tries = self.budget.shrink
         sides = {"params": witness.params, "a": witness.a, "b": witness.b}
         for target in (lambda v: 0.0, lambda v: float(round(v))):
             for side, values in sides.items():
                 for name, value in values.items():
                     array = np.array(value, dtype=float)
                     for index in np.ndindex(array.shape):
-                        if tries <= 0 or time.perf_counter() > self.deadline:
+                        if tries <= 0 or self.out_of_time():
                             return witness
                         new = target(array[index]) + 0.0
                         if new == array[index]:
                             continue
                         changed = array.copy()
                         changed[index] = new
-                        if not _inside_bound(self.bounds.get(name), changed):
+                        if not self.boxes[name].contains(changed):
                             continue
                         trial = {k: dict(v) for k, v in sides.items()}
                         trial[side][name] = changed
@@ -417,49 +517,128 @@ class Search:
         return fm, chord, (fm - chord) if kind == "convex" else (chord - fm)
 
 
-def _inside_bound(bound, values) -> bool:
-    return bound is None or bool(inside(np.asarray(values, dtype=float), bound).all())
+@dataclass(frozen=True)
+class Box:
+    """The floats a name may take: ``lo <= v <= hi`` (none when ``lo > hi``).
+
+    An assumption's open end moves one float inward and an exact (``Fraction``) end rounds
+    inward, so every float in the box satisfies the assumption: ``x > 0`` never draws 0.
+    """
+
+    lo: float = -math.inf
+    hi: float = math.inf
+
+    @classmethod
+    def of(cls, bound) -> Box:
+        """The box of an assumption's Interval (None: all reals)."""
+        if bound is None:
+            return cls()
+        return cls(_inward(bound.lo, bound.lo_open, math.inf), _inward(bound.hi, bound.hi_open, -math.inf))
+
+    @property
+    def empty(self) -> bool:
+        return not self.lo <= self.hi or self.lo == math.inf or self.hi == -math.inf
+
+    @property
+    def specials(self) -> tuple[float, ...]:
+        """The values worth drawing often: the finite ends (a corner of the box when every
+        entry is at one) and 0 when it is inside."""
+        ends = [v for v in (self.lo, self.hi) if math.isfinite(v)]
+        return tuple(dict.fromkeys(ends + ([0.0] if self.lo <= 0 <= self.hi else [])))
+
+    def contains(self, values) -> bool:
+        values = np.asarray(values, dtype=float)
+        return bool(((values >= self.lo) & (values <= self.hi)).all())
+
+    def sample(self, rng, shape, scale: float, integers: bool) -> np.ndarray:
+        """Random values in the box at ``scale`` (rounded to whole numbers when
+        ``integers`` and still inside); per point, all, some or none of the entries are
+        special values instead."""
+        if self.empty:
+            return np.full(shape, np.nan)       # nothing admissible: every point is skipped
+        lo, hi = self.lo, self.hi
+        if math.isfinite(lo) and math.isfinite(hi):
+            u = rng.uniform(0.0, 1.0, shape)
+            values = lo * (1 - u) + hi * u      # no overflow, unlike lo + (hi - lo) * u
+        elif math.isfinite(lo):
+            values = lo + np.abs(rng.normal(0, scale, shape)) * max(1.0, abs(lo))
+        elif math.isfinite(hi):
+            values = hi - np.abs(rng.normal(0, scale, shape)) * max(1.0, abs(hi))
+        else:
+            values = rng.normal(0, scale, shape)
+        if integers:
+            rounded = np.round(values)
+            values = np.where((rounded >= lo) & (rounded <= hi), rounded, values)
+        values = np.clip(values, max(lo, -MAX_FLOAT), min(hi, MAX_FLOAT))
+        if self.specials:
+            rows = (shape[0],) + (1,) * (len(shape) - 1)
+            rate = rng.choice(SPECIAL_RATES, p=SPECIAL_WEIGHTS, size=shape[0]).reshape(rows)
+            values = np.where(rng.random(shape) < rate, rng.choice(self.specials, size=shape), values)
+        return values
+
+    def strategy(self, st):
+        """Hypothesis' floats in a window of the box (within 10 of 0, or of a far end), or,
+        one time in four, a special value (shrinking prefers those)."""
+        if self.empty:
+            return st.just(math.nan)
+        floats = _floats(st, *self.window())
+        specials = st.sampled_from(self.specials) if self.specials else None
+        if specials is None:
+            return floats
+
+        @st.composite
+        def entry(draw):
+            return draw(specials) if draw(st.integers(0, 3)) == 0 else draw(floats)
+
+        return entry()
+
+    def window(self) -> tuple[float, float]:
+        """Finite ends for Hypothesis: the box, cut to [-10, 10] or to a stretch as long as
+        the distance of its one finite end from 0."""
+        lo, hi = self.lo, self.hi
+        if math.isinf(lo) and math.isinf(hi):
+            return -10.0, 10.0
+        if math.isinf(hi):
+            return lo, min(max(lo + max(10.0, abs(lo)), 10.0), MAX_FLOAT)
+        if math.isinf(lo):
+            return max(min(hi - max(10.0, abs(hi)), -10.0), -MAX_FLOAT), hi
+        return lo, hi
+
+
+def _inward(value, is_open: bool, inward: float) -> float:
+    """The float nearest an interval end on its admissible side (``inward`` is ``inf`` for a
+    lower end): exact ends stay, others round inward, open ones step one float inside."""
+    if isinstance(value, float) and math.isinf(value):
+        return value
+    try:
+        end = float(value)
+    except OverflowError:                        # beyond the floats: an exact huge Fraction
+        end = math.inf if value > 0 else -math.inf
+    outside = end < value if inward > 0 else end > value
+    if outside or (is_open and end == value):
+        end = math.nextafter(end, inward)
+    return end
+
+
+def _floats(st, lo: float, hi: float):
+    """``st.floats`` on [lo, hi], valid for every box: subnormals only when the window has no
+    normal float and no 0 (then they are all there is: ``0 < x <= 5e-324``)."""
+    if lo <= 0 <= hi or hi >= TINY or lo <= -TINY:
+        if 0 < abs(lo) < TINY:
+            lo = TINY if lo > 0 else 0.0
+        if 0 < abs(hi) < TINY:
+            hi = -TINY if hi < 0 else 0.0
+        return st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=True)
+
+
+def _point_key(point) -> str:
+    """An exact, hashable spelling of a Hypothesis point (``repr`` of floats round-trips)."""
+    shapes, params, a, b, theta = point
+    return repr((sorted(shapes.items()), [(n, v.tolist()) for side in (params, a, b)
+                                          for n, v in sorted(side.items())], theta))
 
 
 def _mix(theta: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     t = theta.reshape((len(theta),) + (1,) * (a.ndim - 1))
     return t * a + (1 - t) * b
-
-
-def _random(rng, bound, shape, scale: float, integers: bool) -> np.ndarray:
-    """Random values inside ``bound`` (an Interval or None) at the given scale."""
-    lo = -np.inf if bound is None else round_up(bound.lo)       # exact ends rounded inward
-    hi = np.inf if bound is None else round_down(bound.hi)
-    if lo > hi:                                                 # no float inside: skip
-        return np.full(shape, np.nan)
-    if np.isfinite(lo) and np.isfinite(hi):
-        values = rng.uniform(lo, hi, shape)
-    elif np.isfinite(lo):
-        values = lo + np.abs(rng.normal(0, scale, shape))
-    elif np.isfinite(hi):
-        values = hi - np.abs(rng.normal(0, scale, shape))
-    else:
-        values = rng.normal(0, scale, shape)
-    if integers:
-        rounded = np.round(values)
-        keep = (rounded > lo) | ((rounded == lo) & (bound is None or not bound.lo_open))
-        keep &= (rounded < hi) | ((rounded == hi) & (bound is None or not bound.hi_open))
-        values = np.where(keep, rounded, values)
-    if bound is not None:
-        if bound.lo_open:
-            values = np.where(values <= lo, np.nextafter(lo, np.inf) + abs(lo) * 1e-9 + 1e-9, values)
-        if bound.hi_open:
-            values = np.where(values >= hi, np.nextafter(hi, -np.inf) - abs(hi) * 1e-9 - 1e-9, values)
-    return values
-
-
-def _elements(st, bound):
-    lo = -10.0 if bound is None else max(bound.lo, -10.0 if bound.hi > -10 else bound.hi - 10.0)
-    hi = 10.0 if bound is None else min(bound.hi, 10.0 if bound.lo < 10 else bound.lo + 10.0)
-    exclude_min = bound is not None and bound.lo_open and lo == bound.lo
-    exclude_max = bound is not None and bound.hi_open and hi == bound.hi
-    lo, hi = round_up(lo), round_down(hi)                       # exact ends rounded inward
-    if lo > hi:                                                 # no float inside: skip
-        return st.just(float("nan"))
-    return st.floats(lo, hi, exclude_min=exclude_min, exclude_max=exclude_max,
-                     allow_nan=False, allow_infinity=False, allow_subnormal=False)

@@ -70,7 +70,7 @@ def to_json(result) -> dict:
         "hints": [{"assume": list(h.assumptions), "verdict": h.verdict} for h in result.hints],
         "domain": [str(c) for c in result.domain],
         "check": {"outcome": result.check.outcome, "trials": result.check.trials,
-                  "seconds": round(result.check.seconds, 4),
+                  "seconds": None if result.check.seconds is None else round(result.check.seconds, 4),
                   "largest_gap": result.check.largest_gap, "note": result.check.note},
         "witnesses": {kind: _witness(w) for kind, w in result.witnesses.items()},
         "shapes": {k: list(v) for k, v in result.shapes.items()},
