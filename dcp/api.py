@@ -153,11 +153,9 @@ class Session:
         if not isinstance(name, str) or not _IDENTIFIER.match(name):
             raise DcpError(f"cannot define {name!r}: not a name")
         params = (params,) if isinstance(params, str) else tuple(params)
-        for index, param in enumerate(params):
+        for param in params:
             if not isinstance(param, str) or not _IDENTIFIER.match(param):
                 raise DcpError(f"a parameter of `{name}` must be a name, got {param!r}")
-            if param in params[:index]:
-                raise DcpError(f"parameter `{param}` of `{name}` is named twice")
         tree = parse_expression(body) if isinstance(body, str) else body
         atom = define_atom(name, params, tree, self.atoms)
         self.atoms[name] = atom

@@ -17,12 +17,12 @@ import contextlib
 import math
 import re
 from fractions import Fraction
-from functools import lru_cache, reduce
+from functools import lru_cache
 
 import numpy as np
 
 __all__ = ["FloatOps", "ArbOps", "FLOAT", "ARB", "precision", "to_arb", "float_down", "float_up",
-           "monotone", "arb_power", "ball_inside", "arb_formula",
+           "monotone", "arb_power", "ball_inside",
            "align", "entries", "inside", "divide"]
 
 
@@ -266,44 +266,6 @@ def _lambdified(name: str, formula: str, keys: tuple[str, ...]):
 
 
 _numpy_erf = np.vectorize(math.erf, otypes=[float])
-
-
-@lru_cache(maxsize=None)
-def arb_formula(formula: str, keys: tuple[str, ...]):
-    """A formula (SymPy syntax, argument ``x``) as a function of an Arb ball and its
-    keywords, and the branch tests it contains (each a function whose ball must not
-    straddle 0: a ``Piecewise`` takes one branch, and a ball across a branch boundary would
-    take the wrong one for part of it)."""
-    import sympy
-    x = sympy.Symbol("x", real=True)
-    symbols = {"x": x, **{k: sympy.Symbol(k, real=True) for k in keys}}
-    expression = sympy.sympify(formula, locals=symbols)
-    arguments = [x, *[symbols[k] for k in keys]]
-    names = {name: (lambda method: lambda v: getattr(_as_arb(v), method)())(name)
-             for name in ("exp", "log", "sqrt", "log1p", "expm1", "erf", "erfc", "tanh")}
-    names.update({"abs": abs, "max": lambda *v: reduce(lambda p, q: _as_arb(p).max(q), v),
-                  "min": lambda *v: reduce(lambda p, q: _as_arb(p).min(q), v),
-                  "mpf": _mpf, "pi": _as_arb(0).pi(), "e": _as_arb(1).exp()})
-    # The mpmath printer writes numbers as mpf((sign, mantissa, exponent, bits)): exact.
-    function = sympy.lambdify(arguments, expression, modules=[names, "mpmath"])
-    tests = [sympy.lambdify(arguments, r.lhs - r.rhs, modules=[names, "mpmath"])
-             for r in expression.atoms(sympy.core.relational.Relational)]
-    return function, tests
-
-
-def _mpf(value):
-    """An mpmath number as SymPy's printer writes it (an int, or a (sign, mantissa,
-    exponent, bits) tuple) as an Arb ball."""
-    from flint import arb, fmpz
-    if isinstance(value, tuple):
-        sign, mantissa, exponent, _ = value
-        return (-1) ** sign * arb(fmpz(mantissa)) * arb(2) ** exponent
-    return arb(value)
-
-
-def _as_arb(value):
-    from flint import arb
-    return value if isinstance(value, arb) else arb(value)
 
 
 FLOAT = FloatOps()

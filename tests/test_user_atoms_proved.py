@@ -181,7 +181,7 @@ def test_a_one_argument_atom_may_call_other_user_atoms():
 
 
 @pytest.mark.parametrize("params,body,message", [
-    (("t", "t"), "t", "`f` names the argument `t` twice"),
+    (("t", "t"), "t", "parameter `t` of `f` is named twice"),
     (("t",), "t.T", "cannot contain `Transpose`"),
     (("t",), "t[0]", "cannot contain `Index`"),
     (("t",), "t ^ t", "the exponent must be a numeric constant"),

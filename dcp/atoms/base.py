@@ -255,27 +255,10 @@ class ScalarAtom(Atom):
 
     def enclose(self, x, kw: Keywords):
         """A ``flint.arb`` ball holding f(t) for every t in the ball ``x``; a NaN ball
-        unless ``x`` lies wholly in the domain.
-
-        This default evaluates ``formula`` in ball arithmetic; built-in atoms override it
-        with formulations that stay accurate where the formula cancels. A ball across a
-        branch boundary of a ``Piecewise`` gives NaN (one branch would be taken for all of
-        it), and so does a function Arb does not provide.
-        """
-        from ..ops import arb_formula, ball_inside, to_arb
-        if not ball_inside(x, self.domain(0, kw)):
-            return x.nan()
-        keys = tuple(sorted(kw))
-        function, tests = arb_formula(self.formula, keys)
-        constants = [kw[k] for k in keys]
-        try:
-            for test in tests:
-                side = to_arb(test(x, *constants))
-                if side.contains(0) and not side.is_exact():
-                    return x.nan()
-            return to_arb(function(x, *constants))
-        except (TypeError, ValueError, ZeroDivisionError):
-            return x.nan()
+        unless ``x`` lies wholly in the domain. Each atom writes it with formulations that
+        stay accurate where its formula cancels (``log1p``, ``expm1``, ``erfc``); ranges
+        and the rigorous confirmation of witnesses rest on it."""
+        raise NotImplementedError(f"{self.spelling} has no ball enclosure")
 
     def evaluate(self, ops, args: Sequence, kw: Keywords, node):
         """The formula, evaluated entrywise (floats: SymPy's lambdify; balls:

@@ -549,7 +549,7 @@ def define_atom(name: str, params: tuple[str, ...], body: Expr, atoms: dict | No
         raise DcpError(f"`{name}` needs at least one argument")
     repeated = sorted({p for p in params if params.count(p) > 1})
     if repeated:
-        raise DcpError(f"`{name}` names the argument `{repeated[0]}` twice")
+        raise DcpError(f"parameter `{repeated[0]}` of `{name}` is named twice")
     if len(params) > 1:
         for node in walk_postorder(body):
             if isinstance(node, Name) and node.id not in params:
