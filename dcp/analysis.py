@@ -271,7 +271,8 @@ class Analyzer:
     def _division(self, node: Expr, premises: list[Step]) -> Step:
         top, bottom = premises
         if bottom.range.is_zero:                     # e.g. 1/0, x/(1 - 1), x/(0.3 - 0.1 - 0.2)
-            raise ArgumentError(f"division by zero: `{bottom.text}` is 0", span=node.span)
+            why = "" if type(bottom.node) is Number else f": `{bottom.text}` is 0"
+            raise ArgumentError(f"division by zero{why}", span=node.span)
         value_range = top.range * bottom.range.reciprocal()
         if bottom.curvature.is_constant:
             outcome = rules.quotient(_operand(top), _operand(bottom))

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from dcp import DcpError, certify
-from dcp.check import Budget
+from dcp.check import Budget, infer_shapes
 from dcp.check.search import Box
 from dcp.facts import Interval
 
@@ -244,3 +244,22 @@ def test_batch_reports_a_malformed_case_on_its_line():
     out = [json.loads(line) for line in dcp("batch", "-", "--jobs", "1", "--no-check", stdin=lines).stdout.splitlines()]
     assert [(o["line"], o["error"]) for o in out] == [(1, "DcpError"), (2, "DcpError")]
     assert out[1]["message"] == 'bad case: "shapes" must be an object such as {"W": [4, 3]}'
+
+
+def test_a_bound_with_a_long_exact_value_is_sampled_inside_it():
+    """`x <= 5e-324` is 5/10^324 exactly, which lies between the two smallest positive
+    floats: the box holds one float, and no witness may use the one above it."""
+    result = certify("log(x)", wrt="x", assume=["0 < x <= 5e-324"])
+    assert result.witness is None
+    assert result.proof.bounds["x"].hi == Fraction(5, 10**324)
+
+
+def test_confirm_refuses_a_point_outside_the_assumptions():
+    """Defence in depth: whatever the sampler draws, a witness lies in the stated box."""
+    from dcp.check.search import Search
+    result = certify("sigmoid(x)", wrt="x", assume=["x <= 1"], check=False)
+    search = Search(result.proof, infer_shapes(result.proof, {}), ("x",), result.proof.bounds,
+                    Budget(), 0)
+    inside = search.confirm("convex", {"x": ()}, {}, {"x": np.array(0.9)}, {"x": np.array(0.1)}, 0.5, ())
+    outside = search.confirm("convex", {"x": ()}, {}, {"x": np.array(3.0)}, {"x": np.array(0.1)}, 0.5, ())
+    assert inside is not None and outside is None

@@ -193,7 +193,7 @@ class Search:
     def __init__(self, proof: Proof, solutions: list[ShapeSolution], wrt: tuple[str, ...],
                  bounds: Mapping, budget: Budget, seed: int):
         self.proof, self.solutions, self.wrt = proof, solutions, wrt
-        self.budget, self.seed = budget, seed
+        self.bounds, self.budget, self.seed = bounds, budget, seed
         self.names = list(solutions[0].names)
         self.boxes = {n: Box.of(bounds.get(n)) for n in self.names}
         self.checks = domain_checks(proof)
@@ -482,6 +482,8 @@ class Search:
         not certainly valid) is retried at the next precision of :data:`PRECISIONS`; a
         gap certainly at most 0 is no violation.
         """
+        if not self._admissible({**params, **a}) or not self._admissible(b):
+            return None
         for bits in PRECISIONS:
             with precision(bits):
                 sides = self._sides(kind, params, a, b, theta, entry)
@@ -499,6 +501,16 @@ class Search:
                                lhs=float(lhs.mid()), rhs=float(rhs.mid()), gap=float(gap.mid()),
                                lhs_ball=lhs.str(20), rhs_ball=rhs.str(20), gap_ball=gap.str(20))
         return None
+
+    def _admissible(self, values: Mapping) -> bool:
+        """Whether every entry lies in its name's assumption, compared exactly: a witness
+        is about the box the user stated, whatever the sampler drew."""
+        for name, value in values.items():
+            bound = self.bounds.get(name)
+            if bound is not None and not all(
+                    float(v) in bound for v in np.asarray(value, dtype=float).flat):
+                return False
+        return True
 
     def _sides(self, kind, params, a, b, theta, entry):
         """Balls for f at the mixed point, the chord and the gap against ``kind`` at

@@ -92,11 +92,18 @@ def _end(q: Fraction, up: bool) -> Real:
 
 
 def _coerce(x, up: bool) -> Real:
-    """An end given as any real number, in its stored form."""
+    """An end given as any real number, in its stored form: the float that equals it, else
+    the exact rational however long (an assumption's bound such as ``x <= 5e-324`` must not
+    grow; arithmetic results are capped by :func:`_end` before they get here)."""
     if isinstance(x, float):
         return float(x)
     if isinstance(x, numbers.Rational):          # int, Fraction
-        return _end(Fraction(x), up)
+        q = Fraction(x)
+        if q.denominator & (q.denominator - 1) == 0:
+            nearest = _round(q, up)
+            if nearest == q:
+                return nearest
+        return q
     return float(x)
 
 
