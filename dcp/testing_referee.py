@@ -594,24 +594,28 @@ class Referee:
             self.defines[match.group(1)] = (params, parse_expression(match.group(3)))
         for tree in [self.tree, *(body for _, body in self.defines.values())]:
             self._check_supported(tree)
+        self._float_constants: dict[int, float] = {}
         self._float_constants = self._constants()
 
     def _constants(self) -> dict[int, float]:
-        """The float search's value of each constant subexpression, computed with arb and
-        rounded once (``gelu(-4) + 0.000126...`` cancels to noise in floats)."""
-        constant: dict[int, bool] = {}
+        """The float search's value of each constant subexpression that is not rational,
+        computed with arb and rounded once (``gelu(-4) + 0.000126...`` cancels to noise in
+        floats)."""
         found: dict[int, float] = {}
-        for node in walk_postorder(self.tree):
-            kids = node.children()
-            constant[id(node)] = not isinstance(node, Name) and all(constant[id(k)] for k in kids)
+        constant: dict[int, bool] = {}
+        values: dict[int, object] = {}
         with _Precision(PRECISIONS[0]):
             balls = Balls()
             for node in walk_postorder(self.tree):
-                if constant[id(node)] and isinstance(node, (Call, Binary)):
-                    value, _ = self._evaluate(balls, node, {}, 1)
-                    middle = value.reshape(-1)[0].mid() if value.size == 1 else None
-                    if middle is not None:
-                        found[id(node)] = float(middle) if middle.is_finite() else math.nan
+                constant[id(node)] = not isinstance(node, Name) and all(
+                    constant[id(k)] for k in node.children())
+                if not constant[id(node)]:
+                    continue
+                value, _ = self._node(balls, node, values, {}, 1)
+                values[id(node)] = value
+                if not isinstance(value, Fraction) and value.size == 1:
+                    middle = value.reshape(-1)[0].mid()
+                    found[id(node)] = float(middle) if middle.is_finite() else math.nan
         return found
 
     def _check_supported(self, tree: Expr) -> None:

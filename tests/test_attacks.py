@@ -238,9 +238,10 @@ def test_user_atoms_certify_only_what_holds(body, expression, assume):
     assert _judge(Problem(expression, ("x",), assume, (f"f(t) = {body}",))) == []
 
 
-@_fixed_on("i12-exact", "literals and constant ranges exact")
+@_fixed_on("i12-arb", "literals confirmed as the decimals written")
 def test_a_literal_whose_float_has_the_other_sign():
-    # float: 0.1 + 0.2 - 0.30000000000000001 > 0; exactly it is -1e-17 < 0.
+    # float: 0.1 + 0.2 - 0.30000000000000001 > 0; exactly it is -1e-17 < 0. Today the
+    # check "confirms" a witness against concavity with the float value.
     problem = Problem("(0.1 + 0.2 - 0.30000000000000001) * 1e30 * square(x)", ("x",))
     assert _judge(problem) == []
 
