@@ -78,6 +78,7 @@ def main() -> int:
     outcomes: collections.Counter = collections.Counter()
     attacks: collections.Counter = collections.Counter()
     found: dict[str, list[str]] = collections.defaultdict(list)
+    troubled: collections.Counter = collections.Counter()       # problems with findings, by class
     skipped = 0
     seeds = range(args.seed, args.seed + args.n)
     with multiprocessing.Pool(args.jobs) as pool:
@@ -86,6 +87,7 @@ def main() -> int:
             outcomes[outcome] += 1
             attacks[attack] += 1
             skipped += skip
+            troubled[attack] += bool(findings)
             for kind, detail in findings:
                 found[kind].append(detail)
     elapsed = time.perf_counter() - started
@@ -95,6 +97,7 @@ def main() -> int:
     print(f"problems {args.n} (seeds {args.seed}..{args.seed + args.n - 1})")
     print("attack classes: " + ", ".join(f"{k} {v}" for k, v in sorted(attacks.items())))
     print("dcp outcomes:   " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    print("with findings:  " + (", ".join(f"{k} {v}" for k, v in sorted(troubled.items()) if v) or "none"))
     print(f"soundness violations {len(found['soundness violation'])} (dcp's SoundnessError "
           f"{outcomes['SoundnessError']})  bogus witnesses {len(found['bogus witness'])}  "
           f"kernel rejections {len(found['kernel rejection'])}  crashes {len(found['crash'])}  "

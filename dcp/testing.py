@@ -201,10 +201,10 @@ POINTS = ("-5", "-3", "-20", "0.5", "7", "-1.5", "30", "-0.001")
 def _atom_constants(rng: random.Random, depth: int) -> Problem:
     """``1e20 * (atom(p) + K) * f(x)`` with K nearly -atom(p): the factor's sign is set by
     digits beyond the 17th, where a float enclosure widened by a few ulps goes wrong."""
-    from .testing_referee import Balls, Referee, _Precision
+    from .testing_referee import Balls, Referee, Precision
     atom = rng.choice(TAIL_ATOMS[:-1])
     point = rng.choice(POINTS)
-    with _Precision(256):
+    with Precision(256):
         value, _ = Referee(f"{atom}({point})", ()).evaluate(Balls(), {}, 1)
     negated = -value[0].mid()
     if not negated.is_finite():

@@ -49,7 +49,8 @@ from .syntax.ast import (
 from .syntax.parser import parse_expression
 
 __all__ = ["Unsupported", "Referee", "Finding", "parse_bounds", "Bound", "jensen_search",
-           "verify_witness", "shape_instances", "rigorous_gap", "draw", "audit", "Audit"]
+           "verify_witness", "shape_instances", "rigorous_gap", "draw", "audit", "Audit",
+           "Precision", "Balls", "Floats"]
 
 #: Working precisions of the rigorous evaluation, tried in turn while a sign is undecided.
 PRECISIONS = (256, 1024, 4096)
@@ -604,7 +605,7 @@ class Referee:
         found: dict[int, float] = {}
         constant: dict[int, bool] = {}
         values: dict[int, object] = {}
-        with _Precision(PRECISIONS[0]):
+        with Precision(PRECISIONS[0]):
             balls = Balls()
             for node in walk_postorder(self.tree):
                 constant[id(node)] = not isinstance(node, Name) and all(
@@ -733,8 +734,8 @@ def _lift(ns, value, batch: int):
 # ---- rigorous Jensen gaps ----------------------------------------------------------------
 
 
-class _Precision:
-    """``with _Precision(bits):`` sets flint's working precision and restores it."""
+class Precision:
+    """``with Precision(bits):`` sets flint's working precision and restores it."""
 
     def __init__(self, bits: int):
         import flint
@@ -756,7 +757,7 @@ def rigorous_gap(referee: Referee, kind: str, params: Mapping, a: Mapping, b: Ma
     positive; ``gap`` is None where the point is not admissible."""
     gap = None
     for bits in PRECISIONS:
-        with _Precision(bits):
+        with Precision(bits):
             ns = Balls()
             t = ns.ball(theta)
             values = {n: ns.array([v] * 3) for n, v in params.items()}
