@@ -266,7 +266,12 @@ USER_ATOMS = (("exp(t) - t^3/6 - 50*t^2", ("x <= -300", "x <= -60", "-400 <= x <
               ("abs(t) - t", ("",)), ("t * sigmoid(t)", ("x >= 3", "x <= -3", "")),
               ("log1p(exp(t)) - t", ("", "x >= 40")), ("exp(-t^2)", ("x >= 1", "x <= -0.8", "")),
               ("exp(t/100) - t^2/1e6", ("x >= 100", "x <= 1e4", "")),
-              ("(exp(t) - 1)/t", ("x > 0", "0 < x <= 1e-100")))
+              ("(exp(t) - 1)/t", ("x > 0", "0 < x <= 1e-100")),
+              # f'' = e^t - K t^2 touches 0 at t = 2 for K = e^2/4 = 1.84726402473...: just
+              # above, two roots within 0.01 of 2 (SymPy cannot solve; one grid cell).
+              ("exp(t) - 1.84727*t^4/12", ("1.9 <= x <= 2.1", "x >= 1", "")),
+              ("exp(t) - 1.8472641*t^4/12", ("1.99 <= x <= 2.01", "x >= 0")),
+              ("exp(t) - 1.8473*t^4/12", ("1.9 <= x <= 2.1",)))
 
 
 def _user_atoms(rng: random.Random, depth: int) -> Problem:
@@ -275,7 +280,8 @@ def _user_atoms(rng: random.Random, depth: int) -> Problem:
     else:
         body, boxes = rng.choice(USER_ATOMS)
         box = rng.choice(boxes)
-    call = rng.choice(("f(x)", "-f(x)", "1e20 * f(x)", "f(x) + square(x)"))
+    call = rng.choice(("f(x)", "-f(x)", "1e20 * f(x)", "f(x) + square(x)", "f(c) * square(x)",
+                       "-f(c) * exp(x)"))
     return Problem(call, ("x",), (box,) if box else (), (f"f(t) = {body}",), attack="user atoms")
 
 

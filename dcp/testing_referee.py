@@ -54,8 +54,9 @@ __all__ = ["Unsupported", "Referee", "Finding", "parse_bounds", "Bound", "jensen
 
 #: Working precisions of the rigorous evaluation, tried in turn while a sign is undecided.
 PRECISIONS = (256, 1024, 4096)
-#: A relative float gap above this is worth a rigorous look.
-FLOAT_TOLERANCE = 1e-12
+#: A relative float gap above this is worth a rigorous look (a few candidates per batch;
+#: a concave dent between close roots shows a gap of 1e-13 or less).
+FLOAT_TOLERANCE = 1e-15
 #: Literals with a decimal exponent beyond this are not turned into exact rationals.
 MAX_EXPONENT = 4000
 
@@ -824,6 +825,18 @@ def draw(rng: np.random.Generator, bound: Bound | None, shape: tuple[int, ...]) 
     return np.clip(values, lo, hi).reshape(shape)
 
 
+def _partner(rng: np.random.Generator, bound: Bound | None, a: np.ndarray) -> np.ndarray:
+    """Second points: drawn afresh, or (for some rows) close to ``a``, where a small
+    concave dent (f'' < 0 between two close roots) shows up in the Jensen gap."""
+    far = draw(rng, bound, a.shape)
+    lo, hi = (bound or Bound()).float_ends()
+    step = 10.0 ** rng.integers(-7, -1, a.shape) * (1 + np.abs(a))
+    with np.errstate(over="ignore", invalid="ignore"):
+        near = np.clip(a + step * rng.choice((-1.0, 1.0), a.shape), lo, hi)
+    rows = (rng.random(a.shape[0]) < 0.4).reshape((-1,) + (1,) * (a.ndim - 1))
+    return np.where(rows & np.isfinite(near), near, far)
+
+
 def _thetas(rng: np.random.Generator, count: int) -> np.ndarray:
     options = np.stack([np.full(count, 0.5), rng.uniform(0.01, 0.99, count),
                         np.full(count, 1e-3), np.full(count, 1 - 1e-3)])
@@ -852,7 +865,7 @@ def jensen_search(referee: Referee, kind: str, instances: Sequence[Mapping[str, 
         names = [n for n in shapes if n not in referee.wrt]
         params = {n: draw(rng, referee.bounds.get(n), (batch, *shapes[n])) for n in names}
         a = {n: draw(rng, referee.bounds.get(n), (batch, *shapes[n])) for n in referee.wrt}
-        b = {n: draw(rng, referee.bounds.get(n), (batch, *shapes[n])) for n in referee.wrt}
+        b = {n: _partner(rng, referee.bounds.get(n), a[n]) for n in referee.wrt}
         theta = _thetas(rng, batch)
         found = _try_batch(referee, kind, shapes, params, a, b, theta, candidates)
         if found is not None:
