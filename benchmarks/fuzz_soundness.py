@@ -52,8 +52,10 @@ def run_one(seed: int) -> tuple[str, str, list[tuple[str, str]], bool]:
         judged = _judge(problem, result, witnesses, seed)
     except Exception as error:  # noqa: BLE001 - the referee's own crash is a finding too
         return problem.attack, outcome, [("crash", f"referee on {problem}: {type(error).__name__}: {error}")], False
-    if outcome == "SoundnessError" and not judged.bogus and judged.skipped is None:
-        findings.append(("soundness violation", f"{problem}: dcp's SoundnessError, witness proved"))
+    if outcome == "SoundnessError" and not judged.bogus:
+        # Never silent: unless its witness is bogus, a SoundnessError is a violation.
+        how = "witness proved" if judged.skipped is None else f"referee skipped: {judged.skipped}"
+        findings.append(("soundness violation", f"{problem}: dcp's SoundnessError, {how}"))
     findings += [("soundness violation", f"{problem}: referee: {v}") for v in judged.violations]
     findings += [("bogus witness", f"{problem}: {w}") for w in judged.bogus]
     return problem.attack, outcome, findings, judged.skipped is not None

@@ -310,6 +310,7 @@ class Balls(Floats):
 
 # ---- the atom table (SPEC section 5) -----------------------------------------------------
 
+#: selu's constants, as dcp declares them (the decimals of its float constants).
 SELU_ALPHA = Fraction("1.6732632423543772")
 SELU_SCALE = Fraction("1.0507009873554805")
 
@@ -349,11 +350,10 @@ def _power(ns, x, p: Fraction):
 
 
 def _entr(ns, x):
-    # -x log x on x >= 0, 0 at 0.
+    # -x log x on x >= 0, and 0 at 0.
     positive = ns.gt(x, 0)
     zero = ns.ge(x, 0) & ns.ge(-x, 0)
-    inside = ns.keep(positive, x)
-    value = -inside * ns.log(ns.keep(positive, x))
+    value = -x * ns.log(ns.keep(positive, x))
     return ns.keep(positive | zero, np.where(zero, x * 0, value))
 
 
