@@ -50,7 +50,7 @@ from .syntax.parser import parse_expression
 
 __all__ = ["Unsupported", "Referee", "Finding", "parse_bounds", "Bound", "jensen_search",
            "verify_witness", "shape_instances", "rigorous_gap", "draw", "audit", "Audit",
-           "Precision", "Balls", "Floats"]
+           "Precision", "Balls", "Floats", "as_float_constant"]
 
 #: Working precisions of the rigorous evaluation, tried in turn while a sign is undecided.
 PRECISIONS = (256, 1024, 4096)
@@ -74,6 +74,16 @@ def exact(text: str) -> Fraction:
     if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
         raise Unsupported(f"literal {text} is beyond the referee's exact range")
     return Fraction(value)
+
+
+def as_float_constant(q: Fraction) -> Fraction:
+    """An atom's constant parameter (a keyword such as ``alpha=0.1``, an exponent) as dcp
+    means it: the float nearest the value written (dcp refuses one whose rounding would
+    change a fact), taken exactly."""
+    try:
+        return Fraction(float(q))
+    except OverflowError:
+        raise Unsupported(f"constant {q} beyond the floats") from None
 
 
 def _fold(op: str, a: Fraction, b: Fraction) -> Fraction | None:
@@ -310,9 +320,9 @@ class Balls(Floats):
 
 # ---- the atom table (SPEC section 5) -----------------------------------------------------
 
-#: selu's constants, as dcp declares them (the decimals of its float constants).
-SELU_ALPHA = Fraction("1.6732632423543772")
-SELU_SCALE = Fraction("1.0507009873554805")
+#: selu's constants, as dcp declares them: the float constants, taken exactly.
+SELU_ALPHA = Fraction(1.6732632423543772)
+SELU_SCALE = Fraction(1.0507009873554805)
 
 
 def _rows(x):
@@ -684,7 +694,7 @@ class Referee:
         if op == "^":
             if not isinstance(right, Fraction):
                 raise Unsupported("a non-constant exponent")
-            return _power(ns, _lift(ns, left, batch), right)
+            return _power(ns, _lift(ns, left, batch), as_float_constant(right))
         a, b = _lift(ns, left, batch), _lift(ns, right, batch)
         if op == "@":
             return _matmul(a, b)
@@ -704,6 +714,7 @@ class Referee:
         kwargs = {key: out[id(value)] for key, value in node.kwargs}
         if not all(isinstance(v, Fraction) for v in kwargs.values()):
             raise Unsupported(f"a non-constant keyword in {node.func}")
+        kwargs = {key: as_float_constant(value) for key, value in kwargs.items()}
         if node.func in self.defines:
             params, body = self.defines[node.func]
             if len(params) != len(args) or kwargs:
@@ -716,7 +727,7 @@ class Referee:
             exponent = args[1] if len(args) == 2 else kwargs.get("p")
             if not isinstance(exponent, Fraction) or len(args) not in (1, 2):
                 raise Unsupported("power without a constant exponent")
-            return _power(ns, _lift(ns, args[0], batch), exponent), None
+            return _power(ns, _lift(ns, args[0], batch), as_float_constant(exponent)), None
         if arity is not None and len(args) != arity or not set(kwargs) <= set(defaults):
             raise Unsupported(f"arguments of {node.func}")
         kw = {**defaults, **kwargs}

@@ -96,8 +96,8 @@ KNOWN = {
     "tanh": mpmath.tanh,
     "softsign": lambda t: t / (1 + abs(t)),
     "elu": lambda t: t if t >= 0 else mpmath.expm1(t),
-    "selu": lambda t: mpmath.mpf("1.0507009873554805") * (
-        t if t >= 0 else mpmath.mpf("1.6732632423543772") * mpmath.expm1(t)),
+    "selu": lambda t: mpmath.mpf(1.0507009873554805) * (
+        t if t >= 0 else mpmath.mpf(1.6732632423543772) * mpmath.expm1(t)),
     "entr": lambda t: -t * mpmath.log(t) if t > 0 else mpmath.mpf(0),
     "huber": lambda t: t * t if abs(t) <= 1 else 2 * abs(t) - 1,
     "exp": mpmath.exp,
@@ -201,9 +201,7 @@ def _range_escapes(name: str, kw: dict, rng: random.Random, regions: int = 400) 
 
 #: Atoms whose ranges escape today (issue 12), and the branch that fixes them.
 ESCAPING = {"gelu": ("i12-arb", "ranges as true enclosures"),
-            "silu": ("i12-arb", "ranges as true enclosures"),
-            "selu": ("i12-arb", "ranges as true enclosures"),
-            "leaky_relu": ("none yet", "the keyword alpha=0.1 is taken as its float in the range")}
+            "silu": ("i12-arb", "ranges as true enclosures")}
 
 
 @pytest.mark.parametrize("name, kw", [
