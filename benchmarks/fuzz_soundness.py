@@ -36,6 +36,7 @@ def run_one(seed: int) -> tuple[str, str, list[tuple[str, str]], bool]:
     from dcp.testing import random_case
 
     problem = random_case(random.Random(seed))
+    where = f"seed {seed} {problem}"
     result, witnesses, findings = None, [], []
     try:
         result = problem.certify(check_budget=Budget(**BUDGET), seed=seed)
@@ -44,21 +45,21 @@ def run_one(seed: int) -> tuple[str, str, list[tuple[str, str]], bool]:
     except SoundnessError as error:
         outcome, witnesses = "SoundnessError", [error.witness]
     except ProofCheckError as error:
-        return problem.attack, "kernel rejection", [("kernel rejection", f"{problem}: {error}")], False
+        return problem.attack, "kernel rejection", [("kernel rejection", f"{where}: {error}")], False
     except DcpError:
         return problem.attack, "input error", [], False
     except Exception as error:  # noqa: BLE001 - every crash is a finding
-        return problem.attack, "crash", [("crash", f"{problem}: {type(error).__name__}: {error}")], False
+        return problem.attack, "crash", [("crash", f"{where}: {type(error).__name__}: {error}")], False
     try:
         judged = _judge(problem, result, witnesses, seed)
     except Exception as error:  # noqa: BLE001 - the referee's own crash is a finding too
-        return problem.attack, outcome, [("crash", f"referee on {problem}: {type(error).__name__}: {error}")], False
+        return problem.attack, outcome, [("crash", f"referee on {where}: {type(error).__name__}: {error}")], False
     if outcome == "SoundnessError" and not judged.bogus:
         # Never silent: unless its witness is bogus, a SoundnessError is a violation.
         how = "witness proved" if judged.skipped is None else f"referee skipped: {judged.skipped}"
-        findings.append(("soundness violation", f"{problem}: dcp's SoundnessError, {how}"))
-    findings += [("soundness violation", f"{problem}: referee: {v}") for v in judged.violations]
-    findings += [("bogus witness", f"{problem}: {w}") for w in judged.bogus]
+        findings.append(("soundness violation", f"{where}: dcp's SoundnessError, {how}"))
+    findings += [("soundness violation", f"{where}: referee: {v}") for v in judged.violations]
+    findings += [("bogus witness", f"{where}: {w}") for w in judged.bogus]
     return problem.attack, outcome, findings, judged.skipped is not None
 
 

@@ -145,6 +145,10 @@ class Floats:
     def tanh(self, x):
         return np.tanh(x)
 
+    def root_of_square_sum(self, x):
+        """sqrt(x) for an x known to be >= 0 (a sum of squares)."""
+        return np.sqrt(x)
+
     def erfc(self, x):
         return _float_erfc(x) if np.size(x) else np.asarray(x, dtype=float)
 
@@ -198,6 +202,8 @@ class Balls(Floats):
         self._log, self._log1p = lift(lambda t: t.log()), lift(lambda t: t.log1p())
         self._sqrt, self._tanh = lift(lambda t: t.sqrt()), lift(lambda t: t.tanh())
         self._erfc = lift(lambda t: t.erfc())
+        # A sum of squares is >= 0 though its ball may reach below 0 (x*x of [0 +/- r]).
+        self.root_of_square_sum = lift(lambda t: t.nonnegative_part().sqrt())
         self._max = np.frompyfunc(lambda p, q: p.max(q), 2, 1)
         self._min = np.frompyfunc(lambda p, q: p.min(q), 2, 1)
         self._finite = np.frompyfunc(lambda t: t.is_finite(), 1, 1)
@@ -368,6 +374,8 @@ def _entr(ns, x):
 
 
 def _logsumexp(ns, rows):
+    if rows.shape[1] == 1:
+        return rows[:, 0]                            # log(exp(z)) is z, exactly
     if ns.name == "float":
         top = rows.max(axis=1)
         return top + np.log(np.exp(rows - top[:, None]).sum(axis=1))
@@ -412,11 +420,13 @@ def _norm(ns, x, p: Fraction):
     if p == 1:
         return rows.sum(axis=1)
     if p == 2:
-        return ns.sqrt((rows * rows).sum(axis=1))
+        return ns.root_of_square_sum((rows * rows).sum(axis=1))
     return _power(ns, _power(ns, rows, p).sum(axis=1), 1 / p)
 
 
 def _log_softmax(ns, z):
+    if _rows(z).shape[1] == 1:
+        return z * 0                                 # one entry: exactly 0
     total = _logsumexp(ns, _rows(z))
     return z - total.reshape((z.shape[0],) + (1,) * (z.ndim - 1))
 
