@@ -2,16 +2,27 @@
 
 Used by the test suite (a fast profile) and by ``benchmarks/fuzz_soundness.py`` (a long
 run). The property: whenever the rules certify convex or concave, the numeric check finds
-no confirmed violation (``certify`` would raise :class:`~dcp.SoundnessError`).
+no confirmed violation (``certify`` would raise :class:`~dcp.SoundnessError`), an
+independent search (:mod:`dcp.testing_referee`) finds none either, and every witness dcp
+reports is proved by the referee.
+
+Besides plain random trees, :func:`random_case` mixes in *attack classes*, each aimed at a
+way numbers deceive: extreme constants, literals whose float and decimal values differ,
+functions that cancel, far tails, constants built from atoms at points, parameters at
+tight bounds, tiny and huge boxes, and user atoms whose facts hide far out or between
+close roots.
 """
 from __future__ import annotations
 
+import math
 import random
 import re
+from dataclasses import dataclass
+from decimal import Decimal
 
 from .atoms import ScalarAtom, all_atoms
 
-__all__ = ["random_problem"]
+__all__ = ["random_problem", "random_case", "Problem", "ATTACKS"]
 
 VARIABLES = ("x", "y")
 PARAMETERS = ("c", "d")
@@ -62,8 +73,7 @@ def _mentions(expression: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_(])", expression) is not None
 
 
-def random_problem(rng: random.Random, depth: int = 4) -> tuple[str, list[str], list[str]]:
-    """``(expression, wrt, assumptions)``, drawn from ``rng``."""
+def _plain(rng: random.Random, depth: int = 4) -> tuple[str, list[str], list[str]]:
     expression = _expression(rng, depth, _scalar_atoms())
     while not any(_mentions(expression, v) for v in VARIABLES):
         expression = f"({expression} + {rng.choice(VARIABLES)})"
@@ -72,3 +82,212 @@ def random_problem(rng: random.Random, depth: int = 4) -> tuple[str, list[str], 
     names = [n for n in VARIABLES + PARAMETERS + ("A",) if _mentions(expression, n)]
     assume = [rng.choice(ASSUMPTIONS).format(n) for n in names if rng.random() < 0.5]
     return expression, wrt, assume
+
+
+def random_problem(rng: random.Random, depth: int = 4) -> tuple[str, list[str], list[str]]:
+    """``(expression, wrt, assumptions)``, drawn from ``rng``: a plain random tree or one
+    of the attack classes that need no user atom."""
+    case = random_case(rng, depth, user_atoms=False)
+    return case.expression, list(case.wrt), list(case.assume)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One fuzzing case: certify ``expression`` in ``wrt`` under ``assume``, after the
+    user atoms ``defines`` (``"name(t) = body"``) are defined; ``attack`` names its class."""
+
+    expression: str
+    wrt: tuple[str, ...]
+    assume: tuple[str, ...] = ()
+    defines: tuple[str, ...] = ()
+    attack: str = "random"
+
+    def certify(self, **options):
+        """dcp's answer (``options`` go to :meth:`dcp.Session.certify`)."""
+        from .api import Session
+        session = Session()
+        for text in self.defines:
+            head, body = text.split("=", 1)
+            name, params = head.strip().rstrip(")").split("(")
+            session.define(name.strip(), [p.strip() for p in params.split(",")], body.strip())
+        return session.certify(self.expression, list(self.wrt), list(self.assume), **options)
+
+    def __str__(self) -> str:
+        defines = "".join(f"define {d}; " for d in self.defines)
+        assume = f" assuming {', '.join(self.assume)}" if self.assume else ""
+        return f"[{self.attack}] {defines}{self.expression} wrt {', '.join(self.wrt)}{assume}"
+
+
+def random_case(rng: random.Random, depth: int = 4, user_atoms: bool = True) -> Problem:
+    """A seeded choice of attack class, then a problem of that class."""
+    names = [n for n in ATTACKS if user_atoms or n != "user atoms"]
+    weights = [ATTACKS[n][0] for n in names]
+    name = rng.choices(names, weights)[0]
+    return ATTACKS[name][1](rng, depth)
+
+
+def _random_tree(rng: random.Random, depth: int) -> Problem:
+    expression, wrt, assume = _plain(rng, depth)
+    return Problem(expression, tuple(wrt), tuple(assume))
+
+
+_CONVEX_OF_X = ("square(x)", "exp(x)", "abs(x)", "softplus(x)", "relu(x)", "x ^ 4", "inv_pos(x)")
+_CONCAVE_OF_X = ("log(x)", "sqrt(x)", "log1p(x)", "-square(x)", "entr(x)", "min(x, 1)")
+EXTREMES = ("1e-300", "1e300", "1e-150", "1e150", "0.1", "0.3", "1e-9", "7e22", "-1e300",
+            "-0.1", "1e-320", "-1e-300", "123456789.123456789")
+
+
+def _extreme_constants(rng: random.Random, depth: int) -> Problem:
+    base = _plain(rng, max(depth - 1, 1))
+    k = rng.choice(EXTREMES)
+    form = rng.choice(("({k} * {e})", "({e} + {k})", "({e} / {k})", "({e} * {k} - {k} * {e})",
+                       "({k} * ({e} + {k}))"))
+    return Problem(form.format(k=k, e=base[0]), tuple(base[1]), tuple(base[2]), attack="extreme constants")
+
+
+def _sign_flip(rng: random.Random) -> str:
+    """``(d1 + d2 - d3)`` whose float value and exact decimal value have opposite signs,
+    or an exact cancellation when none is found."""
+    for _ in range(20):
+        d1, d2 = Decimal(rng.randint(1, 99)) / 100, Decimal(rng.randint(1, 99)) / 100
+        total, float_total = d1 + d2, float(d1) + float(d2)
+        for k in (17, 18, 16, 19):
+            for sign in (1, -1):
+                d3 = total + sign * Decimal(10) ** -k
+                by_floats = float_total - float(d3)
+                if by_floats != 0 and (by_floats > 0) != (sign < 0):
+                    return f"({d1} + {d2} - {d3})"
+    return "(0.3 - 0.1 - 0.2)"
+
+
+def _decimal_literals(rng: random.Random, depth: int) -> Problem:
+    k = rng.choice((_sign_flip(rng), "(0.3 - 0.1 - 0.2)", "(0.1 + 0.2 - 0.3)", "(0.1 * 3 - 0.3)"))
+    scale = rng.choice(("1e30", "1e20", "1", "1e300"))
+    f = rng.choice(_CONVEX_OF_X + _CONCAVE_OF_X)
+    return Problem(f"{k} * {scale} * {f}", ("x",), attack="decimal literals")
+
+
+#: Convex or concave functions whose formula cancels somewhere, with their domains.
+CANCELLING = (("log1p(x) / x", ("0 < x <= 1",)), ("log1p(x) / x", ("x > 0",)),
+              ("(exp(x) - 1) / x", ("x > 0",)), ("(exp(x) - 1) / x", ("0 < x <= 1e-100",)),
+              ("softplus(x) - relu(x)", ()), ("1e100 * log1p(x)", ()),
+              ("log(1 + exp(x)) - x", ("x >= 30",)), ("sigmoid(x) - 0.5", ("x >= 0",)),
+              ("log1p(x) - x", ()), ("exp(x) - 1 - x", ()), ("(exp(x) - 1) / x", ("x >= 1e-300",)),
+              ("tanh(x) - x", ("x >= 0",)), ("x - log1p(x)", ("x >= -0.5",)))
+
+
+def _cancelling(rng: random.Random, depth: int) -> Problem:
+    body, assume = rng.choice(CANCELLING)
+    k = rng.choice(("", "1e100 * ", "-1 * ", "1e-100 * ", "1e300 * "))
+    return Problem(f"{k}({body})", ("x",), assume, attack="cancelling functions")
+
+
+TAIL_ATOMS = ("gelu", "silu", "sigmoid", "softplus", "tanh", "softsign", "elu", "selu", "log1p",
+              "exp", "hardtanh", "swish")
+TAILS = ("x <= -30", "x >= 1e10", "x <= -1e3", "-40 <= x <= -30", "x >= 30", "x <= -1e10",
+         "-1e300 <= x <= -1e299", "-9 <= x <= -3", "x >= 3", "x <= -1.4142135623730951")
+
+
+def _far_tails(rng: random.Random, depth: int) -> Problem:
+    atom = rng.choice(TAIL_ATOMS)
+    inner = rng.choice(("x", "x", "(x + 1)", "(2 * x)", "(x / 3)"))
+    k = rng.choice(("", "-", "1e20 * ", "-1e20 * ", "1e300 * "))
+    return Problem(f"{k}{atom}({inner})", ("x",), (rng.choice(TAILS),), attack="far tails")
+
+
+POINTS = ("-5", "-3", "-20", "0.5", "7", "-1.5", "30", "-0.001")
+
+
+def _atom_constants(rng: random.Random, depth: int) -> Problem:
+    """``1e20 * (atom(p) + K) * f(x)`` with K nearly -atom(p): the factor's sign is set by
+    digits beyond the 17th, where a float enclosure widened by a few ulps goes wrong."""
+    from .testing_referee import Balls, Referee, Precision
+    atom = rng.choice(TAIL_ATOMS[:-1])
+    point = rng.choice(POINTS)
+    with Precision(256):
+        value, _ = Referee(f"{atom}({point})", ()).evaluate(Balls(), {}, 1)
+    negated = -value[0].mid()
+    if not negated.is_finite():
+        return _far_tails(rng, depth)
+    # Some digits of the true value, or a float within a few thousand ulps of it.
+    nearby = float(negated) + rng.randint(-2000, 2000) * math.ulp(float(negated))
+    text = (negated.str(rng.choice((15, 16, 17, 18)), radius=False) if rng.random() < 0.5
+            else repr(nearby)).replace("e+", "e")
+    constant = (f"({atom}({point}) - {text[1:]})" if text.startswith("-")
+                else f"({atom}({point}) + {text})")
+    f = rng.choice(_CONVEX_OF_X + _CONCAVE_OF_X)
+    return Problem(f"1e20 * {constant} * {f}", ("x",), attack="atom constants")
+
+
+#: Problems whose truth turns on a parameter at a tight bound (templates with a {b} slot).
+TIGHT = (("relu(Wz @ relu(W0 @ x) + W1 @ x)", "x", "Wz >= {b}"),
+         ("sigmoid(square(x) - 4)", "x", "-2.1 <= x <= 2.1"),
+         ("sum_squares(relu(W @ z) - t)", "z", "t <= {b}"),
+         ("(c + 0.001) * square(x)", "x", "c >= -0.001"),
+         ("(c - 1e-300) * exp(x)", "x", "c >= 1e-300"),
+         ("c * square(x) + d * x", "x", "{b} <= c <= 0.01"),
+         ("relu(W @ x + v)", "x", "W >= {b}"),
+         ("c * log(x) + square(x)", "x", "c >= {b}"),
+         ("maximum(c * x, square(x) - c)", "x", "c <= {b}"))
+TIGHT_BOUNDS = ("-0.01", "0.01", "-1e-300", "1e-300", "0.001", "-0.001", "0")
+
+
+def _tight_parameters(rng: random.Random, depth: int) -> Problem:
+    expression, wrt, assume = rng.choice(TIGHT)
+    return Problem(expression, (wrt,), (assume.format(b=rng.choice(TIGHT_BOUNDS)),),
+                   attack="tight parameters")
+
+
+BOXES = ("1 <= x <= 1.0000001", "0 <= x <= 1e-300", "-1e300 <= x <= 1e300", "0 < x <= 5e-324",
+         "-1e-9 <= x <= 1e-9", "x >= 1e300", "1e10 <= x <= 1.0000000001e10", "-1e-320 <= x <= 0")
+
+
+def _boxes(rng: random.Random, depth: int) -> Problem:
+    expression = _expression(rng, max(depth - 1, 1), _scalar_atoms())
+    if not _mentions(expression, "x"):
+        expression = f"({expression} + x)"
+    return Problem(expression, ("x",), (rng.choice(BOXES),), attack="boxes")
+
+
+def _close_roots(rng: random.Random) -> tuple[str, str]:
+    """A quartic whose second derivative is (t - r)(t - r - gap): concave only between two
+    roots that may lie far out or close together; and a box around them."""
+    r = Decimal(rng.choice(("0.5", "1", "10", "100", "1000", "-500", "1e4", "70")))
+    gap = Decimal(rng.choice(("1e-3", "1e-6", "0.5", "2")))
+    total, product = 2 * r + gap, r * (r + gap)
+    body = f"t^4/12 - {total}*t^3/6 + {product}*t^2/2"
+    box = rng.choice((f"{r} <= x <= {r + gap}", f"x >= {r - 1}", f"{r - 1} <= x <= {r + gap + 1}", ""))
+    return body, box
+
+
+#: User atoms whose facts hide far out or cancel, with boxes to certify them on.
+USER_ATOMS = (("exp(t) - t^3/6 - 50*t^2", ("x <= -300", "x <= -60", "-400 <= x <= -200", "")),
+              ("softplus(t) - relu(t)", ("", "x >= 0", "x <= -40")),
+              ("abs(t) - t", ("",)), ("t * sigmoid(t)", ("x >= 3", "x <= -3", "")),
+              ("log1p(exp(t)) - t", ("", "x >= 40")), ("exp(-t^2)", ("x >= 1", "x <= -0.8", "")),
+              ("exp(t/100) - t^2/1e6", ("x >= 100", "x <= 1e4", "")),
+              ("(exp(t) - 1)/t", ("x > 0", "0 < x <= 1e-100")),
+              # f'' = e^t - K t^2 touches 0 at t = 2 for K = e^2/4 = 1.84726402473...: just
+              # above, two roots within 0.01 of 2 (SymPy cannot solve; one grid cell).
+              ("exp(t) - 1.84727*t^4/12", ("1.9 <= x <= 2.1", "x >= 1", "")),
+              ("exp(t) - 1.8472641*t^4/12", ("1.99 <= x <= 2.01", "x >= 0")),
+              ("exp(t) - 1.8473*t^4/12", ("1.9 <= x <= 2.1",)))
+
+
+def _user_atoms(rng: random.Random, depth: int) -> Problem:
+    if rng.random() < 0.5:
+        body, box = _close_roots(rng)
+    else:
+        body, boxes = rng.choice(USER_ATOMS)
+        box = rng.choice(boxes)
+    call = rng.choice(("f(x)", "-f(x)", "1e20 * f(x)", "f(x) + square(x)", "f(c) * square(x)",
+                       "-f(c) * exp(x)"))
+    return Problem(call, ("x",), (box,) if box else (), (f"f(t) = {body}",), attack="user atoms")
+
+
+#: Attack class -> (weight, generator).
+ATTACKS = {"random": (6, _random_tree), "extreme constants": (1, _extreme_constants),
+           "decimal literals": (1, _decimal_literals), "cancelling functions": (1, _cancelling),
+           "far tails": (1, _far_tails), "atom constants": (1, _atom_constants),
+           "tight parameters": (1, _tight_parameters), "boxes": (1, _boxes),
+           "user atoms": (1, _user_atoms)}

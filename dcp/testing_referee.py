@@ -1,0 +1,969 @@
+"""An independent referee for dcp's two promises: a certificate is never wrong, a witness
+is never bogus.
+
+dcp's own numeric check (``dcp.check``: its search, evaluator and confirmation) is what
+is judged, so the referee shares none of it; it uses only dcp's parser and, for concrete
+shapes, dcp's shape inference. It evaluates an expression over the parsed AST with its own
+table of atom formulas, written from SPEC section 5, in two number systems:
+
+* float64 numpy arrays, to search fast;
+* python-flint ``arb`` balls (256 bits, more when a sign is undecided), to prove: every
+  value is an enclosure of the true one, and literals are the exact decimals written, so
+  ``0.3 - 0.1 - 0.2`` is exactly 0 (constant arithmetic on literals is done in rationals).
+
+A point is admissible when every subexpression is defined (each atom inside its domain,
+no division by zero) and finite there. Jensen's inequality for a convex f,
+
+    f(θa + (1-θ)b) <= θ f(a) + (1-θ) f(b),
+
+is violated when the gap ``f(mix) - chord`` is positive (``chord - f(mix)`` for concave);
+a violation counts only when the lower end of the gap's ball is positive.
+
+Anything the referee has no definition for raises :class:`Unsupported`: the case is
+skipped and counted, never guessed.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from .syntax.ast import (
+    Binary,
+    Call,
+    Expr,
+    Index,
+    Name,
+    Number,
+    Ref,
+    Transpose,
+    Unary,
+    Vector,
+    walk_postorder,
+)
+from .syntax.parser import parse_expression
+
+__all__ = ["Unsupported", "Referee", "Finding", "parse_bounds", "Bound", "jensen_search",
+           "verify_witness", "shape_instances", "rigorous_gap", "draw", "audit", "Audit",
+           "Precision", "Balls", "Floats", "as_float_constant"]
+
+#: Working precisions of the rigorous evaluation, tried in turn while a sign is undecided.
+PRECISIONS = (256, 1024, 4096)
+#: A relative float gap above this is worth a rigorous look (a few candidates per batch;
+#: a concave dent between close roots shows a gap of 1e-13 or less).
+FLOAT_TOLERANCE = 1e-15
+#: Literals with a decimal exponent beyond this are not turned into exact rationals.
+MAX_EXPONENT = 4000
+
+
+class Unsupported(Exception):
+    """A construct the referee has no independent definition for: skip the case."""
+
+
+# ---- exact constants ---------------------------------------------------------------------
+
+
+def exact(text: str) -> Fraction:
+    """The exact value of a decimal literal (``"0.1"`` is 1/10, not the float)."""
+    value = Decimal(text)
+    if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
+        raise Unsupported(f"literal {text} is beyond the referee's exact range")
+    return Fraction(value)
+
+
+def as_float_constant(q: Fraction) -> Fraction:
+    """An atom's constant parameter (a keyword such as ``alpha=0.1``, an exponent) as dcp
+    means it: the float nearest the value written (dcp refuses one whose rounding would
+    change a fact), taken exactly."""
+    try:
+        return Fraction(float(q))
+    except OverflowError:
+        raise Unsupported(f"constant {q} beyond the floats") from None
+
+
+def _fold(op: str, a: Fraction, b: Fraction) -> Fraction | None:
+    """``a op b`` in rationals, or None when it is not rational (or too large to keep)."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        return a / b if b != 0 else None
+    if op == "^" and b.denominator == 1 and abs(b) <= 64 and (a != 0 or b >= 0):
+        return a ** int(b)
+    return None
+
+
+# ---- the two number systems --------------------------------------------------------------
+
+
+class Floats:
+    """float64 numpy arrays; NaN marks an undefined value."""
+
+    name = "float"
+
+    def num(self, q: Fraction) -> float:
+        try:
+            return float(q)
+        except OverflowError:
+            return math.inf if q > 0 else -math.inf
+
+    def array(self, values) -> np.ndarray:
+        return np.asarray(values, dtype=float)
+
+    def keep(self, mask, value):
+        return np.where(mask, value, np.nan)
+
+    def gt(self, x, c):
+        return np.asarray(x > c)
+
+    def ge(self, x, c):
+        return np.asarray(x >= c)
+
+    def exp(self, x):
+        return np.exp(x)
+
+    def expm1(self, x):
+        return np.expm1(x)
+
+    def log(self, x):
+        return self.keep(self.gt(x, 0), np.log(np.where(x > 0, x, 1.0)))
+
+    def log1p(self, x):
+        return self.keep(self.gt(x, -1), np.log1p(np.where(x > -1, x, 0.0)))
+
+    def sqrt(self, x):
+        return self.keep(self.ge(x, 0), np.sqrt(np.where(x >= 0, x, 0.0)))
+
+    def tanh(self, x):
+        return np.tanh(x)
+
+    def root_of_square_sum(self, x):
+        """sqrt(x) for an x known to be >= 0 (a sum of squares)."""
+        return np.sqrt(x)
+
+    def erfc(self, x):
+        return _float_erfc(x) if np.size(x) else np.asarray(x, dtype=float)
+
+    def root2(self):
+        return math.sqrt(2)
+
+    def power(self, x, n: int):
+        return np.power(x, float(n))
+
+    def real_power(self, x, p: Fraction):
+        """x^p for x >= 0 (x > 0 when p < 0)."""
+        return np.power(np.where(x >= 0, x, 0.0), float(p))
+
+    def maximum(self, a, b):
+        return np.maximum(a, b)
+
+    def minimum(self, a, b):
+        return np.minimum(a, b)
+
+    def piecewise(self, x, knot, left: Callable, right: Callable):
+        """left(x) below the knot, right(x) from it on (the two agree at the knot)."""
+        return np.where(x >= knot, right(x), left(x))
+
+    def divide(self, a, b):
+        return self.keep(b != 0, a / np.where(b != 0, b, 1.0))
+
+    def reduce_max(self, rows):
+        return rows.max(axis=1)
+
+    def reduce_min(self, rows):
+        return rows.min(axis=1)
+
+    def finite(self, value) -> np.ndarray:
+        return np.isfinite(value).reshape(value.shape[0], -1).all(axis=1)
+
+
+_float_erfc = np.vectorize(math.erfc, otypes=[float])
+
+
+class Balls(Floats):
+    """numpy object arrays of ``flint.arb`` balls; an undecidable domain test gives NaN."""
+
+    name = "arb"
+
+    def __init__(self) -> None:
+        import flint
+        self.arb = flint.arb
+        self.fmpq = flint.fmpq
+        lift = self._lift
+        self._exp, self._expm1 = lift(lambda t: t.exp()), lift(lambda t: t.expm1())
+        self._log, self._log1p = lift(lambda t: t.log()), lift(lambda t: t.log1p())
+        self._sqrt, self._tanh = lift(lambda t: t.sqrt()), lift(lambda t: t.tanh())
+        self._erfc = lift(lambda t: t.erfc())
+        # A sum of squares is >= 0 though its ball may reach below 0 (x*x of [0 +/- r]).
+        self.root_of_square_sum = lift(lambda t: t.nonnegative_part().sqrt())
+        self._max = np.frompyfunc(lambda p, q: p.max(q), 2, 1)
+        self._min = np.frompyfunc(lambda p, q: p.min(q), 2, 1)
+        self._finite = np.frompyfunc(lambda t: t.is_finite(), 1, 1)
+
+    def _lift(self, function):
+        return np.frompyfunc(lambda t: function(self.ball(t)), 1, 1)
+
+    def ball(self, value):
+        """An arb holding ``value`` exactly (a float, int, Fraction or arb)."""
+        if isinstance(value, self.arb):
+            return value
+        if isinstance(value, Fraction):
+            return self.arb(self.fmpq(value.numerator, value.denominator))
+        if isinstance(value, (int, np.integer)):
+            return self.arb(int(value))
+        if isinstance(value, str):
+            return self.arb(value)
+        return self.arb(float(value))
+
+    def num(self, q: Fraction):
+        return self.ball(q)
+
+    def array(self, values) -> np.ndarray:
+        data = np.asarray(values, dtype=object)
+        out = np.empty(data.shape, dtype=object)
+        out.flat[:] = [self.ball(v) for v in data.flat]
+        return out
+
+    def keep(self, mask, value):
+        out = np.empty(np.shape(value), dtype=object)
+        out.flat[:] = [v if m else self.arb.nan() for v, m in
+                       zip(np.asarray(value, dtype=object).flat, np.broadcast_to(mask, np.shape(value)).flat)]
+        return out
+
+    def gt(self, x, c):
+        return np.frompyfunc(lambda t: bool(self.ball(t) > c), 1, 1)(x).astype(bool)
+
+    def ge(self, x, c):
+        return np.frompyfunc(lambda t: bool(self.ball(t) >= c), 1, 1)(x).astype(bool)
+
+    def exp(self, x):
+        return self._exp(x)
+
+    def expm1(self, x):
+        return self._expm1(x)
+
+    def log(self, x):
+        return self.keep(self.gt(x, 0), self._log(x))
+
+    def log1p(self, x):
+        return self.keep(self.gt(x, -1), self._log1p(x))
+
+    def sqrt(self, x):
+        return self.keep(self.ge(x, 0), self._sqrt(x))
+
+    def tanh(self, x):
+        return self._tanh(x)
+
+    def erfc(self, x):
+        return self._erfc(x)
+
+    def root2(self):
+        return self.arb(2).sqrt()
+
+    def power(self, x, n: int):
+        return np.frompyfunc(lambda t: self.ball(t) ** n, 1, 1)(x)
+
+    def real_power(self, x, p: Fraction):
+        exponent = self.ball(p)
+
+        def one(t):
+            t = self.ball(t)
+            if t.is_zero() and p > 0:
+                return self.arb(0)
+            return (exponent * t.log()).exp() if t > 0 else self.arb.nan()
+        return np.frompyfunc(one, 1, 1)(x)
+
+    def maximum(self, a, b):
+        return self._max(*np.broadcast_arrays(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
+
+    def minimum(self, a, b):
+        return self._min(*np.broadcast_arrays(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
+
+    def piecewise(self, x, knot, left, right):
+        """The branch the ball lies in; where it straddles the knot, the union of both
+        branches (each encloses f on its side, and they meet at the knot)."""
+        below, above = left(x), right(x)
+
+        def one(t, lo, hi):
+            t = self.ball(t)
+            if t < knot:
+                return lo
+            if t >= knot:
+                return hi
+            return self.ball(lo).union(self.ball(hi))
+        return np.frompyfunc(one, 3, 1)(x, below, above)
+
+    def divide(self, a, b):
+        nonzero = np.frompyfunc(lambda t: bool(self.ball(t) > 0 or self.ball(t) < 0), 1, 1)(b).astype(bool)
+        a, b = np.broadcast_arrays(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+        safe = np.where(np.broadcast_to(nonzero, b.shape), b, self.arb(1))
+        return self.keep(np.broadcast_to(nonzero, b.shape), a / safe)
+
+    def reduce_max(self, rows):
+        out = rows[:, 0]
+        for j in range(1, rows.shape[1]):
+            out = self.maximum(out, rows[:, j])
+        return out
+
+    def reduce_min(self, rows):
+        out = rows[:, 0]
+        for j in range(1, rows.shape[1]):
+            out = self.minimum(out, rows[:, j])
+        return out
+
+    def finite(self, value) -> np.ndarray:
+        flags = self._finite(value).astype(bool)
+        return flags.reshape(value.shape[0], -1).all(axis=1)
+
+
+# ---- the atom table (SPEC section 5) -----------------------------------------------------
+
+#: selu's constants, as dcp declares them: the float constants, taken exactly.
+SELU_ALPHA = Fraction(1.6732632423543772)
+SELU_SCALE = Fraction(1.0507009873554805)
+
+
+def _rows(x):
+    return x.reshape(x.shape[0], -1)
+
+
+def _sigmoid(ns, x):
+    # 1/(1 + e^-x), written so that neither branch overflows.
+    return ns.piecewise(x, 0, lambda t: ns.exp(t) / (1 + ns.exp(t)), lambda t: 1 / (1 + ns.exp(-t)))
+
+
+def _softplus(ns, x):
+    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|).
+    return ns.piecewise(x, 0, lambda t: ns.log1p(ns.exp(t)), lambda t: t + ns.log1p(ns.exp(-t)))
+
+
+def _elu(ns, x, alpha):
+    return ns.piecewise(x, 0, lambda t: ns.num(alpha) * ns.expm1(t), lambda t: t)
+
+
+def _huber(ns, x, m):
+    big = ns.num(m)
+    return ns.piecewise(abs(x), big, lambda t: t * t, lambda t: 2 * big * t - big * big)
+
+
+def _power(ns, x, p: Fraction):
+    """x^p with the domain by p (SPEC section 5): every real for p a nonnegative integer,
+    x >= 0 for other p > 0, x > 0 for p < 0."""
+    if p.denominator == 1 and p >= 0:
+        return ns.power(x, int(p))
+    if p < 0:
+        x = ns.keep(ns.gt(x, 0), x)
+        return ns.power(x, int(p)) if p.denominator == 1 else ns.real_power(x, p)
+    return ns.keep(ns.ge(x, 0), ns.real_power(x, p))
+
+
+def _entr(ns, x):
+    # -x log x on x >= 0, and 0 at 0.
+    positive = ns.gt(x, 0)
+    zero = ns.ge(x, 0) & ns.ge(-x, 0)
+    value = -x * ns.log(ns.keep(positive, x))
+    return ns.keep(positive | zero, np.where(zero, x * 0, value))
+
+
+def _logsumexp(ns, rows):
+    if rows.shape[1] == 1:
+        return rows[:, 0]                            # log(exp(z)) is z, exactly
+    if ns.name == "float":
+        top = rows.max(axis=1)
+        return top + np.log(np.exp(rows - top[:, None]).sum(axis=1))
+    return ns.log(ns.exp(rows).sum(axis=1))
+
+
+def _align(a, b):
+    """Two batched values made to broadcast entry by entry (numpy's rules on the entries)."""
+    rank = max(a.ndim, b.ndim)
+    a = a.reshape(a.shape[:1] + (1,) * (rank - a.ndim) + a.shape[1:])
+    b = b.reshape(b.shape[:1] + (1,) * (rank - b.ndim) + b.shape[1:])
+    return a, b
+
+
+def _matmul(a, b):
+    if a.ndim == 3 and b.ndim == 3:
+        return (a[:, :, :, None] * b[:, None, :, :]).sum(axis=2)
+    if a.ndim == 3 and b.ndim == 2:
+        return (a * b[:, None, :]).sum(axis=2)
+    if a.ndim == 2 and b.ndim == 3:
+        return (a[:, :, None] * b).sum(axis=1)
+    if a.ndim == 2 and b.ndim == 2:
+        return (a * b).sum(axis=1)
+    raise Unsupported("@ with a scalar")
+
+
+def _axis_total(x, kw, mean: bool):
+    axis = kw.get("axis")
+    if axis is None:
+        rows = _rows(x)
+        total, count = rows.sum(axis=1), rows.shape[1]
+    else:
+        if x.ndim < 2:
+            raise Unsupported("axis= on a scalar")
+        axis = 1 + int(axis) % (x.ndim - 1)
+        total, count = x.sum(axis=axis), x.shape[axis]
+    return total / count if mean else total
+
+
+def _norm(ns, x, p: Fraction):
+    rows = abs(_rows(x))
+    if p == 1:
+        return rows.sum(axis=1)
+    if p == 2:
+        return ns.root_of_square_sum((rows * rows).sum(axis=1))
+    return _power(ns, _power(ns, rows, p).sum(axis=1), 1 / p)
+
+
+def _log_softmax(ns, z):
+    if _rows(z).shape[1] == 1:
+        return z * 0                                 # one entry: exactly 0
+    total = _logsumexp(ns, _rows(z))
+    return z - total.reshape((z.shape[0],) + (1,) * (z.ndim - 1))
+
+
+def _elementwise(ns, args, pick):
+    out = args[0]
+    for other in args[1:]:
+        out = pick(*_align(out, other))
+    return out
+
+
+def _dot(a, b):
+    return _rows(a * b).sum(axis=1)
+
+
+def _mean(x):
+    return _rows(x).sum(axis=1) / _rows(x).shape[1]
+
+
+#: name -> (positional arity or None for any, keyword defaults, formula(ns, args, kw)).
+ATOMS: dict[str, tuple] = {
+    "relu": (1, {}, lambda ns, a, kw: ns.maximum(a[0], ns.num(Fraction(0)))),
+    "abs": (1, {}, lambda ns, a, kw: abs(a[0])),
+    "square": (1, {}, lambda ns, a, kw: a[0] * a[0]),
+    "exp": (1, {}, lambda ns, a, kw: ns.exp(a[0])),
+    "log": (1, {}, lambda ns, a, kw: ns.log(a[0])),
+    "log1p": (1, {}, lambda ns, a, kw: ns.log1p(a[0])),
+    "sqrt": (1, {}, lambda ns, a, kw: ns.sqrt(a[0])),
+    "inv_pos": (1, {}, lambda ns, a, kw: _power(ns, a[0], Fraction(-1))),
+    "power": (2, {}, None),                                  # handled with its constant p
+    "softplus": (1, {}, lambda ns, a, kw: _softplus(ns, a[0])),
+    "sigmoid": (1, {}, lambda ns, a, kw: _sigmoid(ns, a[0])),
+    "tanh": (1, {}, lambda ns, a, kw: ns.tanh(a[0])),
+    "softsign": (1, {}, lambda ns, a, kw: a[0] / (1 + abs(a[0]))),
+    "leaky_relu": (1, {"alpha": Fraction(1, 100)}, lambda ns, a, kw: ns.piecewise(
+        a[0], 0, lambda t: ns.num(kw["alpha"]) * t, lambda t: t)),
+    "elu": (1, {"alpha": Fraction(1)}, lambda ns, a, kw: _elu(ns, a[0], kw["alpha"])),
+    "selu": (1, {}, lambda ns, a, kw: ns.num(SELU_SCALE) * _elu(ns, a[0], SELU_ALPHA)),
+    # x (1 + erf(x/√2)) / 2 = x erfc(-x/√2) / 2, which does not cancel in the left tail.
+    "gelu": (1, {}, lambda ns, a, kw: a[0] * ns.erfc(-a[0] / ns.root2()) / 2),
+    "silu": (1, {}, lambda ns, a, kw: a[0] * _sigmoid(ns, a[0])),
+    "hardtanh": (1, {}, lambda ns, a, kw: ns.minimum(ns.maximum(a[0], ns.num(Fraction(-1))),
+                                                     ns.num(Fraction(1)))),
+    "relu6": (1, {}, lambda ns, a, kw: ns.minimum(ns.maximum(a[0], ns.num(Fraction(0))),
+                                                  ns.num(Fraction(6)))),
+    "entr": (1, {}, lambda ns, a, kw: _entr(ns, a[0])),
+    "huber": (1, {"M": Fraction(1)}, lambda ns, a, kw: _huber(ns, a[0], kw["M"])),
+    "maximum": (None, {}, lambda ns, a, kw: _elementwise(ns, a, ns.maximum)),
+    "minimum": (None, {}, lambda ns, a, kw: _elementwise(ns, a, ns.minimum)),
+    "max": (None, {}, lambda ns, a, kw: ns.reduce_max(_rows(a[0])) if len(a) == 1
+            else _elementwise(ns, a, ns.maximum)),
+    "min": (None, {}, lambda ns, a, kw: ns.reduce_min(_rows(a[0])) if len(a) == 1
+            else _elementwise(ns, a, ns.minimum)),
+    "sum": (1, {"axis": None}, lambda ns, a, kw: _axis_total(a[0], kw, mean=False)),
+    "mean": (1, {"axis": None}, lambda ns, a, kw: _axis_total(a[0], kw, mean=True)),
+    "trace": (1, {}, lambda ns, a, kw: np.diagonal(a[0], axis1=1, axis2=2).sum(axis=1)),
+    "logsumexp": (1, {}, lambda ns, a, kw: _logsumexp(ns, _rows(a[0]))),
+    "norm1": (1, {}, lambda ns, a, kw: _norm(ns, a[0], Fraction(1))),
+    "norm2": (1, {}, lambda ns, a, kw: _norm(ns, a[0], Fraction(2))),
+    "norm_inf": (1, {}, lambda ns, a, kw: ns.reduce_max(abs(_rows(a[0])))),
+    "norm": (1, {"p": Fraction(2)}, lambda ns, a, kw: _norm(ns, a[0], kw["p"])),
+    "sum_squares": (1, {}, lambda ns, a, kw: (_rows(a[0]) * _rows(a[0])).sum(axis=1)),
+    "quad_over_lin": (2, {}, lambda ns, a, kw: ns.divide(
+        (_rows(a[0]) * _rows(a[0])).sum(axis=1), ns.keep(ns.gt(a[1], 0), a[1]))),
+    "log_softmax": (1, {}, lambda ns, a, kw: _log_softmax(ns, a[0])),
+    "softmax": (1, {}, lambda ns, a, kw: ns.exp(_log_softmax(ns, a[0]))),
+    "dot": (2, {}, lambda ns, a, kw: _dot(a[0], a[1])),
+    # The losses, as SPEC section 5 spells them out.
+    "mse": (2, {}, lambda ns, a, kw: _mean(_sub(a[0], a[1]) * _sub(a[0], a[1]))),
+    "mae": (2, {}, lambda ns, a, kw: _mean(abs(_sub(a[0], a[1])))),
+    "huber_loss": (2, {"M": Fraction(1)}, lambda ns, a, kw: _mean(_huber(ns, _sub(a[0], a[1]), kw["M"]))),
+    "cross_entropy": (2, {}, lambda ns, a, kw: _logsumexp(ns, _rows(a[0])) - _dot(a[1], a[0])),
+    "bce_with_logits": (2, {}, lambda ns, a, kw: _mean(_sub(_softplus(ns, a[0]), _mul(a[1], a[0])))),
+    "hinge_loss": (2, {}, lambda ns, a, kw: _mean(ns.maximum(1 - _mul(a[1], a[0]), ns.num(Fraction(0))))),
+}
+ALIASES = {"pos": "relu", "logistic": "softplus", "swish": "silu"}
+
+
+def _sub(a, b):
+    a, b = _align(a, b)
+    return a - b
+
+
+def _mul(a, b):
+    a, b = _align(a, b)
+    return a * b
+
+
+# ---- assumptions -------------------------------------------------------------------------
+
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_ONE_SIDED = re.compile(rf"^\s*([A-Za-z_]\w*)\s*(<=|<|>=|>)\s*({_NUM})\s*$")
+_TWO_SIDED = re.compile(rf"^\s*({_NUM})\s*(<=|<)\s*([A-Za-z_]\w*)\s*(<=|<)\s*({_NUM})\s*$")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """``lo <= value <= hi`` elementwise (exact rationals; None for no bound)."""
+
+    lo: Fraction | None = None
+    hi: Fraction | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def meet(self, other: Bound) -> Bound:
+        lo, lo_open = _tighter(self.lo, self.lo_open, other.lo, other.lo_open, max)
+        hi, hi_open = _tighter(self.hi, self.hi_open, other.hi, other.hi_open, min)
+        return Bound(lo, hi, lo_open, hi_open)
+
+    def float_ends(self) -> tuple[float, float]:
+        """The smallest and largest floats inside (rounded inward); ``lo > hi`` when no
+        float is."""
+        return _inward(self.lo, self.lo_open, math.inf), _inward(self.hi, self.hi_open, -math.inf)
+
+
+def _tighter(a, a_open, b, b_open, pick):
+    if a is None:
+        return b, b_open
+    if b is None or a != b:
+        return (a, a_open) if b is None or pick(a, b) == a else (b, b_open)
+    return a, a_open or b_open
+
+
+def _inward(end: Fraction | None, open_: bool, toward: float) -> float:
+    if end is None:
+        return -toward
+    try:
+        value = float(end)
+    except OverflowError:
+        value = math.copysign(math.inf, end)
+    if not math.isfinite(value):
+        return value
+    wrong = Fraction(value) < end if toward > 0 else Fraction(value) > end
+    if wrong or (open_ and Fraction(value) == end):
+        value = math.nextafter(value, toward)
+    return value
+
+
+def parse_bounds(assume: Sequence[str]) -> dict[str, Bound]:
+    """The elementwise bounds the assumption texts state, intersected per name."""
+    bounds: dict[str, Bound] = {}
+    for text in assume:
+        for part in text.split(","):
+            name, bound = _parse_condition(part)
+            bounds[name] = bounds.get(name, Bound()).meet(bound)
+    return bounds
+
+
+def _parse_condition(text: str) -> tuple[str, Bound]:
+    one = _ONE_SIDED.match(text)
+    if one:
+        name, op, number = one.groups()
+        value = exact(number)
+        if op.startswith("<"):
+            return name, Bound(hi=value, hi_open=op == "<")
+        return name, Bound(lo=value, lo_open=op == ">")
+    two = _TWO_SIDED.match(text)
+    if two:
+        lo, lo_op, name, hi_op, hi = two.groups()
+        return name, Bound(exact(lo), exact(hi), lo_op == "<", hi_op == "<")
+    raise Unsupported(f"assumption {text!r}")
+
+
+# ---- the evaluator -----------------------------------------------------------------------
+
+_DEFINE = re.compile(r"^\s*([A-Za-z_]\w*)\s*\(([^)]*)\)\s*=\s*(.+)$")
+
+
+class Referee:
+    """Evaluates ``expression`` independently of dcp's check, at batches of points.
+
+    ``defines`` are user atoms as ``"name(t) = body"`` texts; a call to one evaluates its
+    body with the arguments substituted.
+    """
+
+    def __init__(self, expression: str, wrt: Sequence[str], assume: Sequence[str] = (),
+                 defines: Sequence[str] = ()):
+        self.tree = parse_expression(expression)
+        self.wrt = tuple(wrt)
+        self.bounds = parse_bounds(assume)
+        self.defines: dict[str, tuple[tuple[str, ...], Expr]] = {}
+        for text in defines:
+            match = _DEFINE.match(text)
+            if not match:
+                raise Unsupported(f"define {text!r}")
+            params = tuple(p.strip() for p in match.group(2).split(","))
+            self.defines[match.group(1)] = (params, parse_expression(match.group(3)))
+        for tree in [self.tree, *(body for _, body in self.defines.values())]:
+            self._check_supported(tree)
+        self._float_constants: dict[int, float] = {}
+        self._float_constants = self._constants()
+
+    def _constants(self) -> dict[int, float]:
+        """The float search's value of each constant subexpression that is not rational,
+        computed with arb and rounded once (``gelu(-4) + 0.000126...`` cancels to noise in
+        floats)."""
+        found: dict[int, float] = {}
+        constant: dict[int, bool] = {}
+        values: dict[int, object] = {}
+        with Precision(PRECISIONS[0]):
+            balls = Balls()
+            for node in walk_postorder(self.tree):
+                constant[id(node)] = not isinstance(node, Name) and all(
+                    constant[id(k)] for k in node.children())
+                if not constant[id(node)]:
+                    continue
+                value, _ = self._node(balls, node, values, {}, 1)
+                values[id(node)] = value
+                if not isinstance(value, Fraction) and value.size == 1:
+                    middle = value.reshape(-1)[0].mid()
+                    found[id(node)] = float(middle) if middle.is_finite() else math.nan
+        return found
+
+    def _check_supported(self, tree: Expr) -> None:
+        for node in walk_postorder(tree):
+            if isinstance(node, Call) and node.func not in self.defines and \
+                    ALIASES.get(node.func, node.func) not in ATOMS:
+                raise Unsupported(f"atom {node.func}")
+            if not isinstance(node, (Number, Name, Unary, Binary, Call, Transpose, Index, Vector, Ref)):
+                raise Unsupported(type(node).__name__)
+
+    def evaluate(self, ns, values: Mapping[str, np.ndarray], batch: int):
+        """f at each point of the batch (``values[name]`` has shape ``(batch, *shape)``),
+        and which points are admissible."""
+        with np.errstate(all="ignore"):
+            return self._evaluate(ns, self.tree, values, batch)
+
+    def _evaluate(self, ns, tree: Expr, env: Mapping[str, np.ndarray], batch: int):
+        out: dict[int, object] = {}
+        valid = np.ones(batch, dtype=bool)
+        for node in walk_postorder(tree):
+            value, ok = self._node(ns, node, out, env, batch)
+            out[id(node)] = value
+            if ok is not None:
+                valid &= ok
+            if not isinstance(value, Fraction):
+                valid &= ns.finite(value)
+        return _lift(ns, out[id(tree)], batch), valid
+
+    def _node(self, ns, node, out, env, batch):
+        """The value of one node (an exact Fraction while it is a rational constant),
+        and the admissibility a nested user-atom body adds (or None)."""
+        if ns.name == "float" and id(node) in self._float_constants:
+            return np.full(batch, self._float_constants[id(node)]), None
+        if isinstance(node, Number):
+            return exact(node.text or repr(node.value)), None
+        if isinstance(node, Name):
+            if node.id not in env:
+                raise Unsupported(f"no value for {node.id}")
+            return env[node.id], None
+        if isinstance(node, Ref):
+            return out[id(node.value)], None
+        if isinstance(node, Unary):
+            inner = out[id(node.operand)]
+            return (-inner if node.op == "-" else inner), None
+        if isinstance(node, Binary):
+            return self._binary(ns, node.op, out[id(node.left)], out[id(node.right)], batch), None
+        if isinstance(node, Transpose):
+            value = _lift(ns, out[id(node.operand)], batch)
+            return (value.swapaxes(1, 2) if value.ndim == 3 else value), None
+        if isinstance(node, Index):
+            value = _lift(ns, out[id(node.operand)], batch)
+            if len(node.indices) > value.ndim - 1:
+                raise Unsupported("index beyond the rank")
+            return value[(slice(None), *node.indices)], None
+        if isinstance(node, Vector):
+            return np.stack([_lift(ns, out[id(i)], batch) for i in node.items], axis=1), None
+        return self._call(ns, node, out, batch)
+
+    def _binary(self, ns, op, left, right, batch):
+        if isinstance(left, Fraction) and isinstance(right, Fraction):
+            folded = _fold(op, left, right)
+            if folded is not None:
+                return folded
+        if op == "^":
+            if not isinstance(right, Fraction):
+                raise Unsupported("a non-constant exponent")
+            return _power(ns, _lift(ns, left, batch), as_float_constant(right))
+        a, b = _lift(ns, left, batch), _lift(ns, right, batch)
+        if op == "@":
+            return _matmul(a, b)
+        a, b = _align(a, b)
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            return ns.divide(a, b)
+        raise Unsupported(f"operator {op}")
+
+    def _call(self, ns, node: Call, out, batch):
+        args = [out[id(a)] for a in node.args]
+        kwargs = {key: out[id(value)] for key, value in node.kwargs}
+        if not all(isinstance(v, Fraction) for v in kwargs.values()):
+            raise Unsupported(f"a non-constant keyword in {node.func}")
+        kwargs = {key: as_float_constant(value) for key, value in kwargs.items()}
+        if node.func in self.defines:
+            params, body = self.defines[node.func]
+            if len(params) != len(args) or kwargs:
+                raise Unsupported(f"call of {node.func}")
+            env = {p: _lift(ns, v, batch) for p, v in zip(params, args)}
+            return self._evaluate(ns, body, env, batch)
+        name = ALIASES.get(node.func, node.func)
+        arity, defaults, formula = ATOMS[name]
+        if name == "power":
+            exponent = args[1] if len(args) == 2 else kwargs.get("p")
+            if not isinstance(exponent, Fraction) or len(args) not in (1, 2):
+                raise Unsupported("power without a constant exponent")
+            return _power(ns, _lift(ns, args[0], batch), as_float_constant(exponent)), None
+        if arity is not None and len(args) != arity or not set(kwargs) <= set(defaults):
+            raise Unsupported(f"arguments of {node.func}")
+        kw = {**defaults, **kwargs}
+        return formula(ns, [_lift(ns, a, batch) for a in args], kw), None
+
+
+def _lift(ns, value, batch: int):
+    """A rational constant as a batch of scalars; arrays unchanged."""
+    if not isinstance(value, Fraction):
+        return value
+    out = np.empty(batch, dtype=float if ns.name == "float" else object)
+    out[:] = ns.num(value) if ns.name == "float" else [ns.num(value)] * batch
+    return out
+
+
+# ---- rigorous Jensen gaps ----------------------------------------------------------------
+
+
+class Precision:
+    """``with Precision(bits):`` sets flint's working precision and restores it."""
+
+    def __init__(self, bits: int):
+        import flint
+        self.flint, self.bits = flint, bits
+
+    def __enter__(self):
+        self.before = self.flint.ctx.prec
+        self.flint.ctx.prec = self.bits
+
+    def __exit__(self, *exc):
+        self.flint.ctx.prec = self.before
+
+
+def rigorous_gap(referee: Referee, kind: str, params: Mapping, a: Mapping, b: Mapping,
+                 theta, entry: tuple[int, ...]):
+    """``(proved, gap)``: the Jensen gap against ``kind`` at the exact point (the mix is
+    θa + (1-θ)b in the reals, from the exact binary numbers given), as an arb ball,
+    raising the precision while its sign is undecided. ``proved`` when its lower end is
+    positive; ``gap`` is None where the point is not admissible."""
+    gap = None
+    for bits in PRECISIONS:
+        with Precision(bits):
+            ns = Balls()
+            t = ns.ball(theta)
+            values = {n: ns.array([v] * 3) for n, v in params.items()}
+            for n in referee.wrt:
+                left, right = ns.array(a[n]), ns.array(b[n])
+                values[n] = np.stack([left, right, t * left + (1 - t) * right])
+            f, valid = referee.evaluate(ns, values, 3)
+            if valid.all():
+                fa, fb, fm = (f[(i, *entry)] for i in range(3))
+                chord = t * fa + (1 - t) * fb
+                gap = fm - chord if kind == "convex" else chord - fm
+                if gap > 0 or gap <= 0:
+                    return bool(gap > 0), gap
+    return False, gap
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A proved Jensen violation against ``kind`` found by the referee's own search."""
+
+    kind: str
+    shapes: Mapping
+    params: Mapping
+    a: Mapping
+    b: Mapping
+    theta: float
+    entry: tuple[int, ...]
+    gap: str
+
+    def __str__(self) -> str:
+        def show(values):
+            return ", ".join(f"{k}={np.asarray(v).tolist()}" for k, v in values.items()) or "-"
+        return (f"not {self.kind}: params {show(self.params)}; a {show(self.a)}; b {show(self.b)}; "
+                f"theta={self.theta!r}; entry {self.entry}; proved gap {self.gap}")
+
+
+def verify_witness(referee: Referee, witness) -> tuple[bool, object]:
+    """Whether dcp's witness proves what it claims, recomputed with arb from its numbers."""
+    return rigorous_gap(referee, witness.kind, witness.params, witness.a, witness.b,
+                        witness.theta, tuple(witness.entry))
+
+
+# ---- the independent search --------------------------------------------------------------
+
+SCALES = np.array([1e-6, 1e-3, 0.1, 1.0, 3.0, 10.0, 100.0, 1e4, 1e8])
+
+
+def draw(rng: np.random.Generator, bound: Bound | None, shape: tuple[int, ...]) -> np.ndarray:
+    """Values inside ``bound``: at its ends, at 0, uniform between finite ends, normal at
+    many scales (also relative to the ends' size), near either end, small integers."""
+    lo, hi = (bound or Bound()).float_ends()
+    count = int(np.prod(shape, dtype=int))
+    size = max(abs(v) for v in (lo, hi, 1.0) if math.isfinite(v))
+    scale = rng.choice(SCALES, count) * np.where(rng.random(count) < 0.3, size, 1.0)
+    with np.errstate(over="ignore"):
+        normal = rng.normal(0.0, 1.0, count) * scale
+    from_lo = lo + np.abs(normal) if math.isfinite(lo) else normal
+    from_hi = hi - np.abs(normal) if math.isfinite(hi) else normal
+    uniform = rng.uniform(max(lo, -1e300), min(hi, 1e300), count) if lo <= hi else normal
+    options = np.stack([np.full(count, lo), np.full(count, hi), np.zeros(count), uniform,
+                        normal, from_lo, from_hi, rng.integers(-3, 4, count).astype(float)])
+    values = options[rng.integers(0, len(options), count), np.arange(count)]
+    values = np.where(np.isfinite(values), values, 0.0)
+    return np.clip(values, lo, hi).reshape(shape)
+
+
+def _partner(rng: np.random.Generator, bound: Bound | None, a: np.ndarray) -> np.ndarray:
+    """Second points: drawn afresh, or (for some rows) close to ``a``, where a small
+    concave dent (f'' < 0 between two close roots) shows up in the Jensen gap."""
+    far = draw(rng, bound, a.shape)
+    lo, hi = (bound or Bound()).float_ends()
+    step = 10.0 ** rng.integers(-7, -1, a.shape) * (1 + np.abs(a))
+    with np.errstate(over="ignore", invalid="ignore"):
+        near = np.clip(a + step * rng.choice((-1.0, 1.0), a.shape), lo, hi)
+    rows = (rng.random(a.shape[0]) < 0.4).reshape((-1,) + (1,) * (a.ndim - 1))
+    return np.where(rows & np.isfinite(near), near, far)
+
+
+def _thetas(rng: np.random.Generator, count: int) -> np.ndarray:
+    options = np.stack([np.full(count, 0.5), rng.uniform(0.01, 0.99, count),
+                        np.full(count, 1e-3), np.full(count, 1 - 1e-3)])
+    return options[rng.integers(0, len(options), count), np.arange(count)]
+
+
+def shape_instances(proof, rng: np.random.Generator, count: int) -> list[dict[str, tuple[int, ...]]]:
+    """Concrete shapes for every free name (dcp's shape inference; sizes drawn here)."""
+    from .check import infer_shapes
+    solutions = infer_shapes(proof, {}, alternatives=3)
+    instances = []
+    for i in range(count):
+        solution = solutions[i % len(solutions)]
+        sizes = {d: int(rng.integers(max(m, 1), max(m, 1) + 3)) for d, m in solution.free_dims()}
+        instances.append(solution.instantiate(sizes))
+    return instances
+
+
+def jensen_search(referee: Referee, kind: str, instances: Sequence[Mapping[str, tuple]],
+                  rng: np.random.Generator, batch: int = 64, candidates: int = 2) -> Finding | None:
+    """Look for a proved violation of Jensen's inequality against ``kind``: one float
+    batch per shape instance, the most violating points re-evaluated with arb."""
+    for shapes in instances:
+        if any(lo > hi for lo, hi in (b.float_ends() for b in referee.bounds.values())):
+            return None                                  # no float satisfies the assumptions
+        names = [n for n in shapes if n not in referee.wrt]
+        params = {n: draw(rng, referee.bounds.get(n), (batch, *shapes[n])) for n in names}
+        a = {n: draw(rng, referee.bounds.get(n), (batch, *shapes[n])) for n in referee.wrt}
+        b = {n: _partner(rng, referee.bounds.get(n), a[n]) for n in referee.wrt}
+        theta = _thetas(rng, batch)
+        found = _try_batch(referee, kind, shapes, params, a, b, theta, candidates)
+        if found is not None:
+            return found
+    return None
+
+
+def _try_batch(referee, kind, shapes, params, a, b, theta, candidates) -> Finding | None:
+    batch = len(theta)
+    values = {n: np.concatenate([v] * 3) for n, v in params.items()}
+    for n in referee.wrt:
+        t = theta.reshape((batch,) + (1,) * (a[n].ndim - 1))
+        values[n] = np.concatenate([a[n], b[n], t * a[n] + (1 - t) * b[n]])
+    f, valid = referee.evaluate(Floats(), values, 3 * batch)
+    fa, fb, fm = f[:batch], f[batch:2 * batch], f[2 * batch:]
+    ok = valid[:batch] & valid[batch:2 * batch] & valid[2 * batch:]
+    t = theta.reshape((batch,) + (1,) * (f.ndim - 1))
+    with np.errstate(all="ignore"):
+        chord = t * fa + (1 - t) * fb
+        gap = fm - chord if kind == "convex" else chord - fm
+        size = np.abs(fm) + np.abs(t * fa) + np.abs((1 - t) * fb)
+        relative = _rows(np.where(size > 0, gap / np.where(size > 0, size, 1.0), gap))
+    relative = np.where(ok[:, None] & np.isfinite(relative), relative, -np.inf)
+    best = relative.max(axis=1)
+    for i in np.argsort(-best)[:candidates]:
+        if not best[i] > FLOAT_TOLERANCE:
+            break
+        entry = np.unravel_index(int(np.argmax(relative[i])), f.shape[1:])
+        point = ({n: v[i] for n, v in params.items()}, {n: v[i] for n, v in a.items()},
+                 {n: v[i] for n, v in b.items()})
+        proved, value = rigorous_gap(referee, kind, *point, float(theta[i]), entry)
+        if proved:
+            return Finding(kind, dict(shapes), *point, float(theta[i]), tuple(int(e) for e in entry),
+                           value.str(5, radius=False))
+    return None
+
+
+# ---- judging one certification -----------------------------------------------------------
+
+
+@dataclass
+class Audit:
+    """The referee's judgement of one certification: ``violations`` are certified claims
+    it disproved, ``bogus`` the witnesses of dcp it could not prove; ``skipped`` says why
+    it could not judge, when it could not."""
+
+    violations: list
+    bogus: list
+    skipped: str | None = None
+
+
+def audit(expression: str, wrt: Sequence[str], assume: Sequence[str] = (),
+          defines: Sequence[str] = (), result=None, witnesses: Sequence = (), seed: int = 0,
+          rounds: int = 4) -> Audit:
+    """Re-verify every witness (``result.witnesses`` and ``witnesses``) and search for a
+    violation of every claim the rules certified in ``result``."""
+    verdict = Audit([], [])
+    try:
+        referee = Referee(expression, wrt, assume, defines)
+    except Unsupported as why:
+        verdict.skipped = str(why)
+        return verdict
+    found = list(witnesses) + (list(result.witnesses.values()) if result is not None else [])
+    try:
+        for witness in found:
+            proved, gap = verify_witness(referee, witness)
+            if not proved:
+                verdict.bogus.append(f"{witness} (referee's gap: {gap})")
+        if result is not None:
+            rng = np.random.default_rng(seed)
+            claims = [k for k, c in (("convex", result.curvature.is_convex),
+                                     ("concave", result.curvature.is_concave)) if c]
+            instances = shape_instances(result.proof, rng, rounds) if claims else []
+            for kind in claims:
+                finding = jensen_search(referee, kind, instances, rng)
+                if finding is not None:
+                    verdict.violations.append(f"certified {result.curvature}, {finding}")
+    except Unsupported as why:
+        verdict.skipped = str(why)
+    return verdict
