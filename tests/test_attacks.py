@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from dcp import DcpError, Session, SoundnessError, certify
+from dcp import DcpError, SoundnessError, certify
 from dcp.check import Budget
 from dcp.testing import ATTACKS, Problem, random_case
 from dcp.testing_referee import (
@@ -28,10 +28,6 @@ from dcp.testing_referee import (
 FAST = Budget(presearch_points=256, examples=5)
 #: Enough for the check to reach x ~ 1e-200 (the smallest budget does not).
 THOROUGH = Budget(presearch_points=1536, examples=40)
-
-
-def _fixed_on(branch: str, why: str):
-    return pytest.mark.xfail(strict=False, reason=f"issue 12: fixed on branch {branch} ({why})")
 
 
 def _judge(problem: Problem, seed: int = 0, budget: Budget | None = FAST) -> list[str]:
@@ -199,14 +195,7 @@ def _range_escapes(name: str, kw: dict, rng: random.Random, regions: int = 400) 
     return escapes
 
 
-#: Atoms whose ranges escape today (issue 12), and the branch that fixes them.
-ESCAPING = {"gelu": ("i12-arb", "ranges as true enclosures"),
-            "silu": ("i12-arb", "ranges as true enclosures")}
-
-
-@pytest.mark.parametrize("name, kw", [
-    pytest.param(n, k, marks=_fixed_on(*ESCAPING[n])) if n in ESCAPING else (n, k)
-    for n, k in RANGE_ATOMS])
+@pytest.mark.parametrize("name, kw", RANGE_ATOMS)
 def test_atom_ranges_enclose_the_true_values(name, kw):
     assert _range_escapes(name, kw, random.Random(f"{name} {kw}")) == []
 
@@ -214,24 +203,21 @@ def test_atom_ranges_enclose_the_true_values(name, kw):
 # ---- issue 12's attacks, one by one ----------------------------------------------------------
 
 
-@_fixed_on("i12-arb", "ranges as true enclosures")
 def test_a_constant_built_from_gelu_keeps_its_sign():
     # gelu(-4) + K is about +1.5e-20: the product is convex, not concave.
     assert _judge(Problem("1e20 * (gelu(-4) + 0.0001266849673324797) * square(x)", ("x",))) == []
 
 
-@_fixed_on("i12-arb", "rigorous confirmation")
 @pytest.mark.parametrize("expression, assume", [
     ("log1p(x) / x", ("0 < x <= 1",)), ("(exp(x) - 1) / x", ("x > 0",)),
     ("(0.3 - 0.1 - 0.2) * 1e30 * square(x)", ()),
     ("(0.1 + 0.2 - 0.3) * 1e20 * entr(x)", ())])
 def test_no_bogus_witness_where_formulas_cancel(expression, assume):
     problem = Problem(expression, ("x",), assume)
-    # Seed 0 twice: cold and warm (on main the check's answer depends on which).
+    # Seed 0 twice: cold and warm (the check's answer must not depend on which).
     assert [f for seed in (0, 1, 2, 3, 0) for f in _judge(problem, seed, THOROUGH)] == []
 
 
-@_fixed_on("i12-user", "only proved facts certify")
 @pytest.mark.parametrize("body, expression, assume", [
     ("exp(t) - t^3/6 - 50*t^2", "f(x)", ("x <= -300",)),
     ("softplus(t) - relu(t)", "f(c) * (-square(x))", ()),
@@ -242,26 +228,16 @@ def test_user_atoms_certify_only_what_holds(body, expression, assume):
     assert _judge(Problem(expression, ("x",), assume, (f"f(t) = {body}",))) == []
 
 
-@_fixed_on("i12-arb", "literals confirmed as the decimals written")
 def test_a_literal_whose_float_has_the_other_sign():
-    # float: 0.1 + 0.2 - 0.30000000000000001 > 0; exactly it is -1e-17 < 0. Today the
-    # check "confirms" a witness against concavity with the float value.
+    # float: 0.1 + 0.2 - 0.30000000000000001 > 0; exactly it is -1e-17 < 0. A check that
+    # evaluated literals as floats would "confirm" a witness against concavity.
     problem = Problem("(0.1 + 0.2 - 0.30000000000000001) * 1e30 * square(x)", ("x",))
     assert _judge(problem) == []
 
 
 # ---- each attack class at small scale ------------------------------------------------------
 
-#: Attack classes that find today's bugs (issue 12), and the branch that fixes them.
-BROKEN = {"decimal literals": ("i12-arb", "rigorous confirmation"),
-          "boxes": ("i12-search", "no Hypothesis InvalidArgument on a subnormal box"),
-          "cancelling functions": ("i12-arb", "rigorous confirmation"),
-          "user atoms": ("i12-user", "only proved facts certify"),
-          "atom constants": ("i12-arb", "ranges as true enclosures")}
-
-
-@pytest.mark.parametrize("attack", [
-    pytest.param(a, marks=_fixed_on(*BROKEN[a])) if a in BROKEN else a for a in ATTACKS])
+@pytest.mark.parametrize("attack", ATTACKS)
 def test_attack_class_finds_nothing_wrong(attack):
     rng = random.Random(f"attack {attack}")
     findings, seen = [], 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +20,6 @@ FAST = Budget(presearch_points=256, examples=5)
 # Inside a Hypothesis test, certify() runs the numpy pre-search only (Hypothesis cannot
 # nest); benchmarks/fuzz_soundness.py runs the whole check. random_problem mixes in the
 # attack classes of dcp/testing.py (tests/test_attacks.py runs each through the referee).
-@pytest.mark.xfail(strict=False, reason="issue 12: fixed on branch i12-arb (ranges as true "
-                   "enclosures: 1e20 * (gelu(-5) + 1.43325785939597e-6) * square(x))")
 @settings(max_examples=200, deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_certified_verdicts_survive_the_check(rng: random.Random):
