@@ -75,32 +75,27 @@ def _round(q: Fraction, up: bool) -> float:
 
 
 def _end(q: Fraction, up: bool) -> Real:
-    """How the exact value ``q`` is stored as an upper (``up``) or lower end: as the float
-    that equals it, as itself while it is small, else rounded outward to a float.
+    """How the exact value ``q`` is stored as an upper (``up``) or lower end: rounded
+    outward to a float past ``MAX_BITS`` bits, otherwise as :func:`_coerce` stores it."""
+    if q.denominator.bit_length() > MAX_BITS or q.numerator.bit_length() > MAX_BITS:
+        return _round(q, up)
+    return _coerce(q)
+
+
+def _coerce(x) -> Real:
+    """An end given as any real number, in its stored form: the float that equals it, else
+    the exact rational however long (an assumption's bound such as ``x <= 5e-324`` must not
+    grow; arithmetic results are capped by :func:`_end` before they get here).
 
     Only a dyadic rational (denominator a power of two, integers included) can equal a
     float; one that does not (``10**30``, ``1 + 2**-60``) stays exact like any other.
     """
-    n, d = q.numerator, q.denominator
-    if d.bit_length() > MAX_BITS or n.bit_length() > MAX_BITS:
-        return _round(q, up)
-    if d & (d - 1) == 0:
-        nearest = _round(q, up)
-        if nearest == q:
-            return nearest
-    return q
-
-
-def _coerce(x, up: bool) -> Real:
-    """An end given as any real number, in its stored form: the float that equals it, else
-    the exact rational however long (an assumption's bound such as ``x <= 5e-324`` must not
-    grow; arithmetic results are capped by :func:`_end` before they get here)."""
     if isinstance(x, float):
         return float(x)
     if isinstance(x, numbers.Rational):          # int, Fraction
         q = Fraction(x)
         if q.denominator & (q.denominator - 1) == 0:
-            nearest = _round(q, up)
+            nearest = _round(q, up=False)
             if nearest == q:
                 return nearest
         return q
@@ -233,7 +228,7 @@ class Interval(_Ends):
 
     def __new__(cls, lo: Real, hi: Real, lo_open: bool = False, hi_open: bool = False) -> Interval:
         if lo.__class__ is not float or hi.__class__ is not float:
-            lo, hi = _coerce(lo, up=False), _coerce(hi, up=True)
+            lo, hi = _coerce(lo), _coerce(hi)
         if not lo <= hi:                                  # also refuses NaN
             raise ValueError(f"not an interval: {lo}, {hi}")
         lo_open = bool(lo_open) or lo == INF or lo == -INF       # infinite ends are open
