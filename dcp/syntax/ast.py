@@ -142,16 +142,20 @@ def decimal_value(text: str) -> float | Fraction | None:
 class Number(Expr):
     """A numeric literal: the decimal ``text`` as written, its ``exact`` value (see
     :func:`decimal_value`), and ``value``, the nearest float (``inf`` past the floats),
-    which is what float evaluation uses."""
+    which is what float evaluation uses. A Number built from a float alone (no ``text``,
+    as for an expanded keyword) means exactly that float."""
 
     value: float
     text: str = field(default="", compare=False)
     exact: float | Fraction | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        if not self.text:
+        if self.text:
+            exact = decimal_value(self.text)
+        else:       # built from a float: it means that float exactly (0.1 is not 1/10)
             object.__setattr__(self, "text", _format_number(self.value))
-        object.__setattr__(self, "exact", decimal_value(self.text))
+            exact = float(self.value) if math.isfinite(self.value) else None
+        object.__setattr__(self, "exact", exact)
         Expr.__post_init__(self)
 
     def key(self) -> tuple:
