@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from fractions import Fraction
 
 from ..errors import ArgumentError
 from ..facts import NONNEG, NONPOS, REALS, Interval
+from ..facts.interval import round_down
 from ..ops import arb_power, monotone, to_arb
 from .base import Keywords, Ranges, ScalarAtom, safe
 
@@ -593,8 +595,8 @@ class Silu(ScalarAtom):
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
-#: The limit at -inf, -scale*alpha, rounded down (the float product rounds it up).
-SELU_FLOOR = -1.7580993408473768
+#: The limit at -inf, the exact -scale*alpha rounded down to a float.
+SELU_FLOOR = round_down(-Fraction(SELU_SCALE) * Fraction(SELU_ALPHA))
 
 
 class Selu(ScalarAtom):
