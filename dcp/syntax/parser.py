@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import sys
 import threading
 from functools import lru_cache
 from importlib import resources
@@ -26,6 +25,7 @@ from lark.exceptions import (
 
 from ..errors import ArgumentError, AssumptionError, DcpError, ParseError, Span
 from .ast import (
+    MAX_FLOAT,
     MAX_INDEX,
     Assignment,
     Assume,
@@ -243,19 +243,14 @@ def _flip(op) -> str:
     return {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[str(op)]
 
 
-def _condition(name: Token, op: str, number: Number | float, span: Span) -> Condition:
-    """``NAME op number`` as a bound at the literal's exact value (a float given for the
-    literal is exact). A literal not kept exactly bounds by the edge of the gap between
-    floats it lies in (``x >= 1e-9999999`` is ``x > 0``: the box only grows); one beyond
-    the floats is refused."""
-    if isinstance(number, float):
-        lo = hi = number
-        lo_open = hi_open = False
-    elif math.isinf(number.value):
+def _condition(name: Token, op: str, number: Number, span: Span) -> Condition:
+    """``NAME op number`` as a bound at the literal's exact value. A literal not kept
+    exactly bounds by the edge of the gap between floats it lies in (``x >= 1e-9999999``
+    is ``x > 0``: the box only grows); one beyond the floats is refused."""
+    if math.isinf(number.value):
         raise AssumptionError(f"the bound {number.text} is too large: dcp's ranges hold numbers "
-                              f"up to {sys.float_info.max:.4g} in size", span=number.span or span)
-    else:
-        lo, hi, lo_open, hi_open = number.enclosure()
+                              f"up to {MAX_FLOAT:.4g} in size", span=number.span or span)
+    lo, hi, lo_open, hi_open = number.enclosure()
     op = str(op)
     if op.startswith(">"):
         return Condition(name=str(name), lower=lo, strict_lower=op == ">" or lo_open, span=span)
@@ -378,9 +373,7 @@ def parse_assumptions(text: str) -> tuple[Condition, ...]:
     simple = _SIMPLE_BOUND.match(text)
     if simple and simple.group(1) not in KEYWORDS:
         name, op, number = simple.groups()
-        # A short integer is its float exactly; anything else is read as a literal.
-        literal = float(number) if len(number) <= 15 and number.isdigit() else \
-            Number(float(number), number, span=Span(simple.start(3), simple.end(3), text))
+        literal = Number(float(number), number, span=Span(simple.start(3), simple.end(3), text))
         return (_condition(name, op, literal, Span(simple.start(1), simple.end(3), text)),)
     return _parse(text, "assumption_input", newlines_are_spaces=True)
 
