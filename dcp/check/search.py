@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 import tempfile
 import time
 import warnings
@@ -32,6 +33,7 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import DcpError
+from ..facts.interval import MAX_FLOAT, next_down, next_up, round_down, round_up
 from ..ops import ARB, FLOAT, precision, to_arb
 from ..proof import Proof
 from .evaluate import domain_checks, evaluate
@@ -47,8 +49,8 @@ SCALES = (1.0, 0.1, 3.0, 10.0, 0.01)
 #: How often the pre-search puts an entry at a special value (an end of its box or 0):
 #: per point, all entries of a name (a corner), about one in four, or none.
 SPECIAL_RATES, SPECIAL_WEIGHTS = (1.0, 0.25, 0.0), (0.125, 0.375, 0.5)
-#: The smallest positive normal float, and the largest float.
-TINY, MAX_FLOAT = 2.2250738585072014e-308, 1.7976931348623157e308
+#: The smallest positive normal float.
+TINY = sys.float_info.min
 
 
 @dataclass(frozen=True)
@@ -545,7 +547,9 @@ class Box:
         """The box of an assumption's Interval (None: all reals)."""
         if bound is None:
             return cls()
-        return cls(_inward(bound.lo, bound.lo_open, math.inf), _inward(bound.hi, bound.hi_open, -math.inf))
+        lo, hi = round_up(bound.lo), round_down(bound.hi)
+        return cls(next_up(lo) if bound.lo_open and lo == bound.lo > -math.inf else lo,
+                   next_down(hi) if bound.hi_open and hi == bound.hi < math.inf else hi)
 
     @property
     def empty(self) -> bool:
@@ -615,21 +619,6 @@ class Box:
         if math.isinf(lo):
             return max(min(hi - max(10.0, abs(hi)), -10.0), -MAX_FLOAT), hi
         return lo, hi
-
-
-def _inward(value, is_open: bool, inward: float) -> float:
-    """The float nearest an interval end on its admissible side (``inward`` is ``inf`` for a
-    lower end): exact ends stay, others round inward, open ones step one float inside."""
-    if isinstance(value, float) and math.isinf(value):
-        return value
-    try:
-        end = float(value)
-    except OverflowError:                        # beyond the floats: an exact huge Fraction
-        end = math.inf if value > 0 else -math.inf
-    outside = end < value if inward > 0 else end > value
-    if outside or (is_open and end == value):
-        end = math.nextafter(end, inward)
-    return end
 
 
 def _floats(st, lo: float, hi: float):
