@@ -2,28 +2,25 @@
 arrays (the search), and numpy object arrays of Arb balls (python-flint) that prove a
 witness.
 
-Atoms write their ``evaluate`` once against this small interface. Every value carries a
-leading batch axis: an array of shape ``(B, *shape)``.
+Atoms write their ``evaluate`` once against this small interface (and import this module
+inside it: the rules never load numpy). Every value carries a leading batch axis: an
+array of shape ``(B, *shape)``.
 
-An Arb ball ``[m +/- r]`` contains the exact real result of every operation on balls
-that contain the exact inputs, so a property read off a ball (``gap > 0`` for every point
-of it) holds for the exact value. Comparisons of balls are True only when they hold for
-every point of both balls; ``max``/``min`` go through ``arb.max``/``arb.min``, never
-Python's ``max`` (which compares).
+The balls are those of :mod:`dcp.facts.balls`; ``max``/``min`` of balls go through
+``arb.max``/``arb.min``, never Python's ``max`` (which compares).
 """
 from __future__ import annotations
 
-import contextlib
 import math
-import re
 from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["FloatOps", "ArbOps", "FLOAT", "ARB", "precision", "to_arb", "float_down", "float_up",
-           "monotone", "arb_power", "ball_inside",
-           "align", "entries", "inside", "divide"]
+from .facts.balls import arb_power, ball_inside, literal_ball, monotone, to_arb
+from .facts.interval import round_down, round_up
+
+__all__ = ["FloatOps", "ArbOps", "FLOAT", "ARB", "align", "entries", "inside", "divide"]
 
 
 class FloatOps:
@@ -66,7 +63,7 @@ class FloatOps:
 
 
 class ArbOps:
-    """Object arrays of ``flint.arb`` balls, at the working precision of :func:`precision`.
+    """Object arrays of ``flint.arb`` balls, at the working precision of :func:`~dcp.facts.balls.precision`.
 
     Every value encloses the exact real value at the exact inputs; a NaN ball marks a
     point where an atom is not certainly defined (the point is then invalid).
@@ -92,8 +89,8 @@ class ArbOps:
         return _each(lambda v: monotone(lambda e: e.sqrt(), v) if v >= 0 else v.nan(), x)
 
     def literal(self, number, batch: int) -> np.ndarray:
-        """A numeric literal as the exact decimal written (``0.1`` is one tenth)."""
-        return _filled(_decimal_ball(number.text, float(number.value)), batch)
+        """A numeric literal as the rules read it (``0.1`` is one tenth)."""
+        return _filled(literal_ball(number), batch)
 
     def array(self, values) -> np.ndarray:
         data = np.asarray(values, dtype=float)
@@ -129,128 +126,6 @@ def _filled(value, batch: int) -> np.ndarray:
     out = np.empty(batch, dtype=object)
     out[:] = [value] * batch
     return out
-
-
-#: Decimal exponents beyond this are not expanded (10^9999999 would take minutes);
-#: such a literal gets the outward ball around its float instead.
-MAX_DECIMAL_EXPONENT = 100_000
-_DECIMAL = re.compile(r"\s*(\d*)\.?(\d*)(?:[eE]([+-]?\d+))?\s*")
-
-
-def _decimal_ball(text: str, value: float):
-    """A ball around the decimal ``text``; the outward ball around ``value`` (its float)
-    when the text is not a plain decimal or its exponent is too large to expand."""
-    from flint import arb
-    match = _DECIMAL.fullmatch(text or "")
-    if match and (match.group(1) or match.group(2)) and \
-            abs(int(match.group(3) or 0)) - len(match.group(1)) <= MAX_DECIMAL_EXPONENT:
-        return arb(text.strip())
-    if math.isinf(value) or math.isnan(value):
-        return arb.nan()
-    low, high = math.nextafter(value, -math.inf), math.nextafter(value, math.inf)
-    return to_arb(low).union(to_arb(high))
-
-
-def to_arb(value):
-    """An Arb ball holding ``value`` (a float, exactly; a Fraction, as a tight ball)."""
-    from flint import arb, fmpq
-    if isinstance(value, Fraction):
-        return arb(fmpq(value.numerator, value.denominator))
-    return arb(value)
-
-
-def monotone(function, x):
-    """``function`` (monotone on the ball ``x``) on the ball: the union of its values at
-    the ball's exact ends. Evaluating at exact points keeps functions like ``erfc`` at
-    far arguments accurate, where the ball's width would blur the result."""
-    from flint import arb
-    lo, hi = arb(x.lower()), arb(x.upper())
-    return function(lo).union(function(hi))
-
-
-def arb_power(x, p: float):
-    """x^p on the ball ``x`` for a constant p: for an integer p >= 0 any x (|x|^p for even
-    p, so a ball across 0 keeps its sign); otherwise x >= 0 (x > 0 when p < 0), else NaN.
-    Monotone in x on each of those sets, so computed from the ends of the ball."""
-    from flint import arb
-    p = float(p)
-    if p.is_integer() and p >= 0:
-        n = int(p)
-        if n == 0:
-            return arb(1)
-        return monotone(lambda t: t ** n, abs(x) if n % 2 == 0 else x)
-    if not (x > 0 if p < 0 else x >= 0):
-        return arb.nan()
-    if p.is_integer():
-        return 1 / monotone(lambda t: t ** -int(p), x)
-    return monotone(lambda t: t ** arb(p) if t != 0 else t, x)
-
-
-@contextlib.contextmanager
-def precision(bits: int):
-    """Arb's working precision set to ``bits`` inside the block."""
-    from flint import ctx
-    before = ctx.prec
-    ctx.prec = bits
-    try:
-        yield
-    finally:
-        ctx.prec = before
-
-
-def float_down(ball) -> float:
-    """The largest float at or below every point of ``ball`` (exact: no rounding to
-    nearest); ``-inf`` for a NaN or unbounded ball."""
-    return _float_toward(ball.lower(), up=False)
-
-
-def float_up(ball) -> float:
-    """The smallest float at or above every point of ``ball``; ``inf`` when unbounded."""
-    return _float_toward(ball.upper(), up=True)
-
-
-#: Past these binary exponents an exact end is beyond the floats (or below the least
-#: subnormal), and is rounded without building the exact rational.
-_HUGE, _TINY = 1100, -1200
-
-
-def _float_toward(end, up: bool) -> float:
-    if end.is_nan():
-        return math.inf if up else -math.inf
-    if not end.is_finite():
-        return math.inf if end > 0 else -math.inf
-    mantissa, exponent = (int(v) for v in end.man_exp())
-    if mantissa == 0:
-        return 0.0
-    bits = exponent + mantissa.bit_length()
-    if bits > _HUGE:
-        big = math.inf if (mantissa > 0) == up else math.nextafter(math.inf, 0)
-        return big if mantissa > 0 else -big
-    if bits < _TINY:
-        return (math.ulp(0.0) if up else 0.0) if mantissa > 0 else (-0.0 if up else -math.ulp(0.0))
-    exact = Fraction(mantissa) * Fraction(2) ** exponent
-    return _round_fraction(exact, up)
-
-
-def _round_fraction(exact: Fraction, up: bool) -> float:
-    """The float next to ``exact`` on the side asked for (exact when it is a float)."""
-    try:
-        near = float(exact)
-    except OverflowError:
-        near = math.inf if exact > 0 else -math.inf
-    if math.isinf(near):
-        return near if (near > 0) == up else math.copysign(math.nextafter(math.inf, 0), near)
-    if up and Fraction(near) < exact:
-        return math.nextafter(near, math.inf)
-    if not up and Fraction(near) > exact:
-        return math.nextafter(near, -math.inf)
-    return near
-
-
-def _inward(end, up: bool) -> float:
-    """An interval end as a float for comparing floats against it: a Fraction end is
-    rounded inward (``up`` for a lower end), which decides ``x >= end`` exactly."""
-    return _round_fraction(end, up) if isinstance(end, Fraction) else end
 
 
 @lru_cache(maxsize=None)
@@ -290,21 +165,14 @@ def inside(x: np.ndarray, interval) -> np.ndarray:
     ball that is not wholly inside). Interval ends may be floats or Fractions."""
     if x.dtype == object:
         return _each(lambda v: ball_inside(v, interval), x).astype(bool)
-    lo, hi = _inward(interval.lo, up=True), _inward(interval.hi, up=False)
-    # A Fraction end is not a float: x (a float) never equals it, so the rounded end is
-    # closed; a float end keeps its openness.
+    # A Fraction end is not a float: x (a float) never equals it, so the end rounded
+    # inward is closed; a float end keeps its openness.
+    lo, hi = round_up(interval.lo), round_down(interval.hi)
     lo_open = interval.lo_open and not isinstance(interval.lo, Fraction)
     hi_open = interval.hi_open and not isinstance(interval.hi, Fraction)
     above = (x > lo) if lo_open else (x >= lo)
     below = (x < hi) if hi_open else (x <= hi)
     return np.asarray(above & below, dtype=bool)
-
-
-def ball_inside(v, interval) -> bool:
-    lo, hi = interval.lo, interval.hi
-    above = lo == -math.inf or ((v > to_arb(lo)) if interval.lo_open else (v >= to_arb(lo)))
-    below = hi == math.inf or ((v < to_arb(hi)) if interval.hi_open else (v <= to_arb(hi)))
-    return bool(above and below and v.is_finite())
 
 
 def divide(ops, a: np.ndarray, b: np.ndarray) -> np.ndarray:

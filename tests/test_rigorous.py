@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from dcp import certify
 from dcp.atoms import ScalarAtom, all_atoms
 from dcp.facts import Interval
-from dcp.ops import ARB, inside, precision, to_arb
+from dcp.facts.balls import precision, to_arb
+from dcp.ops import ARB, inside
 from dcp.syntax.ast import Number
 
 VARIANTS = {"power": [{"p": p} for p in (2.0, 3.0, 1.5, 0.5, -1.0, -2.0, 0.0)],
@@ -241,8 +242,8 @@ def test_huge_decimal_exponents_are_not_expanded():
     started = time.perf_counter()
     with precision(128):
         # The literal as the parser hands it over (its text and its float).
-        (tiny,) = ARB.literal(SimpleNamespace(text="1e-9999999", value=0.0), 1)
-        (huge,) = ARB.literal(SimpleNamespace(text="1e9999999", value=math.inf), 1)
+        (tiny,) = ARB.literal(Number(0.0, "1e-9999999"), 1)
+        (huge,) = ARB.literal(Number(math.inf, "1e9999999"), 1)
     assert time.perf_counter() - started < 1
     assert tiny.contains(arb("1e-9999999")) and tiny.rad() < 1e-320 and not huge.is_finite()
 

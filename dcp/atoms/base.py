@@ -23,6 +23,7 @@ from typing import Callable, ClassVar, NamedTuple, Sequence
 
 from ..errors import ArgumentError
 from ..facts import REALS, Curvature, Interval, Monotonicity
+from ..facts.balls import float_down, float_up, precision, to_arb
 from ..facts.dims import Dims, ShapeMismatch, Sym
 
 __all__ = ["Atom", "AtomFacts", "ScalarAtom", "REGISTRY", "lookup", "all_atoms", "safe",
@@ -358,7 +359,6 @@ class ScalarAtom(Atom):
         (``value`` gives it exactly: log at 0 is -inf), f(x) exactly for ``exact`` atoms
         and at the listed ``zeros``, and otherwise the end of f's Arb enclosure at
         :data:`RANGE_BITS` bits, rounded outward to a float."""
-        from ..ops import float_down, float_up, precision, to_arb
         limit = math.isinf(x) or x not in self.domain(0, kw)
         if limit or self.exact:
             y = self.value(float(x) if limit else x, **kw)

@@ -10,8 +10,8 @@ from fractions import Fraction
 
 from ..errors import ArgumentError
 from ..facts import NONNEG, NONPOS, REALS, Interval
+from ..facts.balls import arb_power, monotone, to_arb
 from ..facts.interval import round_down
-from ..ops import arb_power, monotone, to_arb
 from .base import Keywords, Ranges, ScalarAtom, safe
 
 
