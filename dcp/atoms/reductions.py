@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..errors import ArgumentError
 from ..facts import NONNEG, NONPOS, POS, REALS, Curvature, Interval, Monotonicity
 from ..facts.dims import Dims, ShapeMismatch, Sym
-from ..ops import align, divide, entries, inside
 from .base import Atom, Keywords, Ranges
 
 _UNIT = Interval(0.0, 1.0, lo_open=True)      # (0, 1], the entries of a softmax
@@ -48,6 +45,7 @@ class MaxReduce(_ConvexUp):
     reduces = True
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import entries
         return ops.largest(entries(args[0]), axis=1)
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
@@ -61,6 +59,7 @@ class MinReduce(_ConcaveUp):
     reduces = True
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import entries
         return ops.smallest(entries(args[0]), axis=1)
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
@@ -81,6 +80,9 @@ class Maximum(_ConvexUp):
         return Interval(lo.lo, hi.hi, lo.lo_open, hi.hi_open)
 
     def evaluate(self, ops, args, kw, node):
+        import numpy as np
+
+        from ..ops import align
         return ops.largest(np.stack(np.broadcast_arrays(*align(*args)), axis=0), axis=0)
 
 
@@ -96,6 +98,9 @@ class Minimum(_ConcaveUp):
         return -Maximum.range(self, [-r for r in args], kw)
 
     def evaluate(self, ops, args, kw, node):
+        import numpy as np
+
+        from ..ops import align
         return ops.smallest(np.stack(np.broadcast_arrays(*align(*args)), axis=0), axis=0)
 
 
@@ -109,6 +114,7 @@ class LogSumExp(_ConvexUp):
         return Interval(args[0].lo, math.inf, args[0].lo_open)
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import entries
         return _logsumexp(ops, entries(args[0]))
 
 
@@ -136,6 +142,7 @@ class Norm1(_Norm):
     name = "norm1"
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import entries
         return abs(entries(args[0])).sum(axis=1)
 
 
@@ -145,6 +152,7 @@ class Norm2(_Norm):
     name = "norm2"
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import entries
         return ops.sqrt(ops.power(entries(args[0]), 2.0).sum(axis=1))
 
 
@@ -157,6 +165,7 @@ class NormInf(_Norm):
         return abs(args[0])
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import entries
         return ops.largest(abs(entries(args[0])), axis=1)
 
 
@@ -171,6 +180,7 @@ class Norm(_Norm):
             raise ArgumentError(f"norm(x, p) is a norm only for p >= 1, got p={kw['p']:g}")
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import entries
         x = abs(entries(args[0]))
         if math.isinf(kw["p"]):
             return ops.largest(x, axis=1)
@@ -186,6 +196,7 @@ class SumSquares(_Norm):
         return Interval(args[0].square().lo, math.inf, args[0].square().lo_open)
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import entries
         return ops.power(entries(args[0]), 2.0).sum(axis=1)
 
 
@@ -215,6 +226,9 @@ class QuadOverLin(Atom):
         return ()
 
     def evaluate(self, ops, args, kw, node):
+        import numpy as np
+
+        from ..ops import divide, entries, inside
         x, y = entries(args[0]), args[1]
         squares = ops.power(x, 2.0).sum(axis=1)
         return np.where(inside(y, self.domain(1, kw)), divide(ops, squares, y), ops.nan)
@@ -232,6 +246,7 @@ class LogSoftmax(Atom):
         return NONPOS
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import entries
         x = args[0]
         total = _logsumexp(ops, entries(x)).reshape((x.shape[0],) + (1,) * (x.ndim - 1))
         return x - total

@@ -2,12 +2,9 @@
 atoms (``*``, ``@``, ``dot``) that the product rule handles."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..errors import ArgumentError
 from ..facts import Curvature, Interval, Monotonicity
 from ..facts.dims import Dims, ShapeMismatch, Sym
-from ..ops import align, entries
 from .base import Atom, Keywords, Ranges
 
 _UP = Monotonicity.NONDECREASING
@@ -34,6 +31,7 @@ class Add(_Affine):
     min_args = max_args = 2
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import align
         a, b = align(*args)
         return a + b
 
@@ -55,6 +53,7 @@ class Subtract(_Affine):
         return args[0] - args[1]
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import align
         a, b = align(*args)
         return a - b
 
@@ -111,6 +110,7 @@ class Stack(_Affine):
         return (dims.new(len(shapes)), *first)
 
     def evaluate(self, ops, args, kw, node):
+        import numpy as np
         return np.stack(args, axis=1)
 
 
@@ -127,6 +127,7 @@ class _Axis(_Affine):
         return shape[:axis] + shape[axis + 1:]
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import entries
         x, axis = args[0], kw.get("axis")
         if axis is None:
             total, count = entries(x).sum(axis=1), entries(x).shape[1]
@@ -171,6 +172,7 @@ class Trace(_Affine):
         return ()
 
     def evaluate(self, ops, args, kw, node):
+        import numpy as np
         return np.diagonal(args[0], axis1=1, axis2=2).sum(axis=1)
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
@@ -201,6 +203,7 @@ class Multiply(_Product):
         return dims.broadcast(list(shapes))
 
     def evaluate(self, ops, args, kw, node):
+        from ..ops import align
         a, b = align(*args)
         return a * b
 
@@ -221,6 +224,7 @@ class MatMul(_Product):
         return a[:-1] + b[1:]
 
     def evaluate(self, ops, args, kw, node):
+        import numpy as np
         a, b = args
         if a.ndim == 2 and b.ndim == 2:
             return (a * b).sum(axis=1)

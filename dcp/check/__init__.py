@@ -1,12 +1,20 @@
 """The numeric cross-check (SPEC section 4): shapes, evaluation, the Jensen search and
-high-precision witnesses."""
+witnesses proved with Arb ball arithmetic.
+
+The search (and numpy) is loaded on first use, so that a rules-only call never loads it.
+"""
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ..errors import SoundnessError
 from ..facts import Curvature
 from ..proof import Proof
-from .search import Budget, Search, SearchReport, Witness
+from .budget import Budget
 from .shapes import ShapeSolution, infer_shapes
+
+if TYPE_CHECKING:
+    from .search import SearchReport
 
 __all__ = ["Budget", "Witness", "SearchReport", "cross_check", "infer_shapes", "ShapeSolution"]
 
@@ -22,6 +30,7 @@ def cross_check(proof: Proof, solutions: list[ShapeSolution], budget: Budget, se
     A witness against a property the rules certified is a bug in dcp: it raises
     :class:`SoundnessError` carrying the witness.
     """
+    from .search import Search
     curvature = proof.root.curvature
     search = Search(proof, solutions, proof.wrt, proof.bounds, budget, seed)
     report = search.run({"convex", "concave"})
@@ -31,3 +40,11 @@ def cross_check(proof: Proof, solutions: list[ShapeSolution], budget: Budget, se
             f"dcp certified `{proof.root.text}` as {curvature}, but a confirmed witness "
             f"disproves it ({witness}). This is a bug in dcp; please report it.", witness)
     return report
+
+
+def __getattr__(name: str):
+    """The search's classes, imported (with numpy) when first asked for."""
+    if name in ("Search", "SearchReport", "Witness"):
+        from . import search
+        return getattr(search, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,14 +32,15 @@ from typing import Mapping
 
 import numpy as np
 
-from ..errors import DcpError
+from ..facts.balls import precision, to_arb
 from ..facts.interval import MAX_FLOAT, next_down, next_up, round_down, round_up
-from ..ops import ARB, FLOAT, precision, to_arb
+from ..ops import ARB, FLOAT
 from ..proof import Proof
+from .budget import Budget
 from .evaluate import domain_checks, evaluate
 from .shapes import ShapeSolution
 
-__all__ = ["Witness", "Budget", "Box", "Search", "SearchReport"]
+__all__ = ["Witness", "Box", "Search", "SearchReport"]
 
 #: A float gap must exceed this (relative to the values) to be worth confirming.
 FLOAT_TOLERANCE = 1e-7
@@ -93,34 +94,6 @@ class Witness:
         return (f"not {self.kind}: with {show(self.params)}; a: {show(self.a)}; b: {show(self.b)}; "
                 f"theta={self.theta:g}: f(theta a + (1-theta) b) = {self.lhs:.6g} {relation} "
                 f"{self.rhs:.6g} = theta f(a) + (1-theta) f(b)")
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How much searching one check may do, in counts so that it is reproducible: random
-    points in the numpy pre-search, examples per Hypothesis run (one run per claim), and
-    candidates re-confirmed while making a witness smaller (Hypothesis' shrinking and the
-    rounding of its numbers, each).
-
-    ``seconds`` adds an opt-in wall-clock limit on top of the counts; its clock starts after
-    warm-up (imports, first evaluations), so a cold process is not charged for them. A
-    timed check may stop at different points from run to run.
-    """
-
-    presearch_points: int = 1536
-    examples: int = 40
-    shrink: int = 32
-    seconds: float | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("presearch_points", "examples", "shrink"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise DcpError(f"Budget({name}=...) must be a count (an int >= 0), got {value!r}")
-        seconds = self.seconds
-        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
-                                    or not seconds > 0):
-            raise DcpError(f"Budget(seconds=...) must be None or a positive number, got {seconds!r}")
 
 
 #: A point with more numbers than this is not evaluated: the check is skipped, and says so.
