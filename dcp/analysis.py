@@ -12,7 +12,7 @@ from typing import Mapping
 from . import rules
 from .atoms import Atom, lookup, operator
 from .errors import ArgumentError, UnknownNameError
-from .facts import POS, REALS, Interval
+from .facts import POS, REALS, Interval, literal_range
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
 from .idioms import IDIOMS, rewrite
 from .proof import DomainCondition, Step
@@ -223,7 +223,7 @@ class Analyzer:
 
     def _leaf(self, node: Expr) -> Step:
         if isinstance(node, Number):
-            return Step(node, Interval(*node.enclosure()), CONSTANT, "number")
+            return Step(node, literal_range(node), CONSTANT, "number")
         bound = self.bounds.get(node.id, REALS)
         if node.id in self.wrt:
             return Step(node, bound, AFFINE, "variable")

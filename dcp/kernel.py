@@ -17,7 +17,7 @@ from typing import Callable, Mapping
 
 from .atoms import Atom, lookup, operator
 from .errors import ProofCheckError
-from .facts import POS, REALS, Curvature, Interval, Monotonicity
+from .facts import POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
 from .proof import Proof, Step
@@ -109,7 +109,7 @@ def _premises_are(step: Step, nodes: tuple[Expr, ...]) -> None:
 def _number(step: Step, context) -> None:
     if not isinstance(step.node, Number) or step.premises:
         _fail(step, "not a number")
-    _require(step, CONSTANT, Interval(*step.node.enclosure()))
+    _require(step, CONSTANT, literal_range(step.node))
 
 
 def _name(step: Step, context, is_variable: bool) -> None:

@@ -23,7 +23,7 @@ from dcp import (
     certify,
     check_proof,
 )
-from dcp.facts import Interval, point
+from dcp.facts import Interval
 from dcp.facts.interval import MAX_BITS, round_down, round_up
 from dcp.repl import Repl
 from dcp.syntax.ast import decimal_value
@@ -117,29 +117,29 @@ def test_round_outward_is_tight(q):
 
 
 def test_an_exact_result_that_is_a_float_is_stored_as_one():
-    tenth = point(Fraction(1, 10))
+    tenth = Interval(Fraction(1, 10), Fraction(1, 10))
     assert tenth.lo.__class__ is Fraction
-    half = tenth * point(5.0)
+    half = tenth * Interval(5.0, 5.0)
     assert half == Interval(0.5, 0.5) and half.lo.__class__ is float
-    zero = point(Fraction(-1, 1000)) + point(Fraction(1, 1000))
+    zero = Interval(Fraction(-1, 1000), Fraction(-1, 1000)) + Interval(Fraction(1, 1000), Fraction(1, 1000))
     assert zero.is_zero and zero.lo.__class__ is float
     # An integer or a dyadic value that no float equals stays exact.
-    assert point(Fraction(10 ** 30)).lo == 10 ** 30 and point(Fraction(2 ** 60 + 1, 2 ** 60)).is_point
+    assert Interval(Fraction(10 ** 30), Fraction(10 ** 30)).lo == 10 ** 30 and Interval(Fraction(2 ** 60 + 1, 2 ** 60), Fraction(2 ** 60 + 1, 2 ** 60)).is_point
 
 
 def test_past_the_cap_results_round_outward_to_floats():
     """Arithmetic caps the size of exact ends; a given end (an assumption's bound such as
     `x <= 5e-324`) is kept as it is, so the box it states never grows."""
     third = Fraction(1, 3 ** 400)                      # a denominator of 634 bits
-    assert point(third).lo == third
-    shifted = point(third) + point(1.0)
+    assert Interval(third, third).lo == third
+    shifted = Interval(third, third) + Interval(1.0, 1.0)
     assert shifted.lo.__class__ is float and shifted.hi.__class__ is float
     assert shifted.lo < 1 + third < shifted.hi and math.nextafter(shifted.lo, math.inf) == shifted.hi
-    product = point(Fraction(1, 3 ** 100)) * point(Fraction(1, 3 ** 100))   # 2 x 159 bits
+    product = Interval(Fraction(1, 3 ** 100), Fraction(1, 3 ** 100)) * Interval(Fraction(1, 3 ** 100), Fraction(1, 3 ** 100))   # 2 x 159 bits
     assert product.lo <= Fraction(1, 3 ** 200) <= product.hi and product.lo.__class__ is float
-    huge = point(Fraction(10 ** 400)) * point(1.0)    # beyond the floats
+    huge = Interval(Fraction(10 ** 400), Fraction(10 ** 400)) * Interval(1.0, 1.0)    # beyond the floats
     assert huge == Interval(MAX_FLOAT, math.inf)
-    assert point(Fraction(-10 ** 400)) * point(1.0) == Interval(-math.inf, -MAX_FLOAT)
+    assert Interval(Fraction(-10 ** 400), Fraction(-10 ** 400)) * Interval(1.0, 1.0) == Interval(-math.inf, -MAX_FLOAT)
 
 
 def test_mixed_ends_compare_exactly():
@@ -181,8 +181,8 @@ def test_big_integers_cancel_exactly():
 def test_decimal_literals_cancel_exactly():
     result = _rules("(0.3 - 0.1 - 0.2) * 1e30 * square(x)")
     assert result.verdict == "constant"
-    assert _step(result, "0.3 - 0.1 - 0.2").range == point(0.0)
-    assert result.proof.root.range == point(0.0)
+    assert _step(result, "0.3 - 0.1 - 0.2").range == Interval(0.0, 0.0)
+    assert result.proof.root.range == Interval(0.0, 0.0)
     assert _step(result, "0.1").range.lo == Fraction(1, 10)
 
 
@@ -199,7 +199,7 @@ def test_bounds_written_as_decimals_are_exact():
     ("x * 1e-9999999", "1e-9999999", Interval(0.0, TINY, lo_open=True)),
     ("x * 1e9999999", "1e9999999", Interval(MAX_FLOAT, math.inf)),
     ("x * 1e400", "1e400", Interval(MAX_FLOAT, math.inf)),
-    ("x * 0e-9999999", "0e-9999999", point(0.0)),
+    ("x * 0e-9999999", "0e-9999999", Interval(0.0, 0.0)),
     ("x * 1" + "0" * 5000, "1" + "0" * 5000, Interval(MAX_FLOAT, math.inf)),
     ("x * 0." + "3" * 5000, "0." + "3" * 5000,
      Interval(math.nextafter(1 / 3, 0), math.nextafter(1 / 3, 1), True, True)),
@@ -309,13 +309,13 @@ def test_the_kernel_accepts_exact_literals_and_rejects_a_narrower_one():
     check_proof(proof)
     # The float nearest 0.1 is not 1/10: a literal's range must hold the decimal itself.
     with pytest.raises(ProofCheckError, match="does not enclose"):
-        check_proof(_tamper(proof, "0.1", range=point(0.1)))
+        check_proof(_tamper(proof, "0.1", range=Interval(0.1, 0.1)))
 
 
 def test_the_kernel_rejects_a_division_by_zero():
     proof = _rules("x / c", assume=["c >= 1"]).proof
     # The analysis refuses such a division; a proof that claims one anyway must not check.
-    bad = dataclasses.replace(_tamper(proof, "c", range=point(0.0)), bounds={"c": point(0.0)})
+    bad = dataclasses.replace(_tamper(proof, "c", range=Interval(0.0, 0.0)), bounds={"c": Interval(0.0, 0.0)})
     with pytest.raises(ProofCheckError, match="divides by zero"):
         check_proof(bad)
 

@@ -8,7 +8,8 @@ from fractions import Fraction
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dcp.facts import NONNEG, POS, REALS, Interval, point
+from dcp.facts import NONNEG, POS, REALS, Interval, literal_range
+from dcp.syntax.ast import Number
 
 FINITE = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_infinity=False)
 
@@ -59,8 +60,9 @@ def test_zero_endpoints_stay_exact():
 
 
 def test_points_are_exact():
-    assert point(0.5) == Interval(0.5, 0.5)
-    tenth = point(Fraction("0.1"))
+    assert literal_range(Number(0.5, "0.5")) == Interval(0.5, 0.5)
+    assert literal_range(Number(0.0, "1e-9999999")) == Interval(0.0, 5e-324, lo_open=True)
+    tenth = Interval(Fraction("0.1"), Fraction("0.1"))
     assert tenth.lo == tenth.hi == Fraction(1, 10) and tenth.lo.__class__ is Fraction
 
 

@@ -30,9 +30,10 @@ import sys
 from fractions import Fraction
 from typing import NamedTuple, Union
 
-__all__ = ["Interval", "REALS", "NONNEG", "POS", "NONPOS", "NEG", "point", "round_down", "round_up"]
+__all__ = ["Interval", "REALS", "NONNEG", "POS", "NONPOS", "NEG", "literal_range", "round_down", "round_up"]
 
 INF = math.inf
+#: The largest float: the one constant for it past the syntax stage.
 MAX_FLOAT = sys.float_info.max
 #: An exact end whose numerator or denominator has more bits than this is rounded outward
 #: to a float, so exact arithmetic stays cheap however long a chain of constants is.
@@ -400,10 +401,10 @@ def _fmt(x: Real) -> str:
     return f"{x:.6g}"
 
 
-def point(x: Real) -> Interval:
-    """The interval holding exactly the number ``x`` (a float or a Fraction; a Fraction
-    past ``MAX_BITS`` becomes the floats on either side of it)."""
-    return Interval(x, x)
+def literal_range(number) -> Interval:
+    """The range of a numeric literal (a ``Number`` node): its exact value, or the gap
+    between floats it lies in when it is not kept exactly (``Number.enclosure``)."""
+    return Interval(*number.enclosure())
 
 
 REALS = Interval(-INF, INF)
