@@ -244,7 +244,8 @@ class ScalarAtom(Atom):
     #: Whether ``value`` is exact in floating point (piecewise linear with exact slopes).
     exact: ClassVar[bool] = False
     #: Whether the atom is strictly monotone on its monotone pieces (then open argument
-    #: ends give open value ends).
+    #: ends give open value ends); read from ``pieces(kw)["strict"]``, where atoms whose
+    #: facts depend on a keyword give it.
     strict: ClassVar[bool] = True
 
     @staticmethod
@@ -273,8 +274,9 @@ class ScalarAtom(Atom):
         value = function(x, *[kw[k] for k in keys])
         return np.where(inside(x, self.domain(0, kw)), value, ops.nan)
 
-    def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
-        """The declared intervals, parsed; atoms with keyword-dependent facts override."""
+    def pieces(self, kw: Keywords) -> dict:
+        """The declared intervals, parsed, and ``strict``; atoms with keyword-dependent
+        facts override."""
         cache = self.__dict__.setdefault("_pieces", None)
         if cache is None:
             cache = {field: tuple(Interval.parse(t) for t in getattr(self, field))
@@ -283,6 +285,7 @@ class ScalarAtom(Atom):
             # The shared REALS object when it is all reals: the engine skips checking it.
             cache["domain"] = (REALS if domain == REALS else domain,)
             cache["image"] = (Interval.parse(self.image),)
+            cache["strict"] = self.strict
             self.__dict__["_pieces"] = cache
         return cache
 
@@ -344,14 +347,9 @@ class ScalarAtom(Atom):
         high_end = (part.hi, part.hi_open) if direction > 0 else (part.lo, part.lo_open)
         lo = self._bound(low_end[0], kw, down=True)
         hi = self._bound(high_end[0], kw, down=False)
-        if lo > hi:           # a constant piece evaluated with rounding noise
-            lo, hi = min(lo, hi), max(lo, hi)
-        strict = self.is_strict(kw)
+        # Sound bounds of a monotone piece satisfy lo <= hi; Interval refuses otherwise.
+        strict = self.pieces(kw)["strict"]
         return Interval(lo, hi, strict and low_end[1], strict and high_end[1])
-
-    def is_strict(self, kw: Keywords) -> bool:
-        """Whether the atom is strictly monotone on its monotone pieces (``strict``)."""
-        return self.strict
 
     def _bound(self, x, kw: Keywords, down: bool):
         """A number at or below (``down``) or above f(x), for an end ``x`` of a piece (a

@@ -269,7 +269,7 @@ class LeakyRelu(ScalarAtom):
     def enclose(x, kw):
         return _split(x, 0, lambda t: kw["alpha"] * t, lambda t: t)
 
-    def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
+    def pieces(self, kw: Keywords) -> dict:
         alpha = kw["alpha"]
         everywhere = (REALS,)
         up, down = (NONNEG,), (NONPOS,)
@@ -280,6 +280,7 @@ class LeakyRelu(ScalarAtom):
             "concave_on": everywhere if alpha >= 1 else up + down,
             "increasing_on": everywhere if alpha >= 0 else up,
             "decreasing_on": () if alpha >= 0 else down,
+            "strict": alpha != 0,               # constant 0 on x <= 0 when alpha = 0
         }
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
@@ -367,13 +368,14 @@ class Power(ScalarAtom):
         except ZeroDivisionError:
             return math.inf
 
-    def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
+    def pieces(self, kw: Keywords) -> dict:
         facts = _power_facts(float(kw["p"]))
         return {key: tuple(Interval.parse(t) for t in ((v,) if isinstance(v, str) else v))
                 for key, v in (("domain", facts["domain"]), ("image", facts["image"]),
                                ("convex_on", facts["convex_on"]), ("concave_on", facts["concave_on"]),
                                ("increasing_on", facts["increasing_on"]),
-                               ("decreasing_on", facts["decreasing_on"]))}
+                               ("decreasing_on", facts["decreasing_on"]))} | {
+            "strict": kw["p"] != 0}         # x^0 = 1
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         p = float(kw["p"])
@@ -391,9 +393,6 @@ class Power(ScalarAtom):
     @staticmethod
     def enclose(x, kw):
         return arb_power(x, float(kw["p"]))
-
-    def is_strict(self, kw: Keywords) -> bool:
-        return kw["p"] != 0              # x^0 = 1
 
     def describe(self, args: Ranges, kw: Keywords) -> str:
         return super().describe(args, kw).replace("power:", f"power(p={_fmt_p(kw['p'])}):", 1)
@@ -420,14 +419,11 @@ class Elu(ScalarAtom):
     def enclose(x, kw):
         return _split(x, 0, lambda t: kw["alpha"] * t.expm1(), lambda t: t)
 
-    def pieces(self, kw: Keywords) -> dict[str, tuple[Interval, ...]]:
+    def pieces(self, kw: Keywords) -> dict:
         return _elu_pieces(kw["alpha"])
 
-    def is_strict(self, kw: Keywords) -> bool:
-        return kw["alpha"] != 0          # constant 0 on x <= 0 when alpha = 0
 
-
-def _elu_pieces(alpha: float) -> dict[str, tuple[Interval, ...]]:
+def _elu_pieces(alpha: float) -> dict:
     everywhere, up, down = REALS, NONNEG, NONPOS
     convex, concave = [up], [up]
     if alpha >= 0:
@@ -441,7 +437,8 @@ def _elu_pieces(alpha: float) -> dict[str, tuple[Interval, ...]]:
     return {"domain": (everywhere,), "image": (image,), "convex_on": tuple(convex),
             "concave_on": tuple(concave),
             "increasing_on": (everywhere,) if alpha >= 0 else (up,),
-            "decreasing_on": () if alpha >= 0 else (down,)}
+            "decreasing_on": () if alpha >= 0 else (down,),
+            "strict": alpha != 0}           # constant 0 on x <= 0 when alpha = 0
 
 
 class Hardtanh(ScalarAtom):

@@ -476,7 +476,7 @@ class UserAtom(ScalarAtom):
         self.formula = str(f)
         self.derivation = derivation
         self._facts, self._f, self._domain = facts, f, domain
-        self.strict = strict            # f' vanishes only at finitely many points
+        facts["strict"] = strict        # f' vanishes only at finitely many points
         self._bounds: dict = {}
         self._inlined = body if inlined is None else inlined
         x = sympy.Symbol("x", real=True)
