@@ -7,7 +7,8 @@ declared range gives on the premises' ranges, that every domain the ranges canno
 discharge is listed, and that the claimed curvature follows from the premises by the
 named rule. The trusted base is the interval arithmetic, the atoms' declared facts
 (each verified against SymPy in the tests; a user atom's proved by SymPy when it is
-defined), and the idioms' identities.
+defined), the Arb enclosures (python-flint) that end an atom's range at a finite point
+(:mod:`dcp.facts.balls`, rounded outward to floats), and the idioms' identities.
 """
 from __future__ import annotations
 

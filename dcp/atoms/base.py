@@ -9,12 +9,18 @@ registry).
 Facts are three-valued in spirit: an atom that cannot promise convexity on a range says
 ``Curvature.UNKNOWN`` and the rules report it honestly.
 
-Three kinds of atom reach the rules differently:
+Four kinds of atom reach the rules differently:
 
 * ``composition`` (the default): the DCP composition rule applies, using ``curvature``
   and ``monotonicity`` evaluated on the arguments' ranges;
 * ``product``: bilinear (``*``, ``@``, ``dot``), handled by the product rule;
-* ``expansion``: defined as another expression (``mse``), analysed through it.
+* ``expansion``: defined as another expression (``mse``), analysed through it;
+* ``user``: a user atom with proved facts, composed where those facts decide the
+  curvature and otherwise expanded like an ``expansion``.
+
+A scalar atom's range ends at the Arb enclosure (python-flint) of its value at a finite
+point, rounded outward: Arb is part of the rules' trusted base, imported only when such a
+value is needed (:mod:`dcp.facts.balls`).
 """
 from __future__ import annotations
 
