@@ -36,8 +36,9 @@ from fractions import Fraction
 
 from ..errors import DcpError
 from ..facts import REALS, Interval
-from ..syntax.ast import Binary, Call, Expr, Name, Number, Ref, Unary, fold_constant, walk_postorder
+from ..syntax.ast import Binary, Call, Expr, Name, Number, Unary, fold_constant, replace, walk_postorder
 from .base import REGISTRY, ScalarAtom
+from .calls import expand, resolve_call
 from .losses import Expansion
 
 __all__ = ["define_atom", "UserAtom", "UserExpansion"]
@@ -57,7 +58,6 @@ class _Undecided(Exception):
 def _inline(body: Expr, atoms: dict) -> Expr:
     """``body`` with every call of another user atom replaced by that atom's body (a user
     atom only calls atoms defined before it, so this ends)."""
-    from ..analysis import expand, resolve_call
     while True:
         calls = [node for node in walk_postorder(body)
                  if isinstance(node, Call) and node.func in atoms]
@@ -67,19 +67,7 @@ def _inline(body: Expr, atoms: dict) -> Expr:
         for node in calls:
             atom, args, kw = resolve_call(node, atoms)
             replaced[node] = expand(atom, args, kw, node.span)
-        body = _replace_calls(body, replaced)
-
-
-def _replace_calls(root: Expr, replaced: dict) -> Expr:
-    """``root`` with each node that is a key of ``replaced`` replaced (iteratively; a
-    call whose arguments changed is met again by the next round of :func:`_inline`)."""
-    new: dict[int, Expr] = {}
-    for node in walk_postorder(root):
-        kids = node.children()
-        rebuilt = node.with_children(tuple(new[id(k)] for k in kids)) \
-            if kids and not isinstance(node, Ref) else node
-        new[id(node)] = replaced.get(rebuilt, rebuilt)
-    return new[id(root)]
+        body = replace(body, lambda n: replaced.get(n) if isinstance(n, Call) else None)
 
 
 def _to_sympy(body: Expr, param: str, x):
@@ -87,8 +75,6 @@ def _to_sympy(body: Expr, param: str, x):
     through their formulas, literals as the exact decimals written), and the conditions
     (relations in ``x``) under which dcp defines it."""
     import sympy
-
-    from ..analysis import resolve_call
     values: dict[int, object] = {}
     conditions: list = []
     for node in walk_postorder(body):
@@ -436,7 +422,6 @@ def _enclose(body: Expr, x):
     decimals written, ``^`` and calls through the atoms' ``enclose``."""
     import flint
 
-    from ..analysis import resolve_call
     from .base import lookup
     values: dict[int, object] = {}
     for node in walk_postorder(body):
