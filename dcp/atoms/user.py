@@ -38,6 +38,7 @@ from ..errors import DcpError
 from ..facts import REALS, Interval
 from ..facts.interval import round_down, round_up
 from ..syntax.ast import Binary, Call, Expr, Name, Number, Unary, fold_constant, replace, walk_postorder
+from ..syntax.parser import check_parameters
 from .base import FACTS_MEMO_SIZE, REGISTRY, ScalarAtom
 from .calls import expand, resolve_call
 from .losses import Expansion
@@ -552,9 +553,7 @@ def define_atom(name: str, params: tuple[str, ...], body: Expr, atoms: dict | No
         raise DcpError(f"`{name}` is a built-in atom; give the new atom another name")
     if not params:
         raise DcpError(f"`{name}` needs at least one argument")
-    repeated = sorted({p for p in params if params.count(p) > 1})
-    if repeated:
-        raise DcpError(f"parameter `{repeated[0]}` of `{name}` is named twice")
+    check_parameters(name, params)
     if len(params) > 1:
         for node in walk_postorder(body):
             if isinstance(node, Name) and node.id not in params:
