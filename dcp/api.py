@@ -28,7 +28,7 @@ from .syntax.ast import (
     Name,
     Ref,
     ShapeDecl,
-    replace_names,
+    replace,
     walk_postorder,
 )
 from .syntax.parser import close_matches
@@ -168,8 +168,8 @@ class Session:
     def _resolve(self, expr: Expr) -> Expr:
         if not self.bindings:
             return expr
-        return replace_names(expr, lambda n: Ref(n.id, self.bindings[n.id], span=n.span)
-                             if n.id in self.bindings else None)
+        return replace(expr, lambda n: Ref(n.id, self.bindings[n.id], span=n.span)
+                       if type(n) is Name and n.id in self.bindings else None)
 
     # ---- certification ----
     def certify(self, expr: str | Expr, wrt: str | Sequence[str] | None = None,
@@ -332,7 +332,7 @@ def _check_size(size: int, limit: int | None) -> None:
 def _check_calls(calls: list[Call], atoms: Mapping) -> None:
     """Raise the error of the first call, in source order, that names no atom or passes
     it wrong arguments."""
-    from .analysis import resolve_call
+    from .atoms.calls import resolve_call
     for node in sorted(calls, key=lambda c: c.span.start if c.span else 0):
         resolve_call(node, atoms)
 

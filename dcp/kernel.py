@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Callable, Mapping
 
 from .atoms import Atom, lookup, operator
+from .atoms.calls import expand
 from .errors import ProofCheckError
 from .facts import POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
@@ -265,7 +266,6 @@ def _division(step: Step, context, reciprocal: bool) -> None:
 def _expansion(step: Step, context) -> None:
     """A loss or a user atom is its definition: the premise must be its body with the
     call's arguments put in."""
-    from .analysis import expand  # the substitution only; it decides nothing
     atom = step.atom
     node = step.node
     if atom is None or atom.kind not in ("expansion", "user") or not isinstance(node, Call) or \

@@ -221,3 +221,58 @@ def test_enclose_evaluates_the_body_in_ball_arithmetic():
     ball = atom.enclose(flint.arb(1, flint.arb("0.5")), {})           # t in [0.5, 1.5]
     for t in ("0.5", "1", "1.5"):
         assert ball.contains((flint.arb(t) - flint.arb("0.1")) * (flint.arb(t) + 3) / 7)
+
+
+# ---- review fixes: ranges beyond the floats, exact domain ends, exact exponents ----
+
+
+def test_a_value_beyond_the_floats_makes_an_unbounded_range_not_a_crash():
+    atom = Session().define("f", "t", "1e300 * 1e300 * sigmoid(t)")
+    assert atom.pieces({})["image"] == (Interval(0.0, math.inf),)
+
+
+def test_a_failing_limit_leaves_the_range_unproved(monkeypatch):
+    import dcp.atoms.user as user
+
+    def failing(*args):
+        raise NotImplementedError("SymPy gave up")
+    monkeypatch.setattr(user, "_value_at", failing)
+    atom = Session().define("f", "t", "sigmoid(t)")
+    assert atom.pieces({})["image"] == (REALS,)
+    assert atom.derivation[8].startswith("range: not proved")
+
+
+def test_enclose_accepts_a_domain_with_exact_ends():
+    # Interval ends may be Fractions (an exact bound that is not a float); a ball is
+    # compared with them exactly.
+    flint = pytest.importorskip("flint")
+    atom = Session().define("f", "t", "t^2")
+    atom._facts = {**atom._facts, "domain": (Interval(Fraction(1, 3), 1.0),)}
+    assert atom.enclose(flint.arb(0.5), {}) == flint.arb(0.25)
+    assert atom.enclose(flint.arb(0.25), {}).is_nan()              # 1/4 < 1/3
+
+
+def test_an_exponent_that_is_no_float_is_refused_at_define():
+    with pytest.raises(DcpError, match="rounds to the float 2") as info:
+        Session().run("define f(t) = t^2.0000000000000001")
+    assert (info.value.line, info.value.column) == (1, 17)
+
+
+@pytest.mark.parametrize("body", ["t ^ 0.1", "elu(t, alpha=0.1)"])
+def test_exponents_and_keywords_mean_their_floats_in_sympy(body):
+    # The engine, the enclosures and the referee use the float 0.1; so must the proof.
+    atom = Session().define("f", "t", body)
+    tenth = Fraction(0.1)
+    assert f"{tenth.numerator}/{tenth.denominator}" in atom.formula
+
+
+def test_enclose_resolves_the_body_once_at_define(monkeypatch):
+    flint = pytest.importorskip("flint")
+    import dcp.atoms.user as user
+    atom = Session().define("f", "t", "softplus(t) + t ^ 2")
+
+    def refused(*args):
+        raise AssertionError("resolved again at evaluation")
+    monkeypatch.setattr(user, "resolve_call", refused)
+    monkeypatch.setattr(user, "fold_constant", refused)
+    assert atom.enclose(flint.arb(0), {}).contains(flint.arb(2).log())

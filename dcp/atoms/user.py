@@ -36,8 +36,11 @@ from fractions import Fraction
 
 from ..errors import DcpError
 from ..facts import REALS, Interval
-from ..syntax.ast import Binary, Call, Expr, Name, Number, Ref, Unary, fold_constant, walk_postorder
-from .base import REGISTRY, ScalarAtom
+from ..facts.interval import round_down, round_up
+from ..syntax.ast import Binary, Call, Expr, Name, Number, Unary, fold_constant, replace, walk_postorder
+from ..syntax.parser import check_parameters
+from .base import FACTS_MEMO_SIZE, REGISTRY, ScalarAtom
+from .calls import expand, resolve_call
 from .losses import Expansion
 
 __all__ = ["define_atom", "UserAtom", "UserExpansion"]
@@ -57,7 +60,6 @@ class _Undecided(Exception):
 def _inline(body: Expr, atoms: dict) -> Expr:
     """``body`` with every call of another user atom replaced by that atom's body (a user
     atom only calls atoms defined before it, so this ends)."""
-    from ..analysis import expand, resolve_call
     while True:
         calls = [node for node in walk_postorder(body)
                  if isinstance(node, Call) and node.func in atoms]
@@ -67,28 +69,15 @@ def _inline(body: Expr, atoms: dict) -> Expr:
         for node in calls:
             atom, args, kw = resolve_call(node, atoms)
             replaced[node] = expand(atom, args, kw, node.span)
-        body = _replace_calls(body, replaced)
-
-
-def _replace_calls(root: Expr, replaced: dict) -> Expr:
-    """``root`` with each node that is a key of ``replaced`` replaced (iteratively; a
-    call whose arguments changed is met again by the next round of :func:`_inline`)."""
-    new: dict[int, Expr] = {}
-    for node in walk_postorder(root):
-        kids = node.children()
-        rebuilt = node.with_children(tuple(new[id(k)] for k in kids)) \
-            if kids and not isinstance(node, Ref) else node
-        new[id(node)] = replaced.get(rebuilt, rebuilt)
-    return new[id(root)]
+        body = replace(body, lambda n: replaced.get(n) if isinstance(n, Call) else None)
 
 
 def _to_sympy(body: Expr, param: str, x):
     """The body (with other user atoms inlined) as a SymPy expression in ``x`` (atoms
-    through their formulas, literals as the exact decimals written), and the conditions
-    (relations in ``x``) under which dcp defines it."""
+    through their formulas, literals as the exact decimals written, exponents and keywords
+    as the exact floats that the engine uses), and the conditions (relations in ``x``)
+    under which dcp defines it."""
     import sympy
-
-    from ..analysis import resolve_call
     values: dict[int, object] = {}
     conditions: list = []
     for node in walk_postorder(body):
@@ -111,7 +100,8 @@ def _to_sympy(body: Expr, param: str, x):
             if node.op == "@":
                 raise DcpError("a user atom's body is scalar: use * rather than @", span=node.span)
             if node.op == "^":
-                conditions += _power_conditions(a, b, node)
+                b = _exponent(node)
+                conditions += _power_conditions(a, b)
             values[id(node)] = _ARITHMETIC[node.op](a, b)
         elif isinstance(node, Call):
             atom, args, kw = resolve_call(node)
@@ -120,7 +110,7 @@ def _to_sympy(body: Expr, param: str, x):
                                f"not `{node.func}`", span=node.span)
             argument = values[id(args[0])]
             conditions += _inside(argument, atom.domain(0, kw))
-            local = {"x": sympy.Symbol("x", real=True), **{k: _exact(v) for k, v in kw.items()}}
+            local = {"x": sympy.Symbol("x", real=True), **{k: sympy.Rational(float(v)) for k, v in kw.items()}}
             formula = sympy.sympify(atom.formula, locals=local)
             values[id(node)] = formula.subs(local["x"], argument)
         else:
@@ -129,22 +119,21 @@ def _to_sympy(body: Expr, param: str, x):
     return values[id(body)], conditions
 
 
-def _exact(value) -> object:
-    """A keyword constant as SymPy's exact rational (a float as the shortest decimal that
-    reads back as it, which is what the user wrote)."""
+def _exponent(node: Binary):
+    """The exponent of ``base ^ p`` as SymPy's exact rational of the float the engine uses
+    (a constant whose float would change its meaning is refused here, at ``define``)."""
     import sympy
-    if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
-    return sympy.Rational(repr(float(value)))
+    exponent = fold_constant(node.right)
+    if exponent is None:
+        raise DcpError("the exponent must be a numeric constant (x ^ 2, x ^ -1, x ^ 0.5)",
+                       span=node.right.span)
+    return sympy.Rational(exponent)
 
 
-def _power_conditions(base, exponent, node: Binary) -> list:
+def _power_conditions(base, exponent) -> list:
     """``base ^ p`` is defined as the built-in power defines it: every base for a
     nonnegative integer ``p``, ``base >= 0`` for other positive ``p``, ``base > 0`` for
     negative ``p``."""
-    if not exponent.is_number:
-        raise DcpError("the exponent must be a numeric constant (x ^ 2, x ^ -1, x ^ 0.5)",
-                       span=node.right.span)
     if exponent.is_integer and exponent >= 0:
         return []
     return [base > 0] if exponent < 0 else [base >= 0]
@@ -195,10 +184,7 @@ def _float_bound(value, up: bool) -> float:
         return math.inf if value == sympy.oo else -math.inf
     if value.is_Rational:
         exact = Fraction(int(value.p), int(value.q))
-        near = float(exact)                 # correctly rounded
-        if (near < exact) if up else (near > exact):
-            near = math.nextafter(near, math.inf if up else -math.inf)
-        return near
+        return round_up(exact) if up else round_down(exact)
     side = _sign(value)
     if side is None:
         raise _Undecided(f"could not evaluate {value} rigorously")
@@ -405,57 +391,73 @@ def _value_at(f, x, domain, point):
 def _range(f, x, domain, first: _Signs) -> Interval | None:
     """The values of ``f`` on the domain, rounded outward, or None when the critical
     points are not proved or a value cannot be evaluated rigorously."""
-    import sympy
     if not first.proved:
         return None
-    values = [_value_at(f, x, domain, p) for p in (domain.left, *first.cuts, domain.right)]
-    for value in values:
-        if value.has(sympy.AccumBounds, sympy.nan, sympy.zoo) or value.is_extended_real is not True:
-            return None
     try:
+        values = [_value_at(f, x, domain, p) for p in (domain.left, *first.cuts, domain.right)]
+        if any(_unknown(value) for value in values):
+            return None
         lo = min(_float_bound(v, up=False) for v in values)
         hi = max(_float_bound(v, up=True) for v in values)
-    except _Undecided:
+    except Exception:  # noqa: BLE001 - SymPy's limit raises many kinds; unproved is sound
         return None
     return Interval(lo, hi)
+
+
+def _unknown(value) -> bool:
+    """Whether SymPy's value or limit is no real number (undefined, or only bounded)."""
+    import sympy
+    return value.has(sympy.AccumBounds, sympy.nan, sympy.zoo) or value.is_extended_real is not True
 
 
 # ---- ball evaluation ---------------------------------------------------------------------------
 
 
-def _holds(ball, domain: Interval) -> bool:
-    """Whether every point of an arb ``ball`` lies in ``domain`` (arb's comparisons are
-    true only when certain)."""
-    if math.isfinite(domain.lo) and not (ball > domain.lo if domain.lo_open else ball >= domain.lo):
-        return False
-    return not math.isfinite(domain.hi) or bool(ball < domain.hi if domain.hi_open else ball <= domain.hi)
-
-
-def _enclose(body: Expr, x):
-    """The one-argument ``body`` (no user atoms in it) at the ball ``x``: literals as the
-    decimals written, ``^`` and calls through the atoms' ``enclose``."""
-    import flint
-
-    from ..analysis import resolve_call
+def _compile(body: Expr) -> tuple:
+    """The one-argument ``body`` (no user atoms in it) as steps for :func:`_enclose`, once
+    at ``define`` (calls resolved, exponents folded): ``(how, what, operands)`` in
+    post-order, ``operands`` being the positions of earlier steps."""
     from .base import lookup
-    values: dict[int, object] = {}
+    position: dict[int, int] = {}
+    steps = []
     for node in walk_postorder(body):
         if isinstance(node, Number):
-            values[id(node)] = flint.arb(node.text) if node.text else flint.arb(node.value)
+            step = ("literal", node, ())
         elif isinstance(node, Name):
-            values[id(node)] = x
+            step = ("argument", None, ())
         elif isinstance(node, Unary):
-            values[id(node)] = -values[id(node.operand)] if node.op == "-" else values[id(node.operand)]
+            step = (node.op, None, (position[id(node.operand)],))
         elif isinstance(node, Binary) and node.op == "^":
-            power = {"p": fold_constant(node.right)}
-            values[id(node)] = lookup("power", 1).enclose(values[id(node.left)], power)
+            power = (lookup("power", 1), {"p": fold_constant(node.right)})
+            step = ("atom", power, (position[id(node.left)],))
         elif isinstance(node, Binary):
-            a, b = values[id(node.left)], values[id(node.right)]
-            values[id(node)] = _ARITHMETIC[node.op](a, b)
+            step = ("arithmetic", _ARITHMETIC[node.op], (position[id(node.left)], position[id(node.right)]))
         else:
             atom, args, kw = resolve_call(node)
-            values[id(node)] = atom.enclose(values[id(args[0])], kw)
-    return values[id(body)]
+            step = ("atom", (atom, kw), (position[id(args[0])],))
+        position[id(node)] = len(steps)
+        steps.append(step)
+    return tuple(steps)
+
+
+def _enclose(steps: tuple, x):
+    """The compiled body at the ball ``x``: literals as their exact values, ``^`` and
+    calls through the atoms' ``enclose``."""
+    from ..facts.balls import literal_ball
+    values: list = []
+    for how, what, operands in steps:
+        if how == "literal":
+            value = literal_ball(what)
+        elif how == "argument":
+            value = x
+        elif how == "atom":
+            value = what[0].enclose(values[operands[0]], what[1])
+        elif how == "arithmetic":
+            value = what(values[operands[0]], values[operands[1]])
+        else:
+            value = -values[operands[0]] if how == "-" else values[operands[0]]
+        values.append(value)
+    return values[-1]
 
 
 # ---- the atoms ------------------------------------------------------------------------------------
@@ -478,7 +480,7 @@ class UserAtom(ScalarAtom):
         self._facts, self._f, self._domain = facts, f, domain
         facts["strict"] = strict        # f' vanishes only at finitely many points
         self._bounds: dict = {}
-        self._inlined = body if inlined is None else inlined
+        self._steps = _compile(body if inlined is None else inlined)
         x = sympy.Symbol("x", real=True)
         function = sympy.lambdify(x, f, modules="math")
 
@@ -497,6 +499,8 @@ class UserAtom(ScalarAtom):
         """``f(x)`` (or its limit at an end of the domain) rounded outward, exactly."""
         key = (x, down)
         if key not in self._bounds:
+            if len(self._bounds) >= FACTS_MEMO_SIZE:
+                self._bounds.clear()
             self._bounds[key] = self._exact_bound(x, down)
         return self._bounds[key]
 
@@ -506,7 +510,7 @@ class UserAtom(ScalarAtom):
         unknown = -math.inf if down else math.inf
         try:
             value = _value_at(self._f, sympy.Symbol("x", real=True), self._domain, point)
-            if value.has(sympy.AccumBounds, sympy.nan, sympy.zoo) or value.is_extended_real is not True:
+            if _unknown(value):
                 return unknown
             return _float_bound(value, up=not down)
         except Exception:  # noqa: BLE001 - SymPy's limit raises many kinds; unknown is sound
@@ -516,9 +520,11 @@ class UserAtom(ScalarAtom):
         """A ball holding ``f(t)`` for every ``t`` in the ball ``x``: the body in ball
         arithmetic, each atom through its own ``enclose`` (NaN outside the domain)."""
         import flint
-        if not _holds(x, self.domain(0, kw)):
+
+        from ..facts.balls import ball_inside
+        if not ball_inside(x, self.domain(0, kw)):
             return flint.arb.nan()
-        return _enclose(self._inlined, x)
+        return _enclose(self._steps, x)
 
     def describe(self, args, kw) -> str:
         return super().describe(args, kw) + " (derived by SymPy)"
@@ -547,9 +553,7 @@ def define_atom(name: str, params: tuple[str, ...], body: Expr, atoms: dict | No
         raise DcpError(f"`{name}` is a built-in atom; give the new atom another name")
     if not params:
         raise DcpError(f"`{name}` needs at least one argument")
-    repeated = sorted({p for p in params if params.count(p) > 1})
-    if repeated:
-        raise DcpError(f"parameter `{repeated[0]}` of `{name}` is named twice")
+    check_parameters(name, params)
     if len(params) > 1:
         for node in walk_postorder(body):
             if isinstance(node, Name) and node.id not in params:

@@ -22,7 +22,7 @@ from ..errors import ArgumentError, Span
 __all__ = [
     "Node", "Expr", "Number", "Name", "Unary", "Binary", "Call", "Transpose", "Index",
     "Vector", "Ref", "Statement", "Assignment", "Assume", "Condition", "ShapeDecl",
-    "Define", "CertifyStatement", "ExpressionStatement", "walk_postorder", "fold_constant", "replace_names", "names_in",
+    "Define", "CertifyStatement", "ExpressionStatement", "walk_postorder", "fold_constant", "replace", "names_in",
 ]
 
 #: Indices past this are refused: the numeric check instantiates arrays that large.
@@ -505,25 +505,29 @@ def _text(node: Expr) -> str:
     return to_text(node, limit=60)
 
 
-def replace_names(root: Expr, replacement: Callable[[Name], Expr | None]) -> Expr:
-    """``root`` with each name for which ``replacement`` gives a node replaced by it.
+def replace(root: Expr, replacement: Callable[[Expr], Expr | None]) -> Expr:
+    """``root`` rebuilt bottom-up: each node is rebuilt on its children's results, then
+    replaced by ``replacement(node)`` unless that is None.
 
-    Iterative; subtrees with nothing replaced are shared, not copied. The values of bound
-    names (:class:`Ref`) are left alone: they were resolved when they were bound.
+    Iterative; subtrees with nothing replaced are shared, not copied, and a replacement is
+    not walked again. The values of bound names (:class:`Ref`) are left alone: they were
+    resolved when they were bound (``replacement`` still sees the :class:`Ref` itself).
     """
     new: dict[int, Expr] = {}
-    for node in walk_postorder(root):
-        if isinstance(node, Name):
-            new[id(node)] = replacement(node) or node
-            continue
-        kids = node.children()
-        if isinstance(node, Ref) or not kids:
-            new[id(node)] = node
-            continue
-        replaced = tuple(new[id(k)] for k in kids)
-        same = all(a is b for a, b in zip(kids, replaced))
-        new[id(node)] = node if same else node.with_children(replaced)
+    for node in walk_postorder(root, _unbound_children):
+        kids = _unbound_children(node)
+        rebuilt = node
+        if kids:
+            replaced = tuple(new[id(k)] for k in kids)
+            if any(a is not b for a, b in zip(kids, replaced)):
+                rebuilt = node.with_children(replaced)
+        found = replacement(rebuilt)
+        new[id(node)] = rebuilt if found is None else found
     return new[id(root)]
+
+
+def _unbound_children(node: Expr) -> tuple[Expr, ...]:
+    return () if isinstance(node, Ref) else node.children()
 
 
 def names_in(root: Expr) -> dict[str, Name]:

@@ -213,10 +213,7 @@ class _Builder(Transformer):
         body = rest[-1]
         tokens = [t for t in rest[:-1] if isinstance(t, Token) and t.type == "NAME"]
         params = tuple(str(t) for t in tokens)
-        for index, token in enumerate(tokens):
-            if str(token) in params[:index]:
-                raise ArgumentError(f"parameter `{token}` of `{name}` is named twice",
-                                    span=_new_span(token.start_pos, token.end_pos))
+        check_parameters(str(name), params, [_new_span(t.start_pos, t.end_pos) for t in tokens])
         return Define(str(name), params, body, span=_span(keyword, body))
 
     def certify_statement(self, children):
@@ -383,6 +380,18 @@ def parse_script(text: str, filename: str | None = None) -> tuple[Statement, ...
     if not isinstance(text, str):
         raise DcpError(f"a script must be a string, not {type(text).__name__}")
     return _parse(text, "script", filename)
+
+
+def check_parameters(name: str, params: tuple[str, ...], spans: list[Span] | None = None) -> None:
+    """Refuse a parameter of ``name`` named twice, at its second use when ``spans`` locate
+    the parameters (a script's ``define``; :func:`dcp.atoms.user.define_atom` checks again
+    without them, for ``Session.define``)."""
+    seen: set[str] = set()
+    for index, param in enumerate(params):
+        if param in seen:
+            raise ArgumentError(f"parameter `{param}` of `{name}` is named twice",
+                                span=spans[index] if spans else None)
+        seen.add(param)
 
 
 def close_matches(name: str, candidates) -> str:

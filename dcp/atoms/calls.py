@@ -1,0 +1,79 @@
+"""Calls of atoms: which atom a call names, and the body a definition stands for.
+
+These decide nothing about curvature; the engine (:mod:`dcp.analysis`), the kernel and
+user atoms' derivations (:mod:`dcp.atoms.user`) share them.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from ..errors import ArgumentError, UnknownNameError
+from ..syntax.ast import Call, Expr, Name, Number, fold_constant, replace
+from ..syntax.parser import close_matches
+from .base import REGISTRY, Atom, keyword_error, lookup
+
+__all__ = ["resolve_call", "expand"]
+
+
+def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
+                 ) -> tuple[Atom, tuple[Expr, ...], dict[str, float]]:
+    """The atom a call names (a session's user atoms first), its expression arguments and
+    its keyword constants.
+
+    Raises :class:`UnknownNameError` or :class:`ArgumentError`, located at the call.
+    """
+    atom = (atoms or {}).get(node.func) or lookup(node.func, len(node.args))
+    if atom is None:
+        known = list(REGISTRY) + list(atoms or {})
+        raise UnknownNameError(f"unknown function `{node.func}`{close_matches(node.func, known)}",
+                               span=node.func_span or node.span)
+    if not atom.accepts(len(node.args)):
+        raise ArgumentError(f"{node.func} takes {atom.arity_text()}, got {len(node.args)}",
+                            span=node.span)
+    count = atom.max_args if atom.max_args is not None else len(node.args)
+    args, extra = node.args[:count], node.args[count:]
+    kw: dict[str, float] = dict(atom.keywords)
+    if extra or node.kwargs:
+        given = list(zip(atom.positional_keywords, extra)) + list(node.kwargs)
+        for key, value in given:
+            if key not in atom.keywords:
+                raise _located(keyword_error(atom, key), value)
+            constant = fold_constant(value)
+            if constant is None:
+                raise ArgumentError(f"`{key}` of {node.func} must be a numeric constant, "
+                                    f"e.g. {key}=0.1", span=value.span)
+            kw[key] = constant
+    if kw:
+        try:
+            atom.validate(kw)
+        except ArgumentError as error:
+            error.span = error.span or node.span
+            raise
+    return atom, args, kw
+
+
+def _located(error: ArgumentError, node: Expr) -> ArgumentError:
+    error.span = node.span
+    return error
+
+
+def _substitute(template: Expr, values: Mapping[str, Expr], span) -> Expr:
+    """``template`` with its names replaced by ``values``, every new node at ``span``.
+
+    Iterative, as a user atom's body may be long; the substituted values are not walked.
+    """
+    def put(node: Expr) -> Expr:
+        if isinstance(node, Name) and node.id in values:
+            return values[node.id]
+        if isinstance(node, Call):
+            return Call(node.func, node.args, node.kwargs, span, span=span)
+        return node.with_span(span)
+    return replace(template, put)
+
+
+def expand(atom: Atom, args: tuple[Expr, ...], kw: Mapping[str, float], span) -> Expr:
+    """The expansion of a call of a loss or a user atom: its body with the arguments put
+    in."""
+    values: dict[str, Expr] = dict(zip(atom.params, args))
+    values.update({key: Number(float(value)) for key, value in kw.items()})
+    return _substitute(atom.body, values, span)
