@@ -146,8 +146,9 @@ class Session:
         and its range (``atom.derivation`` says how); with several it is used by expansion.
 
         >>> s = Session()
-        >>> s.define("cube", "t", "t^3").derivation[6:8]
-        ['convex on [0, inf)', 'concave on (-inf, 0]']
+        >>> cube = s.define("cube", "t", "t^3")
+        >>> s.certify("cube(x)", wrt="x", assume=["x >= 0"], check=False).verdict
+        'convex'
         """
         from .atoms.user import define_atom
         if not isinstance(name, str) or not _IDENTIFIER.match(name):

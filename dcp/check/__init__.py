@@ -5,16 +5,12 @@ The search (and numpy) is loaded on first use, so that a rules-only call never l
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..errors import SoundnessError
 from ..facts import Curvature
 from ..proof import Proof
 from .budget import Budget
+from .report import SearchReport, Witness
 from .shapes import ShapeSolution, infer_shapes
-
-if TYPE_CHECKING:
-    from .search import SearchReport
 
 __all__ = ["Budget", "Witness", "SearchReport", "cross_check", "infer_shapes", "ShapeSolution"]
 
@@ -43,8 +39,8 @@ def cross_check(proof: Proof, solutions: list[ShapeSolution], budget: Budget, se
 
 
 def __getattr__(name: str):
-    """The search's classes, imported (with numpy) when first asked for."""
-    if name in ("Search", "SearchReport", "Witness"):
-        from . import search
-        return getattr(search, name)
+    """The search, imported (with numpy) when first asked for."""
+    if name == "Search":
+        from .search import Search
+        return Search
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,65 @@
+"""What a numeric check reports: its counts and the witnesses it proved (plain data, so
+that reading a result never loads the search or numpy)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+__all__ = ["Witness", "SearchReport"]
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A confirmed counterexample to one claim (``kind`` is ``"convex"`` or ``"concave"``).
+
+    ``lhs`` is f at the mixed point ``theta*a + (1-theta)*b`` and ``rhs`` the chord
+    ``theta*f(a) + (1-theta)*f(b)``, both at ``entry`` of the value; the gap is
+    ``lhs - rhs`` for convexity (``rhs - lhs`` for concavity). The parameters, ``a``, ``b``
+    and ``theta`` are exact floats; ``lhs_ball``, ``rhs_ball`` and ``gap_ball`` are the Arb
+    balls that enclose the exact values (the gap's ball lies wholly above 0: the proof),
+    and ``lhs``, ``rhs``, ``gap`` their midpoints as floats, for display.
+    """
+
+    kind: str
+    shapes: Mapping[str, tuple[int, ...]]
+    params: Mapping[str, object]
+    a: Mapping[str, object]
+    b: Mapping[str, object]
+    theta: float
+    entry: tuple[int, ...]
+    lhs: float
+    rhs: float
+    gap: float
+    lhs_ball: str = field(repr=False, default="")
+    rhs_ball: str = field(repr=False, default="")
+    gap_ball: str = field(repr=False, default="")
+
+    def as_dict(self) -> dict:
+        """Plain data (lists and floats), e.g. for JSON."""
+        return {"kind": self.kind, "shapes": {k: list(v) for k, v in self.shapes.items()},
+                "params": dict(self.params), "a": dict(self.a), "b": dict(self.b),
+                "theta": self.theta, "entry": list(self.entry), "lhs": self.lhs,
+                "rhs": self.rhs, "gap": self.gap}
+
+    def __str__(self) -> str:
+        def show(values):
+            return ", ".join(f"{k}={v}" for k, v in values.items()) or "-"
+        relation = ">" if self.kind == "convex" else "<"
+        return (f"not {self.kind}: with {show(self.params)}; a: {show(self.a)}; b: {show(self.b)}; "
+                f"theta={self.theta:g}: f(theta a + (1-theta) b) = {self.lhs:.6g} {relation} "
+                f"{self.rhs:.6g} = theta f(a) + (1-theta) f(b)")
+
+
+@dataclass
+class SearchReport:
+    """What a search did: its admissible comparisons (``trials``), the largest relative gap
+    seen per claim, and the witnesses found; ``seconds`` only when the budget had a clock."""
+
+    trials: int = 0
+    seconds: float | None = None
+    largest_gap: dict = field(default_factory=lambda: {"convex": 0.0, "concave": 0.0})
+    witnesses: dict = field(default_factory=dict)
+    #: Whether the Hypothesis stage was skipped because a Hypothesis test was running.
+    nested: bool = False
+    #: Why the search did not run at all (arrays too large to evaluate), or None.
+    skipped: str | None = None
