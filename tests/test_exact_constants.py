@@ -26,7 +26,7 @@ from dcp import (
 from dcp.facts import Interval
 from dcp.facts.interval import MAX_BITS, round_down, round_up
 from dcp.repl import Repl
-from dcp.syntax.ast import decimal_value
+from dcp.syntax.ast import Number, decimal_value
 
 MAX_FLOAT = sys.float_info.max
 TINY = math.ulp(0.0)
@@ -196,13 +196,13 @@ def test_bounds_written_as_decimals_are_exact():
 
 
 @pytest.mark.parametrize("expr, text, expected", [
-    ("x * 1e-9999999", "1e-9999999", Interval(0.0, TINY, lo_open=True)),
-    ("x * 1e9999999", "1e9999999", Interval(MAX_FLOAT, math.inf)),
-    ("x * 1e400", "1e400", Interval(MAX_FLOAT, math.inf)),
+    ("x * 1e-9999999", "1e-9999999", Interval(0.0, TINY, lo_open=True, hi_open=True)),
+    ("x * 1e9999999", "1e9999999", Interval(MAX_FLOAT, math.inf, lo_open=True)),
+    ("x * 1e400", "1e400", Interval(MAX_FLOAT, math.inf, lo_open=True)),
     ("x * 0e-9999999", "0e-9999999", Interval(0.0, 0.0)),
-    ("x * 1" + "0" * 5000, "1" + "0" * 5000, Interval(MAX_FLOAT, math.inf)),
-    ("x * 0." + "3" * 5000, "0." + "3" * 5000,
-     Interval(math.nextafter(1 / 3, 0), math.nextafter(1 / 3, 1), True, True)),
+    ("x * 1" + "0" * 5000, "1" + "0" * 5000, Interval(MAX_FLOAT, math.inf, lo_open=True)),
+    # float(1/3) is below 1/3, and 5000 threes are within 1e-5000 of it: just above the float.
+    ("x * 0." + "3" * 5000, "0." + "3" * 5000, Interval(1 / 3, math.nextafter(1 / 3, 1), True, True)),
 ])
 def test_hostile_literals_finish_fast_with_sound_ranges(expr, text, expected):
     start = time.perf_counter()
@@ -384,3 +384,31 @@ def test_a_user_atom_body_with_a_hostile_literal_is_refused_fast():
 def test_a_user_atom_keyword_must_be_a_constant():
     with pytest.raises(DcpError, match="`alpha` of leaky_relu must be a numeric constant"):
         Session().define("g", "t", "leaky_relu(t, alpha=t)")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1e-9999999", (0.0, 5e-324, True, True)),
+    ("-1e-9999999", (-5e-324, 0.0, True, True)),
+    ("1e9999999", (MAX_FLOAT, math.inf, True, True)),
+    ("0." + "3" * 500, None),            # 500 digits: not kept exactly; the gap is found
+])
+def test_a_literal_not_kept_exactly_lies_strictly_inside_its_float_gap(text, expected):
+    from decimal import Decimal
+    lo, hi, lo_open, hi_open = Number(float(text), text).enclosure()
+    assert lo_open and hi_open and math.nextafter(lo, math.inf) == hi
+    assert Decimal(lo) < Decimal(text) < Decimal(hi)
+    if expected is not None:
+        assert (lo, hi, lo_open, hi_open) == expected
+
+
+@pytest.mark.parametrize("expr, verdict", [("x + 1e309", "affine"), ("exp(x) + 1e399", "convex"),
+                                           ("x - 1e399", "affine"), ("log(x) + 1e309", "concave")])
+def test_a_huge_constant_beside_an_infinite_end_is_fine(expr, verdict):
+    assert certify(expr, wrt="x").verdict == verdict
+
+
+@pytest.mark.parametrize("expr", ["-(1e308 * (1e308 * relu(x - 2e-324)))", "-(1e308 * (1e308 * abs(x)))"])
+def test_no_witness_outside_a_bound_that_is_not_a_float(expr):
+    """`|x| <= 1e-9999999` holds only x = 0 among the floats: no witness may use 5e-324."""
+    result = certify(expr, wrt="x", assume=["-1e-9999999 <= x <= 1e-9999999"])
+    assert result.witness is None and result.is_convex is not False

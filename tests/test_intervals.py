@@ -61,7 +61,7 @@ def test_zero_endpoints_stay_exact():
 
 def test_points_are_exact():
     assert literal_range(Number(0.5, "0.5")) == Interval(0.5, 0.5)
-    assert literal_range(Number(0.0, "1e-9999999")) == Interval(0.0, 5e-324, lo_open=True)
+    assert literal_range(Number(0.0, "1e-9999999")) == Interval(0.0, 5e-324, lo_open=True, hi_open=True)
     tenth = Interval(Fraction("0.1"), Fraction("0.1"))
     assert tenth.lo == tenth.hi == Fraction(1, 10) and tenth.lo.__class__ is Fraction
 

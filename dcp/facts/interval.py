@@ -113,8 +113,10 @@ def _infinite(x: Real) -> bool:
 
 def _sum(a: Real, b: Real, up: bool) -> Real:
     """An end for the exact ``a + b`` when one of them is a Fraction."""
-    if _infinite(a) or _infinite(b):
-        return float(a) + float(b)
+    if _infinite(a):                              # the infinite end wins (an enclosure's
+        return a                                  # ends are never -inf + inf)
+    if _infinite(b):
+        return b
     return _end(_exact(a) + _exact(b), up)
 
 

@@ -163,22 +163,25 @@ class Number(Expr):
 
     def enclosure(self) -> tuple[float | Fraction, float | Fraction, bool, bool]:
         """``(lo, hi, lo_open, hi_open)``: the exact value as a point, or, for a literal
-        not kept exactly, the gap between floats it lies in: strictly between the
-        neighbours of its nearest float; ``(0, 5e-324]`` for a tiny positive one (the
-        mirror for a negative one); ``[1.8e308, inf)`` for a huge one.
+        not kept exactly, the open gap between the two adjacent floats it lies strictly
+        between (found by an exact decimal comparison): ``(0, 5e-324)`` for a tiny positive
+        one, ``(1.8e308, inf)`` for a huge one. Open ends matter for an assumption's bound:
+        the floats in ``x <= 1e-9999999`` are those ``<= 0``.
 
         >>> Number(0.0, "1e-9999999").enclosure()
-        (0.0, 5e-324, True, False)
+        (0.0, 5e-324, True, True)
         """
         if self.exact is not None:
             return self.exact, self.exact, False, False
-        v = self.value
-        if v == 0:
-            return (0.0, MIN_SUBNORMAL, True, False) if math.copysign(1, v) > 0 else \
-                (-MIN_SUBNORMAL, 0.0, False, True)
+        written, v = Decimal(self.text), self.value
         if math.isinf(v):
-            return (MAX_FLOAT, v, False, True) if v > 0 else (v, -MAX_FLOAT, True, False)
-        return math.nextafter(v, -math.inf), math.nextafter(v, math.inf), True, True
+            return (MAX_FLOAT, v, True, True) if v > 0 else (v, -MAX_FLOAT, True, True)
+        nearest = Decimal(v)
+        if written == nearest:
+            return v, v, False, False
+        if written < nearest:
+            return math.nextafter(v, -math.inf), v, True, True
+        return v, math.nextafter(v, math.inf), True, True
 
 
 def _format_number(value: float) -> str:
