@@ -43,8 +43,9 @@ class FloatOps:
         function = _lambdified(atom.name, atom.formula, keys)
         if not keys:
             return function
-        # Keyword constants arrive as Python floats, whose ** raises on overflow
-        # (huber's M * M at M=1e308); as numpy floats they overflow to inf like the rest.
+        # Keyword constants arrive exact (floats or Fractions); the search uses their
+        # nearest numpy floats, which overflow to inf like the rest (huber's M * M at
+        # M=1e308) where Python floats would raise.
         return lambda x, *constants: function(x, *map(np.float64, constants))
 
     def finite(self, value: np.ndarray) -> np.ndarray:
@@ -55,8 +56,8 @@ class FloatOps:
         return x.max(axis=axis)
 
     @staticmethod
-    def power(x: np.ndarray, p: float) -> np.ndarray:
-        return x ** p
+    def power(x: np.ndarray, p: float | Fraction) -> np.ndarray:
+        return x ** float(p)
 
     def smallest(self, x: np.ndarray, axis: int) -> np.ndarray:
         return x.min(axis=axis)
@@ -111,7 +112,8 @@ class ArbOps:
         return np.frompyfunc(lambda p, q: p.max(q), 2, 1).reduce(x, axis=axis)
 
     @staticmethod
-    def power(x: np.ndarray, p: float) -> np.ndarray:
+    def power(x: np.ndarray, p: float | Fraction) -> np.ndarray:
+        """x^p for the exact p."""
         return _each(lambda v: arb_power(v, p), x)
 
     def smallest(self, x: np.ndarray, axis: int) -> np.ndarray:

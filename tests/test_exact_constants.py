@@ -244,13 +244,11 @@ def test_a_script_bound_beyond_the_floats_is_refused_with_a_caret():
 
 @pytest.mark.parametrize("expr, column, message", [
     ("leaky_relu(x, alpha=1e-9999999)", 21, "an exponent too far outside the floats"),
-    ("x ^ 1.00000000000000001", 5, "rounds to the float 1"),
-    ("x ^ (1 - 1e-17)", 5, "the constant 1 - 1e-17 rounds to the float 1"),
-    ("huber(x, M=1e308 + 1)", 12, "the constant 1e308 \\+ 1 rounds to the float 1e\\+308"),
     ("x ^ 1e400", 5, "the number 1e400 is too large for a float"),
     ("x[1e-9999999]", 3, "an index must be an integer constant"),
+    ("x ^ (2 ^ 0.5)", 5, "the constant 2\\^0.5 is not a rational number"),
 ])
-def test_constants_whose_float_changes_their_meaning_are_refused(expr, column, message):
+def test_constants_dcp_cannot_hold_exactly_are_refused(expr, column, message):
     start = time.perf_counter()
     with pytest.raises(ArgumentError, match=message) as info:
         _rules(expr)
@@ -261,7 +259,7 @@ def test_constants_whose_float_changes_their_meaning_are_refused(expr, column, m
 def test_constants_fold_exactly():
     assert _rules("huber(x, M=1e308)").verdict == "convex"      # an even integer, as its float
     result = _rules("x ^ (0.1 + 0.2)")
-    assert dict(result.proof.root.kwargs)["p"] == 0.3             # not 0.30000000000000004
+    assert dict(result.proof.root.kwargs)["p"] == Fraction(3, 10)  # not 0.30000000000000004
     assert dict(_rules("x ^ (2 ^ -1)").proof.root.kwargs)["p"] == 0.5
 
 

@@ -5,10 +5,11 @@ user atoms' derivations (:mod:`dcp.atoms.user`) share them.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Mapping
 
 from ..errors import ArgumentError, UnknownNameError
-from ..syntax.ast import Call, Expr, Name, Number, fold_constant, replace
+from ..syntax.ast import Call, Expr, Name, constant_node, fold_constant, replace
 from ..syntax.parser import close_matches
 from .base import REGISTRY, Atom, keyword_error, lookup
 
@@ -16,9 +17,9 @@ __all__ = ["resolve_call", "expand"]
 
 
 def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
-                 ) -> tuple[Atom, tuple[Expr, ...], dict[str, float]]:
+                 ) -> tuple[Atom, tuple[Expr, ...], dict[str, float | Fraction]]:
     """The atom a call names (a session's user atoms first), its expression arguments and
-    its keyword constants.
+    its keyword constants, exact (see :func:`~dcp.syntax.ast.fold_constant`).
 
     Raises :class:`UnknownNameError` or :class:`ArgumentError`, located at the call.
     """
@@ -32,7 +33,7 @@ def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
                             span=node.span)
     count = atom.max_args if atom.max_args is not None else len(node.args)
     args, extra = node.args[:count], node.args[count:]
-    kw: dict[str, float] = dict(atom.keywords)
+    kw: dict[str, float | Fraction] = dict(atom.keywords)
     if extra or node.kwargs:
         given = list(zip(atom.positional_keywords, extra)) + list(node.kwargs)
         for key, value in given:
@@ -71,9 +72,9 @@ def _substitute(template: Expr, values: Mapping[str, Expr], span) -> Expr:
     return replace(template, put)
 
 
-def expand(atom: Atom, args: tuple[Expr, ...], kw: Mapping[str, float], span) -> Expr:
+def expand(atom: Atom, args: tuple[Expr, ...], kw: Mapping[str, float | Fraction], span) -> Expr:
     """The expansion of a call of a loss or a user atom: its body with the arguments put
     in."""
     values: dict[str, Expr] = dict(zip(atom.params, args))
-    values.update({key: Number(float(value)) for key, value in kw.items()})
+    values.update({key: constant_node(value) for key, value in kw.items()})
     return _substitute(atom.body, values, span)

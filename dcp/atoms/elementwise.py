@@ -12,6 +12,7 @@ from ..errors import ArgumentError
 from ..facts import NONNEG, NONPOS, REALS, Interval
 from ..facts.balls import arb_power, monotone, to_arb
 from ..facts.interval import round_down
+from ..syntax.ast import format_constant
 from .base import Keywords, Ranges, ScalarAtom, safe
 
 
@@ -262,12 +263,13 @@ class LeakyRelu(ScalarAtom):
     keywords = {"alpha": 0.01}
 
     @staticmethod
-    def value(x: float, alpha: float = 0.01) -> float:
-        return x if x >= 0 else alpha * x
+    def value(x: float, alpha: float | Fraction = 0.01) -> float:
+        return x if x >= 0 else float(alpha) * x
 
     @staticmethod
     def enclose(x, kw):
-        return _split(x, 0, lambda t: kw["alpha"] * t, lambda t: t)
+        alpha = to_arb(kw["alpha"])
+        return _split(x, 0, lambda t: alpha * t, lambda t: t)
 
     def pieces(self, kw: Keywords) -> dict:
         alpha = kw["alpha"]
@@ -317,8 +319,8 @@ class Neg(ScalarAtom):
         return -x
 
 
-def _power_facts(p: float) -> dict[str, tuple[str, ...] | str]:
-    """The facts of x^p by cases of p (SPEC section 5)."""
+def _power_facts(p: float | Fraction) -> dict[str, tuple[str, ...] | str]:
+    """The facts of x^p by cases of the exact p (SPEC section 5)."""
     everywhere, nonneg, nonpos, pos = "(-inf, inf)", "[0, inf)", "(-inf, 0]", "(0, inf)"
     if p == 0:
         return dict(domain=everywhere, image="[1, 1]", convex_on=(everywhere,),
@@ -326,10 +328,11 @@ def _power_facts(p: float) -> dict[str, tuple[str, ...] | str]:
     if p == 1:
         return dict(domain=everywhere, image=everywhere, convex_on=(everywhere,),
                     concave_on=(everywhere,), increasing_on=(everywhere,), decreasing_on=())
-    if p.is_integer() and p > 0 and int(p) % 2 == 0:
+    integer = p == math.floor(p)
+    if integer and p > 0 and int(p) % 2 == 0:
         return dict(domain=everywhere, image=nonneg, convex_on=(everywhere,), concave_on=(),
                     increasing_on=(nonneg,), decreasing_on=(nonpos,))
-    if p.is_integer() and p > 0:
+    if integer and p > 0:
         return dict(domain=everywhere, image=everywhere, convex_on=(nonneg,), concave_on=(nonpos,),
                     increasing_on=(everywhere,), decreasing_on=())
     if p > 1:
@@ -360,16 +363,17 @@ class Power(ScalarAtom):
             raise ArgumentError("power needs an exponent: power(x, 2) or x ^ 2")
 
     @staticmethod
-    def value(x: float, p: float) -> float:
+    def value(x: float, p: float | Fraction) -> float:
+        p = float(p)
         try:
             return x ** p if not (x == 0 and p < 0) else math.inf
         except OverflowError:
-            return math.inf if x > 0 or float(p).is_integer() and int(p) % 2 == 0 else -math.inf
+            return math.inf if x > 0 or p.is_integer() and int(p) % 2 == 0 else -math.inf
         except ZeroDivisionError:
             return math.inf
 
     def pieces(self, kw: Keywords) -> dict:
-        facts = _power_facts(float(kw["p"]))
+        facts = _power_facts(kw["p"])
         return {key: tuple(Interval.parse(t) for t in ((v,) if isinstance(v, str) else v))
                 for key, v in (("domain", facts["domain"]), ("image", facts["image"]),
                                ("convex_on", facts["convex_on"]), ("concave_on", facts["concave_on"]),
@@ -378,7 +382,7 @@ class Power(ScalarAtom):
             "strict": kw["p"] != 0}         # x^0 = 1
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
-        p = float(kw["p"])
+        p = kw["p"]
         if p == 2:
             return args[0].square()
         if p == 1:
@@ -392,14 +396,10 @@ class Power(ScalarAtom):
 
     @staticmethod
     def enclose(x, kw):
-        return arb_power(x, float(kw["p"]))
+        return arb_power(x, kw["p"])
 
     def describe(self, args: Ranges, kw: Keywords) -> str:
-        return super().describe(args, kw).replace("power:", f"power(p={_fmt_p(kw['p'])}):", 1)
-
-
-def _fmt_p(p: float) -> str:
-    return str(int(p)) if float(p).is_integer() else repr(float(p))
+        return super().describe(args, kw).replace("power:", f"power(p={format_constant(kw['p'])}):", 1)
 
 
 class Elu(ScalarAtom):
@@ -412,12 +412,16 @@ class Elu(ScalarAtom):
     zeros = (0.0,)
 
     @staticmethod
-    def value(x: float, alpha: float = 1.0) -> float:
-        return x if x >= 0 else alpha * math.expm1(x)
+    def value(x: float, alpha: float | Fraction = 1.0) -> float | Fraction:
+        # The limit at -inf is -alpha exactly (a range end); elsewhere a float.
+        if x == -math.inf:
+            return -alpha
+        return x if x >= 0 else float(alpha) * math.expm1(x)
 
     @staticmethod
     def enclose(x, kw):
-        return _split(x, 0, lambda t: kw["alpha"] * t.expm1(), lambda t: t)
+        alpha = to_arb(kw["alpha"])
+        return _split(x, 0, lambda t: alpha * t.expm1(), lambda t: t)
 
     def pieces(self, kw: Keywords) -> dict:
         return _elu_pieces(kw["alpha"])
@@ -516,10 +520,13 @@ class Huber(ScalarAtom):
 
     def validate(self, kw: Keywords) -> None:
         if not kw["M"] > 0:
-            raise ArgumentError(f"huber needs M > 0, got M={kw['M']:g}")
+            raise ArgumentError(f"huber needs M > 0, got M={format_constant(kw['M'])}")
 
     @staticmethod
-    def value(x: float, M: float = 1.0) -> float:
+    def value(x: float, M: float | Fraction = 1.0) -> float:
+        if math.isinf(x):
+            return math.inf
+        M = float(M)
         return x * x if abs(x) <= M else 2 * M * abs(x) - M * M
 
     @staticmethod

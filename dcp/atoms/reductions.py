@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from ..errors import ArgumentError
 from ..facts import NONNEG, NONPOS, POS, REALS, Curvature, Interval, Monotonicity
 from ..facts.dims import Dims, ShapeMismatch, Sym
+from ..syntax.ast import format_constant
 from .base import Atom, Keywords, Ranges
 
 _UNIT = Interval(0.0, 1.0, lo_open=True)      # (0, 1], the entries of a softmax
@@ -177,14 +179,15 @@ class Norm(_Norm):
 
     def validate(self, kw: Keywords) -> None:
         if not kw["p"] >= 1:
-            raise ArgumentError(f"norm(x, p) is a norm only for p >= 1, got p={kw['p']:g}")
+            raise ArgumentError(f"norm(x, p) is a norm only for p >= 1, got p={format_constant(kw['p'])}")
 
     def evaluate(self, ops, args, kw, node):
         from ..ops import entries
         x = abs(entries(args[0]))
         if math.isinf(kw["p"]):
             return ops.largest(x, axis=1)
-        return ops.power(ops.power(x, kw["p"]).sum(axis=1), 1 / kw["p"])
+        # 1/p exactly (1/3 is not a float): the balls evaluate the norm itself.
+        return ops.power(ops.power(x, kw["p"]).sum(axis=1), 1 / Fraction(kw["p"]))
 
 
 class SumSquares(_Norm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import ArgumentError
 from ..facts import Curvature, Interval, Monotonicity
 from ..facts.dims import Dims, ShapeMismatch, Sym
+from ..syntax.ast import format_constant
 from .base import Atom, Keywords, Ranges
 
 _UP = Monotonicity.NONDECREASING
@@ -123,7 +124,7 @@ class _Axis(_Affine):
             return ()
         axis = int(axis) % 2 if len(shape) == 2 else int(axis)
         if len(shape) == 0 or axis not in range(len(shape)):
-            raise ShapeMismatch(f"axis={kw['axis']:g} of a value of rank {len(shape)}")
+            raise ShapeMismatch(f"axis={format_constant(kw['axis'])} of a value of rank {len(shape)}")
         return shape[:axis] + shape[axis + 1:]
 
     def evaluate(self, ops, args, kw, node):
@@ -139,7 +140,7 @@ class _Axis(_Affine):
     def validate(self, kw: Keywords) -> None:
         axis = kw.get("axis")
         if axis is not None and axis not in (0, 1, -1, -2):
-            raise ArgumentError(f"{self.name} takes axis=0 or axis=1, got axis={axis:g}")
+            raise ArgumentError(f"{self.name} takes axis=0 or axis=1, got axis={format_constant(axis)}")
 
 
 class Sum(_Axis):

@@ -48,22 +48,23 @@ def monotone(function, x):
     return function(lo).union(function(hi))
 
 
-def arb_power(x, p: float):
-    """x^p on the ball ``x`` for a constant p: for an integer p >= 0 any x (|x|^p for even
-    p, so a ball across 0 keeps its sign); otherwise x >= 0 (x > 0 when p < 0), else NaN.
-    Monotone in x on each of those sets, so computed from the ends of the ball."""
+def arb_power(x, p: float | Fraction):
+    """x^p on the ball ``x`` for the exact constant p (a float or a Fraction): for an
+    integer p >= 0 any x (|x|^p for even p, so a ball across 0 keeps its sign); otherwise
+    x >= 0 (x > 0 when p < 0), else NaN. Monotone in x on each of those sets, so computed
+    from the ends of the ball; a p that is not a float (1/10) enters as a tight ball."""
     from flint import arb
-    p = float(p)
-    if p.is_integer() and p >= 0:
+    if p == math.floor(p) and p >= 0:
         n = int(p)
         if n == 0:
             return arb(1)
         return monotone(lambda t: t ** n, abs(x) if n % 2 == 0 else x)
     if not (x > 0 if p < 0 else x >= 0):
         return arb.nan()
-    if p.is_integer():
+    if p == math.floor(p):
         return 1 / monotone(lambda t: t ** -int(p), x)
-    return monotone(lambda t: t ** arb(p) if t != 0 else t, x)
+    exponent = to_arb(p)
+    return monotone(lambda t: t ** exponent if t != 0 else t, x)
 
 
 @contextlib.contextmanager

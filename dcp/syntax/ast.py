@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field, fields
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Callable
 
@@ -23,6 +23,7 @@ __all__ = [
     "Node", "Expr", "Number", "Name", "Unary", "Binary", "Call", "Transpose", "Index",
     "Vector", "Ref", "Statement", "Assignment", "Assume", "Condition", "ShapeDecl",
     "Define", "CertifyStatement", "ExpressionStatement", "walk_postorder", "fold_constant", "replace", "names_in",
+    "format_constant", "constant_node",
 ]
 
 #: Indices past this are refused: the numeric check instantiates arrays that large.
@@ -421,31 +422,33 @@ def _children(node: Expr) -> tuple[Expr, ...]:
     return node.children()
 
 
-def fold_constant(node: Expr) -> float | None:
-    """The value of a numeric constant expression (``2``, ``-1``, ``1/2``) as a float, for
-    an exponent or a keyword value; None when ``node`` is not one.
+def fold_constant(node: Expr) -> float | Fraction | None:
+    """The exact value of a numeric constant expression (``2``, ``-1``, ``1/2``, ``0.1``),
+    for an exponent or a keyword value: a float when it is one, else a Fraction (like an
+    interval end); None when ``node`` is not one.
 
-    Folded exactly: literals are the decimals written and ``+ - * /`` (and ``^`` to a small
-    integer power) are exact on rationals, so ``1 - 1e-17`` is not 1. The facts of an
-    exponent or a keyword are decided on its float, so a value whose float would change
-    them is refused (see :func:`_as_float`). Iterative, like everything that walks user
-    input.
+    Literals are the decimals written and ``+ - * /`` are exact on rationals, so
+    ``1 - 1e-17`` is not 1; ``a ^ (n/d)`` is kept when it is rational (``4 ^ 0.5`` is 2,
+    ``1e300 ^ 0.1`` is 1e30) and refused when it is not (``2 ^ 0.5``): a value dcp cannot
+    hold exactly would make the facts, the ranges and the check disagree with what was
+    written. Iterative, like everything that walks user input.
     """
     if type(node) is Number and node.exact.__class__ is float:     # the commonest: x ^ 2
         return node.exact
-    values: dict[int, Fraction | float | None] = {}
+    values: dict[int, Fraction | None] = {}
     for item in walk_postorder(node):
         values[id(item)] = _fold_one(item, values)
     value = values[id(node)]
-    return None if value is None else _as_float(value, node)
+    return None if value is None else _exact(value, node)
 
 
-#: ``a ^ n`` is folded exactly for integers ``|n|`` up to this (and a base of few bits).
-MAX_EXACT_POWER = 64
+#: A folded ``a ^ b`` is computed when its result has at most this many bits (a decimal
+#: literal has at most about 1400); beyond, the constant is refused.
+MAX_POWER_BITS = 4096
 
 
-def _fold_one(node: Expr, values: dict) -> Fraction | float | None:
-    """An exact value as a Fraction; a float only for a power that is not rational."""
+def _fold_one(node: Expr, values: dict) -> Fraction | None:
+    """The exact value of ``node`` from its children's, as a Fraction."""
     if isinstance(node, Number):
         if node.exact is None:
             raise ArgumentError(f"the number {node.text} is too large for a float" if math.isinf(node.value)
@@ -459,46 +462,100 @@ def _fold_one(node: Expr, values: dict) -> Fraction | float | None:
         left, right = values[id(node.left)], values[id(node.right)]
         if left is None or right is None:
             return None
-        try:
-            if node.op == "^":
-                return _power(left, right)
-            return {"+": left.__add__, "-": left.__sub__, "*": left.__mul__,
-                    "/": left.__truediv__}[node.op](right)
-        except (OverflowError, ZeroDivisionError):
+        if node.op == "^":
+            return _power(left, right, node)
+        if node.op == "/" and right == 0:
             return None
+        return {"+": left.__add__, "-": left.__sub__, "*": left.__mul__,
+                "/": left.__truediv__}[node.op](right)
     return None
 
 
-def _power(base: Fraction | float, exponent: Fraction | float) -> Fraction | float | None:
-    """``base ^ exponent``: exact for a small integer exponent, else in floats (None when
-    that is not a finite real)."""
-    if exponent.__class__ is Fraction and exponent.denominator == 1 and \
-            abs(exponent) <= MAX_EXACT_POWER and base.__class__ is Fraction and \
-            max(base.numerator.bit_length(), base.denominator.bit_length()) <= 4 * MAX_EXACT_POWER:
-        return base ** int(exponent)
-    result = float(base) ** float(exponent)
-    return result if isinstance(result, float) and math.isfinite(result) else None
-
-
-def _as_float(value: Fraction | float, node: Expr) -> float:
-    """The float of a folded constant; refused when rounding would change the facts decided
-    on it, that is when the float is infinite, or an integer while the value is not one of
-    the same parity (``1.00000000000000001`` rounds to 1, and ``x ^ 1`` is affine where the
-    power written is not; ``1e308`` is an even integer, as its float is). A float computed
-    by a non-rational power is never known to be exactly an integer, so it must not be one.
-    """
-    try:
-        rounded = float(value)
-    except OverflowError:
-        rounded = math.inf
-    if math.isinf(rounded):
-        raise ArgumentError(f"the number {_text(node)} is too large for a float", span=node.span)
-    if rounded.is_integer() and not (value.__class__ is Fraction and value.denominator == 1
-                                     and value.numerator % 2 == int(rounded) % 2):
-        raise ArgumentError(f"the constant {_text(node)} rounds to the float {_format_number(rounded)}, "
-                            f"which would change its meaning here; write a float-sized constant",
+def _power(base: Fraction, exponent: Fraction, node: Expr) -> Fraction | None:
+    """``base ^ exponent`` exactly; None when it is not a real number (``0 ^ -1``,
+    ``(-1) ^ 0.5``). With ``exponent = n/d`` in lowest terms it is ``(base^(1/d))^n``,
+    rational exactly when the numerator and denominator of ``base`` are perfect d-th
+    powers; otherwise (or when the result would be huge) it is refused."""
+    n, d = exponent.numerator, exponent.denominator
+    if base == 0:
+        return None if n < 0 else Fraction(n == 0)
+    if base < 0 and d % 2 == 0:
+        return None
+    top, bottom = _root(abs(base.numerator), d), _root(base.denominator, d)
+    if top is None or bottom is None:
+        raise ArgumentError(f"the constant {_text(node)} is not a rational number, so dcp cannot "
+                            f"hold it exactly; write its value as a decimal", span=node.span)
+    if abs(n) * max(top.bit_length(), bottom.bit_length(), 2) > MAX_POWER_BITS and top * bottom != 1:
+        raise ArgumentError(f"the constant {_text(node)} is too large or too small to use here",
                             span=node.span)
-    return rounded
+    root = Fraction(top if base > 0 else -top, bottom)
+    return root ** n
+
+
+def _root(value: int, degree: int) -> int | None:
+    """The integer r with r ** degree == value (value >= 1), or None when there is none:
+    the integer part of the root by Newton's method, then an exact check."""
+    if degree == 1 or value == 1:
+        return value
+    if degree >= value.bit_length():                # 2 ** degree > value > 1
+        return None
+    root = 1 << -(-value.bit_length() // degree)    # above the root
+    while True:
+        better = ((degree - 1) * root + value // root ** (degree - 1)) // degree
+        if better >= root:
+            break
+        root = better
+    return root if root ** degree == value else None
+
+
+def _exact(value: Fraction, node: Expr) -> float | Fraction:
+    """A folded constant as held: the float that equals it, else the Fraction; refused
+    beyond the floats (the float search must be able to use it)."""
+    if abs(value) > MAX_FLOAT:
+        raise ArgumentError(f"the number {_text(node)} is too large for a float", span=node.span)
+    nearest = float(value)
+    return nearest if nearest == value else value
+
+
+def constant_node(value: float | Fraction, span: Span | None = None) -> Expr:
+    """An expression meaning exactly ``value`` (a keyword put into a body): a literal
+    when a short decimal says it (``0.1``), else the quotient of two integer literals.
+
+    >>> fold_constant(constant_node(Fraction(1, 3))), fold_constant(constant_node(Fraction(1, 10)))
+    (Fraction(1, 3), Fraction(1, 10))
+    """
+    if isinstance(value, float):
+        return Number(value, span=span)
+    text = format_constant(value)
+    if not text.startswith("~") and "/" not in text:
+        return Number(float(value), text, span=span)
+    return Binary("/", Number(float(value.numerator), str(value.numerator), span=span),
+                  Number(float(value.denominator), str(value.denominator), span=span), span=span)
+
+
+def format_constant(value: float | Fraction) -> str:
+    """An exact constant as text: its decimal when that is exact and short (``0.1``,
+    ``2``, up to 30 digits), else its fraction when short (``1/3``), else a rounded decimal marked ``~``.
+
+    >>> format_constant(Fraction(1, 10)), format_constant(2.0), format_constant(Fraction(1, 3))
+    ('0.1', '2', '1/3')
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    exact = Fraction(value)
+    if exact.denominator == 1 and abs(exact) < 10 ** 16:
+        return str(exact.numerator)
+    short = repr(float(exact))
+    if Fraction(Decimal(short)) == exact:
+        return short
+    with localcontext() as context:
+        context.prec = 30
+        decimal = Decimal(exact.numerator) / Decimal(exact.denominator)
+    if Fraction(decimal) == exact:
+        return str(decimal.normalize()).lower()
+    if len(str(exact)) <= 24:
+        return str(exact)
+    return "~" + short
 
 
 def _text(node: Expr) -> str:
