@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -50,7 +51,7 @@ from .syntax.parser import parse_expression
 
 __all__ = ["Unsupported", "Referee", "Finding", "parse_bounds", "Bound", "jensen_search",
            "verify_witness", "shape_instances", "rigorous_gap", "draw", "audit", "Audit",
-           "Precision", "Balls", "Floats", "as_float_constant"]
+           "Precision", "Balls", "Floats", "as_constant"]
 
 #: Working precisions of the rigorous evaluation, tried in turn while a sign is undecided.
 PRECISIONS = (256, 1024, 4096)
@@ -59,6 +60,8 @@ PRECISIONS = (256, 1024, 4096)
 FLOAT_TOLERANCE = 1e-15
 #: Literals with a decimal exponent beyond this are not turned into exact rationals.
 MAX_EXPONENT = 4000
+#: The largest float: dcp refuses an exponent or keyword value beyond it.
+MAX_FLOAT = sys.float_info.max
 
 
 class Unsupported(Exception):
@@ -76,14 +79,12 @@ def exact(text: str) -> Fraction:
     return Fraction(value)
 
 
-def as_float_constant(q: Fraction) -> Fraction:
+def as_constant(q: Fraction) -> Fraction:
     """An atom's constant parameter (a keyword such as ``alpha=0.1``, an exponent) as dcp
-    means it: the float nearest the value written (dcp refuses one whose rounding would
-    change a fact), taken exactly."""
-    try:
-        return Fraction(float(q))
-    except OverflowError:
-        raise Unsupported(f"constant {q} beyond the floats") from None
+    means it: the exact value written; dcp refuses one beyond the floats."""
+    if abs(q) > MAX_FLOAT:
+        raise Unsupported(f"constant {q} beyond the floats")
+    return q
 
 
 def _fold(op: str, a: Fraction, b: Fraction) -> Fraction | None:
@@ -96,9 +97,22 @@ def _fold(op: str, a: Fraction, b: Fraction) -> Fraction | None:
         return a * b
     if op == "/":
         return a / b if b != 0 else None
-    if op == "^" and b.denominator == 1 and abs(b) <= 64 and (a != 0 or b >= 0):
-        return a ** int(b)
+    if op == "^" and abs(b) <= 64 and (a != 0 or b >= 0):
+        return _rational_power(a, b)
     return None
+
+
+def _rational_power(a: Fraction, b: Fraction) -> Fraction | None:
+    """``a ^ b`` when it is rational (``4 ^ 0.5`` is 2), else None; SymPy's integer
+    roots, independent of dcp's."""
+    from sympy import integer_nthroot
+    if b.denominator == 1:
+        return a ** int(b)
+    if a < 0 or b.denominator > 64:
+        return None
+    top, top_exact = integer_nthroot(a.numerator, b.denominator)
+    bottom, bottom_exact = integer_nthroot(a.denominator, b.denominator)
+    return Fraction(int(top), int(bottom)) ** b.numerator if top_exact and bottom_exact else None
 
 
 # ---- the two number systems --------------------------------------------------------------
@@ -704,7 +718,7 @@ class Referee:
         if op == "^":
             if not isinstance(right, Fraction):
                 raise Unsupported("a non-constant exponent")
-            return _power(ns, _lift(ns, left, batch), as_float_constant(right))
+            return _power(ns, _lift(ns, left, batch), as_constant(right))
         a, b = _lift(ns, left, batch), _lift(ns, right, batch)
         if op == "@":
             return _matmul(a, b)
@@ -724,7 +738,7 @@ class Referee:
         kwargs = {key: out[id(value)] for key, value in node.kwargs}
         if not all(isinstance(v, Fraction) for v in kwargs.values()):
             raise Unsupported(f"a non-constant keyword in {node.func}")
-        kwargs = {key: as_float_constant(value) for key, value in kwargs.items()}
+        kwargs = {key: as_constant(value) for key, value in kwargs.items()}
         if node.func in self.defines:
             params, body = self.defines[node.func]
             if len(params) != len(args) or kwargs:
@@ -737,7 +751,7 @@ class Referee:
             exponent = args[1] if len(args) == 2 else kwargs.get("p")
             if not isinstance(exponent, Fraction) or len(args) not in (1, 2):
                 raise Unsupported("power without a constant exponent")
-            return _power(ns, _lift(ns, args[0], batch), as_float_constant(exponent)), None
+            return _power(ns, _lift(ns, args[0], batch), as_constant(exponent)), None
         if arity is not None and len(args) != arity or not set(kwargs) <= set(defaults):
             raise Unsupported(f"arguments of {node.func}")
         kw = {**defaults, **kwargs}

@@ -364,13 +364,18 @@ class Power(ScalarAtom):
 
     @staticmethod
     def value(x: float, p: float | Fraction) -> float:
-        p = float(p)
-        try:
-            return x ** p if not (x == 0 and p < 0) else math.inf
-        except OverflowError:
-            return math.inf if x > 0 or p.is_integer() and int(p) % 2 == 0 else -math.inf
-        except ZeroDivisionError:
+        """x^p in floats, with the sign the exact p gives a negative x (the float of a
+        huge odd p is even); the limit +inf at x = 0 for p < 0, NaN off the domain."""
+        integer = p == math.floor(p)
+        if x == 0 and p < 0:
             return math.inf
+        if x < 0 and not integer:
+            return math.nan
+        try:
+            y = abs(x) ** float(p)
+        except OverflowError:
+            y = math.inf
+        return -y if x < 0 and integer and int(p) % 2 == 1 else y
 
     def pieces(self, kw: Keywords) -> dict:
         facts = _power_facts(kw["p"])

@@ -1,0 +1,131 @@
+"""Exponents and keyword values mean the exact decimals written (issue 12, finding 1).
+
+A folded constant is held exactly (a float when it is one, else a Fraction): the facts
+compare it exactly, ranges and the rigorous check use it exactly, and only the float search
+rounds it. A constant that is not rational (``2 ^ 0.5``) cannot be held, and is refused.
+"""
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+
+from dcp import ArgumentError, certify
+from dcp.syntax.ast import format_constant, fold_constant
+from dcp.syntax.parser import parse_expression
+from dcp.testing_referee import Referee, rigorous_gap
+
+
+def _verdict(expr: str, assume=(), check=True):
+    result = certify(expr, wrt="x", assume=assume, check=check)
+    return result.verdict, result.witness
+
+
+@pytest.mark.parametrize("check", [False, True])
+@pytest.mark.parametrize("expr", [
+    # (10^300)^(1/10) is 10^30 exactly: the constant is +1e15 (with the float 0.1 it is
+    # about -3.8e15, and the old verdict was concave with a "not convex" witness).
+    "(1e30 + 1e15 - 1e300^0.1) * square(x)",
+    # leaky_relu(-1, alpha=0.1) = -1/10 exactly: the constant is +1e-20.
+    "(leaky_relu(-1, alpha=0.1) + 0.10000000000000000001) * square(x)",
+    # leaky_relu(-1e30, alpha=0.1) = -1e29 exactly: the constant is +1e12.
+    "(leaky_relu(-1e30, alpha=0.1) + 1e29 + 1e12) * square(x)",
+])
+def test_the_adversarys_constants_are_exact(expr, check):
+    verdict, witness = _verdict(expr, check=check)
+    assert verdict == "convex"
+    assert witness is None
+
+
+def test_a_power_just_below_one_is_what_it_says():
+    # 1 - 1e-17 is not 1: x^p for 0 < p < 1 is concave on x >= 0 and not affine.
+    result = certify("x ^ (1 - 1e-17)", wrt="x", assume="x >= 0", check=False)
+    assert result.verdict == "concave"
+    assert dict(result.proof.root.kwargs)["p"] == 1 - Fraction(1, 10 ** 17)
+    assert certify("x ^ (1 - 1e-17)", wrt="x", check=False).domain     # needs x >= 0
+
+
+@pytest.mark.parametrize("expr", ["x ^ (4^0.5)", "x^(8^(1/3))", "power(x, (1/4)^(-1/2))"])
+def test_exact_rational_powers_fold(expr):
+    result = certify(expr, wrt="x", check=False)
+    assert result.verdict == "convex"
+    assert dict(result.proof.root.kwargs)["p"] == 2
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1e300 ^ 0.1", Fraction(10 ** 30)), ("(-8) ^ (1/3)", -2.0), ("(27/8) ^ (-2/3)", Fraction(4, 9)),
+    ("1 ^ (10 ^ 400)", 1.0), ("0.1", Fraction(1, 10)), ("0.5", 0.5),
+])
+def test_fold_constant_is_exact(text, value):
+    folded = fold_constant(parse_expression(text))
+    assert folded == value and type(folded) is type(value)
+
+
+def test_an_irrational_power_is_refused_with_a_caret():
+    with pytest.raises(ArgumentError, match="the constant 2\\^0.5 is not a rational number") as info:
+        certify("x ^ (2 ^ 0.5)", wrt="x", check=False)
+    assert info.value.column == 5
+    with pytest.raises(ArgumentError, match="is not a rational number") as info:
+        certify("leaky_relu(x, alpha=3^(1/3))", wrt="x", check=False)
+    assert info.value.column == 21
+
+
+@pytest.mark.parametrize("expr, verdict", [
+    ("leaky_relu(x, alpha=1.00000000000000001)", "concave"),       # alpha > 1
+    ("leaky_relu(x, alpha=0.99999999999999999)", "convex"),
+    ("elu(x, alpha=1.00000000000000001)", "unknown"),             # not convex past alpha = 1
+    ("x ^ 2.00000000000000001", "convex"),                        # on x >= 0 (p > 1)
+])
+def test_keywords_decide_facts_exactly(expr, verdict):
+    assert certify(expr, wrt="x", check=False).verdict == verdict
+
+
+def test_a_huge_odd_integer_exponent_is_not_its_even_float():
+    # 2^53 + 1 is odd (its float 2^53 is even): x^p is not convex on all of x.
+    assert certify("x ^ (2^53 + 1)", wrt="x", check=False).verdict == "unknown"
+
+
+def test_the_balls_use_the_exact_exponent():
+    # The range of 1e300^0.1 as a power atom of a constant: exactly 1e30, so the
+    # constant factor below is exactly +1e15.
+    result = certify("(1e30 + 1e15 - power(1e300, 0.1)) * square(x)", wrt="x", check=False)
+    assert result.verdict == "convex"
+
+
+def test_norm_takes_the_exact_root():
+    # The balls raise to 1/3 exactly, not to the float 0.333...: the norm of (2, 0) for
+    # p = 3 is a ball holding 2 (8^fl(1/3) = 1.99999999999999991 is not 2).
+    from dcp.atoms.base import lookup
+    from dcp.facts.balls import precision, to_arb
+    from dcp.ops import ARB
+    import numpy as np
+    with precision(256):
+        x = np.empty((1, 2), dtype=object)
+        x[0, :] = [to_arb(2), to_arb(0)]
+        norm = lookup("norm", 1).evaluate(ARB, [x], {"p": 3.0}, None)
+    assert norm[0].contains(to_arb(2))
+    assert certify("norm(x, p=3)", wrt="x", shapes={"x": (2,)}).verdict == "convex"
+
+
+def test_traces_print_exact_constants_briefly():
+    text = certify("x ^ 0.1", wrt="x", assume="x >= 0", check=False).explain()
+    assert "power(p=0.1)" in text
+    assert format_constant(Fraction(1, 3)) == "1/3"
+    assert format_constant(Fraction(10 ** 40 + 1, 3)).startswith("~")
+    assert format_constant(1 - Fraction(1, 10 ** 17)) == "0.99999999999999999"
+
+
+def test_json_stays_json():
+    result = certify("leaky_relu(x, alpha=0.1) + x ^ 1.5", wrt="x", assume="x >= 0")
+    json.loads(json.dumps(result.to_json()))
+
+
+def test_the_referee_reads_exact_constants():
+    # (1e30 + 1e15 - 1e300^0.1) is exactly 1e15: no Jensen gap against convexity.
+    referee = Referee("(1e30 + 1e15 - 1e300^0.1) * square(x)", ["x"])
+    proved, gap = rigorous_gap(referee, "convex", {}, {"x": 0.0}, {"x": 1.0}, 0.5, ())
+    assert not proved and gap < 0
+    referee = Referee("x ^ (4^0.5)", ["x"])
+    proved, _ = rigorous_gap(referee, "concave", {}, {"x": -1.0}, {"x": 1.0}, 0.5, ())
+    assert proved
