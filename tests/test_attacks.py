@@ -143,7 +143,7 @@ def test_the_search_is_deterministic_for_a_seed():
 
 # ---- atom ranges are enclosures, checked at high precision over random regions --------------
 
-#: (atom, keywords) whose ranges are attacked; the keywords as the referee reads them.
+#: (atom, keywords) whose ranges are attacked; the keywords are the exact decimals written.
 RANGE_ATOMS = (("relu", {}), ("abs", {}), ("square", {}), ("exp", {}), ("log", {}), ("log1p", {}),
                ("sqrt", {}), ("inv_pos", {}), ("softplus", {}), ("sigmoid", {}), ("tanh", {}),
                ("softsign", {}), ("leaky_relu", {"alpha": "0.1"}), ("elu", {}), ("selu", {}),
@@ -163,9 +163,11 @@ def _range_escapes(name: str, kw: dict, rng: random.Random, regions: int = 400) 
     points (where the range is as tight as it gets)."""
     from dcp.atoms.base import lookup
     from dcp.facts import Interval
+    from dcp.syntax.ast import fold_constant
+    from dcp.syntax.parser import parse_expression
 
     atom = lookup(name, 1)
-    keywords = {**atom.keywords, **{k: float(v) for k, v in kw.items()}}
+    keywords = {**atom.keywords, **{k: fold_constant(parse_expression(v)) for k, v in kw.items()}}
     call = f"{name}(x{''.join(f', {k}={v}' for k, v in kw.items())})"
     referee = Referee(call, ["x"])
     escapes = []

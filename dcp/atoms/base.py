@@ -25,6 +25,7 @@ value is needed (:mod:`dcp.facts.balls`).
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Callable, ClassVar, NamedTuple, Sequence
 
 from ..errors import ArgumentError
@@ -36,7 +37,9 @@ __all__ = ["Atom", "AtomFacts", "ScalarAtom", "REGISTRY", "lookup", "all_atoms",
            "ShapeMismatch"]
 
 Ranges = Sequence[Interval]
-Keywords = dict[str, float]
+#: Keyword constants, exact: a float when the value is one, else a Fraction (``alpha=0.1``
+#: is 1/10), as :func:`~dcp.syntax.ast.fold_constant` folds them.
+Keywords = dict[str, float | Fraction]
 
 #: Arb precision (bits) of the values that end an atom's range.
 RANGE_BITS = 128
