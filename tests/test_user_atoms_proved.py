@@ -346,3 +346,20 @@ def test_sympy_past_its_time_cap_claims_no_fact(monkeypatch):
     assert result.verdict == "convex" and result.proof.root.rule == "expansion"
     assert signal.getsignal(signal.SIGALRM) is before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("body", ["1/(t^6 - 3*t^2 + 1)", "exp(t)/(t^6 - 3*t^2 + 1)"])
+def test_poles_are_the_denominators_exact_real_roots(body):
+    # The denominator has four real roots, which solveset (inside continuous_domain) does
+    # not find in time: the domain is no single interval, so no fact, and fast.
+    session = Session()
+    atom = session.define("f", "t", body)
+    assert atom.derivation[1].startswith("domain: not proved (SymPy found no single interval")
+    assert atom.kind == "expansion" and atom.pieces({})["convex_on"] == ()
+    assert session.certify("f(x)", wrt="x", check=False).verdict == "unknown"
+
+
+def test_a_pole_at_the_end_of_the_domain_leaves_it_open():
+    atom = Session().define("f", "t", "sqrt(t) / t^3")                  # t^(-5/2) on t > 0
+    assert atom.derivation[1] == "domain: (0, inf)"
+    assert atom.pieces({})["convex_on"] == (Interval(0.0, math.inf, True),)

@@ -344,21 +344,49 @@ def _zeros(g, x, domain) -> tuple[list, str]:
     empty set for a polynomial with real roots; only other functions go to ``solveset``,
     whose answer :func:`_piece_sign` cross-checks."""
     import sympy
-    if g.is_rational_function(x):
-        numerator = sympy.Poly(sympy.fraction(sympy.together(g))[0], x)
-        if numerator.domain.is_ZZ or numerator.domain.is_QQ:
-            return list(dict.fromkeys(numerator.real_roots())), "exact real-root isolation of its numerator"
+    roots = _real_roots(sympy.fraction(sympy.together(g))[0], x)
+    if roots is not None and g.is_rational_function(x):
+        return roots, "exact real-root isolation of its numerator"
     return _finite(sympy.solveset(g, x, domain), "its zeros"), "SymPy solveset"
 
 
+def _real_roots(polynomial, x) -> list | None:
+    """The distinct real roots of a polynomial in ``x`` with rational coefficients, isolated
+    exactly; None for any other expression."""
+    import sympy
+    if not polynomial.is_polynomial(x):
+        return None
+    poly = sympy.Poly(polynomial, x)
+    if not (poly.domain.is_ZZ or poly.domain.is_QQ):
+        return None
+    return list(dict.fromkeys(poly.real_roots()))
+
+
+def _poles(g, x) -> tuple[list, bool]:
+    """Points that include every pole of ``g`` coming from a polynomial denominator with
+    rational coefficients (its real roots, isolated exactly, as what ``continuous_domain``
+    finds by ``solveset`` is not trusted alone), and whether ``g`` is continuous
+    everywhere else (a polynomial over such a denominator)."""
+    import sympy
+    numerator, denominator = sympy.fraction(sympy.together(g))
+    roots = _real_roots(denominator, x)
+    if roots is None:
+        return [], False
+    return roots, numerator.is_polynomial(x)
+
+
 def _gaps(g, x, domain) -> list:
-    """The points of ``domain`` where ``g`` is not continuous (a finite exact set)."""
+    """The points of ``domain`` where ``g`` may not be continuous (a finite exact set,
+    perhaps with a few points where it is)."""
     import sympy
     from sympy.calculus.util import continuous_domain
     if g.has(*_kinks()):
         raise _Undecided("its formula has kinks (Abs, Max, Piecewise, ...)")
-    return _finite(sympy.Complement(domain, continuous_domain(g, x, domain)),
-                   "the points where it is not continuous")
+    poles, complete = _poles(g, x)
+    if complete:
+        return poles
+    return poles + _finite(sympy.Complement(domain, continuous_domain(g, x, domain)),
+                           "the points where it is not continuous")
 
 
 def _finite(found, what: str) -> list:
@@ -446,7 +474,10 @@ def _domain(f, x, conditions: list):
     try:
         for condition in conditions:
             allowed = allowed.intersect(sympy.solveset(condition, x, sympy.S.Reals))
-        domain = continuous_domain(f, x, allowed)
+        poles, complete = _poles(f, x)
+        domain = allowed - sympy.FiniteSet(*poles)
+        if not complete and isinstance(domain, sympy.Interval):    # it only shrinks it
+            domain = continuous_domain(f, x, domain)
         floats = _inner(domain.left, domain.right, domain) if isinstance(domain, sympy.Interval) else None
     except Exception:  # noqa: BLE001 - SymPy raises many kinds here
         return None
