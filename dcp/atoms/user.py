@@ -4,14 +4,18 @@ A body of one argument ``f`` becomes a scalar atom. Each fact is either proved o
 
 - **Domain** ``D``: where every call in the body gets an argument in its atom's domain and
   every power its admissible base (``t ^ 0.5`` needs ``t >= 0``, ``t ^ -1`` needs
-  ``t > 0``, as for the built-in power), intersected with where SymPy finds ``f``
-  continuous. It must be one interval; otherwise no fact is claimed.
+  ``t > 0``, as for the built-in power), less the real roots of ``f``'s denominator when
+  that is a polynomial with rational coefficients, intersected with where SymPy finds
+  ``f`` continuous. It must be one interval; otherwise no fact is claimed.
 - **Sign pieces** of a derivative ``g`` (``f'`` for monotonicity, ``f''`` for curvature):
-  the *cuts* are the zeros of ``g`` in ``D`` (SymPy's ``solveset`` must return them as a
-  finite set of exact reals) and the points of ``D`` where ``g`` is not continuous (also a
-  finite exact set). Between two cuts ``g`` is continuous without zeros, so by the
-  intermediate value theorem it has one sign there, decided at an exact rational probe
-  (``evalf(strict=True)``: the digits are guaranteed or SymPy raises). As ``f`` is
+  the *cuts* are the zeros of ``g`` in ``D`` and the points of ``D`` where ``g`` may not be
+  continuous, each a finite set of exact reals. A polynomial numerator's or denominator's
+  zeros are its real roots, isolated exactly (``Poly.real_roots``); SymPy's ``solveset``,
+  which can miss the real roots of a polynomial, is asked only about other functions.
+  Between two cuts ``g`` is continuous without zeros, so by the intermediate value
+  theorem it has one sign there, decided at exact rational probes near both ends and in
+  the middle (``evalf(strict=True)``: the digits are guaranteed or SymPy raises), which
+  must agree: a sign change there means ``solveset`` missed a zero. As ``f`` is
   continuous on ``D``, ``f' >= 0`` on an open piece makes ``f`` nondecreasing on the
   piece's closure in ``D``; pieces of one sign join at a cut. Curvature pieces do not join
   where ``f'`` is not continuous (``f'' >= 0`` on both sides of a kink of ``f'`` does not
@@ -23,7 +27,8 @@ A body of one argument ``f`` becomes a scalar atom. Each fact is either proved o
 Exact ends are rounded to floats with a rigorous direction: inward for facts, outward for
 ranges. Whatever SymPy cannot settle stays unknown and the derivation says why; the engine
 then analyses the body itself (:mod:`dcp.analysis`: a call is an expansion of the body
-wherever the proved facts do not decide its curvature). Calls of other user atoms in a
+wherever the proved facts do not decide its curvature). So does SymPy's running past
+:data:`SYMPY_SECONDS` (see :func:`_time_cap`). Calls of other user atoms in a
 body are inlined at ``define``, so both uses see the function defined then, whatever is
 redefined later. A body with several arguments is always used by expansion.
 """
@@ -616,11 +621,12 @@ class UserAtom(ScalarAtom):
         point = sympy.oo if x == math.inf else -sympy.oo if x == -math.inf else _rational(x)
         unknown = -math.inf if down else math.inf
         try:
-            value = _value_at(self._f, sympy.Symbol("x", real=True), self._domain, point)
-            if _unknown(value):
-                return unknown
-            return _float_bound(value, up=not down)
-        except Exception:  # noqa: BLE001 - SymPy's limit raises many kinds; unknown is sound
+            with _time_cap(SYMPY_SECONDS):
+                value = _value_at(self._f, sympy.Symbol("x", real=True), self._domain, point)
+                if _unknown(value):
+                    return unknown
+                return _float_bound(value, up=not down)
+        except (Exception, _OutOfTime):  # noqa: BLE001 - SymPy's limit raises many kinds; unknown is sound
             return unknown
 
     def enclose(self, x, kw):
