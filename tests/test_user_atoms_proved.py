@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from dcp import Curvature, DcpError, ProofCheckError, Session, check_proof
+from dcp import Curvature, DcpError, ProofCheckError, Session, certify, check_proof
 from dcp.facts import Interval
 from dcp.facts.curvature import CONCAVE, CONVEX, UNKNOWN
 
@@ -273,3 +273,104 @@ def test_enclose_resolves_the_body_once_at_define(monkeypatch):
     monkeypatch.setattr(user, "resolve_call", refused)
     monkeypatch.setattr(user, "fold_constant", refused)
     assert atom.enclose(flint.arb(0), {}).contains(flint.arb(2).log())
+
+
+# ---- second round: exact real roots, meaning fixed at define, exact constants ----
+
+
+@pytest.mark.parametrize("body,order,fact,pieces", [
+    # f' = t^6 - 3t^2 + 1: SymPy's solveset says it has no real zero (after ~55 s).
+    ("t^7/7 - t^3 + t", 1, "decreasing_on", [(-1.2378, -0.5893), (0.5893, 1.2378)]),
+    # f' = t^6 - 3t^4 + 1 (solveset: empty set after ~81 s).
+    ("t^7/7 - 3*t^5/5 + t", 1, "decreasing_on", [(-1.6969, -0.8079), (0.8079, 1.6969)]),
+    # f'' = 7t^6/1000 + 5t^4 - 15t^2 + 4 (solveset: empty set after ~333 s).
+    ("t^8/8000 + t^6/6 - 5*t^4/4 + 2*t^2", 2, "concave_on", [(-1.641, -0.5439), (0.5439, 1.641)]),
+])
+def test_polynomial_zeros_are_isolated_exactly_not_solved(body, order, fact, pieces):
+    import sympy
+    session = Session()
+    atom = session.define("f", "t", body)
+    assert "exact real-root isolation" in atom.derivation[1 + order]
+    found = atom.pieces({})[fact]
+    assert [(round(p.lo, 4), round(p.hi, 4)) for p in found] == pieces
+    # Each end is a true zero of the derivative, rounded inward: within an ulp or so.
+    t = sympy.Symbol("t")
+    derivative = sympy.diff(sympy.sympify(body.replace("^", "**")), t, order)
+    for piece in found:
+        for end, inward in ((piece.lo, 1), (piece.hi, -1)):
+            root = sympy.nsolve(derivative, t, end, prec=40)
+            assert 0 <= inward * (end - root) < 1e-15 * abs(end)
+    assert session.certify("f(1 + square(x))", wrt="x", check=False).verdict != "convex"
+
+
+def test_solveset_zeros_are_cross_checked_by_signs_near_the_ends(monkeypatch):
+    # f' = exp(t) - 3 vanishes at log 3; a solveset that misses the zero is caught by the
+    # probes of the one piece left, which find both signs.
+    import sympy
+    monkeypatch.setattr(sympy, "solveset", lambda *args, **kw: sympy.S.EmptySet)
+    atom = Session().define("f", "t", "exp(t) - 3*t")
+    assert "it changes sign between -oo and oo" in atom.derivation[2]
+    assert atom.pieces({})["increasing_on"] == () and atom.pieces({})["decreasing_on"] == ()
+    assert atom.pieces({})["convex_on"] == (REALS,)          # f'' = exp(t): no zero missed
+
+
+def test_redefining_an_atom_changes_no_atom_defined_with_it():
+    session = Session()
+    session.define("f", "t", "softplus(t) - relu(t)")     # kinked: g is used by expansion
+    session.define("g", "t", "f(t) + 0")
+    session.define("k", ("a", "b"), "f(a) + b")
+    session.define("f", "t", "t^2")
+    for expr in ("g(x)", "k(x, y)"):
+        result = session.certify(expr, wrt="x", check=False)
+        assert result.verdict == "unknown", expr          # the old f, not t^2
+        check_proof(result.proof)
+    assert session.atoms["g"].template == "softplus(t) - relu(t) + 0"
+    assert session.certify("f(x)", wrt="x", check=False).verdict == "convex"
+
+
+def test_exponents_and_keywords_are_the_exact_values_written():
+    # 0.1 is exactly 1/10 for the engine, SymPy and the enclosure alike: (10^300)^(1/10) is
+    # exactly 10^30, so the body is 10^15 t^2.
+    atom = Session().define("u", "t", "(1e30 + 1e15 - 1e300^0.1) * t^2")
+    assert atom.formula == "1000000000000000*x**2"
+    powers = [what for how, what, _ in atom._steps if how == "atom"]
+    assert [kw["p"] for _, kw in powers] == [Fraction(1, 10), 2]
+    assert Session().define("v", "t", "leaky_relu(t, alpha=0.1)").formula.count("x/10") == 1
+    session = Session()
+    session.define("u", "t", "(1e30 + 1e15 - 1e300^0.1) * t^2")
+    assert session.certify("u(x)", wrt="x").verdict == "convex"
+    assert certify("(1e30 + 1e15 - 1e300^0.1) * square(x)", wrt="x").verdict == "convex"
+
+
+def test_sympy_past_its_time_cap_claims_no_fact(monkeypatch):
+    import signal
+
+    import dcp.atoms.user as user
+    before = signal.getsignal(signal.SIGALRM)
+    monkeypatch.setattr(user, "SYMPY_SECONDS", 1e-4)
+    session = Session()
+    atom = session.define("f", "t", "square(t) + exp(t) + t^8/8")
+    assert atom.derivation[1] == ("domain: not proved (SymPy did not finish within 0.0001 s): "
+                                  "no fact is claimed")
+    assert atom.kind == "expansion" and atom.pieces({})["convex_on"] == ()
+    result = session.certify("f(x)", wrt="x", check=False)       # the body's DCP analysis
+    assert result.verdict == "convex" and result.proof.root.rule == "expansion"
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("body", ["1/(t^6 - 3*t^2 + 1)", "exp(t)/(t^6 - 3*t^2 + 1)"])
+def test_poles_are_the_denominators_exact_real_roots(body):
+    # The denominator has four real roots, which solveset (inside continuous_domain) does
+    # not find in time: the domain is no single interval, so no fact, and fast.
+    session = Session()
+    atom = session.define("f", "t", body)
+    assert atom.derivation[1].startswith("domain: not proved (SymPy found no single interval")
+    assert atom.kind == "expansion" and atom.pieces({})["convex_on"] == ()
+    assert session.certify("f(x)", wrt="x", check=False).verdict == "unknown"
+
+
+def test_a_pole_at_the_end_of_the_domain_leaves_it_open():
+    atom = Session().define("f", "t", "sqrt(t) / t^3")                  # t^(-5/2) on t > 0
+    assert atom.derivation[1] == "domain: (0, inf)"
+    assert atom.pieces({})["convex_on"] == (Interval(0.0, math.inf, True),)

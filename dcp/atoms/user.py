@@ -4,14 +4,18 @@ A body of one argument ``f`` becomes a scalar atom. Each fact is either proved o
 
 - **Domain** ``D``: where every call in the body gets an argument in its atom's domain and
   every power its admissible base (``t ^ 0.5`` needs ``t >= 0``, ``t ^ -1`` needs
-  ``t > 0``, as for the built-in power), intersected with where SymPy finds ``f``
-  continuous. It must be one interval; otherwise no fact is claimed.
+  ``t > 0``, as for the built-in power), less the real roots of ``f``'s denominator when
+  that is a polynomial with rational coefficients, intersected with where SymPy finds
+  ``f`` continuous. It must be one interval; otherwise no fact is claimed.
 - **Sign pieces** of a derivative ``g`` (``f'`` for monotonicity, ``f''`` for curvature):
-  the *cuts* are the zeros of ``g`` in ``D`` (SymPy's ``solveset`` must return them as a
-  finite set of exact reals) and the points of ``D`` where ``g`` is not continuous (also a
-  finite exact set). Between two cuts ``g`` is continuous without zeros, so by the
-  intermediate value theorem it has one sign there, decided at an exact rational probe
-  (``evalf(strict=True)``: the digits are guaranteed or SymPy raises). As ``f`` is
+  the *cuts* are the zeros of ``g`` in ``D`` and the points of ``D`` where ``g`` may not be
+  continuous, each a finite set of exact reals. A polynomial numerator's or denominator's
+  zeros are its real roots, isolated exactly (``Poly.real_roots``); SymPy's ``solveset``,
+  which can miss the real roots of a polynomial, is asked only about other functions.
+  Between two cuts ``g`` is continuous without zeros, so by the intermediate value
+  theorem it has one sign there, decided at exact rational probes near both ends and in
+  the middle (``evalf(strict=True)``: the digits are guaranteed or SymPy raises), which
+  must agree: a sign change there means ``solveset`` missed a zero. As ``f`` is
   continuous on ``D``, ``f' >= 0`` on an open piece makes ``f`` nondecreasing on the
   piece's closure in ``D``; pieces of one sign join at a cut. Curvature pieces do not join
   where ``f'`` is not continuous (``f'' >= 0`` on both sides of a kink of ``f'`` does not
@@ -23,11 +27,14 @@ A body of one argument ``f`` becomes a scalar atom. Each fact is either proved o
 Exact ends are rounded to floats with a rigorous direction: inward for facts, outward for
 ranges. Whatever SymPy cannot settle stays unknown and the derivation says why; the engine
 then analyses the body itself (:mod:`dcp.analysis`: a call is an expansion of the body
-wherever the proved facts do not decide its curvature). Calls of other user atoms in a
-body are inlined first. A body with several arguments is always used by expansion.
+wherever the proved facts do not decide its curvature). So does SymPy's running past
+:data:`SYMPY_SECONDS` (see :func:`_time_cap`). Calls of other user atoms in a
+body are inlined at ``define``, so both uses see the function defined then, whatever is
+redefined later. A body with several arguments is always used by expansion.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import operator
 import sys
@@ -54,28 +61,66 @@ class _Undecided(Exception):
     """SymPy could not settle a fact; the message says what (it ends up in the derivation)."""
 
 
+#: Seconds of wall-clock time SymPy may spend on a user atom's facts at ``define``; past
+#: them no fact is claimed and the DCP analysis of the body decides.
+SYMPY_SECONDS = 20.0
+
+
+class _OutOfTime(BaseException):
+    """SymPy ran past :data:`SYMPY_SECONDS`. A BaseException, so that the broad ``except
+    Exception`` of SymPy's code and of this module let it through."""
+
+
+@contextlib.contextmanager
+def _time_cap(seconds: float):
+    """Raise :class:`_OutOfTime` inside the block once ``seconds`` have passed.
+
+    A thread cannot be stopped in Python, and a worker process would re-import SymPy and
+    pickle every expression, so this is a ``SIGALRM`` timer (``setitimer``, on Linux and
+    macOS): Python runs the handler between bytecodes, which stops SymPy's pure-Python
+    loops promptly. Signals reach only the main thread (``dcp batch`` runs each job in a
+    worker's main thread); in another thread, without ``setitimer``, or when a timer is
+    already set, the block runs uncapped.
+    """
+    import signal
+    import threading
+    if (not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread()
+            or signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0)):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _OutOfTime
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:
+            signal.signal(signal.SIGALRM, previous)
+
+
 # ---- the body as a SymPy expression --------------------------------------------------------
 
 
 def _inline(body: Expr, atoms: dict) -> Expr:
-    """``body`` with every call of another user atom replaced by that atom's body (a user
-    atom only calls atoms defined before it, so this ends)."""
-    while True:
-        calls = [node for node in walk_postorder(body)
-                 if isinstance(node, Call) and node.func in atoms]
-        if not calls:
-            return body
-        replaced = {}
-        for node in calls:
-            atom, args, kw = resolve_call(node, atoms)
-            replaced[node] = expand(atom, args, kw, node.span)
-        body = replace(body, lambda n: replaced.get(n) if isinstance(n, Call) else None)
+    """``body`` with every call of another user atom replaced by that atom's body, as the
+    session defines it now. One pass suffices: each of those bodies was inlined when its
+    atom was defined, so it calls no user atom."""
+    def inline(node: Expr) -> Expr | None:
+        if not (isinstance(node, Call) and node.func in atoms):
+            return None
+        atom, args, kw = resolve_call(node, atoms)      # args: already inlined
+        return expand(atom, args, kw, node.span)
+    return replace(body, inline)
 
 
 def _to_sympy(body: Expr, param: str, x):
-    """The body (with other user atoms inlined) as a SymPy expression in ``x`` (atoms
-    through their formulas, literals as the exact decimals written, exponents and keywords
-    as the exact floats that the engine uses), and the conditions (relations in ``x``)
+    """The body (other user atoms already inlined) as a SymPy expression in ``x`` (atoms
+    through their formulas; literals, exponents and keywords as the exact values written,
+    as the engine and :func:`_enclose` read them), and the conditions (relations in ``x``)
     under which dcp defines it."""
     import sympy
     values: dict[int, object] = {}
@@ -85,8 +130,7 @@ def _to_sympy(body: Expr, param: str, x):
             if node.exact is None:              # sympy.Rational("1e-9999999") never returns
                 raise DcpError(f"the constant {node.text} has too many digits, or an exponent too far "
                                f"outside the floats, for a user atom's body", span=node.span)
-            exact = Fraction(node.exact)
-            values[id(node)] = sympy.Rational(exact.numerator, exact.denominator)
+            values[id(node)] = _rational(node.exact)
         elif isinstance(node, Name):
             if node.id != param:
                 raise DcpError(f"the body of a user atom may use only its arguments "
@@ -110,7 +154,7 @@ def _to_sympy(body: Expr, param: str, x):
                                f"not `{node.func}`", span=node.span)
             argument = values[id(args[0])]
             conditions += _inside(argument, atom.domain(0, kw))
-            local = {"x": sympy.Symbol("x", real=True), **{k: sympy.Rational(float(v)) for k, v in kw.items()}}
+            local = {"x": sympy.Symbol("x", real=True), **{k: _rational(v) for k, v in kw.items()}}
             formula = sympy.sympify(atom.formula, locals=local)
             values[id(node)] = formula.subs(local["x"], argument)
         else:
@@ -120,14 +164,21 @@ def _to_sympy(body: Expr, param: str, x):
 
 
 def _exponent(node: Binary):
-    """The exponent of ``base ^ p`` as SymPy's exact rational of the float the engine uses
-    (a constant whose float would change its meaning is refused here, at ``define``)."""
-    import sympy
+    """The exponent of ``base ^ p`` as SymPy's exact rational: the value written
+    (``0.1`` is 1/10), as the engine reads it."""
     exponent = fold_constant(node.right)
     if exponent is None:
         raise DcpError("the exponent must be a numeric constant (x ^ 2, x ^ -1, x ^ 0.5)",
                        span=node.right.span)
-    return sympy.Rational(exponent)
+    return _rational(exponent)
+
+
+def _rational(value):
+    """SymPy's exact rational of an engine constant, a float or a ``Fraction`` (every
+    float is a rational; an infinite or NaN one is no constant SymPy may use)."""
+    import sympy
+    exact = Fraction(value)
+    return sympy.Rational(exact.numerator, exact.denominator)
 
 
 def _power_conditions(base, exponent) -> list:
@@ -146,10 +197,10 @@ def _inside(argument, domain: Interval) -> list:
         return []
     found = []
     if math.isfinite(domain.lo):
-        lo = sympy.Rational(domain.lo)
+        lo = _rational(domain.lo)
         found.append(argument > lo if domain.lo_open else argument >= lo)
     if math.isfinite(domain.hi):
-        hi = sympy.Rational(domain.hi)
+        hi = _rational(domain.hi)
         found.append(argument < hi if domain.hi_open else argument <= hi)
     return found
 
@@ -202,20 +253,41 @@ def _float_bound(value, up: bool) -> float:
     raise _Undecided(f"could not round {value} rigorously")
 
 
-def _probe(a, b):
-    """An exact rational strictly between ``a`` and ``b`` (exact reals or infinities)."""
+#: Where a piece ``(a, b)`` is probed, as fractions of its width: near each end and in the
+#: middle. An infinite piece is probed at these distances (times 2^10) from its finite end.
+_PROBES = (1 / 64, 1 / 2, 63 / 64)
+
+
+def _probes(a, b) -> list:
+    """Exact rationals strictly between ``a`` and ``b`` (exact reals or infinities): near
+    both ends and in the middle."""
     import sympy
     if a == -sympy.oo and b == sympy.oo:
-        point = sympy.Integer(0)
+        points = [sympy.Integer(-2**10), sympy.Integer(0), sympy.Integer(2**10)]
     elif a == -sympy.oo:
-        point = sympy.Integer(math.floor(float(b.evalf(20)))) - 1
+        top = sympy.Integer(math.floor(float(b.evalf(20))))
+        points = [top - 1 - int(2**10 * t) for t in _PROBES]
     elif b == sympy.oo:
-        point = sympy.Integer(math.ceil(float(a.evalf(20)))) + 1
+        bottom = sympy.Integer(math.ceil(float(a.evalf(20))))
+        points = [bottom + 1 + int(2**10 * t) for t in _PROBES]
     else:
-        point = sympy.Rational((a + b).evalf(60) / 2)
-    if (a != -sympy.oo and _sign(point - a) != 1) or (b != sympy.oo and _sign(b - point) != 1):
-        raise _Undecided(f"found no rational point between {a} and {b}")
-    return point
+        points = [sympy.Rational((a + (b - a) * sympy.Rational(t)).evalf(60)) for t in _PROBES]
+    for point in points:
+        if (a != -sympy.oo and _sign(point - a) != 1) or (b != sympy.oo and _sign(b - point) != 1):
+            raise _Undecided(f"found no rational point between {a} and {b}")
+    return points
+
+
+def _piece_sign(g, x, a, b) -> int:
+    """The sign of ``g`` on a piece ``(a, b)`` between consecutive cuts, where ``g`` is
+    continuous and claimed to have no zero: decided at a rational probe, and cross-checked
+    at two more near the ends (points of different signs reveal a zero the cuts miss)."""
+    signs = {_sign(g.subs(x, point)) for point in _probes(a, b)}
+    if None in signs or 0 in signs:
+        raise _Undecided(f"could not decide its sign between {a} and {b}")
+    if len(signs) > 1:
+        raise _Undecided(f"it changes sign between {a} and {b}, where no zero was found")
+    return signs.pop()
 
 
 # ---- sign pieces of a derivative ---------------------------------------------------------------
@@ -258,31 +330,68 @@ def _signs_of(g, x, domain, kinks: tuple) -> _Signs:
     if g.is_zero and not gaps and not kinks:        # f' = 0 or f'' = 0: both signs everywhere
         whole = _join([domain.left, domain.right], [1], 1, domain, ())
         return _Signs(whole, whole, (), "proved: identically zero", True)
-    zeros = _finite(sympy.solveset(g, x, domain), "its zeros")
+    zeros, method = _zeros(g, x, domain)
     # Kinks first: a point that is also a zero or a gap is kept as the kink it is.
     cuts = _ordered([*kinks, *gaps, *zeros], domain)
     ends = [domain.left, *cuts, domain.right]
-    signs = []
-    for a, b in zip(ends, ends[1:]):
-        point = _probe(a, b)
-        sign = _sign(g.subs(x, point))
-        if not sign:
-            raise _Undecided(f"could not decide its sign at {point}")
-        signs.append(sign)
+    signs = [_piece_sign(g, x, a, b) for a, b in zip(ends, ends[1:])]
     how = (f"proved: zeros {_show(zeros)}" + (f", not continuous at {_show(gaps)}" if gaps else "")
-           + " (SymPy solveset); the sign between them decided at rational points")
+           + f" ({method}); the sign between them decided at rational points")
     return _Signs(_join(ends, signs, 1, domain, kinks), _join(ends, signs, -1, domain, kinks),
                   tuple(cuts), how, True)
 
 
+def _zeros(g, x, domain) -> tuple[list, str]:
+    """The real zeros of ``g`` (a superset of those in ``domain``, as exact reals), and how
+    they were found. A rational function's are its numerator's real roots, isolated
+    exactly (``Poly.real_roots``: rationals and ``CRootOf``, which evaluates by bisection
+    of an exact isolating interval), never trusting ``solveset``, which may return an
+    empty set for a polynomial with real roots; only other functions go to ``solveset``,
+    whose answer :func:`_piece_sign` cross-checks."""
+    import sympy
+    roots = _real_roots(sympy.fraction(sympy.together(g))[0], x)
+    if roots is not None and g.is_rational_function(x):
+        return roots, "exact real-root isolation of its numerator"
+    return _finite(sympy.solveset(g, x, domain), "its zeros"), "SymPy solveset"
+
+
+def _real_roots(polynomial, x) -> list | None:
+    """The distinct real roots of a polynomial in ``x`` with rational coefficients, isolated
+    exactly; None for any other expression."""
+    import sympy
+    if not polynomial.is_polynomial(x):
+        return None
+    poly = sympy.Poly(polynomial, x)
+    if not (poly.domain.is_ZZ or poly.domain.is_QQ):
+        return None
+    return list(dict.fromkeys(poly.real_roots()))
+
+
+def _poles(g, x) -> tuple[list, bool]:
+    """Points that include every pole of ``g`` coming from a polynomial denominator with
+    rational coefficients (its real roots, isolated exactly, as what ``continuous_domain``
+    finds by ``solveset`` is not trusted alone), and whether ``g`` is continuous
+    everywhere else (a polynomial over such a denominator)."""
+    import sympy
+    numerator, denominator = sympy.fraction(sympy.together(g))
+    roots = _real_roots(denominator, x)
+    if roots is None:
+        return [], False
+    return roots, numerator.is_polynomial(x)
+
+
 def _gaps(g, x, domain) -> list:
-    """The points of ``domain`` where ``g`` is not continuous (a finite exact set)."""
+    """The points of ``domain`` where ``g`` may not be continuous (a finite exact set,
+    perhaps with a few points where it is)."""
     import sympy
     from sympy.calculus.util import continuous_domain
     if g.has(*_kinks()):
         raise _Undecided("its formula has kinks (Abs, Max, Piecewise, ...)")
-    return _finite(sympy.Complement(domain, continuous_domain(g, x, domain)),
-                   "the points where it is not continuous")
+    poles, complete = _poles(g, x)
+    if complete:
+        return poles
+    return poles + _finite(sympy.Complement(domain, continuous_domain(g, x, domain)),
+                           "the points where it is not continuous")
 
 
 def _finite(found, what: str) -> list:
@@ -370,7 +479,10 @@ def _domain(f, x, conditions: list):
     try:
         for condition in conditions:
             allowed = allowed.intersect(sympy.solveset(condition, x, sympy.S.Reals))
-        domain = continuous_domain(f, x, allowed)
+        poles, complete = _poles(f, x)
+        domain = allowed - sympy.FiniteSet(*poles)
+        if not complete and isinstance(domain, sympy.Interval):    # it only shrinks it
+            domain = continuous_domain(f, x, domain)
         floats = _inner(domain.left, domain.right, domain) if isinstance(domain, sympy.Interval) else None
     except Exception:  # noqa: BLE001 - SymPy raises many kinds here
         return None
@@ -470,7 +582,7 @@ class UserAtom(ScalarAtom):
     expanded (``kind`` "expansion")."""
 
     def __init__(self, name: str, param: str, body: Expr, f, domain, facts: dict,
-                 derivation: list[str], strict: bool = True, inlined: Expr | None = None):
+                 derivation: list[str], strict: bool = True):
         import sympy
         self.name, self.params, self.body = name, (param,), body
         self.template = _text(body)
@@ -480,7 +592,7 @@ class UserAtom(ScalarAtom):
         self._facts, self._f, self._domain = facts, f, domain
         facts["strict"] = strict        # f' vanishes only at finitely many points
         self._bounds: dict = {}
-        self._steps = _compile(body if inlined is None else inlined)
+        self._steps = _compile(body)
         x = sympy.Symbol("x", real=True)
         function = sympy.lambdify(x, f, modules="math")
 
@@ -506,14 +618,15 @@ class UserAtom(ScalarAtom):
 
     def _exact_bound(self, x: float, down: bool) -> float:
         import sympy
-        point = sympy.oo if x == math.inf else -sympy.oo if x == -math.inf else sympy.Rational(x)
+        point = sympy.oo if x == math.inf else -sympy.oo if x == -math.inf else _rational(x)
         unknown = -math.inf if down else math.inf
         try:
-            value = _value_at(self._f, sympy.Symbol("x", real=True), self._domain, point)
-            if _unknown(value):
-                return unknown
-            return _float_bound(value, up=not down)
-        except Exception:  # noqa: BLE001 - SymPy's limit raises many kinds; unknown is sound
+            with _time_cap(SYMPY_SECONDS):
+                value = _value_at(self._f, sympy.Symbol("x", real=True), self._domain, point)
+                if _unknown(value):
+                    return unknown
+                return _float_bound(value, up=not down)
+        except (Exception, _OutOfTime):  # noqa: BLE001 - SymPy's limit raises many kinds; unknown is sound
             return unknown
 
     def enclose(self, x, kw):
@@ -542,7 +655,8 @@ class UserExpansion(Expansion):
 
 def define_atom(name: str, params: tuple[str, ...], body: Expr, atoms: dict | None = None):
     """A user atom from ``define name(params) = body`` (``atoms``: the user atoms it may
-    call).
+    call). Its meaning is fixed here: the calls of other user atoms are inlined into its
+    body now, so redefining one of them later changes neither its facts nor its expansion.
 
     >>> from dcp.syntax import parse_expression
     >>> define_atom("cube", ("t",), parse_expression("t^3")).derivation[6:8]
@@ -559,7 +673,7 @@ def define_atom(name: str, params: tuple[str, ...], body: Expr, atoms: dict | No
             if isinstance(node, Name) and node.id not in params:
                 raise DcpError(f"the body of a user atom may use only its arguments "
                                f"({', '.join(params)}) and constants, not `{node.id}`", span=node.span)
-        return UserExpansion(name, params, body)
+        return UserExpansion(name, params, _inline(body, atoms))
     return _scalar_atom(name, params[0], body, atoms)
 
 
@@ -568,29 +682,52 @@ def _scalar_atom(name: str, param: str, body: Expr, atoms: dict) -> UserAtom:
     x = sympy.Symbol("x", real=True)
     inlined = _inline(body, atoms)
     raw, conditions = _to_sympy(inlined, param, x)
-    f = sympy.simplify(raw)
+    try:
+        with _time_cap(SYMPY_SECONDS):
+            return _derived_atom(name, param, inlined, raw, conditions, x)
+    except _OutOfTime:
+        return _unproved_atom(name, param, inlined, raw, x,
+                              f"SymPy did not finish within {SYMPY_SECONDS:g} s")
+
+
+def _shower(param: str, x):
+    """Prints an expression in ``x`` with the atom's own parameter name."""
+    import sympy
     t = sympy.Symbol(param, real=True)
+    return lambda expression: sympy.sstr(expression.subs(x, t))
 
-    def show(expression) -> str:
-        return sympy.sstr(expression.subs(x, t))
 
-    derivation = [f"{name}({param}) = {show(f)}"]
-    fallback = f"where a fact is not proved, the DCP analysis of the body is used: {_text(body)}"
+def _fallback(inlined: Expr) -> str:
+    return f"where a fact is not proved, the DCP analysis of the body is used: {_text(inlined)}"
+
+
+def _unproved_atom(name: str, param: str, inlined: Expr, f, x, why: str) -> UserAtom:
+    """The atom with no fact claimed (``why`` says why), used by expansion."""
+    derivation = [f"{name}({param}) = {_shower(param, x)(f)}",
+                  f"domain: not proved ({why}): no fact is claimed", _fallback(inlined)]
+    empty: tuple = ()
+    facts = {"domain": (REALS,), "image": (REALS,), "convex_on": empty, "concave_on": empty,
+             "increasing_on": empty, "decreasing_on": empty}
+    return UserAtom(name, param, inlined, f, None, facts, derivation)
+
+
+def _derived_atom(name: str, param: str, inlined: Expr, raw, conditions: list, x) -> UserAtom:
+    """The atom with the facts SymPy proves about the body ``raw`` (see the module)."""
+    import sympy
+    f = sympy.simplify(raw)
     found = _domain(raw, x, conditions)
     if found is None:
-        derivation += ["domain: not proved (SymPy found no single interval where the body is "
-                       "defined and continuous): no fact is claimed", fallback]
-        empty: tuple = ()
-        facts = {"domain": (REALS,), "image": (REALS,), "convex_on": empty, "concave_on": empty,
-                 "increasing_on": empty, "decreasing_on": empty}
-        return UserAtom(name, param, body, f, None, facts, derivation, inlined=inlined)
+        return _unproved_atom(name, param, inlined, f, x, "SymPy found no single interval where "
+                              "the body is defined and continuous")
+    show = _shower(param, x)
     domain, floats = found
     d1 = sympy.simplify(sympy.diff(f, x))
     d2 = sympy.simplify(sympy.diff(d1, x))
     first = _signs(d1, x, domain)
     second = _signs(d2, x, domain, lower=d1)
     image = _range(f, x, domain, first)
-    derivation += [
+    derivation = [
+        f"{name}({param}) = {show(f)}",
         f"domain: {floats}",
         f"f' = {show(d1)}; {first.how}",
         f"f'' = {show(d2)}; {second.how}",
@@ -603,12 +740,11 @@ def _scalar_atom(name: str, param: str, body: Expr, atoms: dict) -> UserAtom:
             "a value at a critical point or a limit could not be evaluated rigorously)"),
     ]
     if not (first.proved and second.proved and image is not None):
-        derivation.append(fallback)
+        derivation.append(_fallback(inlined))
     facts = {"domain": (REALS if floats == REALS else floats,), "image": (image or REALS,),
              "convex_on": second.nonneg, "concave_on": second.nonpos,
              "increasing_on": first.nonneg, "decreasing_on": first.nonpos}
-    return UserAtom(name, param, body, f, domain, facts, derivation, strict=not d1.is_zero,
-                    inlined=inlined)
+    return UserAtom(name, param, inlined, f, domain, facts, derivation, strict=not d1.is_zero)
 
 
 def _fact(word: str, signs: _Signs, pieces: tuple) -> str:
