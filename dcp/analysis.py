@@ -7,7 +7,7 @@ gathers the premises, the atom facts on the arguments' ranges, and the domain co
 """
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Iterable, Mapping
 
 from . import rules
 from .atoms import Atom, lookup, operator
@@ -48,6 +48,15 @@ class Analyzer:
         self.atoms = atoms or {}
         self._steps: dict[Expr, Step] = {}
         self._calls: dict[tuple[str, int], tuple[Atom, dict[str, float]]] = {}
+
+    def reuse(self, steps: Iterable[Step], keep: Callable[[Step], bool]) -> Analyzer:
+        """Take over the steps of an earlier analysis that ``keep`` accepts, typically
+        those that depend on no name whose bounds changed: only the rest is analysed again
+        (the hint search re-runs the rules this way)."""
+        for step in steps:
+            if keep(step):
+                self._steps.setdefault(step.node, step)
+        return self
 
     def analyse(self, root: Expr) -> Step:
         """The step for ``root``, with premises for every subexpression."""

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable
 
 from .facts import Curvature
 from .proof import DomainCondition, Proof, Step
@@ -59,11 +61,18 @@ class Result:
     is_concave: bool | None = None
     witness: object | None = None
     check: CheckReport = field(default_factory=CheckReport)
-    hints: tuple = ()
+    #: Computes the hints when :attr:`hints` is first read (the search re-runs the rules).
+    hint_search: Callable[[], tuple] | None = field(default=None, repr=False, compare=False)
     #: Every confirmed witness, by the claim it disproves ("convex", "concave").
     witnesses: dict = field(default_factory=dict)
     #: The shapes the check used (letters for free dimensions).
     shapes: dict = field(default_factory=dict)
+
+    @cached_property
+    def hints(self) -> tuple:
+        """Sign assumptions that would make the rules certify (see :mod:`dcp.hints`),
+        searched when first read."""
+        return tuple(self.hint_search()) if self.hint_search is not None else ()
 
     @property
     def verdict(self) -> str:

@@ -75,3 +75,30 @@ def test_nodes_compare_by_structure_not_by_place():
     steps = {parse_expression("square(a @ w)"): "first"}
     assert steps[parse_expression("square(a  @  w)")] == "first"
     assert parse_expression("square(a @ v)") not in steps
+
+
+@settings(max_examples=300, deadline=None)
+@given(EXPRESSIONS, st.integers(1, 70))
+def test_a_short_text_is_the_full_text_cut(expr, limit):
+    """Trace lines are built from the children's cached first characters; they must read
+    exactly like the whole text cut at ``limit``."""
+    full = to_text(expr)
+    assert to_text(expr, limit=limit) == (full if len(full) <= limit else full[:limit] + "...")
+
+
+def test_printing_every_prefix_of_a_long_sum_is_linear(monkeypatch):
+    """Each prefix of a left-deep sum starts at the bottom of the tree; with the cached heads
+    printing all 20,000 of them looks at each node a bounded number of times (counted, not
+    timed: a quadratic printer would look about 10^8 times)."""
+    from dcp.syntax import printer
+    tree = parse_expression(" + ".join(["x"] * 20_000))
+    prefixes, node = [], tree
+    while isinstance(node, Binary):
+        prefixes.append(node)
+        node = node.left
+    looks = []
+    real = printer._parts
+    monkeypatch.setattr(printer, "_parts", lambda n: looks.append(1) or real(n))
+    texts = [to_text(p, limit=60) for p in prefixes]
+    assert texts[0] == ("x + " * 15)[:60] + "..." and texts[-1] == "x + x"
+    assert len(looks) <= 4 * 40_000

@@ -29,7 +29,7 @@ __all__ = [
 #: Indices past this are refused: the numeric check instantiates arrays that large.
 MAX_INDEX = 10_000
 
-_SKIP = ("span", "_hash")
+_SKIP = ("span", "_hash", "_head")
 _KEY_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -39,6 +39,9 @@ class Node:
 
     span: Span | None = field(default=None, kw_only=True, repr=False)
     _hash: int = field(default=0, init=False, repr=False)
+    #: The first characters of the printed text, cached by the printer (see
+    #: :func:`dcp.syntax.printer.to_text`): printing every step of a proof stays linear.
+    _head: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_hash", hash((type(self).__name__, *self.key())))
