@@ -152,10 +152,10 @@ def _statements(root) -> list[str]:
     children first, the last one the whole expression (names are prefixed ``v_``; numeric
     constants are folded). Flat, because Python refuses to compile a few hundred nested
     parentheses, which a long sum of MINLPLib terms is."""
-    from dcp.syntax.ast import Name, fold_constant, walk_postorder
+    from dcp.syntax.ast import Name, walk_postorder
     code, lines = {}, []
     for node in walk_postorder(root):
-        value = fold_constant(node)
+        value = _constant(node)
         if value is not None or type(node) is Name:
             code[id(node)] = _literal(value) if value is not None else f"v_{node.id}"
             continue
@@ -168,13 +168,23 @@ def _statements(root) -> list[str]:
     return lines
 
 
+def _constant(node) -> float | None:
+    """The value of a numeric constant subtree, or None (also when dcp keeps it exact,
+    such as ``(2 * 2) ^ 0.5``, which CVXPY then computes from its parts)."""
+    from dcp import DcpError
+    from dcp.syntax.ast import fold_constant
+    try:
+        return fold_constant(node)
+    except DcpError:
+        return None
+
+
 def _literal(value: float) -> str:
     return repr(value) if abs(value) != float("inf") else f"float('{value}')"
 
 
 def _number(node) -> str:
-    from dcp.syntax.ast import fold_constant
-    value = fold_constant(node)
+    value = _constant(node)
     if value is None:
         raise NoTranslation("an exponent or keyword that is not a number")
     return _literal(value)
@@ -205,10 +215,8 @@ def _operation(node, code) -> str:
 
 def _call(node, code) -> str:
     """An atom; a number as its argument becomes a CVXPY constant (``cp.mean(0.5)`` fails)."""
-    from dcp.syntax.ast import fold_constant
-
     def argument(arg):
-        return f"cp.Constant({code(arg)})" if fold_constant(arg) is not None else code(arg)
+        return f"cp.Constant({code(arg)})" if _constant(arg) is not None else code(arg)
     if node.func in CALLS and not node.kwargs:
         return f"{CALLS[node.func]}({', '.join(argument(arg) for arg in node.args)})"
     if node.func in WITH_NUMBER:
