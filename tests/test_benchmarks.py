@@ -1,8 +1,11 @@
 """The benchmark scripts still run against the code they measure (their figures are
 printed, never asserted: see benchmarks/)."""
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -30,3 +33,45 @@ def test_fuzz_soundness_prints_its_figures_and_fails_on_findings():
     # The exit status says whether anything was found, and the findings are listed.
     assert run.returncode == (1 if any(counts[i] for i in (0, 2, 3, 4)) else 0)
     assert "problems 12 (seeds 5..16)" in run.stdout
+
+
+def test_mix_prints_every_row_and_the_targets_without_cvxpy(tmp_path):
+    # CVXPY is hidden (a module that fails to import), so the suite passes without it:
+    # its columns print '-', and the MINLPLib row says it is skipped when its file is absent.
+    (tmp_path / "cvxpy.py").write_text("raise ImportError('hidden by the test')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(BENCHMARKS.parent)])}
+    run = subprocess.run([sys.executable, str(BENCHMARKS / "mix.py"), "--n", "3", "--repeat", "1",
+                          "--seed", "1", "--minlplib", str(tmp_path / "absent.jsonl")],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "CVXPY is not installed" in run.stdout
+    for label in ("(1) mix 21-200 nodes", "(2) small <= 20 nodes"):
+        row = next(line for line in run.stdout.splitlines() if line.startswith(label + " all"))
+        fields = row[len(label + " all"):].split()
+        assert fields[0] == "3"                              # every expression timed by dcp
+        assert float(fields[1]) > 0 and float(fields[2]) > 0
+        assert fields[3:] == ["-", "-", "-"]                 # the CVXPY columns
+    assert "(3) MINLPLib: skipped" in run.stdout
+    assert "(1) mix 21-200 nodes: >= 2x: - (no CVXPY)" in run.stdout
+    assert "(2) small <= 20 nodes: >= 1x: - (no CVXPY)" in run.stdout
+
+
+def test_mix_translates_to_cvxpy_or_says_it_cannot():
+    # The CVXPY code is generated as text (no CVXPY needed); an atom CVXPY lacks is
+    # refused, never replaced by something else.
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import mix
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    source = mix.cvxpy_source("relu(W @ x) + huber(x, M=0.5) + mean(1 / 2) + y ^ 2", ["x"],
+                              ["W >= 0", "y < 0"], {"W": ("a", "b"), "x": ("b",), "y": ()})
+    assert "v_W = cp.Parameter((3, 3), nonneg=True)" in source
+    assert "v_x = cp.Variable((3,))" in source
+    assert "v_y = cp.Parameter((), neg=True)" in source
+    steps = ["t0 = v_W @ v_x", "t1 = cp.pos(t0)", "t2 = cp.huber(v_x, 0.5)", "t3 = t1 + t2",
+             "t4 = cp.mean(cp.Constant(0.5))", "t5 = t3 + t4", "t6 = cp.power(v_y, 2.0)",
+             "t7 = t5 + t6", "return t7"]
+    assert [line.strip() for line in source.splitlines()[4:]] == steps
+    with pytest.raises(mix.NoTranslation, match="sigmoid"):
+        mix.cvxpy_source("sigmoid(x) + relu(x)", ["x"], [], {"x": ()})
