@@ -192,7 +192,6 @@ def _power_conditions(base, exponent) -> list:
 
 def _inside(argument, domain: Interval) -> list:
     """Relations saying ``argument`` lies in an atom's ``domain``."""
-    import sympy
     if domain is REALS or domain == REALS:
         return []
     found = []
@@ -325,7 +324,6 @@ def _signs(g, x, domain, lower=None) -> _Signs:
 
 
 def _signs_of(g, x, domain, kinks: tuple) -> _Signs:
-    import sympy
     gaps = _gaps(g, x, domain)
     if g.is_zero and not gaps and not kinks:        # f' = 0 or f'' = 0: both signs everywhere
         whole = _join([domain.left, domain.right], [1], 1, domain, ())
