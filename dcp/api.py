@@ -12,7 +12,7 @@ from .assumptions import bounds_from, parse_assumption_list
 from .check import Budget, cross_check, infer_shapes
 from .errors import DcpError, UnknownNameError
 from .facts import Interval
-from .hints import find_hints, names_of_steps
+from .hints import hint_search
 from .kernel import check_proof
 from .proof import Proof
 from .result import CheckReport, Result
@@ -205,9 +205,10 @@ class Session:
                 # The analysis resolves every call; only on failure are they all rechecked.
                 _check_calls(calls, self.atoms)
                 raise
-            proof = Proof(root, names, bounds, text or "", self.atoms)
+            # The atoms as they are now: a later `define` must not change this result.
+            proof = Proof(root, names, bounds, text or "", dict(self.atoms))
             check_proof(proof)
-            hint_search = self._hint_search(proof, resolved)
+            hints = hint_search(proof, resolved)
             # Without the check, shapes only need to agree; the check wants a few ways to agree.
             solutions = infer_shapes(proof, declared, alternatives=0 if check is False else 3)
         curvature = root.curvature
@@ -232,22 +233,9 @@ class Session:
             witness=witnesses.get("convex") or witnesses.get("concave"),
             witnesses=witnesses,
             check=report,
-            hint_search=hint_search,
+            hint_search=hints,
             shapes=solutions[0].template(),
         )
-
-    def _hint_search(self, proof: Proof, resolved: Expr):
-        """The hint search for ``proof``, to run when the hints are first read; each re-run
-        of the rules reuses the steps that do not depend on the names it assumes on."""
-        def search() -> list:
-            steps = list(proof.steps())
-            names = names_of_steps(steps)
-
-            def reanalyse(bounds, changed):
-                analyzer = Analyzer(frozenset(proof.wrt), bounds, self.atoms)
-                return analyzer.reuse(steps, lambda s: not names[id(s)] & changed).analyse(resolved)
-            return find_hints(proof, reanalyse)
-        return search
 
     def _check_names(self, wrt: tuple[str, ...], free: Mapping[str, Name], strict) -> None:
         """Every wrt name is a free variable of the expression; with ``strict``, the

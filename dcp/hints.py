@@ -10,17 +10,21 @@ smallest choices that certify; every hint reported was verified by that re-run:
 
 Bounded: at most :data:`MAX_TRIES` re-runs and choices of at most :data:`MAX_SIZE`
 assumptions. Each re-run is incremental: only the steps that depend on the names whose
-bounds changed are analysed again (see :class:`Reanalysis`).
+bounds changed are analysed again (see :class:`Reanalysis`). A choice under which the
+expression is not defined (a denominator pinned at 0) is no hint, and is skipped.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from .analysis import Analyzer
+from .errors import DcpError
 from .facts import NONNEG, NONPOS, Interval
 from .proof import Proof, Step
+from .syntax.ast import Expr, names_in
 
-__all__ = ["Hint", "find_hints", "names_of_steps"]
+__all__ = ["Hint", "find_hints", "hint_search", "Reanalysis"]
 
 SIGNS = {">= 0": NONNEG, "<= 0": NONPOS}
 #: Suspects taken from one proof's breaks.
@@ -48,30 +52,65 @@ class Hint:
         return f"{', '.join(self.assumptions)} -> {self.verdict}"
 
 
-def names_of_steps(steps) -> dict[int, frozenset]:
-    """The free names each step depends on, by ``id(step)`` (``steps`` in postorder)."""
-    names: dict[int, frozenset] = {}
+def hint_search(proof: Proof, expression: Expr) -> Callable[[], list[Hint]]:
+    """The hint search for ``proof`` (of ``expression``, bindings resolved), to run when
+    the hints are first read; it holds the proof and the expression, nothing else."""
+    return lambda: find_hints(proof, Reanalysis(proof, expression))
+
+
+class Reanalysis:
+    """Re-runs the rules on ``expression`` under new bounds, reusing every step of
+    ``proof`` that depends on no name whose bound changed.
+
+    Sound because every dependence on the bounds flows through the premises: only the
+    variable and parameter leaves read the bounds, and every other step is a function of
+    its premises (and of the proof's atoms, which the proof holds as they were).
+    """
+
+    def __init__(self, proof: Proof, expression: Expr):
+        self.proof, self.expression = proof, expression
+        self.steps: list[Step] | None = None
+
+    def __call__(self, bounds: Mapping[str, Interval], changed: frozenset) -> Step:
+        if self.steps is None:
+            self.steps = list(self.proof.steps())
+        dirty = depends_on(self.steps, changed)
+        analyzer = Analyzer(frozenset(self.proof.wrt), bounds, self.proof.atoms)
+        return analyzer.reuse(self.steps, lambda s: id(s) not in dirty).analyse(self.expression)
+
+
+def depends_on(steps: list[Step], names: frozenset) -> set[int]:
+    """The ids of the steps (given in postorder) that depend on any of ``names``: one pass."""
+    dirty: set[int] = set()
     for step in steps:
-        if step.rule in ("variable", "parameter"):
-            names[id(step)] = frozenset((step.node.id,))
-        else:
-            names[id(step)] = frozenset().union(*(names[id(p)] for p in step.premises))
-    return names
+        if (step.node.id in names if step.rule in ("variable", "parameter")
+                else any(id(p) in dirty for p in step.premises)):
+            dirty.add(id(step))
+    return dirty
 
 
-def _suspects(root: Step, wrt: frozenset, taken: set[str]) -> list[str]:
-    """Parameters in the lowest breaks under ``root``, in source order, not yet chosen."""
+def _suspects(root: Step, wrt: frozenset, taken: set[str], room: int) -> list[str]:
+    """Parameters in the lowest breaks under ``root``, in source order, not yet chosen;
+    none when no ``room`` more assumptions can repair every break.
+
+    A break is repaired only by an assumption on a name below it, so breaks whose
+    suspects are pairwise disjoint need one assumption each: more such breaks than
+    ``room`` (or a break with no suspect at all) means no hint down this path.
+    """
     found: list[str] = []
+    used: set[str] = set()
+    separate = 0
     for step in Proof(root, (), {}, "").breaks:
-        for name in sorted(names_of_steps(_postorder(step))[id(step)]):
-            if name not in wrt and name not in taken and name not in found:
-                found.append(name)
+        mine = [n for n in names_in(step.node) if n not in wrt and n not in taken]
+        if not mine:
+            return []
+        if used.isdisjoint(mine):
+            separate += 1
+            if separate > room:
+                return []
+        used.update(mine)
+        found.extend(n for n in mine if n not in found)
     return found[:MAX_SUSPECTS]
-
-
-def _postorder(step: Step) -> list[Step]:
-    from .syntax.ast import walk_postorder
-    return walk_postorder(step, lambda s: s.premises)
 
 
 def _bounds(proof: Proof, choice: Choice) -> dict[str, Interval] | None:
@@ -101,7 +140,7 @@ def find_hints(proof: Proof, reanalyse: Reanalyse) -> list[Hint]:
         grown: list[tuple[Choice, Step]] = []
         for choice, root in frontier:
             taken = {name for name, _ in choice}
-            for name in _suspects(root, wrt, taken):
+            for name in _suspects(root, wrt, taken, MAX_SIZE - len(choice)):
                 order.setdefault(name, len(order))
                 for sign in SIGNS:
                     wider = tuple(sorted(choice + ((name, sign),), key=lambda c: order[c[0]]))
@@ -115,7 +154,10 @@ def find_hints(proof: Proof, reanalyse: Reanalyse) -> list[Hint]:
                     if tries >= MAX_TRIES:
                         return hints
                     tries += 1
-                    result = reanalyse(bounds, frozenset(n for n, _ in wider))
+                    try:
+                        result = reanalyse(bounds, frozenset(n for n, _ in wider))
+                    except DcpError:
+                        continue                  # undefined under this choice: no hint
                     if result.curvature.is_known and not result.curvature.is_constant:
                         hints.append(Hint(tuple(f"{n} {s}" for n, s in wider), result.curvature.value))
                         found.append(key)

@@ -1,7 +1,7 @@
 """Hints (sign assumptions that repair a break) and per-variable tables."""
 from __future__ import annotations
 
-from dcp import certify, certify_each
+from dcp import Session, certify, certify_each
 
 
 def test_relu_network_hint_is_a_nonnegative_second_layer():
@@ -49,10 +49,10 @@ def test_a_deep_network_gets_the_hint_that_repairs_it():
 
 
 def test_hints_are_searched_when_first_read(monkeypatch):
-    import dcp.api
+    import dcp.hints
     calls = []
-    real = dcp.api.find_hints
-    monkeypatch.setattr(dcp.api, "find_hints", lambda *a: calls.append(1) or real(*a))
+    real = dcp.hints.find_hints
+    monkeypatch.setattr(dcp.hints, "find_hints", lambda *a: calls.append(1) or real(*a))
     result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1", check=False)
     assert calls == []
     assert [str(h) for h in result.hints] == ["W2 >= 0 -> convex"]
@@ -62,19 +62,85 @@ def test_hints_are_searched_when_first_read(monkeypatch):
 def test_a_rerun_reuses_the_steps_that_do_not_depend_on_the_changed_names():
     from dcp.analysis import Analyzer
     from dcp.facts import NONNEG
-    from dcp.hints import names_of_steps
+    from dcp.hints import depends_on
     from dcp.syntax import parse_expression
     tree = parse_expression("relu(W2 @ relu(W1 @ x))")
     first = Analyzer(frozenset({"W1"}), {}).analyse(tree)
-    steps = [first.premises[0].premises[1]]            # relu(W1 @ x)
-    names = names_of_steps(_postorder(first))
-    assert names[id(steps[0])] == {"W1", "x"} and names[id(first)] == {"W1", "W2", "x"}
+    inner = first.premises[0].premises[1]                  # relu(W1 @ x)
+    steps = _postorder(first)
+    dirty = depends_on(steps, frozenset({"W2"}))
+    assert id(inner) not in dirty and id(first) in dirty and id(first.premises[0]) in dirty
     again = Analyzer(frozenset({"W1"}), {"W2": NONNEG}).reuse(
-        _postorder(first), lambda s: "W2" not in names[id(s)]).analyse(tree)
-    assert again.premises[0].premises[1] is steps[0]
+        steps, lambda s: id(s) not in dirty).analyse(tree)
+    assert again.premises[0].premises[1] is inner
     assert again.curvature.value == "convex" and first.curvature.value == "unknown"
+
+
+def test_incremental_hints_equal_hints_from_a_fresh_analysis():
+    """The reuse is sound only if every dependence on the bounds flows through premises:
+    compare with re-running the whole analysis, on random problems."""
+    import random
+
+    from dcp import DcpError
+    from dcp.analysis import Analyzer
+    from dcp.hints import Reanalysis, find_hints
+    from dcp.testing import random_problem
+    rng, compared = random.Random(7), 0
+    while compared < 60:
+        expression, wrt, assume = random_problem(rng)
+        try:
+            result = certify(expression, wrt=wrt, assume=assume, check=False)
+        except DcpError:
+            continue
+        if result.curvature.is_known:
+            continue
+        proof = result.proof
+        tree = _resolved(result)
+
+        def fresh(bounds, changed):
+            return Analyzer(frozenset(proof.wrt), bounds, proof.atoms).analyse(tree)
+        assert find_hints(proof, Reanalysis(proof, tree)) == find_hints(proof, fresh), expression
+        compared += 1
+
+
+def _resolved(result):
+    from dcp.syntax import parse_expression
+    return parse_expression(result.expression)
+
+
+def test_a_later_define_does_not_change_a_result_s_hints():
+    session = Session()
+    session.define("f", "t", "exp(t)")
+    result = session.certify("f(W * square(x))", wrt="x", check=False)
+    session.define("f", "t", "-exp(t)")
+    assert [str(h) for h in result.hints] == ["W >= 0 -> convex"]
+
+
+def test_a_choice_that_leaves_the_expression_undefined_is_no_hint():
+    # W >= 0 pins relu(-W) at 0, a division by zero: skipped, not raised; W <= 0 works.
+    result = certify("W * square(x) + x / relu(-W)", wrt="x", check=False)
+    assert [str(h) for h in result.hints] == ["W <= 0 -> concave"]
+    assert "assume W <= 0 -> concave" in result.explain()
+
+
+def test_suspects_come_in_source_order():
+    result = certify("W10 * relu(x) + W2 * relu(x)", wrt="x", check=False)
+    assert [str(h) for h in result.hints] == ["W10 >= 0, W2 >= 0 -> convex",
+                                              "W10 <= 0, W2 <= 0 -> concave"]
 
 
 def _postorder(step):
     from dcp.syntax.ast import walk_postorder
     return walk_postorder(step, lambda s: s.premises)
+
+
+def test_breaks_that_no_few_assumptions_can_repair_end_the_search_at_once(monkeypatch):
+    """Each term breaks on its own weight: 1,000 separate breaks need 1,000 assumptions,
+    more than a hint may hold, so the rules are not re-run at all."""
+    import dcp.hints
+    reruns = []
+    real = dcp.hints.Reanalysis.__call__
+    monkeypatch.setattr(dcp.hints.Reanalysis, "__call__",
+                        lambda self, *a: reruns.append(1) or real(self, *a))
+    result = certify(" + ".join(f"W{i} * square(x)" for i in range(1000)), wrt="x", check=False)
+    assert result.hints == () and reruns == []
