@@ -129,3 +129,30 @@ def test_the_referee_reads_exact_constants():
     referee = Referee("x ^ (4^0.5)", ["x"])
     proved, _ = rigorous_gap(referee, "concave", {}, {"x": -1.0}, {"x": 1.0}, 0.5, ())
     assert proved
+
+
+# --- second review, item 4: long constants ---------------------------------------------
+
+_LONG = "*".join(["0." + "3" * 399] * 15)      # about 6000 digits once multiplied out
+
+
+@pytest.mark.parametrize("expr", [f"norm(x, p=0.5 - {_LONG})", f"x ^ (2 + {_LONG})"])
+def test_a_constant_past_the_bit_cap_is_refused_at_its_span(expr):
+    with pytest.raises(ArgumentError, match="too many digits") as caught:
+        certify(expr, wrt="x", check=False)
+    assert caught.value.span is not None and caught.value.span.start > 0
+
+
+def test_three_long_literals_still_fold_exactly():
+    three = "*".join(["0." + "3" * 399] * 3)
+    assert fold_constant(parse_expression(three)) == Fraction("0." + "3" * 399) ** 3
+
+
+@pytest.mark.parametrize("value, text", [
+    (Fraction(10 ** 5000, 3), "~3.3333333333333333e+4999"),
+    (Fraction(-10 ** 5000, 3), "~-3.3333333333333333e+4999"),
+    (Fraction(1, 3 ** 3000), "~4.3274876886094134e-1432"),
+    (Fraction(1, 10 ** 300), "1e-300"),
+])
+def test_format_constant_never_prints_a_huge_integer(value, text):
+    assert format_constant(value) == text

@@ -440,14 +440,23 @@ def fold_constant(node: Expr) -> float | Fraction | None:
         return node.exact
     values: dict[int, Fraction | None] = {}
     for item in walk_postorder(node):
-        values[id(item)] = _fold_one(item, values)
+        value = values[id(item)] = _fold_one(item, values)
+        if value is not None and _bits(value) > MAX_CONSTANT_BITS:
+            raise ArgumentError(f"the constant {_text(item)} has too many digits to compute "
+                                f"exactly; write its value as a shorter decimal", span=item.span)
     value = values[id(node)]
     return None if value is None else _exact(value, node)
 
 
-#: A folded ``a ^ b`` is computed when its result has at most this many bits (a decimal
-#: literal has at most about 1400); beyond, the constant is refused.
-MAX_POWER_BITS = 4096
+#: A folded constant (each step of it) is computed when its numerator and denominator
+#: have at most this many bits (a decimal literal has at most about 1400); beyond, it is
+#: refused: a chain of long literals would otherwise cost unbounded work.
+MAX_CONSTANT_BITS = 4096
+
+
+def _bits(value: Fraction) -> int:
+    """The larger bit length of the numerator and denominator of ``value``."""
+    return max(value.numerator.bit_length(), value.denominator.bit_length())
 
 
 def _fold_one(node: Expr, values: dict) -> Fraction | None:
@@ -488,7 +497,7 @@ def _power(base: Fraction, exponent: Fraction, node: Expr) -> Fraction | None:
     if top is None or bottom is None:
         raise ArgumentError(f"the constant {_text(node)} is not a rational number, so dcp cannot "
                             f"hold it exactly; write its value as a decimal", span=node.span)
-    if abs(n) * max(top.bit_length(), bottom.bit_length(), 2) > MAX_POWER_BITS and top * bottom != 1:
+    if abs(n) * max(top.bit_length(), bottom.bit_length(), 2) > MAX_CONSTANT_BITS and top * bottom != 1:
         raise ArgumentError(f"the constant {_text(node)} is too large or too small to use here",
                             span=node.span)
     root = Fraction(top if base > 0 else -top, bottom)
@@ -538,7 +547,8 @@ def constant_node(value: float | Fraction, span: Span | None = None) -> Expr:
 
 def format_constant(value: float | Fraction) -> str:
     """An exact constant as text: its decimal when that is exact and short (``0.1``,
-    ``2``, up to 30 digits), else its fraction when short (``1/3``), else a rounded decimal marked ``~``.
+    ``2``, up to 30 digits), else its fraction when short (``1/3``), else a rounded decimal
+    marked ``~``. Never converts a long integer to text (Python refuses past 4300 digits).
 
     >>> format_constant(Fraction(1, 10)), format_constant(2.0), format_constant(Fraction(1, 3))
     ('0.1', '2', '1/3')
@@ -548,7 +558,7 @@ def format_constant(value: float | Fraction) -> str:
     exact = Fraction(value)
     if exact.denominator == 1 and abs(exact) < 10 ** 16:
         return str(exact.numerator)
-    short = repr(float(exact))
+    short = _short(exact)
     if Fraction(Decimal(short)) == exact:
         return short
     with localcontext() as context:
@@ -556,9 +566,23 @@ def format_constant(value: float | Fraction) -> str:
         decimal = Decimal(exact.numerator) / Decimal(exact.denominator)
     if Fraction(decimal) == exact:
         return str(decimal.normalize()).lower()
-    if len(str(exact)) <= 24:
+    if _bits(exact) <= 80 and len(str(exact)) <= 24:       # 10 ** 24 < 2 ** 80
         return str(exact)
     return "~" + short
+
+
+def _short(exact: Fraction) -> str:
+    """The shortest decimal of the float nearest ``exact``, or 17 digits of ``exact``
+    when no float is near (``1e-5000``, ``1e5000``)."""
+    try:
+        nearest = float(exact)
+    except OverflowError:
+        nearest = math.inf
+    if math.isfinite(nearest) and (nearest != 0 or exact == 0):
+        return repr(nearest)
+    with localcontext() as context:
+        context.prec = 17
+        return str(Decimal(exact.numerator) / Decimal(exact.denominator)).lower()
 
 
 def _text(node: Expr) -> str:
