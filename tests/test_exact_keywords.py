@@ -54,7 +54,7 @@ def test_exact_rational_powers_fold(expr):
 
 
 @pytest.mark.parametrize("text, value", [
-    ("1e300 ^ 0.1", Fraction(10 ** 30)), ("(-8) ^ (1/3)", -2.0), ("(27/8) ^ (-2/3)", Fraction(4, 9)),
+    ("1e300 ^ 0.1", Fraction(10 ** 30)), ("(-8) ^ 3", -512.0), ("(27/8) ^ (-2/3)", Fraction(4, 9)),
     ("1 ^ (10 ^ 400)", 1.0), ("0.1", Fraction(1, 10)), ("0.5", 0.5),
 ])
 def test_fold_constant_is_exact(text, value):
@@ -156,3 +156,14 @@ def test_three_long_literals_still_fold_exactly():
 ])
 def test_format_constant_never_prints_a_huge_integer(value, text):
     assert format_constant(value) == text
+
+
+# --- second review, item 7: a negative base with a fractional exponent ---------------
+
+def test_a_negative_base_with_a_fractional_exponent_has_one_meaning():
+    """(-8)^(1/3) is not folded to -2: the power atom defines x^p, p fractional, on x >= 0."""
+    assert fold_constant(parse_expression("(-8) ^ (1/3)")) is None
+    assert fold_constant(parse_expression("(-8) ^ 3")) == -512
+    with pytest.raises(ArgumentError, match="numeric constant"):
+        certify("x ^ ((-8)^(1/3))", wrt="x", check=False)
+    assert certify("((-8)^(1/3)) * square(x)", wrt="x", check=False).verdict == "unknown"

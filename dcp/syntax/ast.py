@@ -485,13 +485,15 @@ def _fold_one(node: Expr, values: dict) -> Fraction | None:
 
 def _power(base: Fraction, exponent: Fraction, node: Expr) -> Fraction | None:
     """``base ^ exponent`` exactly; None when it is not a real number (``0 ^ -1``,
-    ``(-1) ^ 0.5``). With ``exponent = n/d`` in lowest terms it is ``(base^(1/d))^n``,
+    ``(-1) ^ 0.5``) or, like the power atom's x^p, not defined: a fractional exponent
+    takes a base >= 0 only, so ``(-8) ^ (1/3)`` is not -2 (a constant must mean the same
+    as the atom applied to it). With ``exponent = n/d`` in lowest terms it is ``(base^(1/d))^n``,
     rational exactly when the numerator and denominator of ``base`` are perfect d-th
     powers; otherwise (or when the result would be huge) it is refused."""
     n, d = exponent.numerator, exponent.denominator
     if base == 0:
         return None if n < 0 else Fraction(n == 0)
-    if base < 0 and d % 2 == 0:
+    if base < 0 and d > 1:
         return None
     top, bottom = _root(abs(base.numerator), d), _root(base.denominator, d)
     if top is None or bottom is None:
