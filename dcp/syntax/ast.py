@@ -11,13 +11,13 @@ cached hashes when it is built, and ``==`` walks both trees with an explicit sta
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Callable
 
 from ..errors import ArgumentError, Span
+from ..facts.interval import MAX_FLOAT
 
 __all__ = [
     "Node", "Expr", "Number", "Name", "Unary", "Binary", "Call", "Transpose", "Index",
@@ -112,7 +112,6 @@ class Expr(Node):
 #: Literals longer than this many digits, or whose exponent lies further than this from
 #: zero, are not converted exactly: 10**9999999 alone would take minutes to build.
 MAX_DIGITS = 400
-MAX_FLOAT = sys.float_info.max
 MIN_SUBNORMAL = math.ulp(0.0)
 
 
