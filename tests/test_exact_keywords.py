@@ -167,3 +167,32 @@ def test_a_negative_base_with_a_fractional_exponent_has_one_meaning():
     with pytest.raises(ArgumentError, match="numeric constant"):
         certify("x ^ ((-8)^(1/3))", wrt="x", check=False)
     assert certify("((-8)^(1/3)) * square(x)", wrt="x", check=False).verdict == "unknown"
+
+
+# --- second review, item 9: float defaults and Numbers built from floats --------------
+
+def test_a_keyword_default_means_the_decimal_written():
+    """leaky_relu(x) and leaky_relu(x, alpha=0.01) carry the same exact keyword."""
+    from dcp.atoms import lookup
+    from dcp.atoms.calls import resolve_call
+    default = resolve_call(parse_expression("leaky_relu(x)"))[2]
+    written = resolve_call(parse_expression("leaky_relu(x, alpha=0.01)"))[2]
+    assert default == written == {"alpha": Fraction(1, 100)}
+    for atom in (lookup(name, 1) for name in ("leaky_relu", "elu", "huber", "norm")):
+        for value in atom.keywords.values():      # no float that is not the decimal meant
+            assert value is None or Fraction(format_constant(value)) == value
+
+
+def test_the_cli_prints_an_exact_default():
+    from dcp.cli import describe_atom
+    assert "keywords: alpha=0.01" in describe_atom("leaky_relu")
+
+
+@pytest.mark.parametrize("value", [0.1, -0.3, 1e300, 2.0 ** 70, 1e-100, 0.5, 2.0, 1e-160, 5e-324])
+def test_a_number_built_from_a_float_prints_what_it_holds(value):
+    from dcp.syntax.ast import Number, constant_node
+    from dcp.syntax.printer import to_text
+    number = Number(value)
+    if not number.text.startswith("~"):           # exact digits: parsing gives it back
+        assert fold_constant(parse_expression(to_text(number))) == value
+    assert fold_constant(parse_expression(to_text(constant_node(value)))) == value

@@ -145,8 +145,9 @@ def decimal_value(text: str) -> float | Fraction | None:
 class Number(Expr):
     """A numeric literal: the decimal ``text`` as written, its ``exact`` value (see
     :func:`decimal_value`), and ``value``, the nearest float (``inf`` past the floats),
-    which is what float evaluation uses. A Number built from a float alone (no ``text``,
-    as for an expanded keyword) means exactly that float."""
+    which is what float evaluation uses. A Number built from a float alone (no ``text``)
+    means exactly that float, and its text is that float's exact decimal (see
+    :func:`_float_text`), so printing and parsing it again gives the same number."""
 
     value: float
     text: str = field(default="", compare=False)
@@ -156,7 +157,7 @@ class Number(Expr):
         if self.text:
             exact = decimal_value(self.text)
         else:       # built from a float: it means that float exactly (0.1 is not 1/10)
-            object.__setattr__(self, "text", _format_number(self.value))
+            object.__setattr__(self, "text", _float_text(self.value))
             exact = float(self.value) if math.isfinite(self.value) else None
         object.__setattr__(self, "exact", exact)
         Expr.__post_init__(self)
@@ -187,8 +188,21 @@ class Number(Expr):
         return v, math.nextafter(v, math.inf), True, True
 
 
-def _format_number(value: float) -> str:
-    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+def _float_text(value: float) -> str:
+    """The decimal that is exactly the float ``value``: its short form when that is exact
+    (``0.5``, ``2``), else every digit (the float 0.1 is
+    ``0.1000000000000000055511151231257827021181583404541015625``), else, past
+    ``MAX_DIGITS`` digits (below about 1e-150), :func:`format_constant`'s ``~`` text.
+
+    >>> _float_text(0.5), _float_text(2.0 ** 70), _float_text(0.1)[:24]
+    ('0.5', '1180591620717411303424', '0.1000000000000000055511')
+    """
+    if not math.isfinite(value):
+        return repr(value)
+    for text in (repr(value), str(Decimal(value)).lower()):
+        if decimal_value(text) == value:
+            return text.removesuffix(".0")
+    return format_constant(value)
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -538,12 +552,23 @@ def constant_node(value: float | Fraction, span: Span | None = None) -> Expr:
     (Fraction(1, 3), Fraction(1, 10))
     """
     if isinstance(value, float):
-        return Number(value, span=span)
+        number = Number(value, span=span)
+        if not number.text.startswith("~"):
+            return number
+        value = Fraction(value)
     text = format_constant(value)
     if not text.startswith("~") and "/" not in text:
         return Number(float(value), text, span=span)
-    return Binary("/", Number(float(value.numerator), str(value.numerator), span=span),
-                  Number(float(value.denominator), str(value.denominator), span=span), span=span)
+    return Binary("/", _integer(value.numerator, span), _integer(value.denominator, span), span=span)
+
+
+def _integer(n: int, span: Span | None) -> Number:
+    """The literal ``n`` (its float is ``inf`` past the floats: ``2 ** 1074``)."""
+    try:
+        nearest = float(n)
+    except OverflowError:
+        nearest = math.inf
+    return Number(nearest, str(n), span=span)
 
 
 def format_constant(value: float | Fraction) -> str:
