@@ -179,6 +179,7 @@ def atoms_table(atoms) -> str:
 def describe_atom(name: str, atoms: dict | None = None) -> str:
     """An atom's facts, formula and, for elementwise atoms, its SymPy derivatives."""
     from .atoms import REGISTRY, ScalarAtom
+    from .syntax.ast import format_constant
     from .syntax.parser import close_matches
     found = (atoms or {}).get(name) or (REGISTRY.get(name) or [None])[0]
     if found is None:
@@ -188,7 +189,7 @@ def describe_atom(name: str, atoms: dict | None = None) -> str:
     if found.aliases:
         lines.append(f"  aliases: {', '.join(found.aliases)}")
     if found.keywords:
-        lines.append("  keywords: " + ", ".join(f"{k}={v:g}" if v is not None else k for k, v in found.keywords.items()))
+        lines.append("  keywords: " + ", ".join(f"{k}={format_constant(v)}" if v is not None else k for k, v in found.keywords.items()))
     if getattr(found, "derivation", None):
         lines += ["  derivation (SymPy):"] + [f"    {line}" for line in found.derivation]
     elif isinstance(found, ScalarAtom):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dcp import ArgumentError
+
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
@@ -52,8 +54,8 @@ def test_mix_prints_every_row_and_the_targets_without_cvxpy(tmp_path):
         assert float(fields[1]) > 0 and float(fields[2]) > 0
         assert fields[3:] == ["-", "-", "-"]                 # the CVXPY columns
     assert "(3) MINLPLib: skipped" in run.stdout
-    assert "(1) mix 21-200 nodes: >= 2x: - (no CVXPY)" in run.stdout
-    assert "(2) small <= 20 nodes: >= 1x: - (no CVXPY)" in run.stdout
+    assert "(1) mix 21-200 nodes: >= 2x: dcp - (no CVXPY), dcp+hints - (no CVXPY)" in run.stdout
+    assert "(2) small <= 20 nodes: >= 1x: dcp - (no CVXPY), dcp+hints - (no CVXPY)" in run.stdout
 
 
 def test_mix_translates_to_cvxpy_or_says_it_cannot():
@@ -75,3 +77,31 @@ def test_mix_translates_to_cvxpy_or_says_it_cannot():
     assert [line.strip() for line in source.splitlines()[4:]] == steps
     with pytest.raises(mix.NoTranslation, match="sigmoid"):
         mix.cvxpy_source("sigmoid(x) + relu(x)", ["x"], [], {"x": ()})
+
+
+def test_mix_writes_an_exact_decimal_as_a_float_literal():
+    # A non-dyadic decimal folds to a Fraction; the generated source must be plain Python
+    # (it once held ``Fraction(1, 10)``, a NameError counted as "CVXPY refuses").
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import mix
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    source = mix.cvxpy_source("0.1*x + y^0.3 + huber(x, M=0.7)", ["x", "y"], [], {"x": (), "y": ()})
+    assert "cp.multiply(0.1, v_x)" in source and "cp.power(v_y, 0.3)" in source
+    assert "cp.huber(v_x, 0.7)" in source and "Fraction" not in source
+    with pytest.raises(ArgumentError, match="not a rational number"):   # dcp's, not CVXPY's
+        mix.cvxpy_source("x ^ (2 ^ 0.5)", ["x"], [], {"x": ()})
+
+
+def test_mix_judges_the_targets_with_and_without_hints():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import mix
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    timed = [(mix.Case("x", ["x"], [], True), (1.0, 2.0, 3.0)),
+             (mix.Case("y", ["y"], [], False), (1.0, 4.0, None))]     # CVXPY skipped it
+    assert mix.print_rows("t", timed) == (3.0, 1.5)
+    assert mix._judge(2.5, 2.0, "dcp") == "dcp 2.50x (met)"
+    assert mix._judge(1.5, 2.0, "dcp+hints") == "dcp+hints 1.50x (not met)"

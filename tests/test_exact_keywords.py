@@ -54,7 +54,7 @@ def test_exact_rational_powers_fold(expr):
 
 
 @pytest.mark.parametrize("text, value", [
-    ("1e300 ^ 0.1", Fraction(10 ** 30)), ("(-8) ^ (1/3)", -2.0), ("(27/8) ^ (-2/3)", Fraction(4, 9)),
+    ("1e300 ^ 0.1", Fraction(10 ** 30)), ("(-8) ^ 3", -512.0), ("(27/8) ^ (-2/3)", Fraction(4, 9)),
     ("1 ^ (10 ^ 400)", 1.0), ("0.1", Fraction(1, 10)), ("0.5", 0.5),
 ])
 def test_fold_constant_is_exact(text, value):
@@ -129,3 +129,70 @@ def test_the_referee_reads_exact_constants():
     referee = Referee("x ^ (4^0.5)", ["x"])
     proved, _ = rigorous_gap(referee, "concave", {}, {"x": -1.0}, {"x": 1.0}, 0.5, ())
     assert proved
+
+
+# --- second review, item 4: long constants ---------------------------------------------
+
+_LONG = "*".join(["0." + "3" * 399] * 15)      # about 6000 digits once multiplied out
+
+
+@pytest.mark.parametrize("expr", [f"norm(x, p=0.5 - {_LONG})", f"x ^ (2 + {_LONG})"])
+def test_a_constant_past_the_bit_cap_is_refused_at_its_span(expr):
+    with pytest.raises(ArgumentError, match="too many digits") as caught:
+        certify(expr, wrt="x", check=False)
+    assert caught.value.span is not None and caught.value.span.start > 0
+
+
+def test_three_long_literals_still_fold_exactly():
+    three = "*".join(["0." + "3" * 399] * 3)
+    assert fold_constant(parse_expression(three)) == Fraction("0." + "3" * 399) ** 3
+
+
+@pytest.mark.parametrize("value, text", [
+    (Fraction(10 ** 5000, 3), "~3.3333333333333333e+4999"),
+    (Fraction(-10 ** 5000, 3), "~-3.3333333333333333e+4999"),
+    (Fraction(1, 3 ** 3000), "~4.3274876886094134e-1432"),
+    (Fraction(1, 10 ** 300), "1e-300"),
+])
+def test_format_constant_never_prints_a_huge_integer(value, text):
+    assert format_constant(value) == text
+
+
+# --- second review, item 7: a negative base with a fractional exponent ---------------
+
+def test_a_negative_base_with_a_fractional_exponent_has_one_meaning():
+    """(-8)^(1/3) is not folded to -2: the power atom defines x^p, p fractional, on x >= 0."""
+    assert fold_constant(parse_expression("(-8) ^ (1/3)")) is None
+    assert fold_constant(parse_expression("(-8) ^ 3")) == -512
+    with pytest.raises(ArgumentError, match="numeric constant"):
+        certify("x ^ ((-8)^(1/3))", wrt="x", check=False)
+    assert certify("((-8)^(1/3)) * square(x)", wrt="x", check=False).verdict == "unknown"
+
+
+# --- second review, item 9: float defaults and Numbers built from floats --------------
+
+def test_a_keyword_default_means_the_decimal_written():
+    """leaky_relu(x) and leaky_relu(x, alpha=0.01) carry the same exact keyword."""
+    from dcp.atoms import lookup
+    from dcp.atoms.calls import resolve_call
+    default = resolve_call(parse_expression("leaky_relu(x)"))[2]
+    written = resolve_call(parse_expression("leaky_relu(x, alpha=0.01)"))[2]
+    assert default == written == {"alpha": Fraction(1, 100)}
+    for atom in (lookup(name, 1) for name in ("leaky_relu", "elu", "huber", "norm")):
+        for value in atom.keywords.values():      # no float that is not the decimal meant
+            assert value is None or Fraction(format_constant(value)) == value
+
+
+def test_the_cli_prints_an_exact_default():
+    from dcp.cli import describe_atom
+    assert "keywords: alpha=0.01" in describe_atom("leaky_relu")
+
+
+@pytest.mark.parametrize("value", [0.1, -0.3, 1e300, 2.0 ** 70, 1e-100, 0.5, 2.0, 1e-160, 5e-324])
+def test_a_number_built_from_a_float_prints_what_it_holds(value):
+    from dcp.syntax.ast import Number, constant_node
+    from dcp.syntax.printer import to_text
+    number = Number(value)
+    if not number.text.startswith("~"):           # exact digits: parsing gives it back
+        assert fold_constant(parse_expression(to_text(number))) == value
+    assert fold_constant(parse_expression(to_text(constant_node(value)))) == value

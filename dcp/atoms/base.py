@@ -72,8 +72,9 @@ class Atom:
     kind: ClassVar[str] = "composition"
     min_args: ClassVar[int] = 1
     max_args: ClassVar[int | None] = 1
-    #: Keyword arguments and their defaults; values are numeric constants.
-    keywords: ClassVar[dict[str, float | None]] = {}
+    #: Keyword arguments and their defaults, exact as :data:`Keywords` (the default 0.01
+    #: is ``Fraction(1, 100)``, not the float 0.01, so that writing it changes nothing).
+    keywords: ClassVar[dict[str, float | Fraction | None]] = {}
     #: Keywords that may also be given positionally after the arguments: power(x, 2).
     positional_keywords: ClassVar[tuple[str, ...]] = ()
     #: The formula in the expression language, for docs and SymPy (``x`` is the argument).

@@ -260,10 +260,10 @@ class LeakyRelu(ScalarAtom):
 
     name = "leaky_relu"
     formula = "Piecewise((x, x >= 0), (alpha*x, True))"
-    keywords = {"alpha": 0.01}
+    keywords = {"alpha": Fraction(1, 100)}      # the decimal 0.01, as alpha=0.01 folds
 
     @staticmethod
-    def value(x: float, alpha: float | Fraction = 0.01) -> float:
+    def value(x: float, alpha: float | Fraction = Fraction(1, 100)) -> float:
         return x if x >= 0 else float(alpha) * x
 
     @staticmethod

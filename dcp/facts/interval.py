@@ -33,7 +33,7 @@ from typing import NamedTuple, Union
 __all__ = ["Interval", "REALS", "NONNEG", "POS", "NONPOS", "NEG", "literal_range", "round_down", "round_up"]
 
 INF = math.inf
-#: The largest float: the one constant for it past the syntax stage.
+#: The largest float; its one home (the syntax stage imports it too).
 MAX_FLOAT = sys.float_info.max
 #: An exact end whose numerator or denominator has more bits than this is rounded outward
 #: to a float, so exact arithmetic stays cheap however long a chain of constants is.

@@ -11,13 +11,13 @@ cached hashes when it is built, and ``==`` walks both trees with an explicit sta
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Callable
 
 from ..errors import ArgumentError, Span
+from ..facts.interval import MAX_FLOAT
 
 __all__ = [
     "Node", "Expr", "Number", "Name", "Unary", "Binary", "Call", "Transpose", "Index",
@@ -112,7 +112,6 @@ class Expr(Node):
 #: Literals longer than this many digits, or whose exponent lies further than this from
 #: zero, are not converted exactly: 10**9999999 alone would take minutes to build.
 MAX_DIGITS = 400
-MAX_FLOAT = sys.float_info.max
 MIN_SUBNORMAL = math.ulp(0.0)
 
 
@@ -146,8 +145,9 @@ def decimal_value(text: str) -> float | Fraction | None:
 class Number(Expr):
     """A numeric literal: the decimal ``text`` as written, its ``exact`` value (see
     :func:`decimal_value`), and ``value``, the nearest float (``inf`` past the floats),
-    which is what float evaluation uses. A Number built from a float alone (no ``text``,
-    as for an expanded keyword) means exactly that float."""
+    which is what float evaluation uses. A Number built from a float alone (no ``text``)
+    means exactly that float, and its text is that float's exact decimal (see
+    :func:`_float_text`), so printing and parsing it again gives the same number."""
 
     value: float
     text: str = field(default="", compare=False)
@@ -157,7 +157,7 @@ class Number(Expr):
         if self.text:
             exact = decimal_value(self.text)
         else:       # built from a float: it means that float exactly (0.1 is not 1/10)
-            object.__setattr__(self, "text", _format_number(self.value))
+            object.__setattr__(self, "text", _float_text(self.value))
             exact = float(self.value) if math.isfinite(self.value) else None
         object.__setattr__(self, "exact", exact)
         Expr.__post_init__(self)
@@ -188,8 +188,21 @@ class Number(Expr):
         return v, math.nextafter(v, math.inf), True, True
 
 
-def _format_number(value: float) -> str:
-    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+def _float_text(value: float) -> str:
+    """The decimal that is exactly the float ``value``: its short form when that is exact
+    (``0.5``, ``2``), else every digit (the float 0.1 is
+    ``0.1000000000000000055511151231257827021181583404541015625``), else, past
+    ``MAX_DIGITS`` digits (below about 1e-150), :func:`format_constant`'s ``~`` text.
+
+    >>> _float_text(0.5), _float_text(2.0 ** 70), _float_text(0.1)[:24]
+    ('0.5', '1180591620717411303424', '0.1000000000000000055511')
+    """
+    if not math.isfinite(value):
+        return repr(value)
+    for text in (repr(value), str(Decimal(value)).lower()):
+        if decimal_value(text) == value:
+            return text.removesuffix(".0")
+    return format_constant(value)
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -440,14 +453,23 @@ def fold_constant(node: Expr) -> float | Fraction | None:
         return node.exact
     values: dict[int, Fraction | None] = {}
     for item in walk_postorder(node):
-        values[id(item)] = _fold_one(item, values)
+        value = values[id(item)] = _fold_one(item, values)
+        if value is not None and _bits(value) > MAX_CONSTANT_BITS:
+            raise ArgumentError(f"the constant {_text(item)} has too many digits to compute "
+                                f"exactly; write its value as a shorter decimal", span=item.span)
     value = values[id(node)]
     return None if value is None else _exact(value, node)
 
 
-#: A folded ``a ^ b`` is computed when its result has at most this many bits (a decimal
-#: literal has at most about 1400); beyond, the constant is refused.
-MAX_POWER_BITS = 4096
+#: A folded constant (each step of it) is computed when its numerator and denominator
+#: have at most this many bits (a decimal literal has at most about 1400); beyond, it is
+#: refused: a chain of long literals would otherwise cost unbounded work.
+MAX_CONSTANT_BITS = 4096
+
+
+def _bits(value: Fraction) -> int:
+    """The larger bit length of the numerator and denominator of ``value``."""
+    return max(value.numerator.bit_length(), value.denominator.bit_length())
 
 
 def _fold_one(node: Expr, values: dict) -> Fraction | None:
@@ -476,19 +498,21 @@ def _fold_one(node: Expr, values: dict) -> Fraction | None:
 
 def _power(base: Fraction, exponent: Fraction, node: Expr) -> Fraction | None:
     """``base ^ exponent`` exactly; None when it is not a real number (``0 ^ -1``,
-    ``(-1) ^ 0.5``). With ``exponent = n/d`` in lowest terms it is ``(base^(1/d))^n``,
+    ``(-1) ^ 0.5``) or, like the power atom's x^p, not defined: a fractional exponent
+    takes a base >= 0 only, so ``(-8) ^ (1/3)`` is not -2 (a constant must mean the same
+    as the atom applied to it). With ``exponent = n/d`` in lowest terms it is ``(base^(1/d))^n``,
     rational exactly when the numerator and denominator of ``base`` are perfect d-th
     powers; otherwise (or when the result would be huge) it is refused."""
     n, d = exponent.numerator, exponent.denominator
     if base == 0:
         return None if n < 0 else Fraction(n == 0)
-    if base < 0 and d % 2 == 0:
+    if base < 0 and d > 1:
         return None
     top, bottom = _root(abs(base.numerator), d), _root(base.denominator, d)
     if top is None or bottom is None:
         raise ArgumentError(f"the constant {_text(node)} is not a rational number, so dcp cannot "
                             f"hold it exactly; write its value as a decimal", span=node.span)
-    if abs(n) * max(top.bit_length(), bottom.bit_length(), 2) > MAX_POWER_BITS and top * bottom != 1:
+    if abs(n) * max(top.bit_length(), bottom.bit_length(), 2) > MAX_CONSTANT_BITS and top * bottom != 1:
         raise ArgumentError(f"the constant {_text(node)} is too large or too small to use here",
                             span=node.span)
     root = Fraction(top if base > 0 else -top, bottom)
@@ -528,17 +552,29 @@ def constant_node(value: float | Fraction, span: Span | None = None) -> Expr:
     (Fraction(1, 3), Fraction(1, 10))
     """
     if isinstance(value, float):
-        return Number(value, span=span)
+        number = Number(value, span=span)
+        if not number.text.startswith("~"):
+            return number
+        value = Fraction(value)
     text = format_constant(value)
     if not text.startswith("~") and "/" not in text:
         return Number(float(value), text, span=span)
-    return Binary("/", Number(float(value.numerator), str(value.numerator), span=span),
-                  Number(float(value.denominator), str(value.denominator), span=span), span=span)
+    return Binary("/", _integer(value.numerator, span), _integer(value.denominator, span), span=span)
+
+
+def _integer(n: int, span: Span | None) -> Number:
+    """The literal ``n`` (its float is ``inf`` past the floats: ``2 ** 1074``)."""
+    try:
+        nearest = float(n)
+    except OverflowError:
+        nearest = math.inf
+    return Number(nearest, str(n), span=span)
 
 
 def format_constant(value: float | Fraction) -> str:
     """An exact constant as text: its decimal when that is exact and short (``0.1``,
-    ``2``, up to 30 digits), else its fraction when short (``1/3``), else a rounded decimal marked ``~``.
+    ``2``, up to 30 digits), else its fraction when short (``1/3``), else a rounded decimal
+    marked ``~``. Never converts a long integer to text (Python refuses past 4300 digits).
 
     >>> format_constant(Fraction(1, 10)), format_constant(2.0), format_constant(Fraction(1, 3))
     ('0.1', '2', '1/3')
@@ -548,7 +584,7 @@ def format_constant(value: float | Fraction) -> str:
     exact = Fraction(value)
     if exact.denominator == 1 and abs(exact) < 10 ** 16:
         return str(exact.numerator)
-    short = repr(float(exact))
+    short = _short(exact)
     if Fraction(Decimal(short)) == exact:
         return short
     with localcontext() as context:
@@ -556,9 +592,23 @@ def format_constant(value: float | Fraction) -> str:
         decimal = Decimal(exact.numerator) / Decimal(exact.denominator)
     if Fraction(decimal) == exact:
         return str(decimal.normalize()).lower()
-    if len(str(exact)) <= 24:
+    if _bits(exact) <= 80 and len(str(exact)) <= 24:       # 10 ** 24 < 2 ** 80
         return str(exact)
     return "~" + short
+
+
+def _short(exact: Fraction) -> str:
+    """The shortest decimal of the float nearest ``exact``, or 17 digits of ``exact``
+    when no float is near (``1e-5000``, ``1e5000``)."""
+    try:
+        nearest = float(exact)
+    except OverflowError:
+        nearest = math.inf
+    if math.isfinite(nearest) and (nearest != 0 or exact == 0):
+        return repr(nearest)
+    with localcontext() as context:
+        context.prec = 17
+        return str(Decimal(exact.numerator) / Decimal(exact.denominator)).lower()
 
 
 def _text(node: Expr) -> str:
