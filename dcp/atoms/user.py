@@ -67,30 +67,34 @@ SYMPY_SECONDS = 20.0
 
 
 class _OutOfTime(BaseException):
-    """SymPy ran past :data:`SYMPY_SECONDS`. A BaseException, so that the broad ``except
-    Exception`` of SymPy's code and of this module let it through."""
+    """SymPy may not run, or ran past :data:`SYMPY_SECONDS`; the message says which. A
+    BaseException, so that the broad ``except Exception`` of SymPy's code and of this
+    module let it through."""
 
 
 @contextlib.contextmanager
 def _time_cap(seconds: float):
-    """Raise :class:`_OutOfTime` inside the block once ``seconds`` have passed.
+    """Raise :class:`_OutOfTime` inside the block once ``seconds`` have passed, or at once
+    when no timer can be set.
 
     A thread cannot be stopped in Python, and a worker process would re-import SymPy and
     pickle every expression, so this is a ``SIGALRM`` timer (``setitimer``, on Linux and
     macOS): Python runs the handler between bytecodes, which stops SymPy's pure-Python
     loops promptly. Signals reach only the main thread (``dcp batch`` runs each job in a
-    worker's main thread); in another thread, without ``setitimer``, or when a timer is
-    already set, the block runs uncapped.
+    worker's main thread). Elsewhere (another thread, no ``setitimer``, a timer already
+    running, which also makes nested caps impossible, or a ``SIGALRM`` handler installed
+    outside Python, which could not be restored) SymPy is not run at all: an uncapped
+    derivation could run for hours.
     """
     import signal
     import threading
     if (not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread()
-            or signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0)):
-        yield
-        return
+            or signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0) or signal.getsignal(signal.SIGALRM) is None):
+        raise _OutOfTime("SymPy is run only under a time cap, and none can be set here: not the "
+                         "main thread, or a timer or SIGALRM handler already in use")
 
     def expire(signum, frame):
-        raise _OutOfTime
+        raise _OutOfTime(f"SymPy did not finish within {seconds:g} s")
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -683,9 +687,8 @@ def _scalar_atom(name: str, param: str, body: Expr, atoms: dict) -> UserAtom:
     try:
         with _time_cap(SYMPY_SECONDS):
             return _derived_atom(name, param, inlined, raw, conditions, x)
-    except _OutOfTime:
-        return _unproved_atom(name, param, inlined, raw, x,
-                              f"SymPy did not finish within {SYMPY_SECONDS:g} s")
+    except _OutOfTime as stop:
+        return _unproved_atom(name, param, inlined, raw, x, str(stop))
 
 
 def _shower(param: str, x):
