@@ -412,3 +412,22 @@ def test_no_cap_is_nested_in_a_running_timer_or_a_foreign_handler(monkeypatch):
     # A handler installed outside Python reads as None and could not be restored.
     monkeypatch.setattr(signal, "getsignal", lambda signum: None)
     assert Session().define("f", "t", "square(t)").kind == "expansion"
+
+
+def test_ranges_use_arb_at_points_and_limits_found_at_define(monkeypatch):
+    # t^-1 on (0, inf): decreasing from +inf at 0 to 0 at +inf. After define, no SymPy:
+    # the ends inside the domain come from the body's Arb enclosure, rounded outward, and
+    # those at 0 and +inf from the limits found at define.
+    import sympy
+    atom = Session().define("f", "t", "t^-1")
+    assert atom._limits == {0.0: (math.inf, math.inf), math.inf: (0.0, 0.0)}
+
+    def no_sympy(*args, **kwargs):
+        raise AssertionError("SymPy ran during analysis")
+    monkeypatch.setattr(sympy, "limit", no_sympy)
+    monkeypatch.setattr(sympy.Expr, "subs", no_sympy)
+    assert atom.range((Interval(1.0, 4.0),), {}) == Interval(0.25, 1.0)
+    third = atom.range((Interval(3.0, 3.0),), {})
+    assert third.lo < Fraction(1, 3) < third.hi and third.hi - third.lo < 1e-15
+    assert atom.range((Interval(0.0, math.inf, True),), {}) == Interval(0.0, math.inf, True, True)
+    assert atom.range((Interval(2.0, math.inf),), {}) == Interval(0.0, 0.5, True)
