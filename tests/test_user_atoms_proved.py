@@ -374,3 +374,60 @@ def test_a_pole_at_the_end_of_the_domain_leaves_it_open():
     atom = Session().define("f", "t", "sqrt(t) / t^3")                  # t^(-5/2) on t > 0
     assert atom.derivation[1] == "domain: (0, inf)"
     assert atom.pieces({})["convex_on"] == (Interval(0.0, math.inf, True),)
+
+
+def _define_in_thread(body: str):
+    import threading
+    found = {}
+    worker = threading.Thread(target=lambda: found.update(atom=Session().define("f", "t", body)))
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive()
+    return found["atom"]
+
+
+def test_outside_the_main_thread_sympy_is_not_run_uncapped():
+    # No SIGALRM reaches another thread, so no time cap: SymPy is not run at all (it ran for
+    # minutes on t^1000001 + exp(t)), and the body's DCP analysis decides.
+    atom = _define_in_thread("t^1000001 + exp(t)")
+    assert atom.derivation[1].startswith("domain: not proved (SymPy is run only under a time cap")
+    assert atom.kind == "expansion" and atom.pieces({})["convex_on"] == ()
+    assert _define_in_thread("square(t)").kind == "expansion"
+
+
+def test_no_cap_is_nested_in_a_running_timer_or_a_foreign_handler(monkeypatch):
+    import signal
+
+    def outer(signum, frame):
+        raise AssertionError("the outer timer's expiry must reach its owner")
+    before = signal.signal(signal.SIGALRM, outer)
+    signal.setitimer(signal.ITIMER_REAL, 100)
+    try:
+        atom = Session().define("f", "t", "square(t)")
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0 and signal.getsignal(signal.SIGALRM) is outer
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+    assert atom.derivation[1].startswith("domain: not proved (SymPy is run only under a time cap")
+    # A handler installed outside Python reads as None and could not be restored.
+    monkeypatch.setattr(signal, "getsignal", lambda signum: None)
+    assert Session().define("f", "t", "square(t)").kind == "expansion"
+
+
+def test_ranges_use_arb_at_points_and_limits_found_at_define(monkeypatch):
+    # t^-1 on (0, inf): decreasing from +inf at 0 to 0 at +inf. After define, no SymPy:
+    # the ends inside the domain come from the body's Arb enclosure, rounded outward, and
+    # those at 0 and +inf from the limits found at define.
+    import sympy
+    atom = Session().define("f", "t", "t^-1")
+    assert atom._limits == {0.0: (math.inf, math.inf), math.inf: (0.0, 0.0)}
+
+    def no_sympy(*args, **kwargs):
+        raise AssertionError("SymPy ran during analysis")
+    monkeypatch.setattr(sympy, "limit", no_sympy)
+    monkeypatch.setattr(sympy.Expr, "subs", no_sympy)
+    assert atom.range((Interval(1.0, 4.0),), {}) == Interval(0.25, 1.0)
+    third = atom.range((Interval(3.0, 3.0),), {})
+    assert third.lo < Fraction(1, 3) < third.hi and third.hi - third.lo < 1e-15
+    assert atom.range((Interval(0.0, math.inf, True),), {}) == Interval(0.0, math.inf, True, True)
+    assert atom.range((Interval(2.0, math.inf),), {}) == Interval(0.0, 0.5, True)

@@ -22,7 +22,9 @@ A body of one argument ``f`` becomes a scalar atom. Each fact is either proved o
   make ``f`` convex across it), and ``f''`` is never taken across a kink: a body whose
   formula has ``Abs``, ``Max``, ``Piecewise`` and the like gets no SymPy facts.
 - **Range**: ``f`` is monotone between consecutive cuts of ``f'``, so its values lie between
-  its values at those cuts and its limits at the ends of ``D``.
+  its values at those cuts and its limits at the ends of ``D``. On a monotone piece, the
+  engine bounds ``f`` at a point of ``D`` by the Arb enclosure of the body, and at an
+  infinite or open end of ``D`` by the limit found here, once: analysis never runs SymPy.
 
 Exact ends are rounded to floats with a rigorous direction: inward for facts, outward for
 ranges. Whatever SymPy cannot settle stays unknown and the derivation says why; the engine
@@ -46,7 +48,7 @@ from ..facts import REALS, Interval
 from ..facts.interval import round_down, round_up
 from ..syntax.ast import Binary, Call, Expr, Name, Number, Unary, fold_constant, replace, walk_postorder
 from ..syntax.parser import check_parameters
-from .base import FACTS_MEMO_SIZE, REGISTRY, ScalarAtom
+from .base import REGISTRY, ScalarAtom
 from .calls import expand, resolve_call
 from .losses import Expansion
 
@@ -67,30 +69,34 @@ SYMPY_SECONDS = 20.0
 
 
 class _OutOfTime(BaseException):
-    """SymPy ran past :data:`SYMPY_SECONDS`. A BaseException, so that the broad ``except
-    Exception`` of SymPy's code and of this module let it through."""
+    """SymPy may not run, or ran past :data:`SYMPY_SECONDS`; the message says which. A
+    BaseException, so that the broad ``except Exception`` of SymPy's code and of this
+    module let it through."""
 
 
 @contextlib.contextmanager
 def _time_cap(seconds: float):
-    """Raise :class:`_OutOfTime` inside the block once ``seconds`` have passed.
+    """Raise :class:`_OutOfTime` inside the block once ``seconds`` have passed, or at once
+    when no timer can be set.
 
     A thread cannot be stopped in Python, and a worker process would re-import SymPy and
     pickle every expression, so this is a ``SIGALRM`` timer (``setitimer``, on Linux and
     macOS): Python runs the handler between bytecodes, which stops SymPy's pure-Python
     loops promptly. Signals reach only the main thread (``dcp batch`` runs each job in a
-    worker's main thread); in another thread, without ``setitimer``, or when a timer is
-    already set, the block runs uncapped.
+    worker's main thread). Elsewhere (another thread, no ``setitimer``, a timer already
+    running, which also makes nested caps impossible, or a ``SIGALRM`` handler installed
+    outside Python, which could not be restored) SymPy is not run at all: an uncapped
+    derivation could run for hours.
     """
     import signal
     import threading
     if (not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread()
-            or signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0)):
-        yield
-        return
+            or signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0) or signal.getsignal(signal.SIGALRM) is None):
+        raise _OutOfTime("SymPy is run only under a time cap, and none can be set here: not the "
+                         "main thread, or a timer or SIGALRM handler already in use")
 
     def expire(signum, frame):
-        raise _OutOfTime
+        raise _OutOfTime(f"SymPy did not finish within {seconds:g} s")
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -498,13 +504,41 @@ def _value_at(f, x, domain, point):
     return f.subs(x, point)
 
 
-def _range(f, x, domain, first: _Signs) -> Interval | None:
-    """The values of ``f`` on the domain, rounded outward, or None when the critical
-    points are not proved or a value cannot be evaluated rigorously."""
-    if not first.proved:
+def _end_values(f, x, domain) -> tuple:
+    """``f``'s values (or limits from inside) at the domain's two ends, exact; None for
+    one SymPy cannot settle."""
+    found = []
+    for point in (domain.left, domain.right):
+        try:
+            value = _value_at(f, x, domain, point)
+        except Exception:  # noqa: BLE001 - SymPy's limit raises many kinds; unknown is sound
+            value = None
+        found.append(None if value is None or _unknown(value) else value)
+    return tuple(found)
+
+
+def _limits(ends: tuple, domain, floats: Interval) -> dict:
+    """Bounds ``(below, above)`` on ``f`` near each end of the float domain that is not in
+    it (infinite, or open and exactly the domain's end), for :meth:`UserAtom._bound`: there
+    ``f`` may be undefined, and only its limit bounds the values inside. An end SymPy could
+    not settle is left out (unbounded)."""
+    found = {}
+    for end, exact, value in ((floats.lo, domain.left, ends[0]), (floats.hi, domain.right, ends[1])):
+        if value is None or not (math.isinf(end) or (end not in floats and _rational(end) == exact)):
+            continue
+        with contextlib.suppress(_Undecided):
+            found[end] = (_float_bound(value, up=False), _float_bound(value, up=True))
+    return found
+
+
+def _range(f, x, first: _Signs, ends: tuple) -> Interval | None:
+    """The values of ``f`` on the domain, rounded outward, from its values at the domain's
+    ``ends`` and at the critical points; None when those are not proved or a value cannot
+    be evaluated rigorously."""
+    if not first.proved or None in ends:
         return None
     try:
-        values = [_value_at(f, x, domain, p) for p in (domain.left, *first.cuts, domain.right)]
+        values = [ends[0], *(f.subs(x, cut) for cut in first.cuts), ends[1]]
         if any(_unknown(value) for value in values):
             return None
         lo = min(_float_bound(v, up=False) for v in values)
@@ -580,16 +614,15 @@ class UserAtom(ScalarAtom):
     expanded (``kind`` "expansion")."""
 
     def __init__(self, name: str, param: str, body: Expr, f, domain, facts: dict,
-                 derivation: list[str], strict: bool = True):
+                 derivation: list[str], strict: bool = True, limits: dict | None = None):
         import sympy
         self.name, self.params, self.body = name, (param,), body
         self.template = _text(body)
         self.kind = "user" if domain is not None else "expansion"
         self.formula = str(f)
         self.derivation = derivation
-        self._facts, self._f, self._domain = facts, f, domain
+        self._facts, self._limits = facts, limits or {}
         facts["strict"] = strict        # f' vanishes only at finitely many points
-        self._bounds: dict = {}
         self._steps = _compile(body)
         x = sympy.Symbol("x", real=True)
         function = sympy.lambdify(x, f, modules="math")
@@ -605,27 +638,13 @@ class UserAtom(ScalarAtom):
     def pieces(self, kw):
         return self._facts
 
-    def _bound(self, x: float, kw, down: bool) -> float:
-        """``f(x)`` (or its limit at an end of the domain) rounded outward, exactly."""
-        key = (x, down)
-        if key not in self._bounds:
-            if len(self._bounds) >= FACTS_MEMO_SIZE:
-                self._bounds.clear()
-            self._bounds[key] = self._exact_bound(x, down)
-        return self._bounds[key]
-
-    def _exact_bound(self, x: float, down: bool) -> float:
-        import sympy
-        point = sympy.oo if x == math.inf else -sympy.oo if x == -math.inf else _rational(x)
-        unknown = -math.inf if down else math.inf
-        try:
-            with _time_cap(SYMPY_SECONDS):
-                value = _value_at(self._f, sympy.Symbol("x", real=True), self._domain, point)
-                if _unknown(value):
-                    return unknown
-                return _float_bound(value, up=not down)
-        except (Exception, _OutOfTime):  # noqa: BLE001 - SymPy's limit raises many kinds; unknown is sound
-            return unknown
+    def _bound(self, x, kw, down: bool) -> float:
+        """A bound on ``f`` at an end ``x`` of a piece: the end of its Arb enclosure at a
+        point of the domain (rounded outward), or the limit SymPy found at ``define`` at an
+        infinite or open end. Analysis never runs SymPy."""
+        if math.isinf(x) or x not in self.domain(0, kw):
+            return self._limits.get(x, (-math.inf, math.inf))[0 if down else 1]
+        return super()._bound(x, kw, down)
 
     def enclose(self, x, kw):
         """A ball holding ``f(t)`` for every ``t`` in the ball ``x``: the body in ball
@@ -683,9 +702,8 @@ def _scalar_atom(name: str, param: str, body: Expr, atoms: dict) -> UserAtom:
     try:
         with _time_cap(SYMPY_SECONDS):
             return _derived_atom(name, param, inlined, raw, conditions, x)
-    except _OutOfTime:
-        return _unproved_atom(name, param, inlined, raw, x,
-                              f"SymPy did not finish within {SYMPY_SECONDS:g} s")
+    except _OutOfTime as stop:
+        return _unproved_atom(name, param, inlined, raw, x, str(stop))
 
 
 def _shower(param: str, x):
@@ -723,7 +741,8 @@ def _derived_atom(name: str, param: str, inlined: Expr, raw, conditions: list, x
     d2 = sympy.simplify(sympy.diff(d1, x))
     first = _signs(d1, x, domain)
     second = _signs(d2, x, domain, lower=d1)
-    image = _range(f, x, domain, first)
+    ends = _end_values(f, x, domain)
+    image = _range(f, x, first, ends)
     derivation = [
         f"{name}({param}) = {show(f)}",
         f"domain: {floats}",
@@ -742,7 +761,8 @@ def _derived_atom(name: str, param: str, inlined: Expr, raw, conditions: list, x
     facts = {"domain": (REALS if floats == REALS else floats,), "image": (image or REALS,),
              "convex_on": second.nonneg, "concave_on": second.nonpos,
              "increasing_on": first.nonneg, "decreasing_on": first.nonpos}
-    return UserAtom(name, param, inlined, f, domain, facts, derivation, strict=not d1.is_zero)
+    return UserAtom(name, param, inlined, f, domain, facts, derivation, strict=not d1.is_zero,
+                    limits=_limits(ends, domain, floats))
 
 
 def _fact(word: str, signs: _Signs, pieces: tuple) -> str:
