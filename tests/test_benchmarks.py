@@ -12,6 +12,16 @@ from dcp import ArgumentError
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
+def _mix():
+    """benchmarks/mix.py as a module (the folder is not a package)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import mix
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return mix
+
+
 def test_phase_breakdown_names_every_phase_of_certify():
     # phases.py finds each phase by the function that runs it; a rename must not turn
     # a row silently into zero, so the script refuses to run instead.
@@ -61,11 +71,7 @@ def test_mix_prints_every_row_and_the_targets_without_cvxpy(tmp_path):
 def test_mix_translates_to_cvxpy_or_says_it_cannot():
     # The CVXPY code is generated as text (no CVXPY needed); an atom CVXPY lacks is
     # refused, never replaced by something else.
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import mix
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    mix = _mix()
     source = mix.cvxpy_source("relu(W @ x) + huber(x, M=0.5) + mean(1 / 2) + y ^ 2", ["x"],
                               ["W >= 0", "y < 0"], {"W": ("a", "b"), "x": ("b",), "y": ()})
     assert "v_W = cp.Parameter((3, 3), nonneg=True)" in source
@@ -82,11 +88,7 @@ def test_mix_translates_to_cvxpy_or_says_it_cannot():
 def test_mix_writes_an_exact_decimal_as_a_float_literal():
     # A non-dyadic decimal folds to a Fraction; the generated source must be plain Python
     # (it once held ``Fraction(1, 10)``, a NameError counted as "CVXPY refuses").
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import mix
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    mix = _mix()
     source = mix.cvxpy_source("0.1*x + y^0.3 + huber(x, M=0.7)", ["x", "y"], [], {"x": (), "y": ()})
     assert "cp.multiply(0.1, v_x)" in source and "cp.power(v_y, 0.3)" in source
     assert "cp.huber(v_x, 0.7)" in source and "Fraction" not in source
@@ -95,11 +97,7 @@ def test_mix_writes_an_exact_decimal_as_a_float_literal():
 
 
 def test_mix_judges_the_targets_with_and_without_hints():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import mix
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    mix = _mix()
     timed = [(mix.Case("x", ["x"], [], True), (1.0, 2.0, 3.0)),
              (mix.Case("y", ["y"], [], False), (1.0, 4.0, None))]     # CVXPY skipped it
     assert mix.print_rows("t", timed) == (3.0, 1.5)
