@@ -25,7 +25,7 @@ PHASES = (
     ("parse the expression", "syntax/parser.py", "parse_expression"),
     ("parse the assumptions", "assumptions.py", "parse_assumption_list"),
     ("intersect the bounds", "assumptions.py", "bounds_from"),
-    ("scan names and calls", "api.py", "_names_and_calls"),
+    ("build the tape", "tape.py", "add_expr"),
     ("analyse (the rules)", "analysis.py", "analyse"),
     ("check the proof (kernel)", "kernel.py", "check_proof"),
     ("infer shapes", "check/shapes.py", "infer_shapes"),

@@ -1,247 +1,315 @@
-"""The engine: walks an expression and builds its proof, one :class:`Step` per node.
+"""The engine: one loop over a tape's ids, concluding each node's facts from its premises'.
 
-The walk is iterative (an explicit stack), and memoised by structural equality, so a
-subexpression that occurs many times is analysed once and its step shared. Curvature is
-never decided here: every conclusion comes from :mod:`dcp.rules`; this module only
-gathers the premises, the atom facts on the arguments' ranges, and the domain conditions.
+Children come before parents on a :class:`~dcp.tape.Tape`, so a single pass in id order
+sees every premise first, with no recursion; a subexpression written many times is one
+id, analysed once. Curvature is never decided here: every conclusion comes from
+:mod:`dcp.rules`; this module only gathers the premises, the atom facts on the arguments'
+ranges, and the domain conditions, into the columns of a :class:`~dcp.proof.Facts`.
+
+How a node is analysed (its *plan*: the rule, its premises, the atom) depends only on the
+expression, so it is made once per tape and kept for re-analyses under other bounds (the
+hint search). Making a plan can add nodes: a loss's body with its arguments put in, an
+idiom's rewritten form. Those nodes come after the node that needs them, and are
+analysed just before it.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Mapping
+from typing import Iterable, Mapping
 
 from . import rules
 from .atoms import Atom, lookup, operator
-from .atoms.calls import expand, resolve_call
+from .atoms.calls import expand_at, resolve_at
 from .errors import ArgumentError
 from .facts import POS, REALS, Interval, literal_range
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
 from .idioms import IDIOMS, rewrite
-from .proof import DomainCondition, Step
-from .syntax.ast import (
-    Binary,
-    Call,
-    Expr,
-    Index,
-    Name,
-    Number,
-    Ref,
-    Transpose,
-    Unary,
-    Vector,
-    fold_constant,
-)
+from .proof import Facts, Note
+from .syntax.ast import fold_constant
+from .tape import Tape
 
 __all__ = ["Analyzer"]
 
+#: The atom applied by each operator.
+_OPERATORS = {"+": "+", "-": "-", "neg": "neg", ".T": ".T", "[]": "[]", "[...]": "[...]"}
+
 
 class Analyzer:
-    """Builds proofs for expressions in the variables ``wrt`` under ``bounds``.
+    """Analyses the expressions on ``tape`` in the variables ``wrt``, with the user atoms
+    ``atoms``; :meth:`analyse` runs the rules under given bounds.
 
-    One analyzer memoises across calls, so analysing several expressions that share
-    subexpressions (a session's bindings) does the shared work once.
+    One analyzer keeps its plans, so analysing again under other bounds (the hint search)
+    or analysing several roots of one tape does the bound-independent work once.
     """
 
-    def __init__(self, wrt: frozenset[str], bounds: Mapping[str, Interval],
-                 atoms: Mapping[str, Atom] | None = None):
-        self.wrt = wrt
-        self.bounds = bounds
+    def __init__(self, tape: Tape, wrt: Iterable[str], atoms: Mapping[str, Atom] | None = None):
+        self.tape = tape
+        self.wrt = frozenset(wrt)
         self.atoms = atoms or {}
-        self._steps: dict[Expr, Step] = {}
-        self._calls: dict[tuple[str, int], tuple[Atom, dict[str, float]]] = {}
+        self._plans: list[tuple | None] = []
+        self._calls: dict[tuple[str, int], tuple[Atom, dict]] = {}
 
-    def reuse(self, steps: Iterable[Step], keep: Callable[[Step], bool]) -> Analyzer:
-        """Take over the steps of an earlier analysis that ``keep`` accepts, typically
-        those that depend on no name whose bounds changed: only the rest is analysed again
-        (the hint search re-runs the rules this way)."""
-        for step in steps:
-            if keep(step):
-                self._steps.setdefault(step.node, step)
-        return self
+    def analyse(self, bounds: Mapping[str, Interval], facts: Facts | None = None,
+                ids: Iterable[int] | None = None) -> Facts:
+        """The facts of the tape's nodes under ``bounds``. With ``facts`` and ``ids``, only
+        the nodes ``ids`` are analysed again (their old facts are dropped) and the rest are
+        kept: ``facts`` is updated in place."""
+        facts = facts if facts is not None else Facts()
+        facts.grow(len(self.tape))
+        if ids is None:
+            ids = range(len(self.tape))
+        else:
+            ids = sorted(ids)
+            for index in ids:
+                facts.curvature[index] = None
+                facts.notes.pop(index, None)
+        curvatures = facts.curvature
+        for index in ids:
+            if curvatures[index] is None:
+                self._visit(index, bounds, facts)
+        return facts
 
-    def analyse(self, root: Expr) -> Step:
-        """The step for ``root``, with premises for every subexpression."""
-        steps = self._steps
-        # Entries are (node, None) before its plan is made, (node, plan) once its premises
-        # are on the stack above it.
-        stack: list[tuple[Expr, tuple | None]] = [(root, None)]
-        push, pop, plan_for, step_for = stack.append, stack.pop, self._plan, self._step
+    def _visit(self, root: int, bounds, facts: Facts) -> None:
+        """Analyse ``root`` after every premise not analysed yet. In id order a node's
+        premises are almost always done already (its arguments come first); a rewritten or
+        expanded form may not be, and is analysed here first."""
+        curvatures = facts.curvature
+        stack = [root]
         while stack:
-            node, plan = pop()
-            if node in steps:
+            index = stack[-1]
+            if curvatures[index] is not None:
+                stack.pop()
                 continue
-            if plan is None:
-                plan = plan_for(node)
-                push((node, plan))
-                for premise in plan[1]:
-                    if premise not in steps:
-                        push((premise, None))
+            plan = self._plan_of(index, facts)
+            pending = [p for p in plan[1] if curvatures[p] is None]
+            if pending:
+                stack.extend(reversed(pending))
                 continue
-            steps[node] = step_for(node, plan, [steps[n] for n in plan[1]])
-        return steps[root]
+            stack.pop()
+            self._step(index, plan, bounds, facts)
+
+    def _plan_of(self, index: int, facts: Facts) -> tuple:
+        """The plan of a node, made once; the nodes it adds get room in ``facts``."""
+        plans = self._plans
+        if index < len(plans) and plans[index] is not None:
+            return plans[index]
+        plan = self._plan(index)
+        size = len(self.tape)
+        plans.extend([None] * (size - len(plans)))
+        plans[index] = plan
+        facts.grow(size)
+        return plan
 
     # ---- what each node needs ----------------------------------------------------------
-    def _plan(self, node: Expr) -> tuple:
-        """How a node is analysed: ``(kind, premise nodes, extra)``."""
-        if type(node) is Name or type(node) is Number:
+    def _plan(self, index: int) -> tuple:
+        """How a node is analysed: ``(kind, premise ids, extra)``."""
+        tape = self.tape
+        op = tape.op[index]
+        if op == "name" or op == "number":
             return _LEAF
-        found = rewrite(node)
+        found = rewrite(tape, index)
         if found is not None:
             return ("rewrite", (found[1],), found[0])
-        if isinstance(node, Call):
-            atom, args, kw = self._resolve(node)
+        args = tape.args[index]
+        if op == "call":
+            atom, args, kw = self._resolve(index)
             if atom.kind == "expansion":
-                return ("expansion", (expand(atom, args, kw, node.span),), (atom, kw))
+                return ("expansion", (expand_at(tape, index, atom, args, kw),), (atom, kw))
             if atom.kind == "user":         # composed or expanded: see _user
-                return ("user", (*args, expand(atom, args, kw, node.span)), (atom, kw))
+                return ("user", (*args, expand_at(tape, index, atom, args, kw)), (atom, kw))
             return (atom.kind, args, (atom, kw))
-        if isinstance(node, Binary) and node.op == "^":
-            exponent = fold_constant(node.right)
+        if op == "^":
+            exponent = fold_constant(tape.expr(args[1]))
             if exponent is None:
                 raise ArgumentError("the exponent must be a numeric constant (x ^ 2, x ^ -1, "
                                     "x ^ 0.5); for other powers write exp(a * log(x))",
-                                    span=node.right.span)
-            return ("composition", (node.left,), (lookup("power", 1), {"p": exponent}))
-        if isinstance(node, Binary) and node.op in "*@":
-            return ("product", (node.left, node.right), (operator(node.op), {}))
-        if isinstance(node, Binary) and node.op == "/":
-            return ("division", (node.left, node.right), None)
-        if isinstance(node, Binary):
-            return ("composition", (node.left, node.right), (operator(node.op), {}))
-        if isinstance(node, Unary):
-            if node.op == "+":
-                return ("same", (node.operand,), None)
-            return ("composition", (node.operand,), (operator("neg"), {}))
-        if isinstance(node, Transpose):
-            return ("composition", (node.operand,), (operator(".T"), {}))
-        if isinstance(node, Index):
-            return ("composition", (node.operand,), (operator("[]"), {}))
-        if isinstance(node, Vector):
-            return ("composition", node.items, (operator("[...]"), {}))
-        if isinstance(node, Ref):
-            return ("binding", (node.value,), None)
-        raise TypeError(f"cannot analyse {type(node).__name__}")
+                                    span=tape.span(args[1]))
+            return ("composition", args[:1], (lookup("power", 1), {"p": exponent}))
+        if op == "*" or op == "@":
+            return ("product", args, (operator(op), {}))
+        if op == "/":
+            return ("division", args, None)
+        if op in _OPERATORS:
+            return ("composition", args, (operator(_OPERATORS[op]), {}))
+        if op == "pos":
+            return ("same", args, None)
+        if op == "ref":
+            return ("binding", args, None)
+        raise TypeError(f"cannot analyse {op}")
 
-    def _resolve(self, node: Call) -> tuple[Atom, tuple[Expr, ...], dict[str, float]]:
-        """:func:`resolve_call`, remembered for calls that pass only their arguments
+    def _resolve(self, index: int) -> tuple[Atom, tuple[int, ...], dict]:
+        """:func:`resolve_at`, remembered for calls that pass only their arguments
         (``relu(...)`` at every layer resolves the same way)."""
-        if node.kwargs:
-            return resolve_call(node, self.atoms)
-        key = (node.func, len(node.args))
+        tape = self.tape
+        func, keys = tape.data[index]
+        args = tape.args[index]
+        if keys:
+            return resolve_at(tape, index, self.atoms)
+        key = (func, len(args))
         known = self._calls.get(key)
         if known is None:
-            atom, args, kw = resolve_call(node, self.atoms)
-            if len(args) != len(node.args):
-                return atom, args, kw              # keywords given positionally: power(x, 2)
+            atom, given, kw = resolve_at(tape, index, self.atoms)
+            if len(given) != len(args):
+                return atom, given, kw              # keywords given positionally: power(x, 2)
             known = self._calls[key] = (atom, kw)
-        return known[0], node.args, known[1]
+        return known[0], args, known[1]
 
     # ---- steps -----------------------------------------------------------------------
-    def _step(self, node: Expr, plan: tuple, premises: list[Step]) -> Step:
-        kind, _, extra = plan
+    def _step(self, index: int, plan: tuple, bounds, facts: Facts) -> None:
+        kind, premises, extra = plan
         if kind == "composition":                       # the commonest kinds first
-            return self._composition(node, premises, *extra)
-        if kind == "leaf":
-            return self._leaf(node)
-        if kind == "product":
-            return self._product(node, premises, *extra)
-        if kind == "same":
-            return premises[0]
-        if kind == "expansion":
-            return _expansion(node, premises[0], *extra)
-        if kind == "user":
-            return self._user(node, premises, *extra)
-        if kind in ("rewrite", "binding"):
-            (inner,) = premises
-            facts = (IDIOMS[extra][1],) if kind == "rewrite" else ()
-            return Step(node, inner.range, inner.curvature, kind, (inner,), fact_words=facts,
-                        idiom=extra if kind == "rewrite" else None)
-        if kind == "division":
-            return self._division(node, premises)
-        raise TypeError(f"unknown plan {kind}")
+            self._composition(index, premises, facts, *extra)
+        elif kind == "leaf":
+            self._leaf(index, bounds, facts)
+        elif kind == "product":
+            self._product(index, premises, facts, *extra)
+        elif kind == "same":
+            _set(facts, index, *_copied(facts, premises[0]), "same", premises)
+        elif kind == "expansion":
+            _expansion(facts, index, premises[0], *extra)
+        elif kind == "user":
+            self._user(index, premises, facts, *extra)
+        elif kind == "rewrite":
+            _set(facts, index, *_copied(facts, premises[0]), "rewrite", premises)
+            facts.notes[index] = Note(words=(IDIOMS[extra][1],), idiom=extra)
+        elif kind == "binding":
+            _set(facts, index, *_copied(facts, premises[0]), "binding", premises)
+        elif kind == "division":
+            self._division(index, premises, facts)
+        else:
+            raise TypeError(f"unknown plan {kind}")
 
-    def _leaf(self, node: Expr) -> Step:
-        if isinstance(node, Number):
-            return Step(node, literal_range(node), CONSTANT, "number")
-        bound = self.bounds.get(node.id, REALS)
-        if node.id in self.wrt:
-            return Step(node, bound, AFFINE, "variable")
-        return Step(node, bound, CONSTANT, "parameter")
+    def _leaf(self, index: int, bounds, facts: Facts) -> None:
+        tape = self.tape
+        data = tape.data[index]
+        if tape.op[index] == "number":
+            _set(facts, index, literal_range(data), CONSTANT, "number", ())
+        elif data in self.wrt:
+            _set(facts, index, bounds.get(data, REALS), AFFINE, "variable", ())
+        else:
+            _set(facts, index, bounds.get(data, REALS), CONSTANT, "parameter", ())
 
-    def _composition(self, node: Expr, premises: list[Step], atom: Atom, kw: dict) -> Step:
-        ranges, requires = [], []
-        for index, premise in enumerate(premises):
-            domain = atom.domain(index, kw)
-            region = premise.range
+    def _composition(self, index: int, premises: tuple[int, ...], facts: Facts, atom: Atom,
+                     kw: dict) -> None:
+        ranges, curvatures = facts.range, facts.curvature
+        regions, requires = [], []
+        for position, premise in enumerate(premises):
+            domain = atom.domain(position, kw)
+            region = ranges[premise]
             if domain is not REALS and not domain.contains(region):
                 region = region.intersect(domain)
-                requires.append(DomainCondition(premise.node, domain))
+                requires.append((premise, domain))
                 if region is None:
-                    return Step(node, REALS, UNKNOWN, "composition", tuple(premises), atom,
-                                tuple(kw.items()), requires=tuple(requires),
-                                reason=f"{atom.spelling} is defined for arguments in {domain}, "
-                                       f"but `{premise.text}` always lies in {premise.range}")
-            ranges.append(region)
-        ranges = tuple(ranges)
-        facts = atom.facts_on(ranges, kw)
-        operands = premises if not requires else [_operand(p, r) for p, r in zip(premises, ranges)]
-        outcome = rules.compose(atom.spelling, facts.curvature, facts.monotonicity, operands,
-                                lambda: _note(atom, kw))
+                    text = self.tape.text(premise)
+                    _set(facts, index, REALS, UNKNOWN, "composition", premises, atom, tuple(kw.items()))
+                    facts.notes[index] = Note(tuple(requires),
+                                              f"{atom.spelling} is defined for arguments in {domain}, "
+                                              f"but `{text}` always lies in {ranges[premise]}")
+                    return
+            regions.append(region)
+        regions = tuple(regions)
+        found = atom.facts_on(regions, kw)
+        args = tuple([curvatures[p] for p in premises])
+        curvature = rules.composed(found.curvature, found.monotonicity, args)
+        note = None
+        if curvature is UNKNOWN and UNKNOWN not in args:
+            outcome = rules.compose(atom.spelling, found.curvature, found.monotonicity,
+                                    self._operands(premises, regions, facts), lambda: _note(atom, kw))
+            note = Note(tuple(requires), outcome.reason, outcome.fix)
+        elif requires:
+            note = Note(tuple(requires))
+        _set(facts, index, found.range, curvature, "composition", premises, atom, tuple(kw.items()))
         # The facts are worded only when somebody reads the step.
-        return Step(node, facts.range, outcome.curvature, "composition", tuple(premises), atom,
-                    tuple(kw.items()), lambda: (atom.describe(ranges, kw),), tuple(requires),
-                    outcome.reason, outcome.fix)
+        words = lambda: (atom.describe(regions, kw),)       # noqa: E731
+        facts.notes[index] = (note or _NO_NOTE)._replace(words=words)
 
-    def _user(self, node: Expr, premises: list[Step], atom: Atom, kw: dict) -> Step:
+    def _operands(self, premises, regions, facts: Facts) -> list[rules.Operand]:
+        """What the rules see of the premises (to word a break)."""
+        return [self._operand(p, facts, r) for p, r in zip(premises, regions)]
+
+    def _operand(self, premise: int, facts: Facts, region: Interval | None = None) -> rules.Operand:
+        tape = self.tape
+        parameter = tape.data[premise] if facts.rule[premise] == "parameter" else None
+        return rules.Operand(facts.curvature[premise], region or facts.range[premise],
+                             _Text(tape, premise), parameter)
+
+    def _user(self, index: int, premises: tuple[int, ...], facts: Facts, atom: Atom, kw: dict) -> None:
         """A one-argument user atom: composed where its proved facts decide the curvature
         on the argument's range, else its body with the argument put in (the last
         premise) is analysed, as for a loss."""
-        composed = self._composition(node, premises[:-1], atom, kw)
-        if composed.curvature is not UNKNOWN:
-            return composed
-        return _expansion(node, premises[-1], atom, kw)
+        self._composition(index, premises[:-1], facts, atom, kw)
+        if facts.curvature[index] is UNKNOWN:
+            facts.notes.pop(index, None)
+            _expansion(facts, index, premises[-1], atom, kw)
 
-    def _product(self, node: Expr, premises: list[Step], atom: Atom, kw: dict) -> Step:
+    def _product(self, index: int, premises: tuple[int, ...], facts: Facts, atom: Atom, kw: dict) -> None:
         left, right = premises
-        outcome = rules.product(atom.spelling, _operand(left), _operand(right))
-        return Step(node, atom.facts_on((left.range, right.range), kw).range, outcome.curvature, "product",
-                    (left, right), atom=atom, reason=outcome.reason, fix=outcome.fix)
+        outcome = rules.product(atom.spelling, self._operand(left, facts), self._operand(right, facts))
+        ranges = facts.range
+        _set(facts, index, atom.facts_on((ranges[left], ranges[right]), kw).range, outcome.curvature,
+             "product", premises, atom)
+        if outcome.reason is not None:
+            facts.notes[index] = Note(reason=outcome.reason, fix=outcome.fix)
 
-    def _division(self, node: Expr, premises: list[Step]) -> Step:
+    def _division(self, index: int, premises: tuple[int, ...], facts: Facts) -> None:
         top, bottom = premises
-        if bottom.range.is_zero:                     # e.g. 1/0, x/(1 - 1), x/(0.3 - 0.1 - 0.2)
-            why = "" if type(bottom.node) is Number else f": `{bottom.text}` is 0"
-            raise ArgumentError(f"division by zero{why}", span=node.span)
-        value_range = top.range * bottom.range.reciprocal()
-        if bottom.curvature.is_constant:
-            outcome = rules.quotient(_operand(top), _operand(bottom))
-            return Step(node, value_range, outcome.curvature, "quotient", (top, bottom),
-                        reason=outcome.reason, fix=outcome.fix)
-        region, requires = bottom.range, ()
+        ranges, tape = facts.range, self.tape
+        if ranges[bottom].is_zero:                   # e.g. 1/0, x/(1 - 1), x/(0.3 - 0.1 - 0.2)
+            why = "" if tape.op[bottom] == "number" else f": `{tape.text(bottom)}` is 0"
+            raise ArgumentError(f"division by zero{why}", span=tape.span(index))
+        if facts.curvature[bottom].is_constant:
+            outcome = rules.quotient(self._operand(top, facts), self._operand(bottom, facts))
+            _set(facts, index, ranges[top] * ranges[bottom].reciprocal(), outcome.curvature,
+                 "quotient", premises)
+            if outcome.reason is not None:
+                facts.notes[index] = Note(reason=outcome.reason, fix=outcome.fix)
+            return
+        region, requires = ranges[bottom], ()
         if region.is_nonneg and not region.is_positive and not region.is_zero:
             # c / g is defined only where g != 0, which for g >= 0 is where g > 0.
             region = region.intersect(POS)
-            requires = (DomainCondition(bottom.node, POS),)
-        outcome = rules.reciprocal(_operand(top), _operand(bottom, region))
-        return Step(node, top.range * region.reciprocal(), outcome.curvature, "reciprocal",
-                    (top, bottom), fact_words=("inv_pos: convex, nonincreasing on (0, inf)",),
-                    requires=requires, reason=outcome.reason, fix=outcome.fix)
+            requires = ((bottom, POS),)
+        outcome = rules.reciprocal(self._operand(top, facts), self._operand(bottom, facts, region))
+        _set(facts, index, ranges[top] * region.reciprocal(), outcome.curvature, "reciprocal", premises)
+        facts.notes[index] = Note(requires, outcome.reason, outcome.fix,
+                                  ("inv_pos: convex, nonincreasing on (0, inf)",))
 
 
 _LEAF = ("leaf", (), None)
+_NO_NOTE = Note()
 
 
-def _expansion(node: Expr, inner: Step, atom: Atom, kw: dict) -> Step:
+class _Text:
+    """Names a premise in a break's reason: printed only when the reason is worded."""
+
+    __slots__ = ("tape", "index")
+
+    def __init__(self, tape: Tape, index: int):
+        self.tape, self.index = tape, index
+
+    @property
+    def text(self) -> str:
+        return self.tape.text(self.index)
+
+
+def _set(facts: Facts, index: int, value_range: Interval, curvature, rule: str,
+         premises: tuple[int, ...], atom=None, kwargs: tuple = ()) -> None:
+    facts.range[index] = value_range
+    facts.curvature[index] = curvature
+    facts.rule[index] = rule
+    facts.premises[index] = premises
+    facts.atom[index] = atom
+    facts.kwargs[index] = kwargs
+
+
+def _copied(facts: Facts, premise: int) -> tuple:
+    return facts.range[premise], facts.curvature[premise]
+
+
+def _expansion(facts: Facts, index: int, inner: int, atom: Atom, kw: dict) -> None:
     """A call that is its atom's definition: the facts of the expanded body."""
     words = (f"{atom.name}: {atom.name}({', '.join(atom.params)}) = {atom.template}",)
-    return Step(node, inner.range, inner.curvature, "expansion", (inner,), atom=atom,
-                kwargs=tuple(kw.items()), fact_words=words)
-
-
-def _operand(step: Step, region: Interval | None = None) -> Step | rules.Operand:
-    """What the rules see of a premise: the step itself, unless its range is narrowed."""
-    if region is None or region is step.range:
-        return step
-    return rules.Operand(step.curvature, region, step, step.parameter)
+    _set(facts, index, *_copied(facts, inner), "expansion", (inner,), atom, tuple(kw.items()))
+    facts.notes[index] = Note(words=words)
 
 
 def _note(atom: Atom, kw: dict) -> str:

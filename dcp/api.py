@@ -32,6 +32,7 @@ from .syntax.ast import (
     walk_postorder,
 )
 from .syntax.parser import close_matches
+from .tape import Tape
 
 __all__ = ["certify", "certify_each", "Session", "EachResult"]
 
@@ -194,24 +195,25 @@ class Session:
             extra = parse_assumption_list(assume)
             bounds = bounds_from(extra, self.bounds)
             declared = {**self.shapes, **_check_shapes(shapes)}
-            resolved = self._resolve(tree)
-            free, calls, size = _names_and_calls(resolved)
-            _check_size(size, max_nodes if max_nodes is not None else self.max_nodes)
+            tape = Tape()
+            root = tape.add_expr(tree, self.bindings)
+            _check_size(len(tape), max_nodes if max_nodes is not None else self.max_nodes)
+            analyzer = Analyzer(tape, names, self.atoms)
             try:
-                self._check_names(names, free, extra if strict_names else ())
-                root = Analyzer(frozenset(names), bounds, self.atoms).analyse(resolved)
+                self._check_names(names, tape.names(), extra if strict_names else ())
+                facts = analyzer.analyse(bounds)
             except DcpError:
                 # Unknown functions and wrong arguments are reported first, in source order.
                 # The analysis resolves every call; only on failure are they all rechecked.
-                _check_calls(calls, self.atoms)
+                _check_calls(tape, self.atoms)
                 raise
             # The atoms as they are now: a later `define` must not change this result.
-            proof = Proof(root, names, bounds, text or "", dict(self.atoms))
+            proof = Proof(tape, facts, root, names, bounds, text or "", dict(self.atoms))
             check_proof(proof)
-            hints = hint_search(proof, resolved)
+            hints = hint_search(proof, analyzer)
             # Without the check, shapes only need to agree; the check wants a few ways to agree.
             solutions = infer_shapes(proof, declared, alternatives=0 if check is False else 3)
-        curvature = root.curvature
+        curvature = proof.curvature
         facts = {"convex": True if curvature.is_convex else None,
                  "concave": True if curvature.is_concave else None}
         witnesses, report = {}, CheckReport(note="check=False")
@@ -306,21 +308,6 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _names_and_calls(tree: Expr) -> tuple[dict[str, Name], list[Call], int]:
-    """The free names of ``tree`` (first occurrence each), its calls, and its number of
-    nodes, in one walk."""
-    found: dict[str, Name] = {}
-    calls = []
-    nodes = walk_postorder(tree)
-    for node in nodes:
-        kind = type(node)
-        if kind is Name:
-            found.setdefault(node.id, node)
-        elif kind is Call:
-            calls.append(node)
-    return found, calls, len(nodes)
-
-
 def _check_size(size: int, limit: int | None) -> None:
     if limit is None:
         return
@@ -331,12 +318,13 @@ def _check_size(size: int, limit: int | None) -> None:
                        f"(max_nodes); raise the limit to certify it")
 
 
-def _check_calls(calls: list[Call], atoms: Mapping) -> None:
+def _check_calls(tape: Tape, atoms: Mapping) -> None:
     """Raise the error of the first call, in source order, that names no atom or passes
     it wrong arguments."""
-    from .atoms.calls import resolve_call
-    for node in sorted(calls, key=lambda c: c.span.start if c.span else 0):
-        resolve_call(node, atoms)
+    from .atoms.calls import resolve_at
+    calls = [index for index, op in enumerate(tape.op) if op == "call"]
+    for index in sorted(calls, key=lambda i: max(tape.start[i], 0)):
+        resolve_at(tape, index, atoms)
 
 
 def _with_expression(result: Result, text: str) -> Result:

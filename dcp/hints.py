@@ -21,8 +21,8 @@ from typing import Callable, Mapping
 from .analysis import Analyzer
 from .errors import DcpError
 from .facts import NONNEG, NONPOS, Interval
-from .proof import Proof, Step
-from .syntax.ast import Expr, names_in
+from .proof import Proof
+from .syntax.ast import walk_postorder
 
 __all__ = ["Hint", "find_hints", "hint_search", "Reanalysis"]
 
@@ -38,7 +38,7 @@ MAX_SIZE = 4
 Choice = tuple[tuple[str, str], ...]
 #: Re-runs the rules under new bounds; the names whose bounds changed are given so that
 #: the rest of the proof can be reused.
-Reanalyse = Callable[[Mapping[str, Interval], frozenset], Step]
+Reanalyse = Callable[[Mapping[str, Interval], frozenset], Proof]
 
 
 @dataclass(frozen=True)
@@ -52,45 +52,50 @@ class Hint:
         return f"{', '.join(self.assumptions)} -> {self.verdict}"
 
 
-def hint_search(proof: Proof, expression: Expr) -> Callable[[], list[Hint]]:
-    """The hint search for ``proof`` (of ``expression``, bindings resolved), to run when
-    the hints are first read; it holds the proof and the expression, nothing else."""
-    return lambda: find_hints(proof, Reanalysis(proof, expression))
+def hint_search(proof: Proof, analyzer: Analyzer) -> Callable[[], list[Hint]]:
+    """The hint search for ``proof`` (made by ``analyzer``), to run when the hints are
+    first read; it holds the proof and the analyzer, nothing else."""
+    return lambda: find_hints(proof, Reanalysis(proof, analyzer))
 
 
 class Reanalysis:
-    """Re-runs the rules on ``expression`` under new bounds, reusing every step of
-    ``proof`` that depends on no name whose bound changed.
+    """Re-runs the rules on the proof's expression under new bounds, analysing again only
+    the nodes that depend on a name whose bound changed.
 
     Sound because every dependence on the bounds flows through the premises: only the
-    variable and parameter leaves read the bounds, and every other step is a function of
-    its premises (and of the proof's atoms, which the proof holds as they were).
+    variable and parameter leaves read the bounds, and every other node's facts are a
+    function of its premises' (and of the proof's atoms, which the analyzer holds as they
+    were).
     """
 
-    def __init__(self, proof: Proof, expression: Expr):
-        self.proof, self.expression = proof, expression
-        self.steps: list[Step] | None = None
+    def __init__(self, proof: Proof, analyzer: Analyzer):
+        self.proof, self.analyzer = proof, analyzer
+        self.order: list[int] | None = None
 
-    def __call__(self, bounds: Mapping[str, Interval], changed: frozenset) -> Step:
-        if self.steps is None:
-            self.steps = list(self.proof.steps())
-        dirty = depends_on(self.steps, changed)
-        analyzer = Analyzer(frozenset(self.proof.wrt), bounds, self.proof.atoms)
-        return analyzer.reuse(self.steps, lambda s: id(s) not in dirty).analyse(self.expression)
+    def __call__(self, bounds: Mapping[str, Interval], changed: frozenset) -> Proof:
+        proof = self.proof
+        if self.order is None:
+            premises = proof.facts.premises
+            self.order = walk_postorder(proof.root_id, lambda i: premises[i])
+        dirty = depends_on(proof, self.order, changed)
+        facts = self.analyzer.analyse(bounds, proof.facts.copy(), dirty)
+        return Proof(proof.tape, facts, proof.root_id, proof.wrt, bounds, proof.source, proof.atoms)
 
 
-def depends_on(steps: list[Step], names: frozenset) -> set[int]:
-    """The ids of the steps (given in postorder) that depend on any of ``names``: one pass."""
+def depends_on(proof: Proof, order: list[int], names: frozenset) -> list[int]:
+    """The ids among ``order`` (premises first) that depend on any of ``names``: one pass."""
+    facts, data = proof.facts, proof.tape.data
+    rules, premises = facts.rule, facts.premises
     dirty: set[int] = set()
-    for step in steps:
-        if (step.node.id in names if step.rule in ("variable", "parameter")
-                else any(id(p) in dirty for p in step.premises)):
-            dirty.add(id(step))
-    return dirty
+    for index in order:
+        if (data[index] in names if rules[index] in ("variable", "parameter")
+                else any(p in dirty for p in premises[index])):
+            dirty.add(index)
+    return [index for index in order if index in dirty]
 
 
-def _suspects(root: Step, wrt: frozenset, taken: set[str], room: int) -> list[str]:
-    """Parameters in the lowest breaks under ``root``, in source order, not yet chosen;
+def _suspects(proof: Proof, wrt: frozenset, taken: set[str], room: int) -> list[str]:
+    """Parameters in the lowest breaks of ``proof``, in source order, not yet chosen;
     none when no ``room`` more assumptions can repair every break.
 
     A break is repaired only by an assumption on a name below it, so breaks whose
@@ -100,8 +105,8 @@ def _suspects(root: Step, wrt: frozenset, taken: set[str], room: int) -> list[st
     found: list[str] = []
     used: set[str] = set()
     separate = 0
-    for step in Proof(root, (), {}, "").breaks:
-        mine = [n for n in names_in(step.node) if n not in wrt and n not in taken]
+    for step in proof.breaks:
+        mine = [n for n in proof.tape.names(step.id) if n not in wrt and n not in taken]
         if not mine:
             return []
         if used.isdisjoint(mine):
@@ -127,20 +132,20 @@ def _bounds(proof: Proof, choice: Choice) -> dict[str, Interval] | None:
 
 def find_hints(proof: Proof, reanalyse: Reanalyse) -> list[Hint]:
     """Hints for a proof that broke (none for a certified one)."""
-    if proof.root.curvature.is_known:
+    if proof.curvature.is_known:
         return []
     wrt = frozenset(proof.wrt)
     order: dict[str, int] = {}                 # names in the order they became suspects
-    frontier: list[tuple[Choice, Step]] = [((), proof.root)]
+    frontier: list[tuple[Choice, Proof]] = [((), proof)]
     seen: set[frozenset] = set()
     hints: list[Hint] = []
     found: list[frozenset] = []                # the hints' choices
     tries = 0
     for _ in range(MAX_SIZE):
-        grown: list[tuple[Choice, Step]] = []
-        for choice, root in frontier:
+        grown: list[tuple[Choice, Proof]] = []
+        for choice, current in frontier:
             taken = {name for name, _ in choice}
-            for name in _suspects(root, wrt, taken, MAX_SIZE - len(choice)):
+            for name in _suspects(current, wrt, taken, MAX_SIZE - len(choice)):
                 order.setdefault(name, len(order))
                 for sign in SIGNS:
                     wider = tuple(sorted(choice + ((name, sign),), key=lambda c: order[c[0]]))
@@ -158,10 +163,11 @@ def find_hints(proof: Proof, reanalyse: Reanalyse) -> list[Hint]:
                         result = reanalyse(bounds, frozenset(n for n, _ in wider))
                     except DcpError:
                         continue                  # undefined under this choice: no hint
-                    if result.curvature.is_known and not result.curvature.is_constant:
-                        hints.append(Hint(tuple(f"{n} {s}" for n, s in wider), result.curvature.value))
+                    curvature = result.curvature
+                    if curvature.is_known and not curvature.is_constant:
+                        hints.append(Hint(tuple(f"{n} {s}" for n, s in wider), curvature.value))
                         found.append(key)
-                    elif not result.curvature.is_known:
+                    elif not curvature.is_known:
                         grown.append((wider, result))
         if hints or not grown:
             return hints

@@ -9,97 +9,97 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from .syntax.ast import Binary, Call, Expr, Number, Unary
+from .tape import Tape
 
 __all__ = ["IDIOMS", "rewrite"]
 
 
-def _is_one(node: Expr) -> bool:
-    return isinstance(node, Number) and node.exact == 1
+def _is_number(tape: Tape, node: int, value: int) -> bool:
+    return tape.op[node] == "number" and tape.data[node].exact == value
 
 
-def _is_zero(node: Expr) -> bool:
-    return isinstance(node, Number) and node.exact == 0
-
-
-def _call(node: Expr, func: str, count: int = 1) -> tuple[Expr, ...] | None:
-    """The arguments of ``func(...)`` with ``count`` arguments and no keywords, or None."""
-    if isinstance(node, Call) and node.func == func and len(node.args) == count and not node.kwargs:
-        return node.args
+def _call(tape: Tape, node: int | None, func: str, count: int = 1) -> tuple[int, ...] | None:
+    """The argument ids of ``func(...)`` with ``count`` arguments and no keywords, or None."""
+    if node is not None and tape.op[node] == "call" and tape.data[node] == (func, ()) and \
+            len(tape.args[node]) == count:
+        return tape.args[node]
     return None
 
 
-def _one_plus(node: Expr) -> Expr | None:
+def _one_plus(tape: Tape, node: int) -> int | None:
     """``t`` when ``node`` is ``1 + t`` or ``t + 1``."""
-    if isinstance(node, Binary) and node.op == "+":
-        if _is_one(node.left):
-            return node.right
-        if _is_one(node.right):
-            return node.left
+    if tape.op[node] == "+":
+        left, right = tape.args[node]
+        if _is_number(tape, left, 1):
+            return right
+        if _is_number(tape, right, 1):
+            return left
     return None
 
 
-def _softplus(node: Expr) -> Expr | None:
+def _atom(tape: Tape, node: int, func: str, args: tuple[int, ...] | None) -> int | None:
+    """``func(args)`` written where ``node`` was, or None without arguments."""
+    return tape.add_like(node, "call", (func, ()), args) if args else None
+
+
+def _softplus(tape: Tape, node: int) -> int | None:
     """log(1 + exp(t)) = softplus(t)."""
-    inner = _call(node, "log")
-    rest = _one_plus(inner[0]) if inner else None
-    t = _call(rest, "exp") if rest is not None else None
-    return Call("softplus", t, span=node.span) if t else None
+    inner = _call(tape, node, "log")
+    rest = _one_plus(tape, inner[0]) if inner else None
+    return _atom(tape, node, "softplus", _call(tape, rest, "exp"))
 
 
-def _logsumexp(node: Expr) -> Expr | None:
+def _logsumexp(tape: Tape, node: int) -> int | None:
     """log(sum(exp(z))) = logsumexp(z)."""
-    inner = _call(node, "log")
-    total = _call(inner[0], "sum") if inner else None
-    z = _call(total[0], "exp") if total else None
-    return Call("logsumexp", z, span=node.span) if z else None
+    inner = _call(tape, node, "log")
+    total = _call(tape, inner[0], "sum") if inner else None
+    return _atom(tape, node, "logsumexp", _call(tape, total[0], "exp") if total else None)
 
 
-def _norm2(node: Expr) -> Expr | None:
+def _norm2(tape: Tape, node: int) -> int | None:
     """sqrt(sum(square(x))) = sqrt(sum_squares(x)) = norm2(x)."""
-    inner = _call(node, "sqrt")
+    inner = _call(tape, node, "sqrt")
     if not inner:
         return None
-    total = _call(inner[0], "sum")
-    x = _call(total[0], "square") if total else _call(inner[0], "sum_squares")
-    return Call("norm2", x, span=node.span) if x else None
+    total = _call(tape, inner[0], "sum")
+    x = _call(tape, total[0], "square") if total else _call(tape, inner[0], "sum_squares")
+    return _atom(tape, node, "norm2", x)
 
 
-def _sigmoid(node: Expr) -> Expr | None:
+def _sigmoid(tape: Tape, node: int) -> int | None:
     """1 / (1 + exp(-t)) = sigmoid(t)."""
-    if not (isinstance(node, Binary) and node.op == "/" and _is_one(node.left)):
+    if tape.op[node] != "/" or not _is_number(tape, tape.args[node][0], 1):
         return None
-    rest = _one_plus(node.right)
-    inner = _call(rest, "exp") if rest is not None else None
-    if inner and isinstance(inner[0], Unary) and inner[0].op == "-":
-        return Call("sigmoid", (inner[0].operand,), span=node.span)
+    rest = _one_plus(tape, tape.args[node][1])
+    inner = _call(tape, rest, "exp")
+    if inner and tape.op[inner[0]] == "neg":
+        return _atom(tape, node, "sigmoid", tape.args[inner[0]])
     return None
 
 
-def _relu(node: Expr) -> Expr | None:
+def _relu(tape: Tape, node: int) -> int | None:
     """max(t, 0) = maximum(t, 0) = relu(t), either order."""
-    args = _call(node, "max", 2) or _call(node, "maximum", 2)
+    args = _call(tape, node, "max", 2) or _call(tape, node, "maximum", 2)
     if not args:
         return None
-    if _is_zero(args[1]):
-        return Call("relu", (args[0],), span=node.span)
-    if _is_zero(args[0]):
-        return Call("relu", (args[1],), span=node.span)
+    if _is_number(tape, args[1], 0):
+        return _atom(tape, node, "relu", args[:1])
+    if _is_number(tape, args[0], 0):
+        return _atom(tape, node, "relu", args[1:])
     return None
 
 
-def _square(node: Expr) -> Expr | None:
-    """x * x = square(x)."""
-    if isinstance(node, Binary) and node.op == "*" and node.left == node.right:
-        return Call("square", (node.left,), span=node.span)
-    return None
+def _square(tape: Tape, node: int) -> int | None:
+    """x * x = square(x) (equal subexpressions have one id)."""
+    left, right = tape.args[node]
+    return _atom(tape, node, "square", (left,)) if tape.op[node] == "*" and left == right else None
 
 
 class Idiom(NamedTuple):
     """A rewrite, the identity it uses, and the heads (function names or operators) of
     the nodes it can match: the engine tries an idiom only on those."""
 
-    apply: Callable[[Expr], Expr | None]
+    apply: Callable[[Tape, int], int | None]
     identity: str
     heads: tuple[str, ...]
 
@@ -120,12 +120,15 @@ for _name, _idiom in IDIOMS.items():
         _BY_HEAD.setdefault(_head, []).append((_name, _idiom))
 
 
-def rewrite(node: Expr) -> tuple[str, Expr] | None:
-    """``(idiom name, rewritten node)`` for the first idiom that matches, else None."""
-    kind = type(node)
-    head = node.func if kind is Call else node.op if kind is Binary else None
-    for name, idiom in _BY_HEAD.get(head, ()):
-        result = idiom.apply(node)
+def rewrite(tape: Tape, node: int) -> tuple[str, int] | None:
+    """``(idiom name, id of the rewritten node)`` for the first idiom that matches node
+    ``node``, else None. The rewritten node is added to the tape."""
+    op = tape.op[node]
+    candidates = _BY_HEAD.get(tape.data[node][0] if op == "call" else op)
+    if candidates is None:
+        return None
+    for name, idiom in candidates:
+        result = idiom.apply(tape, node)
         if result is not None:
             return name, result
     return None

@@ -277,10 +277,10 @@ def _expansion(step: Step, context) -> None:
 
 def _rewrite(step: Step, context) -> None:
     apply = IDIOMS.get(step.idiom, (None,))[0]
-    rewritten = apply(step.node) if apply else None
+    rewritten = apply(step.proof.tape, step.id) if apply else None
     if rewritten is None:
         _fail(step, f"idiom {step.idiom!r} does not apply")
-    _premises_are(step, (rewritten,))
+    _premises_are(step, (step.proof.tape.expr(rewritten),))
     _require(step, step.premises[0].curvature, step.premises[0].range)
 
 

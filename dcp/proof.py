@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping, NamedTuple
 
 from .errors import Span
 from .facts import Curvature, Interval
 from .syntax.ast import Expr, walk_postorder
 from .syntax.printer import to_text
+from .tape import Tape
 
-__all__ = ["RULES", "Step", "DomainCondition", "Proof", "condition_text"]
+__all__ = ["RULES", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
 RULES: dict[str, str] = {
@@ -63,105 +64,231 @@ class DomainCondition:
         return f"DomainCondition({str(self)!r})"
 
 
-@dataclass(slots=True, eq=False)
+class Facts:
+    """What the rules concluded at each node of a tape: columns indexed by node id.
+
+    ``range``, ``curvature``, ``rule`` and ``premises`` (ids) are set for every analysed
+    node; ``atom`` and ``kwargs`` (a tuple of pairs) for atom applications; ``notes``
+    holds, for the few nodes that have any, a :class:`Note`. A ``"same"`` rule marks a
+    node that is its premise (``+a`` is ``a``). A node not analysed has curvature None.
+    """
+
+    __slots__ = ("range", "curvature", "rule", "premises", "atom", "kwargs", "notes")
+
+    def __init__(self, size: int = 0):
+        self.range: list[Interval | None] = [None] * size
+        self.curvature: list[Curvature | None] = [None] * size
+        self.rule: list[str | None] = [None] * size
+        self.premises: list[tuple[int, ...]] = [()] * size
+        self.atom: list[object | None] = [None] * size
+        self.kwargs: list[tuple] = [()] * size
+        self.notes: dict[int, Note] = {}
+
+    def grow(self, size: int) -> None:
+        """Make room for nodes up to ``size`` (the tape grew)."""
+        extra = size - len(self.rule)
+        if extra > 0:
+            for column, empty in ((self.range, None), (self.curvature, None), (self.rule, None),
+                                  (self.premises, ()), (self.atom, None), (self.kwargs, ())):
+                column.extend([empty] * extra)
+
+    def copy(self, size: int | None = None) -> Facts:
+        """A copy to change (the hint search re-analyses a few nodes of it)."""
+        new = Facts()
+        for name in ("range", "curvature", "rule", "premises", "atom", "kwargs"):
+            setattr(new, name, list(getattr(self, name)))
+        new.notes = dict(self.notes)
+        if size is not None:
+            new.grow(size)
+        return new
+
+    def resolve(self, index: int) -> int:
+        """The node whose step ``index`` is: itself, or the operand of a ``+``."""
+        while self.rule[index] == "same":
+            index = self.premises[index][0]
+        return index
+
+
+class Note(NamedTuple):
+    """The rarer parts of a step: the domain conditions it relies on (premise id and
+    interval), why the rule broke and what would repair it, the atom facts in words (or a
+    function that words them, called when somebody reads them), and the idiom of a rewrite."""
+
+    requires: tuple[tuple[int, Interval], ...] = ()
+    reason: str | None = None
+    fix: str | None = None
+    words: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
+    idiom: str | None = None
+
+
+_NO_NOTE = Note()
+
+
 class Step:
     """One step of a proof: what the rules concluded about ``node``, and why.
 
-    Treat it as immutable. It is not frozen only because a frozen dataclass pays for
-    each field on construction, and the engine builds one step per node.
+    A view of one row of the proof's :class:`Facts` (built only for the steps somebody
+    reads; the same object each time).
     """
 
-    node: Expr
-    range: Interval
-    curvature: Curvature
-    rule: str
-    premises: tuple[Step, ...] = ()
-    #: The atom applied (for composition, product and expansion steps).
-    atom: object | None = None
-    #: Keyword constants of the atom (``alpha``, ``p``).
-    kwargs: tuple[tuple[str, float], ...] = ()
-    #: The atom facts used, in words (see :attr:`facts`); may be given as a function
-    #: that words them, so that only the steps somebody reads pay for the words.
-    fact_words: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
-    #: Domain conditions this step relies on.
-    requires: tuple[DomainCondition, ...] = ()
-    #: Why the rule could not conclude (set only on breaks).
-    reason: str | None = None
-    #: What would repair the break, where that is known.
-    fix: str | None = None
-    #: For rewrite steps: the name of the idiom.
-    idiom: str | None = None
-    _text: str | None = field(default=None, repr=False)
+    __slots__ = ("proof", "id", "_note")
+
+    def __init__(self, proof: Proof, index: int):
+        self.proof, self.id = proof, index
+        self._note = proof.facts.notes.get(index, _NO_NOTE)
 
     @property
-    def text(self) -> str:
-        """The subexpression, printed (cut at about 60 characters)."""
-        if self._text is None:
-            self._text = to_text(self.node, limit=60)
-        return self._text
+    def node(self) -> Expr:
+        """The subexpression, as a tree."""
+        return self.proof.tape.expr(self.id)
+
+    @property
+    def range(self) -> Interval:
+        return self.proof.facts.range[self.id]
+
+    @property
+    def curvature(self) -> Curvature:
+        return self.proof.facts.curvature[self.id]
+
+    @property
+    def rule(self) -> str:
+        return self.proof.facts.rule[self.id]
+
+    @property
+    def premises(self) -> tuple[Step, ...]:
+        step = self.proof.step
+        return tuple([step(p) for p in self.proof.facts.premises[self.id]])
+
+    @property
+    def atom(self) -> object | None:
+        """The atom applied (for composition, product and expansion steps)."""
+        return self.proof.facts.atom[self.id]
+
+    @property
+    def kwargs(self) -> tuple[tuple[str, float], ...]:
+        """Keyword constants of the atom (``alpha``, ``p``)."""
+        return self.proof.facts.kwargs[self.id]
 
     @property
     def facts(self) -> tuple[str, ...]:
         """The atom facts used, in words: ``relu: convex, nondecreasing``."""
-        if callable(self.fact_words):
-            self.fact_words = self.fact_words()
-        return self.fact_words
+        words = self._note.words
+        if callable(words):
+            words = words()
+            self._note = self._note._replace(words=words)
+        return words
+
+    @property
+    def requires(self) -> tuple[DomainCondition, ...]:
+        """Domain conditions this step relies on."""
+        expr = self.proof.tape.expr
+        return tuple(DomainCondition(expr(p), domain) for p, domain in self._note.requires)
+
+    @property
+    def reason(self) -> str | None:
+        """Why the rule could not conclude (set only on breaks)."""
+        return self._note.reason
+
+    @property
+    def fix(self) -> str | None:
+        """What would repair the break, where that is known."""
+        return self._note.fix
+
+    @property
+    def idiom(self) -> str | None:
+        """For rewrite steps: the name of the idiom."""
+        return self._note.idiom
+
+    @property
+    def text(self) -> str:
+        """The subexpression, printed (cut at about 60 characters)."""
+        return self.proof.tape.text(self.id, 60)
 
     @property
     def span(self) -> Span | None:
-        return self.node.span
+        return self.proof.tape.span(self.id)
 
     @property
     def parameter(self) -> str | None:
         """The name, when this step is a bare parameter (the rules suggest a sign for it)."""
-        return self.node.id if self.rule == "parameter" else None
+        return self.proof.tape.data[self.id] if self.rule == "parameter" else None
 
     @property
     def is_break(self) -> bool:
-        return self.reason is not None
+        return self._note.reason is not None
 
     def __repr__(self) -> str:
         mark = " BREAK" if self.is_break else ""
         return f"<Step {self.text!r}: {self.curvature} {self.range} by {self.rule}{mark}>"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Proof:
     """The whole trace of one certification, with what it was asked.
 
-    ``bounds`` are the assumptions as intervals per name; ``source`` is the text the
-    spans index; ``atoms`` the user atoms in scope.
+    ``tape`` holds the expression and ``facts`` what the rules concluded at each of its
+    nodes; ``root_id`` is the expression's id. ``bounds`` are the assumptions as intervals
+    per name; ``source`` is the text the spans index; ``atoms`` the user atoms in scope.
     """
 
-    root: Step
+    tape: Tape
+    facts: Facts
+    root_id: int
     wrt: tuple[str, ...]
     bounds: Mapping[str, Interval]
-    source: str
+    source: str = ""
     #: User atoms the proof may call (a session's ``define``s), by name.
     atoms: Mapping[str, object] = field(default_factory=dict)
+    _steps: dict = field(default_factory=dict, repr=False)
+
+    def step(self, index: int) -> Step:
+        """The step of node ``index`` (one object per node)."""
+        index = self.facts.resolve(index)
+        found = self._steps.get(index)
+        if found is None:
+            found = self._steps[index] = Step(self, index)
+        return found
+
+    @property
+    def root(self) -> Step:
+        return self.step(self.root_id)
+
+    @property
+    def curvature(self) -> Curvature:
+        return self.facts.curvature[self.root_id]
+
+    def ids(self) -> list[int]:
+        """The ids of every distinct step, premises before conclusions (walked once)."""
+        return self._order
+
+    @cached_property
+    def _order(self) -> list[int]:
+        facts = self.facts
+        premises, resolve = facts.premises, facts.resolve
+        return walk_postorder(resolve(self.root_id), lambda i: [resolve(p) for p in premises[i]])
 
     def steps(self) -> Iterator[Step]:
         """Every distinct step, premises before conclusions (iterative; walked once)."""
-        return iter(self._order)
-
-    @cached_property
-    def _order(self) -> list[Step]:
-        return walk_postorder(self.root, lambda step: step.premises)
+        step = self.step
+        return (step(i) for i in self._order)
 
     @property
     def breaks(self) -> list[Step]:
         """The lowest steps where the rules could not conclude, in source order."""
-        found = [s for s in self.steps() if s.is_break]
-        return sorted(found, key=lambda s: (s.span.start if s.span else 0))
+        notes, start = self.facts.notes, self.tape.start
+        found = [i for i in self._order if i in notes and notes[i].reason is not None]
+        return [self.step(i) for i in sorted(found, key=lambda i: max(start[i], 0))]
 
     @property
     def domain(self) -> list[DomainCondition]:
         """Every domain condition the proof relies on, once each."""
         seen: dict[str, DomainCondition] = {}
-        for step in self.steps():
-            for condition in step.requires:
-                seen.setdefault(str(condition), condition)
+        notes = self.facts.notes
+        for i in self._order:
+            if i in notes and notes[i].requires:
+                for condition in self.step(i).requires:
+                    seen.setdefault(str(condition), condition)
         return list(seen.values())
 
     def __len__(self) -> int:
-        return sum(1 for _ in self.steps())
+        return len(self._order)

@@ -23,7 +23,7 @@ from typing import Callable, NamedTuple, Sequence
 from .facts import Curvature, Interval, Monotonicity
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 
-__all__ = ["Outcome", "compose", "scale", "product", "quotient", "reciprocal"]
+__all__ = ["Outcome", "Operand", "compose", "composed", "scale", "product", "quotient", "reciprocal"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
@@ -77,8 +77,10 @@ _PLAIN = {c: Outcome(c) for c in Curvature}
 
 
 @lru_cache(maxsize=4096)     # a pure function of a few enums, asked at every node
-def _composed(curvature: Curvature, monotonicity: tuple[Monotonicity, ...],
-              args: tuple[Curvature, ...]) -> Curvature:
+def composed(curvature: Curvature, monotonicity: tuple[Monotonicity, ...],
+             args: tuple[Curvature, ...]) -> Curvature:
+    """The curvature the composition rule gives (see :func:`compose`, which also words
+    why it breaks)."""
     if all(a.is_constant for a in args):
         return CONSTANT
     if not all(a.is_known for a in args):
@@ -98,7 +100,7 @@ def compose(name: str, curvature: Curvature, monotonicity: tuple[Monotonicity, .
     ``note()`` words where the atom is convex or concave, for a break's reason; it is
     called only when the rule breaks."""
     curvatures = tuple([a.curvature for a in args])
-    best = _composed(curvature, monotonicity, curvatures)
+    best = composed(curvature, monotonicity, curvatures)
     if best is not UNKNOWN or UNKNOWN in curvatures:
         return _PLAIN[best]
     return Outcome(UNKNOWN, _composition_reason(name, curvature, monotonicity, args, note()))

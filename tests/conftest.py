@@ -37,3 +37,23 @@ def _hypothesis_profiles() -> None:
 
 
 _hypothesis_profiles()
+
+
+def tamper(proof, text: str | None = None, *, index: int | None = None, **changes):
+    """A copy of ``proof`` whose step printed as ``text`` (or the node ``index``) claims
+    ``changes`` instead: columns of its facts (``curvature``, ``range``, ``rule``,
+    ``premises`` as ids) or parts of its note (``requires``, ``reason``, ``idiom``)."""
+    import dataclasses
+
+    from dcp.proof import Note
+    if index is None:
+        index = next(i for i in proof.ids() if proof.tape.text(i, 60) == text)
+    facts = proof.facts.copy()
+    note = facts.notes.get(index, Note())
+    for key, value in changes.items():
+        if key in Note._fields:
+            note = note._replace(**{key: value})
+        else:
+            getattr(facts, key)[index] = value
+    facts.notes[index] = note
+    return dataclasses.replace(proof, facts=facts, _steps={})

@@ -11,6 +11,7 @@ import time
 from fractions import Fraction
 
 import pytest
+from conftest import tamper
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -290,30 +291,18 @@ def test_division_by_a_nonzero_constant_is_fine():
 # ---- the kernel agrees with exact leaf ranges ------------------------------------------
 
 
-def _tamper(proof, text, **changes):
-    """The proof with the step printed as ``text`` replaced (and its ancestors rebuilt)."""
-    replaced = {}
-    for step in proof.steps():
-        premises = tuple(replaced.get(id(p), p) for p in step.premises)
-        new = dataclasses.replace(step, **changes) if step.text == text else step
-        if premises != step.premises or new is not step:
-            new = dataclasses.replace(new, premises=premises, _text=[])
-        replaced[id(step)] = new
-    return dataclasses.replace(proof, root=replaced[id(proof.root)])
-
-
 def test_the_kernel_accepts_exact_literals_and_rejects_a_narrower_one():
     proof = _rules("0.1 * square(x)").proof
     check_proof(proof)
     # The float nearest 0.1 is not 1/10: a literal's range must hold the decimal itself.
     with pytest.raises(ProofCheckError, match="does not enclose"):
-        check_proof(_tamper(proof, "0.1", range=Interval(0.1, 0.1)))
+        check_proof(tamper(proof, "0.1", range=Interval(0.1, 0.1)))
 
 
 def test_the_kernel_rejects_a_division_by_zero():
     proof = _rules("x / c", assume=["c >= 1"]).proof
     # The analysis refuses such a division; a proof that claims one anyway must not check.
-    bad = dataclasses.replace(_tamper(proof, "c", range=Interval(0.0, 0.0)), bounds={"c": Interval(0.0, 0.0)})
+    bad = dataclasses.replace(tamper(proof, "c", range=Interval(0.0, 0.0)), bounds={"c": Interval(0.0, 0.0)})
     with pytest.raises(ProofCheckError, match="divides by zero"):
         check_proof(bad)
 

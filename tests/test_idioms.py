@@ -8,7 +8,8 @@ import sympy
 
 from dcp import certify
 from dcp.idioms import IDIOMS, rewrite
-from dcp.syntax import parse_expression, to_text
+from dcp.syntax import parse_expression
+from dcp.tape import Tape
 
 t = sympy.Symbol("t", real=True)
 
@@ -47,14 +48,16 @@ def test_vector_idioms_are_identities():
     ("(a + b) * (a + b)", "square(a + b)"),
 ])
 def test_rewrites_match_exactly(spelled, atom):
-    name, result = rewrite(parse_expression(spelled))
-    assert to_text(result) == atom
+    tape = Tape()
+    name, result = rewrite(tape, tape.add_expr(parse_expression(spelled)))
+    assert tape.text(result) == atom
     assert name in IDIOMS
 
 
 @pytest.mark.parametrize("spelled", ["log(2 + exp(t))", "max(t, 1)", "x * y", "log(sum(exp(z), axis=0))"])
 def test_near_misses_are_not_rewritten(spelled):
-    assert rewrite(parse_expression(spelled)) is None
+    tape = Tape()
+    assert rewrite(tape, tape.add_expr(parse_expression(spelled))) is None
 
 
 def test_rewrite_is_a_visible_step():

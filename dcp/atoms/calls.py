@@ -6,14 +6,17 @@ user atoms' derivations (:mod:`dcp.atoms.user`) share them.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Mapping
+from typing import Mapping, Sequence, TypeVar
 
 from ..errors import ArgumentError, UnknownNameError
 from ..syntax.ast import Call, Expr, Name, constant_node, fold_constant, replace
 from ..syntax.parser import close_matches
+from ..tape import Tape
 from .base import REGISTRY, Atom, keyword_error, lookup
 
-__all__ = ["resolve_call", "expand"]
+__all__ = ["resolve_call", "resolve_at", "expand", "expand_at"]
+
+Arg = TypeVar("Arg")
 
 
 def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
@@ -23,32 +26,47 @@ def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
 
     Raises :class:`UnknownNameError` or :class:`ArgumentError`, located at the call.
     """
-    atom = (atoms or {}).get(node.func) or lookup(node.func, len(node.args))
+    return _resolve(node.func, node.args, node.kwargs, node.span, node.func_span, atoms, lambda e: e)
+
+
+def resolve_at(tape: Tape, index: int, atoms: Mapping[str, Atom] | None = None
+               ) -> tuple[Atom, tuple[int, ...], dict[str, float | Fraction]]:
+    """:func:`resolve_call` for the call stored at ``index`` in ``tape``: the argument ids."""
+    args, keywords = tape.call_args(index)
+    return _resolve(tape.data[index][0], args, keywords, tape.span(index), tape.func_span(index),
+                    atoms, tape.expr)
+
+
+def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, atoms, tree
+             ) -> tuple[Atom, tuple[Arg, ...], dict[str, float | Fraction]]:
+    """The resolution of ``func(*positional, **keywords)``; ``tree`` gives an argument's
+    expression (to fold a keyword's value)."""
+    atom = (atoms or {}).get(func) or lookup(func, len(positional))
     if atom is None:
         known = list(REGISTRY) + list(atoms or {})
-        raise UnknownNameError(f"unknown function `{node.func}`{close_matches(node.func, known)}",
-                               span=node.func_span or node.span)
-    if not atom.accepts(len(node.args)):
-        raise ArgumentError(f"{node.func} takes {atom.arity_text()}, got {len(node.args)}",
-                            span=node.span)
-    count = atom.max_args if atom.max_args is not None else len(node.args)
-    args, extra = node.args[:count], node.args[count:]
+        raise UnknownNameError(f"unknown function `{func}`{close_matches(func, known)}",
+                               span=func_span or span)
+    if not atom.accepts(len(positional)):
+        raise ArgumentError(f"{func} takes {atom.arity_text()}, got {len(positional)}", span=span)
+    count = atom.max_args if atom.max_args is not None else len(positional)
+    args, extra = tuple(positional[:count]), positional[count:]
     kw: dict[str, float | Fraction] = dict(atom.keywords)
-    if extra or node.kwargs:
-        given = list(zip(atom.positional_keywords, extra)) + list(node.kwargs)
+    if extra or keywords:
+        given = [(key, tree(value)) for key, value in
+                 list(zip(atom.positional_keywords, extra)) + list(keywords)]
         for key, value in given:
             if key not in atom.keywords:
                 raise _located(keyword_error(atom, key), value)
             constant = fold_constant(value)
             if constant is None:
-                raise ArgumentError(f"`{key}` of {node.func} must be a numeric constant, "
+                raise ArgumentError(f"`{key}` of {func} must be a numeric constant, "
                                     f"e.g. {key}=0.1", span=value.span)
             kw[key] = constant
     if kw:
         try:
             atom.validate(kw)
         except ArgumentError as error:
-            error.span = error.span or node.span
+            error.span = error.span or span
             raise
     return atom, args, kw
 
@@ -78,3 +96,12 @@ def expand(atom: Atom, args: tuple[Expr, ...], kw: Mapping[str, float | Fraction
     values: dict[str, Expr] = dict(zip(atom.params, args))
     values.update({key: constant_node(value) for key, value in kw.items()})
     return _substitute(atom.body, values, span)
+
+
+def expand_at(tape: Tape, index: int, atom: Atom, args: tuple[int, ...],
+              kw: Mapping[str, float | Fraction]) -> int:
+    """:func:`expand` for the call at ``index`` in ``tape``, whose arguments are the ids
+    ``args``: the id of the body with them put in, written where the call was."""
+    constants = {key: constant_node(value) for key, value in kw.items()}
+    body = _substitute(atom.body, constants, tape.span(index))
+    return tape.add_expr(body, given=dict(zip(atom.params, args)))

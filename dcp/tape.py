@@ -1,0 +1,285 @@
+"""The expression arena the rules work on: one row per distinct subexpression.
+
+A :class:`Tape` stores an expression the way a compiler's IR does (think of a jaxpr, or
+an e-graph without the equivalences): node ``i`` is the ``i``-th entry of a few columns,
+
+=========  ==============================================================================
+``op``     what the node is: ``"name"``, ``"number"``, ``"call"``, ``"ref"`` (a bound
+           name), a binary operator (``+ - * / @ ^``), ``"neg"``, ``"pos"``, ``".T"``,
+           ``"[]"`` (indexing) or ``"[...]"`` (a vector literal)
+``data``   the name, the :class:`~dcp.syntax.ast.Number`, the call's
+           ``(function, keyword names)``, or the indices; None otherwise
+``args``   the children's ids; a call's positional arguments come first, then the
+           values of its keywords
+``start``  where it was written (``end`` and ``source`` too; ``start`` is -1 for a node
+           with no location)
+=========  ==============================================================================
+
+Children always come before their parents (postorder), so a loop over ids in order sees
+every premise before its conclusion, with no recursion and no stack. Structurally equal
+subexpressions are stored once (hash-consing): "the same subexpression" is "the same
+id", which is how the analysis does a shared subexpression's work once. A node keeps the
+location where it was first written.
+
+The tree form (:mod:`dcp.syntax.ast`) is what users, scripts and renderers hold; a tape
+converts both ways (:meth:`Tape.add_expr`, :meth:`Tape.expr`), building tree nodes only
+for the ids somebody reads.
+"""
+from __future__ import annotations
+
+from typing import Iterator, Mapping
+
+from .errors import Span
+from .syntax.ast import (
+    Binary,
+    Call,
+    Expr,
+    Index,
+    Name,
+    Number,
+    Ref,
+    Transpose,
+    Unary,
+    Vector,
+    walk_postorder,
+)
+
+__all__ = ["Tape", "BINARY"]
+
+#: The binary operators, as ``op`` spells them.
+BINARY = frozenset("+-*/@^")
+_UNARY = {"-": "neg", "+": "pos"}
+_SIGN = {"neg": "-", "pos": "+"}
+
+
+class Tape:
+    """An append-only arena of expression nodes addressed by integer ids (see the module
+    docstring for the columns).
+
+    >>> from dcp.syntax import parse_expression
+    >>> tape = Tape()
+    >>> root = tape.add_expr(parse_expression("relu(W @ x) + relu(W @ x)"))
+    >>> print(tape)
+    %0 = W
+    %1 = x
+    %2 = %0 @ %1
+    %3 = relu(%2)
+    %4 = %3 + %3
+    """
+
+    __slots__ = ("op", "data", "args", "start", "end", "source", "func_end", "_ids", "_exprs",
+                 "_converted")
+
+    def __init__(self) -> None:
+        self.op: list[str] = []
+        self.data: list[object] = []
+        self.args: list[tuple[int, ...]] = []
+        self.start: list[int] = []
+        self.end: list[int] = []
+        self.source: list[str | None] = []
+        #: Where a call's function name ends (its caret for "unknown function"), by id.
+        self.func_end: dict[int, int] = {}
+        self._ids: dict[tuple, int] = {}
+        self._exprs: list[Expr | None] = []
+        self._converted: dict[int, int] = {}      # id() of a bound tree -> its id here
+
+    def __len__(self) -> int:
+        return len(self.op)
+
+    # ---- building ------------------------------------------------------------------------
+    def add(self, op: str, data: object = None, args: tuple[int, ...] = (), start: int = -1,
+            end: int = -1, source: str | None = None) -> int:
+        """The id of the node ``op(data; args)``: a new row, or the existing one when an
+        equal node is already stored (its location is kept)."""
+        key = (op, data.key() if op == "number" else data, args)
+        found = self._ids.get(key)
+        if found is not None:
+            return found
+        index = self._ids[key] = len(self.op)
+        self.op.append(op)
+        self.data.append(data)
+        self.args.append(args)
+        self.start.append(start)
+        self.end.append(end)
+        self.source.append(source)
+        self._exprs.append(None)
+        return index
+
+    def find(self, op: str, data: object = None, args: tuple[int, ...] = ()) -> int | None:
+        """The id of ``op(data; args)`` when it is stored, else None (adds nothing)."""
+        return self._ids.get((op, data.key() if op == "number" else data, args))
+
+    def add_like(self, index: int, op: str, data: object = None, args: tuple[int, ...] = ()) -> int:
+        """:meth:`add`, located where node ``index`` was written (a rewrite of it)."""
+        return self.add(op, data, args, self.start[index], self.end[index], self.source[index])
+
+    def add_expr(self, root: Expr, bindings: Mapping[str, Expr] | None = None,
+                 given: Mapping[str, int] | None = None) -> int:
+        """Store the tree ``root`` (each subexpression once); return its id. A name bound
+        in ``bindings`` becomes a ``ref`` to its stored value, as :class:`Ref` does; a name
+        in ``given`` is the node with that id (a definition's parameter, put in).
+        Iterative, so a tree of any depth converts."""
+        ids: dict[int, int] = {}
+        for node in walk_postorder(root):
+            if given and type(node) is Name and node.id in given:
+                ids[id(node)] = given[node.id]
+            else:
+                ids[id(node)] = self._add_node(node, ids, bindings)
+        return ids[id(root)]
+
+    def _add_node(self, node: Expr, ids: Mapping[int, int], bindings) -> int:
+        span = node.span
+        where = (span.start, span.end, span.source) if span is not None else (-1, -1, None)
+        kind = type(node)
+        if kind is Name:
+            if bindings and node.id in bindings:
+                return self.add("ref", node.id, (self._bound(bindings[node.id]),), *where)
+            return self.add("name", node.id, (), *where)
+        if kind is Number:
+            return self.add("number", node, (), *where)
+        if kind is Call:
+            args = tuple(ids[id(a)] for a in node.args) + tuple(ids[id(v)] for _, v in node.kwargs)
+            index = self.add("call", (node.func, tuple(k for k, _ in node.kwargs)), args, *where)
+            if node.func_span is not None:
+                self.func_end.setdefault(index, node.func_span.end)
+            return index
+        if kind is Binary:
+            return self.add(node.op, None, (ids[id(node.left)], ids[id(node.right)]), *where)
+        if kind is Unary:
+            return self.add(_UNARY[node.op], None, (ids[id(node.operand)],), *where)
+        if kind is Transpose:
+            return self.add(".T", None, (ids[id(node.operand)],), *where)
+        if kind is Index:
+            return self.add("[]", node.indices, (ids[id(node.operand)],), *where)
+        if kind is Vector:
+            return self.add("[...]", None, tuple(ids[id(i)] for i in node.items), *where)
+        if kind is Ref:
+            return self.add("ref", node.id, (self._bound(node.value),), *where)
+        raise TypeError(f"cannot store {kind.__name__} in a tape")
+
+    def _bound(self, value: Expr) -> int:
+        """The id of a bound name's value (converted once per tape)."""
+        found = self._converted.get(id(value))
+        if found is None:
+            found = self._converted[id(value)] = self.add_expr(value)
+        return found
+
+    # ---- reading -------------------------------------------------------------------------
+    def span(self, index: int) -> Span | None:
+        start = self.start[index]
+        return None if start < 0 else Span(start, self.end[index], self.source[index])
+
+    def func_span(self, index: int) -> Span | None:
+        """A call's function name, where it was written (else the call's span)."""
+        end = self.func_end.get(index)
+        if end is None:
+            return self.span(index)
+        return Span(self.start[index], end, self.source[index])
+
+    def call_args(self, index: int) -> tuple[tuple[int, ...], tuple[tuple[str, int], ...]]:
+        """A call's positional argument ids and its ``(keyword, value id)`` pairs."""
+        keys = self.data[index][1]
+        args = self.args[index]
+        if not keys:
+            return args, ()
+        count = len(args) - len(keys)
+        return args[:count], tuple(zip(keys, args[count:]))
+
+    def subtree(self, root: int) -> list[int]:
+        """Every id under ``root`` (itself included), in increasing order."""
+        seen = {root}
+        stack = [root]
+        while stack:
+            for child in self.args[stack.pop()]:
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return sorted(seen)
+
+    def names(self, root: int | None = None) -> dict[str, int]:
+        """The free names under ``root`` (all, without it), first occurrence each, looking
+        through bound names."""
+        ids = range(len(self.op)) if root is None else self.subtree(root)
+        found: dict[str, int] = {}
+        for i in ids:
+            if self.op[i] == "name":
+                found.setdefault(self.data[i], i)
+        return found
+
+    def expr(self, index: int) -> Expr:
+        """The tree of node ``index`` (built once per id, only for what is asked)."""
+        exprs = self._exprs
+        if exprs[index] is not None:
+            return exprs[index]
+        stack = [index]
+        while stack:
+            top = stack[-1]
+            if exprs[top] is not None:
+                stack.pop()
+                continue
+            missing = [a for a in self.args[top] if exprs[a] is None]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            exprs[top] = self._build(top)
+        return exprs[index]
+
+    def _build(self, index: int) -> Expr:
+        op, data, exprs, span = self.op[index], self.data[index], self._exprs, self.span(index)
+        kids = [exprs[a] for a in self.args[index]]
+        if op == "name":
+            return Name(data, span=span)
+        if op == "number":
+            return data if data.span == span else data.with_span(span)
+        if op == "call":
+            keys = data[1]
+            count = len(kids) - len(keys)
+            return Call(data[0], tuple(kids[:count]), tuple(zip(keys, kids[count:])),
+                        self.func_span(index) if index in self.func_end else None, span=span)
+        if op in BINARY:
+            return Binary(op, kids[0], kids[1], span=span)
+        if op in _SIGN:
+            return Unary(_SIGN[op], kids[0], span=span)
+        if op == ".T":
+            return Transpose(kids[0], span=span)
+        if op == "[]":
+            return Index(kids[0], data, span=span)
+        if op == "[...]":
+            return Vector(tuple(kids), span=span)
+        if op == "ref":
+            return Ref(data, kids[0], span=span)
+        raise TypeError(f"unknown op {op!r}")
+
+    def text(self, index: int, limit: int | None = 60) -> str:
+        """Node ``index`` as source text, cut at about ``limit`` characters."""
+        from .syntax.printer import to_text
+        return to_text(self.expr(index), limit=limit)
+
+    # ---- the printer ---------------------------------------------------------------------
+    def lines(self) -> Iterator[str]:
+        """One line per node: ``%3 = relu(%2)``."""
+        for index, op in enumerate(self.op):
+            args = [f"%{a}" for a in self.args[index]]
+            data = self.data[index]
+            if op == "name" or op == "number":
+                body = data if op == "name" else data.text
+            elif op == "call":
+                positional, keywords = self.call_args(index)
+                parts = [f"%{a}" for a in positional] + [f"{k}=%{v}" for k, v in keywords]
+                body = f"{data[0]}({', '.join(parts)})"
+            elif op in BINARY:
+                body = f"{args[0]} {op} {args[1]}"
+            elif op == "[]":
+                body = f"{args[0]}[{', '.join(map(str, data))}]"
+            elif op == "ref":
+                body = f"{data} := {args[0]}"
+            else:
+                body = f"{op}({', '.join(args)})"
+            yield f"%{index} = {body}"
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def __repr__(self) -> str:
+        return f"<Tape of {len(self)} nodes>"
