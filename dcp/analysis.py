@@ -53,87 +53,93 @@ class Analyzer:
         """The facts of the tape's nodes under ``bounds``. With ``facts`` and ``ids``, only
         the nodes ``ids`` are analysed again (their old facts are dropped) and the rest are
         kept: ``facts`` is updated in place."""
+        plans = self._plan_all()
         facts = facts if facts is not None else Facts()
-        facts.grow(len(self.tape))
+        facts.grow(len(plans))
+        curvatures = facts.curvature
         if ids is None:
-            ids = range(len(self.tape))
+            ids = range(len(plans))
         else:
             ids = sorted(ids)
             for index in ids:
-                facts.curvature[index] = None
+                curvatures[index] = None
                 facts.notes.pop(index, None)
-        curvatures = facts.curvature
         for index in ids:
             if curvatures[index] is None:
-                self._visit(index, bounds, facts)
+                step, premises, extra, late = plans[index]
+                if late:
+                    self._visit(index, bounds, facts)
+                else:
+                    step(self, index, premises, extra, bounds, facts)
         return facts
 
     def _visit(self, root: int, bounds, facts: Facts) -> None:
-        """Analyse ``root`` after every premise not analysed yet. In id order a node's
-        premises are almost always done already (its arguments come first); a rewritten or
-        expanded form may not be, and is analysed here first."""
-        curvatures = facts.curvature
+        """Analyse ``root`` after every premise not analysed yet: a rewritten or expanded
+        form is added to the tape after the node it stands for, so it comes later in id
+        order."""
+        curvatures, plans = facts.curvature, self._plans
         stack = [root]
         while stack:
             index = stack[-1]
             if curvatures[index] is not None:
                 stack.pop()
                 continue
-            plan = self._plan_of(index, facts)
-            pending = [p for p in plan[1] if curvatures[p] is None]
+            step, premises, extra, _ = plans[index]
+            pending = [p for p in premises if curvatures[p] is None]
             if pending:
                 stack.extend(reversed(pending))
                 continue
             stack.pop()
-            self._step(index, plan, bounds, facts)
+            step(self, index, premises, extra, bounds, facts)
 
-    def _plan_of(self, index: int, facts: Facts) -> tuple:
-        """The plan of a node, made once; the nodes it adds get room in ``facts``."""
-        plans = self._plans
-        if index < len(plans) and plans[index] is not None:
-            return plans[index]
-        plan = self._plan(index)
-        size = len(self.tape)
-        plans.extend([None] * (size - len(plans)))
-        plans[index] = plan
-        facts.grow(size)
-        return plan
+    def _plan_all(self) -> list[tuple]:
+        """The plan of every node, made once per tape. Planning may add nodes (a rewrite, a
+        loss's body), which are planned in turn."""
+        plans, tape = self._plans, self.tape
+        while len(plans) < len(tape):
+            index = len(plans)
+            step, premises, extra = self._plan(index)
+            plans.append((step, premises, extra, bool(premises) and max(premises) > index))
+        return plans
 
     # ---- what each node needs ----------------------------------------------------------
     def _plan(self, index: int) -> tuple:
-        """How a node is analysed: ``(kind, premise ids, extra)``."""
+        """How a node is analysed: ``(step function, premise ids, extra)``."""
         tape = self.tape
         op = tape.op[index]
         if op == "name" or op == "number":
             return _LEAF
         found = rewrite(tape, index)
         if found is not None:
-            return ("rewrite", (found[1],), found[0])
+            return (Analyzer._rewrite, (found[1],), found[0])
         args = tape.args[index]
         if op == "call":
             atom, args, kw = self._resolve(index)
+            extra = (atom, kw, tuple(kw.items()))
             if atom.kind == "expansion":
-                return ("expansion", (expand_at(tape, index, atom, args, kw),), (atom, kw))
+                return (Analyzer._expansion, (expand_at(tape, index, atom, args, kw),), extra)
             if atom.kind == "user":         # composed or expanded: see _user
-                return ("user", (*args, expand_at(tape, index, atom, args, kw)), (atom, kw))
-            return (atom.kind, args, (atom, kw))
+                return (Analyzer._user, (*args, expand_at(tape, index, atom, args, kw)), extra)
+            if atom.kind == "product":
+                return (Analyzer._product, args, extra)
+            return (Analyzer._composition, args, extra)
         if op == "^":
             exponent = fold_constant(tape.expr(args[1]))
             if exponent is None:
                 raise ArgumentError("the exponent must be a numeric constant (x ^ 2, x ^ -1, "
                                     "x ^ 0.5); for other powers write exp(a * log(x))",
                                     span=tape.span(args[1]))
-            return ("composition", args[:1], (lookup("power", 1), {"p": exponent}))
+            return (Analyzer._composition, args[:1], (lookup("power", 1), {"p": exponent}, (("p", exponent),)))
         if op == "*" or op == "@":
-            return ("product", args, (operator(op), {}))
+            return (Analyzer._product, args, (operator(op), {}, ()))
         if op == "/":
-            return ("division", args, None)
+            return (Analyzer._division, args, None)
         if op in _OPERATORS:
-            return ("composition", args, (operator(_OPERATORS[op]), {}))
+            return (Analyzer._composition, args, (operator(_OPERATORS[op]), {}, ()))
         if op == "pos":
-            return ("same", args, None)
+            return (Analyzer._same, args, "same")
         if op == "ref":
-            return ("binding", args, None)
+            return (Analyzer._same, args, "binding")
         raise TypeError(f"cannot analyse {op}")
 
     def _resolve(self, index: int) -> tuple[Atom, tuple[int, ...], dict]:
@@ -153,32 +159,8 @@ class Analyzer:
             known = self._calls[key] = (atom, kw)
         return known[0], args, known[1]
 
-    # ---- steps -----------------------------------------------------------------------
-    def _step(self, index: int, plan: tuple, bounds, facts: Facts) -> None:
-        kind, premises, extra = plan
-        if kind == "composition":                       # the commonest kinds first
-            self._composition(index, premises, facts, *extra)
-        elif kind == "leaf":
-            self._leaf(index, bounds, facts)
-        elif kind == "product":
-            self._product(index, premises, facts, *extra)
-        elif kind == "same":
-            _set(facts, index, *_copied(facts, premises[0]), "same", premises)
-        elif kind == "expansion":
-            _expansion(facts, index, premises[0], *extra)
-        elif kind == "user":
-            self._user(index, premises, facts, *extra)
-        elif kind == "rewrite":
-            _set(facts, index, *_copied(facts, premises[0]), "rewrite", premises)
-            facts.notes[index] = Note(words=(IDIOMS[extra][1],), idiom=extra)
-        elif kind == "binding":
-            _set(facts, index, *_copied(facts, premises[0]), "binding", premises)
-        elif kind == "division":
-            self._division(index, premises, facts)
-        else:
-            raise TypeError(f"unknown plan {kind}")
-
-    def _leaf(self, index: int, bounds, facts: Facts) -> None:
+    # ---- steps: each sets the facts of one node from its premises' --------------------
+    def _leaf(self, index: int, premises, extra, bounds, facts: Facts) -> None:
         tape = self.tape
         data = tape.data[index]
         if tape.op[index] == "number":
@@ -188,8 +170,24 @@ class Analyzer:
         else:
             _set(facts, index, bounds.get(data, REALS), CONSTANT, "parameter", ())
 
-    def _composition(self, index: int, premises: tuple[int, ...], facts: Facts, atom: Atom,
-                     kw: dict) -> None:
+    def _same(self, index: int, premises, rule: str, bounds, facts: Facts) -> None:
+        """``+a`` is ``a`` ("same"); a bound name has its value's facts ("binding")."""
+        _set(facts, index, facts.range[premises[0]], facts.curvature[premises[0]], rule, premises)
+
+    def _rewrite(self, index: int, premises, idiom: str, bounds, facts: Facts) -> None:
+        _set(facts, index, facts.range[premises[0]], facts.curvature[premises[0]], "rewrite", premises)
+        facts.notes[index] = Note(words=(IDIOMS[idiom][1],), idiom=idiom)
+
+    def _expansion(self, index: int, premises, extra, bounds, facts: Facts) -> None:
+        """A call that is its atom's definition: the facts of the expanded body."""
+        atom, _, items = extra
+        inner = premises[-1]
+        _set(facts, index, facts.range[inner], facts.curvature[inner], "expansion", (inner,), atom, items)
+        words = (f"{atom.name}: {atom.name}({', '.join(atom.params)}) = {atom.template}",)
+        facts.notes[index] = Note(words=words)
+
+    def _composition(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
+        atom, kw, items = extra
         ranges, curvatures = facts.range, facts.curvature
         regions, requires = [], []
         for position, premise in enumerate(premises):
@@ -200,27 +198,24 @@ class Analyzer:
                 requires.append((premise, domain))
                 if region is None:
                     text = self.tape.text(premise)
-                    _set(facts, index, REALS, UNKNOWN, "composition", premises, atom, tuple(kw.items()))
+                    _set(facts, index, REALS, UNKNOWN, "composition", premises, atom, items)
                     facts.notes[index] = Note(tuple(requires),
                                               f"{atom.spelling} is defined for arguments in {domain}, "
-                                              f"but `{text}` always lies in {ranges[premise]}")
+                                              f"but `{text}` always lies in {ranges[premise]}",
+                                              regions=())
                     return
             regions.append(region)
         regions = tuple(regions)
         found = atom.facts_on(regions, kw)
         args = tuple([curvatures[p] for p in premises])
         curvature = rules.composed(found.curvature, found.monotonicity, args)
-        note = None
+        _set(facts, index, found.range, curvature, "composition", premises, atom, items)
         if curvature is UNKNOWN and UNKNOWN not in args:
             outcome = rules.compose(atom.spelling, found.curvature, found.monotonicity,
                                     self._operands(premises, regions, facts), lambda: _note(atom, kw))
-            note = Note(tuple(requires), outcome.reason, outcome.fix)
+            facts.notes[index] = Note(tuple(requires), outcome.reason, outcome.fix, regions=regions)
         elif requires:
-            note = Note(tuple(requires))
-        _set(facts, index, found.range, curvature, "composition", premises, atom, tuple(kw.items()))
-        # The facts are worded only when somebody reads the step.
-        words = lambda: (atom.describe(regions, kw),)       # noqa: E731
-        facts.notes[index] = (note or _NO_NOTE)._replace(words=words)
+            facts.notes[index] = Note(tuple(requires), regions=regions)
 
     def _operands(self, premises, regions, facts: Facts) -> list[rules.Operand]:
         """What the rules see of the premises (to word a break)."""
@@ -232,25 +227,27 @@ class Analyzer:
         return rules.Operand(facts.curvature[premise], region or facts.range[premise],
                              _Text(tape, premise), parameter)
 
-    def _user(self, index: int, premises: tuple[int, ...], facts: Facts, atom: Atom, kw: dict) -> None:
+    def _user(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
         """A one-argument user atom: composed where its proved facts decide the curvature
         on the argument's range, else its body with the argument put in (the last
         premise) is analysed, as for a loss."""
-        self._composition(index, premises[:-1], facts, atom, kw)
+        self._composition(index, premises[:-1], extra, bounds, facts)
         if facts.curvature[index] is UNKNOWN:
             facts.notes.pop(index, None)
-            _expansion(facts, index, premises[-1], atom, kw)
+            self._expansion(index, premises, extra, bounds, facts)
 
-    def _product(self, index: int, premises: tuple[int, ...], facts: Facts, atom: Atom, kw: dict) -> None:
+    def _product(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
+        atom, kw, _ = extra
         left, right = premises
-        outcome = rules.product(atom.spelling, self._operand(left, facts), self._operand(right, facts))
-        ranges = facts.range
-        _set(facts, index, atom.facts_on((ranges[left], ranges[right]), kw).range, outcome.curvature,
+        ranges, curvatures = facts.range, facts.curvature
+        curvature = rules.product_curvature(curvatures[left], curvatures[right], ranges[left], ranges[right])
+        _set(facts, index, atom.facts_on((ranges[left], ranges[right]), kw).range, curvature,
              "product", premises, atom)
-        if outcome.reason is not None:
+        if curvature is UNKNOWN and curvatures[left] is not UNKNOWN and curvatures[right] is not UNKNOWN:
+            outcome = rules.product(atom.spelling, self._operand(left, facts), self._operand(right, facts))
             facts.notes[index] = Note(reason=outcome.reason, fix=outcome.fix)
 
-    def _division(self, index: int, premises: tuple[int, ...], facts: Facts) -> None:
+    def _division(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
         top, bottom = premises
         ranges, tape = facts.range, self.tape
         if ranges[bottom].is_zero:                   # e.g. 1/0, x/(1 - 1), x/(0.3 - 0.1 - 0.2)
@@ -274,8 +271,7 @@ class Analyzer:
                                   ("inv_pos: convex, nonincreasing on (0, inf)",))
 
 
-_LEAF = ("leaf", (), None)
-_NO_NOTE = Note()
+_LEAF = (Analyzer._leaf, (), None)
 
 
 class _Text:
@@ -299,17 +295,6 @@ def _set(facts: Facts, index: int, value_range: Interval, curvature, rule: str,
     facts.premises[index] = premises
     facts.atom[index] = atom
     facts.kwargs[index] = kwargs
-
-
-def _copied(facts: Facts, premise: int) -> tuple:
-    return facts.range[premise], facts.curvature[premise]
-
-
-def _expansion(facts: Facts, index: int, inner: int, atom: Atom, kw: dict) -> None:
-    """A call that is its atom's definition: the facts of the expanded body."""
-    words = (f"{atom.name}: {atom.name}({', '.join(atom.params)}) = {atom.template}",)
-    _set(facts, index, *_copied(facts, inner), "expansion", (inner,), atom, tuple(kw.items()))
-    facts.notes[index] = Note(words=words)
 
 
 def _note(atom: Atom, kw: dict) -> str:

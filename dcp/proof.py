@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterator, Mapping, NamedTuple
+from typing import Iterator, Mapping, NamedTuple
 
 from .errors import Span
 from .facts import Curvature, Interval
@@ -111,14 +111,17 @@ class Facts:
 
 class Note(NamedTuple):
     """The rarer parts of a step: the domain conditions it relies on (premise id and
-    interval), why the rule broke and what would repair it, the atom facts in words (or a
-    function that words them, called when somebody reads them), and the idiom of a rewrite."""
+    interval), why the rule broke and what would repair it, the facts used in words
+    (a composition's are worded from its atom when read), the idiom of a rewrite, and the
+    arguments' ranges the atom's facts were taken on where a domain narrowed them (none
+    when an argument lies wholly outside the atom's domain)."""
 
     requires: tuple[tuple[int, Interval], ...] = ()
     reason: str | None = None
     fix: str | None = None
-    words: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
+    words: tuple[str, ...] = ()
     idiom: str | None = None
+    regions: tuple[Interval, ...] | None = None
 
 
 _NO_NOTE = Note()
@@ -172,11 +175,15 @@ class Step:
     @property
     def facts(self) -> tuple[str, ...]:
         """The atom facts used, in words: ``relu: convex, nondecreasing``."""
-        words = self._note.words
-        if callable(words):
-            words = words()
-            self._note = self._note._replace(words=words)
-        return words
+        if self.rule != "composition":
+            return self._note.words
+        regions = self._note.regions
+        if regions == ():                   # an argument lies outside the atom's domain
+            return ()
+        if regions is None:
+            ranges = self.proof.facts.range
+            regions = tuple([ranges[p] for p in self.proof.facts.premises[self.id]])
+        return (self.atom.describe(regions, dict(self.kwargs)),)
 
     @property
     def requires(self) -> tuple[DomainCondition, ...]:

@@ -23,7 +23,7 @@ from typing import Callable, NamedTuple, Sequence
 from .facts import Curvature, Interval, Monotonicity
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 
-__all__ = ["Outcome", "Operand", "compose", "composed", "scale", "product", "quotient", "reciprocal"]
+__all__ = ["Outcome", "Operand", "compose", "composed", "product_curvature", "scale", "product", "quotient", "reciprocal"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
@@ -179,12 +179,22 @@ def _sign_fix(constant: Operand, wanted: Curvature) -> str | None:
     return f"{name} >= 0 would make it concave; {name} <= 0 would make it convex"
 
 
+def product_curvature(left: Curvature, right: Curvature, left_range: Interval,
+                      right_range: Interval) -> Curvature:
+    """The curvature the product rule gives (see :func:`product`, which also words why it
+    breaks)."""
+    if left is CONSTANT:
+        return CONSTANT if right is CONSTANT else UNKNOWN if right is UNKNOWN else scale(right, left_range)
+    if right is CONSTANT:
+        return UNKNOWN if left is UNKNOWN else scale(left, right_range)
+    return UNKNOWN
+
+
 def product(symbol: str, left: Operand, right: Operand) -> Outcome:
     """The product rule for ``left symbol right`` (``*``, ``@`` or ``dot``)."""
-    if left.curvature.is_constant and right.curvature.is_constant:
-        return Outcome(CONSTANT)
-    if _unknown_premise((left, right)):
-        return Outcome(UNKNOWN)
+    curvature = product_curvature(left.curvature, right.curvature, left.range, right.range)
+    if curvature is not UNKNOWN or _unknown_premise((left, right)):
+        return _PLAIN[curvature]
     if not left.curvature.is_constant and not right.curvature.is_constant:
         return Outcome(UNKNOWN,
                        f"product of two non-constant factors `{left.text}` and `{right.text}`: "
@@ -192,9 +202,6 @@ def product(symbol: str, left: Operand, right: Operand) -> Outcome:
                        f"convex in general (x*y is not), whatever their signs",
                        "make one factor constant: certify with respect to fewer variables")
     constant, other = (left, right) if left.curvature.is_constant else (right, left)
-    curvature = scale(other.curvature, constant.range)
-    if curvature.is_known:
-        return Outcome(curvature)
     return Outcome(UNKNOWN,
                    f"a constant of unknown sign (`{constant.text}` ranges over {constant.range}) "
                    f"times {_article(other.curvature)} expression `{other.text}`",
