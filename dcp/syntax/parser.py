@@ -45,7 +45,7 @@ from .ast import (
     Unary,
     Vector,
 )
-from .reader import KEYWORDS, read_expression
+from .reader import read_expression
 
 __all__ = ["parse_expression", "parse_assumptions", "parse_script", "grammar_text"]
 
@@ -164,25 +164,15 @@ class _Builder(Transformer):
     # ---- assumptions ----
     def bound(self, children):
         name, op, number = children
-        return _condition(name, op, number, _span(name, number))
+        return _condition(str(name), str(op), number, _span(name, number))
 
     def bound_reversed(self, children):
         number, op, name = children
-        flipped = {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[str(op)]
-        return _condition(name, flipped, number, _span(number, name))
+        return _condition(str(name), _flip(op), number, _span(number, name))
 
     def between(self, children):
         low, op1, name, op2, high = children
-        span = _span(low, high)
-        if op1[0] != op2[0]:
-            raise DcpError("a two-sided assumption reads `c <= NAME <= d` or `d >= NAME >= c`",
-                           span=span)
-        if op1[0] == ">":
-            low, op1, op2, high = high, _flip(op2), _flip(op1), low
-        lower = _condition(name, _flip(op1), low, span)
-        upper = _condition(name, str(op2), high, span)
-        return Condition(name=str(name), lower=lower.lower, upper=upper.upper,
-                         strict_lower=lower.strict_lower, strict_upper=upper.strict_upper, span=span)
+        return _between(low, str(op1), str(name), str(op2), high, _span(low, high))
 
     # ---- statements ----
     def assignment(self, children):
@@ -240,7 +230,7 @@ def _flip(op) -> str:
     return {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[str(op)]
 
 
-def _condition(name: Token, op: str, number: Number, span: Span) -> Condition:
+def _condition(name: str, op: str, number: Number, span: Span) -> Condition:
     """``NAME op number`` as a bound at the literal's exact value. A literal not kept
     exactly bounds by the edge of the gap between floats it lies in (``x >= 1e-9999999``
     is ``x > 0``: the box only grows); one beyond the floats is refused."""
@@ -248,10 +238,23 @@ def _condition(name: Token, op: str, number: Number, span: Span) -> Condition:
         raise AssumptionError(f"the bound {number.text} is too large: dcp's ranges hold numbers "
                               f"up to {MAX_FLOAT:.4g} in size", span=number.span or span)
     lo, hi, lo_open, hi_open = number.enclosure()
-    op = str(op)
     if op.startswith(">"):
-        return Condition(name=str(name), lower=lo, strict_lower=op == ">" or lo_open, span=span)
-    return Condition(name=str(name), upper=hi, strict_upper=op == "<" or hi_open, span=span)
+        return Condition(name=name, lower=lo, strict_lower=op == ">" or lo_open, span=span)
+    return Condition(name=name, upper=hi, strict_upper=op == "<" or hi_open, span=span)
+
+
+def _between(low: Number, op1: str, name: str, op2: str, high: Number, span: Span) -> Condition:
+    """``low op1 NAME op2 high``, both comparisons pointing the same way: ``5 >= x >= 1``
+    is ``1 <= x <= 5``. The lower bound is checked before the upper one."""
+    if op1[0] != op2[0]:
+        raise DcpError("a two-sided assumption reads `c <= NAME <= d` or `d >= NAME >= c`",
+                       span=span)
+    if op1[0] == ">":
+        low, op1, op2, high = high, _flip(op2), _flip(op1), low
+    lower = _condition(name, _flip(op1), low, span)
+    upper = _condition(name, op2, high, span)
+    return Condition(name=name, lower=lower.lower, upper=upper.upper,
+                     strict_lower=lower.strict_lower, strict_upper=upper.strict_upper, span=span)
 
 
 @lru_cache(maxsize=None)
@@ -358,21 +361,79 @@ def parse_expression(text: str, filename: str | None = None) -> Expr:
     return _parse(text, "expression_input", filename, newlines_are_spaces=True)
 
 
-# The commonest assumption, `NAME op number`, read without the parser (a network with
-# hundreds of layers has hundreds of them); anything else goes through the grammar.
-_SIMPLE_BOUND = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*\Z")
+# Assumptions come mostly as `NAME op c`, `c op NAME`, `c <= NAME <= d` and lists of them
+# (a network with hundreds of layers has hundreds). These patterns read those forms
+# without the parser, token for token as the grammar would; anything else (a comment, a
+# stray character, a missing number: any error) goes to Lark, which gives the conditions
+# or the error. Both build through `_condition` and `_between`, and
+# tests/test_assume_fast.py checks that they agree on generated strings.
+_SPACE = r"[ \t\f\r\n]*"            # the grammar's ignored spaces (a line break counts as one)
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_COMPARE = r">=|<=|>|<"
+# NUMBER, signed as in `signed_number`. The grammar's `.T` look-ahead is not needed: a
+# number here is followed only by a space, a comparison, a comma or the end.
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_SIGNED = r"(?P<{0}_sign>[-+])?" + _SPACE + r"(?P<{0}>" + _NUMBER + ")"
+_NEXT = _SPACE + r"(?:(?P<comma>,)|\Z)"                 # the next condition, or the end
+_BOUND = re.compile(                                      # NAME op c
+    rf"{_SPACE}(?P<name>{_NAME}){_SPACE}(?P<op>{_COMPARE}){_SPACE}{_SIGNED.format('number')}{_NEXT}")
+_BETWEEN = re.compile(                                    # c op NAME, c op NAME op d
+    rf"{_SPACE}{_SIGNED.format('low')}{_SPACE}(?P<op1>{_COMPARE}){_SPACE}(?P<name>{_NAME})"
+    rf"(?:{_SPACE}(?P<op2>{_COMPARE}){_SPACE}{_SIGNED.format('high')})?{_NEXT}")
 
 
 def parse_assumptions(text: str) -> tuple[Condition, ...]:
-    """Parse ``"W2 >= 0"``, ``"0 <= p <= 1"``, or several separated by commas."""
+    """Parse ``"W2 >= 0"``, ``"0 <= p <= 1"``, or several separated by commas.
+
+    >>> parse_assumptions("W2 >= 0, 0 < p <= 1")[1].key()
+    ('p', 0.0, 1.0, True, False)
+    """
     if not isinstance(text, str):
         raise DcpError(f"an assumption must be a string such as 'W2 >= 0', not {type(text).__name__}")
-    simple = _SIMPLE_BOUND.match(text)
-    if simple and simple.group(1) not in KEYWORDS:
-        name, op, number = simple.groups()
-        literal = Number(float(number), number, span=Span(simple.start(3), simple.end(3), text))
-        return (_condition(name, op, literal, Span(simple.start(1), simple.end(3), text)),)
+    conditions = _read_conditions(text)
+    if conditions is not None:
+        return conditions
     return _parse(text, "assumption_input", newlines_are_spaces=True)
+
+
+def _read_conditions(text: str) -> tuple[Condition, ...] | None:
+    """The conditions of ``text`` read with ``_BOUND`` and ``_BETWEEN``, or ``None`` to
+    leave the text to the grammar. Each condition is built as soon as it is read, as the
+    parser's reduce step builds it, so the first refused bound raises the same error."""
+    conditions, position = [], 0
+    while True:
+        match = _BOUND.match(text, position) or _BETWEEN.match(text, position)
+        if match is None:
+            return None
+        conditions.append(_read_condition(match, text))
+        if match["comma"] is None:
+            return tuple(conditions)
+        position = match.end()
+
+
+def _read_condition(match: re.Match, text: str) -> Condition:
+    """The condition one match of ``_BOUND`` or ``_BETWEEN`` read, built as the grammar's
+    ``bound``, ``bound_reversed`` or ``between`` builds it."""
+    if match.re is _BOUND:                                        # NAME op c
+        number = _read_number(match, "number", text)
+        return _condition(match["name"], match["op"], number,
+                          Span(match.start("name"), number.span.end, text))
+    low = _read_number(match, "low", text)
+    if match["op2"] is None:                                      # c op NAME
+        return _condition(match["name"], _flip(match["op1"]), low,
+                          Span(low.span.start, match.end("name"), text))
+    high = _read_number(match, "high", text)                      # c op NAME op d
+    return _between(low, match["op1"], match["name"], match["op2"], high,
+                    Span(low.span.start, high.span.end, text))
+
+
+def _read_number(match: re.Match, group: str, text: str) -> Number:
+    """The signed number in ``group``, as the grammar's ``signed_number`` builds it: a
+    ``+`` is dropped from the text, and the span runs from the sign."""
+    sign = match[group + "_sign"]
+    literal = "-" + match[group] if sign == "-" else match[group]
+    start = match.start(group + "_sign") if sign else match.start(group)
+    return Number(float(literal), literal, span=Span(start, match.end(group), text))
 
 
 def parse_script(text: str, filename: str | None = None) -> tuple[Statement, ...]:
