@@ -12,6 +12,7 @@ import difflib
 import math
 import re
 import threading
+from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 
@@ -231,16 +232,12 @@ def _flip(op) -> str:
 
 
 def _condition(name: str, op: str, number: Number, span: Span) -> Condition:
-    """``NAME op number`` as a bound at the literal's exact value. A literal not kept
-    exactly bounds by the edge of the gap between floats it lies in (``x >= 1e-9999999``
-    is ``x > 0``: the box only grows); one beyond the floats is refused."""
-    if math.isinf(number.value):
-        raise AssumptionError(f"the bound {number.text} is too large: dcp's ranges hold numbers "
-                              f"up to {MAX_FLOAT:.4g} in size", span=number.span or span)
-    lo, hi, lo_open, hi_open = number.enclosure()
+    """``NAME op number``: a lower bound for ``>``/``>=``, an upper one for ``<``/``<=``."""
     if op.startswith(">"):
-        return Condition(name=name, lower=lo, strict_lower=op == ">" or lo_open, span=span)
-    return Condition(name=name, upper=hi, strict_upper=op == "<" or hi_open, span=span)
+        lower, strict = _bound_end(number, True, op == ">", span)
+        return Condition(name=name, lower=lower, strict_lower=strict, span=span)
+    upper, strict = _bound_end(number, False, op == "<", span)
+    return Condition(name=name, upper=upper, strict_upper=strict, span=span)
 
 
 def _between(low: Number, op1: str, name: str, op2: str, high: Number, span: Span) -> Condition:
@@ -251,10 +248,22 @@ def _between(low: Number, op1: str, name: str, op2: str, high: Number, span: Spa
                        span=span)
     if op1[0] == ">":
         low, op1, op2, high = high, _flip(op2), _flip(op1), low
-    lower = _condition(name, _flip(op1), low, span)
-    upper = _condition(name, op2, high, span)
-    return Condition(name=name, lower=lower.lower, upper=upper.upper,
-                     strict_lower=lower.strict_lower, strict_upper=upper.strict_upper, span=span)
+    lower, strict_lower = _bound_end(low, True, op1 == "<", span)
+    upper, strict_upper = _bound_end(high, False, op2 == "<", span)
+    return Condition(name=name, lower=lower, upper=upper, strict_lower=strict_lower,
+                     strict_upper=strict_upper, span=span)
+
+
+def _bound_end(number: Number, lower: bool, strict: bool, span: Span) -> tuple[float | Fraction, bool]:
+    """The end a literal gives a lower (or upper) bound, and whether it is open: the
+    literal's exact value, or for a literal not kept exactly the edge of the gap between
+    floats it lies in (``x >= 1e-9999999`` is ``x > 0``: the box only grows). A literal
+    beyond the floats is refused."""
+    if math.isinf(number.value):
+        raise AssumptionError(f"the bound {number.text} is too large: dcp's ranges hold numbers "
+                              f"up to {MAX_FLOAT:.4g} in size", span=number.span or span)
+    lo, hi, lo_open, hi_open = number.enclosure()
+    return (lo, strict or lo_open) if lower else (hi, strict or hi_open)
 
 
 @lru_cache(maxsize=None)
