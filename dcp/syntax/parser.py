@@ -382,7 +382,8 @@ _COMPARE = r">=|<=|>|<"
 # NUMBER, signed as in `signed_number`. The grammar's `.T` look-ahead is not needed: a
 # number here is followed only by a space, a comparison, a comma or the end.
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_SIGNED = r"(?P<{0}_sign>[-+])?" + _SPACE + r"(?P<{0}>" + _NUMBER + ")"
+# Spaces may follow a sign only: two space runs side by side would backtrack in O(n^2).
+_SIGNED = r"(?:(?P<{0}_sign>[-+])" + _SPACE + r")?(?P<{0}>" + _NUMBER + ")"
 _NEXT = _SPACE + r"(?:(?P<comma>,)|\Z)"                 # the next condition, or the end
 _BOUND = re.compile(                                      # NAME op c
     rf"{_SPACE}(?P<name>{_NAME}){_SPACE}(?P<op>{_COMPARE}){_SPACE}{_SIGNED.format('number')}{_NEXT}")
