@@ -40,8 +40,8 @@ def parse_assumption_list(assume: Iterable[str] | str) -> list[tuple[Condition, 
             continue
         try:
             conditions = parse_assumptions(text)
-        except AssumptionError as error:        # well formed, but a bound dcp cannot hold
-            raise error.locate(text) from None
+        except AssumptionError:                 # well formed, but a bound dcp cannot hold
+            raise
         except DcpError as error:
             raise AssumptionError(f"malformed assumption {text!r}: {error.message}; write "
                                   f"e.g. 'W2 >= 0' or '0 <= p <= 1'",

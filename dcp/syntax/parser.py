@@ -12,6 +12,7 @@ import difflib
 import math
 import re
 import threading
+from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 
@@ -45,7 +46,7 @@ from .ast import (
     Unary,
     Vector,
 )
-from .reader import KEYWORDS, read_expression
+from .reader import read_expression
 
 __all__ = ["parse_expression", "parse_assumptions", "parse_script", "grammar_text"]
 
@@ -164,25 +165,15 @@ class _Builder(Transformer):
     # ---- assumptions ----
     def bound(self, children):
         name, op, number = children
-        return _condition(name, op, number, _span(name, number))
+        return _condition(str(name), str(op), number, _span(name, number))
 
     def bound_reversed(self, children):
         number, op, name = children
-        flipped = {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[str(op)]
-        return _condition(name, flipped, number, _span(number, name))
+        return _condition(str(name), _flip(op), number, _span(number, name))
 
     def between(self, children):
         low, op1, name, op2, high = children
-        span = _span(low, high)
-        if op1[0] != op2[0]:
-            raise DcpError("a two-sided assumption reads `c <= NAME <= d` or `d >= NAME >= c`",
-                           span=span)
-        if op1[0] == ">":
-            low, op1, op2, high = high, _flip(op2), _flip(op1), low
-        lower = _condition(name, _flip(op1), low, span)
-        upper = _condition(name, str(op2), high, span)
-        return Condition(name=str(name), lower=lower.lower, upper=upper.upper,
-                         strict_lower=lower.strict_lower, strict_upper=upper.strict_upper, span=span)
+        return _between(low, str(op1), str(name), str(op2), high, _span(low, high))
 
     # ---- statements ----
     def assignment(self, children):
@@ -240,18 +231,39 @@ def _flip(op) -> str:
     return {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[str(op)]
 
 
-def _condition(name: Token, op: str, number: Number, span: Span) -> Condition:
-    """``NAME op number`` as a bound at the literal's exact value. A literal not kept
-    exactly bounds by the edge of the gap between floats it lies in (``x >= 1e-9999999``
-    is ``x > 0``: the box only grows); one beyond the floats is refused."""
+def _condition(name: str, op: str, number: Number, span: Span) -> Condition:
+    """``NAME op number``: a lower bound for ``>``/``>=``, an upper one for ``<``/``<=``."""
+    if op.startswith(">"):
+        lower, strict = _bound_end(number, True, op == ">", span)
+        return Condition(name=name, lower=lower, strict_lower=strict, span=span)
+    upper, strict = _bound_end(number, False, op == "<", span)
+    return Condition(name=name, upper=upper, strict_upper=strict, span=span)
+
+
+def _between(low: Number, op1: str, name: str, op2: str, high: Number, span: Span) -> Condition:
+    """``low op1 NAME op2 high``, both comparisons pointing the same way: ``5 >= x >= 1``
+    is ``1 <= x <= 5``. The lower bound is checked before the upper one."""
+    if op1[0] != op2[0]:
+        raise DcpError("a two-sided assumption reads `c <= NAME <= d` or `d >= NAME >= c`",
+                       span=span)
+    if op1[0] == ">":
+        low, op1, op2, high = high, _flip(op2), _flip(op1), low
+    lower, strict_lower = _bound_end(low, True, op1 == "<", span)
+    upper, strict_upper = _bound_end(high, False, op2 == "<", span)
+    return Condition(name=name, lower=lower, upper=upper, strict_lower=strict_lower,
+                     strict_upper=strict_upper, span=span)
+
+
+def _bound_end(number: Number, lower: bool, strict: bool, span: Span) -> tuple[float | Fraction, bool]:
+    """The end a literal gives a lower (or upper) bound, and whether it is open: the
+    literal's exact value, or for a literal not kept exactly the edge of the gap between
+    floats it lies in (``x >= 1e-9999999`` is ``x > 0``: the box only grows). A literal
+    beyond the floats is refused."""
     if math.isinf(number.value):
         raise AssumptionError(f"the bound {number.text} is too large: dcp's ranges hold numbers "
                               f"up to {MAX_FLOAT:.4g} in size", span=number.span or span)
     lo, hi, lo_open, hi_open = number.enclosure()
-    op = str(op)
-    if op.startswith(">"):
-        return Condition(name=str(name), lower=lo, strict_lower=op == ">" or lo_open, span=span)
-    return Condition(name=str(name), upper=hi, strict_upper=op == "<" or hi_open, span=span)
+    return (lo, strict or lo_open) if lower else (hi, strict or hi_open)
 
 
 @lru_cache(maxsize=None)
@@ -358,21 +370,80 @@ def parse_expression(text: str, filename: str | None = None) -> Expr:
     return _parse(text, "expression_input", filename, newlines_are_spaces=True)
 
 
-# The commonest assumption, `NAME op number`, read without the parser (a network with
-# hundreds of layers has hundreds of them); anything else goes through the grammar.
-_SIMPLE_BOUND = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*\Z")
+# Assumptions come mostly as `NAME op c`, `c op NAME`, `c <= NAME <= d` and lists of them
+# (a network with hundreds of layers has hundreds). These patterns read those forms
+# without the parser, token for token as the grammar would; anything else (a comment, a
+# stray character, a missing number: any error) goes to Lark, which gives the conditions
+# or the error. Both build through `_condition` and `_between`, and
+# tests/test_assume_fast.py checks that they agree on generated strings.
+_SPACE = r"[ \t\f\r\n]*"            # the grammar's ignored spaces (a line break counts as one)
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_COMPARE = r">=|<=|>|<"
+# NUMBER, signed as in `signed_number`. The grammar's `.T` look-ahead is not needed: a
+# number here is followed only by a space, a comparison, a comma or the end.
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+# Spaces may follow a sign only: two space runs side by side would backtrack in O(n^2).
+_SIGNED = r"(?:(?P<{0}_sign>[-+])" + _SPACE + r")?(?P<{0}>" + _NUMBER + ")"
+_NEXT = _SPACE + r"(?:(?P<comma>,)|\Z)"                 # the next condition, or the end
+_BOUND = re.compile(                                      # NAME op c
+    rf"{_SPACE}(?P<name>{_NAME}){_SPACE}(?P<op>{_COMPARE}){_SPACE}{_SIGNED.format('number')}{_NEXT}")
+_BETWEEN = re.compile(                                    # c op NAME, c op NAME op d
+    rf"{_SPACE}{_SIGNED.format('low')}{_SPACE}(?P<op1>{_COMPARE}){_SPACE}(?P<name>{_NAME})"
+    rf"(?:{_SPACE}(?P<op2>{_COMPARE}){_SPACE}{_SIGNED.format('high')})?{_NEXT}")
 
 
 def parse_assumptions(text: str) -> tuple[Condition, ...]:
-    """Parse ``"W2 >= 0"``, ``"0 <= p <= 1"``, or several separated by commas."""
+    """Parse ``"W2 >= 0"``, ``"0 <= p <= 1"``, or several separated by commas.
+
+    >>> parse_assumptions("W2 >= 0, 0 < p <= 1")[1].key()
+    ('p', 0.0, 1.0, True, False)
+    """
     if not isinstance(text, str):
         raise DcpError(f"an assumption must be a string such as 'W2 >= 0', not {type(text).__name__}")
-    simple = _SIMPLE_BOUND.match(text)
-    if simple and simple.group(1) not in KEYWORDS:
-        name, op, number = simple.groups()
-        literal = Number(float(number), number, span=Span(simple.start(3), simple.end(3), text))
-        return (_condition(name, op, literal, Span(simple.start(1), simple.end(3), text)),)
+    conditions = _read_conditions(text)
+    if conditions is not None:
+        return conditions
     return _parse(text, "assumption_input", newlines_are_spaces=True)
+
+
+def _read_conditions(text: str) -> tuple[Condition, ...] | None:
+    """The conditions of ``text`` read with ``_BOUND`` and ``_BETWEEN``, or ``None`` to
+    leave the text to the grammar. Each condition is built as soon as it is read, as the
+    parser's reduce step builds it, so the first refused bound raises the same error."""
+    conditions, position = [], 0
+    while True:
+        match = _BOUND.match(text, position) or _BETWEEN.match(text, position)
+        if match is None:
+            return None
+        conditions.append(_read_condition(match, text))
+        if match["comma"] is None:
+            return tuple(conditions)
+        position = match.end()
+
+
+def _read_condition(match: re.Match, text: str) -> Condition:
+    """The condition one match of ``_BOUND`` or ``_BETWEEN`` read, built as the grammar's
+    ``bound``, ``bound_reversed`` or ``between`` builds it."""
+    if match.re is _BOUND:                                        # NAME op c
+        number = _read_number(match, "number", text)
+        return _condition(match["name"], match["op"], number,
+                          Span(match.start("name"), number.span.end, text))
+    low = _read_number(match, "low", text)
+    if match["op2"] is None:                                      # c op NAME
+        return _condition(match["name"], _flip(match["op1"]), low,
+                          Span(low.span.start, match.end("name"), text))
+    high = _read_number(match, "high", text)                      # c op NAME op d
+    return _between(low, match["op1"], match["name"], match["op2"], high,
+                    Span(low.span.start, high.span.end, text))
+
+
+def _read_number(match: re.Match, group: str, text: str) -> Number:
+    """The signed number in ``group``, as the grammar's ``signed_number`` builds it: a
+    ``+`` is dropped from the text, and the span runs from the sign."""
+    sign = match[group + "_sign"]
+    literal = "-" + match[group] if sign == "-" else match[group]
+    start = match.start(group + "_sign") if sign else match.start(group)
+    return Number(float(literal), literal, span=Span(start, match.end(group), text))
 
 
 def parse_script(text: str, filename: str | None = None) -> tuple[Statement, ...]:
