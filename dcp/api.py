@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import gc
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from .analysis import Analyzer
 from .assumptions import bounds_from, parse_assumption_list
@@ -20,7 +19,6 @@ from .syntax import parse_expression, parse_script
 from .syntax.ast import (
     Assignment,
     Assume,
-    Call,
     CertifyStatement,
     Define,
     Expr,
@@ -29,7 +27,6 @@ from .syntax.ast import (
     Ref,
     ShapeDecl,
     replace,
-    walk_postorder,
 )
 from .syntax.parser import close_matches
 from .tape import Tape
@@ -81,6 +78,8 @@ def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
         raise DcpError("say which variables to certify in: wrt='W1' or wrt=['W1', 'W2']")
     if not isinstance(wrt, (str, list, tuple)):
         raise DcpError(f"wrt must be a name or a list of names, got {type(wrt).__name__}")
+    if isinstance(wrt, str) and wrt.isidentifier() and wrt.isascii():
+        return (wrt,)                           # the commonest: wrt="x"
     names = re.split(r"[\s,]+", wrt.strip()) if isinstance(wrt, str) else list(wrt)
     names = [n for n in names if n != ""]
     if not names:
@@ -216,7 +215,7 @@ class Session:
         curvature = proof.curvature
         facts = {"convex": True if curvature.is_convex else None,
                  "concave": True if curvature.is_concave else None}
-        witnesses, report = {}, CheckReport(note="check=False")
+        witnesses, report = {}, _NOT_RUN
         if check is not False:
             search = cross_check(proof, solutions, _budget(check_budget), seed)
             witnesses = search.witnesses
@@ -290,22 +289,32 @@ class Session:
         return result if text is None else _with_expression(result, text)
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the rules run.
+_NOT_RUN = CheckReport(note="check=False")
+
+
+class _CyclicGcPaused:
+    """Pause the cyclic garbage collector while the rules run (a context manager).
 
     A proof allocates a few objects per node and frees nothing until it is done, which
     makes CPython run full collections over an ever larger heap: 40% of the time at 10^5
     nodes. The objects form no cycles (reference counting frees them), so pausing the
-    collector loses nothing; the previous state is restored.
+    collector loses nothing; the previous state is restored. (A class, not
+    ``contextlib.contextmanager``: entered on every certification, its generator cost
+    showed.)
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc_info) -> None:
+        if self.was_enabled:
             gc.enable()
+
+
+_cyclic_gc_paused = _CyclicGcPaused
 
 
 def _check_size(size: int, limit: int | None) -> None:

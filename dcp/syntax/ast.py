@@ -123,8 +123,8 @@ def decimal_value(text: str) -> float | Fraction | None:
     >>> decimal_value("0.1"), decimal_value("0.5"), decimal_value("1e-9999999")
     (Fraction(1, 10), 0.5, None)
     """
-    if len(text) <= 15 and text.isdigit():                  # the commonest literals
-        return float(text)
+    if len(text) <= 15 and (text.isdigit() or text[:1] in ("-", "+") and text[1:].isdigit()):
+        return float(text) or 0.0          # the commonest literals; "-0" is 0, as below
     decimal = Decimal(text)
     if not decimal.is_finite():
         return None
