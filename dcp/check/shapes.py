@@ -124,10 +124,27 @@ def _free_names(proof: Proof) -> list[str]:
 # ---- inference ---------------------------------------------------------------------------
 
 
-def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[int, ...]],
-           word: bool) -> ShapeSolution:
-    """The shapes of every step for these ranks of the names; a :class:`ShapeMismatch`
-    (located at its step, and with both sides worded when ``word``) when they disagree."""
+class _Failed(Exception):
+    """Ranks that do not agree: the mismatch, the node where it arose, and the shapes
+    found up to there (worded only if no ranks agree, so a search that goes on to succeed
+    builds no text)."""
+
+    def __init__(self, mismatch: ShapeMismatch, index: int, shapes: Mapping[int, Sym], dims: Dims):
+        super().__init__(mismatch.message)
+        self.mismatch, self.index, self.shapes, self.dims = mismatch, index, shapes, dims
+
+    def worded(self, proof: Proof) -> ShapeMismatch:
+        """The mismatch, with its step and its first two premises' texts and shapes."""
+        mismatch, step = self.mismatch, proof.step
+        mismatch.step = mismatch.step or step(self.index)
+        mismatch.sides = [(step(p).text, _show(self.shapes[step(p).id], self.dims))
+                          for p in proof.facts.premises[self.index][:2]]
+        return mismatch
+
+
+def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[int, ...]]) -> ShapeSolution:
+    """The shapes of every step for these ranks of the names (raises :class:`_Failed`
+    where they disagree)."""
     dims = Dims()
     names: dict[str, Sym] = {}
     for name, rank in ranks.items():
@@ -151,12 +168,7 @@ def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[
             else:
                 shapes[i] = _other_shape(rule, premises, dims)
         except ShapeMismatch as mismatch:
-            mismatch.step = mismatch.step or proof.step(i)
-            if word:
-                step = proof.step
-                mismatch.sides = [(step(p).text, _show(shapes[resolve(p)], dims))
-                                  for p in all_premises[i][:2]]
-            raise
+            raise _Failed(mismatch, i, shapes, dims) from mismatch
     return ShapeSolution(names, dims, shapes)
 
 
@@ -200,18 +212,18 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
     hints = _rank_hints(proof)
     preferred = {n: len(declared[n]) if n in declared else hints.get(n, 1) for n in names}
     solutions: list[ShapeSolution] = []
-    first_error: ShapeMismatch | None = None
+    first_error: _Failed | None = None
     tried = 0
     for ranks in _rank_candidates(names, preferred, declared):
         tried += 1
         try:
-            solutions.append(_infer(proof, ranks, declared, word=first_error is None))
-        except ShapeMismatch as mismatch:
-            first_error = first_error or mismatch
+            solutions.append(_infer(proof, ranks, declared))
+        except _Failed as failed:
+            first_error = first_error or failed
         if len(solutions) > alternatives or tried >= budget:
             break
     if not solutions:
-        raise _mismatch_error(first_error or ShapeMismatch("no ranks fit"))
+        raise _mismatch_error(first_error.worded(proof) if first_error else ShapeMismatch("no ranks fit"))
     return solutions
 
 
