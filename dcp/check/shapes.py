@@ -142,7 +142,8 @@ class _Failed(Exception):
         return mismatch
 
 
-def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[int, ...]]) -> ShapeSolution:
+def _infer(proof: Proof, ranks: Mapping[str, int],
+           declared: Mapping[str, tuple[int, ...]]) -> ShapeSolution:
     """The shapes of every step for these ranks of the names (raises :class:`_Failed`
     where they disagree)."""
     dims = Dims()
@@ -158,7 +159,8 @@ def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[
     shapes: dict[int, Sym] = {}
     for i in proof.ids():
         rule = rules[i]
-        premises = [shapes[p] if rules[p] != "same" else shapes[resolve(p)] for p in all_premises[i]]
+        premises = [shapes[p] if rules[p] != "same" else shapes[resolve(p)]
+                    for p in all_premises[i]]
         try:
             if rule == "composition" or rule == "product":         # the commonest first
                 kw = kwargs[i]
@@ -223,7 +225,8 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
         if len(solutions) > alternatives or tried >= budget:
             break
     if not solutions:
-        raise _mismatch_error(first_error.worded(proof) if first_error else ShapeMismatch("no ranks fit"))
+        mismatch = first_error.worded(proof) if first_error else ShapeMismatch("no ranks fit")
+        raise _mismatch_error(mismatch)
     return solutions
 
 
