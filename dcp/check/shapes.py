@@ -98,8 +98,8 @@ def _rank_hints(proof: Proof) -> dict[str, int]:
 
 
 def _call_hints(tape: Tape, index: int) -> list[tuple[int, int]]:
-    """The ranks a call asks of its arguments: ``trace(X)``, ``sum(X, axis=0)`` and
-    ``X`` in ``quad_over_lin(x, y)`` want a matrix, its ``y`` a scalar."""
+    """The ranks a call asks of its arguments: ``trace(X)`` and ``sum(X, axis=0)`` want a
+    matrix, the ``y`` of ``quad_over_lin(x, y)`` a scalar."""
     func, keys = tape.data[index]
     positional = tape.args[index][:len(tape.args[index]) - len(keys)]
     if func == "trace":
