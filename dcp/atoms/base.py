@@ -113,9 +113,10 @@ class Atom:
         """How the atom moves with argument ``index`` on that box."""
         return Monotonicity.NONE
 
-    def shape(self, shapes: Sequence[Sym], kw: Keywords, node, dims: Dims) -> Sym:
+    def shape(self, shapes: Sequence[Sym], kw: Keywords, data: object, dims: Dims) -> Sym:
         """The value's shape from the arguments' shapes: a scalar for reductions,
-        otherwise the arguments broadcast together (elementwise)."""
+        otherwise the arguments broadcast together (elementwise). ``data`` is the node's
+        entry in the tape's ``data`` column (an index's indices), so no tree is built."""
         if self.reduces:
             return ()
         return dims.broadcast(list(shapes))

@@ -223,7 +223,7 @@ class QuadOverLin(Atom):
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return NONNEG
 
-    def shape(self, shapes, kw, node, dims: Dims) -> Sym:
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
         if shapes[1]:
             raise ShapeMismatch("the second argument of quad_over_lin must be a scalar")
         return ()

@@ -65,7 +65,7 @@ class Transpose(_Affine):
     name = "transpose"
     operator = ".T"
 
-    def shape(self, shapes, kw, node, dims: Dims) -> Sym:
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
         return tuple(reversed(shapes[0]))
 
     def evaluate(self, ops, args, kw, node):
@@ -79,8 +79,8 @@ class IndexAtom(_Affine):
     name = "index"
     operator = "[]"
 
-    def shape(self, shapes, kw, node, dims: Dims) -> Sym:
-        shape, indices = shapes[0], node.indices
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        shape, indices = shapes[0], data
         if len(indices) > len(shape):
             raise ShapeMismatch(f"{len(indices)} indices into a value of rank {len(shape)}")
         for dim, i in zip(shape, indices):
@@ -101,7 +101,7 @@ class Stack(_Affine):
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return Interval.hull(args)
 
-    def shape(self, shapes, kw, node, dims: Dims) -> Sym:
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
         """Scalars stack into a vector; vectors of one length into a matrix (one per row)."""
         first = shapes[0]
         if len(first) > 1:
@@ -118,7 +118,7 @@ class Stack(_Affine):
 class _Axis(_Affine):
     keywords = {"axis": None}
 
-    def shape(self, shapes, kw, node, dims: Dims) -> Sym:
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
         shape, axis = shapes[0], kw.get("axis")
         if axis is None:
             return ()
@@ -166,7 +166,7 @@ class Trace(_Affine):
     name = "trace"
     reduces = True
 
-    def shape(self, shapes, kw, node, dims: Dims) -> Sym:
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
         if len(shapes[0]) != 2:
             raise ShapeMismatch("trace needs a matrix")
         dims.unify(*shapes[0], why="trace needs a square matrix")
@@ -200,7 +200,7 @@ class Multiply(_Product):
     operator = "*"
     sums = False
 
-    def shape(self, shapes, kw, node, dims: Dims) -> Sym:
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
         return dims.broadcast(list(shapes))
 
     def evaluate(self, ops, args, kw, node):
@@ -215,7 +215,7 @@ class MatMul(_Product):
     name = "matmul"
     operator = "@"
 
-    def shape(self, shapes, kw, node, dims: Dims) -> Sym:
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
         """numpy's rules: (m, n) @ (n, p), (m, n) @ (n,), (n,) @ (n, p), (n,) @ (n,)."""
         a, b = shapes
         if not a or not b:
@@ -242,7 +242,7 @@ class Dot(_Product):
     name = "dot"
     reduces = True
 
-    def shape(self, shapes, kw, node, dims: Dims) -> Sym:
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
         a, b = shapes
         if len(a) != 1 or len(b) != 1:
             raise ShapeMismatch("dot needs two vectors")

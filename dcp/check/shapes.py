@@ -6,8 +6,10 @@ vector literal are scalars, ...); dimensions are unknowns unified by the operati
 (``(m, n) @ (n,)``). When the guessed ranks cannot agree, a bounded search tries others;
 when nothing agrees, that is a :class:`ShapeError` naming both sides.
 
-Inference walks the proof's steps rather than the raw AST, so atoms are already resolved
-and losses already expanded. Each atom states its own shape rule (``Atom.shape``).
+Inference is a loop over the proof's ids (:meth:`Proof.ids`) reading the tape's and the
+facts' columns, so atoms are already resolved and losses already expanded, and no tree or
+step is built unless a failure has to be worded. Each atom states its own shape rule
+(``Atom.shape``).
 """
 from __future__ import annotations
 
@@ -17,16 +19,8 @@ from typing import Mapping
 
 from ..errors import ShapeError
 from ..facts.dims import Dims, ShapeMismatch, Sym
-from ..proof import Proof, Step
-from ..syntax.ast import (
-    Binary,
-    Call,
-    Index,
-    Name,
-    Transpose,
-    Unary,
-    Vector,
-)
+from ..proof import Proof
+from ..tape import Tape
 
 __all__ = ["ShapeSolution", "infer_shapes"]
 
@@ -36,7 +30,7 @@ class ShapeSolution:
     """Ranks and dimension classes that make the whole expression well shaped.
 
     ``names`` maps each free name to its symbolic shape; ``dims`` holds the classes, with
-    their fixed sizes and minimums; ``steps`` the shape of every step.
+    their fixed sizes and minimums; ``steps`` the shape of every step, by node id.
     """
 
     names: Mapping[str, Sym]
@@ -70,55 +64,88 @@ class ShapeSolution:
 
 # ---- rank guesses -------------------------------------------------------------------------
 
+#: The operators a name is looked through for a rank hint: ``-W @ x`` and ``W.T @ x``
+#: still say that ``W`` is a matrix.
+_SEE_THROUGH = frozenset(("neg", "pos", ".T"))
+
 
 def _rank_hints(proof: Proof) -> dict[str, int]:
     """A likely rank for each free name, from the positions it appears in."""
-    hints: dict[str, int] = {}
-    nodes = [step.node for step in proof.steps()]
+    tape = proof.tape
+    ops, data, args = tape.op, tape.data, tape.args
+    order = proof.ids()
     # A product that is itself the left operand of @ is a matrix: (A @ B) @ x.
-    left_of_matmul = {id(n.left) for n in nodes if type(n) is Binary and n.op == "@"}
-    for node in nodes:
-        kind = type(node)
-        if kind is Binary:
-            if node.op != "@":
-                continue
-            wanted = [(node.left, 2), (node.right, 2 if id(node) in left_of_matmul else 1)]
-        elif kind is Vector:
-            wanted = [(item, 0) for item in node.items]
-        elif kind is Call:
-            if node.func == "trace":
-                wanted = [(node.args[0], 2)]
-            elif node.func == "quad_over_lin" and len(node.args) == 2:
-                wanted = [(node.args[1], 0)]
-            elif any(k == "axis" for k, _ in node.kwargs):
-                wanted = [(node.args[0], 2)]
-            else:
-                continue
-        elif kind is Index:
-            wanted = [(node.operand, len(node.indices))]
+    left_of_matmul = {args[i][0] for i in order if ops[i] == "@"}
+    hints: dict[str, int] = {}
+    for i in order:
+        op = ops[i]
+        if op == "@":
+            wanted = [(args[i][0], 2), (args[i][1], 2 if i in left_of_matmul else 1)]
+        elif op == "[...]":
+            wanted = [(item, 0) for item in args[i]]
+        elif op == "call":
+            wanted = _call_hints(tape, i)
+        elif op == "[]":
+            wanted = [(args[i][0], len(data[i]))]
         else:
             continue
         for target, rank in wanted:
-            while isinstance(target, (Transpose, Unary)):
-                target = target.operand
-            if isinstance(target, Name):
-                hints.setdefault(target.id, rank)
+            while ops[target] in _SEE_THROUGH:
+                target = args[target][0]
+            if ops[target] == "name":
+                hints.setdefault(data[target], rank)
     return hints
 
 
+def _call_hints(tape: Tape, index: int) -> list[tuple[int, int]]:
+    """The ranks a call asks of its arguments: ``trace(X)`` and ``sum(X, axis=0)`` want a
+    matrix, the ``y`` of ``quad_over_lin(x, y)`` a scalar."""
+    func, keys = tape.data[index]
+    positional = tape.args[index][:len(tape.args[index]) - len(keys)]
+    if func == "trace":
+        return [(positional[0], 2)]
+    if func == "quad_over_lin" and len(positional) == 2:
+        return [(positional[1], 0)]
+    if "axis" in keys:
+        return [(positional[0], 2)]
+    return []
+
+
 def _free_names(proof: Proof) -> list[str]:
+    """The free names, in the order the proof first meets them."""
+    rule, data = proof.facts.rule, proof.tape.data
     names: dict[str, None] = {}                      # ordered, and linear in the steps
-    for step in proof.steps():
-        if step.rule in ("variable", "parameter"):
-            names.setdefault(step.node.id)
+    for i in proof.ids():
+        if rule[i] == "variable" or rule[i] == "parameter":
+            names.setdefault(data[i])
     return list(names)
 
 
 # ---- inference ---------------------------------------------------------------------------
 
 
-def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[int, ...]],
-           order: list[Step]) -> ShapeSolution:
+class _Failed(Exception):
+    """Ranks that do not agree: the mismatch, the node where it arose, and the shapes
+    found up to there (worded only if no ranks agree, so a search that goes on to succeed
+    builds no text)."""
+
+    def __init__(self, mismatch: ShapeMismatch, index: int, shapes: Mapping[int, Sym], dims: Dims):
+        super().__init__(mismatch.message)
+        self.mismatch, self.index, self.shapes, self.dims = mismatch, index, shapes, dims
+
+    def worded(self, proof: Proof) -> ShapeMismatch:
+        """The mismatch, with its step and its first two premises' texts and shapes."""
+        mismatch, step = self.mismatch, proof.step
+        mismatch.step = mismatch.step or step(self.index)
+        mismatch.sides = [(step(p).text, _show(self.shapes[step(p).id], self.dims))
+                          for p in proof.facts.premises[self.index][:2]]
+        return mismatch
+
+
+def _infer(proof: Proof, ranks: Mapping[str, int],
+           declared: Mapping[str, tuple[int, ...]]) -> ShapeSolution:
+    """The shapes of every step for these ranks of the names (raises :class:`_Failed`
+    where they disagree)."""
     dims = Dims()
     names: dict[str, Sym] = {}
     for name, rank in ranks.items():
@@ -126,23 +153,29 @@ def _infer(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[
             names[name] = tuple(dims.new(n) for n in declared[name])
         else:
             names[name] = tuple(dims.new() for _ in range(rank))
+    facts, data = proof.facts, proof.tape.data
+    rules, atoms, kwargs, resolve = facts.rule, facts.atom, facts.kwargs, facts.resolve
+    all_premises = facts.premises
     shapes: dict[int, Sym] = {}
-    for step in order:
+    for i in proof.ids():
+        rule = rules[i]
+        premises = [shapes[p] if rules[p] != "same" else shapes[resolve(p)]
+                    for p in all_premises[i]]
         try:
-            shapes[id(step)] = _step_shape(step, [shapes[id(p)] for p in step.premises], names, dims)
+            if rule == "composition" or rule == "product":         # the commonest first
+                kw = kwargs[i]
+                shapes[i] = atoms[i].shape(premises, dict(kw) if kw else {}, data[i], dims)
+            elif rule == "variable" or rule == "parameter":
+                shapes[i] = names[data[i]]
+            else:
+                shapes[i] = _other_shape(rule, premises, dims)
         except ShapeMismatch as mismatch:
-            mismatch.step = mismatch.step or step
-            mismatch.sides = [(p.text, _show(shapes[id(p)], dims)) for p in step.premises[:2]]
-            raise
+            raise _Failed(mismatch, i, shapes, dims) from mismatch
     return ShapeSolution(names, dims, shapes)
 
 
-def _step_shape(step: Step, premises: list[Sym], names: Mapping[str, Sym], dims: Dims) -> Sym:
-    rule = step.rule
-    if rule == "composition" or rule == "product":         # the commonest first
-        return step.atom.shape(premises, dict(step.kwargs) if step.kwargs else {}, step.node, dims)
-    if rule == "variable" or rule == "parameter":
-        return names[step.node.id]
+def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
+    """The shape of a step that applies no atom."""
     if rule == "number":
         return ()
     if rule in ("binding", "expansion", "rewrite"):
@@ -176,24 +209,24 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
     assignment of ranks tried makes the expression agree.
     """
     declared = dict(declared or {})
-    order = list(proof.steps())
-    budget = max(2, work // max(len(order), 1))
+    budget = max(2, work // max(len(proof.ids()), 1))
     names = _free_names(proof)
     hints = _rank_hints(proof)
     preferred = {n: len(declared[n]) if n in declared else hints.get(n, 1) for n in names}
     solutions: list[ShapeSolution] = []
-    first_error: ShapeMismatch | None = None
+    first_error: _Failed | None = None
     tried = 0
     for ranks in _rank_candidates(names, preferred, declared):
         tried += 1
         try:
-            solutions.append(_infer(proof, ranks, declared, order))
-        except ShapeMismatch as mismatch:
-            first_error = first_error or mismatch
+            solutions.append(_infer(proof, ranks, declared))
+        except _Failed as failed:
+            first_error = first_error or failed
         if len(solutions) > alternatives or tried >= budget:
             break
     if not solutions:
-        raise _mismatch_error(first_error or ShapeMismatch("no ranks fit"))
+        mismatch = first_error.worded(proof) if first_error else ShapeMismatch("no ranks fit")
+        raise _mismatch_error(mismatch)
     return solutions
 
 
