@@ -14,7 +14,7 @@ from typing import Iterator, Mapping, NamedTuple
 
 from .errors import Span
 from .facts import Curvature, Interval
-from .syntax.ast import Expr, walk_postorder
+from .syntax.ast import Expr
 from .syntax.printer import to_text
 from .tape import Tape
 
@@ -270,9 +270,26 @@ class Proof:
 
     @cached_property
     def _order(self) -> list[int]:
+        """Depth first from the root, premises left to right (as :func:`~dcp.syntax.ast.walk_postorder`,
+        on ids; ``+a`` is replaced by ``a``)."""
         facts = self.facts
-        premises, resolve = facts.premises, facts.resolve
-        return walk_postorder(resolve(self.root_id), lambda i: [resolve(p) for p in premises[i]])
+        premises, rules, resolve = facts.premises, facts.rule, facts.resolve
+        root = resolve(self.root_id)
+        seen, order = {root}, []
+        stack = [(root, iter(premises[root]))]
+        while stack:
+            node, pending = stack[-1]
+            for child in pending:
+                if rules[child] == "same":
+                    child = resolve(child)
+                if child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(premises[child])))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+        return order
 
     def steps(self) -> Iterator[Step]:
         """Every distinct step, premises before conclusions (iterative; walked once)."""
