@@ -44,11 +44,12 @@ from .syntax.ast import (
     walk_postorder,
 )
 
-__all__ = ["Tape", "BINARY"]
+__all__ = ["Tape", "BINARY", "UNARY"]
 
 #: The binary operators, as ``op`` spells them.
 BINARY = frozenset("+-*/@^")
-_UNARY = {"-": "neg", "+": "pos"}
+#: The prefix signs, and the ``op`` each is stored as.
+UNARY = {"-": "neg", "+": "pos"}
 _SIGN = {"neg": "-", "pos": "+"}
 
 
@@ -113,6 +114,25 @@ class Tape:
         """:meth:`add`, located where node ``index`` was written (a rewrite of it)."""
         return self.add(op, data, args, self.start[index], self.end[index], self.source[index])
 
+    def add_name(self, name: str, bindings: Mapping[str, Expr] | None = None, start: int = -1,
+                 end: int = -1, source: str | None = None) -> int:
+        """The id of the name ``name``: a ``ref`` to its stored value when ``bindings``
+        binds it (as :class:`Ref` is), else a free name."""
+        if bindings and name in bindings:
+            return self.add("ref", name, (self._bound(bindings[name]),), start, end, source)
+        return self.add("name", name, (), start, end, source)
+
+    def add_call(self, func: str, keys: tuple[str, ...], args: tuple[int, ...],
+                 func_end: int | None, start: int = -1, end: int = -1,
+                 source: str | None = None) -> int:
+        """The id of the call ``func(args)``, whose last ``len(keys)`` arguments are the
+        values of those keywords. ``func_end`` is where its function name ends (None when
+        not written); a call written twice keeps the first."""
+        index = self.add("call", (func, keys), args, start, end, source)
+        if func_end is not None:
+            self.func_end.setdefault(index, func_end)
+        return index
+
     def add_expr(self, root: Expr, bindings: Mapping[str, Expr] | None = None,
                  given: Mapping[str, int] | None = None) -> int:
         """Store the tree ``root`` (each subexpression once); return its id. A name bound
@@ -132,21 +152,17 @@ class Tape:
         where = (span.start, span.end, span.source) if span is not None else (-1, -1, None)
         kind = type(node)
         if kind is Name:
-            if bindings and node.id in bindings:
-                return self.add("ref", node.id, (self._bound(bindings[node.id]),), *where)
-            return self.add("name", node.id, (), *where)
+            return self.add_name(node.id, bindings, *where)
         if kind is Number:
             return self.add("number", node, (), *where)
         if kind is Call:
             args = tuple(ids[id(a)] for a in node.args) + tuple(ids[id(v)] for _, v in node.kwargs)
-            index = self.add("call", (node.func, tuple(k for k, _ in node.kwargs)), args, *where)
-            if node.func_span is not None:
-                self.func_end.setdefault(index, node.func_span.end)
-            return index
+            func_end = node.func_span.end if node.func_span is not None else None
+            return self.add_call(node.func, tuple(k for k, _ in node.kwargs), args, func_end, *where)
         if kind is Binary:
             return self.add(node.op, None, (ids[id(node.left)], ids[id(node.right)]), *where)
         if kind is Unary:
-            return self.add(_UNARY[node.op], None, (ids[id(node.operand)],), *where)
+            return self.add(UNARY[node.op], None, (ids[id(node.operand)],), *where)
         if kind is Transpose:
             return self.add(".T", None, (ids[id(node.operand)],), *where)
         if kind is Index:
