@@ -10,14 +10,24 @@ tree or the error message. So every error still comes from the grammar, and the 
 only has to agree with it on input it accepts; ``tests/test_reader.py`` checks that
 agreement on strings generated from the grammar itself.
 
+One pass has two outputs. :func:`read_into` appends the expression to a
+:class:`~dcp.tape.Tape`, one row per new subexpression as it is reduced (postorder, the
+tape's order), with no tree node at all: that is what a certification reads.
+:func:`read_expression` builds the tree, for bindings, definitions and scripts. The two
+differ only in what a reduction makes (the ``make_*`` methods);
+``tests/test_reader_tape.py`` checks that the tape is the one ``Tape.add_expr`` makes of
+the tree, row for row and location for location.
+
 The levels are the grammar's (``grammar/dcp.lark``): sum < product < unary < power <
 postfix. Nothing recurses: operators and open brackets wait on explicit stacks.
 """
 from __future__ import annotations
 
 import re
+from typing import Mapping
 
 from ..errors import Span
+from ..tape import UNARY, Tape
 from .ast import (
     MAX_INDEX,
     Binary,
@@ -31,7 +41,7 @@ from .ast import (
     Vector,
 )
 
-__all__ = ["KEYWORDS", "read_expression"]
+__all__ = ["KEYWORDS", "read_expression", "read_into"]
 
 _WORD = r"(?![A-Za-z0-9_])"
 _TOKEN = re.compile("|".join((
@@ -51,6 +61,7 @@ _PREFIX = 3
 _OPEN = -1                      # precedence of a bracket on the operator stack
 
 
+
 class _Bail(Exception):
     """The reader will not decide this input; Lark will."""
 
@@ -65,7 +76,32 @@ def read_expression(text: str) -> Expr | None:
     True
     """
     try:
-        return _Reader(text).run()
+        return _TreeReader(text).run()
+    except _Bail:
+        return None
+
+
+def read_into(text: str, tape: Tape, bindings: Mapping[str, Expr] | None = None) -> int | None:
+    """Append the expression ``text`` to ``tape`` and return its root id: the rows and
+    locations ``tape.add_expr(read_expression(text), bindings)`` gives, without the tree.
+    ``None`` when the reader leaves the text to the grammar's parser; the tape may then
+    hold rows of what was read, so start again on a fresh one.
+
+    >>> from dcp.tape import Tape
+    >>> tape = Tape()
+    >>> read_into("relu(W @ x) + (relu(W @ x))", tape)
+    4
+    >>> print(tape)
+    %0 = W
+    %1 = x
+    %2 = %0 @ %1
+    %3 = relu(%2)
+    %4 = %3 + %3
+    >>> read_into("x +", Tape()) is None
+    True
+    """
+    try:
+        return _TapeReader(text, tape, bindings).run()
     except _Bail:
         return None
 
@@ -87,31 +123,32 @@ def _tokens(text: str) -> list[tuple[str, str, int, int]]:
 class _Frame:
     """An open bracket: ``(`` of a group, of a call, or ``[`` of a vector."""
 
-    __slots__ = ("kind", "start", "name", "name_end", "items", "keywords", "key")
+    __slots__ = ("kind", "start", "name", "name_end", "mark", "items", "keys", "key")
 
-    def __init__(self, kind: str, start: int, name: str = "", name_end: int = 0):
-        self.kind, self.start, self.name, self.name_end = kind, start, name, name_end
-        self.items: list[Expr] = []
-        self.keywords: list[tuple[str, Expr]] = []
+    def __init__(self, kind: str, start: int, name: str = "", name_end: int = 0, mark: int = 0):
+        self.kind, self.start, self.name, self.name_end, self.mark = kind, start, name, name_end, mark
+        #: The items made so far: a call's positional arguments, then its keyword values.
+        self.items: list = []
+        self.keys: list[str] = []
         self.key: str | None = None
 
 
 class _Reader:
     """One pass over the tokens: operands wait on one stack, operators and open brackets
     on another, and an operator is applied once a weaker one (or a closing bracket)
-    follows it."""
+    follows it.
+
+    An operand is ``(node, start, end)``: what a ``make_*`` method made of it, and where
+    its text lies. A subclass says what a node is: a tree node, or a tape's row id."""
 
     def __init__(self, text: str):
         self.text = text
         self.tokens = _tokens(text)
-        self.operands: list[Expr] = []
+        self.operands: list[tuple[object, int, int]] = []
         # Entries: (precedence, symbol, start, frame); brackets have precedence _OPEN.
         self.operators: list[tuple[int, str, int, _Frame | None]] = []
 
-    def span(self, start: int, end: int) -> Span:
-        return Span(start, end, self.text)
-
-    def run(self) -> Expr:
+    def run(self):
         tokens, position, expect_operand = self.tokens, 0, True
         while True:
             kind, value, start, end = tokens[position]
@@ -122,8 +159,8 @@ class _Reader:
                 self.binary(kind, start)
                 expect_operand = True
             elif kind == ".T":
-                inner = self.operands.pop()
-                self.operands.append(Transpose(inner, span=self.span(inner.span.start, end)))
+                inner, first, _ = self.operands.pop()
+                self.operands.append((self.make_transpose(inner, first, end), first, end))
             elif kind == "[":
                 position = self.index(position)
             elif kind in (")", "]", ","):
@@ -138,21 +175,24 @@ class _Reader:
     # ---- operands ----
     def operand(self, kind: str, value: str, start: int, end: int, position: int) -> tuple[int, bool]:
         if kind == "number":
-            self.operands.append(Number(float(value), value, span=self.span(start, end)))
+            self.operands.append((self.make_number(value, start, end), start, end))
             return position, False
         if kind == "name":
             if self.tokens[position][0] != "(":
-                self.operands.append(Name(value, span=self.span(start, end)))
+                self.operands.append((self.make_name(value, start, end), start, end))
                 return position, False
             closing = self.tokens[position + 1]
             if closing[0] == ")":                                   # f()
-                self.operands.append(Call(value, (), (), self.span(start, end),
-                                          span=self.span(start, closing[3])))
+                last = closing[3]
+                self.operands.append((self.make_call(value, [], (), end, start, last), start, last))
                 return position + 2, False
             self.operators.append((_OPEN, "(", start, _Frame("call", start, value, end)))
             return self.keyword(position + 1), True
-        if kind in ("(", "["):
-            self.operators.append((_OPEN, kind, start, _Frame("group" if kind == "(" else "vector", start)))
+        if kind == "(":
+            self.operators.append((_OPEN, kind, start, _Frame("group", start, mark=self.mark())))
+            return position, True
+        if kind == "[":
+            self.operators.append((_OPEN, kind, start, _Frame("vector", start)))
             return position, True
         if kind in ("-", "+"):
             self.operators.append((_PREFIX, kind, start, None))
@@ -165,7 +205,7 @@ class _Reader:
         if tokens[position][0] == "name" and tokens[position + 1][0] == "=":
             frame = self.operators[-1][3]
             key = tokens[position][1]
-            if any(key == seen for seen, _ in frame.keywords):
+            if key in frame.keys:
                 raise _Bail
             frame.key = key
             return position + 2
@@ -189,8 +229,8 @@ class _Reader:
             kind, _, _, end = tokens[position + 1]
             position += 2
             if kind == "]":
-                inner = self.operands.pop()
-                self.operands.append(Index(inner, tuple(values), span=self.span(inner.span.start, end)))
+                inner, first, _ = self.operands.pop()
+                self.operands.append((self.make_index(inner, tuple(values), first, end), first, end))
                 return position
             if kind != ",":
                 raise _Bail
@@ -211,13 +251,13 @@ class _Reader:
         precedence, symbol, start, _ = self.operators.pop()
         operands = self.operands
         if precedence == _PREFIX:
-            inner = operands.pop()
-            operands.append(Unary(symbol, inner, span=self.span(start, inner.span.end)))
+            inner, _, end = operands.pop()
+            operands.append((self.make_unary(symbol, inner, start, end), start, end))
             return
-        right = operands.pop()
-        left = operands.pop()
-        operands.append(Binary("^" if symbol == "**" else symbol, left, right,
-                               span=self.span(left.span.start, right.span.end)))
+        right, _, end = operands.pop()
+        left, start, _ = operands.pop()
+        symbol = "^" if symbol == "**" else symbol
+        operands.append((self.make_binary(symbol, left, right, start, end), start, end))
 
     def reduce_to_bracket(self) -> _Frame:
         operators = self.operators
@@ -231,34 +271,32 @@ class _Reader:
         """``)``, ``]`` or ``,``: finish the bracket's current item. Returns whether an
         operand is expected next (after a comma)."""
         frame = self.reduce_to_bracket()
-        item = self.operands.pop()
         if frame.key is not None:
-            frame.keywords.append((frame.key, item))
+            frame.keys.append(frame.key)
             frame.key = None
-        elif frame.keywords:
+        elif frame.keys:
             raise _Bail                         # a positional argument after a keyword
-        else:
-            frame.items.append(item)
+        frame.items.append(self.operands.pop()[0])
         if kind == ",":
             if frame.kind == "group":
                 raise _Bail
             return True
         self.operators.pop()
+        start = frame.start
         if frame.kind == "vector":
             if kind != "]":
                 raise _Bail
-            node = Vector(tuple(frame.items), span=self.span(frame.start, end))
+            node = self.make_vector(frame.items, start, end)
         elif kind != ")":
             raise _Bail
         elif frame.kind == "group":
-            node = frame.items[0].with_span(self.span(frame.start, end))
+            node = self.make_group(frame.items[0], start, end, frame.mark)
         else:
-            node = Call(frame.name, tuple(frame.items), tuple(frame.keywords),
-                        self.span(frame.start, frame.name_end), span=self.span(frame.start, end))
-        self.operands.append(node)
+            node = self.make_call(frame.name, frame.items, tuple(frame.keys), frame.name_end, start, end)
+        self.operands.append((node, start, end))
         return False
 
-    def finish(self) -> Expr:
+    def finish(self):
         operators = self.operators
         while operators:
             if operators[-1][0] == _OPEN:
@@ -266,4 +304,90 @@ class _Reader:
             self.reduce()
         if len(self.operands) != 1:
             raise _Bail
-        return self.operands[0]
+        return self.operands[0][0]
+
+    def mark(self) -> int:
+        """Taken where a group opens, and handed to ``make_group`` at its close."""
+        return 0
+
+
+class _TreeReader(_Reader):
+    """Makes tree nodes (:mod:`dcp.syntax.ast`), each with its span."""
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(start, end, self.text)
+
+    def make_name(self, name: str, start: int, end: int) -> Expr:
+        return Name(name, span=self.span(start, end))
+
+    def make_number(self, text: str, start: int, end: int) -> Expr:
+        return Number(float(text), text, span=self.span(start, end))
+
+    def make_unary(self, symbol: str, inner: Expr, start: int, end: int) -> Expr:
+        return Unary(symbol, inner, span=self.span(start, end))
+
+    def make_binary(self, symbol: str, left: Expr, right: Expr, start: int, end: int) -> Expr:
+        return Binary(symbol, left, right, span=self.span(start, end))
+
+    def make_transpose(self, inner: Expr, start: int, end: int) -> Expr:
+        return Transpose(inner, span=self.span(start, end))
+
+    def make_index(self, inner: Expr, indices: tuple[int, ...], start: int, end: int) -> Expr:
+        return Index(inner, indices, span=self.span(start, end))
+
+    def make_vector(self, items: list[Expr], start: int, end: int) -> Expr:
+        return Vector(tuple(items), span=self.span(start, end))
+
+    def make_call(self, func: str, items: list[Expr], keys: tuple[str, ...], func_end: int,
+                  start: int, end: int) -> Expr:
+        count = len(items) - len(keys)
+        return Call(func, tuple(items[:count]), tuple(zip(keys, items[count:])),
+                    self.span(start, func_end), span=self.span(start, end))
+
+    def make_group(self, inner: Expr, start: int, end: int, mark: int) -> Expr:
+        return inner.with_span(self.span(start, end))
+
+
+class _TapeReader(_Reader):
+    """Makes rows of a tape (equal subexpressions are one row, located where first
+    written), exactly as :meth:`~dcp.tape.Tape.add_expr` stores the tree."""
+
+    def __init__(self, text: str, tape: Tape, bindings: Mapping[str, Expr] | None):
+        super().__init__(text)
+        self.tape, self.bindings, self.add = tape, bindings, tape.add
+
+    def make_name(self, name: str, start: int, end: int) -> int:
+        return self.tape.add_name(name, self.bindings, start, end, self.text)
+
+    def make_number(self, text: str, start: int, end: int) -> int:
+        return self.add("number", Number(float(text), text), (), start, end, self.text)
+
+    def make_unary(self, symbol: str, inner: int, start: int, end: int) -> int:
+        return self.add(UNARY[symbol], None, (inner,), start, end, self.text)
+
+    def make_binary(self, symbol: str, left: int, right: int, start: int, end: int) -> int:
+        return self.add(symbol, None, (left, right), start, end, self.text)
+
+    def make_transpose(self, inner: int, start: int, end: int) -> int:
+        return self.add(".T", None, (inner,), start, end, self.text)
+
+    def make_index(self, inner: int, indices: tuple[int, ...], start: int, end: int) -> int:
+        return self.add("[]", indices, (inner,), start, end, self.text)
+
+    def make_vector(self, items: list[int], start: int, end: int) -> int:
+        return self.add("[...]", None, tuple(items), start, end, self.text)
+
+    def make_call(self, func: str, items: list[int], keys: tuple[str, ...], func_end: int,
+                  start: int, end: int) -> int:
+        return self.tape.add_call(func, keys, tuple(items), func_end, start, end, self.text)
+
+    def mark(self) -> int:
+        return len(self.tape)
+
+    def make_group(self, inner: int, start: int, end: int, mark: int) -> int:
+        """The tree's group is its item relocated at the brackets, and a tape keeps a
+        node's first location: so a row first made inside the brackets (its id is past
+        the ``mark`` taken at ``(``) moves to them, and an older one stays."""
+        if inner >= mark:
+            self.tape.start[inner], self.tape.end[inner] = start, end
+        return inner
