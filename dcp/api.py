@@ -29,6 +29,7 @@ from .syntax.ast import (
     replace,
 )
 from .syntax.parser import close_matches
+from .syntax.reader import read_into
 from .tape import Tape
 
 __all__ = ["certify", "certify_each", "Session", "EachResult"]
@@ -188,14 +189,12 @@ class Session:
             raise DcpError(f"seed must be an integer, got {seed!r}")
         with _cyclic_gc_paused():
             text = expr if isinstance(expr, str) else None
-            tree = parse_expression(expr) if isinstance(expr, str) else expr
+            tape, root = _tape_of(expr, self.bindings)
             names = _wrt_names(wrt if wrt is not None else (self.wrt or None))
             self.wrt = names
             extra = parse_assumption_list(assume)
             bounds = bounds_from(extra, self.bounds)
             declared = {**self.shapes, **_check_shapes(shapes)}
-            tape = Tape()
-            root = tape.add_expr(tree, self.bindings)
             _check_size(len(tape), max_nodes if max_nodes is not None else self.max_nodes)
             analyzer = Analyzer(tape, names, self.atoms)
             try:
@@ -223,7 +222,7 @@ class Session:
                 facts[kind] = False
             report = _check_report(search)
         return Result(
-            expression=text if text is not None else str(tree),
+            expression=text if text is not None else str(expr),
             wrt=names,
             assumptions=tuple(self.assumption_texts) + tuple(
                 a for a in ([assume] if isinstance(assume, str) else assume)),
@@ -325,6 +324,19 @@ def _check_size(size: int, limit: int | None) -> None:
     if size > limit:
         raise DcpError(f"the expression has {size} nodes, more than the limit of {limit} "
                        f"(max_nodes); raise the limit to certify it")
+
+
+def _tape_of(expr: str | Expr, bindings: Mapping[str, Expr]) -> tuple[Tape, int]:
+    """The tape of ``expr`` and its root: a string is read straight into it (the grammar
+    reads, or refuses, what the fast reader leaves), a tree is converted."""
+    if isinstance(expr, str):
+        tape = Tape()
+        root = read_into(expr, tape, bindings)
+        if root is not None:
+            return tape, root
+        expr = parse_expression(expr)
+    tape = Tape()
+    return tape, tape.add_expr(expr, bindings)
 
 
 def _check_calls(tape: Tape, atoms: Mapping) -> None:
