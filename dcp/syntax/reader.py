@@ -44,12 +44,14 @@ from .ast import (
 __all__ = ["KEYWORDS", "read_expression", "read_into"]
 
 _WORD = r"(?![A-Za-z0-9_])"
+# One group per kind of token; every character falls in one, so a token's offset is the
+# sum of the lengths before it (``findall`` is faster than a match object per token).
 _TOKEN = re.compile("|".join((
-    r"(?P<space>[ \t\f\r\n]+)",
-    r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)",
-    rf"(?P<number>(?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?)",
-    rf"(?P<op>\*\*|\.T{_WORD}|[-+*/@^(),\[\]=])",
-    r"(?P<other>.)",
+    r"([ \t\f\r\n]+)",                                                  # space
+    r"([A-Za-z_][A-Za-z0-9_]*)",                                        # name
+    rf"((?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?)",         # number
+    rf"(\*\*|\.T{_WORD}|[-+*/@^(),\[\]=])",                             # operator
+    r"(.)",                                                             # anything else
 )), re.DOTALL)
 
 #: The grammar's keywords: never names.
@@ -107,15 +109,27 @@ def read_into(text: str, tape: Tape, bindings: Mapping[str, Expr] | None = None)
 
 
 def _tokens(text: str) -> list[tuple[str, str, int, int]]:
-    found = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind == "space":
+    """``(kind, text, start, end)`` for each token (an operator's kind is itself), then
+    an ``end`` token."""
+    found, start = [], 0
+    for space, name, number, operator, _ in _TOKEN.findall(text):
+        if space:
+            start += len(space)
             continue
-        value = match.group()
-        if kind == "other" or (kind == "name" and value in KEYWORDS):
-            raise _Bail
-        found.append((value if kind == "op" else kind, value, match.start(), match.end()))
+        if name:
+            if name in KEYWORDS:
+                raise _Bail
+            end = start + len(name)
+            found.append(("name", name, start, end))
+        elif number:
+            end = start + len(number)
+            found.append(("number", number, start, end))
+        elif operator:
+            end = start + len(operator)
+            found.append((operator, operator, start, end))
+        else:
+            raise _Bail                         # a character the reader does not know
+        start = end
     found.append(("end", "", len(text), len(text)))
     return found
 
@@ -126,7 +140,8 @@ class _Frame:
     __slots__ = ("kind", "start", "name", "name_end", "mark", "items", "keys", "key")
 
     def __init__(self, kind: str, start: int, name: str = "", name_end: int = 0, mark: int = 0):
-        self.kind, self.start, self.name, self.name_end, self.mark = kind, start, name, name_end, mark
+        self.kind, self.start, self.name, self.name_end = kind, start, name, name_end
+        self.mark = mark
         #: The items made so far: a call's positional arguments, then its keyword values.
         self.items: list = []
         self.keys: list[str] = []
@@ -173,7 +188,8 @@ class _Reader:
                 raise _Bail
 
     # ---- operands ----
-    def operand(self, kind: str, value: str, start: int, end: int, position: int) -> tuple[int, bool]:
+    def operand(self, kind: str, value: str, start: int, end: int,
+                position: int) -> tuple[int, bool]:
         if kind == "number":
             self.operands.append((self.make_number(value, start, end), start, end))
             return position, False
@@ -230,7 +246,8 @@ class _Reader:
             position += 2
             if kind == "]":
                 inner, first, _ = self.operands.pop()
-                self.operands.append((self.make_index(inner, tuple(values), first, end), first, end))
+                node = self.make_index(inner, tuple(values), first, end)
+                self.operands.append((node, first, end))
                 return position
             if kind != ",":
                 raise _Bail
@@ -292,7 +309,8 @@ class _Reader:
         elif frame.kind == "group":
             node = self.make_group(frame.items[0], start, end, frame.mark)
         else:
-            node = self.make_call(frame.name, frame.items, tuple(frame.keys), frame.name_end, start, end)
+            node = self.make_call(frame.name, frame.items, tuple(frame.keys), frame.name_end,
+                                  start, end)
         self.operands.append((node, start, end))
         return False
 
