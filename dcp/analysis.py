@@ -29,6 +29,10 @@ from .tape import Tape
 
 __all__ = ["Analyzer"]
 
+#: Built-in calls resolved, by function name and argument count (at most this many).
+_BUILTIN_CALLS: dict[tuple[str, int], tuple[Atom, dict]] = {}
+MAX_REMEMBERED_CALLS = 4096
+
 #: The atom applied by each operator.
 _OPERATORS = {"+": "+", "-": "-", "neg": "neg", ".T": ".T", "[]": "[]", "[...]": "[...]"}
 
@@ -144,19 +148,23 @@ class Analyzer:
 
     def _resolve(self, index: int) -> tuple[Atom, tuple[int, ...], dict]:
         """:func:`resolve_at`, remembered for calls that pass only their arguments
-        (``relu(...)`` at every layer resolves the same way)."""
+        (``relu(...)`` at every layer resolves the same way): per analyzer for a user
+        atom, for good for a built-in one (the built-ins never change)."""
         tape = self.tape
         func, keys = tape.data[index]
         args = tape.args[index]
         if keys:
             return resolve_at(tape, index, self.atoms)
         key = (func, len(args))
-        known = self._calls.get(key)
+        calls = self._calls if func in self.atoms else _BUILTIN_CALLS
+        known = calls.get(key)
         if known is None:
             atom, given, kw = resolve_at(tape, index, self.atoms)
             if len(given) != len(args):
                 return atom, given, kw              # keywords given positionally: power(x, 2)
-            known = self._calls[key] = (atom, kw)
+            if len(calls) < MAX_REMEMBERED_CALLS:
+                calls[key] = (atom, kw)
+            known = (atom, kw)
         return known[0], args, known[1]
 
     # ---- steps: each sets the facts of one node from its premises' --------------------
