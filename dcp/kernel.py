@@ -9,37 +9,38 @@ named rule. The trusted base is the interval arithmetic, the atoms' declared fac
 (each verified against SymPy in the tests; a user atom's proved by SymPy when it is
 defined), the Arb enclosures (python-flint) that end an atom's range at a finite point
 (:mod:`dcp.facts.balls`, rounded outward to floats), and the idioms' identities.
+
+It reads the proof as it is stored: a loop over the step ids, the claims from the columns
+of its :class:`~dcp.proof.Facts`, the node each step is about from the columns of its
+:class:`~dcp.tape.Tape`. "The premise is the subexpression" is "the premise's id is the
+argument's id" (the tape stores equal subexpressions once). A call's atom, keywords and
+expansion, and an idiom's rewrite, are derived again from the tape, only finding nodes
+(:meth:`~dcp.tape.Tape.reading`): checking a proof never changes it. A step's text is
+printed only to word a failure.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Mapping
 
 from .atoms import Atom, lookup, operator
-from .atoms.calls import expand
-from .errors import ProofCheckError
+from .atoms.calls import expand_at, resolve_at
+from .errors import DcpError, ProofCheckError
 from .facts import POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
-from .proof import Proof, Step
-from .syntax.ast import (
-    Binary,
-    Call,
-    Expr,
-    Index,
-    Name,
-    Number,
-    Ref,
-    Transpose,
-    Unary,
-    Vector,
-    fold_constant,
-)
+from .proof import Note, Proof, Step
+from .syntax.ast import fold_constant
 
 __all__ = ["check_proof"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
+
+#: The operators that apply an atom by composition (``x ^ p`` is ``power``; ``*``, ``@``
+#: and ``/`` have rules of their own).
+_OPERATORS = frozenset({"+", "-", "neg", ".T", "[]", "[...]"})
+_NOT_PREMISES = "its premises are not the subexpressions of its node"
+_NO_NOTE = Note()
 
 
 def check_proof(proof: Proof) -> None:
@@ -49,107 +50,244 @@ def check_proof(proof: Proof) -> None:
     >>> from dcp import certify, check_proof
     >>> check_proof(certify("relu(W @ x)", wrt="W", check=False).proof)
     """
-    context = _Context(frozenset(proof.wrt), proof.bounds, proof.atoms)
-    for step in proof.steps():
-        checker = _CHECKERS.get(step.rule)
-        if checker is None:
-            _fail(step, f"unknown rule {step.rule!r}")
-        checker(step, context)
+    _Kernel(proof).check()
 
 
-@dataclass(frozen=True)
-class _Context:
-    wrt: frozenset
-    bounds: Mapping
-    atoms: Mapping
-    _found: dict = field(default_factory=dict)
+class _Kernel:
+    """One check of one proof: its columns at hand, and the calls resolved so far."""
 
-    def lookup(self, name: str, count: int):
-        """The atom a call of ``name`` with ``count`` arguments names (remembered)."""
-        key = (name, count)
-        if key not in self._found:
-            self._found[key] = self.atoms.get(name) or lookup(name, count)
-        return self._found[key]
+    __slots__ = ("proof", "tape", "facts", "wrt", "_calls")
 
+    def __init__(self, proof: Proof):
+        self.proof, self.tape, self.facts = proof, proof.tape, proof.facts
+        self.wrt = frozenset(proof.wrt)
+        #: (function, argument count) -> (atom, keywords), for calls without keywords.
+        self._calls: dict[tuple[str, int], tuple[Atom, dict]] = {}
 
-def _fail(step: Step, why: str) -> None:
-    raise ProofCheckError(f"proof step `{step.text}` ({step.rule}) does not check: {why}", step)
+    def check(self) -> None:
+        """Every ``+a`` step first (the others' premises are resolved through them), then
+        every step the root depends on, premises before conclusions."""
+        self._check_plus_steps()
+        rule = self.facts.rule
+        for index in self.proof.ids():
+            checker = _CHECKERS.get(rule[index])
+            if checker is None:
+                self._fail(index, f"unknown rule {rule[index]!r}")
+            checker(self, index)
+
+    # ---- what every step needs ---------------------------------------------------------
+    def _fail(self, index: int, why: str) -> None:
+        """Raise the failure of the step of node ``index``, named by its text."""
+        proof = self.proof
+        step = Step(proof, index) if self.facts.rule[index] == "same" else proof.step(index)
+        raise ProofCheckError(f"proof step `{step.text}` ({step.rule}) does not check: {why}", step)
+
+    def _require(self, index: int, best: Curvature, expected_range: Interval | None) -> None:
+        """The claims of node ``index`` are no stronger than ``best`` and the range
+        ``expected_range`` (None: any range)."""
+        claim = self.facts.curvature[index]
+        if not _implied(claim, best):
+            self._fail(index, f"claims {claim}, the rule gives only {best}")
+        claimed = self.facts.range[index]
+        if expected_range is not None and not claimed.contains(expected_range):
+            self._fail(index, f"range {claimed} does not enclose {expected_range}")
+
+    def _requires(self, index: int) -> tuple[tuple[int, Interval], ...]:
+        return self.facts.notes.get(index, _NO_NOTE).requires
+
+    def _check_plus_steps(self) -> None:
+        """A ``"same"`` step must be a ``+a`` whose premise is ``a``, claiming no more than
+        ``a`` does. Checked for every such step before any premise is resolved through it
+        (so resolving always ends, at the node the tape says)."""
+        facts, tape = self.facts, self.tape
+        for index in [i for i, rule in enumerate(facts.rule) if rule == "same"]:
+            if tape.op[index] != "pos" or facts.premises[index] != tape.args[index]:
+                self._fail(index, "it is not a unary plus of its premise")
+            self._same_as(index, tape.args[index][0])
+
+    def _strip(self, index: int) -> int:
+        """The node ``index`` is, on the tape: itself, or the operand of a ``+``."""
+        op, args = self.tape.op, self.tape.args
+        while op[index] == "pos":
+            index = args[index][0]
+        return index
+
+    def _premises(self, index: int, expected: tuple[int, ...]) -> list[int]:
+        """The premises of node ``index`` (resolved: the step of ``+b`` is ``b``'s), after
+        checking that they are the subexpressions ``expected``."""
+        premises = self.facts.premises[index]
+        if len(premises) != len(expected):
+            self._fail(index, _NOT_PREMISES)
+        resolve, strip = self.facts.resolve, self._strip
+        found = [resolve(p) for p in premises]
+        for premise, node in zip(found, expected):
+            if premise != strip(node):
+                self._fail(index, _NOT_PREMISES)
+        return found
+
+    def _listed(self, index: int, domain: Interval, premise: int) -> bool:
+        """Whether node ``index`` lists the condition that ``premise`` lies in ``domain``."""
+        strip = self._strip
+        return any(d == domain and strip(p) == premise for p, d in self._requires(index))
+
+    def _call(self, index: int) -> tuple[Atom, dict, tuple[int, ...]] | None:
+        """The atom a call names, its keyword constants and its argument ids, as the call
+        is resolved for the analysis (None when it names no atom that takes them)."""
+        tape = self.tape
+        func, keys = tape.data[index]
+        args = tape.args[index]
+        known = None if keys else self._calls.get((func, len(args)))
+        if known is not None:
+            return known[0], known[1], args
+        try:
+            atom, given, kw = resolve_at(tape, index, self.proof.atoms)
+        except DcpError:
+            return None
+        if not keys and len(given) == len(args):      # not keywords given positionally
+            self._calls[(func, len(args))] = (atom, kw)
+        return atom, kw, given
+
+    def _keywords_are(self, index: int, kw: dict, why: str = "the keywords do not match the node") -> None:
+        if dict(self.facts.kwargs[index]) != kw:
+            self._fail(index, why)
+
+    # ---- leaves ------------------------------------------------------------------------
+    def _number(self, index: int) -> None:
+        if self.tape.op[index] != "number" or self.facts.premises[index]:
+            self._fail(index, "not a number")
+        self._require(index, CONSTANT, literal_range(self.tape.data[index]))
+
+    def _name(self, index: int, is_variable: bool) -> None:
+        tape, name = self.tape, self.tape.data[index]
+        if tape.op[index] != "name" or self.facts.premises[index] or (name in self.wrt) != is_variable:
+            self._fail(index, "wrong kind of name")
+        self._require(index, AFFINE if is_variable else CONSTANT, self.proof.bounds.get(name, REALS))
+
+    def _binding(self, index: int) -> None:
+        if self.tape.op[index] != "ref":
+            self._fail(index, "not a bound name")
+        self._same_as(index, self._premises(index, self.tape.args[index])[0])
+
+    def _same_as(self, index: int, premise: int) -> None:
+        """Node ``index`` claims no more than ``premise`` does (it is that premise)."""
+        self._require(index, self.facts.curvature[premise], self.facts.range[premise])
+
+    # ---- composition -------------------------------------------------------------------
+    def _composition_shape(self, index: int) -> tuple[Atom | None, dict, tuple[int, ...]]:
+        """The atom, keywords and argument ids node ``index`` calls for."""
+        tape = self.tape
+        op = tape.op[index]
+        if op == "call":
+            return self._call(index) or (None, {}, ())
+        if op == "^":
+            base, exponent = tape.args[index]
+            return lookup("power", 1), {"p": fold_constant(tape.expr(exponent))}, (base,)
+        if op in _OPERATORS:
+            return operator(op), {}, tape.args[index]
+        self._fail(index, "not an atom application")
+
+    def _composition(self, index: int) -> None:
+        facts = self.facts
+        atom, kw, args = self._composition_shape(index)
+        if atom is None or atom is not facts.atom[index]:
+            self._fail(index, "the atom does not match the node")
+        if self.tape.op[index] == "^":
+            self._keywords_are(index, kw, "the exponent does not match the node")
+        else:
+            self._keywords_are(index, kw)
+        premises = self._premises(index, args)
+        ranges = []
+        for position, premise in enumerate(premises):
+            domain = atom.domain(position, kw)
+            region = facts.range[premise]
+            if domain is not REALS and not domain.contains(region):
+                if not self._listed(index, domain, premise):
+                    self._fail(index, f"domain {domain} of argument {position + 1} is not listed")
+                region = region.intersect(domain)
+                if region is None:
+                    self._require(index, UNKNOWN, None)
+                    return
+            ranges.append(region)
+        found = atom.facts_on(tuple(ranges), kw)
+        curvatures = facts.curvature
+        best = _dcp_best(found.curvature, found.monotonicity, tuple([curvatures[p] for p in premises]))
+        self._require(index, best, found.range)
+
+    # ---- products and division ---------------------------------------------------------
+    def _product(self, index: int) -> None:
+        tape, claimed = self.tape, self.facts.atom[index]
+        op = tape.op[index]
+        call = self._call(index) if op == "call" else None
+        if op == "*" or op == "@":
+            atom, args = operator(op), tape.args[index]
+        elif call is not None and call[0] is claimed and claimed.kind == "product":
+            atom, args = claimed, call[2]
+        else:
+            self._fail(index, "not a product")
+        if atom is not claimed:
+            self._fail(index, "the product atom does not match the node")
+        left, right = self._premises(index, args)
+        ranges, curvatures = self.facts.range, self.facts.curvature
+        if curvatures[left] is CONSTANT:
+            best = _scaled(curvatures[right], ranges[left])
+        elif curvatures[right] is CONSTANT:
+            best = _scaled(curvatures[left], ranges[right])
+        else:
+            best = UNKNOWN
+        self._require(index, best, atom.facts_on((ranges[left], ranges[right]), {}).range)
+
+    def _division(self, index: int, reciprocal: bool) -> None:
+        tape = self.tape
+        if tape.op[index] != "/":
+            self._fail(index, "not a quotient")
+        top, bottom = self._premises(index, tape.args[index])
+        ranges, curvatures = self.facts.range, self.facts.curvature
+        if ranges[bottom].is_zero:
+            self._fail(index, "it divides by zero")
+        region = ranges[bottom]
+        if reciprocal and not region.is_positive and self._listed(index, POS, bottom):
+            region = region.intersect(POS) or region
+        expected = ranges[top] * region.reciprocal()
+        if not reciprocal:
+            best = _scaled(curvatures[top], ranges[bottom].reciprocal()) \
+                if curvatures[bottom] is CONSTANT else UNKNOWN
+        elif curvatures[top] is not CONSTANT or not region.is_positive:
+            best = UNKNOWN
+        else:
+            inverse = _dcp_best(CONVEX, (DOWN,), (curvatures[bottom],))   # inv_pos(bottom)
+            best = _scaled(inverse, ranges[top]) if inverse is not UNKNOWN else UNKNOWN
+        self._require(index, best, expected)
+
+    # ---- definitions -------------------------------------------------------------------
+    def _expansion(self, index: int) -> None:
+        """A loss or a user atom is its definition: the premise must be its body with the
+        call's arguments put in."""
+        tape, atom = self.tape, self.facts.atom[index]
+        call = self._call(index) if tape.op[index] == "call" else None
+        if atom is None or atom.kind not in ("expansion", "user") or call is None or call[0] is not atom:
+            self._fail(index, "not an expansion of its node")
+        _, kw, args = call
+        self._keywords_are(index, kw)
+        with tape.reading():
+            body = expand_at(tape, index, atom, args, kw)
+        if body is None:                      # not on the tape: no step can be about it
+            self._fail(index, _NOT_PREMISES)
+        self._same_as(index, self._premises(index, (body,))[0])
+
+    def _rewrite(self, index: int) -> None:
+        tape = self.tape
+        idiom = self.facts.notes.get(index, _NO_NOTE).idiom
+        found = IDIOMS.get(idiom)
+        with tape.reading():
+            rewritten = found.apply(tape, index) if found else None
+        if rewritten is None:
+            self._fail(index, f"idiom {idiom!r} does not apply")
+        self._same_as(index, self._premises(index, (rewritten,))[0])
 
 
 def _implied(claim: Curvature, best: Curvature) -> bool:
     """A claim is acceptable when it is no stronger than what the rule gives."""
     return claim is UNKNOWN or best <= claim
-
-
-def _require(step: Step, best: Curvature, expected_range: Interval | None) -> None:
-    if not _implied(step.curvature, best):
-        _fail(step, f"claims {step.curvature}, the rule gives only {best}")
-    if expected_range is not None and not step.range.contains(expected_range):
-        _fail(step, f"range {step.range} does not enclose {expected_range}")
-
-
-def _same(a: Expr, b: Expr) -> bool:
-    """Whether a premise's node ``a`` is the subexpression ``b`` (``+b`` is ``b``: unary
-    plus gets no step of its own)."""
-    while isinstance(b, Unary) and b.op == "+":
-        b = b.operand
-    return a is b or a == b
-
-
-def _premises_are(step: Step, nodes: tuple[Expr, ...]) -> None:
-    premises = step.premises
-    if len(premises) != len(nodes):
-        _fail(step, "its premises are not the subexpressions of its node")
-    for premise, node in zip(premises, nodes):
-        if premise.node is not node and not _same(premise.node, node):
-            _fail(step, "its premises are not the subexpressions of its node")
-
-
-# ---- leaves ------------------------------------------------------------------------
-
-
-def _number(step: Step, context) -> None:
-    if not isinstance(step.node, Number) or step.premises:
-        _fail(step, "not a number")
-    _require(step, CONSTANT, literal_range(step.node))
-
-
-def _name(step: Step, context, is_variable: bool) -> None:
-    if not isinstance(step.node, Name) or step.premises or (step.node.id in context.wrt) != is_variable:
-        _fail(step, "wrong kind of name")
-    _require(step, AFFINE if is_variable else CONSTANT, context.bounds.get(step.node.id, REALS))
-
-
-def _binding(step: Step, context) -> None:
-    if not isinstance(step.node, Ref):
-        _fail(step, "not a bound name")
-    _premises_are(step, (step.node.value,))
-    _require(step, step.premises[0].curvature, step.premises[0].range)
-
-
-# ---- composition -------------------------------------------------------------------
-
-
-def _composition_shape(step: Step, context) -> tuple[Atom, dict, tuple[Expr, ...]]:
-    """The atom, keywords and argument nodes the step's node calls for."""
-    node, kw = step.node, dict(step.kwargs)
-    if isinstance(node, Call):
-        atom = context.lookup(node.func, len(node.args))
-        count = atom.max_args if atom and atom.max_args is not None else len(node.args)
-        return atom, kw, node.args[:count]
-    if isinstance(node, Binary) and node.op == "^":
-        return lookup("power", 1), kw, (node.left,)
-    if isinstance(node, Binary) and node.op in "+-":
-        return operator(node.op), kw, (node.left, node.right)
-    if isinstance(node, Unary) and node.op == "-":
-        return operator("neg"), kw, (node.operand,)
-    if isinstance(node, Transpose):
-        return operator(".T"), kw, (node.operand,)
-    if isinstance(node, Index):
-        return operator("[]"), kw, (node.operand,)
-    if isinstance(node, Vector):
-        return operator("[...]"), kw, node.items
-    _fail(step, "not an atom application")
 
 
 def _keeps(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
@@ -175,35 +313,8 @@ def _dcp_best(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvat
     return UNKNOWN
 
 
-def _composition(step: Step, context) -> None:
-    atom, kw, args = _composition_shape(step, context)
-    if atom is None or atom is not step.atom:
-        _fail(step, "the atom does not match the node")
-    if isinstance(step.node, Binary) and step.node.op == "^" and \
-            kw.get("p") != fold_constant(step.node.right):
-        _fail(step, "the exponent does not match the node")
-    _premises_are(step, args)
-    ranges = []
-    for index, premise in enumerate(step.premises):
-        domain = atom.domain(index, kw)
-        region = premise.range
-        if domain is not REALS and not domain.contains(region):
-            if not any(c.domain == domain and _same(c.expr, premise.node) for c in step.requires):
-                _fail(step, f"domain {domain} of argument {index + 1} is not listed")
-            region = region.intersect(domain)
-            if region is None:
-                _require(step, UNKNOWN, None)
-                return
-        ranges.append(region)
-    facts = atom.facts_on(tuple(ranges), kw)
-    best = _dcp_best(facts.curvature, facts.monotonicity, tuple([p.curvature for p in step.premises]))
-    _require(step, best, facts.range)
-
-
-# ---- products and division ------------------------------------------------------------
-
-
 def _scaled(curvature: Curvature, factor: Interval) -> Curvature:
+    """The curvature of ``c * g`` for ``g`` of ``curvature`` and ``c`` in ``factor``."""
     if curvature is CONSTANT or factor.is_zero:
         return CONSTANT
     if curvature.is_affine:
@@ -215,84 +326,15 @@ def _scaled(curvature: Curvature, factor: Interval) -> Curvature:
     return UNKNOWN
 
 
-def _product(step: Step, context) -> None:
-    node = step.node
-    if isinstance(node, Binary) and node.op in "*@":
-        atom, args = operator(node.op), (node.left, node.right)
-    elif isinstance(node, Call) and context.lookup(node.func, 2) is step.atom and step.atom.kind == "product":
-        atom, args = step.atom, node.args
-    else:
-        _fail(step, "not a product")
-    if atom is not step.atom:
-        _fail(step, "the product atom does not match the node")
-    _premises_are(step, args)
-    left, right = step.premises
-    if left.curvature is CONSTANT:
-        best = _scaled(right.curvature, left.range)
-    elif right.curvature is CONSTANT:
-        best = _scaled(left.curvature, right.range)
-    else:
-        best = UNKNOWN
-    _require(step, best, atom.facts_on((left.range, right.range), {}).range)
-
-
-def _division(step: Step, context, reciprocal: bool) -> None:
-    node = step.node
-    if not (isinstance(node, Binary) and node.op == "/"):
-        _fail(step, "not a quotient")
-    _premises_are(step, (node.left, node.right))
-    top, bottom = step.premises
-    if bottom.range.is_zero:
-        _fail(step, "it divides by zero")
-    region = bottom.range
-    if reciprocal and not region.is_positive and any(
-            c.domain == POS and _same(c.expr, bottom.node) for c in step.requires):
-        region = region.intersect(POS) or region
-    expected = top.range * region.reciprocal()
-    if not reciprocal:
-        best = _scaled(top.curvature, bottom.range.reciprocal()) if bottom.curvature is CONSTANT \
-            else UNKNOWN
-    elif top.curvature is not CONSTANT or not region.is_positive:
-        best = UNKNOWN
-    else:
-        inverse = _dcp_best(CONVEX, (DOWN,), (bottom.curvature,))   # inv_pos(bottom)
-        best = _scaled(inverse, top.range) if inverse is not UNKNOWN else UNKNOWN
-    _require(step, best, expected)
-
-
-# ---- definitions ----------------------------------------------------------------------
-
-
-def _expansion(step: Step, context) -> None:
-    """A loss or a user atom is its definition: the premise must be its body with the
-    call's arguments put in."""
-    atom = step.atom
-    node = step.node
-    if atom is None or atom.kind not in ("expansion", "user") or not isinstance(node, Call) or \
-            context.lookup(node.func, len(node.args)) is not atom:
-        _fail(step, "not an expansion of its node")
-    _premises_are(step, (expand(atom, node.args, dict(step.kwargs), node.span),))
-    _require(step, step.premises[0].curvature, step.premises[0].range)
-
-
-def _rewrite(step: Step, context) -> None:
-    apply = IDIOMS.get(step.idiom, (None,))[0]
-    rewritten = apply(step.proof.tape, step.id) if apply else None
-    if rewritten is None:
-        _fail(step, f"idiom {step.idiom!r} does not apply")
-    _premises_are(step, (step.proof.tape.expr(rewritten),))
-    _require(step, step.premises[0].curvature, step.premises[0].range)
-
-
-_CHECKERS: Mapping[str, Callable[[Step, _Context], None]] = {
-    "number": _number,
-    "parameter": lambda s, c: _name(s, c, is_variable=False),
-    "variable": lambda s, c: _name(s, c, is_variable=True),
-    "binding": _binding,
-    "composition": _composition,
-    "product": _product,
-    "quotient": lambda s, c: _division(s, c, reciprocal=False),
-    "reciprocal": lambda s, c: _division(s, c, reciprocal=True),
-    "expansion": _expansion,
-    "rewrite": _rewrite,
+_CHECKERS: Mapping[str, Callable[[_Kernel, int], None]] = {
+    "number": _Kernel._number,
+    "parameter": lambda k, i: k._name(i, is_variable=False),
+    "variable": lambda k, i: k._name(i, is_variable=True),
+    "binding": _Kernel._binding,
+    "composition": _Kernel._composition,
+    "product": _Kernel._product,
+    "quotient": lambda k, i: k._division(i, reciprocal=False),
+    "reciprocal": lambda k, i: k._division(i, reciprocal=True),
+    "expansion": _Kernel._expansion,
+    "rewrite": _Kernel._rewrite,
 }

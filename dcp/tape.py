@@ -27,6 +27,7 @@ for the ids somebody reads.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Iterator, Mapping
 
 from .errors import Span
@@ -69,7 +70,7 @@ class Tape:
     """
 
     __slots__ = ("op", "data", "args", "start", "end", "source", "func_end", "_ids", "_exprs",
-                 "_converted")
+                 "_converted", "_reading")
 
     def __init__(self) -> None:
         self.op: list[str] = []
@@ -83,6 +84,7 @@ class Tape:
         self._ids: dict[tuple, int] = {}
         self._exprs: list[Expr | None] = []
         self._converted: dict[int, int] = {}      # id() of a bound tree -> its id here
+        self._reading = False
 
     def __len__(self) -> int:
         return len(self.op)
@@ -91,10 +93,11 @@ class Tape:
     def add(self, op: str, data: object = None, args: tuple[int, ...] = (), start: int = -1,
             end: int = -1, source: str | None = None) -> int:
         """The id of the node ``op(data; args)``: a new row, or the existing one when an
-        equal node is already stored (its location is kept)."""
+        equal node is already stored (its location is kept). While :meth:`reading`, None
+        instead of a new row."""
         key = (op, data.key() if op == "number" else data, args)
         found = self._ids.get(key)
-        if found is not None:
+        if found is not None or self._reading:
             return found
         index = self._ids[key] = len(self.op)
         self.op.append(op)
@@ -109,6 +112,28 @@ class Tape:
     def find(self, op: str, data: object = None, args: tuple[int, ...] = ()) -> int | None:
         """The id of ``op(data; args)`` when it is stored, else None (adds nothing)."""
         return self._ids.get((op, data.key() if op == "number" else data, args))
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Within, building only finds: :meth:`add` (and so :meth:`add_expr`, an idiom's
+        rewrite, a definition's expansion) gives the id of a node already stored, or None
+        for one that is not, and the tape does not change. The kernel re-derives
+        expansions and rewrites this way: checking a proof never adds to it.
+
+        >>> from dcp.syntax import parse_expression
+        >>> tape = Tape()
+        >>> root = tape.add_expr(parse_expression("relu(x)"))
+        >>> with tape.reading():
+        ...     tape.add_expr(parse_expression("relu(x)")), tape.add_expr(parse_expression("relu(y)"))
+        (1, None)
+        >>> len(tape)
+        2
+        """
+        before, self._reading = self._reading, True
+        try:
+            yield
+        finally:
+            self._reading = before
 
     def add_like(self, index: int, op: str, data: object = None, args: tuple[int, ...] = ()) -> int:
         """:meth:`add`, located where node ``index`` was written (a rewrite of it)."""
@@ -129,7 +154,7 @@ class Tape:
         values of those keywords. ``func_end`` is where its function name ends (None when
         not written); a call written twice keeps the first."""
         index = self.add("call", (func, keys), args, start, end, source)
-        if func_end is not None:
+        if func_end is not None and not self._reading:
             self.func_end.setdefault(index, func_end)
         return index
 
@@ -177,7 +202,9 @@ class Tape:
         """The id of a bound name's value (converted once per tape)."""
         found = self._converted.get(id(value))
         if found is None:
-            found = self._converted[id(value)] = self.add_expr(value)
+            found = self.add_expr(value)
+            if found is not None:           # None only while reading: nothing to remember
+                self._converted[id(value)] = found
         return found
 
     # ---- reading -------------------------------------------------------------------------
