@@ -84,9 +84,10 @@ class _Kernel:
 
     def _require(self, index: int, best: Curvature, expected_range: Interval | None) -> None:
         """The claims of node ``index`` are no stronger than ``best`` and the range
-        ``expected_range`` (None: any range)."""
+        ``expected_range`` (None: any range). Unknown is implied by everything; else the
+        claim must be implied by ``best`` in the lattice."""
         claim = self.facts.curvature[index]
-        if not _implied(claim, best):
+        if claim is not UNKNOWN and claim is not best and not best <= claim:
             self._fail(index, f"claims {claim}, the rule gives only {best}")
         claimed = self.facts.range[index]
         if expected_range is not None and not claimed.contains(expected_range):
@@ -115,14 +116,19 @@ class _Kernel:
     def _premises(self, index: int, expected: tuple[int, ...]) -> list[int]:
         """The premises of node ``index`` (resolved: the step of ``+b`` is ``b``'s), after
         checking that they are the subexpressions ``expected``."""
-        premises = self.facts.premises[index]
+        facts, op = self.facts, self.tape.op
+        premises, rule = facts.premises[index], facts.rule
         if len(premises) != len(expected):
             self._fail(index, _NOT_PREMISES)
-        resolve, strip = self.facts.resolve, self._strip
-        found = [resolve(p) for p in premises]
-        for premise, node in zip(found, expected):
-            if premise != strip(node):
+        found = []
+        for premise, node in zip(premises, expected):
+            if rule[premise] == "same":
+                premise = facts.resolve(premise)
+            if op[node] == "pos":
+                node = self._strip(node)
+            if premise != node:
                 self._fail(index, _NOT_PREMISES)
+            found.append(premise)
         return found
 
     def _listed(self, index: int, domain: Interval, premise: int) -> bool:
@@ -148,7 +154,9 @@ class _Kernel:
         return atom, kw, given
 
     def _keywords_are(self, index: int, kw: dict, why: str = "the keywords do not match the node") -> None:
-        if dict(self.facts.kwargs[index]) != kw:
+        """The keyword constants node ``index`` claims are ``kw``, those written."""
+        claimed = self.facts.kwargs[index]
+        if (claimed or kw) and dict(claimed) != kw:
             self._fail(index, why)
 
     # ---- leaves ------------------------------------------------------------------------
@@ -283,11 +291,6 @@ class _Kernel:
         if rewritten is None:
             self._fail(index, f"idiom {idiom!r} does not apply")
         self._same_as(index, self._premises(index, (rewritten,))[0])
-
-
-def _implied(claim: Curvature, best: Curvature) -> bool:
-    """A claim is acceptable when it is no stronger than what the rule gives."""
-    return claim is UNKNOWN or best <= claim
 
 
 def _keeps(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
