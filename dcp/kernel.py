@@ -93,9 +93,6 @@ class _Kernel:
         if expected_range is not None and not claimed.contains(expected_range):
             self._fail(index, f"range {claimed} does not enclose {expected_range}")
 
-    def _requires(self, index: int) -> tuple[tuple[int, Interval], ...]:
-        return self.facts.notes.get(index, _NO_NOTE).requires
-
     def _check_plus_steps(self) -> None:
         """A ``"same"`` step must be a ``+a`` whose premise is ``a``, claiming no more than
         ``a`` does. Checked for every such step before any premise is resolved through it
@@ -133,8 +130,8 @@ class _Kernel:
 
     def _listed(self, index: int, domain: Interval, premise: int) -> bool:
         """Whether node ``index`` lists the condition that ``premise`` lies in ``domain``."""
-        strip = self._strip
-        return any(d == domain and strip(p) == premise for p, d in self._requires(index))
+        strip, requires = self._strip, self.facts.notes.get(index, _NO_NOTE).requires
+        return any(d == domain and strip(p) == premise for p, d in requires)
 
     def _call(self, index: int) -> tuple[Atom, dict, tuple[int, ...]] | None:
         """The atom a call names, its keyword constants and its argument ids, as the call

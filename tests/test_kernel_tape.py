@@ -43,7 +43,8 @@ def test_a_unary_plus_claims_no_more_than_its_operand():
     proof = _proof("+(relu(x) - relu(y))", ["x", "y"])
     bad = tamper(proof, index=proof.root_id, curvature=Curvature.CONVEX)
     assert bad.curvature is Curvature.CONVEX
-    with pytest.raises(ProofCheckError, match=r"\(same\) does not check: claims convex, the rule gives only unknown"):
+    with pytest.raises(ProofCheckError, match=r"\(same\) does not check: claims convex, "
+                                              "the rule gives only unknown"):
         check_proof(bad)
 
 
