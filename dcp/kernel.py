@@ -158,17 +158,20 @@ class _Kernel:
 
     # ---- leaves ------------------------------------------------------------------------
     def _number(self, index: int) -> None:
+        """A literal is constant, and its range holds the decimal written."""
         if self.tape.op[index] != "number" or self.facts.premises[index]:
             self._fail(index, "not a number")
         self._require(index, CONSTANT, literal_range(self.tape.data[index]))
 
     def _name(self, index: int, is_variable: bool) -> None:
+        """A name in wrt is affine, any other constant; its range is what was assumed."""
         tape, name = self.tape, self.tape.data[index]
         if tape.op[index] != "name" or self.facts.premises[index] or (name in self.wrt) != is_variable:
             self._fail(index, "wrong kind of name")
         self._require(index, AFFINE if is_variable else CONSTANT, self.proof.bounds.get(name, REALS))
 
     def _binding(self, index: int) -> None:
+        """A bound name is the expression bound to it."""
         if self.tape.op[index] != "ref":
             self._fail(index, "not a bound name")
         self._same_as(index, self._premises(index, self.tape.args[index])[0])
@@ -192,6 +195,10 @@ class _Kernel:
         self._fail(index, "not an atom application")
 
     def _composition(self, index: int) -> None:
+        """``f(g1, ..., gk)`` is convex when f is convex on the arguments' ranges and each
+        gi is affine, or convex where f is nondecreasing in it, or concave where f is
+        nonincreasing (concave alike); its range is f's on the arguments' ranges, each
+        narrowed to f's domain only where the step lists that condition."""
         facts = self.facts
         atom, kw, args = self._composition_shape(index)
         if atom is None or atom is not facts.atom[index]:
@@ -220,6 +227,8 @@ class _Kernel:
 
     # ---- products and division ---------------------------------------------------------
     def _product(self, index: int) -> None:
+        """``c * g`` (``@``, ``dot``) with c constant is g scaled: its curvature kept where
+        c >= 0, negated where c <= 0; two non-constant sides give unknown."""
         tape, claimed = self.tape, self.facts.atom[index]
         op = tape.op[index]
         call = self._call(index) if op == "call" else None
@@ -242,6 +251,8 @@ class _Kernel:
         self._require(index, best, atom.facts_on((ranges[left], ranges[right]), {}).range)
 
     def _division(self, index: int, reciprocal: bool) -> None:
+        """``g / c`` is g scaled by 1/c; ``c / g`` is ``c * inv_pos(g)`` where g > 0 (inv_pos
+        is convex and nonincreasing), so it needs a constant c and a positive g."""
         tape = self.tape
         if tape.op[index] != "/":
             self._fail(index, "not a quotient")
@@ -280,6 +291,7 @@ class _Kernel:
         self._same_as(index, self._premises(index, (body,))[0])
 
     def _rewrite(self, index: int) -> None:
+        """An idiom's identity: the premise is the node the named idiom rewrites it to."""
         tape = self.tape
         idiom = self.facts.notes.get(index, _NO_NOTE).idiom
         found = IDIOMS.get(idiom)
