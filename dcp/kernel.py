@@ -40,6 +40,11 @@ UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 #: and ``/`` have rules of their own).
 _OPERATORS = frozenset({"+", "-", "neg", ".T", "[]", "[...]"})
 _NOT_PREMISES = "its premises are not the subexpressions of its node"
+#: Built-in calls without keywords, resolved: (function, argument count) -> (atom,
+#: keywords). The built-ins never change, so these are kept for good (at most
+#: _MAX_CALLS); a user atom's calls are resolved once per check.
+_BUILTIN_CALLS: dict[tuple[str, int], tuple[Atom, dict]] = {}
+_MAX_CALLS = 4096
 _NO_NOTE = Note()
 
 
@@ -61,7 +66,7 @@ class _Kernel:
     def __init__(self, proof: Proof):
         self.proof, self.tape, self.facts = proof, proof.tape, proof.facts
         self.wrt = frozenset(proof.wrt)
-        #: (function, argument count) -> (atom, keywords), for calls without keywords.
+        #: (function, argument count) -> (atom, keywords), for user atoms' calls.
         self._calls: dict[tuple[str, int], tuple[Atom, dict]] = {}
 
     def check(self) -> None:
@@ -139,15 +144,16 @@ class _Kernel:
         tape = self.tape
         func, keys = tape.data[index]
         args = tape.args[index]
-        known = None if keys else self._calls.get((func, len(args)))
+        calls = self._calls if func in self.proof.atoms else _BUILTIN_CALLS
+        known = None if keys else calls.get((func, len(args)))
         if known is not None:
             return known[0], known[1], args
         try:
             atom, given, kw = resolve_at(tape, index, self.proof.atoms)
         except DcpError:
             return None
-        if not keys and len(given) == len(args):      # not keywords given positionally
-            self._calls[(func, len(args))] = (atom, kw)
+        if not keys and len(given) == len(args) and len(calls) < _MAX_CALLS:
+            calls[(func, len(args))] = (atom, kw)    # (not keywords given positionally)
         return atom, kw, given
 
     def _keywords_are(self, index: int, kw: dict, why: str = "the keywords do not match the node") -> None:
