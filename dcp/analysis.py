@@ -29,10 +29,6 @@ from .tape import Tape
 
 __all__ = ["Analyzer"]
 
-#: Built-in calls resolved, by function name and argument count (at most this many).
-_BUILTIN_CALLS: dict[tuple[str, int], tuple[Atom, dict]] = {}
-MAX_REMEMBERED_CALLS = 4096
-
 #: The atom applied by each operator.
 _OPERATORS = {"+": "+", "-": "-", "neg": "neg", ".T": ".T", "[]": "[]", "[...]": "[...]"}
 
@@ -49,8 +45,7 @@ class Analyzer:
         self.tape = tape
         self.wrt = frozenset(wrt)
         self.atoms = atoms or {}
-        self._plans: list[tuple | None] = []
-        self._calls: dict[tuple[str, int], tuple[Atom, dict]] = {}
+        self._plans: list[tuple] = []
 
     def analyse(self, bounds: Mapping[str, Interval], facts: Facts | None = None,
                 ids: Iterable[int] | None = None) -> Facts:
@@ -118,7 +113,7 @@ class Analyzer:
             return (Analyzer._rewrite, (found[1],), found[0])
         args = tape.args[index]
         if op == "call":
-            atom, args, kw = self._resolve(index)
+            atom, args, kw = resolve_at(tape, index, self.atoms)
             extra = (atom, kw, tuple(kw.items()))
             if atom.kind == "expansion":
                 return (Analyzer._expansion, (expand_at(tape, index, atom, args, kw),), extra)
@@ -145,27 +140,6 @@ class Analyzer:
         if op == "ref":
             return (Analyzer._same, args, "binding")
         raise TypeError(f"cannot analyse {op}")
-
-    def _resolve(self, index: int) -> tuple[Atom, tuple[int, ...], dict]:
-        """:func:`resolve_at`, remembered for calls that pass only their arguments
-        (``relu(...)`` at every layer resolves the same way): per analyzer for a user
-        atom, for good for a built-in one (the built-ins never change)."""
-        tape = self.tape
-        func, keys = tape.data[index]
-        args = tape.args[index]
-        if keys:
-            return resolve_at(tape, index, self.atoms)
-        key = (func, len(args))
-        calls = self._calls if func in self.atoms else _BUILTIN_CALLS
-        known = calls.get(key)
-        if known is None:
-            atom, given, kw = resolve_at(tape, index, self.atoms)
-            if len(given) != len(args):
-                return atom, given, kw              # keywords given positionally: power(x, 2)
-            if len(calls) < MAX_REMEMBERED_CALLS:
-                calls[key] = (atom, kw)
-            known = (atom, kw)
-        return known[0], args, known[1]
 
     # ---- steps: each sets the facts of one node from its premises' --------------------
     def _leaf(self, index: int, premises, extra, bounds, facts: Facts) -> None:

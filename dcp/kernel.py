@@ -40,11 +40,6 @@ UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 #: and ``/`` have rules of their own).
 _OPERATORS = frozenset({"+", "-", "neg", ".T", "[]", "[...]"})
 _NOT_PREMISES = "its premises are not the subexpressions of its node"
-#: Built-in calls without keywords, resolved: (function, argument count) -> (atom,
-#: keywords). The built-ins never change, so these are kept for good (at most
-#: _MAX_CALLS); a user atom's calls are resolved once per check.
-_BUILTIN_CALLS: dict[tuple[str, int], tuple[Atom, dict]] = {}
-_MAX_CALLS = 4096
 _NO_NOTE = Note()
 
 
@@ -59,15 +54,13 @@ def check_proof(proof: Proof) -> None:
 
 
 class _Kernel:
-    """One check of one proof: its columns at hand, and the calls resolved so far."""
+    """One check of one proof, its columns at hand."""
 
-    __slots__ = ("proof", "tape", "facts", "wrt", "_calls")
+    __slots__ = ("proof", "tape", "facts", "wrt")
 
     def __init__(self, proof: Proof):
         self.proof, self.tape, self.facts = proof, proof.tape, proof.facts
         self.wrt = frozenset(proof.wrt)
-        #: (function, argument count) -> (atom, keywords), for user atoms' calls.
-        self._calls: dict[tuple[str, int], tuple[Atom, dict]] = {}
 
     def check(self) -> None:
         """Every ``+a`` step first (the others' premises are resolved through them), then
@@ -141,19 +134,10 @@ class _Kernel:
     def _call(self, index: int) -> tuple[Atom, dict, tuple[int, ...]] | None:
         """The atom a call names, its keyword constants and its argument ids, as the call
         is resolved for the analysis (None when it names no atom that takes them)."""
-        tape = self.tape
-        func, keys = tape.data[index]
-        args = tape.args[index]
-        calls = self._calls if func in self.proof.atoms else _BUILTIN_CALLS
-        known = None if keys else calls.get((func, len(args)))
-        if known is not None:
-            return known[0], known[1], args
         try:
-            atom, given, kw = resolve_at(tape, index, self.proof.atoms)
+            atom, given, kw = resolve_at(self.tape, index, self.proof.atoms)
         except DcpError:
             return None
-        if not keys and len(given) == len(args) and len(calls) < _MAX_CALLS:
-            calls[(func, len(args))] = (atom, kw)    # (not keywords given positionally)
         return atom, kw, given
 
     def _keywords_are(self, index: int, kw: dict, why: str = "the keywords do not match the node") -> None:

@@ -31,10 +31,31 @@ def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
 
 def resolve_at(tape: Tape, index: int, atoms: Mapping[str, Atom] | None = None
                ) -> tuple[Atom, tuple[int, ...], dict[str, float | Fraction]]:
-    """:func:`resolve_call` for the call stored at ``index`` in ``tape``: the argument ids."""
-    args, keywords = tape.call_args(index)
-    return _resolve(tape.data[index][0], args, keywords, tape.span(index), tape.func_span(index),
-                    atoms, tape.expr)
+    """:func:`resolve_call` for the call stored at ``index`` in ``tape``: the argument ids.
+
+    A call of a built-in atom that passes only its arguments (``relu(...)`` at every
+    layer) is resolved once per process: the built-ins never change. The keywords dict
+    returned is then shared: read it, do not change it.
+    """
+    func, keys = tape.data[index]
+    args = tape.args[index]
+    remember = not keys and not (atoms and func in atoms)
+    if remember:
+        known = _BUILTIN_CALLS.get((func, len(args)))
+        if known is not None:
+            return known[0], args, known[1]
+    positional, keywords = tape.call_args(index)
+    atom, given, kw = _resolve(func, positional, keywords, tape.span(index), tape.func_span(index),
+                               atoms, tape.expr)
+    if remember and len(given) == len(args) and len(_BUILTIN_CALLS) < MAX_REMEMBERED_CALLS:
+        _BUILTIN_CALLS[(func, len(args))] = (atom, kw)      # (not keywords given positionally)
+    return atom, given, kw
+
+
+#: Built-in calls without keywords, resolved: (function, argument count) -> (atom,
+#: keywords), at most MAX_REMEMBERED_CALLS of them.
+_BUILTIN_CALLS: dict[tuple[str, int], tuple[Atom, dict]] = {}
+MAX_REMEMBERED_CALLS = 4096
 
 
 def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, atoms, tree
