@@ -71,3 +71,38 @@ def test_open_and_closed_ends_are_kept_apart():
     assert NONNEG.contains(POS) and not POS.contains(NONNEG)
     assert POS.intersect(Interval(-math.inf, 0)) is None
     assert str(Interval.parse("(-inf, 0]")) == "(-inf, 0]"
+
+
+# ---- the exact rounding tests in floats agree with rationals ------------------------------
+
+_FINITE = st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: v != 0)
+
+
+@given(_FINITE, _FINITE)
+@settings(max_examples=3000)
+def test_float_product_and_quotient_errors_have_the_exact_sign(a, b):
+    """Dekker's product and the division remainder decide the rounding direction; each
+    must give the sign of the exact error (a rational is the referee)."""
+    from fractions import Fraction
+
+    from dcp.facts.interval import _product_error_sign, _quotient_error_sign
+    for rounded, exact, sign in ((a * b, Fraction(a) * Fraction(b), _product_error_sign),
+                                 (a / b, Fraction(a) / Fraction(b), _quotient_error_sign)):
+        if rounded != 0 and math.isfinite(rounded):
+            error = exact - Fraction(rounded)
+            assert sign(a, b, rounded) == (error > 0) - (error < 0), (a, b)
+
+
+def test_float_errors_near_the_edges_of_the_fast_path():
+    from fractions import Fraction
+
+    from dcp.facts.interval import _product_error_sign, _quotient_error_sign
+    edge = 2.0 ** 450
+    for a in (edge, math.nextafter(edge, 0), 1 / edge, math.nextafter(1 / edge, 1), 3.0, 0.1):
+        for b in (math.nextafter(edge, 0), 1 / 3, 7.0, math.nextafter(1 / edge, 1), -0.7):
+            p, q = a * b, a / b
+            for rounded, exact, sign in ((p, Fraction(a) * Fraction(b), _product_error_sign),
+                                         (q, Fraction(a) / Fraction(b), _quotient_error_sign)):
+                if rounded != 0 and math.isfinite(rounded):
+                    error = exact - Fraction(rounded)
+                    assert sign(a, b, rounded) == (error > 0) - (error < 0), (a, b)

@@ -93,6 +93,8 @@ def _coerce(x) -> Real:
     """
     if isinstance(x, float):
         return float(x)
+    if x.__class__ is int and -2 ** 53 <= x <= 2 ** 53:     # the commonest: Interval(0, INF)
+        return float(x)
     if isinstance(x, numbers.Rational):          # int, Fraction
         q = Fraction(x)
         if q.denominator & (q.denominator - 1) == 0:
@@ -158,10 +160,51 @@ def add_up(a: Real, b: Real) -> Real:
     return -add_down(-a, -b)
 
 
+#: Dekker's exact product needs every partial product normal and finite: both factors
+#: (and so the rounded product) at most this far from 1 in magnitude.
+_DEKKER_LIMIT = 2.0 ** 450
+_SPLITTER = 134217729.0                      # 2 ** 27 + 1 (Veltkamp's split of a double)
+
+
+def _two_product(a: float, b: float, p: float) -> float | None:
+    """The exact ``a * b - p`` for ``p = fl(a * b)`` (Dekker's TwoProduct, exact in binary64
+    when no partial product under- or overflows), or None when ``a`` or ``b`` lies too far
+    from 1 for that to be certain."""
+    limit = _DEKKER_LIMIT
+    if not (1 / limit < abs(a) < limit and 1 / limit < abs(b) < limit):
+        return None
+    c = _SPLITTER * a
+    a_hi = c - (c - a)
+    a_lo = a - a_hi
+    c = _SPLITTER * b
+    b_hi = c - (c - b)
+    b_lo = b - b_hi
+    return a_lo * b_lo - (((p - a_hi * b_hi) - a_lo * b_hi) - a_hi * b_lo)
+
+
 def _product_error_sign(a: float, b: float, p: float) -> int:
-    exact = Fraction(a) * Fraction(b)
-    rounded = Fraction(p)
-    return (exact > rounded) - (exact < rounded)
+    """The sign of the exact ``a * b - p``: exactly, in floats where Dekker's product is
+    exact, else with rationals."""
+    error = _two_product(a, b, p)
+    if error is None:
+        exact, rounded = Fraction(a) * Fraction(b), Fraction(p)
+        return (exact > rounded) - (exact < rounded)
+    return (error > 0) - (error < 0)
+
+
+def _quotient_error_sign(a: float, b: float, q: float) -> int:
+    """The sign of the exact ``a / b - q`` for ``q = fl(a / b)``: that of the remainder
+    ``a - q * b`` (exact in floats: ``q * b`` is within a factor 2 of ``a``, so ``a - hi``
+    is exact by Sterbenz's lemma, and the remainder of a correctly rounded quotient is a
+    float) times the sign of ``b``; with rationals where Dekker's product is not exact."""
+    product = q * b
+    low = _two_product(q, b, product)
+    if low is None:
+        exact, rounded = Fraction(a) / Fraction(b), Fraction(q)
+        return (exact > rounded) - (exact < rounded)
+    remainder = (a - product) - low
+    sign = (remainder > 0) - (remainder < 0)
+    return sign if b > 0 else -sign
 
 
 def mul_down(a: Real, b: Real) -> Real:
@@ -198,8 +241,7 @@ def div_down(a: Real, b: Real) -> Real:
         return math.nextafter(q, 0) if q > 0 else q
     if q == 0:
         return 0.0 if (a > 0) == (b > 0) else -math.ulp(0.0)
-    exact = Fraction(a) / Fraction(b)
-    return next_down(q) if exact < Fraction(q) else q
+    return next_down(q) if _quotient_error_sign(a, b, q) < 0 else q
 
 
 def div_up(a: Real, b: Real) -> Real:
