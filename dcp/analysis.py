@@ -114,7 +114,7 @@ class Analyzer:
         args = tape.args[index]
         if op == "call":
             atom, args, kw = resolve_at(tape, index, self.atoms)
-            extra = (atom, kw, tuple(kw.items()))
+            extra = _applying(atom, kw, len(args))
             if atom.kind == "expansion":
                 return (Analyzer._expansion, (expand_at(tape, index, atom, args, kw),), extra)
             if atom.kind == "user":         # composed or expanded: see _user
@@ -128,13 +128,13 @@ class Analyzer:
                 raise ArgumentError("the exponent must be a numeric constant (x ^ 2, x ^ -1, "
                                     "x ^ 0.5); for other powers write exp(a * log(x))",
                                     span=tape.span(args[1]))
-            return (Analyzer._composition, args[:1], (lookup("power", 1), {"p": exponent}, (("p", exponent),)))
+            return (Analyzer._composition, args[:1], _applying(lookup("power", 1), {"p": exponent}, 1))
         if op == "*" or op == "@":
-            return (Analyzer._product, args, (operator(op), {}, ()))
+            return (Analyzer._product, args, _applying(operator(op), {}, 2))
         if op == "/":
             return (Analyzer._division, args, None)
         if op in _OPERATORS:
-            return (Analyzer._composition, args, (operator(_OPERATORS[op]), {}, ()))
+            return (Analyzer._composition, args, _applying(operator(_OPERATORS[op]), {}, len(args)))
         if op == "pos":
             return (Analyzer._same, args, "same")
         if op == "ref":
@@ -162,18 +162,27 @@ class Analyzer:
 
     def _expansion(self, index: int, premises, extra, bounds, facts: Facts) -> None:
         """A call that is its atom's definition: the facts of the expanded body."""
-        atom, _, items = extra
+        atom, _, items, _ = extra
         inner = premises[-1]
         _set(facts, index, facts.range[inner], facts.curvature[inner], "expansion", (inner,), atom, items)
         words = (f"{atom.name}: {atom.name}({', '.join(atom.params)}) = {atom.template}",)
         facts.notes[index] = Note(words=words)
 
     def _composition(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
-        atom, kw, items = extra
+        atom, kw, items, domains = extra
         ranges, curvatures = facts.range, facts.curvature
+        if domains is None:                             # defined everywhere: the commonest
+            regions = tuple([ranges[p] for p in premises])
+            found = atom.facts_on(regions, kw)
+            args = tuple([curvatures[p] for p in premises])
+            curvature = rules.composed(found.curvature, found.monotonicity, args)
+            facts.range[index], facts.curvature[index], facts.rule[index] = found.range, curvature, "composition"
+            facts.premises[index], facts.atom[index], facts.kwargs[index] = premises, atom, items
+            if curvature is UNKNOWN and UNKNOWN not in args:
+                self._broken(index, premises, regions, (), found, atom, kw, facts)
+            return
         regions, requires = [], []
-        for position, premise in enumerate(premises):
-            domain = atom.domain(position, kw)
+        for premise, domain in zip(premises, domains):
             region = ranges[premise]
             if domain is not REALS and not domain.contains(region):
                 region = region.intersect(domain)
@@ -193,11 +202,17 @@ class Analyzer:
         curvature = rules.composed(found.curvature, found.monotonicity, args)
         _set(facts, index, found.range, curvature, "composition", premises, atom, items)
         if curvature is UNKNOWN and UNKNOWN not in args:
-            outcome = rules.compose(atom.spelling, found.curvature, found.monotonicity,
-                                    self._operands(premises, regions, facts), lambda: _note(atom, kw))
-            facts.notes[index] = Note(tuple(requires), outcome.reason, outcome.fix, regions=regions)
+            self._broken(index, premises, regions, tuple(requires), found, atom, kw, facts)
         elif requires:
             facts.notes[index] = Note(tuple(requires), regions=regions)
+
+    def _broken(self, index: int, premises, regions, requires, found, atom: Atom, kw: dict,
+                facts: Facts) -> None:
+        """Word why the composition rule broke at ``index`` (its premises all known)."""
+        outcome = rules.compose(atom.spelling, found.curvature, found.monotonicity,
+                                self._operands(premises, regions, facts), lambda: _note(atom, kw))
+        facts.notes[index] = Note(requires, outcome.reason, outcome.fix,
+                                  regions=regions if requires else None)
 
     def _operands(self, premises, regions, facts: Facts) -> list[rules.Operand]:
         """What the rules see of the premises (to word a break)."""
@@ -219,7 +234,7 @@ class Analyzer:
             self._expansion(index, premises, extra, bounds, facts)
 
     def _product(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
-        atom, kw, _ = extra
+        atom, kw, _, _ = extra
         left, right = premises
         ranges, curvatures = facts.range, facts.curvature
         curvature = rules.product_curvature(curvatures[left], curvatures[right], ranges[left], ranges[right])
@@ -277,6 +292,14 @@ def _set(facts: Facts, index: int, value_range: Interval, curvature, rule: str,
     facts.premises[index] = premises
     facts.atom[index] = atom
     facts.kwargs[index] = kwargs
+
+
+def _applying(atom: Atom, kw: dict, count: int) -> tuple:
+    """The plan's extra for applying ``atom`` to ``count`` arguments: the atom, its
+    keywords (also as pairs, as a step holds them), and each argument's domain (None when
+    it is defined everywhere, the commonest case)."""
+    domains = tuple(atom.domain(position, kw) for position in range(count))
+    return atom, kw, tuple(kw.items()), None if all(d is REALS for d in domains) else domains
 
 
 def _note(atom: Atom, kw: dict) -> str:
