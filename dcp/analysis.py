@@ -94,51 +94,52 @@ class Analyzer:
     def _plan_all(self) -> list[tuple]:
         """The plan of every node, made once per tape. Planning may add nodes (a rewrite, a
         loss's body), which are planned in turn."""
-        plans, tape = self._plans, self.tape
-        while len(plans) < len(tape):
-            index = len(plans)
-            step, premises, extra = self._plan(index)
-            plans.append((step, premises, extra, bool(premises) and max(premises) > index))
+        plans, rows, plan = self._plans, self.tape.op, self._plan
+        while len(plans) < len(rows):          # planning may add rows: len is read again
+            plans.append(plan(len(plans)))
         return plans
 
     # ---- what each node needs ----------------------------------------------------------
     def _plan(self, index: int) -> tuple:
-        """How a node is analysed: ``(step function, premise ids, extra)``."""
+        """How a node is analysed: ``(step function, premise ids, extra, late)``, where
+        ``late`` says a premise was added after the node (a rewrite, a body)."""
         tape = self.tape
         op = tape.op[index]
         if op == "name" or op == "number":
             return _LEAF
         found = rewrite(tape, index)
         if found is not None:
-            return (Analyzer._rewrite, (found[1],), found[0])
+            return (Analyzer._rewrite, (found[1],), found[0], found[1] > index)
         args = tape.args[index]
         if op == "call":
             atom, args, kw = resolve_at(tape, index, self.atoms)
             extra = _applying(atom, kw, len(args))
             if atom.kind == "expansion":
-                return (Analyzer._expansion, (expand_at(tape, index, atom, args, kw),), extra)
+                body = expand_at(tape, index, atom, args, kw)
+                return (Analyzer._expansion, (body,), extra, body > index)
             if atom.kind == "user":         # composed or expanded: see _user
-                return (Analyzer._user, (*args, expand_at(tape, index, atom, args, kw)), extra)
+                body = expand_at(tape, index, atom, args, kw)
+                return (Analyzer._user, (*args, body), extra, body > index)
             if atom.kind == "product":
-                return (Analyzer._product, args, extra)
-            return (Analyzer._composition, args, extra)
+                return (Analyzer._product, args, extra, False)
+            return (Analyzer._composition, args, extra, False)
         if op == "^":
             exponent = fold_constant(tape.expr(args[1]))
             if exponent is None:
                 raise ArgumentError("the exponent must be a numeric constant (x ^ 2, x ^ -1, "
                                     "x ^ 0.5); for other powers write exp(a * log(x))",
                                     span=tape.span(args[1]))
-            return (Analyzer._composition, args[:1], _applying(lookup("power", 1), {"p": exponent}, 1))
+            return (Analyzer._composition, args[:1], _applying(lookup("power", 1), {"p": exponent}, 1), False)
         if op == "*" or op == "@":
-            return (Analyzer._product, args, _applying(operator(op), {}, 2))
+            return (Analyzer._product, args, _applying(operator(op), {}, 2), False)
         if op == "/":
-            return (Analyzer._division, args, None)
+            return (Analyzer._division, args, None, False)
         if op in _OPERATORS:
-            return (Analyzer._composition, args, _applying(operator(_OPERATORS[op]), {}, len(args)))
+            return (Analyzer._composition, args, _applying(operator(_OPERATORS[op]), {}, len(args)), False)
         if op == "pos":
-            return (Analyzer._same, args, "same")
+            return (Analyzer._same, args, "same", False)
         if op == "ref":
-            return (Analyzer._same, args, "binding")
+            return (Analyzer._same, args, "binding", False)
         raise TypeError(f"cannot analyse {op}")
 
     # ---- steps: each sets the facts of one node from its premises' --------------------
@@ -268,7 +269,7 @@ class Analyzer:
                                   ("inv_pos: convex, nonincreasing on (0, inf)",))
 
 
-_LEAF = (Analyzer._leaf, (), None)
+_LEAF = (Analyzer._leaf, (), None, False)
 
 
 class _Text:
@@ -297,9 +298,21 @@ def _set(facts: Facts, index: int, value_range: Interval, curvature, rule: str,
 def _applying(atom: Atom, kw: dict, count: int) -> tuple:
     """The plan's extra for applying ``atom`` to ``count`` arguments: the atom, its
     keywords (also as pairs, as a step holds them), and each argument's domain (None when
-    it is defined everywhere, the commonest case)."""
-    domains = tuple(atom.domain(position, kw) for position in range(count))
-    return atom, kw, tuple(kw.items()), None if all(d is REALS for d in domains) else domains
+    it is defined everywhere, the commonest case). Remembered: a network applies the same
+    atom at every layer (the atom is part of the key, so a user atom redefined is new)."""
+    items = tuple(kw.items())
+    key = (atom, items, count)
+    found = _APPLYING.get(key)
+    if found is None:
+        domains = tuple(atom.domain(position, kw) for position in range(count))
+        found = (atom, kw, items, None if all(d is REALS for d in domains) else domains)
+        if len(_APPLYING) < MAX_APPLYING:
+            _APPLYING[key] = found
+    return found
+
+
+_APPLYING: dict[tuple, tuple] = {}
+MAX_APPLYING = 4096
 
 
 def _note(atom: Atom, kw: dict) -> str:
