@@ -197,13 +197,15 @@ class _Kernel:
             self._keywords_are(index, kw, "the exponent does not match the node")
         else:
             self._keywords_are(index, kw)
-        premises = self._premises(index, args)
+        premises = facts.premises[index]
+        if premises != args:                # the very ids written: the commonest case
+            premises = self._premises(index, args)
         ranges = []
         for position, premise in enumerate(premises):
             domain = atom.domain(position, kw)
             region = facts.range[premise]
             if domain is not REALS and not domain.contains(region):
-                if not self._listed(index, domain, premise):
+                if not self._listed(index, domain, facts.resolve(premise)):
                     self._fail(index, f"domain {domain} of argument {position + 1} is not listed")
                 region = region.intersect(domain)
                 if region is None:
