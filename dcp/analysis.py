@@ -298,21 +298,8 @@ def _set(facts: Facts, index: int, value_range: Interval, curvature, rule: str,
 def _applying(atom: Atom, kw: dict, count: int) -> tuple:
     """The plan's extra for applying ``atom`` to ``count`` arguments: the atom, its
     keywords (also as pairs, as a step holds them), and each argument's domain (None when
-    it is defined everywhere, the commonest case). Remembered: a network applies the same
-    atom at every layer (the atom is part of the key, so a user atom redefined is new)."""
-    items = tuple(kw.items())
-    key = (atom, items, count)
-    found = _APPLYING.get(key)
-    if found is None:
-        domains = tuple(atom.domain(position, kw) for position in range(count))
-        found = (atom, kw, items, None if all(d is REALS for d in domains) else domains)
-        if len(_APPLYING) < MAX_APPLYING:
-            _APPLYING[key] = found
-    return found
-
-
-_APPLYING: dict[tuple, tuple] = {}
-MAX_APPLYING = 4096
+    it is defined everywhere)."""
+    return atom, kw, tuple(kw.items()), atom.domains(count, kw)
 
 
 def _note(atom: Atom, kw: dict) -> str:

@@ -200,18 +200,21 @@ class _Kernel:
         premises = facts.premises[index]
         if premises != args:                # the very ids written: the commonest case
             premises = self._premises(index, args)
-        ranges = []
-        for position, premise in enumerate(premises):
-            domain = atom.domain(position, kw)
-            region = facts.range[premise]
-            if domain is not REALS and not domain.contains(region):
-                if not self._listed(index, domain, facts.resolve(premise)):
-                    self._fail(index, f"domain {domain} of argument {position + 1} is not listed")
-                region = region.intersect(domain)
-                if region is None:
-                    self._require(index, UNKNOWN, None)
-                    return
-            ranges.append(region)
+        domains = atom.domains(len(premises), kw)
+        if domains is None:                 # defined everywhere: the commonest case
+            ranges = [facts.range[p] for p in premises]
+        else:
+            ranges = []
+            for position, (premise, domain) in enumerate(zip(premises, domains)):
+                region = facts.range[premise]
+                if domain is not REALS and not domain.contains(region):
+                    if not self._listed(index, domain, facts.resolve(premise)):
+                        self._fail(index, f"domain {domain} of argument {position + 1} is not listed")
+                    region = region.intersect(domain)
+                    if region is None:
+                        self._require(index, UNKNOWN, None)
+                        return
+                ranges.append(region)
         found = atom.facts_on(tuple(ranges), kw)
         curvatures = facts.curvature
         best = _dcp_best(found.curvature, found.monotonicity, tuple([curvatures[p] for p in premises]))

@@ -127,6 +127,18 @@ class Atom:
         raise NotImplementedError(f"{self.spelling} cannot be evaluated")
 
     # ---- derived ------------------------------------------------------------------
+    def domains(self, count: int, kw: Keywords) -> tuple[Interval, ...] | None:
+        """The domain of each of ``count`` arguments, or None when the atom is defined
+        everywhere (the commonest case). Memoised, like :meth:`facts_on`."""
+        key = (count, tuple(kw.items()))
+        memo = self.__dict__.get("_domains_memo")
+        if memo is None or len(memo) > FACTS_MEMO_SIZE:
+            memo = self.__dict__["_domains_memo"] = {}
+        if key not in memo:
+            found = tuple(self.domain(position, kw) for position in range(count))
+            memo[key] = None if all(d is REALS for d in found) else found
+        return memo[key]
+
     def facts_on(self, ranges: tuple[Interval, ...], kw: Keywords) -> AtomFacts:
         """Curvature, monotonicity in each argument and range on the box ``ranges``.
 
