@@ -209,11 +209,12 @@ class Analyzer:
 
     def _broken(self, index: int, premises, regions, requires, found, atom: Atom, kw: dict,
                 facts: Facts) -> None:
-        """Word why the composition rule broke at ``index`` (its premises all known)."""
-        outcome = rules.compose(atom.spelling, found.curvature, found.monotonicity,
-                                self._operands(premises, regions, facts), lambda: _note(atom, kw))
-        facts.notes[index] = Note(requires, outcome.reason, outcome.fix,
-                                  regions=regions if requires else None)
+        """Note that the composition rule broke at ``index`` (its premises all known); why
+        is worded when somebody reads it."""
+        def why() -> rules.Outcome:
+            return rules.compose(atom.spelling, found.curvature, found.monotonicity,
+                                 self._operands(premises, regions, facts), lambda: _note(atom, kw))
+        facts.notes[index] = Note(requires, why, regions=regions if requires else None)
 
     def _operands(self, premises, regions, facts: Facts) -> list[rules.Operand]:
         """What the rules see of the premises (to word a break)."""
@@ -242,8 +243,9 @@ class Analyzer:
         _set(facts, index, atom.facts_on((ranges[left], ranges[right]), kw).range, curvature,
              "product", premises, atom)
         if curvature is UNKNOWN and curvatures[left] is not UNKNOWN and curvatures[right] is not UNKNOWN:
-            outcome = rules.product(atom.spelling, self._operand(left, facts), self._operand(right, facts))
-            facts.notes[index] = Note(reason=outcome.reason, fix=outcome.fix)
+            def why() -> rules.Outcome:             # worded when somebody reads it
+                return rules.product(atom.spelling, self._operand(left, facts), self._operand(right, facts))
+            facts.notes[index] = Note(reason=why)
 
     def _division(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
         top, bottom = premises

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterator, Mapping, NamedTuple
+from typing import Callable, Iterator, Mapping, NamedTuple
 
 from .errors import Span
 from .facts import Curvature, Interval
@@ -111,13 +111,15 @@ class Facts:
 
 class Note(NamedTuple):
     """The rarer parts of a step: the domain conditions it relies on (premise id and
-    interval), why the rule broke and what would repair it, the facts used in words
+    interval), why the rule broke and what would repair it (``reason`` may be a function
+    giving an outcome with ``reason`` and ``fix``, called when the step is read: wording a
+    break prints its premises, which most certifications never show), the facts used in words
     (a composition's are worded from its atom when read), the idiom of a rewrite, and the
     arguments' ranges the atom's facts were taken on where a domain narrowed them (none
     when an argument lies wholly outside the atom's domain)."""
 
     requires: tuple[tuple[int, Interval], ...] = ()
-    reason: str | None = None
+    reason: str | Callable[[], object] | None = None
     fix: str | None = None
     words: tuple[str, ...] = ()
     idiom: str | None = None
@@ -194,12 +196,20 @@ class Step:
     @property
     def reason(self) -> str | None:
         """Why the rule could not conclude (set only on breaks)."""
-        return self._note.reason
+        return self._worded().reason
 
     @property
     def fix(self) -> str | None:
         """What would repair the break, where that is known."""
-        return self._note.fix
+        return self._worded().fix
+
+    def _worded(self) -> Note:
+        """The note, with a break's reason and fix worded (once)."""
+        note = self._note
+        if callable(note.reason):
+            outcome = note.reason()
+            note = self._note = note._replace(reason=outcome.reason, fix=outcome.fix)
+        return note
 
     @property
     def idiom(self) -> str | None:
