@@ -399,3 +399,19 @@ def test_no_witness_outside_a_bound_that_is_not_a_float(expr):
     """`|x| <= 1e-9999999` holds only x = 0 among the floats: no witness may use 5e-324."""
     result = certify(expr, wrt="x", assume=["-1e-9999999 <= x <= 1e-9999999"])
     assert result.witness is None and result.is_convex is not False
+
+
+@given(st.sampled_from(["", "-", "+"]), st.text("0123456789", max_size=8),
+       st.text("0123456789", max_size=8))
+def test_short_decimals_read_in_integers_are_the_decimal_written(sign, whole, fraction):
+    """The integer fast path of decimal_value agrees with the exact value of the decimal."""
+    from decimal import Decimal
+
+    from dcp.syntax.ast import decimal_value
+    text = f"{sign}{whole}.{fraction}"
+    if not (whole + fraction):
+        return
+    exact = Fraction(Decimal(text))
+    value = decimal_value(text)
+    assert value == exact
+    assert isinstance(value, float) == (float(exact) == exact)

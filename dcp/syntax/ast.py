@@ -125,6 +125,9 @@ def decimal_value(text: str) -> float | Fraction | None:
     """
     if len(text) <= 15 and (text.isdigit() or text[:1] in ("-", "+") and text[1:].isdigit()):
         return float(text) or 0.0          # the commonest literals; "-0" is 0, as below
+    short = _short_decimal(text)
+    if short is not None:
+        return short
     decimal = Decimal(text)
     if not decimal.is_finite():
         return None
@@ -139,6 +142,26 @@ def decimal_value(text: str) -> float | Fraction | None:
         if nearest == exact:
             return nearest
     return exact
+
+
+def _short_decimal(text: str) -> float | Fraction | None:
+    """:func:`decimal_value` of a short plain decimal such as ``0.5`` or ``-2.25`` (no
+    exponent), in integers: it is the float when that float's exact ratio is the decimal's.
+    None for any other text."""
+    whole, point, fraction = text.partition(".")
+    digits = whole.lstrip("+-") + fraction
+    if not point or len(text) > 17 or not digits.isdigit() or len(whole) - len(whole.lstrip("+-")) > 1:
+        return None
+    numerator, denominator = int(digits), 10 ** len(fraction)
+    if whole.startswith("-"):
+        numerator = -numerator
+    if numerator == 0:
+        return 0.0
+    nearest = float(text)
+    top, bottom = nearest.as_integer_ratio()
+    if top * denominator == numerator * bottom:
+        return nearest
+    return Fraction(numerator, denominator)
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
