@@ -82,7 +82,7 @@ class Tape:
         #: Where a call's function name ends (its caret for "unknown function"), by id.
         self.func_end: dict[int, int] = {}
         self._ids: dict[tuple, int] = {}
-        self._exprs: list[Expr | None] = []
+        self._exprs: dict[int, Expr] = {}          # the trees built so far, by id
         self._converted: dict[int, int] = {}      # id() of a bound tree -> its id here
         self._reading = False
 
@@ -106,7 +106,6 @@ class Tape:
         self.start.append(start)
         self.end.append(end)
         self.source.append(source)
-        self._exprs.append(None)
         return index
 
     def find(self, op: str, data: object = None, args: tuple[int, ...] = ()) -> int | None:
@@ -252,15 +251,15 @@ class Tape:
     def expr(self, index: int) -> Expr:
         """The tree of node ``index`` (built once per id, only for what is asked)."""
         exprs = self._exprs
-        if exprs[index] is not None:
+        if index in exprs:
             return exprs[index]
         stack = [index]
         while stack:
             top = stack[-1]
-            if exprs[top] is not None:
+            if top in exprs:
                 stack.pop()
                 continue
-            missing = [a for a in self.args[top] if exprs[a] is None]
+            missing = [a for a in self.args[top] if a not in exprs]
             if missing:
                 stack.extend(missing)
                 continue
