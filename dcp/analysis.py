@@ -24,13 +24,12 @@ from .facts import POS, REALS, Interval, literal_range
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
 from .idioms import IDIOMS, rewrite
 from .proof import Facts, Note
-from .syntax.ast import fold_constant
 from .tape import Tape
 
 __all__ = ["Analyzer"]
 
-#: The atom applied by each operator.
-_OPERATORS = {"+": "+", "-": "-", "neg": "neg", ".T": ".T", "[]": "[]", "[...]": "[...]"}
+#: The operators that apply an atom of that name to their operands.
+_OPERATORS = frozenset({"+", "-", "neg", ".T", "[]", "[...]"})
 
 
 class Analyzer:
@@ -47,99 +46,97 @@ class Analyzer:
         self.atoms = atoms or {}
         self._plans: list[tuple] = []
 
-    def analyse(self, bounds: Mapping[str, Interval], facts: Facts | None = None,
+    def analyse(self, bounds: Mapping[str, Interval], root: int, facts: Facts | None = None,
                 ids: Iterable[int] | None = None) -> Facts:
-        """The facts of the tape's nodes under ``bounds``. With ``facts`` and ``ids``, only
-        the nodes ``ids`` are analysed again (their old facts are dropped) and the rest are
-        kept: ``facts`` is updated in place."""
-        plans = self._plan_all()
-        facts = facts if facts is not None else Facts()
-        facts.grow(len(plans))
-        curvatures = facts.curvature
-        if ids is None:
-            ids = range(len(plans))
-        else:
-            ids = sorted(ids)
-            for index in ids:
-                curvatures[index] = None
-                facts.notes.pop(index, None)
-        for index in ids:
-            if curvatures[index] is None:
-                step, premises, extra, late = plans[index]
-                if late:
-                    self._visit(index, bounds, facts)
-                else:
-                    step(self, index, premises, extra, bounds, facts)
-        return facts
+        """The facts of ``root`` and of every node its proof rests on, under ``bounds``.
+        With ``facts`` and ``ids``, those nodes are analysed again (their old facts are
+        dropped) and the rest are kept: ``facts`` is updated in place.
 
-    def _visit(self, root: int, bounds, facts: Facts) -> None:
-        """Analyse ``root`` after every premise not analysed yet: a rewritten or expanded
-        form is added to the tape after the node it stands for, so it comes later in id
-        order."""
-        curvatures, plans = facts.curvature, self._plans
+        Depth first from the root, premises left to right, so errors come in the order
+        they are written; a node no proof step needs (what a rewrite replaced, an argument
+        a definition ignores) is never analysed."""
+        facts = facts if facts is not None else Facts()
+        facts.grow(len(self.tape.op))
+        if ids is not None:
+            for index in ids:
+                facts.curvature[index] = None
+                facts.notes.pop(index, None)
+        curvatures, plans, plan_of = facts.curvature, self._plans, self._plan_of
         stack = [root]
         while stack:
-            index = stack[-1]
-            if curvatures[index] is not None:
-                stack.pop()
-                continue
-            step, premises, extra, _ = plans[index]
-            pending = [p for p in premises if curvatures[p] is None]
-            if pending:
-                stack.extend(reversed(pending))
-                continue
-            stack.pop()
-            step(self, index, premises, extra, bounds, facts)
+            index = stack.pop()
+            if index >= 0:                              # first visit: its premises first
+                if curvatures[index] is None:
+                    plan = plans[index] if index < len(plans) and plans[index] is not None \
+                        else plan_of(index, facts)
+                    stack.append(~index)
+                    stack.extend([p for p in reversed(plan[1]) if curvatures[p] is None])
+            elif curvatures[~index] is None:            # premises done: the node itself
+                step, premises, extra = plans[~index]
+                step(self, ~index, premises, extra, bounds, facts)
+        return facts
 
-    def _plan_all(self) -> list[tuple]:
-        """The plan of every node, made once per tape. Planning may add nodes (a rewrite, a
-        loss's body), which are planned in turn."""
-        plans, rows, plan = self._plans, self.tape.op, self._plan
-        while len(plans) < len(rows):          # planning may add rows: len is read again
-            plans.append(plan(len(plans)))
-        return plans
+    def premises(self, index: int) -> tuple[int, ...]:
+        """The nodes the facts of node ``index`` are made from (for a user atom, its
+        arguments and its body): what the hint search follows to find what a changed
+        bound reaches."""
+        plans = self._plans
+        plan = plans[index] if index < len(plans) else None
+        return (plan or self._plan_of(index))[1]
+
+    def _plan_of(self, index: int, facts: Facts | None = None) -> tuple:
+        """The plan of node ``index``, made once; the rows it adds get room."""
+        plan = self._plan(index)
+        size = len(self.tape.op)
+        plans = self._plans
+        if len(plans) < size:
+            plans.extend([None] * (size - len(plans)))
+        plans[index] = plan
+        if facts is not None:
+            facts.grow(size)
+        return plan
 
     # ---- what each node needs ----------------------------------------------------------
     def _plan(self, index: int) -> tuple:
-        """How a node is analysed: ``(step function, premise ids, extra, late)``, where
-        ``late`` says a premise was added after the node (a rewrite, a body)."""
+        """How a node is analysed: ``(step function, premise ids, extra)``. A premise
+        written ``+a`` is ``a`` (its step is ``a``'s)."""
         tape = self.tape
         op = tape.op[index]
         if op == "name" or op == "number":
             return _LEAF
         found = rewrite(tape, index)
         if found is not None:
-            return (Analyzer._rewrite, (found[1],), found[0], found[1] > index)
+            return (Analyzer._rewrite, (found[1],), found[0])
         args = tape.args[index]
+        if op == "pos":
+            return (Analyzer._same, args, "same")
+        args = _plain(tape, args)
         if op == "call":
             atom, args, kw = resolve_at(tape, index, self.atoms)
+            args = _plain(tape, args)
             extra = _applying(atom, kw, len(args))
             if atom.kind == "expansion":
-                body = expand_at(tape, index, atom, args, kw)
-                return (Analyzer._expansion, (body,), extra, body > index)
+                return (Analyzer._expansion, (expand_at(tape, index, atom, args, kw),), extra)
             if atom.kind == "user":         # composed or expanded: see _user
-                body = expand_at(tape, index, atom, args, kw)
-                return (Analyzer._user, (*args, body), extra, body > index)
+                return (Analyzer._user, (*args, expand_at(tape, index, atom, args, kw)), extra)
             if atom.kind == "product":
-                return (Analyzer._product, args, extra, False)
-            return (Analyzer._composition, args, extra, False)
+                return (Analyzer._product, args, extra)
+            return (Analyzer._composition, args, extra)
         if op == "^":
-            exponent = fold_constant(tape.expr(args[1]))
+            exponent = tape.constant(args[1])
             if exponent is None:
                 raise ArgumentError("the exponent must be a numeric constant (x ^ 2, x ^ -1, "
                                     "x ^ 0.5); for other powers write exp(a * log(x))",
-                                    span=tape.span(args[1]))
-            return (Analyzer._composition, args[:1], _applying(lookup("power", 1), {"p": exponent}, 1), False)
+                                    span=tape.arg_span(index, 1))
+            return (Analyzer._composition, args[:1], _applying(lookup("power", 1), {"p": exponent}, 1))
         if op == "*" or op == "@":
-            return (Analyzer._product, args, _applying(operator(op), {}, 2), False)
+            return (Analyzer._product, args, _applying(operator(op), {}, 2))
         if op == "/":
-            return (Analyzer._division, args, None, False)
+            return (Analyzer._division, args, None)
         if op in _OPERATORS:
-            return (Analyzer._composition, args, _applying(operator(_OPERATORS[op]), {}, len(args)), False)
-        if op == "pos":
-            return (Analyzer._same, args, "same", False)
+            return (Analyzer._composition, args, _applying(operator(op), {}, len(args)))
         if op == "ref":
-            return (Analyzer._same, args, "binding", False)
+            return (Analyzer._same, args, "binding")
         raise TypeError(f"cannot analyse {op}")
 
     # ---- steps: each sets the facts of one node from its premises' --------------------
@@ -159,7 +156,7 @@ class Analyzer:
 
     def _rewrite(self, index: int, premises, idiom: str, bounds, facts: Facts) -> None:
         _set(facts, index, facts.range[premises[0]], facts.curvature[premises[0]], "rewrite", premises)
-        facts.notes[index] = Note(words=(IDIOMS[idiom][1],), idiom=idiom)
+        facts.notes[index] = Note(words=(IDIOMS[idiom].identity,), idiom=idiom)
 
     def _expansion(self, index: int, premises, extra, bounds, facts: Facts) -> None:
         """A call that is its atom's definition: the facts of the expanded body."""
@@ -271,7 +268,7 @@ class Analyzer:
                                   ("inv_pos: convex, nonincreasing on (0, inf)",))
 
 
-_LEAF = (Analyzer._leaf, (), None, False)
+_LEAF = (Analyzer._leaf, (), None)
 
 
 class _Text:
@@ -295,6 +292,19 @@ def _set(facts: Facts, index: int, value_range: Interval, curvature, rule: str,
     facts.premises[index] = premises
     facts.atom[index] = atom
     facts.kwargs[index] = kwargs
+
+
+def _plain(tape: Tape, ids: tuple[int, ...]) -> tuple[int, ...]:
+    """``ids`` with each ``+a`` replaced by ``a`` (a premise is what it stands for)."""
+    op = tape.op
+    if all(op[i] != "pos" for i in ids):
+        return ids
+    plain = []
+    for i in ids:
+        while op[i] == "pos":
+            i = tape.args[i][0]
+        plain.append(i)
+    return tuple(plain)
 
 
 def _applying(atom: Atom, kw: dict, count: int) -> tuple:

@@ -196,17 +196,18 @@ class Session:
             bounds = bounds_from(extra, self.bounds)
             declared = {**self.shapes, **_check_shapes(shapes)}
             _check_size(len(tape), max_nodes if max_nodes is not None else self.max_nodes)
-            analyzer = Analyzer(tape, names, self.atoms)
+            # The atoms as they are now: a later `define` must not change this result.
+            atoms = dict(self.atoms)
+            analyzer = Analyzer(tape, names, atoms)
             try:
                 self._check_names(names, tape.names(), extra if strict_names else ())
-                facts = analyzer.analyse(bounds)
+                facts = analyzer.analyse(bounds, root)
             except DcpError:
                 # Unknown functions and wrong arguments are reported first, in source order.
                 # The analysis resolves every call; only on failure are they all rechecked.
                 _check_calls(tape, self.atoms)
                 raise
-            # The atoms as they are now: a later `define` must not change this result.
-            proof = Proof(tape, facts, root, names, bounds, text or "", dict(self.atoms))
+            proof = Proof(tape, facts, root, names, bounds, text or "", atoms)
             check_proof(proof)
             hints = hint_search(proof, analyzer)
             # Without the check, shapes only need to agree; the check wants a few ways to agree.
@@ -296,8 +297,8 @@ class _CyclicGcPaused:
 
     A proof allocates a few objects per node and frees nothing until it is done, which
     makes CPython run full collections over an ever larger heap: 40% of the time at 10^5
-    nodes. The objects form no cycles (reference counting frees them), so pausing the
-    collector loses nothing; the previous state is restored. (A class, not
+    nodes. The rules make no reference cycles (reference counting frees what they make),
+    so pausing the collector loses nothing; the previous state is restored. (A class, not
     ``contextlib.contextmanager``: entered on every certification, its generator cost
     showed.)
     """

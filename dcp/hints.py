@@ -22,7 +22,7 @@ from .analysis import Analyzer
 from .errors import DcpError
 from .facts import NONNEG, NONPOS, Interval
 from .proof import Proof
-from .syntax.ast import walk_postorder
+from .tape import postorder
 
 __all__ = ["Hint", "find_hints", "hint_search", "Reanalysis"]
 
@@ -62,10 +62,10 @@ class Reanalysis:
     """Re-runs the rules on the proof's expression under new bounds, analysing again only
     the nodes that depend on a name whose bound changed.
 
-    Sound because every dependence on the bounds flows through the premises: only the
-    variable and parameter leaves read the bounds, and every other node's facts are a
-    function of its premises' (and of the proof's atoms, which the analyzer holds as they
-    were).
+    Sound because every dependence on the bounds flows through the plans' premises: only
+    the variable and parameter leaves read the bounds, and every other node's facts are a
+    function of the facts of the nodes its plan names (and of the proof's atoms, which the
+    analyzer holds as they were).
     """
 
     def __init__(self, proof: Proof, analyzer: Analyzer):
@@ -73,23 +73,24 @@ class Reanalysis:
         self.order: list[int] | None = None
 
     def __call__(self, bounds: Mapping[str, Interval], changed: frozenset) -> Proof:
-        proof = self.proof
+        proof, analyzer = self.proof, self.analyzer
         if self.order is None:
-            premises = proof.facts.premises
-            self.order = walk_postorder(proof.root_id, lambda i: premises[i])
-        dirty = depends_on(proof, self.order, changed)
-        facts = self.analyzer.analyse(bounds, proof.facts.copy(), dirty)
+            self.order = postorder(proof.root_id, analyzer.premises)
+        dirty = depends_on(proof, self.order, analyzer.premises, changed)
+        facts = analyzer.analyse(bounds, proof.root_id, proof.facts.copy(), dirty)
         return Proof(proof.tape, facts, proof.root_id, proof.wrt, bounds, proof.source, proof.atoms)
 
 
-def depends_on(proof: Proof, order: list[int], names: frozenset) -> list[int]:
-    """The ids among ``order`` (premises first) that depend on any of ``names``: one pass."""
-    facts, data = proof.facts, proof.tape.data
-    rules, premises = facts.rule, facts.premises
+def depends_on(proof: Proof, order: list[int], premises: Callable[[int], tuple[int, ...]],
+               names: frozenset) -> list[int]:
+    """The ids among ``order`` (premises first) that depend on any of ``names``, through
+    ``premises`` (the analysis plans': a user atom's body counts even where the atom was
+    composed): one pass."""
+    rules, data = proof.facts.rule, proof.tape.data
     dirty: set[int] = set()
     for index in order:
         if (data[index] in names if rules[index] in ("variable", "parameter")
-                else any(p in dirty for p in premises[index])):
+                else any(p in dirty for p in premises(index))):
             dirty.add(index)
     return [index for index in order if index in dirty]
 

@@ -30,7 +30,6 @@ from .facts import POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
 from .proof import Note, Proof, Step
-from .syntax.ast import fold_constant
 
 __all__ = ["check_proof"]
 
@@ -179,7 +178,7 @@ class _Kernel:
             return self._call(index) or (None, {}, ())
         if op == "^":
             base, exponent = tape.args[index]
-            return lookup("power", 1), {"p": fold_constant(tape.expr(exponent))}, (base,)
+            return lookup("power", 1), {"p": tape.constant(exponent)}, (base,)
         if op in _OPERATORS:
             return operator(op), {}, tape.args[index]
         self._fail(index, "not an atom application")

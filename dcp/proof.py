@@ -16,7 +16,7 @@ from .errors import Span
 from .facts import Curvature, Interval
 from .syntax.ast import Expr
 from .syntax.printer import to_text
-from .tape import Tape
+from .tape import Tape, postorder
 
 __all__ = ["RULES", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
 
@@ -48,14 +48,17 @@ def condition_text(domain: Interval) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DomainCondition:
-    """The verdict holds where ``expr`` lies in ``domain`` (the ranges could not show it)."""
+    """The verdict holds where ``expr`` lies in ``domain`` (the ranges could not show it).
+    ``at`` is where that argument is written in the step that needs it (``expr`` keeps
+    the place the subexpression was first written)."""
 
     expr: Expr
     domain: Interval
+    at: Span | None = field(default=None, compare=False)
 
     @property
     def span(self) -> Span | None:
-        return self.expr.span
+        return self.at or self.expr.span
 
     def __str__(self) -> str:
         return f"{to_text(self.expr, limit=60)} {condition_text(self.domain)}"
@@ -92,14 +95,12 @@ class Facts:
                                   (self.premises, ()), (self.atom, None), (self.kwargs, ())):
                 column.extend([empty] * extra)
 
-    def copy(self, size: int | None = None) -> Facts:
+    def copy(self) -> Facts:
         """A copy to change (the hint search re-analyses a few nodes of it)."""
         new = Facts()
         for name in ("range", "curvature", "rule", "premises", "atom", "kwargs"):
             setattr(new, name, list(getattr(self, name)))
         new.notes = dict(self.notes)
-        if size is not None:
-            new.grow(size)
         return new
 
     def resolve(self, index: int) -> int:
@@ -136,11 +137,12 @@ class Step:
     reads; the same object each time).
     """
 
-    __slots__ = ("proof", "id", "_note")
+    __slots__ = ("proof", "id", "_note", "_text")
 
     def __init__(self, proof: Proof, index: int):
         self.proof, self.id = proof, index
         self._note = proof.facts.notes.get(index, _NO_NOTE)
+        self._text: str | None = None
 
     @property
     def node(self) -> Expr:
@@ -190,8 +192,9 @@ class Step:
     @property
     def requires(self) -> tuple[DomainCondition, ...]:
         """Domain conditions this step relies on."""
-        expr = self.proof.tape.expr
-        return tuple(DomainCondition(expr(p), domain) for p, domain in self._note.requires)
+        tape, premises = self.proof.tape, self.proof.facts.premises[self.id]
+        return tuple(DomainCondition(tape.expr(p), domain, tape.arg_span(self.id, premises.index(p)))
+                     for p, domain in self._note.requires)
 
     @property
     def reason(self) -> str | None:
@@ -219,7 +222,9 @@ class Step:
     @property
     def text(self) -> str:
         """The subexpression, printed (cut at about 60 characters)."""
-        return self.proof.tape.text(self.id, 60)
+        if self._text is None:
+            self._text = self.proof.tape.text(self.id, 60)
+        return self._text
 
     @property
     def span(self) -> Span | None:
@@ -280,26 +285,10 @@ class Proof:
 
     @cached_property
     def _order(self) -> list[int]:
-        """Depth first from the root, premises left to right (as :func:`~dcp.syntax.ast.walk_postorder`,
-        on ids; ``+a`` is replaced by ``a``)."""
+        """Depth first from the root, premises left to right. (The analysis names ``a``,
+        not ``+a``, as a premise; only the root may be a ``+``.)"""
         facts = self.facts
-        premises, rules, resolve = facts.premises, facts.rule, facts.resolve
-        root = resolve(self.root_id)
-        seen, order = {root}, []
-        stack = [(root, iter(premises[root]))]
-        while stack:
-            node, pending = stack[-1]
-            for child in pending:
-                if rules[child] == "same":
-                    child = resolve(child)
-                if child not in seen:
-                    seen.add(child)
-                    stack.append((child, iter(premises[child])))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-        return order
+        return postorder(facts.resolve(self.root_id), facts.premises.__getitem__)
 
     def steps(self) -> Iterator[Step]:
         """Every distinct step, premises before conclusions (iterative; walked once)."""

@@ -28,7 +28,8 @@ for the ids somebody reads.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator, Mapping
+from fractions import Fraction
+from typing import Callable, Iterator, Mapping, Sequence
 
 from .errors import Span
 from .syntax.ast import (
@@ -42,6 +43,7 @@ from .syntax.ast import (
     Transpose,
     Unary,
     Vector,
+    fold_constant,
     walk_postorder,
 )
 
@@ -52,6 +54,24 @@ BINARY = frozenset("+-*/@^")
 #: The prefix signs, and the ``op`` each is stored as.
 UNARY = {"-": "neg", "+": "pos"}
 _SIGN = {"neg": "-", "pos": "+"}
+
+
+def postorder(root: int, children: Callable[[int], Sequence[int]]) -> list[int]:
+    """Every id reachable from ``root`` through ``children``, children before parents and
+    left to right, each once (depth first, with an explicit stack)."""
+    seen, order = {root}, []
+    stack = [(root, iter(children(root)))]
+    while stack:
+        node, pending = stack[-1]
+        for child in pending:
+            if child not in seen:
+                seen.add(child)
+                stack.append((child, iter(children(child))))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
 
 
 class Tape:
@@ -69,7 +89,7 @@ class Tape:
     %4 = %3 + %3
     """
 
-    __slots__ = ("op", "data", "args", "start", "end", "source", "func_end", "_ids", "_exprs",
+    __slots__ = ("op", "data", "args", "start", "end", "source", "func_name", "_ids", "_exprs",
                  "_converted", "_reading")
 
     def __init__(self) -> None:
@@ -80,10 +100,12 @@ class Tape:
         self.end: list[int] = []
         self.source: list[str | None] = []
         #: Where a call's function name ends (its caret for "unknown function"), by id.
-        self.func_end: dict[int, int] = {}
+        self.func_name: dict[int, tuple[int, int]] = {}
         self._ids: dict[tuple, int] = {}
         self._exprs: dict[int, Expr] = {}          # the trees built so far, by id
-        self._converted: dict[int, int] = {}      # id() of a bound tree -> its id here
+        #: id() of a bound tree -> (the tree, its id here); the tree is held so that its
+        #: id() cannot be reused by another one.
+        self._converted: dict[int, tuple[Expr, int]] = {}
         self._reading = False
 
     def __len__(self) -> int:
@@ -147,14 +169,15 @@ class Tape:
         return self.add("name", name, (), start, end, source)
 
     def add_call(self, func: str, keys: tuple[str, ...], args: tuple[int, ...],
-                 func_end: int | None, start: int = -1, end: int = -1,
+                 name_at: tuple[int, int] | None, start: int = -1, end: int = -1,
                  source: str | None = None) -> int:
         """The id of the call ``func(args)``, whose last ``len(keys)`` arguments are the
-        values of those keywords. ``func_end`` is where its function name ends (None when
+        values of those keywords. ``name_at`` is where its function name is (None when
         not written); a call written twice keeps the first."""
         index = self.add("call", (func, keys), args, start, end, source)
-        if func_end is not None and not self._reading:
-            self.func_end.setdefault(index, func_end)
+        if name_at is not None and not self._reading:
+            # Kept apart from the row's location, which brackets around the call move.
+            self.func_name.setdefault(index, name_at)
         return index
 
     def add_expr(self, root: Expr, bindings: Mapping[str, Expr] | None = None,
@@ -181,8 +204,9 @@ class Tape:
             return self.add("number", node, (), *where)
         if kind is Call:
             args = tuple(ids[id(a)] for a in node.args) + tuple(ids[id(v)] for _, v in node.kwargs)
-            func_end = node.func_span.end if node.func_span is not None else None
-            return self.add_call(node.func, tuple(k for k, _ in node.kwargs), args, func_end, *where)
+            name = node.func_span
+            return self.add_call(node.func, tuple(k for k, _ in node.kwargs), args,
+                                 None if name is None else (name.start, name.end), *where)
         if kind is Binary:
             return self.add(node.op, None, (ids[id(node.left)], ids[id(node.right)]), *where)
         if kind is Unary:
@@ -199,11 +223,12 @@ class Tape:
 
     def _bound(self, value: Expr) -> int:
         """The id of a bound name's value (converted once per tape)."""
-        found = self._converted.get(id(value))
-        if found is None:
-            found = self.add_expr(value)
-            if found is not None:           # None only while reading: nothing to remember
-                self._converted[id(value)] = found
+        known = self._converted.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        found = self.add_expr(value)
+        if found is not None:               # None only while reading: nothing to remember
+            self._converted[id(value)] = (value, found)
         return found
 
     # ---- reading -------------------------------------------------------------------------
@@ -213,10 +238,10 @@ class Tape:
 
     def func_span(self, index: int) -> Span | None:
         """A call's function name, where it was written (else the call's span)."""
-        end = self.func_end.get(index)
-        if end is None:
+        where = self.func_name.get(index)
+        if where is None:
             return self.span(index)
-        return Span(self.start[index], end, self.source[index])
+        return Span(*where, self.source[index])
 
     def call_args(self, index: int) -> tuple[tuple[int, ...], tuple[tuple[str, int], ...]]:
         """A call's positional argument ids and its ``(keyword, value id)`` pairs."""
@@ -227,26 +252,40 @@ class Tape:
         count = len(args) - len(keys)
         return args[:count], tuple(zip(keys, args[count:]))
 
-    def subtree(self, root: int) -> list[int]:
-        """Every id under ``root`` (itself included), in increasing order."""
-        seen = {root}
-        stack = [root]
-        while stack:
-            for child in self.args[stack.pop()]:
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
-        return sorted(seen)
-
     def names(self, root: int | None = None) -> dict[str, int]:
-        """The free names under ``root`` (all, without it), first occurrence each, looking
-        through bound names."""
-        ids = range(len(self.op)) if root is None else self.subtree(root)
+        """The free names under ``root`` (all, without it), looking through bound names:
+        each with its id, in the order written (left to right)."""
+        ids = range(len(self.op)) if root is None else postorder(root, self.args.__getitem__)
         found: dict[str, int] = {}
         for i in ids:
             if self.op[i] == "name":
                 found.setdefault(self.data[i], i)
         return found
+
+    def constant(self, index: int) -> float | Fraction | None:
+        """The exact value of node ``index`` when it is a numeric constant (an exponent, a
+        keyword's value), else None: see :func:`~dcp.syntax.ast.fold_constant`."""
+        if self.op[index] == "number" and self.data[index].exact.__class__ is float:
+            return self.data[index].exact                   # the commonest: x ^ 2
+        return fold_constant(self.expr(index))
+
+    def arg_span(self, index: int, position: int) -> Span | None:
+        """Where argument ``position`` of node ``index`` was written inside that node. A
+        row keeps the location where it was first written, which for an argument written
+        earlier elsewhere (the ``y`` of ``y + x ^ y``) is not inside this node: the node's
+        own text is read again to find it (only to word an error or a condition)."""
+        argument = self.args[index][position]
+        source, start = self.source[index], self.start[index]
+        if source is None or start < 0:
+            return self.span(argument)
+        from .syntax.reader import read_into
+        local = Tape()
+        root = read_into(source[start:self.end[index]], local)
+        if root is None or local.op[root] != self.op[index] or \
+                len(local.args[root]) != len(self.args[index]):
+            return self.span(argument)                      # e.g. a row made by a rewrite
+        inner = local.args[root][position]
+        return Span(start + local.start[inner], start + local.end[inner], source)
 
     def expr(self, index: int) -> Expr:
         """The tree of node ``index`` (built once per id, only for what is asked)."""
@@ -278,7 +317,7 @@ class Tape:
             keys = data[1]
             count = len(kids) - len(keys)
             return Call(data[0], tuple(kids[:count]), tuple(zip(keys, kids[count:])),
-                        self.func_span(index) if index in self.func_end else None, span=span)
+                        self.func_span(index) if index in self.func_name else None, span=span)
         if op in BINARY:
             return Binary(op, kids[0], kids[1], span=span)
         if op in _SIGN:

@@ -81,9 +81,12 @@ class _Spy:
         from dcp.analysis import Analyzer
         self.real, self.seen = Analyzer(proof.tape, proof.wrt, proof.atoms), seen
 
-    def analyse(self, bounds, facts=None, ids=None):
+    def analyse(self, bounds, root, facts=None, ids=None):
         self.seen.append(list(ids))
-        return self.real.analyse(bounds, facts, ids)
+        return self.real.analyse(bounds, root, facts, ids)
+
+    def premises(self, index):
+        return self.real.premises(index)
 
 
 def test_incremental_hints_equal_hints_from_a_fresh_analysis():
@@ -108,7 +111,7 @@ def test_incremental_hints_equal_hints_from_a_fresh_analysis():
         proof = result.proof
 
         def fresh(bounds, changed):
-            facts = Analyzer(proof.tape, proof.wrt, proof.atoms).analyse(bounds)
+            facts = Analyzer(proof.tape, proof.wrt, proof.atoms).analyse(bounds, proof.root_id)
             return Proof(proof.tape, facts, proof.root_id, proof.wrt, bounds)
         incremental = Reanalysis(proof, Analyzer(proof.tape, proof.wrt, proof.atoms))
         assert find_hints(proof, incremental) == find_hints(proof, fresh), expression

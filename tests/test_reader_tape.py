@@ -27,7 +27,7 @@ BINDINGS = {"h": parse_expression("relu(W1 @ x)"), "y": parse_expression("x"),
 def _rows(tape: Tape) -> list[tuple]:
     """Every column of every row; a number compared by its value and its written text."""
     return [(tape.op[i], (data.key(), data.text) if tape.op[i] == "number" else data,
-             tape.args[i], tape.start[i], tape.end[i], tape.source[i], tape.func_end.get(i))
+             tape.args[i], tape.start[i], tape.end[i], tape.source[i], tape.func_name.get(i))
             for i, data in enumerate(tape.data)]
 
 
@@ -93,11 +93,11 @@ def test_a_group_locates_the_row_it_first_made(text, row, first):
     assert (tape.start[row], tape.end[row]) == first
 
 
-def test_a_bracketed_call_keeps_where_its_name_ends():
+def test_a_bracketed_call_keeps_where_its_name_is():
     tape = _same_tape("(f(x)) + f(x)")
     call = tape.op.index("call")
     span = tape.func_span(call)
-    assert (span.start, span.end) == (0, 2)         # as the tree's Call: from the group
+    assert (span.start, span.end) == (1, 2)         # the name, as the tree's Call has it
 
 
 def test_equal_numbers_are_one_row_written_as_first_met():

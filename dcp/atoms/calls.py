@@ -26,7 +26,9 @@ def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
 
     Raises :class:`UnknownNameError` or :class:`ArgumentError`, located at the call.
     """
-    return _resolve(node.func, node.args, node.kwargs, node.span, node.func_span, atoms, lambda e: e)
+    children = node.args + tuple(value for _, value in node.kwargs)
+    return _resolve(node.func, node.args, node.kwargs, node.span, node.func_span, atoms, lambda e: e,
+                    lambda position: children[position].span)
 
 
 def resolve_at(tape: Tape, index: int, atoms: Mapping[str, Atom] | None = None
@@ -46,7 +48,7 @@ def resolve_at(tape: Tape, index: int, atoms: Mapping[str, Atom] | None = None
             return known[0], args, known[1]
     positional, keywords = tape.call_args(index)
     atom, given, kw = _resolve(func, positional, keywords, tape.span(index), tape.func_span(index),
-                               atoms, tape.expr)
+                               atoms, tape.expr, lambda position: tape.arg_span(index, position))
     if remember and len(given) == len(args) and len(_BUILTIN_CALLS) < MAX_REMEMBERED_CALLS:
         _BUILTIN_CALLS[(func, len(args))] = (atom, kw)      # (not keywords given positionally)
     return atom, given, kw
@@ -58,10 +60,11 @@ _BUILTIN_CALLS: dict[tuple[str, int], tuple[Atom, dict]] = {}
 MAX_REMEMBERED_CALLS = 4096
 
 
-def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, atoms, tree
+def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, atoms, tree, where
              ) -> tuple[Atom, tuple[Arg, ...], dict[str, float | Fraction]]:
     """The resolution of ``func(*positional, **keywords)``; ``tree`` gives an argument's
-    expression (to fold a keyword's value)."""
+    expression (to fold a keyword's value), ``where(position)`` where the argument at that
+    position (keywords' values after the positional ones) is written, to locate an error."""
     atom = (atoms or {}).get(func) or lookup(func, len(positional))
     if atom is None:
         known = list(REGISTRY) + list(atoms or {})
@@ -73,15 +76,18 @@ def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, at
     args, extra = tuple(positional[:count]), positional[count:]
     kw: dict[str, float | Fraction] = dict(atom.keywords)
     if extra or keywords:
-        given = [(key, tree(value)) for key, value in
-                 list(zip(atom.positional_keywords, extra)) + list(keywords)]
-        for key, value in given:
+        given = [(key, value, count + i) for i, (key, value) in
+                 enumerate(zip(atom.positional_keywords, extra))]
+        given += [(key, value, len(positional) + i) for i, (key, value) in enumerate(keywords)]
+        for key, value, position in given:
             if key not in atom.keywords:
-                raise _located(keyword_error(atom, key), value)
-            constant = fold_constant(value)
+                error = keyword_error(atom, key)
+                error.span = where(position)
+                raise error
+            constant = fold_constant(tree(value))
             if constant is None:
                 raise ArgumentError(f"`{key}` of {func} must be a numeric constant, "
-                                    f"e.g. {key}=0.1", span=value.span)
+                                    f"e.g. {key}=0.1", span=where(position))
             kw[key] = constant
     if kw:
         try:
@@ -90,11 +96,6 @@ def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, at
             error.span = error.span or span
             raise
     return atom, args, kw
-
-
-def _located(error: ArgumentError, node: Expr) -> ArgumentError:
-    error.span = node.span
-    return error
 
 
 def _substitute(template: Expr, values: Mapping[str, Expr], span) -> Expr:

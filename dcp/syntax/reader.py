@@ -397,7 +397,7 @@ class _TapeReader(_Reader):
 
     def make_call(self, func: str, items: list[int], keys: tuple[str, ...], func_end: int,
                   start: int, end: int) -> int:
-        return self.tape.add_call(func, keys, tuple(items), func_end, start, end, self.text)
+        return self.tape.add_call(func, keys, tuple(items), (start, func_end), start, end, self.text)
 
     def mark(self) -> int:
         return len(self.tape)
