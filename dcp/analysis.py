@@ -19,7 +19,7 @@ from typing import Iterable, Mapping
 from . import rules
 from .atoms import Atom, lookup, operator
 from .atoms.calls import expand_at, resolve_at
-from .errors import ArgumentError
+from .errors import ArgumentError, DcpError
 from .facts import POS, REALS, Interval, literal_range
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
 from .idioms import IDIOMS, rewrite
@@ -48,33 +48,63 @@ class Analyzer:
 
     def analyse(self, bounds: Mapping[str, Interval], root: int, facts: Facts | None = None,
                 ids: Iterable[int] | None = None) -> Facts:
-        """The facts of ``root`` and of every node its proof rests on, under ``bounds``.
-        With ``facts`` and ``ids``, those nodes are analysed again (their old facts are
-        dropped) and the rest are kept: ``facts`` is updated in place.
+        """The facts of ``root`` and of the nodes under it, under ``bounds``. With ``facts``
+        and ``ids``, those nodes are analysed again (their old facts are dropped) and the
+        rest are kept: ``facts`` is updated in place.
 
-        Depth first from the root, premises left to right, so errors come in the order
-        they are written; a node no proof step needs (what a rewrite replaced, an argument
-        a definition ignores) is never analysed."""
+        One pass in id order, so premises come first and errors in the order written. A
+        node no proof step needs (what a rewrite replaced, an argument a definition
+        ignores) may fail without consequence: a node's error is kept and raised only when
+        a node that needs it is analysed (the root's, at the end)."""
         facts = facts if facts is not None else Facts()
         facts.grow(len(self.tape.op))
-        if ids is not None:
+        curvatures = facts.curvature
+        if ids is None:
+            ids = range(len(curvatures))
+        else:
+            ids = sorted(ids)
             for index in ids:
-                facts.curvature[index] = None
+                curvatures[index] = None
                 facts.notes.pop(index, None)
+        plans, plan_of, visit = self._plans, self._plan_of, self._visit
+        if len(plans) < len(curvatures):
+            plans.extend([None] * (len(curvatures) - len(plans)))
+        failed: dict[int, DcpError] = {}
+        for index in ids:
+            if curvatures[index] is not None:
+                continue
+            try:
+                step, premises, extra = plans[index] or plan_of(index, facts)
+                if premises and premises[-1] > index and curvatures[premises[-1]] is None:
+                    visit(premises[-1], bounds, facts)      # a rewritten form, a body
+                if failed:
+                    for premise in premises:
+                        if premise in failed:
+                            raise failed[premise]
+                step(self, index, premises, extra, bounds, facts)
+            except DcpError as error:
+                failed[index] = error
+        if root in failed:
+            raise failed[root]
+        return facts
+
+    def _visit(self, root: int, bounds, facts: Facts) -> None:
+        """Analyse ``root`` after every premise not analysed yet, depth first (for a node
+        added after the node that needs it: a rewritten form, a definition's body)."""
         curvatures, plans, plan_of = facts.curvature, self._plans, self._plan_of
         stack = [root]
         while stack:
-            index = stack.pop()
-            if index >= 0:                              # first visit: its premises first
-                if curvatures[index] is None:
-                    plan = plans[index] if index < len(plans) and plans[index] is not None \
-                        else plan_of(index, facts)
-                    stack.append(~index)
-                    stack.extend([p for p in reversed(plan[1]) if curvatures[p] is None])
-            elif curvatures[~index] is None:            # premises done: the node itself
-                step, premises, extra = plans[~index]
-                step(self, ~index, premises, extra, bounds, facts)
-        return facts
+            index = stack[-1]
+            if curvatures[index] is not None:
+                stack.pop()
+                continue
+            step, premises, extra = plans[index] or plan_of(index, facts)
+            pending = [p for p in premises if curvatures[p] is None]
+            if pending:
+                stack.extend(reversed(pending))
+                continue
+            stack.pop()
+            step(self, index, premises, extra, bounds, facts)
 
     def premises(self, index: int) -> tuple[int, ...]:
         """The nodes the facts of node ``index`` are made from (for a user atom, its
@@ -87,13 +117,12 @@ class Analyzer:
     def _plan_of(self, index: int, facts: Facts | None = None) -> tuple:
         """The plan of node ``index``, made once; the rows it adds get room."""
         plan = self._plan(index)
-        size = len(self.tape.op)
-        plans = self._plans
-        if len(plans) < size:
+        plans, size = self._plans, len(self.tape.op)
+        if len(plans) < size:                       # the plan added rows
             plans.extend([None] * (size - len(plans)))
+            if facts is not None:
+                facts.grow(size)
         plans[index] = plan
-        if facts is not None:
-            facts.grow(size)
         return plan
 
     # ---- what each node needs ----------------------------------------------------------
@@ -297,8 +326,11 @@ def _set(facts: Facts, index: int, value_range: Interval, curvature, rule: str,
 def _plain(tape: Tape, ids: tuple[int, ...]) -> tuple[int, ...]:
     """``ids`` with each ``+a`` replaced by ``a`` (a premise is what it stands for)."""
     op = tape.op
-    if all(op[i] != "pos" for i in ids):
-        return ids
+    for i in ids:
+        if op[i] == "pos":
+            break
+    else:
+        return ids                                  # the commonest: no + at all
     plain = []
     for i in ids:
         while op[i] == "pos":
