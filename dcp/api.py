@@ -200,7 +200,7 @@ class Session:
             atoms = dict(self.atoms)
             analyzer = Analyzer(tape, names, atoms)
             try:
-                self._check_names(names, tape.names(), extra if strict_names else ())
+                self._check_names(names, tape, extra if strict_names else ())
                 facts = analyzer.analyse(bounds, root)
             except DcpError:
                 # Unknown functions and wrong arguments are reported first, in source order.
@@ -238,21 +238,22 @@ class Session:
             shapes=solutions[0].template(),
         )
 
-    def _check_names(self, wrt: tuple[str, ...], free: Mapping[str, Name], strict) -> None:
+    def _check_names(self, wrt: tuple[str, ...], tape: Tape, strict) -> None:
         """Every wrt name is a free variable of the expression; with ``strict``, the
-        assumptions' conditions, every name they bound too."""
+        assumptions' conditions, every name they bound too. (A free name is a row of the
+        tape: found without a walk; all of them are listed only to suggest a spelling.)"""
         for name in wrt:
             if name in self.bindings:
                 raise DcpError(f"`{name}` is a bound name (an expression), not a variable; "
                                f"certify with respect to the names it is built from")
-            if name not in free:
+            if tape.find("name", name) is None:
                 raise UnknownNameError(f"`{name}` in wrt does not appear in the expression"
-                                       f"{close_matches(name, free)}")
+                                       f"{close_matches(name, tape.names())}")
         for condition, source in strict:
-            if condition.name not in free:
+            if tape.find("name", condition.name) is None:
                 raise UnknownNameError(
                     f"the assumption names `{condition.name}`, which does not appear in the "
-                    f"expression{close_matches(condition.name, free)}",
+                    f"expression{close_matches(condition.name, tape.names())}",
                     span=condition.span, source=source or None)
 
     def run(self, script: str, filename: str | None = None) -> list[Result]:
