@@ -95,6 +95,8 @@ class _Kernel:
         ``a`` does. Checked for every such step before any premise is resolved through it
         (so resolving always ends, at the node the tape says)."""
         facts, tape = self.facts, self.tape
+        if "same" not in facts.rule:                # the commonest: no + at all
+            return
         for index in [i for i, rule in enumerate(facts.rule) if rule == "same"]:
             if tape.op[index] != "pos" or facts.premises[index] != tape.args[index]:
                 self._fail(index, "it is not a unary plus of its premise")

@@ -154,13 +154,11 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
         else:
             names[name] = tuple(dims.new() for _ in range(rank))
     facts, data = proof.facts, proof.tape.data
-    rules, atoms, kwargs, resolve = facts.rule, facts.atom, facts.kwargs, facts.resolve
-    all_premises = facts.premises
+    rules, atoms, kwargs, all_premises = facts.rule, facts.atom, facts.kwargs, facts.premises
     shapes: dict[int, Sym] = {}
-    for i in proof.ids():
+    for i in proof.ids():          # premises first (and never a ``+a``: its operand instead)
         rule = rules[i]
-        premises = [shapes[p] if rules[p] != "same" else shapes[resolve(p)]
-                    for p in all_premises[i]]
+        premises = [shapes[p] for p in all_premises[i]]
         try:
             if rule == "composition" or rule == "product":         # the commonest first
                 kw = kwargs[i]
