@@ -58,20 +58,8 @@ _SIGN = {"neg": "-", "pos": "+"}
 
 def postorder(root: int, children: Callable[[int], Sequence[int]]) -> list[int]:
     """Every id reachable from ``root`` through ``children``, children before parents and
-    left to right, each once (depth first, with an explicit stack)."""
-    seen, order = {root}, []
-    stack = [(root, iter(children(root)))]
-    while stack:
-        node, pending = stack[-1]
-        for child in pending:
-            if child not in seen:
-                seen.add(child)
-                stack.append((child, iter(children(child))))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
+    left to right, each once (:func:`~dcp.syntax.ast.walk_postorder` on ids)."""
+    return walk_postorder(root, children, int)
 
 
 class Tape:

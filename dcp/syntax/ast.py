@@ -432,23 +432,23 @@ class ExpressionStatement(Statement):
     expr: Expr
 
 
-def walk_postorder(root, children=None) -> list:
-    """Every distinct node (by identity) under ``root``, children before parents, left
-    to right.
+def walk_postorder(root, children=None, key=id) -> list:
+    """Every distinct node under ``root``, children before parents, left to right;
+    distinct by ``key`` (identity by default; a tape's integer ids pass ``key=int``).
 
-    ``children`` gives a node's children (default: an expression's subexpressions); proof
-    steps walk their premises with it too. Iterative, so depth is limited only by memory.
+    ``children`` gives a node's children (default: an expression's subexpressions).
+    Iterative, so depth is limited only by memory.
     """
     children = children or _children
-    seen = {id(root)}
+    seen = {key(root)}
     found = []
     # Each entry is a node and an iterator over the children not yet entered.
     stack = [(root, iter(children(root)))]
     while stack:
         node, pending = stack[-1]
         for child in pending:
-            if id(child) not in seen:
-                seen.add(id(child))
+            if key(child) not in seen:
+                seen.add(key(child))
                 stack.append((child, iter(children(child))))
                 break
         else:
