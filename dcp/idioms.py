@@ -91,8 +91,10 @@ def _relu(tape: Tape, node: int) -> int | None:
 
 def _square(tape: Tape, node: int) -> int | None:
     """x * x = square(x) (equal subexpressions have one id)."""
+    if tape.op[node] != "*":
+        return None
     left, right = tape.args[node]
-    return _atom(tape, node, "square", (left,)) if tape.op[node] == "*" and left == right else None
+    return _atom(tape, node, "square", (left,)) if left == right else None
 
 
 class Idiom(NamedTuple):

@@ -290,7 +290,7 @@ class _Kernel:
         """An idiom's identity: the premise is the node the named idiom rewrites it to."""
         tape = self.tape
         idiom = self.facts.notes.get(index, _NO_NOTE).idiom
-        found = IDIOMS.get(idiom)
+        found = IDIOMS.get(idiom) if isinstance(idiom, str) else None
         with tape.reading():
             rewritten = found.apply(tape, index) if found else None
         if rewritten is None:

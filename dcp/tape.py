@@ -18,8 +18,9 @@ an e-graph without the equivalences): node ``i`` is the ``i``-th entry of a few 
 Children always come before their parents (postorder), so a loop over ids in order sees
 every premise before its conclusion, with no recursion and no stack. Structurally equal
 subexpressions are stored once (hash-consing): "the same subexpression" is "the same
-id", which is how the analysis does a shared subexpression's work once. A node keeps the
-location where it was first written.
+id", which is how the analysis does a shared subexpression's work once. (A number is
+told apart by its spelling, so that ``1.0`` prints as written beside ``1``.) A node keeps
+the location where it was first written: a break in ``x*y + x*y`` points at the first.
 
 The tree form (:mod:`dcp.syntax.ast`) is what users, scripts and renderers hold; a tape
 converts both ways (:meth:`Tape.add_expr`, :meth:`Tape.expr`), building tree nodes only
@@ -77,7 +78,7 @@ class Tape:
     %4 = %3 + %3
     """
 
-    __slots__ = ("op", "data", "args", "start", "end", "source", "func_name", "_ids", "_exprs",
+    __slots__ = ("op", "data", "args", "start", "end", "source", "func_name", "_ids", "_exprs", "_folded",
                  "_converted", "_reading")
 
     def __init__(self) -> None:
@@ -91,6 +92,7 @@ class Tape:
         self.func_name: dict[int, tuple[int, int]] = {}
         self._ids: dict[tuple, int] = {}
         self._exprs: dict[int, Expr] = {}          # the trees built so far, by id
+        self._folded: dict[int, object] = {}       # fold_constant's values, by id() of those trees
         #: id() of a bound tree -> (the tree, its id here); the tree is held so that its
         #: id() cannot be reused by another one.
         self._converted: dict[int, tuple[Expr, int]] = {}
@@ -105,7 +107,7 @@ class Tape:
         """The id of the node ``op(data; args)``: a new row, or the existing one when an
         equal node is already stored (its location is kept). While :meth:`reading`, None
         instead of a new row."""
-        key = (op, data.key() if op == "number" else data, args)
+        key = (op, data.text if op == "number" else data, args)
         found = self._ids.get(key)
         if found is not None or self._reading:
             return found
@@ -120,7 +122,7 @@ class Tape:
 
     def find(self, op: str, data: object = None, args: tuple[int, ...] = ()) -> int | None:
         """The id of ``op(data; args)`` when it is stored, else None (adds nothing)."""
-        return self._ids.get((op, data.key() if op == "number" else data, args))
+        return self._ids.get((op, data.text if op == "number" else data, args))
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -173,9 +175,10 @@ class Tape:
         """Store the tree ``root`` (each subexpression once); return its id. A name bound
         in ``bindings`` becomes a ``ref`` to its stored value, as :class:`Ref` does; a name
         in ``given`` is the node with that id (a definition's parameter, put in).
-        Iterative, so a tree of any depth converts."""
+        Iterative, so a tree of any depth converts; a bound value converted before (a
+        session's chain of bindings) is not walked again."""
         ids: dict[int, int] = {}
-        for node in walk_postorder(root):
+        for node in walk_postorder(root, self._unconverted):
             if given and type(node) is Name and node.id in given:
                 ids[id(node)] = given[node.id]
             else:
@@ -206,8 +209,20 @@ class Tape:
         if kind is Vector:
             return self.add("[...]", None, tuple(ids[id(i)] for i in node.items), *where)
         if kind is Ref:
-            return self.add("ref", node.id, (self._bound(node.value),), *where)
+            value = ids.get(id(node.value))
+            if value is None:
+                value = self._bound(node.value)                 # converted before
+            elif not self._reading:
+                self._converted[id(node.value)] = (node.value, value)
+            return self.add("ref", node.id, (value,), *where)
         raise TypeError(f"cannot store {kind.__name__} in a tape")
+
+    def _unconverted(self, node: Expr) -> tuple[Expr, ...]:
+        """A node's children, but none for a bound name whose value is stored already."""
+        if type(node) is Ref:
+            known = self._converted.get(id(node.value))
+            return () if known is not None and known[0] is node.value else (node.value,)
+        return node.children()
 
     def _bound(self, value: Expr) -> int:
         """The id of a bound name's value (converted once per tape)."""
@@ -255,7 +270,7 @@ class Tape:
         keyword's value), else None: see :func:`~dcp.syntax.ast.fold_constant`."""
         if self.op[index] == "number" and self.data[index].exact.__class__ is float:
             return self.data[index].exact                   # the commonest: x ^ 2
-        return fold_constant(self.expr(index))
+        return fold_constant(self.expr(index), self._folded)
 
     def arg_span(self, index: int, position: int) -> Span | None:
         """Where argument ``position`` of node ``index`` was written inside that node. A

@@ -87,3 +87,54 @@ def test_bound_values_are_told_apart_even_when_python_reuses_their_ids():
         root = read_into("h + g", tape, _Fresh({"h": "relu(a)", "g": "exp(b)"}))
         assert tape.text(root, None) == "h + g"
         assert [tape.text(tape.args[arg][0], None) for arg in tape.args[root]] == ["relu(a)", "exp(b)"]
+
+
+# ---- found by an adversary of the flat core --------------------------------------------
+
+
+def test_a_hint_is_what_the_rules_give_under_it_even_through_a_user_atom():
+    # f composed at first; under a <= 0 its argument leaves log's domain and its body
+    # must be analysed afresh: the hint search must not reuse the body's old facts.
+    session = Session()
+    session.define("f", "t", "log(t)")
+    result = session.certify("f(a - square(x)) + a*square(x)", wrt="x", check=False)
+    for hint in result.hints:
+        again = session.certify("f(a - square(x)) + a*square(x)", wrt="x", check=False,
+                                assume=list(hint.assumptions))
+        assert again.verdict == hint.verdict
+
+
+def test_long_chains_of_powers_and_of_bindings_certify():
+    # Each was quadratic once: minutes at these sizes (milliseconds now).
+    assert certify("x" + "^1" * 20000, wrt="x", check=False).verdict == "affine"
+    session = Session()
+    session.bind("h0", "x")
+    for i in range(1, 6000):
+        session.bind(f"h{i}", f"h{i - 1} + 1")
+    assert session.certify("h5999", wrt="x", check=False).verdict == "affine"
+
+
+def test_a_rewrite_claimed_for_a_node_it_cannot_match_is_refused_not_a_crash():
+    from conftest import tamper
+
+    from dcp import ProofCheckError, check_proof
+    proof = certify("relu(x)", wrt="x", check=False).proof
+    for idiom in ("square", ["square"]):
+        with pytest.raises(ProofCheckError, match="does not apply"):
+            check_proof(tamper(proof, index=proof.root_id, rule="rewrite", idiom=idiom))
+
+
+def test_numbers_print_as_written():
+    result = certify("x*1 + x*1.0 + x*0.10", wrt="x", check=False)
+    assert result.proof.root.text == "x * 1 + x * 1.0 + x * 0.10"
+
+
+def test_a_definition_that_calls_itself_is_refused():
+    session = Session()
+    with pytest.raises(DcpError, match="calls `f` itself"):
+        session.define("f", ["a", "b"], "f(a, b) + 1")
+
+
+def test_a_range_beyond_the_floats_prints():
+    text = certify("square(x)*(1e300*1e10 - 1e310)", wrt="x", check=False).explain()
+    assert "{1e+310}" in text

@@ -100,9 +100,10 @@ def test_a_bracketed_call_keeps_where_its_name_is():
     assert (span.start, span.end) == (1, 2)         # the name, as the tree's Call has it
 
 
-def test_equal_numbers_are_one_row_written_as_first_met():
-    tape = _same_tape("1.0 + 1")
-    assert tape.args[-1] == (0, 0) and tape.data[0].text == "1.0"
+def test_a_number_is_a_row_per_spelling_so_each_prints_as_written():
+    tape = _same_tape("1.0 + 1 + 1.0")
+    assert [tape.data[i].text for i in range(len(tape)) if tape.op[i] == "number"] == ["1.0", "1"]
+    assert tape.text(len(tape) - 1) == "1.0 + 1 + 1.0"
 
 
 def test_a_bound_name_is_a_ref_to_its_value():

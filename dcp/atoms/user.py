@@ -685,6 +685,11 @@ def define_atom(name: str, params: tuple[str, ...], body: Expr, atoms: dict | No
     if not params:
         raise DcpError(f"`{name}` needs at least one argument")
     check_parameters(name, params)
+    if name not in atoms:               # (a redefinition calls the atom as it was: inlined)
+        for node in walk_postorder(body):
+            if isinstance(node, Call) and node.func == name:
+                raise DcpError(f"the body of `{name}` calls `{name}` itself: a definition "
+                               f"cannot be recursive", span=node.func_span or node.span)
     if len(params) > 1:
         for node in walk_postorder(body):
             if isinstance(node, Name) and node.id not in params:

@@ -437,7 +437,13 @@ def _fmt(x: Real) -> str:
     """An end for reading: six significant digits (an exact Fraction end prints as the
     nearest float; the JSON renderer gives the outward-rounded floats)."""
     if x.__class__ is not float:
-        x = float(x)
+        try:
+            x = float(x)
+        except OverflowError:                   # an exact end beyond the floats: 1e310
+            from decimal import Decimal, localcontext
+            with localcontext() as context:
+                context.prec = 6
+                return f"{(Decimal(x.numerator) / Decimal(x.denominator)).normalize():g}".lower()
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     if x.is_integer() and abs(x) < 1e15:

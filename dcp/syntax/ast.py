@@ -461,7 +461,7 @@ def _children(node: Expr) -> tuple[Expr, ...]:
     return node.children()
 
 
-def fold_constant(node: Expr) -> float | Fraction | None:
+def fold_constant(node: Expr, memo: dict[int, Fraction | None] | None = None) -> float | Fraction | None:
     """The exact value of a numeric constant expression (``2``, ``-1``, ``1/2``, ``0.1``),
     for an exponent or a keyword value: a float when it is one, else a Fraction (like an
     interval end); None when ``node`` is not one.
@@ -471,15 +471,22 @@ def fold_constant(node: Expr) -> float | Fraction | None:
     ``1e300 ^ 0.1`` is 1e30) and refused when it is not (``2 ^ 0.5``): a value dcp cannot
     hold exactly would make the facts, the ranges and the check disagree with what was
     written. Iterative, like everything that walks user input.
+
+    ``memo`` (keyed by ``id`` of nodes the caller keeps alive) holds the values of
+    subexpressions folded before, which are not walked again: folding every exponent of
+    ``x ^ 1 ^ 1 ^ ...`` stays linear.
     """
     if type(node) is Number and node.exact.__class__ is float:     # the commonest: x ^ 2
         return node.exact
-    values: dict[int, Fraction | None] = {}
-    for item in walk_postorder(node):
-        value = values[id(item)] = _fold_one(item, values)
+    values: dict[int, Fraction | None] = {} if memo is None else memo
+    for item in walk_postorder(node, lambda n: () if id(n) in values else n.children()):
+        if id(item) in values:
+            continue
+        value = _fold_one(item, values)
         if value is not None and _bits(value) > MAX_CONSTANT_BITS:
             raise ArgumentError(f"the constant {_text(item)} has too many digits to compute "
                                 f"exactly; write its value as a shorter decimal", span=item.span)
+        values[id(item)] = value
     value = values[id(node)]
     return None if value is None else _exact(value, node)
 
