@@ -56,8 +56,8 @@ def bounds_from(conditions: Iterable[tuple[Condition, str]],
     bounds = dict(start or {})
     for condition, text in conditions:
         allowed = condition_interval(condition)
-        current = bounds.get(condition.name, REALS)
-        both = current.intersect(allowed)
+        current = bounds.get(condition.name)
+        both = allowed if current is None else current.intersect(allowed)
         if both is None:
             raise AssumptionError(
                 f"contradictory assumptions on `{condition.name}`: {current} and {allowed} "
