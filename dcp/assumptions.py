@@ -10,7 +10,7 @@ import math
 from typing import Iterable
 
 from .errors import AssumptionError, DcpError
-from .facts import REALS, Interval
+from .facts import Interval
 from .syntax.ast import Condition
 from .syntax.parser import parse_assumptions
 
