@@ -22,7 +22,7 @@ from ..facts.interval import MAX_FLOAT
 __all__ = [
     "Node", "Expr", "Number", "Name", "Unary", "Binary", "Call", "Transpose", "Index",
     "Vector", "Ref", "Statement", "Assignment", "Assume", "Condition", "ShapeDecl",
-    "Define", "CertifyStatement", "ExpressionStatement", "walk_postorder", "fold_constant", "replace", "names_in",
+    "Define", "CertifyStatement", "ExpressionStatement", "walk_postorder", "fold_constant", "replace",
     "format_constant", "constant_node",
 ]
 
@@ -671,12 +671,3 @@ def replace(root: Expr, replacement: Callable[[Expr], Expr | None]) -> Expr:
 
 def _unbound_children(node: Expr) -> tuple[Expr, ...]:
     return () if isinstance(node, Ref) else node.children()
-
-
-def names_in(root: Expr) -> dict[str, Name]:
-    """Every free name in ``root`` (looking through bound names), first occurrence each."""
-    found: dict[str, Name] = {}
-    for node in walk_postorder(root):
-        if isinstance(node, Name):
-            found.setdefault(node.id, node)
-    return found
