@@ -136,10 +136,8 @@ class Analyzer:
         found = rewrite(tape, index)
         if found is not None:
             return (Analyzer._rewrite, (found[1],), found[0])
-        args = tape.args[index]
         if op == "pos":
-            return (Analyzer._same, args, "same")
-        args = _plain(tape, args)
+            return (Analyzer._same, tape.args[index], "same")
         if op == "call":
             atom, args, kw = resolve_at(tape, index, self.atoms)
             args = _plain(tape, args)
@@ -151,6 +149,7 @@ class Analyzer:
             if atom.kind == "product":
                 return (Analyzer._product, args, extra)
             return (Analyzer._composition, args, extra)
+        args = _plain(tape, tape.args[index])
         if op == "^":
             exponent = tape.constant(args[1])
             if exponent is None:
