@@ -78,8 +78,8 @@ class Tape:
     %4 = %3 + %3
     """
 
-    __slots__ = ("op", "data", "args", "start", "end", "source", "func_name", "_ids", "_exprs", "_folded",
-                 "_converted", "_reading")
+    __slots__ = ("op", "data", "args", "start", "end", "source", "func_name", "_ids", "_exprs",
+                 "_folded", "_converted", "_reading")
 
     def __init__(self) -> None:
         self.op: list[str] = []
@@ -88,7 +88,8 @@ class Tape:
         self.start: list[int] = []
         self.end: list[int] = []
         self.source: list[str | None] = []
-        #: Where a call's function name ends (its caret for "unknown function"), by id.
+        #: Where a call's function name is written (the caret of "unknown function"), by
+        #: id: kept apart from the row's location, which brackets around the call move.
         self.func_name: dict[int, tuple[int, int]] = {}
         self._ids: dict[tuple, int] = {}
         self._exprs: dict[int, Expr] = {}          # the trees built so far, by id
@@ -166,7 +167,6 @@ class Tape:
         not written); a call written twice keeps the first."""
         index = self.add("call", (func, keys), args, start, end, source)
         if name_at is not None and not self._reading:
-            # Kept apart from the row's location, which brackets around the call move.
             self.func_name.setdefault(index, name_at)
         return index
 
