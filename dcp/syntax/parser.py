@@ -425,6 +425,14 @@ def _read_condition(match: re.Match, text: str) -> Condition:
     """The condition one match of ``_BOUND`` or ``_BETWEEN`` read, built as the grammar's
     ``bound``, ``bound_reversed`` or ``between`` builds it."""
     if match.re is _BOUND:                                        # NAME op c
+        digits = match["number"]
+        if len(digits) <= 15 and digits.isdigit():     # an integer: exactly a float, no Number
+            value = float(digits) if match["number_sign"] != "-" else (-float(digits) or 0.0)
+            span = Span(match.start("name"), match.end("number"), text)
+            op = match["op"]
+            if op[0] == ">":
+                return Condition(name=match["name"], lower=value, strict_lower=op == ">", span=span)
+            return Condition(name=match["name"], upper=value, strict_upper=op == "<", span=span)
         number = _read_number(match, "number", text)
         return _condition(match["name"], match["op"], number,
                           Span(match.start("name"), number.span.end, text))
