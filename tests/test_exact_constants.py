@@ -415,3 +415,17 @@ def test_short_decimals_read_in_integers_are_the_decimal_written(sign, whole, fr
     value = decimal_value(text)
     assert value == exact
     assert isinstance(value, float) == (float(exact) == exact)
+
+
+@pytest.mark.parametrize("exponent", ["9" * 300, "-" + "9" * 300])
+def test_a_literal_whose_exponent_is_past_decimals_range_is_held_like_any_huge_or_tiny_one(exponent):
+    """``1e999...9`` (300 digits) is past even Decimal's exponents: it is handled like
+    ``1e400`` or ``1e-9999999`` (found by Hypothesis: it used to crash the reader)."""
+    from dcp.syntax.ast import Number
+    from dcp.syntax.parser import parse_assumptions
+    text = "1e" + exponent
+    lo, hi, lo_open, hi_open = Number(float(text), text).enclosure()
+    assert lo_open and hi_open and (hi == math.inf if exponent[0] == "9" else (lo, hi) == (0.0, 5e-324))
+    assert certify(f"x + {text}", wrt="x", check=False).verdict == "affine"
+    if exponent[0] == "-":
+        assert parse_assumptions(f"x <= {text}")[0].key() == ("x", None, 5e-324, False, True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
-from decimal import Decimal, localcontext
+from decimal import Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Callable
 
@@ -128,8 +128,8 @@ def decimal_value(text: str) -> float | Fraction | None:
     short = _short_decimal(text)
     if short is not None:
         return short
-    decimal = Decimal(text)
-    if not decimal.is_finite():
+    decimal = _decimal(text)
+    if decimal is None or not decimal.is_finite():
         return None
     _, digits, exponent = decimal.as_tuple()
     if not any(digits):
@@ -142,6 +142,15 @@ def decimal_value(text: str) -> float | Fraction | None:
         if nearest == exact:
             return nearest
     return exact
+
+
+def _decimal(text: str) -> Decimal | None:
+    """The decimal literal ``text`` as a Decimal; None when its exponent lies beyond even
+    Decimal's range (``1e99999999999999999999``): a number no float comes near."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
 
 
 def _short_decimal(text: str) -> float | Fraction | None:
@@ -200,9 +209,13 @@ class Number(Expr):
         """
         if self.exact is not None:
             return self.exact, self.exact, False, False
-        written, v = Decimal(self.text), self.value
+        v = self.value
         if math.isinf(v):
             return (MAX_FLOAT, v, True, True) if v > 0 else (v, -MAX_FLOAT, True, True)
+        written = _decimal(self.text)
+        if written is None:             # an exponent past Decimal's range: v is 0, the literal not
+            tiny = MIN_SUBNORMAL
+            return (-tiny, 0.0, True, True) if self.text.startswith("-") else (0.0, tiny, True, True)
         nearest = Decimal(v)
         if written == nearest:
             return v, v, False, False
