@@ -71,12 +71,20 @@ class Reanalysis:
     def __init__(self, proof: Proof, analyzer: Analyzer):
         self.proof, self.analyzer = proof, analyzer
         self.order: list[int] | None = None
+        #: The nodes that depend on each name, found once per name (a search tries the
+        #: same few names in many combinations).
+        self._reached: dict[str, set[int]] = {}
 
     def __call__(self, bounds: Mapping[str, Interval], changed: frozenset) -> Proof:
         proof, analyzer = self.proof, self.analyzer
         if self.order is None:
             self.order = postorder(proof.root_id, analyzer.premises)
-        dirty = depends_on(proof, self.order, analyzer.premises, changed)
+        dirty: set[int] = set()
+        for name in changed:
+            if name not in self._reached:
+                self._reached[name] = set(depends_on(proof, self.order, analyzer.premises,
+                                                     frozenset((name,))))
+            dirty |= self._reached[name]
         facts = analyzer.analyse(bounds, proof.root_id, proof.facts.copy(), dirty)
         return Proof(proof.tape, facts, proof.root_id, proof.wrt, bounds, proof.source, proof.atoms)
 
