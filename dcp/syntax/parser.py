@@ -231,7 +231,7 @@ def _flip(op) -> str:
     return {"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[str(op)]
 
 
-def _condition(name: str, op: str, number: Number, span: Span) -> Condition:
+def _condition(name: str, op: str, number: Number | float, span: Span) -> Condition:
     """``NAME op number``: a lower bound for ``>``/``>=``, an upper one for ``<``/``<=``."""
     if op.startswith(">"):
         lower, strict = _bound_end(number, True, op == ">", span)
@@ -254,11 +254,14 @@ def _between(low: Number, op1: str, name: str, op2: str, high: Number, span: Spa
                      strict_upper=strict_upper, span=span)
 
 
-def _bound_end(number: Number, lower: bool, strict: bool, span: Span) -> tuple[float | Fraction, bool]:
+def _bound_end(number: Number | float, lower: bool, strict: bool, span: Span
+               ) -> tuple[float | Fraction, bool]:
     """The end a literal gives a lower (or upper) bound, and whether it is open: the
-    literal's exact value, or for a literal not kept exactly the edge of the gap between
-    floats it lies in (``x >= 1e-9999999`` is ``x > 0``: the box only grows). A literal
-    beyond the floats is refused."""
+    literal's exact value (a float given is one already), or for a literal not kept
+    exactly the edge of the gap between floats it lies in (``x >= 1e-9999999`` is
+    ``x > 0``: the box only grows). A literal beyond the floats is refused."""
+    if number.__class__ is float:
+        return number, strict
     if math.isinf(number.value):
         raise AssumptionError(f"the bound {number.text} is too large: dcp's ranges hold numbers "
                               f"up to {MAX_FLOAT:.4g} in size", span=number.span or span)
@@ -425,17 +428,11 @@ def _read_condition(match: re.Match, text: str) -> Condition:
     """The condition one match of ``_BOUND`` or ``_BETWEEN`` read, built as the grammar's
     ``bound``, ``bound_reversed`` or ``between`` builds it."""
     if match.re is _BOUND:                                        # NAME op c
-        digits = match["number"]
-        if len(digits) <= 15 and digits.isdigit():     # an integer: exactly a float, no Number
-            value = float(digits) if match["number_sign"] != "-" else (-float(digits) or 0.0)
-            span = Span(match.start("name"), match.end("number"), text)
-            op = match["op"]
-            if op[0] == ">":
-                return Condition(name=match["name"], lower=value, strict_lower=op == ">", span=span)
-            return Condition(name=match["name"], upper=value, strict_upper=op == "<", span=span)
-        number = _read_number(match, "number", text)
+        number = _short_integer(match, "number")
+        if number is None:
+            number = _read_number(match, "number", text)
         return _condition(match["name"], match["op"], number,
-                          Span(match.start("name"), number.span.end, text))
+                          Span(match.start("name"), match.end("number"), text))
     low = _read_number(match, "low", text)
     if match["op2"] is None:                                      # c op NAME
         return _condition(match["name"], _flip(match["op1"]), low,
@@ -443,6 +440,15 @@ def _read_condition(match: re.Match, text: str) -> Condition:
     high = _read_number(match, "high", text)                      # c op NAME op d
     return _between(low, match["op1"], match["name"], match["op2"], high,
                     Span(low.span.start, high.span.end, text))
+
+
+def _short_integer(match: re.Match, group: str) -> float | None:
+    """The signed integer in ``group`` when it has at most 15 digits (a float holds it
+    exactly, so no Number need be built: ``W >= 0`` is the commonest bound), else None."""
+    digits = match[group]
+    if len(digits) > 15 or not digits.isdigit():
+        return None
+    return float(digits) if match[group + "_sign"] != "-" else (-float(digits) or 0.0)
 
 
 def _read_number(match: re.Match, group: str, text: str) -> Number:
