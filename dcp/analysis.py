@@ -14,7 +14,7 @@ analysed just before it.
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from . import rules
 from .atoms import Atom, lookup, operator
@@ -24,6 +24,7 @@ from .facts import POS, REALS, Interval, literal_range
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
 from .idioms import IDIOMS, rewrite
 from .proof import Facts, Note
+from .syntax.ast import walk_postorder
 from .tape import Tape
 
 __all__ = ["Analyzer"]
@@ -92,19 +93,13 @@ class Analyzer:
         """Analyse ``root`` after every premise not analysed yet, depth first (for a node
         added after the node that needs it: a rewritten form, a definition's body)."""
         curvatures, plans, plan_of = facts.curvature, self._plans, self._plan_of
-        stack = [root]
-        while stack:
-            index = stack[-1]
-            if curvatures[index] is not None:
-                stack.pop()
-                continue
-            step, premises, extra = plans[index] or plan_of(index, facts)
-            pending = [p for p in premises if curvatures[p] is None]
-            if pending:
-                stack.extend(reversed(pending))
-                continue
-            stack.pop()
-            step(self, index, premises, extra, bounds, facts)
+
+        def pending(index: int) -> tuple[int, ...]:
+            return () if curvatures[index] is not None else (plans[index] or plan_of(index, facts))[1]
+        for index in walk_postorder(root, pending, int):
+            if curvatures[index] is None:
+                step, premises, extra = plans[index]
+                step(self, index, premises, extra, bounds, facts)
 
     def premises(self, index: int) -> tuple[int, ...]:
         """The nodes the facts of node ``index`` are made from (for a user atom, its
@@ -198,58 +193,56 @@ class Analyzer:
         atom, kw, items, domains = extra
         ranges, curvatures = facts.range, facts.curvature
         if domains is None:                             # defined everywhere: the commonest
-            regions = tuple([ranges[p] for p in premises])
-            found = atom.facts_on(regions, kw)
-            args = tuple([curvatures[p] for p in premises])
-            curvature = rules.composed(found.curvature, found.monotonicity, args)
-            facts.range[index], facts.curvature[index], facts.rule[index] = found.range, curvature, "composition"
-            facts.premises[index], facts.atom[index], facts.kwargs[index] = premises, atom, items
-            if curvature is UNKNOWN and UNKNOWN not in args:
-                self._broken(index, premises, regions, (), found, atom, kw, facts)
-            return
-        regions, requires = [], []
-        for premise, domain in zip(premises, domains):
-            region = ranges[premise]
-            if domain is not REALS and not domain.contains(region):
-                region = region.intersect(domain)
-                requires.append((premise, domain))
-                if region is None:
-                    text = self.tape.text(premise)
-                    _set(facts, index, REALS, UNKNOWN, "composition", premises, atom, items)
-                    facts.notes[index] = Note(tuple(requires),
-                                              f"{atom.spelling} is defined for arguments in {domain}, "
-                                              f"but `{text}` always lies in {ranges[premise]}",
-                                              regions=())
-                    return
-            regions.append(region)
-        regions = tuple(regions)
+            regions, requires = tuple([ranges[p] for p in premises]), ()
+        else:
+            regions, requires = [], []
+            for premise, domain in zip(premises, domains):
+                region = ranges[premise]
+                if domain is not REALS and not domain.contains(region):
+                    region = region.intersect(domain)
+                    requires.append((premise, domain))
+                    if region is None:
+                        text = self.tape.text(premise)
+                        _set(facts, index, REALS, UNKNOWN, "composition", premises, atom, items)
+                        facts.notes[index] = Note(tuple(requires),
+                                                  f"{atom.spelling} is defined for arguments in "
+                                                  f"{domain}, but `{text}` always lies in "
+                                                  f"{ranges[premise]}", regions=())
+                        return
+                regions.append(region)
+            regions, requires = tuple(regions), tuple(requires)
         found = atom.facts_on(regions, kw)
         args = tuple([curvatures[p] for p in premises])
         curvature = rules.composed(found.curvature, found.monotonicity, args)
         _set(facts, index, found.range, curvature, "composition", premises, atom, items)
         if curvature is UNKNOWN and UNKNOWN not in args:
-            self._broken(index, premises, regions, tuple(requires), found, atom, kw, facts)
+            self._broken(index, premises, regions, requires, found, atom, kw, facts)
         elif requires:
-            facts.notes[index] = Note(tuple(requires), regions=regions)
+            facts.notes[index] = Note(requires, regions=regions)
 
     def _broken(self, index: int, premises, regions, requires, found, atom: Atom, kw: dict,
                 facts: Facts) -> None:
         """Note that the composition rule broke at ``index`` (its premises all known); why
         is worded when somebody reads it."""
+        operands = self._operands(facts)
+
         def why() -> rules.Outcome:
             return rules.compose(atom.spelling, found.curvature, found.monotonicity,
-                                 self._operands(premises, regions, facts), lambda: _note(atom, kw))
+                                 [operands(p, r) for p, r in zip(premises, regions)],
+                                 lambda: _note(atom, kw))
         facts.notes[index] = Note(requires, why, regions=regions if requires else None)
 
-    def _operands(self, premises, regions, facts: Facts) -> list[rules.Operand]:
-        """What the rules see of the premises (to word a break)."""
-        return [self._operand(p, facts, r) for p, r in zip(premises, regions)]
+    def _operands(self, facts: Facts) -> Callable[..., rules.Operand]:
+        """What the rules see of a premise (to word a break): a function of the premise and
+        its range, holding the columns it reads, not ``facts`` (whose notes will hold it:
+        no reference cycle)."""
+        tape, curvatures, ranges, kinds = self.tape, facts.curvature, facts.range, facts.rule
 
-    def _operand(self, premise: int, facts: Facts, region: Interval | None = None) -> rules.Operand:
-        tape = self.tape
-        parameter = tape.data[premise] if facts.rule[premise] == "parameter" else None
-        return rules.Operand(facts.curvature[premise], region or facts.range[premise],
-                             _Text(tape, premise), parameter)
+        def operand(premise: int, region: Interval | None = None) -> rules.Operand:
+            parameter = tape.data[premise] if kinds[premise] == "parameter" else None
+            return rules.Operand(curvatures[premise], region or ranges[premise],
+                                 _Text(tape, premise), parameter)
+        return operand
 
     def _user(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
         """A one-argument user atom: composed where its proved facts decide the curvature
@@ -268,8 +261,10 @@ class Analyzer:
         _set(facts, index, atom.facts_on((ranges[left], ranges[right]), kw).range, curvature,
              "product", premises, atom)
         if curvature is UNKNOWN and curvatures[left] is not UNKNOWN and curvatures[right] is not UNKNOWN:
+            operand = self._operands(facts)
+
             def why() -> rules.Outcome:             # worded when somebody reads it
-                return rules.product(atom.spelling, self._operand(left, facts), self._operand(right, facts))
+                return rules.product(atom.spelling, operand(left), operand(right))
             facts.notes[index] = Note(reason=why)
 
     def _division(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
@@ -279,7 +274,8 @@ class Analyzer:
             why = "" if tape.op[bottom] == "number" else f": `{tape.text(bottom)}` is 0"
             raise ArgumentError(f"division by zero{why}", span=tape.span(index))
         if facts.curvature[bottom].is_constant:
-            outcome = rules.quotient(self._operand(top, facts), self._operand(bottom, facts))
+            operand = self._operands(facts)
+            outcome = rules.quotient(operand(top), operand(bottom))
             _set(facts, index, ranges[top] * ranges[bottom].reciprocal(), outcome.curvature,
                  "quotient", premises)
             if outcome.reason is not None:
@@ -290,7 +286,8 @@ class Analyzer:
             # c / g is defined only where g != 0, which for g >= 0 is where g > 0.
             region = region.intersect(POS)
             requires = ((bottom, POS),)
-        outcome = rules.reciprocal(self._operand(top, facts), self._operand(bottom, facts, region))
+        operand = self._operands(facts)
+        outcome = rules.reciprocal(operand(top), operand(bottom, region))
         _set(facts, index, ranges[top] * region.reciprocal(), outcome.curvature, "reciprocal", premises)
         facts.notes[index] = Note(requires, outcome.reason, outcome.fix,
                                   ("inv_pos: convex, nonincreasing on (0, inf)",))
