@@ -77,28 +77,33 @@ class Facts:
     """
 
     __slots__ = ("range", "curvature", "rule", "premises", "atom", "kwargs", "notes")
+    #: Each column and the entry of a node not analysed.
+    COLUMNS = (("range", None), ("curvature", None), ("rule", None), ("premises", ()),
+               ("atom", None), ("kwargs", ()))
+
+    range: list[Interval | None]
+    curvature: list[Curvature | None]
+    rule: list[str | None]
+    premises: list[tuple[int, ...]]
+    atom: list[object | None]
+    kwargs: list[tuple]
 
     def __init__(self, size: int = 0):
-        self.range: list[Interval | None] = [None] * size
-        self.curvature: list[Curvature | None] = [None] * size
-        self.rule: list[str | None] = [None] * size
-        self.premises: list[tuple[int, ...]] = [()] * size
-        self.atom: list[object | None] = [None] * size
-        self.kwargs: list[tuple] = [()] * size
+        for name, empty in self.COLUMNS:
+            setattr(self, name, [empty] * size)
         self.notes: dict[int, Note] = {}
 
     def grow(self, size: int) -> None:
         """Make room for nodes up to ``size`` (the tape grew)."""
         extra = size - len(self.rule)
         if extra > 0:
-            for column, empty in ((self.range, None), (self.curvature, None), (self.rule, None),
-                                  (self.premises, ()), (self.atom, None), (self.kwargs, ())):
-                column.extend([empty] * extra)
+            for name, empty in self.COLUMNS:
+                getattr(self, name).extend([empty] * extra)
 
     def copy(self) -> Facts:
         """A copy to change (the hint search re-analyses a few nodes of it)."""
         new = Facts()
-        for name in ("range", "curvature", "rule", "premises", "atom", "kwargs"):
+        for name, _ in self.COLUMNS:
             setattr(new, name, list(getattr(self, name)))
         new.notes = dict(self.notes)
         return new

@@ -48,7 +48,7 @@ from .syntax.ast import (
     walk_postorder,
 )
 
-__all__ = ["Tape", "BINARY", "UNARY"]
+__all__ = ["Tape", "BINARY", "UNARY", "postorder"]
 
 #: The binary operators, as ``op`` spells them.
 BINARY = frozenset("+-*/@^")
@@ -212,8 +212,8 @@ class Tape:
             value = ids.get(id(node.value))
             if value is None:
                 value = self._bound(node.value)                 # converted before
-            elif not self._reading:
-                self._converted[id(node.value)] = (node.value, value)
+            else:
+                self._remember(node.value, value)
             return self.add("ref", node.id, (value,), *where)
         raise TypeError(f"cannot store {kind.__name__} in a tape")
 
@@ -230,9 +230,14 @@ class Tape:
         if known is not None and known[0] is value:
             return known[1]
         found = self.add_expr(value)
-        if found is not None:               # None only while reading: nothing to remember
-            self._converted[id(value)] = (value, found)
+        self._remember(value, found)
         return found
+
+    def _remember(self, value: Expr, index: int | None) -> None:
+        """Note that the bound tree ``value`` is stored at ``index`` (not while reading:
+        nothing was stored)."""
+        if index is not None and not self._reading:
+            self._converted[id(value)] = (value, index)
 
     # ---- reading -------------------------------------------------------------------------
     def span(self, index: int) -> Span | None:
@@ -292,21 +297,11 @@ class Tape:
 
     def expr(self, index: int) -> Expr:
         """The tree of node ``index`` (built once per id, only for what is asked)."""
-        exprs = self._exprs
-        if index in exprs:
-            return exprs[index]
-        stack = [index]
-        while stack:
-            top = stack[-1]
-            if top in exprs:
-                stack.pop()
-                continue
-            missing = [a for a in self.args[top] if a not in exprs]
-            if missing:
-                stack.extend(missing)
-                continue
-            stack.pop()
-            exprs[top] = self._build(top)
+        exprs, args = self._exprs, self.args
+        if index not in exprs:
+            for row in walk_postorder(index, lambda i: () if i in exprs else args[i], int):
+                if row not in exprs:
+                    exprs[row] = self._build(row)
         return exprs[index]
 
     def _build(self, index: int) -> Expr:
