@@ -327,12 +327,7 @@ def _plain(tape: Tape, ids: tuple[int, ...]) -> tuple[int, ...]:
             break
     else:
         return ids                                  # the commonest: no + at all
-    plain = []
-    for i in ids:
-        while op[i] == "pos":
-            i = tape.args[i][0]
-        plain.append(i)
-    return tuple(plain)
+    return tuple([tape.plain(i) for i in ids])
 
 
 def _applying(atom: Atom, kw: dict, count: int) -> tuple:

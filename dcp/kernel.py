@@ -102,13 +102,6 @@ class _Kernel:
                 self._fail(index, "it is not a unary plus of its premise")
             self._same_as(index, tape.args[index][0])
 
-    def _strip(self, index: int) -> int:
-        """The node ``index`` is, on the tape: itself, or the operand of a ``+``."""
-        op, args = self.tape.op, self.tape.args
-        while op[index] == "pos":
-            index = args[index][0]
-        return index
-
     def _premises(self, index: int, expected: tuple[int, ...]) -> list[int]:
         """The premises of node ``index`` (resolved: the step of ``+b`` is ``b``'s), after
         checking that they are the subexpressions ``expected``."""
@@ -121,7 +114,7 @@ class _Kernel:
             if rule[premise] == "same":
                 premise = facts.resolve(premise)
             if op[node] == "pos":
-                node = self._strip(node)
+                node = self.tape.plain(node)
             if premise != node:
                 self._fail(index, _NOT_PREMISES)
             found.append(premise)
@@ -129,7 +122,7 @@ class _Kernel:
 
     def _listed(self, index: int, domain: Interval, premise: int) -> bool:
         """Whether node ``index`` lists the condition that ``premise`` lies in ``domain``."""
-        strip, requires = self._strip, self.facts.notes.get(index, _NO_NOTE).requires
+        strip, requires = self.tape.plain, self.facts.notes.get(index, _NO_NOTE).requires
         return any(d == domain and strip(p) == premise for p, d in requires)
 
     def _call(self, index: int) -> tuple[Atom, dict, tuple[int, ...]] | None:

@@ -251,6 +251,13 @@ class Tape:
             return self.span(index)
         return Span(*where, self.source[index])
 
+    def plain(self, index: int) -> int:
+        """The node ``index`` stands for: itself, or for ``+a`` (``++a``, ...) that ``a``."""
+        op, args = self.op, self.args
+        while op[index] == "pos":
+            index = args[index][0]
+        return index
+
     def call_args(self, index: int) -> tuple[tuple[int, ...], tuple[tuple[str, int], ...]]:
         """A call's positional argument ids and its ``(keyword, value id)`` pairs."""
         keys = self.data[index][1]
