@@ -91,14 +91,9 @@ def read_into(text: str, tape: Tape, bindings: Mapping[str, Expr] | None = None)
 
     >>> from dcp.tape import Tape
     >>> tape = Tape()
-    >>> read_into("relu(W @ x) + (relu(W @ x))", tape)
-    4
-    >>> print(tape)
-    %0 = W
-    %1 = x
-    %2 = %0 @ %1
-    %3 = relu(%2)
-    %4 = %3 + %3
+    >>> root = read_into("relu(W @ x) + (relu(W @ x))", tape)
+    >>> tape.args[root], tape.text(root)             # the two calls are one row
+    ((3, 3), 'relu(W @ x) + relu(W @ x)')
     >>> read_into("x +", Tape()) is None
     True
     """
