@@ -142,12 +142,13 @@ class Step:
     reads; the same object each time).
     """
 
-    __slots__ = ("proof", "id", "_note", "_text")
+    __slots__ = ("proof", "id", "_note", "_text", "_requires")
 
     def __init__(self, proof: Proof, index: int):
         self.proof, self.id = proof, index
         self._note = proof.facts.notes.get(index, _NO_NOTE)
         self._text: str | None = None
+        self._requires: tuple[DomainCondition, ...] | None = None
 
     @property
     def node(self) -> Expr:
@@ -197,9 +198,12 @@ class Step:
     @property
     def requires(self) -> tuple[DomainCondition, ...]:
         """Domain conditions this step relies on."""
-        tape, premises = self.proof.tape, self.proof.facts.premises[self.id]
-        return tuple(DomainCondition(tape.expr(p), domain, tape.arg_span(self.id, premises.index(p)))
-                     for p, domain in self._note.requires)
+        if self._requires is None:          # (each one locates its argument by reading)
+            tape, premises = self.proof.tape, self.proof.facts.premises[self.id]
+            self._requires = tuple(
+                DomainCondition(tape.expr(p), domain, tape.arg_span(self.id, premises.index(p)))
+                for p, domain in self._note.requires)
+        return self._requires
 
     @property
     def reason(self) -> str | None:
