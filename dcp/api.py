@@ -79,8 +79,11 @@ def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
         raise DcpError("say which variables to certify in: wrt='W1' or wrt=['W1', 'W2']")
     if not isinstance(wrt, (str, list, tuple)):
         raise DcpError(f"wrt must be a name or a list of names, got {type(wrt).__name__}")
-    if isinstance(wrt, str) and wrt.isidentifier() and wrt.isascii():
-        return (wrt,)                           # the commonest: wrt="x"
+    if isinstance(wrt, str):
+        if wrt.isidentifier() and wrt.isascii():
+            return (wrt,)                       # the commonest: wrt="x"
+    elif wrt and all(isinstance(n, str) and n.isidentifier() and n.isascii() for n in wrt):
+        return tuple(dict.fromkeys(wrt))        # the next: wrt=["W1", "W2"]
     names = re.split(r"[\s,]+", wrt.strip()) if isinstance(wrt, str) else list(wrt)
     names = [n for n in names if n != ""]
     if not names:

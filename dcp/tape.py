@@ -59,8 +59,29 @@ _SIGN = {"neg": "-", "pos": "+"}
 
 def postorder(root: int, children: Callable[[int], Sequence[int]]) -> list[int]:
     """Every id reachable from ``root`` through ``children``, children before parents and
-    left to right, each once (:func:`~dcp.syntax.ast.walk_postorder` on ids)."""
-    return walk_postorder(root, children, int)
+    left to right, each once: the order of :func:`~dcp.syntax.ast.walk_postorder`.
+
+    Every proof is walked this way once (:meth:`dcp.proof.Proof.ids`), so it is specialised
+    to ids: a node is entered when it is popped (its children pushed rightmost first, so
+    the leftmost is entered first) and emitted when its marker ``~id`` (negative) comes
+    back up, which visits in the same order as the general walk's lazy child iterators,
+    with no iterator or key call per node.
+    """
+    found: list[int] = []
+    entered: set[int] = set()
+    stack = [root]
+    pop, push, extend, enter, emit = stack.pop, stack.append, stack.extend, entered.add, found.append
+    while stack:
+        node = pop()
+        if node < 0:
+            emit(~node)
+        elif node not in entered:
+            enter(node)
+            push(~node)
+            kids = children(node)
+            if kids:
+                extend(reversed(kids))
+    return found
 
 
 class Tape:

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation, localcontext
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from ..errors import ArgumentError, Span
 from ..facts.interval import MAX_FLOAT
@@ -390,20 +390,45 @@ class Assignment(Statement):
     value: Expr
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Condition(Node):
-    """One elementwise bound ``lower <= name <= upper`` (either side may be missing);
-    ``strict_lower``/``strict_upper`` for ``<`` and ``>``. A bound is exact: a Fraction
-    where no float equals it (``c >= -0.001``)."""
-
+class _ConditionFields(NamedTuple):
     name: str
     lower: float | Fraction | None = None
     upper: float | Fraction | None = None
     strict_lower: bool = False
     strict_upper: bool = False
+    span: Span | None = None
+
+
+class Condition(_ConditionFields):
+    """One elementwise bound ``lower <= name <= upper`` (either side may be missing);
+    ``strict_lower``/``strict_upper`` for ``<`` and ``>``. A bound is exact: a Fraction
+    where no float equals it (``c >= -0.001``).
+
+    A named tuple, not a node: a network's assumptions hold one per layer, and a frozen
+    dataclass cost three times as much to build. Like a node's, its ``span`` is kept off
+    equality and hashing.
+    """
+
+    __slots__ = ()
 
     def key(self) -> tuple:
-        return (self.name, self.lower, self.upper, self.strict_lower, self.strict_upper)
+        return self[:5]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Condition):
+            return self[:5] == other[:5]
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return hash(self[:5])
+
+    def __repr__(self) -> str:
+        return (f"Condition(name={self.name!r}, lower={self.lower!r}, upper={self.upper!r}, "
+                f"strict_lower={self.strict_lower!r}, strict_upper={self.strict_upper!r})")
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -415,24 +415,35 @@ def _read_conditions(text: str) -> tuple[Condition, ...] | None:
     parser's reduce step builds it, so the first refused bound raises the same error."""
     conditions, position = [], 0
     while True:
-        match = _BOUND.match(text, position) or _BETWEEN.match(text, position)
-        if match is None:
-            return None
-        conditions.append(_read_condition(match, text))
+        match = _BOUND.match(text, position)
+        if match is not None:
+            condition = _read_bound(match, text)
+        else:
+            match = _BETWEEN.match(text, position)
+            if match is None:
+                return None
+            condition = _read_between(match, text)
+        conditions.append(condition)
         if match["comma"] is None:
             return tuple(conditions)
         position = match.end()
 
 
-def _read_condition(match: re.Match, text: str) -> Condition:
-    """The condition one match of ``_BOUND`` or ``_BETWEEN`` read, built as the grammar's
-    ``bound``, ``bound_reversed`` or ``between`` builds it."""
-    if match.re is _BOUND:                                        # NAME op c
-        number = _short_integer(match, "number")
-        if number is None:
-            number = _read_number(match, "number", text)
-        return _condition(match["name"], match["op"], number,
-                          Span(match.start("name"), match.end("number"), text))
+def _read_bound(match: re.Match, text: str) -> Condition:
+    """``NAME op c``, as the grammar's ``bound`` builds it. A signed integer of at most 15
+    digits (``W >= 0``, the commonest bound) is a float exactly, so it needs no Number."""
+    name, op, sign, digits = match.group("name", "op", "number_sign", "number")
+    span = Span(match.start("name"), match.end("number"), text)
+    if len(digits) <= 15 and digits.isdigit():
+        number = float(digits) if sign != "-" else (-float(digits) or 0.0)
+    else:
+        number = _read_number(match, "number", text)
+    return _condition(name, op, number, span)
+
+
+def _read_between(match: re.Match, text: str) -> Condition:
+    """``c op NAME`` or ``c op NAME op d``, as the grammar's ``bound_reversed`` or
+    ``between`` builds it."""
     low = _read_number(match, "low", text)
     if match["op2"] is None:                                      # c op NAME
         return _condition(match["name"], _flip(match["op1"]), low,
@@ -440,15 +451,6 @@ def _read_condition(match: re.Match, text: str) -> Condition:
     high = _read_number(match, "high", text)                      # c op NAME op d
     return _between(low, match["op1"], match["name"], match["op2"], high,
                     Span(low.span.start, high.span.end, text))
-
-
-def _short_integer(match: re.Match, group: str) -> float | None:
-    """The signed integer in ``group`` when it has at most 15 digits (a float holds it
-    exactly, so no Number need be built: ``W >= 0`` is the commonest bound), else None."""
-    digits = match[group]
-    if len(digits) > 15 or not digits.isdigit():
-        return None
-    return float(digits) if match[group + "_sign"] != "-" else (-float(digits) or 0.0)
 
 
 def _read_number(match: re.Match, group: str, text: str) -> Number:
