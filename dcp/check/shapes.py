@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from ..atoms.base import Atom
 from ..errors import ShapeError
@@ -26,7 +26,7 @@ from ..proof import Proof
 __all__ = ["ShapeSolution", "infer_shapes"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShapeSolution:
     """Ranks and dimension classes that make the whole expression well shaped.
 
@@ -70,7 +70,7 @@ class ShapeSolution:
 _SEE_THROUGH = frozenset(("neg", "pos", ".T"))
 
 
-def _names_and_hints(proof: Proof) -> tuple[list[str], dict[str, int]]:
+def _names_and_hints(proof: Proof) -> tuple[dict[str, None], dict[str, int]]:
     """The free names, in the order the proof first meets them, and a likely rank for
     names from the first position each appears in (one walk over the ids)."""
     tape, rules = proof.tape, proof.facts.rule
@@ -119,7 +119,7 @@ def _names_and_hints(proof: Proof) -> tuple[list[str], dict[str, int]]:
                 hint(item, 0)
         elif op == "[]":
             hint(args[i][0], len(data[i]))
-    return list(names), hints
+    return names, hints
 
 
 def _call_hint(data: tuple, operands: tuple[int, ...]) -> tuple[int, int] | None:
@@ -201,12 +201,13 @@ def _name_shapes(ranks: Mapping[str, int],
     """A shape for each name, of its declared sizes or of ``rank`` free dimensions, and
     the dimension classes, one per axis, numbered in the order of the names."""
     names: dict[str, Sym] = {}
-    fixed: list[tuple[int, tuple[int, ...]]] = []        # (first axis, sizes) if declared
+    fixed: dict[int, int] = {}                       # the declared sizes, by axis
     count = 0
     for name, rank in ranks.items():
         if name in declared:
-            fixed.append((count, declared[name]))
             rank = len(declared[name])
+            for axis, size in enumerate(declared[name], count):
+                fixed[axis] = size
         # The usual ranks spelled out: tuple(range(...)) costs several times as much.
         if rank == 1:
             names[name] = (count,)
@@ -217,10 +218,7 @@ def _name_shapes(ranks: Mapping[str, int],
         else:
             names[name] = tuple(range(count, count + rank))
         count += rank
-    sizes: list[int | None] = [None] * count
-    for first, given in fixed:
-        sizes[first:first + len(given)] = given
-    return names, Dims(sizes)
+    return names, Dims(count, fixed)
 
 
 def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
@@ -258,13 +256,16 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
     assignment of ranks tried makes the expression agree.
     """
     declared = dict(declared or {})
-    budget = max(2, work // max(len(proof.ids()), 1))
+    budget = max(2, work // (len(proof.ids()) or 1))
     names, hints = _names_and_hints(proof)
     preferred = {n: len(declared[n]) if n in declared else hints.get(n, 1) for n in names}
     solutions: list[ShapeSolution] = []
     first_error: _Failed | None = None
     tried = 0
-    for ranks in _rank_candidates(names, preferred, declared):
+    # The preferred ranks first, outside the generator: most often they agree, and a
+    # generator never started is dropped for nothing (one left suspended is closed, by
+    # throwing GeneratorExit into it: that was a large share of a small inference).
+    for ranks in itertools.chain((preferred,), _other_ranks(names, preferred, declared)):
         tried += 1
         try:
             solutions.append(_infer(proof, ranks, declared))
@@ -278,9 +279,8 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
     return solutions
 
 
-def _rank_candidates(names: list[str], preferred: Mapping[str, int], declared):
-    """The preferred ranks first, then those that change the fewest names."""
-    yield dict(preferred)
+def _other_ranks(names: Iterable[str], preferred: Mapping[str, int], declared):
+    """Ranks other than the preferred, those that change the fewest names first."""
     free = [n for n in names if n not in declared]
     for count in range(1, min(len(free), 3) + 1):
         for changed in itertools.combinations(free, count):

@@ -6,7 +6,7 @@ sizes and tracks minimum sizes. Atoms state their shape rule with it
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 __all__ = ["Sym", "Dims", "ShapeMismatch"]
 
@@ -27,17 +27,23 @@ class ShapeMismatch(Exception):
 
 class Dims:
     """Dimension variables with union-find; each class may be fixed to a size and has a
-    minimum size (an index ``a[2]`` needs at least 3 entries)."""
+    minimum size (an index ``a[2]`` needs at least 3 entries). ``parent`` links each
+    variable towards its class's root; a root's is ``None``."""
 
-    def __init__(self, sizes: Sequence[int | None] = ()) -> None:
-        """Classes for ``sizes`` to start with, one each (``None`` for a free size):
-        the names' dimensions, made at once rather than one :meth:`new` per axis."""
-        self.parent: list[int] = list(range(len(sizes)))
-        self.size: list[int | None] = list(sizes)
-        self.minimum: list[int] = [n or 1 for n in sizes]
+    __slots__ = ("parent", "size", "minimum")
+
+    def __init__(self, count: int = 0, fixed: Mapping[int, int] | None = None) -> None:
+        """``count`` classes to start with (the names' axes, made at once rather than one
+        :meth:`new` each), free but for the sizes ``fixed`` gives some of them."""
+        self.parent: list[int | None] = [None] * count
+        self.size: list[int | None] = [None] * count
+        self.minimum: list[int] = [1] * count
+        if fixed:
+            for d, n in fixed.items():
+                self.size[d], self.minimum[d] = n, n or 1
 
     def new(self, size: int | None = None) -> int:
-        self.parent.append(len(self.parent))
+        self.parent.append(None)
         self.size.append(size)
         self.minimum.append(size or 1)
         return len(self.parent) - 1
@@ -46,18 +52,20 @@ class Dims:
         """The root of ``d``'s class (compressing the path to it)."""
         parent = self.parent
         root = d
-        while parent[root] != root:
+        while parent[root] is not None:
             root = parent[root]
-        while parent[d] != root:
-            parent[d], d = root, parent[d]
+        while d != root:
+            up = parent[d]
+            parent[d] = root
+            d = up
         return root
 
     def unify(self, a: int, b: int, why: str = "dimensions must agree") -> None:
         """Put ``a`` and ``b`` in one class (``a``'s root stays the root)."""
         parent = self.parent
-        if parent[a] != a:                  # most dimensions are their own root: no call
+        if parent[a] is not None:           # most dimensions are their own root: no call
             a = self.find(a)
-        if parent[b] != b:
+        if parent[b] is not None:
             b = self.find(b)
         if a == b:
             return
