@@ -256,27 +256,31 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
     assignment of ranks tried makes the expression agree.
     """
     declared = dict(declared or {})
-    budget = max(2, work // (len(proof.ids()) or 1))
     names, hints = _names_and_hints(proof)
     preferred = {n: len(declared[n]) if n in declared else hints.get(n, 1) for n in names}
     solutions: list[ShapeSolution] = []
-    first_error: _Failed | None = None
-    tried = 0
-    # The preferred ranks first, outside the generator: most often they agree, and a
-    # generator never started is dropped for nothing (one left suspended is closed, by
-    # throwing GeneratorExit into it: that was a large share of a small inference).
-    for ranks in itertools.chain((preferred,), _other_ranks(names, preferred, declared)):
-        tried += 1
-        try:
-            solutions.append(_infer(proof, ranks, declared))
-        except _Failed as failed:
+    first_error = _attempt(proof, preferred, declared, solutions)
+    if len(solutions) <= alternatives:       # wanted: other ways to agree, or any way at all
+        budget = max(2, work // (len(proof.ids()) or 1))
+        for tried, ranks in enumerate(_other_ranks(names, preferred, declared), 2):
+            failed = _attempt(proof, ranks, declared, solutions)
             first_error = first_error or failed
-        if len(solutions) > alternatives or tried >= budget:
-            break
+            if len(solutions) > alternatives or tried >= budget:
+                break
     if not solutions:
         mismatch = first_error.worded(proof) if first_error else ShapeMismatch("no ranks fit")
         raise _mismatch_error(mismatch)
     return solutions
+
+
+def _attempt(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[int, ...]],
+             solutions: list[ShapeSolution]) -> _Failed | None:
+    """Add the solution for these ranks to ``solutions``, or return why there is none."""
+    try:
+        solutions.append(_infer(proof, ranks, declared))
+    except _Failed as failed:
+        return failed
+    return None
 
 
 def _other_ranks(names: Iterable[str], preferred: Mapping[str, int], declared):
