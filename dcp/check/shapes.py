@@ -136,13 +136,12 @@ def _call_hint(data: tuple, operands: tuple[int, ...]) -> tuple[int, int] | None
 # ---- inference ---------------------------------------------------------------------------
 
 
-class _Failed(Exception):
+class _Failed:
     """Ranks that do not agree: the mismatch, the node where it arose, and the shapes
     found up to there (worded only if no ranks agree, so a search that goes on to succeed
     builds no text)."""
 
     def __init__(self, mismatch: ShapeMismatch, index: int, shapes: Mapping[int, Sym], dims: Dims):
-        super().__init__(mismatch.message)
         self.mismatch, self.index, self.shapes, self.dims = mismatch, index, shapes, dims
 
     def worded(self, proof: Proof) -> ShapeMismatch:
@@ -155,9 +154,8 @@ class _Failed(Exception):
 
 
 def _infer(proof: Proof, ranks: Mapping[str, int],
-           declared: Mapping[str, tuple[int, ...]]) -> ShapeSolution:
-    """The shapes of every step for these ranks of the names (raises :class:`_Failed`
-    where they disagree)."""
+           declared: Mapping[str, tuple[int, ...]]) -> ShapeSolution | _Failed:
+    """The shapes of every step for these ranks of the names, or where they disagree."""
     names, dims = _name_shapes(ranks, declared)
     facts, data = proof.facts, proof.tape.data
     rules, atoms, kwargs, all_premises = facts.rule, facts.atom, facts.kwargs, facts.premises
@@ -183,10 +181,12 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
                     shapes[i] = dims.broadcast([shapes[p] for p in premises])
             elif rule == "variable" or rule == "parameter":
                 shapes[i] = names[data[i]]
+            elif rule == "number":
+                shapes[i] = ()
             else:
                 shapes[i] = _other_shape(rule, [shapes[p] for p in all_premises[i]], dims)
     except ShapeMismatch as mismatch:
-        raise _Failed(mismatch, i, shapes, dims) from mismatch
+        return _Failed(mismatch, i, shapes, dims)
     return ShapeSolution(names, dims, shapes)
 
 
@@ -222,9 +222,7 @@ def _name_shapes(ranks: Mapping[str, int],
 
 
 def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
-    """The shape of a step that applies no atom."""
-    if rule == "number":
-        return ()
+    """The shape of a step that applies no atom (other than a name or a number)."""
     if rule in ("binding", "expansion", "rewrite"):
         return premises[0]
     if rule in ("quotient", "reciprocal"):
@@ -258,29 +256,22 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
     declared = dict(declared or {})
     names, hints = _names_and_hints(proof)
     preferred = {n: len(declared[n]) if n in declared else hints.get(n, 1) for n in names}
-    solutions: list[ShapeSolution] = []
-    first_error = _attempt(proof, preferred, declared, solutions)
+    first = _infer(proof, preferred, declared)
+    solutions, first_error = ([], first) if isinstance(first, _Failed) else ([first], None)
     if len(solutions) <= alternatives:       # wanted: other ways to agree, or any way at all
         budget = max(2, work // (len(proof.ids()) or 1))
         for tried, ranks in enumerate(_other_ranks(names, preferred, declared), 2):
-            failed = _attempt(proof, ranks, declared, solutions)
-            first_error = first_error or failed
+            found = _infer(proof, ranks, declared)
+            if isinstance(found, _Failed):
+                first_error = first_error or found
+            else:
+                solutions.append(found)
             if len(solutions) > alternatives or tried >= budget:
                 break
     if not solutions:
         mismatch = first_error.worded(proof) if first_error else ShapeMismatch("no ranks fit")
         raise _mismatch_error(mismatch)
     return solutions
-
-
-def _attempt(proof: Proof, ranks: Mapping[str, int], declared: Mapping[str, tuple[int, ...]],
-             solutions: list[ShapeSolution]) -> _Failed | None:
-    """Add the solution for these ranks to ``solutions``, or return why there is none."""
-    try:
-        solutions.append(_infer(proof, ranks, declared))
-    except _Failed as failed:
-        return failed
-    return None
 
 
 def _other_ranks(names: Iterable[str], preferred: Mapping[str, int], declared):
