@@ -111,9 +111,11 @@ def _names_and_hints(proof: Proof) -> tuple[dict[str, None], dict[str, int]]:
                 if named is not None:
                     pending[i] = named
         elif op == "call":
-            wanted = _call_hint(data[i], args[i])
-            if wanted is not None:
-                hint(*wanted)
+            func, keys = data[i]
+            if keys or func in _HINTING_CALLS:
+                wanted = _call_hint(func, keys, args[i])
+                if wanted is not None:
+                    hint(*wanted)
         elif op == "[...]":
             for item in args[i]:
                 hint(item, 0)
@@ -122,10 +124,13 @@ def _names_and_hints(proof: Proof) -> tuple[dict[str, None], dict[str, int]]:
     return names, hints
 
 
-def _call_hint(data: tuple, operands: tuple[int, ...]) -> tuple[int, int] | None:
+#: The calls that may hint a rank without keywords (see :func:`_call_hint`).
+_HINTING_CALLS = frozenset(("trace", "quad_over_lin"))
+
+
+def _call_hint(func: str, keys: tuple[str, ...], operands: tuple[int, ...]) -> tuple[int, int] | None:
     """The rank a call asks of an argument: ``trace(X)`` and ``sum(X, axis=0)`` want a
     matrix, the ``y`` of ``quad_over_lin(x, y)`` a scalar."""
-    func, keys = data
     if func == "trace" or "axis" in keys:
         return operands[0], 2
     if func == "quad_over_lin" and len(operands) - len(keys) == 2:

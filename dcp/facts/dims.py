@@ -107,7 +107,12 @@ class Dims:
         if len(b) > len(a):
             a, b = b, a
         if b and a != b:                    # the same dimensions already agree
-            self.same(a[len(a) - len(b):], b, why)
+            if len(a) == len(b):            # the commonest: unified axis by axis
+                unify = self.unify
+                for x, y in zip(a, b):
+                    unify(x, y, why)
+            else:
+                self.same(a[len(a) - len(b):], b, why)
         return a
 
     def classes(self) -> list[int]:
