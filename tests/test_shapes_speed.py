@@ -53,10 +53,12 @@ def _reference_hints(proof) -> dict[str, int]:
 @pytest.mark.parametrize("text", _CASES)
 def test_one_walk_finds_the_hints_two_walks_find(text):
     proof = certify(text, wrt="x", check=False).proof
-    names, hints = inference._names_and_hints(proof)
-    assert hints == _reference_hints(proof)
-    assert list(names) == list(dict.fromkeys(
-        proof.tape.data[i] for i in proof.ids() if proof.facts.rule[i] in ("variable", "parameter")))
+    hints = _reference_hints(proof)
+    names = dict.fromkeys(
+        proof.tape.data[i] for i in proof.ids() if proof.facts.rule[i] in ("variable", "parameter"))
+    assert inference._preferred_ranks(proof, {}) == {n: hints.get(n, 1) for n in names}
+    assert list(inference._preferred_ranks(proof, {})) == list(names)
+    assert inference._preferred_ranks(proof, {"x": (3, 4, 5)})["x"] == 3
 
 
 @pytest.mark.parametrize("text", _CASES)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from ..atoms.base import Atom
 from ..errors import ShapeError
@@ -70,12 +70,13 @@ class ShapeSolution:
 _SEE_THROUGH = frozenset(("neg", "pos", ".T"))
 
 
-def _names_and_hints(proof: Proof) -> tuple[dict[str, None], dict[str, int]]:
-    """The free names, in the order the proof first meets them, and a likely rank for
-    names from the first position each appears in (one walk over the ids)."""
+def _preferred_ranks(proof: Proof, declared: Mapping[str, tuple[int, ...]]) -> dict[str, int]:
+    """The free names, in the order the proof first meets them, each with its likely rank:
+    its declared one, else the one hinted by the first position it appears in, else 1
+    (one walk over the ids)."""
     tape, rules = proof.tape, proof.facts.rule
     ops, data, args = tape.op, tape.data, tape.args
-    names: dict[str, None] = {}                      # ordered, and linear in the steps
+    names: dict[str, int] = {}                       # ordered, and linear in the steps
     hints: dict[str, int] = {}
 
     def hint(target: int, rank: int) -> str | None:
@@ -96,7 +97,7 @@ def _names_and_hints(proof: Proof) -> tuple[dict[str, None], dict[str, int]]:
         op = ops[i]
         if op == "name":
             if rules[i] == "variable" or rules[i] == "parameter":
-                names[data[i]] = None
+                names[data[i]] = 1
         elif op == "@":
             left, right = args[i]
             if ops[left] == "@":
@@ -121,7 +122,12 @@ def _names_and_hints(proof: Proof) -> tuple[dict[str, None], dict[str, int]]:
                 hint(item, 0)
         elif op == "[]":
             hint(args[i][0], len(data[i]))
-    return names, hints
+    for name in names:
+        if name in declared:
+            names[name] = len(declared[name])
+        elif name in hints:
+            names[name] = hints[name]
+    return names
 
 
 #: The calls that may hint a rank without keywords (see :func:`_call_hint`).
@@ -259,13 +265,12 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
     assignment of ranks tried makes the expression agree.
     """
     declared = dict(declared or {})
-    names, hints = _names_and_hints(proof)
-    preferred = {n: len(declared[n]) if n in declared else hints.get(n, 1) for n in names}
+    preferred = _preferred_ranks(proof, declared)
     first = _infer(proof, preferred, declared)
     solutions, first_error = ([], first) if isinstance(first, _Failed) else ([first], None)
     if len(solutions) <= alternatives:       # wanted: other ways to agree, or any way at all
         budget = max(2, work // (len(proof.ids()) or 1))
-        for tried, ranks in enumerate(_other_ranks(names, preferred, declared), 2):
+        for tried, ranks in enumerate(_other_ranks(preferred, declared), 2):
             found = _infer(proof, ranks, declared)
             if isinstance(found, _Failed):
                 first_error = first_error or found
@@ -279,9 +284,9 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
     return solutions
 
 
-def _other_ranks(names: Iterable[str], preferred: Mapping[str, int], declared):
+def _other_ranks(preferred: Mapping[str, int], declared):
     """Ranks other than the preferred, those that change the fewest names first."""
-    free = [n for n in names if n not in declared]
+    free = [n for n in preferred if n not in declared]
     for count in range(1, min(len(free), 3) + 1):
         for changed in itertools.combinations(free, count):
             options = [[r for r in (1, 0, 2) if r != preferred[n]] for n in changed]
