@@ -90,7 +90,8 @@ def _preferred_ranks(proof: Proof, declared: Mapping[str, tuple[int, ...]]) -> d
 
     # A product that is itself the left operand of @ is a matrix: (A @ B) @ x, so B is a
     # matrix too. Its parent usually comes after it: meanwhile the name on its right is
-    # hinted a vector and kept in ``pending``, to become a matrix when the parent is met.
+    # hinted a vector and kept in ``pending``, to become a matrix when the parent is met
+    # (a parent met first is remembered in ``left_of_matmul``).
     left_of_matmul: set[int] = set()
     pending: dict[int, str] = {}
     for i in proof.ids():
@@ -134,7 +135,8 @@ def _preferred_ranks(proof: Proof, declared: Mapping[str, tuple[int, ...]]) -> d
 _HINTING_CALLS = frozenset(("trace", "quad_over_lin"))
 
 
-def _call_hint(func: str, keys: tuple[str, ...], operands: tuple[int, ...]) -> tuple[int, int] | None:
+def _call_hint(func: str, keys: tuple[str, ...],
+               operands: tuple[int, ...]) -> tuple[int, int] | None:
     """The rank a call asks of an argument: ``trace(X)`` and ``sum(X, axis=0)`` want a
     matrix, the ``y`` of ``quad_over_lin(x, y)`` a scalar."""
     if func == "trace" or "axis" in keys:

@@ -12,6 +12,7 @@ __all__ = ["Sym", "Dims", "ShapeMismatch"]
 
 Sym = tuple[int, ...]          # a shape: one dimension variable per axis
 
+#: Why elementwise operands must agree (the default for broadcasting).
 _SAME_SHAPE = "elementwise operands must have the same shape"
 
 
