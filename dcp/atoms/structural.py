@@ -200,9 +200,6 @@ class Multiply(_Product):
     operator = "*"
     sums = False
 
-    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
-        return dims.broadcast(list(shapes))
-
     def evaluate(self, ops, args, kw, node):
         from ..ops import align
         a, b = align(*args)

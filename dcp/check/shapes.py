@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Mapping
 
+from ..atoms.base import Atom
 from ..errors import ShapeError
 from ..facts.dims import Dims, ShapeMismatch, Sym
 from ..proof import Proof
-from ..tape import Tape
 
 __all__ = ["ShapeSolution", "infer_shapes"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShapeSolution:
     """Ranks and dimension classes that make the whole expression well shaped.
 
@@ -69,68 +70,91 @@ class ShapeSolution:
 _SEE_THROUGH = frozenset(("neg", "pos", ".T"))
 
 
-def _rank_hints(proof: Proof) -> dict[str, int]:
-    """A likely rank for each free name, from the positions it appears in."""
-    tape = proof.tape
+def _preferred_ranks(proof: Proof, declared: Mapping[str, tuple[int, ...]]) -> dict[str, int]:
+    """The free names, in the order the proof first meets them, each with its likely rank:
+    its declared one, else the one hinted by the first position it appears in, else 1
+    (one walk over the ids)."""
+    tape, rules = proof.tape, proof.facts.rule
     ops, data, args = tape.op, tape.data, tape.args
-    order = proof.ids()
-    # A product that is itself the left operand of @ is a matrix: (A @ B) @ x.
-    left_of_matmul = {args[i][0] for i in order if ops[i] == "@"}
+    names: dict[str, int] = {}                       # ordered, and linear in the steps
     hints: dict[str, int] = {}
-    for i in order:
-        op = ops[i]
-        if op == "@":
-            wanted = [(args[i][0], 2), (args[i][1], 2 if i in left_of_matmul else 1)]
-        elif op == "[...]":
-            wanted = [(item, 0) for item in args[i]]
-        elif op == "call":
-            wanted = _call_hints(tape, i)
-        elif op == "[]":
-            wanted = [(args[i][0], len(data[i]))]
-        else:
-            continue
-        for target, rank in wanted:
-            while ops[target] in _SEE_THROUGH:
-                target = args[target][0]
-            if ops[target] == "name":
-                hints.setdefault(data[target], rank)
-    return hints
 
+    def hint(target: int, rank: int) -> str | None:
+        """Hint ``rank`` for the name at ``target``, unless it has one: the name hinted."""
+        while ops[target] in _SEE_THROUGH:
+            target = args[target][0]
+        if ops[target] == "name" and data[target] not in hints:
+            hints[data[target]] = rank
+            return data[target]
+        return None
 
-def _call_hints(tape: Tape, index: int) -> list[tuple[int, int]]:
-    """The ranks a call asks of its arguments: ``trace(X)`` and ``sum(X, axis=0)`` want a
-    matrix, the ``y`` of ``quad_over_lin(x, y)`` a scalar."""
-    func, keys = tape.data[index]
-    positional = tape.args[index][:len(tape.args[index]) - len(keys)]
-    if func == "trace":
-        return [(positional[0], 2)]
-    if func == "quad_over_lin" and len(positional) == 2:
-        return [(positional[1], 0)]
-    if "axis" in keys:
-        return [(positional[0], 2)]
-    return []
-
-
-def _free_names(proof: Proof) -> list[str]:
-    """The free names, in the order the proof first meets them."""
-    rule, data = proof.facts.rule, proof.tape.data
-    names: dict[str, None] = {}                      # ordered, and linear in the steps
+    # A product that is itself the left operand of @ is a matrix: (A @ B) @ x, so B is a
+    # matrix too. Its parent usually comes after it: meanwhile the name on its right is
+    # hinted a vector and kept in ``pending``, to become a matrix when the parent is met
+    # (a parent met first is remembered in ``left_of_matmul``).
+    left_of_matmul: set[int] = set()
+    pending: dict[int, str] = {}
     for i in proof.ids():
-        if rule[i] == "variable" or rule[i] == "parameter":
-            names.setdefault(data[i])
-    return list(names)
+        op = ops[i]
+        if op == "name":
+            if rules[i] == "variable" or rules[i] == "parameter":
+                names[data[i]] = 1
+        elif op == "@":
+            left, right = args[i]
+            if ops[left] == "@":
+                left_of_matmul.add(left)
+                if left in pending:
+                    hints[pending.pop(left)] = 2
+            hint(left, 2)
+            if i in left_of_matmul:
+                hint(right, 2)
+            else:
+                named = hint(right, 1)
+                if named is not None:
+                    pending[i] = named
+        elif op == "call":
+            func, keys = data[i]
+            if keys or func in _HINTING_CALLS:
+                wanted = _call_hint(func, keys, args[i])
+                if wanted is not None:
+                    hint(*wanted)
+        elif op == "[...]":
+            for item in args[i]:
+                hint(item, 0)
+        elif op == "[]":
+            hint(args[i][0], len(data[i]))
+    for name in names:
+        if name in declared:
+            names[name] = len(declared[name])
+        elif name in hints:
+            names[name] = hints[name]
+    return names
+
+
+#: The calls that may hint a rank without keywords (see :func:`_call_hint`).
+_HINTING_CALLS = frozenset(("trace", "quad_over_lin"))
+
+
+def _call_hint(func: str, keys: tuple[str, ...],
+               operands: tuple[int, ...]) -> tuple[int, int] | None:
+    """The rank a call asks of an argument: ``trace(X)`` and ``sum(X, axis=0)`` want a
+    matrix, the ``y`` of ``quad_over_lin(x, y)`` a scalar."""
+    if func == "trace" or "axis" in keys:
+        return operands[0], 2
+    if func == "quad_over_lin" and len(operands) - len(keys) == 2:
+        return operands[1], 0
+    return None
 
 
 # ---- inference ---------------------------------------------------------------------------
 
 
-class _Failed(Exception):
+class _Failed:
     """Ranks that do not agree: the mismatch, the node where it arose, and the shapes
     found up to there (worded only if no ranks agree, so a search that goes on to succeed
     builds no text)."""
 
     def __init__(self, mismatch: ShapeMismatch, index: int, shapes: Mapping[int, Sym], dims: Dims):
-        super().__init__(mismatch.message)
         self.mismatch, self.index, self.shapes, self.dims = mismatch, index, shapes, dims
 
     def worded(self, proof: Proof) -> ShapeMismatch:
@@ -143,39 +167,75 @@ class _Failed(Exception):
 
 
 def _infer(proof: Proof, ranks: Mapping[str, int],
-           declared: Mapping[str, tuple[int, ...]]) -> ShapeSolution:
-    """The shapes of every step for these ranks of the names (raises :class:`_Failed`
-    where they disagree)."""
-    dims = Dims()
-    names: dict[str, Sym] = {}
-    for name, rank in ranks.items():
-        if name in declared:
-            names[name] = tuple(dims.new(n) for n in declared[name])
-        else:
-            names[name] = tuple(dims.new() for _ in range(rank))
+           declared: Mapping[str, tuple[int, ...]]) -> ShapeSolution | _Failed:
+    """The shapes of every step for these ranks of the names, or where they disagree."""
+    names, dims = _name_shapes(ranks, declared)
     facts, data = proof.facts, proof.tape.data
     rules, atoms, kwargs, all_premises = facts.rule, facts.atom, facts.kwargs, facts.premises
+    both = dims.both
     shapes: dict[int, Sym] = {}
-    for i in proof.ids():          # premises first (and never a ``+a``: its operand instead)
-        rule = rules[i]
-        premises = [shapes[p] for p in all_premises[i]]
-        try:
+    try:
+        for i in proof.ids():      # premises first (and never a ``+a``: its operand instead)
+            rule = rules[i]
             if rule == "composition" or rule == "product":         # the commonest first
-                kw = kwargs[i]
-                shapes[i] = atoms[i].shape(premises, dict(kw) if kw else {}, data[i], dims)
+                atom, premises = atoms[i], all_premises[i]
+                if type(atom).shape is not _ELEMENTWISE:
+                    kw = dict(kwargs[i]) if kwargs[i] else _NO_KEYWORDS
+                    shapes[i] = atom.shape([shapes[p] for p in premises], kw, data[i], dims)
+                # Atom.shape, the rule most atoms keep, without the call: a reduction is a
+                # scalar, else the arguments broadcast (one argument: its own shape).
+                elif atom.reduces:
+                    shapes[i] = ()
+                elif len(premises) == 1:
+                    shapes[i] = shapes[premises[0]]
+                elif len(premises) == 2:
+                    shapes[i] = both(shapes[premises[0]], shapes[premises[1]])
+                else:
+                    shapes[i] = dims.broadcast([shapes[p] for p in premises])
             elif rule == "variable" or rule == "parameter":
                 shapes[i] = names[data[i]]
+            elif rule == "number":
+                shapes[i] = ()
             else:
-                shapes[i] = _other_shape(rule, premises, dims)
-        except ShapeMismatch as mismatch:
-            raise _Failed(mismatch, i, shapes, dims) from mismatch
+                shapes[i] = _other_shape(rule, [shapes[p] for p in all_premises[i]], dims)
+    except ShapeMismatch as mismatch:
+        return _Failed(mismatch, i, shapes, dims)
     return ShapeSolution(names, dims, shapes)
 
 
+#: The shape rule atoms inherit (see the fast path in :func:`_infer`).
+_ELEMENTWISE = Atom.shape
+#: The keywords of a call without any (read only: shared by every such call).
+_NO_KEYWORDS: Mapping[str, object] = MappingProxyType({})
+
+
+def _name_shapes(ranks: Mapping[str, int],
+                 declared: Mapping[str, tuple[int, ...]]) -> tuple[dict[str, Sym], Dims]:
+    """A shape for each name, of its declared sizes or of ``rank`` free dimensions, and
+    the dimension classes, one per axis, numbered in the order of the names."""
+    names: dict[str, Sym] = {}
+    fixed: dict[int, int] = {}                       # the declared sizes, by axis
+    count = 0
+    for name, rank in ranks.items():
+        if name in declared:
+            rank = len(declared[name])
+            for axis, size in enumerate(declared[name], count):
+                fixed[axis] = size
+        # The usual ranks spelled out: tuple(range(...)) costs several times as much.
+        if rank == 1:
+            names[name] = (count,)
+        elif rank == 0:
+            names[name] = ()
+        elif rank == 2:
+            names[name] = (count, count + 1)
+        else:
+            names[name] = tuple(range(count, count + rank))
+        count += rank
+    return names, Dims(count, fixed)
+
+
 def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
-    """The shape of a step that applies no atom."""
-    if rule == "number":
-        return ()
+    """The shape of a step that applies no atom (other than a name or a number)."""
     if rule in ("binding", "expansion", "rewrite"):
         return premises[0]
     if rule in ("quotient", "reciprocal"):
@@ -207,31 +267,28 @@ def infer_shapes(proof: Proof, declared: Mapping[str, tuple[int, ...]] | None = 
     assignment of ranks tried makes the expression agree.
     """
     declared = dict(declared or {})
-    budget = max(2, work // max(len(proof.ids()), 1))
-    names = _free_names(proof)
-    hints = _rank_hints(proof)
-    preferred = {n: len(declared[n]) if n in declared else hints.get(n, 1) for n in names}
-    solutions: list[ShapeSolution] = []
-    first_error: _Failed | None = None
-    tried = 0
-    for ranks in _rank_candidates(names, preferred, declared):
-        tried += 1
-        try:
-            solutions.append(_infer(proof, ranks, declared))
-        except _Failed as failed:
-            first_error = first_error or failed
-        if len(solutions) > alternatives or tried >= budget:
-            break
+    preferred = _preferred_ranks(proof, declared)
+    first = _infer(proof, preferred, declared)
+    solutions, first_error = ([], first) if isinstance(first, _Failed) else ([first], None)
+    if len(solutions) <= alternatives:       # wanted: other ways to agree, or any way at all
+        budget = max(2, work // (len(proof.ids()) or 1))
+        for tried, ranks in enumerate(_other_ranks(preferred, declared), 2):
+            found = _infer(proof, ranks, declared)
+            if isinstance(found, _Failed):
+                first_error = first_error or found
+            else:
+                solutions.append(found)
+            if len(solutions) > alternatives or tried >= budget:
+                break
     if not solutions:
         mismatch = first_error.worded(proof) if first_error else ShapeMismatch("no ranks fit")
         raise _mismatch_error(mismatch)
     return solutions
 
 
-def _rank_candidates(names: list[str], preferred: Mapping[str, int], declared):
-    """The preferred ranks first, then those that change the fewest names."""
-    yield dict(preferred)
-    free = [n for n in names if n not in declared]
+def _other_ranks(preferred: Mapping[str, int], declared):
+    """Ranks other than the preferred, those that change the fewest names first."""
+    free = [n for n in preferred if n not in declared]
     for count in range(1, min(len(free), 3) + 1):
         for changed in itertools.combinations(free, count):
             options = [[r for r in (1, 0, 2) if r != preferred[n]] for n in changed]
