@@ -40,6 +40,8 @@ UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 _OPERATORS = frozenset({"+", "-", "neg", ".T", "[]", "[...]"})
 _NOT_PREMISES = "its premises are not the subexpressions of its node"
 _NO_NOTE = Note()
+#: The keywords of an atom called without any (shared: read it, never change it).
+_NO_KEYWORDS: dict = {}
 
 
 def check_proof(proof: Proof) -> None:
@@ -55,19 +57,24 @@ def check_proof(proof: Proof) -> None:
 class _Kernel:
     """One check of one proof, its columns at hand."""
 
-    __slots__ = ("proof", "tape", "facts", "wrt")
+    __slots__ = ("proof", "tape", "facts", "wrt", "composed", "scaled")
 
     def __init__(self, proof: Proof):
         self.proof, self.tape, self.facts = proof, proof.tape, proof.facts
         self.wrt = frozenset(proof.wrt)
+        #: What the composition and product rules give, per question asked (see
+        #: :meth:`_composition` and :meth:`_product`): a deep or wide expression asks
+        #: the same few at every layer or term.
+        self.composed: dict[tuple, tuple] = {}
+        self.scaled: dict[tuple, tuple] = {}
 
     def check(self) -> None:
         """Every ``+a`` step first (the others' premises are resolved through them), then
         every step the root depends on, premises before conclusions."""
         self._check_plus_steps()
-        rule = self.facts.rule
+        rule, checkers = self.facts.rule, _CHECKERS
         for index in self.proof.ids():
-            checker = _CHECKERS.get(rule[index])
+            checker = checkers.get(rule[index])
             if checker is None:
                 self._fail(index, f"unknown rule {rule[index]!r}")
             checker(self, index)
@@ -82,13 +89,17 @@ class _Kernel:
     def _require(self, index: int, best: Curvature, expected_range: Interval | None) -> None:
         """The claims of node ``index`` are no stronger than ``best`` and the range
         ``expected_range`` (None: any range). Unknown is implied by everything; else the
-        claim must be implied by ``best`` in the lattice."""
-        claim = self.facts.curvature[index]
-        if claim is not UNKNOWN and claim is not best and not best <= claim:
+        claim must be implied by ``best`` in the lattice. (A range equal to the one
+        expected encloses it: comparing the tuples, in C, spares the commonest case the
+        interval arithmetic.)"""
+        facts = self.facts
+        claim = facts.curvature[index]
+        if claim is not best and claim is not UNKNOWN and not best <= claim:
             self._fail(index, f"claims {claim}, the rule gives only {best}")
-        claimed = self.facts.range[index]
-        if expected_range is not None and not claimed.contains(expected_range):
-            self._fail(index, f"range {claimed} does not enclose {expected_range}")
+        if expected_range is not None:
+            claimed = facts.range[index]
+            if claimed != expected_range and not claimed.contains(expected_range):
+                self._fail(index, f"range {claimed} does not enclose {expected_range}")
 
     def _check_plus_steps(self) -> None:
         """A ``"same"`` step must be a ``+a`` whose premise is ``a``, claiming no more than
@@ -104,9 +115,15 @@ class _Kernel:
 
     def _premises(self, index: int, expected: tuple[int, ...]) -> list[int]:
         """The premises of node ``index`` (resolved: the step of ``+b`` is ``b``'s), after
-        checking that they are the subexpressions ``expected``."""
+        checking that they are the subexpressions ``expected``.
+
+        Premises that are the very ids written (the commonest case) are taken as they are:
+        a ``+b`` among them is then its own step, which claims no more than ``b``'s does
+        (:meth:`_check_plus_steps`), so the rule can only conclude less from it."""
         facts, op = self.facts, self.tape.op
         premises, rule = facts.premises[index], facts.rule
+        if premises == expected:
+            return premises
         if len(premises) != len(expected):
             self._fail(index, _NOT_PREMISES)
         found = []
@@ -147,12 +164,15 @@ class _Kernel:
             self._fail(index, "not a number")
         self._require(index, CONSTANT, literal_range(self.tape.data[index]))
 
-    def _name(self, index: int, is_variable: bool) -> None:
-        """A name in wrt is affine, any other constant; its range is what was assumed."""
-        tape, name = self.tape, self.tape.data[index]
-        if tape.op[index] != "name" or self.facts.premises[index] or (name in self.wrt) != is_variable:
+    def _name(self, index: int) -> None:
+        """A name in wrt is a variable, affine; any other a parameter, constant; its range
+        is what was assumed."""
+        tape, facts = self.tape, self.facts
+        name = tape.data[index]
+        if tape.op[index] != "name" or facts.premises[index] or \
+                (name in self.wrt) != (facts.rule[index] == "variable"):
             self._fail(index, "wrong kind of name")
-        self._require(index, AFFINE if is_variable else CONSTANT, self.proof.bounds.get(name, REALS))
+        self._require(index, AFFINE if name in self.wrt else CONSTANT, self.proof.bounds.get(name, REALS))
 
     def _binding(self, index: int) -> None:
         """A bound name is the expression bound to it."""
@@ -166,53 +186,70 @@ class _Kernel:
 
     # ---- composition -------------------------------------------------------------------
     def _composition_shape(self, index: int) -> tuple[Atom | None, dict, tuple[int, ...]]:
-        """The atom, keywords and argument ids node ``index`` calls for."""
+        """The atom, keywords and argument ids node ``index`` calls for (operators first:
+        the commonest)."""
         tape = self.tape
         op = tape.op[index]
+        if op in _OPERATORS:
+            return operator(op), _NO_KEYWORDS, tape.args[index]
         if op == "call":
-            return self._call(index) or (None, {}, ())
+            return self._call(index) or (None, _NO_KEYWORDS, ())
         if op == "^":
             base, exponent = tape.args[index]
             return lookup("power", 1), {"p": tape.constant(exponent)}, (base,)
-        if op in _OPERATORS:
-            return operator(op), {}, tape.args[index]
         self._fail(index, "not an atom application")
 
     def _composition(self, index: int) -> None:
         """``f(g1, ..., gk)`` is convex when f is convex on the arguments' ranges and each
         gi is affine, or convex where f is nondecreasing in it, or concave where f is
         nonincreasing (concave alike); its range is f's on the arguments' ranges, each
-        narrowed to f's domain only where the step lists that condition."""
+        narrowed to f's domain only where the step lists that condition.
+
+        What the rule gives is remembered per check, keyed by the atom, its keywords and
+        the premises' ranges and curvatures: the domains, the narrowed ranges, the atom's
+        facts on them and the rule's conclusion are functions of exactly these (a
+        remembered answer spares no check of the step itself: its atom, keywords,
+        premises and listed domains are checked at every step)."""
         facts = self.facts
         atom, kw, args = self._composition_shape(index)
         if atom is None or atom is not facts.atom[index]:
             self._fail(index, "the atom does not match the node")
-        if self.tape.op[index] == "^":
-            self._keywords_are(index, kw, "the exponent does not match the node")
-        else:
-            self._keywords_are(index, kw)
-        premises = facts.premises[index]
-        if premises != args:                # the very ids written: the commonest case
-            premises = self._premises(index, args)
-        domains = atom.domains(len(premises), kw)
-        if domains is None:                 # defined everywhere: the commonest case
-            ranges = [facts.range[p] for p in premises]
-        else:
-            ranges = []
-            for position, (premise, domain) in enumerate(zip(premises, domains)):
-                region = facts.range[premise]
-                if domain is not REALS and not domain.contains(region):
-                    if not self._listed(index, domain, facts.resolve(premise)):
-                        self._fail(index, f"domain {domain} of argument {position + 1} is not listed")
-                    region = region.intersect(domain)
-                    if region is None:
-                        self._require(index, UNKNOWN, None)
-                        return
-                ranges.append(region)
-        found = atom.facts_on(tuple(ranges), kw)
-        curvatures = facts.curvature
-        best = _dcp_best(found.curvature, found.monotonicity, tuple([curvatures[p] for p in premises]))
-        self._require(index, best, found.range)
+        claimed = facts.kwargs[index]
+        if (claimed or kw) and dict(claimed) != kw:
+            self._fail(index, "the exponent does not match the node" if self.tape.op[index] == "^"
+                       else "the keywords do not match the node")
+        premises = self._premises(index, args)
+        range_of, curvature_of = facts.range, facts.curvature
+        ranges = tuple([range_of[p] for p in premises])
+        curvatures = tuple([curvature_of[p] for p in premises])
+        key = (atom, tuple(kw.items()) if kw else (), ranges, curvatures)
+        known = self.composed.get(key)
+        domains = atom.domains(len(ranges), kw) if known is None else known[0]
+        regions = ranges if domains is None else self._narrowed(index, premises, ranges, domains)
+        if known is None:
+            if regions is None:             # an argument lies wholly outside f's domain
+                known = (domains, UNKNOWN, None)
+            else:
+                found = atom.facts_on(regions, kw)
+                known = (domains, _dcp_best(found.curvature, found.monotonicity, curvatures), found.range)
+            self.composed[key] = known
+        self._require(index, known[1], known[2])
+
+    def _narrowed(self, index: int, premises, ranges: tuple[Interval, ...],
+                  domains: tuple[Interval, ...]) -> tuple[Interval, ...] | None:
+        """The premises' ``ranges``, each narrowed to its domain where it is not inside it,
+        after checking that node ``index`` lists that condition; None, from the first
+        argument that lies wholly outside its domain on (the step then claims nothing)."""
+        regions = []
+        for position, (premise, region, domain) in enumerate(zip(premises, ranges, domains)):
+            if domain is not REALS and not domain.contains(region):
+                if not self._listed(index, domain, self.facts.resolve(premise)):
+                    self._fail(index, f"domain {domain} of argument {position + 1} is not listed")
+                region = region.intersect(domain)
+                if region is None:
+                    return None
+            regions.append(region)
+        return tuple(regions)
 
     # ---- products and division ---------------------------------------------------------
     def _product(self, index: int) -> None:
@@ -231,13 +268,24 @@ class _Kernel:
             self._fail(index, "the product atom does not match the node")
         left, right = self._premises(index, args)
         ranges, curvatures = self.facts.range, self.facts.curvature
-        if curvatures[left] is CONSTANT:
-            best = _scaled(curvatures[right], ranges[left])
-        elif curvatures[right] is CONSTANT:
-            best = _scaled(curvatures[left], ranges[right])
-        else:
-            best = UNKNOWN
-        self._require(index, best, atom.facts_on((ranges[left], ranges[right]), {}).range)
+        # Remembered per check: the rule's answer is a function of exactly this key.
+        key = (atom, ranges[left], ranges[right], curvatures[left], curvatures[right])
+        known = self.scaled.get(key)
+        if known is None:
+            if curvatures[left] is CONSTANT:
+                best = _scaled(curvatures[right], ranges[left])
+            elif curvatures[right] is CONSTANT:
+                best = _scaled(curvatures[left], ranges[right])
+            else:
+                best = UNKNOWN
+            known = self.scaled[key] = (best, atom.facts_on((ranges[left], ranges[right]), _NO_KEYWORDS).range)
+        self._require(index, *known)
+
+    def _quotient(self, index: int) -> None:
+        self._division(index, reciprocal=False)
+
+    def _reciprocal(self, index: int) -> None:
+        self._division(index, reciprocal=True)
 
     def _division(self, index: int, reciprocal: bool) -> None:
         """``g / c`` is g scaled by 1/c; ``c / g`` is ``c * inv_pos(g)`` where g > 0 (inv_pos
@@ -246,22 +294,23 @@ class _Kernel:
         if tape.op[index] != "/":
             self._fail(index, "not a quotient")
         top, bottom = self._premises(index, tape.args[index])
-        ranges, curvatures = self.facts.range, self.facts.curvature
-        if ranges[bottom].is_zero:
-            self._fail(index, "it divides by zero")
+        facts = self.facts
+        ranges, curvatures = facts.range, facts.curvature
         region = ranges[bottom]
+        if region.is_zero:
+            self._fail(index, "it divides by zero")
         if reciprocal and not region.is_positive and self._listed(index, POS, bottom):
             region = region.intersect(POS) or region
-        expected = ranges[top] * region.reciprocal()
+        factor = region.reciprocal()        # (a quotient's region is its bottom's range)
         if not reciprocal:
-            best = _scaled(curvatures[top], ranges[bottom].reciprocal()) \
-                if curvatures[bottom] is CONSTANT else UNKNOWN
+            best = _scaled(curvatures[top], factor) if curvatures[bottom] is CONSTANT else UNKNOWN
         elif curvatures[top] is not CONSTANT or not region.is_positive:
             best = UNKNOWN
         else:
             inverse = _dcp_best(CONVEX, (DOWN,), (curvatures[bottom],))   # inv_pos(bottom)
             best = _scaled(inverse, ranges[top]) if inverse is not UNKNOWN else UNKNOWN
-        self._require(index, best, expected)
+        # A claim of all the reals encloses any range: the product is then not needed.
+        self._require(index, best, None if facts.range[index] == REALS else ranges[top] * factor)
 
     # ---- definitions -------------------------------------------------------------------
     def _expansion(self, index: int) -> None:
@@ -329,13 +378,13 @@ def _scaled(curvature: Curvature, factor: Interval) -> Curvature:
 
 _CHECKERS: Mapping[str, Callable[[_Kernel, int], None]] = {
     "number": _Kernel._number,
-    "parameter": lambda k, i: k._name(i, is_variable=False),
-    "variable": lambda k, i: k._name(i, is_variable=True),
+    "parameter": _Kernel._name,
+    "variable": _Kernel._name,
     "binding": _Kernel._binding,
     "composition": _Kernel._composition,
     "product": _Kernel._product,
-    "quotient": lambda k, i: k._division(i, reciprocal=False),
-    "reciprocal": lambda k, i: k._division(i, reciprocal=True),
+    "quotient": _Kernel._quotient,
+    "reciprocal": _Kernel._reciprocal,
     "expansion": _Kernel._expansion,
     "rewrite": _Kernel._rewrite,
 }
