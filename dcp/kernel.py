@@ -40,6 +40,14 @@ UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 _OPERATORS = frozenset({"+", "-", "neg", ".T", "[]", "[...]"})
 _NOT_PREMISES = "its premises are not the subexpressions of its node"
 _NO_NOTE = Note()
+
+#: The rules' answers, remembered across checks: a deep or wide expression asks the same
+#: few questions at every layer or term, and so do similar expressions. Each is a pure
+#: function of its key (see :meth:`_Kernel._composition` and :func:`_scale`); past
+#: MEMO_SIZE entries a table starts afresh.
+_COMPOSED: dict[tuple, tuple] = {}
+_SCALED: dict[tuple, tuple] = {}
+MEMO_SIZE = 4096
 #: The keywords of an atom called without any (shared: read it, never change it).
 _NO_KEYWORDS: dict = {}
 
@@ -57,16 +65,14 @@ def check_proof(proof: Proof) -> None:
 class _Kernel:
     """One check of one proof, its columns at hand."""
 
-    __slots__ = ("proof", "tape", "facts", "wrt", "composed", "scaled")
+    __slots__ = ("proof", "tape", "facts", "wrt")
 
     def __init__(self, proof: Proof):
         self.proof, self.tape, self.facts = proof, proof.tape, proof.facts
         self.wrt = frozenset(proof.wrt)
-        #: What the composition and product rules give, per question asked (see
-        #: :meth:`_composition` and :meth:`_product`): a deep or wide expression asks
-        #: the same few at every layer or term.
-        self.composed: dict[tuple, tuple] = {}
-        self.scaled: dict[tuple, tuple] = {}
+        for memo in (_COMPOSED, _SCALED):
+            if len(memo) > MEMO_SIZE:
+                memo.clear()
 
     def check(self) -> None:
         """Every ``+a`` step first (the others' premises are resolved through them), then
@@ -205,7 +211,7 @@ class _Kernel:
         nonincreasing (concave alike); its range is f's on the arguments' ranges, each
         narrowed to f's domain only where the step lists that condition.
 
-        What the rule gives is remembered per check, keyed by the atom, its keywords and
+        What the rule gives is remembered (:data:`_COMPOSED`), keyed by the atom, its keywords and
         the premises' ranges and curvatures: the domains, the narrowed ranges, the atom's
         facts on them and the rule's conclusion are functions of exactly these (a
         remembered answer spares no check of the step itself: its atom, keywords,
@@ -223,7 +229,7 @@ class _Kernel:
         ranges = tuple([range_of[p] for p in premises])
         curvatures = tuple([curvature_of[p] for p in premises])
         key = (atom, tuple(kw.items()) if kw else (), ranges, curvatures)
-        known = self.composed.get(key)
+        known = _COMPOSED.get(key)
         domains = atom.domains(len(ranges), kw) if known is None else known[0]
         regions = ranges if domains is None else self._narrowed(index, premises, ranges, domains)
         if known is None:
@@ -232,7 +238,7 @@ class _Kernel:
             else:
                 found = atom.facts_on(regions, kw)
                 known = (domains, _dcp_best(found.curvature, found.monotonicity, curvatures), found.range)
-            self.composed[key] = known
+            _COMPOSED[key] = known
         self._require(index, known[1], known[2])
 
     def _narrowed(self, index: int, premises, ranges: tuple[Interval, ...],
@@ -268,18 +274,8 @@ class _Kernel:
             self._fail(index, "the product atom does not match the node")
         left, right = self._premises(index, args)
         ranges, curvatures = self.facts.range, self.facts.curvature
-        # Remembered per check: the rule's answer is a function of exactly this key.
-        key = (atom, ranges[left], ranges[right], curvatures[left], curvatures[right])
-        known = self.scaled.get(key)
-        if known is None:
-            if curvatures[left] is CONSTANT:
-                best = _scaled(curvatures[right], ranges[left])
-            elif curvatures[right] is CONSTANT:
-                best = _scaled(curvatures[left], ranges[right])
-            else:
-                best = UNKNOWN
-            known = self.scaled[key] = (best, atom.facts_on((ranges[left], ranges[right]), _NO_KEYWORDS).range)
-        self._require(index, *known)
+        key = (_product_rule, atom, ranges[left], ranges[right], curvatures[left], curvatures[right])
+        self._require(index, *(_SCALED.get(key) or _scale(key)))
 
     def _quotient(self, index: int) -> None:
         self._division(index, reciprocal=False)
@@ -294,23 +290,14 @@ class _Kernel:
         if tape.op[index] != "/":
             self._fail(index, "not a quotient")
         top, bottom = self._premises(index, tape.args[index])
-        facts = self.facts
-        ranges, curvatures = facts.range, facts.curvature
+        ranges, curvatures = self.facts.range, self.facts.curvature
         region = ranges[bottom]
         if region.is_zero:
             self._fail(index, "it divides by zero")
         if reciprocal and not region.is_positive and self._listed(index, POS, bottom):
             region = region.intersect(POS) or region
-        factor = region.reciprocal()        # (a quotient's region is its bottom's range)
-        if not reciprocal:
-            best = _scaled(curvatures[top], factor) if curvatures[bottom] is CONSTANT else UNKNOWN
-        elif curvatures[top] is not CONSTANT or not region.is_positive:
-            best = UNKNOWN
-        else:
-            inverse = _dcp_best(CONVEX, (DOWN,), (curvatures[bottom],))   # inv_pos(bottom)
-            best = _scaled(inverse, ranges[top]) if inverse is not UNKNOWN else UNKNOWN
-        # A claim of all the reals encloses any range: the product is then not needed.
-        self._require(index, best, None if facts.range[index] == REALS else ranges[top] * factor)
+        key = (_division_rule, reciprocal, ranges[top], region, curvatures[top], curvatures[bottom])
+        self._require(index, *(_SCALED.get(key) or _scale(key)))
 
     # ---- definitions -------------------------------------------------------------------
     def _expansion(self, index: int) -> None:
@@ -361,6 +348,41 @@ def _dcp_best(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvat
     if f.is_concave and all(_keeps(CONCAVE, m, a) for m, a in zip(monos, args)):
         return CONCAVE
     return UNKNOWN
+
+
+def _scale(key: tuple) -> tuple[Curvature, Interval]:
+    """The answer of the rule ``key[0]`` on the arguments ``key[1:]``, remembered in
+    :data:`_SCALED` (sound: each such rule is a pure function of its arguments)."""
+    found = _SCALED[key] = key[0](*key[1:])
+    return found
+
+
+def _product_rule(atom: Atom, left: Interval, right: Interval, left_curvature: Curvature,
+                  right_curvature: Curvature) -> tuple[Curvature, Interval]:
+    """The curvature and range of a product, from its sides' ranges and curvatures."""
+    if left_curvature is CONSTANT:
+        best = _scaled(right_curvature, left)
+    elif right_curvature is CONSTANT:
+        best = _scaled(left_curvature, right)
+    else:
+        best = UNKNOWN
+    return best, atom.facts_on((left, right), _NO_KEYWORDS).range
+
+
+def _division_rule(reciprocal: bool, top: Interval, region: Interval, top_curvature: Curvature,
+                   bottom_curvature: Curvature) -> tuple[Curvature, Interval]:
+    """The curvature and range of a quotient (or, ``reciprocal``, of ``c / g`` read as
+    ``c * inv_pos(g)``), from its sides' ranges (the bottom's narrowed to ``region``) and
+    curvatures."""
+    factor = region.reciprocal()
+    if not reciprocal:
+        best = _scaled(top_curvature, factor) if bottom_curvature is CONSTANT else UNKNOWN
+    elif top_curvature is not CONSTANT or not region.is_positive:
+        best = UNKNOWN
+    else:
+        inverse = _dcp_best(CONVEX, (DOWN,), (bottom_curvature,))   # inv_pos(bottom)
+        best = _scaled(inverse, top) if inverse is not UNKNOWN else UNKNOWN
+    return best, top * factor
 
 
 def _scaled(curvature: Curvature, factor: Interval) -> Curvature:
