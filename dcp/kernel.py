@@ -148,14 +148,13 @@ class _Kernel:
         strip, requires = self.tape.plain, self.facts.notes.get(index, _NO_NOTE).requires
         return any(d == domain and strip(p) == premise for p, d in requires)
 
-    def _call(self, index: int) -> tuple[Atom, dict, tuple[int, ...]] | None:
-        """The atom a call names, its keyword constants and its argument ids, as the call
+    def _call(self, index: int) -> tuple[Atom, tuple[int, ...], dict] | None:
+        """The atom a call names, its argument ids and its keyword constants, as the call
         is resolved for the analysis (None when it names no atom that takes them)."""
         try:
-            atom, given, kw = resolve_at(self.tape, index, self.proof.atoms)
+            return resolve_at(self.tape, index, self.proof.atoms)
         except DcpError:
             return None
-        return atom, kw, given
 
     def _keywords_are(self, index: int, kw: dict, why: str = "the keywords do not match the node") -> None:
         """The keyword constants node ``index`` claims are ``kw``, those written."""
@@ -191,18 +190,18 @@ class _Kernel:
         self._require(index, self.facts.curvature[premise], self.facts.range[premise])
 
     # ---- composition -------------------------------------------------------------------
-    def _composition_shape(self, index: int) -> tuple[Atom | None, dict, tuple[int, ...]]:
-        """The atom, keywords and argument ids node ``index`` calls for (operators first:
+    def _composition_shape(self, index: int) -> tuple[Atom | None, tuple[int, ...], dict]:
+        """The atom, argument ids and keywords node ``index`` calls for (operators first:
         the commonest)."""
         tape = self.tape
         op = tape.op[index]
         if op in _OPERATORS:
-            return operator(op), _NO_KEYWORDS, tape.args[index]
+            return operator(op), tape.args[index], _NO_KEYWORDS
         if op == "call":
-            return self._call(index) or (None, _NO_KEYWORDS, ())
+            return self._call(index) or (None, (), _NO_KEYWORDS)
         if op == "^":
             base, exponent = tape.args[index]
-            return lookup("power", 1), {"p": tape.constant(exponent)}, (base,)
+            return lookup("power", 1), (base,), {"p": tape.constant(exponent)}
         self._fail(index, "not an atom application")
 
     def _composition(self, index: int) -> None:
@@ -217,7 +216,7 @@ class _Kernel:
         remembered answer spares no check of the step itself: its atom, keywords,
         premises and listed domains are checked at every step)."""
         facts = self.facts
-        atom, kw, args = self._composition_shape(index)
+        atom, args, kw = self._composition_shape(index)
         if atom is None or atom is not facts.atom[index]:
             self._fail(index, "the atom does not match the node")
         claimed = facts.kwargs[index]
@@ -267,7 +266,7 @@ class _Kernel:
         if op == "*" or op == "@":
             atom, args = operator(op), tape.args[index]
         elif call is not None and call[0] is claimed and claimed.kind == "product":
-            atom, args = claimed, call[2]
+            atom, args = claimed, call[1]
         else:
             self._fail(index, "not a product")
         if atom is not claimed:
@@ -307,7 +306,7 @@ class _Kernel:
         call = self._call(index) if tape.op[index] == "call" else None
         if atom is None or atom.kind not in ("expansion", "user") or call is None or call[0] is not atom:
             self._fail(index, "not an expansion of its node")
-        _, kw, args = call
+        _, args, kw = call
         self._keywords_are(index, kw)
         with tape.reading():
             body = expand_at(tape, index, atom, args, kw)
