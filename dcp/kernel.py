@@ -35,9 +35,9 @@ __all__ = ["check_proof"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
-#: The operators that apply an atom by composition (``x ^ p`` is ``power``; ``*``, ``@``
-#: and ``/`` have rules of their own).
-_OPERATORS = frozenset({"+", "-", "neg", ".T", "[]", "[...]"})
+#: The operators that apply an atom by composition, with their atoms (``x ^ p`` is
+#: ``power``; ``*``, ``@`` and ``/`` have rules of their own).
+_OPERATOR_ATOMS = {symbol: operator(symbol) for symbol in ("+", "-", "neg", ".T", "[]", "[...]")}
 _NOT_PREMISES = "its premises are not the subexpressions of its node"
 _NO_NOTE = Note()
 
@@ -191,12 +191,9 @@ class _Kernel:
 
     # ---- composition -------------------------------------------------------------------
     def _composition_shape(self, index: int) -> tuple[Atom | None, tuple[int, ...], dict]:
-        """The atom, argument ids and keywords node ``index`` calls for (operators first:
-        the commonest)."""
+        """The atom, argument ids and keywords of the call or power at node ``index``."""
         tape = self.tape
         op = tape.op[index]
-        if op in _OPERATORS:
-            return operator(op), tape.args[index], _NO_KEYWORDS
         if op == "call":
             return self._call(index) or (None, (), _NO_KEYWORDS)
         if op == "^":
@@ -215,13 +212,17 @@ class _Kernel:
         facts on them and the rule's conclusion are functions of exactly these (a
         remembered answer spares no check of the step itself: its atom, keywords,
         premises and listed domains are checked at every step)."""
-        facts = self.facts
-        atom, args, kw = self._composition_shape(index)
+        facts, tape = self.facts, self.tape
+        atom = _OPERATOR_ATOMS.get(tape.op[index])
+        if atom is not None:                # + - neg .T [] [...]: the commonest
+            args, kw = tape.args[index], _NO_KEYWORDS
+        else:
+            atom, args, kw = self._composition_shape(index)
         if atom is None or atom is not facts.atom[index]:
             self._fail(index, "the atom does not match the node")
         claimed = facts.kwargs[index]
         if (claimed or kw) and dict(claimed) != kw:
-            self._fail(index, "the exponent does not match the node" if self.tape.op[index] == "^"
+            self._fail(index, "the exponent does not match the node" if tape.op[index] == "^"
                        else "the keywords do not match the node")
         premises = self._premises(index, args)
         range_of, curvature_of = facts.range, facts.curvature
