@@ -207,11 +207,11 @@ class _Kernel:
         nonincreasing (concave alike); its range is f's on the arguments' ranges, each
         narrowed to f's domain only where the step lists that condition.
 
-        What the rule gives is remembered (:data:`_COMPOSED`), keyed by the atom, its keywords and
-        the premises' ranges and curvatures: the domains, the narrowed ranges, the atom's
-        facts on them and the rule's conclusion are functions of exactly these (a
-        remembered answer spares no check of the step itself: its atom, keywords,
-        premises and listed domains are checked at every step)."""
+        What the rule gives is remembered (:data:`_COMPOSED`), keyed by the atom, its
+        keywords and the premises' ranges and curvatures: the conditions to list, the
+        narrowed ranges, the atom's facts on them and the rule's conclusion are functions
+        of exactly these. A remembered answer spares no check of the step itself: its
+        atom, keywords, premises and listed conditions are checked at every step."""
         facts, tape = self.facts, self.tape
         atom = _OPERATOR_ATOMS.get(tape.op[index])
         if atom is not None:                # + - neg .T [] [...]: the commonest
@@ -230,32 +230,21 @@ class _Kernel:
         curvatures = tuple([curvature_of[p] for p in premises])
         key = (atom, tuple(kw.items()) if kw else (), ranges, curvatures)
         known = _COMPOSED.get(key)
-        domains = atom.domains(len(ranges), kw) if known is None else known[0]
-        regions = ranges if domains is None else self._narrowed(index, premises, ranges, domains)
+        if known is None:
+            conditions, regions = _narrowed(atom.domains(len(ranges), kw), ranges)
+        else:
+            conditions = known[0]
+        for position, domain in conditions:     # (the commonest: none)
+            if not self._listed(index, domain, facts.resolve(premises[position])):
+                self._fail(index, f"domain {domain} of argument {position + 1} is not listed")
         if known is None:
             if regions is None:             # an argument lies wholly outside f's domain
-                known = (domains, UNKNOWN, None)
+                known = (conditions, UNKNOWN, None)
             else:
                 found = atom.facts_on(regions, kw)
-                known = (domains, _dcp_best(found.curvature, found.monotonicity, curvatures), found.range)
+                known = (conditions, _dcp_best(found.curvature, found.monotonicity, curvatures), found.range)
             _COMPOSED[key] = known
         self._require(index, known[1], known[2])
-
-    def _narrowed(self, index: int, premises, ranges: tuple[Interval, ...],
-                  domains: tuple[Interval, ...]) -> tuple[Interval, ...] | None:
-        """The premises' ``ranges``, each narrowed to its domain where it is not inside it,
-        after checking that node ``index`` lists that condition; None, from the first
-        argument that lies wholly outside its domain on (the step then claims nothing)."""
-        regions = []
-        for position, (premise, region, domain) in enumerate(zip(premises, ranges, domains)):
-            if domain is not REALS and not domain.contains(region):
-                if not self._listed(index, domain, self.facts.resolve(premise)):
-                    self._fail(index, f"domain {domain} of argument {position + 1} is not listed")
-                region = region.intersect(domain)
-                if region is None:
-                    return None
-            regions.append(region)
-        return tuple(regions)
 
     # ---- products and division ---------------------------------------------------------
     def _product(self, index: int) -> None:
@@ -325,6 +314,25 @@ class _Kernel:
         if rewritten is None:
             self._fail(index, f"idiom {idiom!r} does not apply")
         self._same_as(index, self._premises(index, (rewritten,))[0])
+
+
+def _narrowed(domains: tuple[Interval, ...] | None, ranges: tuple[Interval, ...]
+              ) -> tuple[tuple[tuple[int, Interval], ...], tuple[Interval, ...] | None]:
+    """The conditions a step must list, as (argument position, domain), for each argument
+    whose range is not inside its domain (up to the first that lies wholly outside it), and
+    the ``ranges`` narrowed to the domains (None when one lies wholly outside: the step then
+    claims nothing). ``domains`` None: defined everywhere."""
+    if domains is None:
+        return (), ranges
+    conditions, regions = [], []
+    for position, (region, domain) in enumerate(zip(ranges, domains)):
+        if domain is not REALS and not domain.contains(region):
+            conditions.append((position, domain))
+            region = region.intersect(domain)
+            if region is None:
+                return tuple(conditions), None
+        regions.append(region)
+    return tuple(conditions), tuple(regions)
 
 
 def _keeps(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
