@@ -226,8 +226,7 @@ class _Kernel:
                        else "the keywords do not match the node")
         premises = self._premises(index, args)
         range_of, curvature_of = facts.range, facts.curvature
-        ranges = tuple([range_of[p] for p in premises])
-        curvatures = tuple([curvature_of[p] for p in premises])
+        ranges, curvatures = _facts_of(premises, range_of, curvature_of)
         key = (atom, tuple(kw.items()) if kw else (), ranges, curvatures)
         known = _COMPOSED.get(key)
         if known is None:
@@ -314,6 +313,18 @@ class _Kernel:
         if rewritten is None:
             self._fail(index, f"idiom {idiom!r} does not apply")
         self._same_as(index, self._premises(index, (rewritten,))[0])
+
+
+def _facts_of(premises, ranges: list, curvatures: list) -> tuple[tuple, tuple]:
+    """The premises' ranges and curvatures, read off those columns (one and two premises,
+    the commonest, without a comprehension: each costs a frame)."""
+    if len(premises) == 1:
+        (only,) = premises
+        return (ranges[only],), (curvatures[only],)
+    if len(premises) == 2:
+        left, right = premises
+        return (ranges[left], ranges[right]), (curvatures[left], curvatures[right])
+    return tuple([ranges[p] for p in premises]), tuple([curvatures[p] for p in premises])
 
 
 def _narrowed(domains: tuple[Interval, ...] | None, ranges: tuple[Interval, ...]
