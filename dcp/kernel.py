@@ -50,6 +50,8 @@ _SCALED: dict[tuple, tuple] = {}
 MEMO_SIZE = 4096
 #: The keywords of an atom called without any (shared: read it, never change it).
 _NO_KEYWORDS: dict = {}
+#: What a call that names no atom taking its arguments resolves to.
+_NO_CALL = (None, (), _NO_KEYWORDS)
 
 
 def check_proof(proof: Proof) -> None:
@@ -190,16 +192,13 @@ class _Kernel:
         self._require(index, self.facts.curvature[premise], self.facts.range[premise])
 
     # ---- composition -------------------------------------------------------------------
-    def _composition_shape(self, index: int) -> tuple[Atom | None, tuple[int, ...], dict]:
-        """The atom, argument ids and keywords of the call or power at node ``index``."""
+    def _power(self, index: int) -> tuple[Atom, tuple[int, ...], dict]:
+        """The atom, argument ids and keywords of the power ``x ^ p`` at node ``index``."""
         tape = self.tape
-        op = tape.op[index]
-        if op == "call":
-            return self._call(index) or (None, (), _NO_KEYWORDS)
-        if op == "^":
-            base, exponent = tape.args[index]
-            return lookup("power", 1), (base,), {"p": tape.constant(exponent)}
-        self._fail(index, "not an atom application")
+        if tape.op[index] != "^":
+            self._fail(index, "not an atom application")
+        base, exponent = tape.args[index]
+        return lookup("power", 1), (base,), {"p": tape.constant(exponent)}
 
     def _composition(self, index: int) -> None:
         """``f(g1, ..., gk)`` is convex when f is convex on the arguments' ranges and each
@@ -213,18 +212,23 @@ class _Kernel:
         of exactly these. A remembered answer spares no check of the step itself: its
         atom, keywords, premises and listed conditions are checked at every step."""
         facts, tape = self.facts, self.tape
-        atom = _OPERATOR_ATOMS.get(tape.op[index])
+        op = tape.op[index]
+        atom = _OPERATOR_ATOMS.get(op)
         if atom is not None:                # + - neg .T [] [...]: the commonest
             args, kw = tape.args[index], _NO_KEYWORDS
+        elif op == "call":
+            atom, args, kw = self._call(index) or _NO_CALL
         else:
-            atom, args, kw = self._composition_shape(index)
+            atom, args, kw = self._power(index)
         if atom is None or atom is not facts.atom[index]:
             self._fail(index, "the atom does not match the node")
         claimed = facts.kwargs[index]
         if (claimed or kw) and dict(claimed) != kw:
-            self._fail(index, "the exponent does not match the node" if tape.op[index] == "^"
+            self._fail(index, "the exponent does not match the node" if op == "^"
                        else "the keywords do not match the node")
-        premises = self._premises(index, args)
+        premises = facts.premises[index]
+        if premises != args:
+            premises = self._premises(index, args)
         range_of, curvature_of = facts.range, facts.curvature
         ranges, curvatures = _facts_of(premises, range_of, curvature_of)
         key = (atom, tuple(kw.items()) if kw else (), ranges, curvatures)
