@@ -121,7 +121,7 @@ class _Kernel:
                 self._fail(index, "it is not a unary plus of its premise")
             self._same_as(index, tape.args[index][0])
 
-    def _premises(self, index: int, expected: tuple[int, ...]) -> list[int]:
+    def _premises(self, index: int, expected: tuple[int, ...]) -> tuple[int, ...]:
         """The premises of node ``index`` (resolved: the step of ``+b`` is ``b``'s), after
         checking that they are the subexpressions ``expected``.
 
@@ -143,7 +143,7 @@ class _Kernel:
             if premise != node:
                 self._fail(index, _NOT_PREMISES)
             found.append(premise)
-        return found
+        return tuple(found)
 
     def _listed(self, index: int, domain: Interval, premise: int) -> bool:
         """Whether node ``index`` lists the condition that ``premise`` lies in ``domain``."""
@@ -158,7 +158,8 @@ class _Kernel:
         except DcpError:
             return None
 
-    def _keywords_are(self, index: int, kw: dict, why: str = "the keywords do not match the node") -> None:
+    def _keywords_are(self, index: int, kw: dict, why: str = "the keywords do not match the node"
+                      ) -> None:
         """The keyword constants node ``index`` claims are ``kw``, those written."""
         claimed = self.facts.kwargs[index]
         if (claimed or kw) and dict(claimed) != kw:
@@ -222,12 +223,11 @@ class _Kernel:
             atom, args, kw = self._power(index)
         if atom is None or atom is not facts.atom[index]:
             self._fail(index, "the atom does not match the node")
-        claimed = facts.kwargs[index]
-        if (claimed or kw) and dict(claimed) != kw:
-            self._fail(index, "the exponent does not match the node" if op == "^"
-                       else "the keywords do not match the node")
+        if kw or facts.kwargs[index]:       # (the commonest: no keywords at all)
+            self._keywords_are(index, kw, "the exponent does not match the node" if op == "^"
+                               else "the keywords do not match the node")
         premises = facts.premises[index]
-        if premises != args:
+        if premises != args:                # (else the very ids written: see _premises)
             premises = self._premises(index, args)
         range_of, curvature_of = facts.range, facts.curvature
         ranges, curvatures = _facts_of(premises, range_of, curvature_of)
@@ -270,9 +270,11 @@ class _Kernel:
         self._require(index, *(_SCALED.get(key) or _scale(key)))
 
     def _quotient(self, index: int) -> None:
+        """``g / c``: see :meth:`_division`."""
         self._division(index, reciprocal=False)
 
     def _reciprocal(self, index: int) -> None:
+        """``c / g``: see :meth:`_division`."""
         self._division(index, reciprocal=True)
 
     def _division(self, index: int, reciprocal: bool) -> None:
