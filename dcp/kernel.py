@@ -126,8 +126,8 @@ class _Kernel:
         checking that they are the subexpressions ``expected``.
 
         Premises that are the very ids written (the commonest case) are taken as they are:
-        a ``+b`` among them is then its own step, which claims no more than ``b``'s does
-        (:meth:`_check_plus_steps`), so the rule can only conclude less from it."""
+        a ``+b`` among them is then a step of the proof, which the loop reaches first and
+        refuses (only the root may be a ``+``)."""
         facts, op = self.facts, self.tape.op
         premises, rule = facts.premises[index], facts.rule
         if premises == expected:
