@@ -38,6 +38,8 @@ UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 #: The operators that apply an atom by composition, with their atoms (``x ^ p`` is
 #: ``power``; ``*``, ``@`` and ``/`` have rules of their own).
 _OPERATOR_ATOMS = {symbol: operator(symbol) for symbol in ("+", "-", "neg", ".T", "[]", "[...]")}
+#: The operators that apply a product atom.
+_PRODUCT_ATOMS = {symbol: operator(symbol) for symbol in ("*", "@")}
 _NOT_PREMISES = "its premises are not the subexpressions of its node"
 _NO_NOTE = Note()
 
@@ -176,11 +178,13 @@ class _Kernel:
         """A name in wrt is a variable, affine; any other a parameter, constant; its range
         is what was assumed."""
         tape, facts = self.tape, self.facts
-        name = tape.data[index]
-        if tape.op[index] != "name" or facts.premises[index] or \
-                (name in self.wrt) != (facts.rule[index] == "variable"):
+        if tape.op[index] != "name" or facts.premises[index]:
             self._fail(index, "wrong kind of name")
-        self._require(index, AFFINE if name in self.wrt else CONSTANT, self.proof.bounds.get(name, REALS))
+        name = tape.data[index]
+        variable = name in self.wrt
+        if variable != (facts.rule[index] == "variable"):
+            self._fail(index, "wrong kind of name")
+        self._require(index, AFFINE if variable else CONSTANT, self.proof.bounds.get(name, REALS))
 
     def _binding(self, index: int) -> None:
         """A bound name is the expression bound to it."""
@@ -253,19 +257,21 @@ class _Kernel:
     def _product(self, index: int) -> None:
         """``c * g`` (``@``, ``dot``) with c constant is g scaled: its curvature kept where
         c >= 0, negated where c <= 0; two non-constant sides give unknown."""
-        tape, claimed = self.tape, self.facts.atom[index]
-        op = tape.op[index]
-        call = self._call(index) if op == "call" else None
-        if op == "*" or op == "@":
-            atom, args = operator(op), tape.args[index]
-        elif call is not None and call[0] is claimed and claimed.kind == "product":
-            atom, args = claimed, call[1]
+        tape, facts = self.tape, self.facts
+        claimed, op = facts.atom[index], tape.op[index]
+        atom = _PRODUCT_ATOMS.get(op)
+        if atom is not None:                # * and @: the commonest
+            args = tape.args[index]
         else:
-            self._fail(index, "not a product")
+            call = self._call(index) if op == "call" else None
+            if call is None or call[0] is not claimed or claimed.kind != "product":
+                self._fail(index, "not a product")
+            atom, args = claimed, call[1]
         if atom is not claimed:
             self._fail(index, "the product atom does not match the node")
-        left, right = self._premises(index, args)
-        ranges, curvatures = self.facts.range, self.facts.curvature
+        premises = facts.premises[index]
+        left, right = premises if premises == args else self._premises(index, args)
+        ranges, curvatures = facts.range, facts.curvature
         key = (_product_rule, atom, ranges[left], ranges[right], curvatures[left], curvatures[right])
         self._require(index, *(_SCALED.get(key) or _scale(key)))
 
