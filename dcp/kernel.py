@@ -72,11 +72,10 @@ class _Kernel:
     __slots__ = ("proof", "tape", "facts", "wrt")
 
     def __init__(self, proof: Proof):
-        self.proof, self.tape, self.facts = proof, proof.tape, proof.facts
-        self.wrt = frozenset(proof.wrt)
-        for memo in (_COMPOSED, _SCALED):
-            if len(memo) > MEMO_SIZE:
-                memo.clear()
+        self.proof, self.tape, self.facts, self.wrt = proof, proof.tape, proof.facts, proof.wrt
+        if len(_COMPOSED) > MEMO_SIZE or len(_SCALED) > MEMO_SIZE:
+            _COMPOSED.clear()
+            _SCALED.clear()
 
     def check(self) -> None:
         """Every ``+a`` step first (the others' premises are resolved through them), then
