@@ -17,6 +17,12 @@ argument's id" (the tape stores equal subexpressions once). A call's atom, keywo
 expansion, and an idiom's rewrite, are derived again from the tape, only finding nodes
 (:meth:`~dcp.tape.Tape.reading`): checking a proof never changes it. A step's text is
 printed only to word a failure.
+
+What a rule concludes from an atom's facts and its premises' claims is remembered across
+checks, keyed by everything it reads (the atom, its keywords, the premises' ranges and
+curvatures): the atoms' facts never change, so a remembered answer is the one the rule
+would give again. Each step's own checks (its node, premises, keywords, listed domains
+and claims) are made every time.
 """
 from __future__ import annotations
 
