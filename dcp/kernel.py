@@ -17,6 +17,12 @@ argument's id" (the tape stores equal subexpressions once). A call's atom, keywo
 expansion, and an idiom's rewrite, are derived again from the tape, only finding nodes
 (:meth:`~dcp.tape.Tape.reading`): checking a proof never changes it. A step's text is
 printed only to word a failure.
+
+What a rule concludes from an atom's facts and its premises' claims is remembered across
+checks, keyed by everything it reads (the atom, its keywords, the premises' ranges and
+curvatures): the atoms' facts never change, so a remembered answer is the one the rule
+would give again. Each step's own checks (its node, premises, keywords, listed domains
+and claims) are made every time.
 """
 from __future__ import annotations
 
@@ -35,11 +41,25 @@ __all__ = ["check_proof"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
-#: The operators that apply an atom by composition (``x ^ p`` is ``power``; ``*``, ``@``
-#: and ``/`` have rules of their own).
-_OPERATORS = frozenset({"+", "-", "neg", ".T", "[]", "[...]"})
+#: The operators that apply an atom by composition, with their atoms (``x ^ p`` is
+#: ``power``; ``*``, ``@`` and ``/`` have rules of their own).
+_OPERATOR_ATOMS = {symbol: operator(symbol) for symbol in ("+", "-", "neg", ".T", "[]", "[...]")}
+#: The operators that apply a product atom.
+_PRODUCT_ATOMS = {symbol: operator(symbol) for symbol in ("*", "@")}
 _NOT_PREMISES = "its premises are not the subexpressions of its node"
 _NO_NOTE = Note()
+
+#: The rules' answers, remembered across checks: a deep or wide expression asks the same
+#: few questions at every layer or term, and so do similar expressions. Each is a pure
+#: function of its key (see :meth:`_Kernel._composition` and :func:`_scale`); past
+#: MEMO_SIZE entries a table starts afresh.
+_COMPOSED: dict[tuple, tuple] = {}
+_SCALED: dict[tuple, tuple] = {}
+MEMO_SIZE = 4096
+#: The keywords of an atom called without any (shared: read it, never change it).
+_NO_KEYWORDS: dict = {}
+#: What a call that names no atom taking its arguments resolves to.
+_NO_CALL = (None, (), _NO_KEYWORDS)
 
 
 def check_proof(proof: Proof) -> None:
@@ -58,16 +78,18 @@ class _Kernel:
     __slots__ = ("proof", "tape", "facts", "wrt")
 
     def __init__(self, proof: Proof):
-        self.proof, self.tape, self.facts = proof, proof.tape, proof.facts
-        self.wrt = frozenset(proof.wrt)
+        self.proof, self.tape, self.facts, self.wrt = proof, proof.tape, proof.facts, proof.wrt
+        if len(_COMPOSED) > MEMO_SIZE or len(_SCALED) > MEMO_SIZE:
+            _COMPOSED.clear()
+            _SCALED.clear()
 
     def check(self) -> None:
         """Every ``+a`` step first (the others' premises are resolved through them), then
         every step the root depends on, premises before conclusions."""
         self._check_plus_steps()
-        rule = self.facts.rule
+        rule, checkers = self.facts.rule, _CHECKERS
         for index in self.proof.ids():
-            checker = _CHECKERS.get(rule[index])
+            checker = checkers.get(rule[index])
             if checker is None:
                 self._fail(index, f"unknown rule {rule[index]!r}")
             checker(self, index)
@@ -82,13 +104,17 @@ class _Kernel:
     def _require(self, index: int, best: Curvature, expected_range: Interval | None) -> None:
         """The claims of node ``index`` are no stronger than ``best`` and the range
         ``expected_range`` (None: any range). Unknown is implied by everything; else the
-        claim must be implied by ``best`` in the lattice."""
-        claim = self.facts.curvature[index]
-        if claim is not UNKNOWN and claim is not best and not best <= claim:
+        claim must be implied by ``best`` in the lattice. (A range equal to the one
+        expected encloses it: comparing the tuples, in C, spares the commonest case the
+        interval arithmetic.)"""
+        facts = self.facts
+        claim = facts.curvature[index]
+        if claim is not best and claim is not UNKNOWN and not best <= claim:
             self._fail(index, f"claims {claim}, the rule gives only {best}")
-        claimed = self.facts.range[index]
-        if expected_range is not None and not claimed.contains(expected_range):
-            self._fail(index, f"range {claimed} does not enclose {expected_range}")
+        if expected_range is not None:
+            claimed = facts.range[index]
+            if claimed != expected_range and not claimed.contains(expected_range):
+                self._fail(index, f"range {claimed} does not enclose {expected_range}")
 
     def _check_plus_steps(self) -> None:
         """A ``"same"`` step must be a ``+a`` whose premise is ``a``, claiming no more than
@@ -102,11 +128,17 @@ class _Kernel:
                 self._fail(index, "it is not a unary plus of its premise")
             self._same_as(index, tape.args[index][0])
 
-    def _premises(self, index: int, expected: tuple[int, ...]) -> list[int]:
+    def _premises(self, index: int, expected: tuple[int, ...]) -> tuple[int, ...]:
         """The premises of node ``index`` (resolved: the step of ``+b`` is ``b``'s), after
-        checking that they are the subexpressions ``expected``."""
+        checking that they are the subexpressions ``expected``.
+
+        Premises that are the very ids written (the commonest case) are taken as they are:
+        a ``+b`` among them is then a step of the proof, which the loop reaches first and
+        refuses (only the root may be a ``+``)."""
         facts, op = self.facts, self.tape.op
         premises, rule = facts.premises[index], facts.rule
+        if premises == expected:
+            return premises
         if len(premises) != len(expected):
             self._fail(index, _NOT_PREMISES)
         found = []
@@ -118,23 +150,23 @@ class _Kernel:
             if premise != node:
                 self._fail(index, _NOT_PREMISES)
             found.append(premise)
-        return found
+        return tuple(found)
 
     def _listed(self, index: int, domain: Interval, premise: int) -> bool:
         """Whether node ``index`` lists the condition that ``premise`` lies in ``domain``."""
         strip, requires = self.tape.plain, self.facts.notes.get(index, _NO_NOTE).requires
         return any(d == domain and strip(p) == premise for p, d in requires)
 
-    def _call(self, index: int) -> tuple[Atom, dict, tuple[int, ...]] | None:
-        """The atom a call names, its keyword constants and its argument ids, as the call
+    def _call(self, index: int) -> tuple[Atom, tuple[int, ...], dict] | None:
+        """The atom a call names, its argument ids and its keyword constants, as the call
         is resolved for the analysis (None when it names no atom that takes them)."""
         try:
-            atom, given, kw = resolve_at(self.tape, index, self.proof.atoms)
+            return resolve_at(self.tape, index, self.proof.atoms)
         except DcpError:
             return None
-        return atom, kw, given
 
-    def _keywords_are(self, index: int, kw: dict, why: str = "the keywords do not match the node") -> None:
+    def _keywords_are(self, index: int, kw: dict, why: str = "the keywords do not match the node"
+                      ) -> None:
         """The keyword constants node ``index`` claims are ``kw``, those written."""
         claimed = self.facts.kwargs[index]
         if (claimed or kw) and dict(claimed) != kw:
@@ -147,12 +179,17 @@ class _Kernel:
             self._fail(index, "not a number")
         self._require(index, CONSTANT, literal_range(self.tape.data[index]))
 
-    def _name(self, index: int, is_variable: bool) -> None:
-        """A name in wrt is affine, any other constant; its range is what was assumed."""
-        tape, name = self.tape, self.tape.data[index]
-        if tape.op[index] != "name" or self.facts.premises[index] or (name in self.wrt) != is_variable:
+    def _name(self, index: int) -> None:
+        """A name in wrt is a variable, affine; any other a parameter, constant; its range
+        is what was assumed."""
+        tape, facts = self.tape, self.facts
+        if tape.op[index] != "name" or facts.premises[index]:
             self._fail(index, "wrong kind of name")
-        self._require(index, AFFINE if is_variable else CONSTANT, self.proof.bounds.get(name, REALS))
+        name = tape.data[index]
+        variable = name in self.wrt
+        if variable != (facts.rule[index] == "variable"):
+            self._fail(index, "wrong kind of name")
+        self._require(index, AFFINE if variable else CONSTANT, self.proof.bounds.get(name, REALS))
 
     def _binding(self, index: int) -> None:
         """A bound name is the expression bound to it."""
@@ -165,79 +202,91 @@ class _Kernel:
         self._require(index, self.facts.curvature[premise], self.facts.range[premise])
 
     # ---- composition -------------------------------------------------------------------
-    def _composition_shape(self, index: int) -> tuple[Atom | None, dict, tuple[int, ...]]:
-        """The atom, keywords and argument ids node ``index`` calls for."""
+    def _power(self, index: int) -> tuple[Atom, tuple[int, ...], dict]:
+        """The atom, argument ids and keywords of the power ``x ^ p`` at node ``index``."""
         tape = self.tape
-        op = tape.op[index]
-        if op == "call":
-            return self._call(index) or (None, {}, ())
-        if op == "^":
-            base, exponent = tape.args[index]
-            return lookup("power", 1), {"p": tape.constant(exponent)}, (base,)
-        if op in _OPERATORS:
-            return operator(op), {}, tape.args[index]
-        self._fail(index, "not an atom application")
+        if tape.op[index] != "^":
+            self._fail(index, "not an atom application")
+        base, exponent = tape.args[index]
+        return lookup("power", 1), (base,), {"p": tape.constant(exponent)}
 
     def _composition(self, index: int) -> None:
         """``f(g1, ..., gk)`` is convex when f is convex on the arguments' ranges and each
         gi is affine, or convex where f is nondecreasing in it, or concave where f is
         nonincreasing (concave alike); its range is f's on the arguments' ranges, each
-        narrowed to f's domain only where the step lists that condition."""
-        facts = self.facts
-        atom, kw, args = self._composition_shape(index)
+        narrowed to f's domain only where the step lists that condition.
+
+        What the rule gives is remembered (:data:`_COMPOSED`), keyed by the atom, its
+        keywords and the premises' ranges and curvatures: the conditions to list, the
+        narrowed ranges, the atom's facts on them and the rule's conclusion are functions
+        of exactly these. A remembered answer spares no check of the step itself: its
+        atom, keywords, premises and listed conditions are checked at every step."""
+        facts, tape = self.facts, self.tape
+        op = tape.op[index]
+        atom = _OPERATOR_ATOMS.get(op)
+        if atom is not None:                # + - neg .T [] [...]: the commonest
+            args, kw = tape.args[index], _NO_KEYWORDS
+        elif op == "call":
+            atom, args, kw = self._call(index) or _NO_CALL
+        else:
+            atom, args, kw = self._power(index)
         if atom is None or atom is not facts.atom[index]:
             self._fail(index, "the atom does not match the node")
-        if self.tape.op[index] == "^":
-            self._keywords_are(index, kw, "the exponent does not match the node")
-        else:
-            self._keywords_are(index, kw)
+        if kw or facts.kwargs[index]:       # (the commonest: no keywords at all)
+            self._keywords_are(index, kw, "the exponent does not match the node" if op == "^"
+                               else "the keywords do not match the node")
         premises = facts.premises[index]
-        if premises != args:                # the very ids written: the commonest case
+        if premises != args:                # (else the very ids written: see _premises)
             premises = self._premises(index, args)
-        domains = atom.domains(len(premises), kw)
-        if domains is None:                 # defined everywhere: the commonest case
-            ranges = [facts.range[p] for p in premises]
+        range_of, curvature_of = facts.range, facts.curvature
+        ranges, curvatures = _facts_of(premises, range_of, curvature_of)
+        key = (atom, tuple(kw.items()) if kw else (), ranges, curvatures)
+        known = _COMPOSED.get(key)
+        if known is None:
+            conditions, regions = _narrowed(atom.domains(len(ranges), kw), ranges)
         else:
-            ranges = []
-            for position, (premise, domain) in enumerate(zip(premises, domains)):
-                region = facts.range[premise]
-                if domain is not REALS and not domain.contains(region):
-                    if not self._listed(index, domain, facts.resolve(premise)):
-                        self._fail(index, f"domain {domain} of argument {position + 1} is not listed")
-                    region = region.intersect(domain)
-                    if region is None:
-                        self._require(index, UNKNOWN, None)
-                        return
-                ranges.append(region)
-        found = atom.facts_on(tuple(ranges), kw)
-        curvatures = facts.curvature
-        best = _dcp_best(found.curvature, found.monotonicity, tuple([curvatures[p] for p in premises]))
-        self._require(index, best, found.range)
+            conditions = known[0]
+        for position, domain in conditions:     # (the commonest: none)
+            if not self._listed(index, domain, facts.resolve(premises[position])):
+                self._fail(index, f"domain {domain} of argument {position + 1} is not listed")
+        if known is None:
+            if regions is None:             # an argument lies wholly outside f's domain
+                known = (conditions, UNKNOWN, None)
+            else:
+                found = atom.facts_on(regions, kw)
+                known = (conditions, _dcp_best(found.curvature, found.monotonicity, curvatures), found.range)
+            _COMPOSED[key] = known
+        self._require(index, known[1], known[2])
 
     # ---- products and division ---------------------------------------------------------
     def _product(self, index: int) -> None:
         """``c * g`` (``@``, ``dot``) with c constant is g scaled: its curvature kept where
         c >= 0, negated where c <= 0; two non-constant sides give unknown."""
-        tape, claimed = self.tape, self.facts.atom[index]
-        op = tape.op[index]
-        call = self._call(index) if op == "call" else None
-        if op == "*" or op == "@":
-            atom, args = operator(op), tape.args[index]
-        elif call is not None and call[0] is claimed and claimed.kind == "product":
-            atom, args = claimed, call[2]
+        tape, facts = self.tape, self.facts
+        claimed, op = facts.atom[index], tape.op[index]
+        atom = _PRODUCT_ATOMS.get(op)
+        if atom is not None:                # * and @: the commonest
+            args = tape.args[index]
         else:
-            self._fail(index, "not a product")
+            call = self._call(index) if op == "call" else None
+            if call is None or call[0] is not claimed or claimed.kind != "product":
+                self._fail(index, "not a product")
+            atom, args = claimed, call[1]
         if atom is not claimed:
             self._fail(index, "the product atom does not match the node")
-        left, right = self._premises(index, args)
-        ranges, curvatures = self.facts.range, self.facts.curvature
-        if curvatures[left] is CONSTANT:
-            best = _scaled(curvatures[right], ranges[left])
-        elif curvatures[right] is CONSTANT:
-            best = _scaled(curvatures[left], ranges[right])
-        else:
-            best = UNKNOWN
-        self._require(index, best, atom.facts_on((ranges[left], ranges[right]), {}).range)
+        premises = facts.premises[index]
+        left, right = premises if premises == args else self._premises(index, args)
+        ranges, curvatures = facts.range, facts.curvature
+        key = (_product_rule, atom, ranges[left], ranges[right], curvatures[left], curvatures[right])
+        self._require(index, *(_SCALED.get(key) or _scale(key)))
+
+    def _quotient(self, index: int) -> None:
+        """``g / c``: see :meth:`_division`."""
+        self._division(index, reciprocal=False)
+
+    def _reciprocal(self, index: int) -> None:
+        """``c / g``: see :meth:`_division`."""
+        self._division(index, reciprocal=True)
 
     def _division(self, index: int, reciprocal: bool) -> None:
         """``g / c`` is g scaled by 1/c; ``c / g`` is ``c * inv_pos(g)`` where g > 0 (inv_pos
@@ -247,21 +296,13 @@ class _Kernel:
             self._fail(index, "not a quotient")
         top, bottom = self._premises(index, tape.args[index])
         ranges, curvatures = self.facts.range, self.facts.curvature
-        if ranges[bottom].is_zero:
-            self._fail(index, "it divides by zero")
         region = ranges[bottom]
+        if region.is_zero:
+            self._fail(index, "it divides by zero")
         if reciprocal and not region.is_positive and self._listed(index, POS, bottom):
             region = region.intersect(POS) or region
-        expected = ranges[top] * region.reciprocal()
-        if not reciprocal:
-            best = _scaled(curvatures[top], ranges[bottom].reciprocal()) \
-                if curvatures[bottom] is CONSTANT else UNKNOWN
-        elif curvatures[top] is not CONSTANT or not region.is_positive:
-            best = UNKNOWN
-        else:
-            inverse = _dcp_best(CONVEX, (DOWN,), (curvatures[bottom],))   # inv_pos(bottom)
-            best = _scaled(inverse, ranges[top]) if inverse is not UNKNOWN else UNKNOWN
-        self._require(index, best, expected)
+        key = (_division_rule, reciprocal, ranges[top], region, curvatures[top], curvatures[bottom])
+        self._require(index, *(_SCALED.get(key) or _scale(key)))
 
     # ---- definitions -------------------------------------------------------------------
     def _expansion(self, index: int) -> None:
@@ -271,7 +312,7 @@ class _Kernel:
         call = self._call(index) if tape.op[index] == "call" else None
         if atom is None or atom.kind not in ("expansion", "user") or call is None or call[0] is not atom:
             self._fail(index, "not an expansion of its node")
-        _, kw, args = call
+        _, args, kw = call
         self._keywords_are(index, kw)
         with tape.reading():
             body = expand_at(tape, index, atom, args, kw)
@@ -289,6 +330,37 @@ class _Kernel:
         if rewritten is None:
             self._fail(index, f"idiom {idiom!r} does not apply")
         self._same_as(index, self._premises(index, (rewritten,))[0])
+
+
+def _facts_of(premises, ranges: list, curvatures: list) -> tuple[tuple, tuple]:
+    """The premises' ranges and curvatures, read off those columns (one and two premises,
+    the commonest, without a comprehension: each costs a frame)."""
+    if len(premises) == 1:
+        (only,) = premises
+        return (ranges[only],), (curvatures[only],)
+    if len(premises) == 2:
+        left, right = premises
+        return (ranges[left], ranges[right]), (curvatures[left], curvatures[right])
+    return tuple([ranges[p] for p in premises]), tuple([curvatures[p] for p in premises])
+
+
+def _narrowed(domains: tuple[Interval, ...] | None, ranges: tuple[Interval, ...]
+              ) -> tuple[tuple[tuple[int, Interval], ...], tuple[Interval, ...] | None]:
+    """The conditions a step must list, as (argument position, domain), for each argument
+    whose range is not inside its domain (up to the first that lies wholly outside it), and
+    the ``ranges`` narrowed to the domains (None when one lies wholly outside: the step then
+    claims nothing). ``domains`` None: defined everywhere."""
+    if domains is None:
+        return (), ranges
+    conditions, regions = [], []
+    for position, (region, domain) in enumerate(zip(ranges, domains)):
+        if domain is not REALS and not domain.contains(region):
+            conditions.append((position, domain))
+            region = region.intersect(domain)
+            if region is None:
+                return tuple(conditions), None
+        regions.append(region)
+    return tuple(conditions), tuple(regions)
 
 
 def _keeps(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
@@ -314,6 +386,41 @@ def _dcp_best(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvat
     return UNKNOWN
 
 
+def _scale(key: tuple) -> tuple[Curvature, Interval]:
+    """The answer of the rule ``key[0]`` on the arguments ``key[1:]``, remembered in
+    :data:`_SCALED` (sound: each such rule is a pure function of its arguments)."""
+    found = _SCALED[key] = key[0](*key[1:])
+    return found
+
+
+def _product_rule(atom: Atom, left: Interval, right: Interval, left_curvature: Curvature,
+                  right_curvature: Curvature) -> tuple[Curvature, Interval]:
+    """The curvature and range of a product, from its sides' ranges and curvatures."""
+    if left_curvature is CONSTANT:
+        best = _scaled(right_curvature, left)
+    elif right_curvature is CONSTANT:
+        best = _scaled(left_curvature, right)
+    else:
+        best = UNKNOWN
+    return best, atom.facts_on((left, right), _NO_KEYWORDS).range
+
+
+def _division_rule(reciprocal: bool, top: Interval, region: Interval, top_curvature: Curvature,
+                   bottom_curvature: Curvature) -> tuple[Curvature, Interval]:
+    """The curvature and range of a quotient (or, ``reciprocal``, of ``c / g`` read as
+    ``c * inv_pos(g)``), from its sides' ranges (the bottom's narrowed to ``region``) and
+    curvatures."""
+    factor = region.reciprocal()
+    if not reciprocal:
+        best = _scaled(top_curvature, factor) if bottom_curvature is CONSTANT else UNKNOWN
+    elif top_curvature is not CONSTANT or not region.is_positive:
+        best = UNKNOWN
+    else:
+        inverse = _dcp_best(CONVEX, (DOWN,), (bottom_curvature,))   # inv_pos(bottom)
+        best = _scaled(inverse, top) if inverse is not UNKNOWN else UNKNOWN
+    return best, top * factor
+
+
 def _scaled(curvature: Curvature, factor: Interval) -> Curvature:
     """The curvature of ``c * g`` for ``g`` of ``curvature`` and ``c`` in ``factor``."""
     if curvature is CONSTANT or factor.is_zero:
@@ -329,13 +436,13 @@ def _scaled(curvature: Curvature, factor: Interval) -> Curvature:
 
 _CHECKERS: Mapping[str, Callable[[_Kernel, int], None]] = {
     "number": _Kernel._number,
-    "parameter": lambda k, i: k._name(i, is_variable=False),
-    "variable": lambda k, i: k._name(i, is_variable=True),
+    "parameter": _Kernel._name,
+    "variable": _Kernel._name,
     "binding": _Kernel._binding,
     "composition": _Kernel._composition,
     "product": _Kernel._product,
-    "quotient": lambda k, i: k._division(i, reciprocal=False),
-    "reciprocal": lambda k, i: k._division(i, reciprocal=True),
+    "quotient": _Kernel._quotient,
+    "reciprocal": _Kernel._reciprocal,
     "expansion": _Kernel._expansion,
     "rewrite": _Kernel._rewrite,
 }
