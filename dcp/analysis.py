@@ -22,6 +22,7 @@ from .atoms.calls import expand_at, resolve_at
 from .errors import ArgumentError, DcpError
 from .facts import POS, REALS, Interval, literal_range
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
+from .idioms import HEADS as IDIOM_HEADS
 from .idioms import IDIOMS, rewrite
 from .proof import Facts, Note
 from .syntax.ast import walk_postorder
@@ -31,6 +32,8 @@ __all__ = ["Analyzer"]
 
 #: The operators that apply an atom of that name to their operands.
 _OPERATORS = frozenset({"+", "-", "neg", ".T", "[]", "[...]"})
+#: The nodes whose facts read the bounds or the literal, with no premise and no plan.
+_LEAVES = frozenset({"name", "number"})
 
 
 class Analyzer:
@@ -67,7 +70,8 @@ class Analyzer:
             for index in ids:
                 curvatures[index] = None
                 facts.notes.pop(index, None)
-        plans, plan_of, visit = self._plans, self._plan_of, self._visit
+        plans, make, visit, leaf = self._plans, self._plan, self._visit, self._leaf
+        ops = self.tape.op
         if len(plans) < len(curvatures):
             plans.extend([None] * (len(curvatures) - len(plans)))
         failed: dict[int, DcpError] = {}
@@ -75,7 +79,15 @@ class Analyzer:
             if curvatures[index] is not None:
                 continue
             try:
-                step, premises, extra = plans[index] or plan_of(index, facts)
+                plan = plans[index]
+                if plan is None:
+                    if ops[index] in _LEAVES:           # no plan to make, no premise
+                        leaf(index, (), None, bounds, facts)
+                        continue
+                    plan = plans[index] = make(index)
+                    if len(plans) < len(ops):           # the plan added rows
+                        self._grow(facts)
+                step, premises, extra = plan
                 if premises and premises[-1] > index and curvatures[premises[-1]] is None:
                     visit(premises[-1], bounds, facts)      # a rewritten form, a body
                 if failed:
@@ -112,13 +124,17 @@ class Analyzer:
     def _plan_of(self, index: int, facts: Facts | None = None) -> tuple:
         """The plan of node ``index``, made once; the rows it adds get room."""
         plan = self._plan(index)
-        plans, size = self._plans, len(self.tape.op)
-        if len(plans) < size:                       # the plan added rows
-            plans.extend([None] * (size - len(plans)))
-            if facts is not None:
-                facts.grow(size)
-        plans[index] = plan
+        if len(self._plans) < len(self.tape.op):
+            self._grow(facts)
+        self._plans[index] = plan
         return plan
+
+    def _grow(self, facts: Facts | None) -> None:
+        """Room for the rows a plan added (a rewritten form, a definition's body)."""
+        size = len(self.tape.op)
+        self._plans.extend([None] * (size - len(self._plans)))
+        if facts is not None:
+            facts.grow(size)
 
     # ---- what each node needs ----------------------------------------------------------
     def _plan(self, index: int) -> tuple:
@@ -128,23 +144,18 @@ class Analyzer:
         op = tape.op[index]
         if op == "name" or op == "number":
             return _LEAF
-        found = rewrite(tape, index)
-        if found is not None:
-            return (Analyzer._rewrite, (found[1],), found[0])
+        if (tape.data[index][0] if op == "call" else op) in IDIOM_HEADS:    # few nodes can match
+            found = rewrite(tape, index)
+            if found is not None:
+                return (Analyzer._rewrite, (found[1],), found[0])
+        if op == "call":
+            return self._call_plan(index)
         if op == "pos":
             return (Analyzer._same, tape.args[index], "same")
-        if op == "call":
-            atom, args, kw = resolve_at(tape, index, self.atoms)
-            args = _plain(tape, args)
-            extra = _applying(atom, kw, len(args))
-            if atom.kind == "expansion":
-                return (Analyzer._expansion, (expand_at(tape, index, atom, args, kw),), extra)
-            if atom.kind == "user":         # composed or expanded: see _user
-                return (Analyzer._user, (*args, expand_at(tape, index, atom, args, kw)), extra)
-            if atom.kind == "product":
-                return (Analyzer._product, args, extra)
-            return (Analyzer._composition, args, extra)
         args = _plain(tape, tape.args[index])
+        step = _OPERATOR_STEPS.get(op)
+        if step is not None:                # + - * @ neg .T [] [...]: the operator's atom
+            return (step, args, _applying(operator(op), _NO_KEYWORDS, len(args)))
         if op == "^":
             exponent = tape.constant(args[1])
             if exponent is None:
@@ -152,26 +163,40 @@ class Analyzer:
                                     "x ^ 0.5); for other powers write exp(a * log(x))",
                                     span=tape.arg_span(index, 1))
             return (Analyzer._composition, args[:1], _applying(lookup("power", 1), {"p": exponent}, 1))
-        if op == "*" or op == "@":
-            return (Analyzer._product, args, _applying(operator(op), {}, 2))
         if op == "/":
             return (Analyzer._division, args, None)
-        if op in _OPERATORS:
-            return (Analyzer._composition, args, _applying(operator(op), {}, len(args)))
         if op == "ref":
             return (Analyzer._same, args, "binding")
         raise TypeError(f"cannot analyse {op}")
 
+    def _call_plan(self, index: int) -> tuple:
+        """The plan of a call: its atom's rule, on its arguments (a definition: on its body
+        with them put in)."""
+        tape = self.tape
+        atom, args, kw = resolve_at(tape, index, self.atoms)
+        args = _plain(tape, args)
+        extra = _applying(atom, kw, len(args))
+        kind = atom.kind
+        if kind == "composition":           # the commonest
+            return (Analyzer._composition, args, extra)
+        if kind == "expansion":
+            return (Analyzer._expansion, (expand_at(tape, index, atom, args, kw),), extra)
+        if kind == "user":                  # composed or expanded: see _user
+            return (Analyzer._user, (*args, expand_at(tape, index, atom, args, kw)), extra)
+        return (Analyzer._product, args, extra)
+
     # ---- steps: each sets the facts of one node from its premises' --------------------
     def _leaf(self, index: int, premises, extra, bounds, facts: Facts) -> None:
-        tape = self.tape
-        data = tape.data[index]
-        if tape.op[index] == "number":
-            _set(facts, index, literal_range(data), CONSTANT, "number", ())
+        """A number is constant, its range its value; a name in ``wrt`` is a variable
+        (affine), any other a parameter (constant), in the range the bounds give."""
+        data = self.tape.data[index]
+        if self.tape.op[index] == "number":
+            value_range, curvature, rule = literal_range(data), CONSTANT, "number"
         elif data in self.wrt:
-            _set(facts, index, bounds.get(data, REALS), AFFINE, "variable", ())
+            value_range, curvature, rule = bounds.get(data, REALS), AFFINE, "variable"
         else:
-            _set(facts, index, bounds.get(data, REALS), CONSTANT, "parameter", ())
+            value_range, curvature, rule = bounds.get(data, REALS), CONSTANT, "parameter"
+        _set(facts, index, value_range, curvature, rule, ())
 
     def _same(self, index: int, premises, rule: str, bounds, facts: Facts) -> None:
         """``+a`` is ``a`` ("same"); a bound name has its value's facts ("binding")."""
@@ -193,7 +218,13 @@ class Analyzer:
         atom, kw, items, domains = extra
         ranges, curvatures = facts.range, facts.curvature
         if domains is None:                             # defined everywhere: the commonest
-            regions, requires = tuple([ranges[p] for p in premises]), ()
+            requires = ()
+            if len(premises) == 1:                      # (a tuple display: no loop)
+                regions = (ranges[premises[0]],)
+            elif len(premises) == 2:
+                regions = (ranges[premises[0]], ranges[premises[1]])
+            else:
+                regions = tuple([ranges[p] for p in premises])
         else:
             regions, requires = [], []
             for premise, domain in zip(premises, domains):
@@ -212,9 +243,19 @@ class Analyzer:
                 regions.append(region)
             regions, requires = tuple(regions), tuple(requires)
         found = atom.facts_on(regions, kw)
-        args = tuple([curvatures[p] for p in premises])
+        if len(premises) == 1:
+            args = (curvatures[premises[0]],)
+        elif len(premises) == 2:
+            args = (curvatures[premises[0]], curvatures[premises[1]])
+        else:
+            args = tuple([curvatures[p] for p in premises])
         curvature = rules.composed(found.curvature, found.monotonicity, args)
-        _set(facts, index, found.range, curvature, "composition", premises, atom, items)
+        ranges[index] = found.range
+        curvatures[index] = curvature
+        facts.rule[index] = "composition"
+        facts.premises[index] = premises
+        facts.atom[index] = atom
+        facts.kwargs[index] = items
         if curvature is UNKNOWN and UNKNOWN not in args:
             self._broken(index, premises, regions, requires, found, atom, kw, facts)
         elif requires:
@@ -257,10 +298,16 @@ class Analyzer:
         atom, kw, _, _ = extra
         left, right = premises
         ranges, curvatures = facts.range, facts.curvature
-        curvature = rules.product_curvature(curvatures[left], curvatures[right], ranges[left], ranges[right])
-        _set(facts, index, atom.facts_on((ranges[left], ranges[right]), kw).range, curvature,
-             "product", premises, atom)
-        if curvature is UNKNOWN and curvatures[left] is not UNKNOWN and curvatures[right] is not UNKNOWN:
+        left_range, right_range = ranges[left], ranges[right]
+        left_curvature, right_curvature = curvatures[left], curvatures[right]
+        curvature = rules.product_curvature(left_curvature, right_curvature, left_range, right_range)
+        ranges[index] = atom.facts_on((left_range, right_range), kw).range
+        curvatures[index] = curvature
+        facts.rule[index] = "product"
+        facts.premises[index] = premises
+        facts.atom[index] = atom
+        facts.kwargs[index] = ()
+        if curvature is UNKNOWN and left_curvature is not UNKNOWN and right_curvature is not UNKNOWN:
             operand = self._operands(facts)
 
             def why() -> rules.Outcome:             # worded when somebody reads it
@@ -268,32 +315,42 @@ class Analyzer:
             facts.notes[index] = Note(reason=why)
 
     def _division(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
+        """``g / c`` scales by ``1/c`` ("quotient"); ``c / g`` is ``c * inv_pos(g)``
+        ("reciprocal"). A break's reason is worded when somebody reads it."""
         top, bottom = premises
-        ranges, tape = facts.range, self.tape
+        ranges, curvatures, tape = facts.range, facts.curvature, self.tape
         if ranges[bottom].is_zero:                   # e.g. 1/0, x/(1 - 1), x/(0.3 - 0.1 - 0.2)
             why = "" if tape.op[bottom] == "number" else f": `{tape.text(bottom)}` is 0"
             raise ArgumentError(f"division by zero{why}", span=tape.span(index))
-        if facts.curvature[bottom].is_constant:
-            operand = self._operands(facts)
-            outcome = rules.quotient(operand(top), operand(bottom))
-            _set(facts, index, ranges[top] * ranges[bottom].reciprocal(), outcome.curvature,
-                 "quotient", premises)
-            if outcome.reason is not None:
-                facts.notes[index] = Note(reason=outcome.reason, fix=outcome.fix)
+        known = curvatures[top].is_known and curvatures[bottom].is_known
+        if curvatures[bottom].is_constant:
+            factor, value_range = _divided(ranges[top], ranges[bottom])
+            curvature = rules.quotient_curvature(curvatures[top], curvatures[bottom], factor)
+            _set(facts, index, value_range, curvature, "quotient", premises)
+            if curvature is UNKNOWN and known:
+                operand = self._operands(facts)
+                facts.notes[index] = Note(reason=lambda: rules.quotient(operand(top), operand(bottom)))
             return
         region, requires = ranges[bottom], ()
         if region.is_nonneg and not region.is_positive and not region.is_zero:
             # c / g is defined only where g != 0, which for g >= 0 is where g > 0.
             region = region.intersect(POS)
             requires = ((bottom, POS),)
-        operand = self._operands(facts)
-        outcome = rules.reciprocal(operand(top), operand(bottom, region))
-        _set(facts, index, ranges[top] * region.reciprocal(), outcome.curvature, "reciprocal", premises)
-        facts.notes[index] = Note(requires, outcome.reason, outcome.fix,
-                                  ("inv_pos: convex, nonincreasing on (0, inf)",))
+        curvature = rules.reciprocal_curvature(curvatures[top], curvatures[bottom], ranges[top], region)
+        _set(facts, index, _divided(ranges[top], region)[1], curvature, "reciprocal", premises)
+        why = None
+        if curvature is UNKNOWN and known:
+            operand = self._operands(facts)
+
+            def why() -> rules.Outcome:
+                return rules.reciprocal(operand(top), operand(bottom, region))
+        facts.notes[index] = Note(requires, why, None, ("inv_pos: convex, nonincreasing on (0, inf)",))
 
 
 _LEAF = (Analyzer._leaf, (), None)
+#: The operators that apply the atom of that spelling, and the rule each goes by.
+_OPERATOR_STEPS = {**{op: Analyzer._composition for op in _OPERATORS},
+                   "*": Analyzer._product, "@": Analyzer._product}
 
 
 class _Text:
@@ -319,6 +376,25 @@ def _set(facts: Facts, index: int, value_range: Interval, curvature, rule: str,
     facts.kwargs[index] = kwargs
 
 
+def _divided(numerator: Interval, denominator: Interval) -> tuple[Interval, Interval]:
+    """``1 / denominator`` and ``numerator * (1 / denominator)``, memoised: a pure function
+    of the two intervals, and an outward-rounded interval product costs microseconds
+    (a sum's ``/ 2`` asks the same one again and again)."""
+    key = (numerator, denominator)
+    found = _QUOTIENTS.get(key)
+    if found is None:
+        if len(_QUOTIENTS) >= MAX_QUOTIENTS:
+            _QUOTIENTS.clear()
+        factor = denominator.reciprocal()
+        found = _QUOTIENTS[key] = (factor, numerator * factor)
+    return found
+
+
+#: (numerator, denominator) ranges -> what :func:`_divided` gives; at most MAX_QUOTIENTS.
+_QUOTIENTS: dict[tuple[Interval, Interval], tuple[Interval, Interval]] = {}
+MAX_QUOTIENTS = 4096
+
+
 def _plain(tape: Tape, ids: tuple[int, ...]) -> tuple[int, ...]:
     """``ids`` with each ``+a`` replaced by ``a`` (a premise is what it stands for)."""
     op = tape.op
@@ -333,8 +409,24 @@ def _plain(tape: Tape, ids: tuple[int, ...]) -> tuple[int, ...]:
 def _applying(atom: Atom, kw: dict, count: int) -> tuple:
     """The plan's extra for applying ``atom`` to ``count`` arguments: the atom, its
     keywords (also as pairs, as a step holds them), and each argument's domain (None when
-    it is defined everywhere)."""
-    return atom, kw, tuple(kw.items()), atom.domains(count, kw)
+    it is defined everywhere). Without keywords (every operator, most calls) it depends
+    on the atom and the count only, and is made once per process."""
+    if kw:
+        return atom, kw, tuple(kw.items()), atom.domains(count, kw)
+    found = _PLAIN_APPLICATIONS.get((atom, count))
+    if found is None:
+        if len(_PLAIN_APPLICATIONS) >= MAX_PLAIN_APPLICATIONS:
+            _PLAIN_APPLICATIONS.clear()
+        found = _PLAIN_APPLICATIONS[(atom, count)] = (atom, _NO_KEYWORDS, (), atom.domains(count, kw))
+    return found
+
+
+#: (atom, argument count) -> the extra of applying it without keywords; at most
+#: MAX_PLAIN_APPLICATIONS of them.
+_PLAIN_APPLICATIONS: dict[tuple[Atom, int], tuple] = {}
+MAX_PLAIN_APPLICATIONS = 4096
+#: The keywords of an application without any (shared: read, never changed).
+_NO_KEYWORDS: dict = {}
 
 
 def _note(atom: Atom, kw: dict) -> str:
