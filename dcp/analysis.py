@@ -60,8 +60,10 @@ class Analyzer:
         node no proof step needs (what a rewrite replaced, an argument a definition
         ignores) may fail without consequence: a node's error is kept and raised only when
         a node that needs it is analysed (the root's, at the end)."""
-        facts = facts if facts is not None else Facts()
-        facts.grow(len(self.tape.op))
+        if facts is None:
+            facts = Facts(len(self.tape.op))
+        else:
+            facts.grow(len(self.tape.op))
         curvatures = facts.curvature
         if ids is None:
             ids = range(len(curvatures))
@@ -191,12 +193,15 @@ class Analyzer:
         (affine), any other a parameter (constant), in the range the bounds give."""
         data = self.tape.data[index]
         if self.tape.op[index] == "number":
-            value_range, curvature, rule = literal_range(data), CONSTANT, "number"
+            facts.range[index], facts.curvature[index], facts.rule[index] = \
+                literal_range(data), CONSTANT, "number"
         elif data in self.wrt:
-            value_range, curvature, rule = bounds.get(data, REALS), AFFINE, "variable"
+            facts.range[index], facts.curvature[index], facts.rule[index] = \
+                bounds.get(data, REALS), AFFINE, "variable"
         else:
-            value_range, curvature, rule = bounds.get(data, REALS), CONSTANT, "parameter"
-        _set(facts, index, value_range, curvature, rule, ())
+            facts.range[index], facts.curvature[index], facts.rule[index] = \
+                bounds.get(data, REALS), CONSTANT, "parameter"
+        facts.premises[index], facts.atom[index], facts.kwargs[index] = (), None, ()
 
     def _same(self, index: int, premises, rule: str, bounds, facts: Facts) -> None:
         """``+a`` is ``a`` ("same"); a bound name has its value's facts ("binding")."""
@@ -233,12 +238,10 @@ class Analyzer:
                     region = region.intersect(domain)
                     requires.append((premise, domain))
                     if region is None:
-                        text = self.tape.text(premise)
                         _set(facts, index, REALS, UNKNOWN, "composition", premises, atom, items)
                         facts.notes[index] = Note(tuple(requires),
-                                                  f"{atom.spelling} is defined for arguments in "
-                                                  f"{domain}, but `{text}` always lies in "
-                                                  f"{ranges[premise]}", regions=())
+                                                  _outside(atom, domain, _Text(self.tape, premise),
+                                                           ranges[premise]), regions=())
                         return
                 regions.append(region)
             regions, requires = tuple(regions), tuple(requires)
@@ -427,6 +430,14 @@ _PLAIN_APPLICATIONS: dict[tuple[Atom, int], tuple] = {}
 MAX_PLAIN_APPLICATIONS = 4096
 #: The keywords of an application without any (shared: read, never changed).
 _NO_KEYWORDS: dict = {}
+
+
+def _outside(atom: Atom, domain: Interval, argument: _Text, where: Interval) -> Callable[[], rules.Outcome]:
+    """The break of an argument always outside the atom's domain, worded when somebody
+    reads it (printing the argument costs more than the whole analysis of a small
+    expression)."""
+    return lambda: rules.Outcome(UNKNOWN, f"{atom.spelling} is defined for arguments in {domain}, "
+                                          f"but `{argument.text}` always lies in {where}")
 
 
 def _note(atom: Atom, kw: dict) -> str:
