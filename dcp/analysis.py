@@ -30,8 +30,6 @@ from .tape import Tape
 
 __all__ = ["Analyzer"]
 
-#: The operators that apply an atom of that name to their operands.
-_OPERATORS = frozenset({"+", "-", "neg", ".T", "[]", "[...]"})
 #: The nodes whose facts read the bounds or the literal, with no premise and no plan.
 _LEAVES = frozenset({"name", "number"})
 
@@ -144,20 +142,22 @@ class Analyzer:
         written ``+a`` is ``a`` (its step is ``a``'s)."""
         tape = self.tape
         op = tape.op[index]
+        if op == "call":
+            return self._call_plan(index)
         if op == "name" or op == "number":
             return _LEAF
-        if (tape.data[index][0] if op == "call" else op) in IDIOM_HEADS:    # few nodes can match
+        if op in IDIOM_HEADS:                       # (most nodes cannot match an idiom)
             found = rewrite(tape, index)
             if found is not None:
                 return (Analyzer._rewrite, (found[1],), found[0])
-        if op == "call":
-            return self._call_plan(index)
         if op == "pos":
             return (Analyzer._same, tape.args[index], "same")
         args = _plain(tape, tape.args[index])
-        step = _OPERATOR_STEPS.get(op)
-        if step is not None:                # + - * @ neg .T [] [...]: the operator's atom
-            return (step, args, _applying(operator(op), _NO_KEYWORDS, len(args)))
+        known = _OPERATOR_PLANS.get(op)
+        if known is not None:                       # + - * @ neg .T []: the operator's atom
+            return (known[0], args, known[1])
+        if op == "[...]":
+            return (Analyzer._composition, args, _applying(operator(op), {}, len(args)))
         if op == "^":
             exponent = tape.constant(args[1])
             if exponent is None:
@@ -175,17 +175,32 @@ class Analyzer:
         """The plan of a call: its atom's rule, on its arguments (a definition: on its body
         with them put in)."""
         tape = self.tape
+        func, keys = tape.data[index]
+        if func in IDIOM_HEADS:
+            found = rewrite(tape, index)
+            if found is not None:
+                return (Analyzer._rewrite, (found[1],), found[0])
+        written = tape.args[index]
+        # A built-in called without keywords always resolves the same way (the built-ins
+        # never change; a user atom of that name would come first): its plan but the
+        # arguments is made once per process, as resolve_at resolves it once.
+        builtin = not keys and func not in self.atoms
+        if builtin:
+            known = _CALL_PLANS.get((func, len(written)))
+            if known is not None:
+                return (known[0], _plain(tape, written), known[1])
         atom, args, kw = resolve_at(tape, index, self.atoms)
         args = _plain(tape, args)
         extra = _applying(atom, kw, len(args))
         kind = atom.kind
-        if kind == "composition":           # the commonest
-            return (Analyzer._composition, args, extra)
+        if kind == "composition" or kind == "product":
+            step = Analyzer._composition if kind == "composition" else Analyzer._product
+            if builtin and len(args) == len(written) and len(_CALL_PLANS) < MAX_CALL_PLANS:
+                _CALL_PLANS[(func, len(written))] = (step, extra)   # (no keyword given by position)
+            return (step, args, extra)
         if kind == "expansion":
             return (Analyzer._expansion, (expand_at(tape, index, atom, args, kw),), extra)
-        if kind == "user":                  # composed or expanded: see _user
-            return (Analyzer._user, (*args, expand_at(tape, index, atom, args, kw)), extra)
-        return (Analyzer._product, args, extra)
+        return (Analyzer._user, (*args, expand_at(tape, index, atom, args, kw)), extra)   # see _user
 
     # ---- steps: each sets the facts of one node from its premises' --------------------
     def _leaf(self, index: int, premises, extra, bounds, facts: Facts) -> None:
@@ -351,9 +366,6 @@ class Analyzer:
 
 
 _LEAF = (Analyzer._leaf, (), None)
-#: The operators that apply the atom of that spelling, and the rule each goes by.
-_OPERATOR_STEPS = {**{op: Analyzer._composition for op in _OPERATORS},
-                   "*": Analyzer._product, "@": Analyzer._product}
 
 
 class _Text:
@@ -412,24 +424,19 @@ def _plain(tape: Tape, ids: tuple[int, ...]) -> tuple[int, ...]:
 def _applying(atom: Atom, kw: dict, count: int) -> tuple:
     """The plan's extra for applying ``atom`` to ``count`` arguments: the atom, its
     keywords (also as pairs, as a step holds them), and each argument's domain (None when
-    it is defined everywhere). Without keywords (every operator, most calls) it depends
-    on the atom and the count only, and is made once per process."""
-    if kw:
-        return atom, kw, tuple(kw.items()), atom.domains(count, kw)
-    found = _PLAIN_APPLICATIONS.get((atom, count))
-    if found is None:
-        if len(_PLAIN_APPLICATIONS) >= MAX_PLAIN_APPLICATIONS:
-            _PLAIN_APPLICATIONS.clear()
-        found = _PLAIN_APPLICATIONS[(atom, count)] = (atom, _NO_KEYWORDS, (), atom.domains(count, kw))
-    return found
+    it is defined everywhere)."""
+    return atom, kw, tuple(kw.items()), atom.domains(count, kw)
 
 
-#: (atom, argument count) -> the extra of applying it without keywords; at most
-#: MAX_PLAIN_APPLICATIONS of them.
-_PLAIN_APPLICATIONS: dict[tuple[Atom, int], tuple] = {}
-MAX_PLAIN_APPLICATIONS = 4096
-#: The keywords of an application without any (shared: read, never changed).
-_NO_KEYWORDS: dict = {}
+#: The operators of a fixed arity that apply the atom of that spelling: their plan but the
+#: arguments, ``(step, extra)``.
+_OPERATOR_PLANS = {op: (Analyzer._composition, _applying(operator(op), {}, count))
+                   for op, count in (("+", 2), ("-", 2), ("neg", 1), (".T", 1), ("[]", 1))}
+_OPERATOR_PLANS.update({op: (Analyzer._product, _applying(operator(op), {}, 2)) for op in "*@"})
+#: (function, argument count) -> the plan but the arguments of a built-in composition or
+#: product called without keywords; at most MAX_CALL_PLANS of them.
+_CALL_PLANS: dict[tuple[str, int], tuple] = {}
+MAX_CALL_PLANS = 4096
 
 
 def _outside(atom: Atom, domain: Interval, argument: _Text, where: Interval) -> Callable[[], rules.Outcome]:
