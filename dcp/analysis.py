@@ -249,15 +249,17 @@ class Analyzer:
             regions, requires = [], []
             for premise, domain in zip(premises, domains):
                 region = ranges[premise]
-                if domain is not REALS and not domain.contains(region):
-                    region = region.intersect(domain)
-                    requires.append((premise, domain))
-                    if region is None:
-                        _set(facts, index, REALS, UNKNOWN, "composition", premises, atom, items)
-                        facts.notes[index] = Note(tuple(requires),
-                                                  _outside(atom, domain, _Text(self.tape, premise),
-                                                           ranges[premise]), regions=())
-                        return
+                if domain is not REALS:
+                    inside, common = _within(region, domain)
+                    if not inside:
+                        requires.append((premise, domain))
+                        if common is None:
+                            _set(facts, index, REALS, UNKNOWN, "composition", premises, atom, items)
+                            facts.notes[index] = Note(tuple(requires),
+                                                      _outside(atom, domain, _Text(self.tape, premise),
+                                                               region), regions=())
+                            return
+                        region = common
                 regions.append(region)
             regions, requires = tuple(regions), tuple(requires)
         found = atom.facts_on(regions, kw)
@@ -408,6 +410,24 @@ def _divided(numerator: Interval, denominator: Interval) -> tuple[Interval, Inte
 #: (numerator, denominator) ranges -> what :func:`_divided` gives; at most MAX_QUOTIENTS.
 _QUOTIENTS: dict[tuple[Interval, Interval], tuple[Interval, Interval]] = {}
 MAX_QUOTIENTS = 4096
+
+
+def _within(region: Interval, domain: Interval) -> tuple[bool, Interval | None]:
+    """Whether ``region`` lies in ``domain``, and their common part (None when they have
+    none), memoised: a pure function of the two intervals, asked for every argument of a
+    function with a domain (log, sqrt, ...), and an intersection costs a microsecond."""
+    key = (region, domain)
+    found = _WITHIN.get(key)
+    if found is None:
+        if len(_WITHIN) >= MAX_WITHIN:
+            _WITHIN.clear()
+        found = _WITHIN[key] = (domain.contains(region), region.intersect(domain))
+    return found
+
+
+#: (region, domain) -> what :func:`_within` gives; at most MAX_WITHIN of them.
+_WITHIN: dict[tuple[Interval, Interval], tuple[bool, Interval | None]] = {}
+MAX_WITHIN = 4096
 
 
 def _plain(tape: Tape, ids: tuple[int, ...]) -> tuple[int, ...]:
