@@ -72,3 +72,24 @@ def test_facts_with_and_without_keywords_are_memoised_apart():
     assert huber.facts_on(region, {"M": 1.0}).range != huber.facts_on(region, {"M": 2.0}).range
     plain = lookup("exp", 1)
     assert plain.facts_on(region, {}) is plain.facts_on(region, {})
+
+
+@pytest.mark.parametrize("text", [
+    "square(a1 @ w - b1) + square(a2 @ w - b2) + square(a3 @ w - b3)",
+    "log(w) + log(w + 1) - exp(w) + huber(w, M=2) + huber(w)",
+    "entr(w) + sqrt(-w) - exp(w) * 2",
+])
+def test_a_memoised_composition_is_the_rule_applied_afresh(text):
+    from dcp import rules
+    for _ in range(2):                                  # the second run reads the memo
+        tape, _, facts = _analysed(text, "w")
+        for i, rule in enumerate(facts.rule):
+            if rule != "composition" or i in facts.notes and facts.notes[i].regions == ():
+                continue
+            note = facts.notes.get(i)
+            regions = note.regions if note is not None and note.regions else \
+                tuple(facts.range[p] for p in facts.premises[i])
+            found = facts.atom[i].facts_on(regions, dict(facts.kwargs[i]))
+            args = tuple(facts.curvature[p] for p in facts.premises[i])
+            assert facts.range[i] == found.range
+            assert facts.curvature[i] is rules.composed(found.curvature, found.monotonicity, args)
