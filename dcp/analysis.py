@@ -15,8 +15,9 @@ without keywords, is the same at every node but for its arguments, and comes fro
 table made once per process.
 
 What is a pure function of intervals and costs microseconds in exactly rounded
-arithmetic (an atom's facts on its arguments' ranges, a quotient, an argument's range
-narrowed to its domain) is memoised, and a break is worded only when somebody reads it.
+arithmetic (an atom's facts on its arguments' ranges and the composition's conclusion, a
+quotient, an argument's range narrowed to its domain) is memoised, and a break is worded
+only when somebody reads it.
 """
 from __future__ import annotations
 
