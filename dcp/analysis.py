@@ -79,6 +79,7 @@ class Analyzer:
                 facts.notes.pop(index, None)
         plans, make, leaf = self._plans, self._plan, self._leaf
         ops = self.tape.op
+        size = len(ops)
         if len(plans) < len(curvatures):
             plans.extend([None] * (len(curvatures) - len(plans)))
         failed: dict[int, DcpError] = {}
@@ -92,8 +93,9 @@ class Analyzer:
                         leaf(index, (), None, bounds, facts)
                         continue
                     plan = plans[index] = make(index)
-                    if len(plans) < len(ops):           # the plan added rows
+                    if len(ops) != size:                # the plan added rows
                         self._grow(facts)
+                        size = len(ops)
                 step, premises, extra = plan
                 if premises and premises[-1] > index and curvatures[premises[-1]] is None:
                     self._visit(premises[-1], bounds, facts)    # a rewritten form, a body
