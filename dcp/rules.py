@@ -180,7 +180,6 @@ def _sign_fix(constant: Operand, wanted: Curvature) -> str | None:
     return f"{name} >= 0 would make it concave; {name} <= 0 would make it convex"
 
 
-@lru_cache(maxsize=4096)     # a pure function of two enums and two intervals (immutable)
 def product_curvature(left: Curvature, right: Curvature, left_range: Interval,
                       right_range: Interval) -> Curvature:
     """The curvature the product rule gives (see :func:`product`, which also words why it

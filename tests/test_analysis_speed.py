@@ -77,19 +77,22 @@ def test_facts_with_and_without_keywords_are_memoised_apart():
 @pytest.mark.parametrize("text", [
     "square(a1 @ w - b1) + square(a2 @ w - b2) + square(a3 @ w - b3)",
     "log(w) + log(w + 1) - exp(w) + huber(w, M=2) + huber(w)",
-    "entr(w) + sqrt(-w) - exp(w) * 2",
+    "entr(w) + sqrt(-w) - exp(w) * 2 + c * w * d",
 ])
-def test_a_memoised_composition_is_the_rule_applied_afresh(text):
+def test_a_memoised_conclusion_is_the_rule_applied_afresh(text):
     from dcp import rules
     for _ in range(2):                                  # the second run reads the memo
         tape, _, facts = _analysed(text, "w")
         for i, rule in enumerate(facts.rule):
-            if rule != "composition" or i in facts.notes and facts.notes[i].regions == ():
+            premises, note = facts.premises[i], facts.notes.get(i)
+            args = tuple(facts.curvature[p] for p in premises)
+            ranges = tuple(facts.range[p] for p in premises)
+            if rule == "product":
+                assert facts.range[i] == facts.atom[i].facts_on(ranges, {}).range
+                assert facts.curvature[i] is rules.product_curvature(*args, *ranges)
+            if rule != "composition" or note is not None and note.regions == ():
                 continue
-            note = facts.notes.get(i)
-            regions = note.regions if note is not None and note.regions else \
-                tuple(facts.range[p] for p in facts.premises[i])
+            regions = note.regions if note is not None and note.regions else ranges
             found = facts.atom[i].facts_on(regions, dict(facts.kwargs[i]))
-            args = tuple(facts.curvature[p] for p in facts.premises[i])
             assert facts.range[i] == found.range
             assert facts.curvature[i] is rules.composed(found.curvature, found.monotonicity, args)
