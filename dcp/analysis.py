@@ -15,9 +15,8 @@ without keywords, is the same at every node but for its arguments, and comes fro
 table made once per process.
 
 What is a pure function of intervals and costs microseconds in exactly rounded
-arithmetic (an atom's facts on its arguments' ranges and the rule's conclusion, a
-quotient, an argument's range narrowed to its domain) is memoised, and a break is worded
-only when somebody reads it.
+arithmetic (an atom's facts on its arguments' ranges, a quotient, an argument's range
+narrowed to its domain) is memoised, and a break is worded only when somebody reads it.
 """
 from __future__ import annotations
 
@@ -271,14 +270,8 @@ class Analyzer:
                         region = common
                 narrowed.append(region)
             regions, requires = tuple(narrowed), tuple(wanted)
-        key = (atom, items, regions, args)
-        known = _APPLIED.get(key)
-        if known is None:
-            if len(_APPLIED) >= MAX_APPLIED:
-                _APPLIED.clear()
-            found = atom.facts_on(regions, kw)
-            known = _APPLIED[key] = (found, rules.composed(found.curvature, found.monotonicity, args))
-        found, curvature = known
+        found = atom.facts_on(regions, kw)
+        curvature = rules.composed(found.curvature, found.monotonicity, args)
         ranges[index] = found.range
         curvatures[index] = curvature
         facts.rule[index] = "composition"
@@ -329,16 +322,8 @@ class Analyzer:
         ranges, curvatures = facts.range, facts.curvature
         left_range, right_range = ranges[left], ranges[right]
         left_curvature, right_curvature = curvatures[left], curvatures[right]
-        key = (atom, (), (left_range, right_range), (left_curvature, right_curvature))
-        known = _APPLIED.get(key)
-        if known is None:
-            if len(_APPLIED) >= MAX_APPLIED:
-                _APPLIED.clear()
-            known = _APPLIED[key] = (
-                atom.facts_on((left_range, right_range), kw),
-                rules.product_curvature(left_curvature, right_curvature, left_range, right_range))
-        found, curvature = known
-        ranges[index] = found.range
+        curvature = rules.product_curvature(left_curvature, right_curvature, left_range, right_range)
+        ranges[index] = atom.facts_on((left_range, right_range), kw).range
         curvatures[index] = curvature
         facts.rule[index] = "product"
         facts.premises[index] = premises
@@ -447,13 +432,6 @@ _WITHIN: dict[tuple[Interval, Interval], tuple[bool, Interval | None]] = {}
 MAX_WITHIN = 4096
 
 
-#: (atom, keywords as pairs, arguments' ranges, arguments' curvatures) -> the atom's facts
-#: on those ranges and the curvature its rule concludes (the product rule for a product
-#: atom, else the composition rule): everything the conclusion depends on is in the key
-#: (an atom's facts never change). A deep network or a long sum asks the same at every
-#: layer or term. At most MAX_APPLIED of them.
-_APPLIED: dict[tuple, tuple] = {}
-MAX_APPLIED = 4096
 
 
 def _plain(tape: Tape, ids: tuple[int, ...]) -> tuple[int, ...]:

@@ -79,9 +79,9 @@ def test_facts_with_and_without_keywords_are_memoised_apart():
     "log(w) + log(w + 1) - exp(w) + huber(w, M=2) + huber(w)",
     "entr(w) + sqrt(-w) - exp(w) * 2 + c * w * d",
 ])
-def test_a_memoised_conclusion_is_the_rule_applied_afresh(text):
+def test_a_conclusion_is_the_rule_applied_to_the_atom_s_facts(text):
     from dcp import rules
-    for _ in range(2):                                  # the second run reads the memo
+    for _ in range(2):                                  # the second run reads the memos
         tape, _, facts = _analysed(text, "w")
         for i, rule in enumerate(facts.rule):
             premises, note = facts.premises[i], facts.notes.get(i)
