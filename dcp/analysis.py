@@ -15,8 +15,9 @@ without keywords, is the same at every node but for its arguments, and comes fro
 table made once per process.
 
 What is a pure function of intervals and costs microseconds in exactly rounded
-arithmetic (an atom's facts on its arguments' ranges, a quotient, an argument's range
-narrowed to its domain) is memoised, and a break is worded only when somebody reads it.
+arithmetic (an atom's facts on its arguments' ranges and the composition's conclusion, a
+quotient, an argument's range narrowed to its domain) is memoised, and a break is worded
+only when somebody reads it.
 """
 from __future__ import annotations
 
@@ -270,8 +271,16 @@ class Analyzer:
                         region = common
                 narrowed.append(region)
             regions, requires = tuple(narrowed), tuple(wanted)
-        found = atom.facts_on(regions, kw)
-        curvature = rules.composed(found.curvature, found.monotonicity, args)
+        # The atom's facts and the rule's conclusion, asked of the memo first (a deep
+        # network or a long sum asks the same at every layer or term).
+        key = (atom, items, regions, args)
+        known = _COMPOSED.get(key)
+        if known is None:
+            if len(_COMPOSED) >= MAX_COMPOSED:
+                _COMPOSED.clear()
+            found = atom.facts_on(regions, kw)
+            known = _COMPOSED[key] = (found, rules.composed(found.curvature, found.monotonicity, args))
+        found, curvature = known
         ranges[index] = found.range
         curvatures[index] = curvature
         facts.rule[index] = "composition"
@@ -430,6 +439,14 @@ def _within(region: Interval, domain: Interval) -> tuple[bool, Interval | None]:
 #: (region, domain) -> what :func:`_within` gives; at most MAX_WITHIN of them.
 _WITHIN: dict[tuple[Interval, Interval], tuple[bool, Interval | None]] = {}
 MAX_WITHIN = 4096
+
+#: (atom, keywords as pairs, arguments' ranges, arguments' curvatures) -> the atom's facts
+#: on those ranges and the curvature the composition rule concludes: everything a
+#: composition's conclusion depends on is in the key (an atom's facts never change). At
+#: most MAX_COMPOSED of them. (Products are not memoised so: their constant factors'
+#: ranges are often exact decimals, Fractions, whose hashing cost more than it saved.)
+_COMPOSED: dict[tuple, tuple] = {}
+MAX_COMPOSED = 4096
 
 
 

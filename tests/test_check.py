@@ -56,7 +56,8 @@ def test_a_wrong_atom_fact_raises_soundness_error(monkeypatch):
     sigmoid = lookup("sigmoid", 1)
     wrong = dict(sigmoid.pieces({}), convex_on=(Interval(float("-inf"), float("inf")),))
     monkeypatch.setattr(sigmoid, "pieces", lambda kw: wrong)
-    monkeypatch.setitem(sigmoid.__dict__, "_facts_memo", {})      # facts are memoised
+    monkeypatch.setitem(sigmoid.__dict__, "_facts_memo", {})      # facts are memoised,
+    monkeypatch.setattr("dcp.analysis._COMPOSED", {})              # and compositions
     with pytest.raises(SoundnessError) as info:
         certify("sigmoid(x)", wrt="x")
     assert info.value.witness.kind == "convex"
