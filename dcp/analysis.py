@@ -10,7 +10,14 @@ How a node is analysed (its *plan*: the rule, its premises, the atom) depends on
 expression, so it is made once per tape and kept for re-analyses under other bounds (the
 hint search). Making a plan can add nodes: a loss's body with its arguments put in, an
 idiom's rewritten form. Those nodes come after the node that needs them, and are
-analysed just before it.
+analysed just before it. A leaf needs no plan; an operator's, or a built-in call's
+without keywords, is the same at every node but for its arguments, and comes from a
+table made once per process.
+
+What is a pure function of intervals and costs microseconds in exactly rounded
+arithmetic (an atom's facts on its arguments' ranges and the composition's conclusion, a
+quotient, an argument's range narrowed to its domain) is memoised, and a break is worded
+only when somebody reads it.
 """
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ from .atoms.calls import expand_at, resolve_at
 from .errors import ArgumentError, DcpError
 from .facts import POS, REALS, Interval, literal_range
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
+from .idioms import HEADS as IDIOM_HEADS
 from .idioms import IDIOMS, rewrite
 from .proof import Facts, Note
 from .syntax.ast import walk_postorder
@@ -29,8 +37,8 @@ from .tape import Tape
 
 __all__ = ["Analyzer"]
 
-#: The operators that apply an atom of that name to their operands.
-_OPERATORS = frozenset({"+", "-", "neg", ".T", "[]", "[...]"})
+#: The nodes whose facts read the bounds or the literal, with no premise and no plan.
+_LEAVES = frozenset({"name", "number"})
 
 
 class Analyzer:
@@ -57,8 +65,10 @@ class Analyzer:
         node no proof step needs (what a rewrite replaced, an argument a definition
         ignores) may fail without consequence: a node's error is kept and raised only when
         a node that needs it is analysed (the root's, at the end)."""
-        facts = facts if facts is not None else Facts()
-        facts.grow(len(self.tape.op))
+        if facts is None:
+            facts = Facts(len(self.tape.op))
+        else:
+            facts.grow(len(self.tape.op))
         curvatures = facts.curvature
         if ids is None:
             ids = range(len(curvatures))
@@ -67,7 +77,9 @@ class Analyzer:
             for index in ids:
                 curvatures[index] = None
                 facts.notes.pop(index, None)
-        plans, plan_of, visit = self._plans, self._plan_of, self._visit
+        plans, make, leaf = self._plans, self._plan, self._leaf
+        ops = self.tape.op
+        size = len(ops)
         if len(plans) < len(curvatures):
             plans.extend([None] * (len(curvatures) - len(plans)))
         failed: dict[int, DcpError] = {}
@@ -75,9 +87,18 @@ class Analyzer:
             if curvatures[index] is not None:
                 continue
             try:
-                step, premises, extra = plans[index] or plan_of(index, facts)
+                plan = plans[index]
+                if plan is None:
+                    if ops[index] in _LEAVES:           # no plan to make, no premise
+                        leaf(index, (), None, bounds, facts)
+                        continue
+                    plan = plans[index] = make(index)
+                    if len(ops) != size:                # the plan added rows
+                        self._grow(facts)
+                        size = len(ops)
+                step, premises, extra = plan
                 if premises and premises[-1] > index and curvatures[premises[-1]] is None:
-                    visit(premises[-1], bounds, facts)      # a rewritten form, a body
+                    self._visit(premises[-1], bounds, facts)    # a rewritten form, a body
                 if failed:
                     for premise in premises:
                         if premise in failed:
@@ -112,13 +133,17 @@ class Analyzer:
     def _plan_of(self, index: int, facts: Facts | None = None) -> tuple:
         """The plan of node ``index``, made once; the rows it adds get room."""
         plan = self._plan(index)
-        plans, size = self._plans, len(self.tape.op)
-        if len(plans) < size:                       # the plan added rows
-            plans.extend([None] * (size - len(plans)))
-            if facts is not None:
-                facts.grow(size)
-        plans[index] = plan
+        if len(self._plans) < len(self.tape.op):
+            self._grow(facts)
+        self._plans[index] = plan
         return plan
+
+    def _grow(self, facts: Facts | None) -> None:
+        """Room for the rows a plan added (a rewritten form, a definition's body)."""
+        size = len(self.tape.op)
+        self._plans.extend([None] * (size - len(self._plans)))
+        if facts is not None:
+            facts.grow(size)
 
     # ---- what each node needs ----------------------------------------------------------
     def _plan(self, index: int) -> tuple:
@@ -126,25 +151,22 @@ class Analyzer:
         written ``+a`` is ``a`` (its step is ``a``'s)."""
         tape = self.tape
         op = tape.op[index]
+        if op == "call":
+            return self._call_plan(index)
         if op == "name" or op == "number":
             return _LEAF
-        found = rewrite(tape, index)
-        if found is not None:
-            return (Analyzer._rewrite, (found[1],), found[0])
+        if op in IDIOM_HEADS:                       # (most nodes cannot match an idiom)
+            found = rewrite(tape, index)
+            if found is not None:
+                return (Analyzer._rewrite, (found[1],), found[0])
         if op == "pos":
             return (Analyzer._same, tape.args[index], "same")
-        if op == "call":
-            atom, args, kw = resolve_at(tape, index, self.atoms)
-            args = _plain(tape, args)
-            extra = _applying(atom, kw, len(args))
-            if atom.kind == "expansion":
-                return (Analyzer._expansion, (expand_at(tape, index, atom, args, kw),), extra)
-            if atom.kind == "user":         # composed or expanded: see _user
-                return (Analyzer._user, (*args, expand_at(tape, index, atom, args, kw)), extra)
-            if atom.kind == "product":
-                return (Analyzer._product, args, extra)
-            return (Analyzer._composition, args, extra)
         args = _plain(tape, tape.args[index])
+        known = _OPERATOR_PLANS.get(op)
+        if known is not None:                       # + - * @ neg .T []: the operator's atom
+            return (known[0], args, known[1])
+        if op == "[...]":
+            return (Analyzer._composition, args, _applying(operator(op), {}, len(args)))
         if op == "^":
             exponent = tape.constant(args[1])
             if exponent is None:
@@ -152,26 +174,58 @@ class Analyzer:
                                     "x ^ 0.5); for other powers write exp(a * log(x))",
                                     span=tape.arg_span(index, 1))
             return (Analyzer._composition, args[:1], _applying(lookup("power", 1), {"p": exponent}, 1))
-        if op == "*" or op == "@":
-            return (Analyzer._product, args, _applying(operator(op), {}, 2))
         if op == "/":
             return (Analyzer._division, args, None)
-        if op in _OPERATORS:
-            return (Analyzer._composition, args, _applying(operator(op), {}, len(args)))
         if op == "ref":
             return (Analyzer._same, args, "binding")
         raise TypeError(f"cannot analyse {op}")
 
+    def _call_plan(self, index: int) -> tuple:
+        """The plan of a call: its atom's rule, on its arguments (a definition: on its body
+        with them put in)."""
+        tape = self.tape
+        func, keys = tape.data[index]
+        if func in IDIOM_HEADS:
+            found = rewrite(tape, index)
+            if found is not None:
+                return (Analyzer._rewrite, (found[1],), found[0])
+        written = tape.args[index]
+        # A built-in called without keywords always resolves the same way (the built-ins
+        # never change; a user atom of that name would come first): its plan but the
+        # arguments is made once per process, as resolve_at resolves it once.
+        builtin = not keys and func not in self.atoms
+        if builtin:
+            known = _CALL_PLANS.get((func, len(written)))
+            if known is not None:
+                return (known[0], _plain(tape, written), known[1])
+        atom, args, kw = resolve_at(tape, index, self.atoms)
+        args = _plain(tape, args)
+        extra = _applying(atom, kw, len(args))
+        kind = atom.kind
+        if kind == "composition" or kind == "product":
+            step = Analyzer._composition if kind == "composition" else Analyzer._product
+            if builtin and len(args) == len(written) and len(_CALL_PLANS) < MAX_CALL_PLANS:
+                _CALL_PLANS[(func, len(written))] = (step, extra)   # (no keyword given by position)
+            return (step, args, extra)
+        if kind == "expansion":
+            return (Analyzer._expansion, (expand_at(tape, index, atom, args, kw),), extra)
+        return (Analyzer._user, (*args, expand_at(tape, index, atom, args, kw)), extra)   # see _user
+
     # ---- steps: each sets the facts of one node from its premises' --------------------
     def _leaf(self, index: int, premises, extra, bounds, facts: Facts) -> None:
-        tape = self.tape
-        data = tape.data[index]
-        if tape.op[index] == "number":
-            _set(facts, index, literal_range(data), CONSTANT, "number", ())
+        """A number is constant, its range its value; a name in ``wrt`` is a variable
+        (affine), any other a parameter (constant), in the range the bounds give."""
+        data = self.tape.data[index]
+        if self.tape.op[index] == "number":
+            facts.range[index], facts.curvature[index], facts.rule[index] = \
+                literal_range(data), CONSTANT, "number"
         elif data in self.wrt:
-            _set(facts, index, bounds.get(data, REALS), AFFINE, "variable", ())
+            facts.range[index], facts.curvature[index], facts.rule[index] = \
+                bounds.get(data, REALS), AFFINE, "variable"
         else:
-            _set(facts, index, bounds.get(data, REALS), CONSTANT, "parameter", ())
+            facts.range[index], facts.curvature[index], facts.rule[index] = \
+                bounds.get(data, REALS), CONSTANT, "parameter"
+        facts.premises[index], facts.atom[index], facts.kwargs[index] = (), None, ()
 
     def _same(self, index: int, premises, rule: str, bounds, facts: Facts) -> None:
         """``+a`` is ``a`` ("same"); a bound name has its value's facts ("binding")."""
@@ -192,29 +246,47 @@ class Analyzer:
     def _composition(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
         atom, kw, items, domains = extra
         ranges, curvatures = facts.range, facts.curvature
-        if domains is None:                             # defined everywhere: the commonest
-            regions, requires = tuple([ranges[p] for p in premises]), ()
+        if len(premises) == 1:                          # tuple displays: no loop to run
+            first = premises[0]
+            regions, args = (ranges[first],), (curvatures[first],)
+        elif len(premises) == 2:
+            first, second = premises
+            regions, args = (ranges[first], ranges[second]), (curvatures[first], curvatures[second])
         else:
-            regions, requires = [], []
-            for premise, domain in zip(premises, domains):
-                region = ranges[premise]
-                if domain is not REALS and not domain.contains(region):
-                    region = region.intersect(domain)
-                    requires.append((premise, domain))
-                    if region is None:
-                        text = self.tape.text(premise)
-                        _set(facts, index, REALS, UNKNOWN, "composition", premises, atom, items)
-                        facts.notes[index] = Note(tuple(requires),
-                                                  f"{atom.spelling} is defined for arguments in "
-                                                  f"{domain}, but `{text}` always lies in "
-                                                  f"{ranges[premise]}", regions=())
-                        return
-                regions.append(region)
-            regions, requires = tuple(regions), tuple(requires)
-        found = atom.facts_on(regions, kw)
-        args = tuple([curvatures[p] for p in premises])
-        curvature = rules.composed(found.curvature, found.monotonicity, args)
-        _set(facts, index, found.range, curvature, "composition", premises, atom, items)
+            regions, args = tuple([ranges[p] for p in premises]), tuple([curvatures[p] for p in premises])
+        requires = ()
+        if domains is not None:                         # (None: defined everywhere, the commonest)
+            narrowed, wanted = [], []
+            for premise, domain, region in zip(premises, domains, regions):
+                if domain is not REALS:
+                    inside, common = _within(region, domain)
+                    if not inside:
+                        wanted.append((premise, domain))
+                        if common is None:
+                            _set(facts, index, REALS, UNKNOWN, "composition", premises, atom, items)
+                            facts.notes[index] = Note(tuple(wanted),
+                                                      _outside(atom, domain, _Text(self.tape, premise),
+                                                               region), regions=())
+                            return
+                        region = common
+                narrowed.append(region)
+            regions, requires = tuple(narrowed), tuple(wanted)
+        # The atom's facts and the rule's conclusion, asked of the memo first (a deep
+        # network or a long sum asks the same at every layer or term).
+        key = (atom, items, regions, args)
+        known = _COMPOSED.get(key)
+        if known is None:
+            if len(_COMPOSED) >= MAX_COMPOSED:
+                _COMPOSED.clear()
+            found = atom.facts_on(regions, kw)
+            known = _COMPOSED[key] = (found, rules.composed(found.curvature, found.monotonicity, args))
+        found, curvature = known
+        ranges[index] = found.range
+        curvatures[index] = curvature
+        facts.rule[index] = "composition"
+        facts.premises[index] = premises
+        facts.atom[index] = atom
+        facts.kwargs[index] = items
         if curvature is UNKNOWN and UNKNOWN not in args:
             self._broken(index, premises, regions, requires, found, atom, kw, facts)
         elif requires:
@@ -257,10 +329,16 @@ class Analyzer:
         atom, kw, _, _ = extra
         left, right = premises
         ranges, curvatures = facts.range, facts.curvature
-        curvature = rules.product_curvature(curvatures[left], curvatures[right], ranges[left], ranges[right])
-        _set(facts, index, atom.facts_on((ranges[left], ranges[right]), kw).range, curvature,
-             "product", premises, atom)
-        if curvature is UNKNOWN and curvatures[left] is not UNKNOWN and curvatures[right] is not UNKNOWN:
+        left_range, right_range = ranges[left], ranges[right]
+        left_curvature, right_curvature = curvatures[left], curvatures[right]
+        curvature = rules.product_curvature(left_curvature, right_curvature, left_range, right_range)
+        ranges[index] = atom.facts_on((left_range, right_range), kw).range
+        curvatures[index] = curvature
+        facts.rule[index] = "product"
+        facts.premises[index] = premises
+        facts.atom[index] = atom
+        facts.kwargs[index] = ()
+        if curvature is UNKNOWN and left_curvature is not UNKNOWN and right_curvature is not UNKNOWN:
             operand = self._operands(facts)
 
             def why() -> rules.Outcome:             # worded when somebody reads it
@@ -268,29 +346,36 @@ class Analyzer:
             facts.notes[index] = Note(reason=why)
 
     def _division(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
+        """``g / c`` scales by ``1/c`` ("quotient"); ``c / g`` is ``c * inv_pos(g)``
+        ("reciprocal"). A break's reason is worded when somebody reads it."""
         top, bottom = premises
-        ranges, tape = facts.range, self.tape
+        ranges, curvatures, tape = facts.range, facts.curvature, self.tape
         if ranges[bottom].is_zero:                   # e.g. 1/0, x/(1 - 1), x/(0.3 - 0.1 - 0.2)
             why = "" if tape.op[bottom] == "number" else f": `{tape.text(bottom)}` is 0"
             raise ArgumentError(f"division by zero{why}", span=tape.span(index))
-        if facts.curvature[bottom].is_constant:
-            operand = self._operands(facts)
-            outcome = rules.quotient(operand(top), operand(bottom))
-            _set(facts, index, ranges[top] * ranges[bottom].reciprocal(), outcome.curvature,
-                 "quotient", premises)
-            if outcome.reason is not None:
-                facts.notes[index] = Note(reason=outcome.reason, fix=outcome.fix)
+        known = curvatures[top].is_known and curvatures[bottom].is_known
+        if curvatures[bottom].is_constant:
+            factor, value_range = _divided(ranges[top], ranges[bottom])
+            curvature = rules.quotient_curvature(curvatures[top], curvatures[bottom], factor)
+            _set(facts, index, value_range, curvature, "quotient", premises)
+            if curvature is UNKNOWN and known:
+                operand = self._operands(facts)
+                facts.notes[index] = Note(reason=lambda: rules.quotient(operand(top), operand(bottom)))
             return
         region, requires = ranges[bottom], ()
         if region.is_nonneg and not region.is_positive and not region.is_zero:
             # c / g is defined only where g != 0, which for g >= 0 is where g > 0.
             region = region.intersect(POS)
             requires = ((bottom, POS),)
-        operand = self._operands(facts)
-        outcome = rules.reciprocal(operand(top), operand(bottom, region))
-        _set(facts, index, ranges[top] * region.reciprocal(), outcome.curvature, "reciprocal", premises)
-        facts.notes[index] = Note(requires, outcome.reason, outcome.fix,
-                                  ("inv_pos: convex, nonincreasing on (0, inf)",))
+        curvature = rules.reciprocal_curvature(curvatures[top], curvatures[bottom], ranges[top], region)
+        _set(facts, index, _divided(ranges[top], region)[1], curvature, "reciprocal", premises)
+        why = None
+        if curvature is UNKNOWN and known:
+            operand = self._operands(facts)
+
+            def why() -> rules.Outcome:
+                return rules.reciprocal(operand(top), operand(bottom, region))
+        facts.notes[index] = Note(requires, why, None, ("inv_pos: convex, nonincreasing on (0, inf)",))
 
 
 _LEAF = (Analyzer._leaf, (), None)
@@ -319,6 +404,53 @@ def _set(facts: Facts, index: int, value_range: Interval, curvature, rule: str,
     facts.kwargs[index] = kwargs
 
 
+def _divided(numerator: Interval, denominator: Interval) -> tuple[Interval, Interval]:
+    """``1 / denominator`` and ``numerator * (1 / denominator)``, memoised: a pure function
+    of the two intervals, and an outward-rounded interval product costs microseconds
+    (a sum's ``/ 2`` asks the same one again and again)."""
+    key = (numerator, denominator)
+    found = _QUOTIENTS.get(key)
+    if found is None:
+        if len(_QUOTIENTS) >= MAX_QUOTIENTS:
+            _QUOTIENTS.clear()
+        factor = denominator.reciprocal()
+        found = _QUOTIENTS[key] = (factor, numerator * factor)
+    return found
+
+
+#: (numerator, denominator) ranges -> what :func:`_divided` gives; at most MAX_QUOTIENTS.
+_QUOTIENTS: dict[tuple[Interval, Interval], tuple[Interval, Interval]] = {}
+MAX_QUOTIENTS = 4096
+
+
+def _within(region: Interval, domain: Interval) -> tuple[bool, Interval | None]:
+    """Whether ``region`` lies in ``domain``, and their common part (None when they have
+    none), memoised: a pure function of the two intervals, asked for every argument of a
+    function with a domain (log, sqrt, ...), and an intersection costs a microsecond."""
+    key = (region, domain)
+    found = _WITHIN.get(key)
+    if found is None:
+        if len(_WITHIN) >= MAX_WITHIN:
+            _WITHIN.clear()
+        found = _WITHIN[key] = (domain.contains(region), region.intersect(domain))
+    return found
+
+
+#: (region, domain) -> what :func:`_within` gives; at most MAX_WITHIN of them.
+_WITHIN: dict[tuple[Interval, Interval], tuple[bool, Interval | None]] = {}
+MAX_WITHIN = 4096
+
+#: (atom, keywords as pairs, arguments' ranges, arguments' curvatures) -> the atom's facts
+#: on those ranges and the curvature the composition rule concludes: everything a
+#: composition's conclusion depends on is in the key (an atom's facts never change). At
+#: most MAX_COMPOSED of them. (Products are not memoised so: their constant factors'
+#: ranges are often exact decimals, Fractions, whose hashing cost more than it saved.)
+_COMPOSED: dict[tuple, tuple] = {}
+MAX_COMPOSED = 4096
+
+
+
+
 def _plain(tape: Tape, ids: tuple[int, ...]) -> tuple[int, ...]:
     """``ids`` with each ``+a`` replaced by ``a`` (a premise is what it stands for)."""
     op = tape.op
@@ -335,6 +467,25 @@ def _applying(atom: Atom, kw: dict, count: int) -> tuple:
     keywords (also as pairs, as a step holds them), and each argument's domain (None when
     it is defined everywhere)."""
     return atom, kw, tuple(kw.items()), atom.domains(count, kw)
+
+
+#: The operators of a fixed arity that apply the atom of that spelling: their plan but the
+#: arguments, ``(step, extra)``.
+_OPERATOR_PLANS = {op: (Analyzer._composition, _applying(operator(op), {}, count))
+                   for op, count in (("+", 2), ("-", 2), ("neg", 1), (".T", 1), ("[]", 1))}
+_OPERATOR_PLANS.update({op: (Analyzer._product, _applying(operator(op), {}, 2)) for op in "*@"})
+#: (function, argument count) -> the plan but the arguments of a built-in composition or
+#: product called without keywords; at most MAX_CALL_PLANS of them.
+_CALL_PLANS: dict[tuple[str, int], tuple] = {}
+MAX_CALL_PLANS = 4096
+
+
+def _outside(atom: Atom, domain: Interval, argument: _Text, where: Interval) -> Callable[[], rules.Outcome]:
+    """The break of an argument always outside the atom's domain, worded when somebody
+    reads it (printing the argument costs more than the whole analysis of a small
+    expression)."""
+    return lambda: rules.Outcome(UNKNOWN, f"{atom.spelling} is defined for arguments in {domain}, "
+                                          f"but `{argument.text}` always lies in {where}")
 
 
 def _note(atom: Atom, kw: dict) -> str:

@@ -11,7 +11,7 @@ from typing import Callable, NamedTuple
 
 from .tape import Tape
 
-__all__ = ["IDIOMS", "rewrite"]
+__all__ = ["IDIOMS", "HEADS", "rewrite"]
 
 
 def _is_number(tape: Tape, node: int, value: int) -> bool:
@@ -120,6 +120,8 @@ _BY_HEAD: dict[str, list[tuple[str, Idiom]]] = {}
 for _name, _idiom in IDIOMS.items():
     for _head in _idiom.heads:
         _BY_HEAD.setdefault(_head, []).append((_name, _idiom))
+#: Every head some idiom matches: a node with another one is never rewritten.
+HEADS = frozenset(_BY_HEAD)
 
 
 def rewrite(tape: Tape, node: int) -> tuple[str, int] | None:

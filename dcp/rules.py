@@ -23,7 +23,8 @@ from typing import Callable, NamedTuple, Sequence
 from .facts import Curvature, Interval, Monotonicity
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 
-__all__ = ["Outcome", "Operand", "compose", "composed", "product_curvature", "scale", "product", "quotient", "reciprocal"]
+__all__ = ["Outcome", "Operand", "compose", "composed", "product_curvature", "scale", "product",
+           "quotient_curvature", "quotient", "reciprocal_curvature", "reciprocal"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
@@ -208,6 +209,16 @@ def product(symbol: str, left: Operand, right: Operand) -> Outcome:
                    _sign_fix(constant, other.curvature))
 
 
+def quotient_curvature(numerator: Curvature, denominator: Curvature, factor: Interval) -> Curvature:
+    """The curvature the quotient rule gives for ``g / c`` with ``1/c`` in ``factor``, ``c``
+    not zero (see :func:`quotient`, which also words why it breaks)."""
+    if numerator.is_constant and denominator.is_constant:
+        return CONSTANT
+    if not (numerator.is_known and denominator.is_known):
+        return UNKNOWN
+    return scale(numerator, factor)
+
+
 def quotient(numerator: Operand, denominator: Operand) -> Outcome:
     """``g / c`` with a constant ``c``: scale by ``1/c``."""
     if numerator.curvature.is_constant and denominator.curvature.is_constant:
@@ -216,7 +227,8 @@ def quotient(numerator: Operand, denominator: Operand) -> Outcome:
         return Outcome(UNKNOWN)
     if denominator.range.is_zero:
         return Outcome(UNKNOWN, f"division by `{denominator.text}`, which is zero")
-    curvature = scale(numerator.curvature, denominator.range.reciprocal())
+    curvature = quotient_curvature(numerator.curvature, denominator.curvature,
+                                   denominator.range.reciprocal())
     if curvature.is_known:
         return Outcome(curvature)
     return Outcome(UNKNOWN,
@@ -225,13 +237,26 @@ def quotient(numerator: Operand, denominator: Operand) -> Outcome:
                    _sign_fix(denominator, numerator.curvature))
 
 
+def reciprocal_curvature(numerator: Curvature, denominator: Curvature, numerator_range: Interval,
+                         denominator_range: Interval) -> Curvature:
+    """The curvature the reciprocal rule gives for ``c / g`` (see :func:`reciprocal`, which
+    also words why it breaks)."""
+    if not (numerator.is_known and denominator.is_known) or not numerator.is_constant or \
+            not denominator_range.is_positive:
+        return UNKNOWN
+    inner = composed(CONVEX, (DOWN,), (denominator,))         # inv_pos(g)
+    return scale(inner, numerator_range) if inner.is_known else UNKNOWN
+
+
 def reciprocal(numerator: Operand, denominator: Operand) -> Outcome:
     """``c / g`` with a constant ``c`` and ``g > 0``: ``c * inv_pos(g)``, where inv_pos is
     convex and nonincreasing. (A nonnegative ``g`` is positive wherever ``c / g`` is
     defined; the engine lists ``g > 0`` as a domain condition and passes its range
     restricted to that domain.)"""
-    if _unknown_premise((numerator, denominator)):
-        return Outcome(UNKNOWN)
+    curvature = reciprocal_curvature(numerator.curvature, denominator.curvature, numerator.range,
+                                     denominator.range)
+    if curvature is not UNKNOWN or _unknown_premise((numerator, denominator)):
+        return _PLAIN[curvature]
     if not numerator.curvature.is_constant:
         return Outcome(UNKNOWN,
                        f"quotient of two non-constant expressions `{numerator.text}` and "

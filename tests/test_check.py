@@ -58,6 +58,7 @@ def test_a_wrong_atom_fact_raises_soundness_error(monkeypatch):
     monkeypatch.setattr(sigmoid, "pieces", lambda kw: wrong)
     monkeypatch.setitem(sigmoid.__dict__, "_facts_memo", {})      # facts are memoised,
     monkeypatch.setattr(kernel, "_COMPOSED", {})                    # and so are the rules' answers
+    monkeypatch.setattr("dcp.analysis._COMPOSED", {})              # in the analysis too
     with pytest.raises(SoundnessError) as info:
         certify("sigmoid(x)", wrt="x")
     assert info.value.witness.kind == "convex"

@@ -130,14 +130,19 @@ class Atom:
     def domains(self, count: int, kw: Keywords) -> tuple[Interval, ...] | None:
         """The domain of each of ``count`` arguments, or None when the atom is defined
         everywhere (the commonest case). Memoised, like :meth:`facts_on`."""
-        key = (count, tuple(kw.items()))
+        key = (count, tuple(kw.items())) if kw else count       # (an int is never a pair)
         memo = self.__dict__.get("_domains_memo")
-        if memo is None or len(memo) > FACTS_MEMO_SIZE:
+        if memo is None:
             memo = self.__dict__["_domains_memo"] = {}
-        if key not in memo:
-            found = tuple(self.domain(position, kw) for position in range(count))
-            memo[key] = None if all(d is REALS for d in found) else found
-        return memo[key]
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        if len(memo) >= FACTS_MEMO_SIZE:
+            memo.clear()
+        found = tuple(self.domain(position, kw) for position in range(count))
+        found = memo[key] = None if all(d is REALS for d in found) else found
+        return found
 
     def facts_on(self, ranges: tuple[Interval, ...], kw: Keywords) -> AtomFacts:
         """Curvature, monotonicity in each argument and range on the box ``ranges``.
@@ -145,12 +150,17 @@ class Atom:
         Memoised: the facts are pure functions of the ranges and keywords, and a deep
         network asks the same question at every layer.
         """
-        key = (ranges, tuple(kw.items()))
+        # Without keywords the ranges are the key. It never equals a (ranges, keywords)
+        # pair: that pair's first item, a tuple of intervals, never equals an interval
+        # (whose items are numbers).
+        key = (ranges, tuple(kw.items())) if kw else ranges
         memo = self.__dict__.get("_facts_memo")
-        if memo is None or len(memo) > FACTS_MEMO_SIZE:
+        if memo is None:
             memo = self.__dict__["_facts_memo"] = {}
         found = memo.get(key)
         if found is None:
+            if len(memo) >= FACTS_MEMO_SIZE:
+                memo.clear()
             found = memo[key] = AtomFacts(
                 self.curvature(ranges, kw),
                 tuple(self.monotonicity(i, ranges, kw) for i in range(len(ranges))),

@@ -27,7 +27,7 @@ def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
     Raises :class:`UnknownNameError` or :class:`ArgumentError`, located at the call.
     """
     children = node.args + tuple(value for _, value in node.kwargs)
-    return _resolve(node.func, node.args, node.kwargs, node.span, node.func_span, atoms, lambda e: e,
+    return _resolve(node.func, node.args, node.kwargs, node.span, node.func_span, atoms, fold_constant,
                     lambda position: children[position].span)
 
 
@@ -48,7 +48,7 @@ def resolve_at(tape: Tape, index: int, atoms: Mapping[str, Atom] | None = None
             return known[0], args, known[1]
     positional, keywords = tape.call_args(index)
     atom, given, kw = _resolve(func, positional, keywords, tape.span(index), tape.func_span(index),
-                               atoms, tape.expr, lambda position: tape.arg_span(index, position))
+                               atoms, tape.constant, lambda position: tape.arg_span(index, position))
     if remember and len(given) == len(args) and len(_BUILTIN_CALLS) < MAX_REMEMBERED_CALLS:
         _BUILTIN_CALLS[(func, len(args))] = (atom, kw)      # (not keywords given positionally)
     return atom, given, kw
@@ -60,11 +60,12 @@ _BUILTIN_CALLS: dict[tuple[str, int], tuple[Atom, dict]] = {}
 MAX_REMEMBERED_CALLS = 4096
 
 
-def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, atoms, tree, where
+def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, atoms, constant, where
              ) -> tuple[Atom, tuple[Arg, ...], dict[str, float | Fraction]]:
-    """The resolution of ``func(*positional, **keywords)``; ``tree`` gives an argument's
-    expression (to fold a keyword's value), ``where(position)`` where the argument at that
-    position (keywords' values after the positional ones) is written, to locate an error."""
+    """The resolution of ``func(*positional, **keywords)``; ``constant`` folds an argument
+    (a keyword's value: see :func:`~dcp.syntax.ast.fold_constant`), ``where(position)``
+    gives where the argument at that position (keywords' values after the positional
+    ones) is written, to locate an error."""
     atom = (atoms or {}).get(func) or lookup(func, len(positional))
     if atom is None:
         known = list(REGISTRY) + list(atoms or {})
@@ -84,11 +85,11 @@ def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, at
                 error = keyword_error(atom, key)
                 error.span = where(position)
                 raise error
-            constant = fold_constant(tree(value))
-            if constant is None:
+            folded = constant(value)
+            if folded is None:
                 raise ArgumentError(f"`{key}` of {func} must be a numeric constant, "
                                     f"e.g. {key}=0.1", span=where(position))
-            kw[key] = constant
+            kw[key] = folded
     if kw:
         try:
             atom.validate(kw)
