@@ -48,7 +48,7 @@ from .syntax.ast import (
     walk_postorder,
 )
 
-__all__ = ["Tape", "BINARY", "UNARY", "postorder"]
+__all__ = ["Tape", "BINARY", "UNARY", "node_of", "postorder"]
 
 #: The binary operators, as ``op`` spells them.
 BINARY = frozenset("+-*/@^")
@@ -61,6 +61,34 @@ def postorder(root: int, children: Callable[[int], Sequence[int]]) -> list[int]:
     """Every id reachable from ``root`` through ``children``, children before parents and
     left to right, each once (:func:`~dcp.syntax.ast.walk_postorder` on ids)."""
     return walk_postorder(root, children, int)
+
+
+def node_of(op: str, data: object, kids: tuple[Expr, ...], span: Span | None,
+            func_span: Span | None = None) -> Expr:
+    """The tree node of the row ``op(data; kids)``, its children given as trees, located at
+    ``span`` (a call's name at ``func_span``): how :meth:`Tape.expr` and the reader's tree
+    output (:func:`~dcp.syntax.reader.read_expression`) spell a row as a node."""
+    if op in BINARY:
+        return Binary(op, kids[0], kids[1], span=span)
+    if op == "call":
+        keys = data[1]
+        count = len(kids) - len(keys)
+        return Call(data[0], kids[:count], tuple(zip(keys, kids[count:])), func_span, span=span)
+    if op == "name":
+        return Name(data, span=span)
+    if op == "number":
+        return data if data.span == span else data.with_span(span)
+    if op in _SIGN:
+        return Unary(_SIGN[op], kids[0], span=span)
+    if op == ".T":
+        return Transpose(kids[0], span=span)
+    if op == "[]":
+        return Index(kids[0], data, span=span)
+    if op == "[...]":
+        return Vector(kids, span=span)
+    if op == "ref":
+        return Ref(data, kids[0], span=span)
+    raise TypeError(f"unknown op {op!r}")
 
 
 class Tape:
@@ -158,6 +186,15 @@ class Tape:
         if bindings and name in bindings:
             return self.add("ref", name, (self._bound(bindings[name]),), start, end, source)
         return self.add("name", name, (), start, end, source)
+
+    def add_number(self, text: str, start: int = -1, end: int = -1,
+                   source: str | None = None) -> int:
+        """The id of the numeric literal written ``text`` (``Number(float(text), text)``);
+        the Number is built only for a spelling the tape does not hold yet."""
+        found = self._ids.get(("number", text, ()))
+        if found is not None:
+            return found
+        return self.add("number", Number(float(text), text), (), start, end, source)
 
     def add_call(self, func: str, keys: tuple[str, ...], args: tuple[int, ...],
                  name_at: tuple[int, int] | None, start: int = -1, end: int = -1,
@@ -312,30 +349,10 @@ class Tape:
         return exprs[index]
 
     def _build(self, index: int) -> Expr:
-        op, data, exprs, span = self.op[index], self.data[index], self._exprs, self.span(index)
-        kids = [exprs[a] for a in self.args[index]]
-        if op == "name":
-            return Name(data, span=span)
-        if op == "number":
-            return data if data.span == span else data.with_span(span)
-        if op == "call":
-            keys = data[1]
-            count = len(kids) - len(keys)
-            return Call(data[0], tuple(kids[:count]), tuple(zip(keys, kids[count:])),
-                        self.func_span(index) if index in self.func_name else None, span=span)
-        if op in BINARY:
-            return Binary(op, kids[0], kids[1], span=span)
-        if op in _SIGN:
-            return Unary(_SIGN[op], kids[0], span=span)
-        if op == ".T":
-            return Transpose(kids[0], span=span)
-        if op == "[]":
-            return Index(kids[0], data, span=span)
-        if op == "[...]":
-            return Vector(tuple(kids), span=span)
-        if op == "ref":
-            return Ref(data, kids[0], span=span)
-        raise TypeError(f"unknown op {op!r}")
+        exprs = self._exprs
+        return node_of(self.op[index], self.data[index], tuple(exprs[a] for a in self.args[index]),
+                       self.span(index),
+                       self.func_span(index) if index in self.func_name else None)
 
     def text(self, index: int, limit: int | None = 60) -> str:
         """Node ``index`` as source text, cut at about ``limit`` characters."""

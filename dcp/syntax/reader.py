@@ -3,8 +3,8 @@
 Lark's LALR parser spends about 25 us a token in pure Python (its lexer alone about 7 us;
 lark-cython halves the total), which made parsing a third of a rules-only
 certification. This reader is an operator-precedence parser over one regular expression:
-a few microseconds a token. It accepts a subset of the language on purpose: whenever it
-meets anything unusual (a comment, a keyword, an error of any kind) it returns ``None``
+well under a microsecond a token. It accepts a subset of the language on purpose: whenever
+it meets anything unusual (a comment, a keyword, an error of any kind) it returns ``None``
 and :func:`dcp.syntax.parser.parse_expression` hands the text to Lark, which gives the
 tree or the error message. So every error still comes from the grammar, and the reader
 only has to agree with it on input it accepts; ``tests/test_reader.py`` checks that
@@ -13,8 +13,9 @@ agreement on strings generated from the grammar itself.
 One pass has two outputs. :func:`read_into` appends the expression to a
 :class:`~dcp.tape.Tape`, one row per new subexpression as it is reduced (postorder, the
 tape's order), with no tree node at all: that is what a certification reads.
-:func:`read_expression` builds the tree, for bindings, definitions and scripts. The two
-differ only in what a reduction makes (the ``make_*`` methods);
+:func:`read_expression` builds the tree, for bindings, definitions and scripts. The pass
+speaks the tape's building calls (``add``, ``add_name``, ``add_number``, ``add_call``);
+for a tree, :class:`_Trees` answers them with nodes instead of ids.
 ``tests/test_reader_tape.py`` checks that the tape is the one ``Tape.add_expr`` makes of
 the tree, row for row and location for location.
 
@@ -24,44 +25,41 @@ postfix. Nothing recurses: operators and open brackets wait on explicit stacks.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Callable, Mapping
 
 from ..errors import Span
-from ..tape import UNARY, Tape
-from .ast import (
-    MAX_INDEX,
-    Binary,
-    Call,
-    Expr,
-    Index,
-    Name,
-    Number,
-    Transpose,
-    Unary,
-    Vector,
-)
+from ..tape import UNARY, Tape, node_of
+from .ast import MAX_INDEX, Call, Expr, Name, Number
 
 __all__ = ["KEYWORDS", "read_expression", "read_into"]
 
-_WORD = r"(?![A-Za-z0-9_])"
-# One group per kind of token; every character falls in one, so a token's offset is the
-# sum of the lengths before it (``findall`` is faster than a match object per token).
-_TOKEN = re.compile("|".join((
-    r"([ \t\f\r\n]+)",                                                  # space
-    r"([A-Za-z_][A-Za-z0-9_]*)",                                        # name
-    rf"((?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?)",         # number
-    rf"(\*\*|\.T{_WORD}|[-+*/@^(),\[\]=])",                             # operator
-    r"(.)",                                                             # anything else
-)), re.DOTALL)
-
 #: The grammar's keywords: never names.
 KEYWORDS = frozenset({"assume", "shape", "define", "certify", "wrt"})
+
+_SPACE = r"[ \t\f\r\n]"
+_WORD = r"(?![A-Za-z0-9_])"
+# One match per token, with the spaces before it: ``(spaces, word, symbol)``. A word is a
+# name, with the "(" of a call or the "=" of a keyword when one follows (so the reader
+# needs no look-ahead), or a number (it starts with a digit or "."). A symbol is an
+# operator, any other character, or nothing at the end of the text (the last match).
+# A keyword is no name: it falls to "any other character". Every character falls in some
+# token, so a token's offset is the sum of the lengths before it. (``findall`` is faster
+# than a match object per token, and each group costs: hence three. The spaces are
+# possessive: trailing ones must not be retried one by one.)
+_TOKEN = re.compile(
+    rf"({_SPACE}*+)(?:("
+    rf"(?!(?:{'|'.join(sorted(KEYWORDS))}){_WORD})[A-Za-z_][A-Za-z0-9_]*(?:{_SPACE}*[(=])?"
+    rf"|(?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+    rf")|(\*\*|\.T{_WORD}|[^ \t\f\r\n]|\Z))")
+
 #: Binding power of binary operators; ``^`` is right-associative. Prefix signs sit at 3:
 #: ``-x^2`` is ``-(x^2)``, ``-x*y`` is ``(-x)*y``.
 _BINARY = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "^": 4, "**": 4}
 _PREFIX = 3
-_OPEN = -1                      # precedence of a bracket on the operator stack
-
+_POWER = 4
+#: The precedence of an open bracket on the operator stack: below every operator, so
+#: applying the operators that bind tighter than the next one stops there.
+_OPEN = -1
 
 
 class _Bail(Exception):
@@ -77,8 +75,10 @@ def read_expression(text: str) -> Expr | None:
     >>> read_expression("x +") is None      # an error: Lark will say what is wrong
     True
     """
+    trees = _Trees(text)
     try:
-        return _TreeReader(text).run()
+        return _read(text, None, trees.add, trees.add_name, trees.add_number, trees.add_call,
+                     _no_mark, trees.group)
     except _Bail:
         return None
 
@@ -97,310 +97,237 @@ def read_into(text: str, tape: Tape, bindings: Mapping[str, Expr] | None = None)
     >>> read_into("x +", Tape()) is None
     True
     """
-    try:
-        return _TapeReader(text, tape, bindings).run()
-    except _Bail:
-        return None
+    start, end = tape.start, tape.end
 
-
-def _tokens(text: str) -> list[tuple[str, str, int, int]]:
-    """``(kind, text, start, end)`` for each token (an operator's kind is itself), then
-    an ``end`` token."""
-    found, start = [], 0
-    for space, name, number, operator, _ in _TOKEN.findall(text):
-        if space:
-            start += len(space)
-            continue
-        if name:
-            if name in KEYWORDS:
-                raise _Bail
-            end = start + len(name)
-            found.append(("name", name, start, end))
-        elif number:
-            end = start + len(number)
-            found.append(("number", number, start, end))
-        elif operator:
-            end = start + len(operator)
-            found.append((operator, operator, start, end))
-        else:
-            raise _Bail                         # a character the reader does not know
-        start = end
-    found.append(("end", "", len(text), len(text)))
-    return found
-
-
-class _Frame:
-    """An open bracket: ``(`` of a group, of a call, or ``[`` of a vector."""
-
-    __slots__ = ("kind", "start", "name", "name_end", "mark", "items", "keys", "key")
-
-    def __init__(self, kind: str, start: int, name: str = "", name_end: int = 0, mark: int = 0):
-        self.kind, self.start, self.name, self.name_end = kind, start, name, name_end
-        self.mark = mark
-        #: The items made so far: a call's positional arguments, then its keyword values.
-        self.items: list = []
-        self.keys: list[str] = []
-        self.key: str | None = None
-
-
-class _Reader:
-    """One pass over the tokens: operands wait on one stack, operators and open brackets
-    on another, and an operator is applied once a weaker one (or a closing bracket)
-    follows it.
-
-    An operand is ``(node, start, end)``: what a ``make_*`` method made of it, and where
-    its text lies. A subclass says what a node is: a tree node, or a tape's row id."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.tokens = _tokens(text)
-        self.operands: list[tuple[object, int, int]] = []
-        # Entries: (precedence, symbol, start, frame); brackets have precedence _OPEN.
-        self.operators: list[tuple[int, str, int, _Frame | None]] = []
-
-    def run(self):
-        tokens, position, expect_operand = self.tokens, 0, True
-        while True:
-            kind, value, start, end = tokens[position]
-            position += 1
-            if expect_operand:
-                position, expect_operand = self.operand(kind, value, start, end, position)
-            elif kind in _BINARY:
-                self.binary(kind, start)
-                expect_operand = True
-            elif kind == ".T":
-                inner, first, _ = self.operands.pop()
-                self.operands.append((self.make_transpose(inner, first, end), first, end))
-            elif kind == "[":
-                position = self.index(position)
-            elif kind in (")", "]", ","):
-                expect_operand = self.close(kind, end)
-                if expect_operand and self.operators[-1][3].kind == "call":
-                    position = self.keyword(position)
-            elif kind == "end":
-                return self.finish()
-            else:
-                raise _Bail
-
-    # ---- operands ----
-    def operand(self, kind: str, value: str, start: int, end: int,
-                position: int) -> tuple[int, bool]:
-        if kind == "number":
-            self.operands.append((self.make_number(value, start, end), start, end))
-            return position, False
-        if kind == "name":
-            if self.tokens[position][0] != "(":
-                self.operands.append((self.make_name(value, start, end), start, end))
-                return position, False
-            closing = self.tokens[position + 1]
-            if closing[0] == ")":                                   # f()
-                last = closing[3]
-                self.operands.append((self.make_call(value, [], (), end, start, last), start, last))
-                return position + 2, False
-            self.operators.append((_OPEN, "(", start, _Frame("call", start, value, end)))
-            return self.keyword(position + 1), True
-        if kind == "(":
-            self.operators.append((_OPEN, kind, start, _Frame("group", start, mark=self.mark())))
-            return position, True
-        if kind == "[":
-            self.operators.append((_OPEN, kind, start, _Frame("vector", start)))
-            return position, True
-        if kind in ("-", "+"):
-            self.operators.append((_PREFIX, kind, start, None))
-            return position, True
-        raise _Bail
-
-    def keyword(self, position: int) -> int:
-        """At the start of a call argument: ``key = value`` records the key."""
-        tokens = self.tokens
-        if tokens[position][0] == "name" and tokens[position + 1][0] == "=":
-            frame = self.operators[-1][3]
-            key = tokens[position][1]
-            if key in frame.keys:
-                raise _Bail
-            frame.key = key
-            return position + 2
-        return position
-
-    def index(self, position: int) -> int:
-        """``a[i, j]``: signed integer constants, read straight off the tokens."""
-        tokens, values = self.tokens, []
-        while True:
-            sign = 1.0
-            if tokens[position][0] in ("-", "+"):
-                sign = -1.0 if tokens[position][0] == "-" else 1.0
-                position += 1
-            kind, value, _, _ = tokens[position]
-            if kind != "number" or not value.isdigit():
-                raise _Bail                     # the grammar's builder words any error
-            number = sign * float(value)
-            if abs(number) > MAX_INDEX:
-                raise _Bail
-            values.append(int(number))
-            kind, _, _, end = tokens[position + 1]
-            position += 2
-            if kind == "]":
-                inner, first, _ = self.operands.pop()
-                node = self.make_index(inner, tuple(values), first, end)
-                self.operands.append((node, first, end))
-                return position
-            if kind != ",":
-                raise _Bail
-
-    # ---- operators ----
-    def binary(self, symbol: str, start: int) -> None:
-        power = _BINARY[symbol]
-        right_assoc = power == 4
-        operators = self.operators
-        while operators:
-            top = operators[-1][0]
-            if top == _OPEN or top < power or (top == power and right_assoc):
-                break
-            self.reduce()
-        operators.append((power, symbol, start, None))
-
-    def reduce(self) -> None:
-        precedence, symbol, start, _ = self.operators.pop()
-        operands = self.operands
-        if precedence == _PREFIX:
-            inner, _, end = operands.pop()
-            operands.append((self.make_unary(symbol, inner, start, end), start, end))
-            return
-        right, _, end = operands.pop()
-        left, start, _ = operands.pop()
-        symbol = "^" if symbol == "**" else symbol
-        operands.append((self.make_binary(symbol, left, right, start, end), start, end))
-
-    def reduce_to_bracket(self) -> _Frame:
-        operators = self.operators
-        while operators and operators[-1][0] != _OPEN:
-            self.reduce()
-        if not operators:
-            raise _Bail
-        return operators[-1][3]
-
-    def close(self, kind: str, end: int) -> bool:
-        """``)``, ``]`` or ``,``: finish the bracket's current item. Returns whether an
-        operand is expected next (after a comma)."""
-        frame = self.reduce_to_bracket()
-        if frame.key is not None:
-            frame.keys.append(frame.key)
-            frame.key = None
-        elif frame.keys:
-            raise _Bail                         # a positional argument after a keyword
-        frame.items.append(self.operands.pop()[0])
-        if kind == ",":
-            if frame.kind == "group":
-                raise _Bail
-            return True
-        self.operators.pop()
-        start = frame.start
-        if frame.kind == "vector":
-            if kind != "]":
-                raise _Bail
-            node = self.make_vector(frame.items, start, end)
-        elif kind != ")":
-            raise _Bail
-        elif frame.kind == "group":
-            node = self.make_group(frame.items[0], start, end, frame.mark)
-        else:
-            node = self.make_call(frame.name, frame.items, tuple(frame.keys), frame.name_end,
-                                  start, end)
-        self.operands.append((node, start, end))
-        return False
-
-    def finish(self):
-        operators = self.operators
-        while operators:
-            if operators[-1][0] == _OPEN:
-                raise _Bail                     # an unclosed bracket
-            self.reduce()
-        if len(self.operands) != 1:
-            raise _Bail
-        return self.operands[0][0]
-
-    def mark(self) -> int:
-        """Taken where a group opens, and handed to ``make_group`` at its close."""
-        return 0
-
-
-class _TreeReader(_Reader):
-    """Makes tree nodes (:mod:`dcp.syntax.ast`), each with its span."""
-
-    def span(self, start: int, end: int) -> Span:
-        return Span(start, end, self.text)
-
-    def make_name(self, name: str, start: int, end: int) -> Expr:
-        return Name(name, span=self.span(start, end))
-
-    def make_number(self, text: str, start: int, end: int) -> Expr:
-        return Number(float(text), text, span=self.span(start, end))
-
-    def make_unary(self, symbol: str, inner: Expr, start: int, end: int) -> Expr:
-        return Unary(symbol, inner, span=self.span(start, end))
-
-    def make_binary(self, symbol: str, left: Expr, right: Expr, start: int, end: int) -> Expr:
-        return Binary(symbol, left, right, span=self.span(start, end))
-
-    def make_transpose(self, inner: Expr, start: int, end: int) -> Expr:
-        return Transpose(inner, span=self.span(start, end))
-
-    def make_index(self, inner: Expr, indices: tuple[int, ...], start: int, end: int) -> Expr:
-        return Index(inner, indices, span=self.span(start, end))
-
-    def make_vector(self, items: list[Expr], start: int, end: int) -> Expr:
-        return Vector(tuple(items), span=self.span(start, end))
-
-    def make_call(self, func: str, items: list[Expr], keys: tuple[str, ...], func_end: int,
-                  start: int, end: int) -> Expr:
-        count = len(items) - len(keys)
-        return Call(func, tuple(items[:count]), tuple(zip(keys, items[count:])),
-                    self.span(start, func_end), span=self.span(start, end))
-
-    def make_group(self, inner: Expr, start: int, end: int, mark: int) -> Expr:
-        return inner.with_span(self.span(start, end))
-
-
-class _TapeReader(_Reader):
-    """Makes rows of a tape (equal subexpressions are one row, located where first
-    written), exactly as :meth:`~dcp.tape.Tape.add_expr` stores the tree."""
-
-    def __init__(self, text: str, tape: Tape, bindings: Mapping[str, Expr] | None):
-        super().__init__(text)
-        self.tape, self.bindings, self.add = tape, bindings, tape.add
-
-    def make_name(self, name: str, start: int, end: int) -> int:
-        return self.tape.add_name(name, self.bindings, start, end, self.text)
-
-    def make_number(self, text: str, start: int, end: int) -> int:
-        return self.add("number", Number(float(text), text), (), start, end, self.text)
-
-    def make_unary(self, symbol: str, inner: int, start: int, end: int) -> int:
-        return self.add(UNARY[symbol], None, (inner,), start, end, self.text)
-
-    def make_binary(self, symbol: str, left: int, right: int, start: int, end: int) -> int:
-        return self.add(symbol, None, (left, right), start, end, self.text)
-
-    def make_transpose(self, inner: int, start: int, end: int) -> int:
-        return self.add(".T", None, (inner,), start, end, self.text)
-
-    def make_index(self, inner: int, indices: tuple[int, ...], start: int, end: int) -> int:
-        return self.add("[]", indices, (inner,), start, end, self.text)
-
-    def make_vector(self, items: list[int], start: int, end: int) -> int:
-        return self.add("[...]", None, tuple(items), start, end, self.text)
-
-    def make_call(self, func: str, items: list[int], keys: tuple[str, ...], func_end: int,
-                  start: int, end: int) -> int:
-        return self.tape.add_call(func, keys, tuple(items), (start, func_end), start, end, self.text)
-
-    def mark(self) -> int:
-        return len(self.tape)
-
-    def make_group(self, inner: int, start: int, end: int, mark: int) -> int:
+    def group(inner: int, mark: int, first: int, last: int) -> int:
         """The tree's group is its item relocated at the brackets, and a tape keeps a
         node's first location: so a row first made inside the brackets (its id is past
         the ``mark`` taken at ``(``) moves to them, and an older one stays."""
         if inner >= mark:
-            self.tape.start[inner], self.tape.end[inner] = start, end
+            start[inner], end[inner] = first, last
         return inner
+
+    try:
+        return _read(text, bindings, tape.add, tape.add_name, tape.add_number, tape.add_call,
+                     tape.op.__len__, group)
+    except _Bail:
+        return None
+
+
+def _no_mark() -> int:
+    """A tree's group needs no mark: every node is new."""
+    return 0
+
+
+def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_name: Callable,
+          add_number: Callable, add_call: Callable, mark: Callable[[], int],
+          group: Callable) -> object:
+    """One pass over the tokens of ``text``: operands wait on one stack, operators and
+    open brackets on another, and an operator is applied once a weaker one (or a closing
+    bracket) follows it. ``add*`` are the tape's building calls (or :class:`_Trees`'s),
+    ``mark`` is taken at a group's ``(`` and handed to ``group`` at its ``)``.
+
+    An operand is ``(node, start, end)``: what the ``add*`` made of it, and where its
+    text lies. An operator is ``(power, symbol, start)``; an open bracket is
+    ``(_OPEN, kind, start, base)``, where ``base`` is how many operands lay below it (a
+    call's and a vector's items stay on the operand stack above it until it closes) or,
+    for a group, its mark; a call's adds ``(name, name end, keys, positional)``."""
+    operands: list[tuple] = []
+    operators: list = []
+    push, pop = operands.append, operands.pop
+    expect_operand = True
+    position = 0                    # where the last token ended
+    argument_at = -1                # where the latest call argument began
+    tokens = iter(_TOKEN.findall(text))
+    for space, word, symbol in tokens:
+        start = position + len(space)
+        if expect_operand:
+            if word:
+                position = end = start + len(word)
+                last = word[-1]
+                if last == "(":                             # f( ... : a call opens
+                    argument_at = end
+                    name = word[:-1].rstrip()
+                    operators.append([_OPEN, "call", start, len(operands), name,
+                                      start + len(name), None, 0])
+                    continue
+                if last == "=":                             # p= : a keyword argument
+                    _keyword(operators, operands, word[:-1].rstrip(), start - len(space) == argument_at)
+                    continue
+                if word[0] > "9":                           # a name (a number starts with a digit or ".")
+                    push((add_name(word, bindings, start, end, text), start, end))
+                else:
+                    push((add_number(word, start, end, text), start, end))
+                expect_operand = False
+            elif symbol == "(":
+                position = start + 1
+                operators.append((_OPEN, "group", start, mark()))
+            elif symbol == "-" or symbol == "+":
+                position = start + 1
+                operators.append((_PREFIX, symbol, start))
+            elif symbol == "[":
+                position = start + 1
+                operators.append((_OPEN, "vector", start, len(operands)))
+            elif symbol == ")" and argument_at == position and operators[-1][1] == "call" \
+                    and operators[-1][3] == len(operands):   # f()
+                position = end = start + 1
+                _, _, first, _, func, func_end, _, _ = operators.pop()
+                push((add_call(func, (), (), (first, func_end), first, end, text), first, end))
+                expect_operand = False
+            else:
+                raise _Bail
+            continue
+        power = _BINARY.get(symbol)
+        if power is not None:
+            # Apply what binds at least as tightly (more tightly, for right-associative ^).
+            while operators and (operators[-1][0] > power or operators[-1][0] == power < _POWER):
+                _apply(operators.pop(), operands, add, text)
+            position = start + len(symbol)
+            operators.append((power, "^" if symbol == "**" else symbol, start))
+            expect_operand = True
+        elif symbol == ")" or symbol == "," or symbol == "]":
+            position = end = start + 1
+            while operators and operators[-1][0] != _OPEN:
+                _apply(operators.pop(), operands, add, text)
+            if not operators:
+                raise _Bail
+            bracket = operators[-1]
+            kind = bracket[1]
+            if kind == "call":
+                if bracket[6] is not None:
+                    _check_keywords(bracket, len(operands))
+                if symbol == ",":
+                    argument_at = end
+                    expect_operand = True
+                    continue
+                if symbol != ")":
+                    raise _Bail
+                operators.pop()
+                _, _, first, base, func, func_end, keys, _ = bracket
+                items = tuple(item[0] for item in operands[base:])
+                del operands[base:]
+                push((add_call(func, tuple(keys) if keys else (), items, (first, func_end), first, end, text),
+                      first, end))
+            elif kind == "vector":
+                if symbol == ",":
+                    expect_operand = True
+                    continue
+                if symbol != "]":
+                    raise _Bail
+                operators.pop()
+                first, base = bracket[2], bracket[3]
+                items = tuple(item[0] for item in operands[base:])
+                del operands[base:]
+                push((add("[...]", None, items, first, end, text), first, end))
+            else:                                           # a group
+                if symbol != ")":
+                    raise _Bail
+                operators.pop()
+                first = bracket[2]
+                push((group(pop()[0], bracket[3], first, end), first, end))
+        elif symbol == ".T":
+            inner, first, _ = pop()
+            position = end = start + 2
+            push((add(".T", None, (inner,), first, end, text), first, end))
+        elif symbol == "[":
+            inner, first, _ = pop()
+            indices, position = _indices(tokens, start + 1)
+            push((add("[]", indices, (inner,), first, position, text), first, position))
+        elif symbol or word:
+            raise _Bail
+        else:                                               # the end of the text
+            while operators:
+                if operators[-1][0] == _OPEN:
+                    raise _Bail                             # an unclosed bracket
+                _apply(operators.pop(), operands, add, text)
+            if len(operands) != 1:
+                raise _Bail
+            return operands[0][0]
+    raise _Bail
+
+
+def _apply(operator: tuple, operands: list, add: Callable, text: str) -> None:
+    """Apply a prefix sign or a binary operator to the operands on top of the stack."""
+    precedence, symbol, start = operator
+    if precedence == _PREFIX:
+        inner, _, end = operands.pop()
+        operands.append((add(UNARY[symbol], None, (inner,), start, end, text), start, end))
+        return
+    right, _, end = operands.pop()
+    left, start, _ = operands.pop()
+    operands.append((add(symbol, None, (left, right), start, end, text), start, end))
+
+
+def _keyword(operators: list, operands: list, key: str, at_argument: bool) -> None:
+    """``key =`` where a call's argument begins: note the key (its value is the item that
+    follows). Anywhere else, or a key given twice, is left to the grammar."""
+    if not at_argument:
+        raise _Bail
+    bracket = operators[-1]
+    keys = bracket[6]
+    if keys is None:
+        bracket[6] = keys = []
+        bracket[7] = len(operands) - bracket[3]            # the positional arguments
+    elif key in keys:
+        raise _Bail
+    keys.append(key)
+
+
+def _check_keywords(bracket: list, count: int) -> None:
+    """At the end of a call's item, once it has keywords: the item must be the value of
+    the latest one (a positional argument may not follow a keyword)."""
+    if count - bracket[3] != bracket[7] + len(bracket[6]):
+        raise _Bail
+
+
+def _indices(tokens, position: int) -> tuple[tuple[int, ...], int]:
+    """The signed integer constants of ``a[i, j]``, read straight off the tokens after the
+    ``[``, and where the ``]`` ends."""
+    values = []
+    while True:
+        space, word, symbol = next(tokens)
+        position += len(space)
+        sign = 1.0
+        if symbol == "-" or symbol == "+":
+            sign = -1.0 if symbol == "-" else 1.0
+            space, word, symbol = next(tokens)
+            position += 1 + len(space)
+        if not word.isdigit():
+            raise _Bail                         # the grammar's builder words any error
+        value = sign * float(word)
+        if abs(value) > MAX_INDEX:
+            raise _Bail
+        values.append(int(value))
+        position += len(word)
+        space, word, symbol = next(tokens)
+        position += len(space) + 1
+        if symbol == "]":
+            return tuple(values), position
+        if symbol != ",":
+            raise _Bail
+
+
+class _Trees:
+    """The tape's building calls, answered with tree nodes (:mod:`dcp.syntax.ast`), each
+    located where it is written in ``text``."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def add(self, op: str, data: object, args: tuple, start: int, end: int, source: str) -> Expr:
+        return node_of(op, data, args, Span(start, end, source))
+
+    def add_name(self, name: str, bindings, start: int, end: int, source: str) -> Expr:
+        return Name(name, span=Span(start, end, source))
+
+    def add_number(self, text: str, start: int, end: int, source: str) -> Expr:
+        return Number(float(text), text, span=Span(start, end, source))
+
+    def add_call(self, func: str, keys: tuple[str, ...], args: tuple, name_at: tuple[int, int],
+                 start: int, end: int, source: str) -> Expr:
+        count = len(args) - len(keys)
+        return Call(func, args[:count], tuple(zip(keys, args[count:])),
+                    Span(*name_at, source), span=Span(start, end, source))
+
+    def group(self, inner: Expr, mark: int, start: int, end: int) -> Expr:
+        return inner.with_span(Span(start, end, self.text))
