@@ -52,14 +52,17 @@ _TOKEN = re.compile(
     rf"|(?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
     rf")|(\*\*|\.T{_WORD}|[^ \t\f\r\n]|\Z))")
 
-#: Binding power of binary operators; ``^`` is right-associative. Prefix signs sit at 3:
-#: ``-x^2`` is ``-(x^2)``, ``-x*y`` is ``(-x)*y``.
-_BINARY = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "^": 4, "**": 4}
+#: How tightly each operator binds: a token applies the waiting operators that bind at
+#: least as tightly (:func:`_read`). ``^`` is right-associative and binds tightest, so it
+#: applies none. Prefix signs sit at 3: ``-x^2`` is ``-(x^2)``, ``-x*y`` is ``(-x)*y``.
+#: A closing bracket, a comma and the end of the text (``""``) apply every operator.
+_POWER = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "^": 4, "**": 4, ")": 0, ",": 0, "]": 0, "": 0}
 _PREFIX = 3
-_POWER = 4
-#: The precedence of an open bracket on the operator stack: below every operator, so
-#: applying the operators that bind tighter than the next one stops there.
+_RIGHT = 4
+#: The precedence of an open bracket on the operator stack, and of the bottom of that
+#: stack: below every operator, so applying operators stops there.
 _OPEN = -1
+_BOTTOM = -2
 
 
 class _Bail(Exception):
@@ -128,12 +131,12 @@ def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_nam
     ``mark`` is taken at a group's ``(`` and handed to ``group`` at its ``)``.
 
     An operand is ``(node, start, end)``: what the ``add*`` made of it, and where its
-    text lies. An operator is ``(power, symbol, start)``; an open bracket is
+    text lies. An operator is ``(precedence, op, start)``; an open bracket is
     ``(_OPEN, kind, start, base)``, where ``base`` is how many operands lay below it (a
     call's and a vector's items stay on the operand stack above it until it closes) or,
-    for a group, its mark; a call's adds ``(name, name end, keys, positional)``."""
+    for a group, its mark; a call's adds ``name, name end, keys, positional count``."""
     operands: list[tuple] = []
-    operators: list = []
+    operators: list = [(_BOTTOM, "", 0)]
     push, pop = operands.append, operands.pop
     expect_operand = True
     position = 0                    # where the last token ended
@@ -152,9 +155,10 @@ def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_nam
                                       start + len(name), None, 0])
                     continue
                 if last == "=":                             # p= : a keyword argument
-                    _keyword(operators, operands, word[:-1].rstrip(), start - len(space) == argument_at)
+                    _keyword(operators, operands, word[:-1].rstrip(),
+                             start - len(space) == argument_at)
                     continue
-                if word[0] > "9":                           # a name (a number starts with a digit or ".")
+                if word[0] > "9":               # a name (a number starts with a digit or ".")
                     push((add_name(word, bindings, start, end, text), start, end))
                 else:
                     push((add_number(word, start, end, text), start, end))
@@ -164,7 +168,7 @@ def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_nam
                 operators.append((_OPEN, "group", start, mark()))
             elif symbol == "-" or symbol == "+":
                 position = start + 1
-                operators.append((_PREFIX, symbol, start))
+                operators.append((_PREFIX, UNARY[symbol], start))
             elif symbol == "[":
                 position = start + 1
                 operators.append((_OPEN, "vector", start, len(operands)))
@@ -177,85 +181,82 @@ def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_nam
             else:
                 raise _Bail
             continue
-        power = _BINARY.get(symbol)
-        if power is not None:
-            # Apply what binds at least as tightly (more tightly, for right-associative ^).
-            while operators and (operators[-1][0] > power or operators[-1][0] == power < _POWER):
-                _apply(operators.pop(), operands, add, text)
+        power = _POWER.get(symbol)
+        if power is None:
+            if symbol == ".T":
+                inner, first, _ = pop()
+                position = end = start + 2
+                push((add(".T", None, (inner,), first, end, text), first, end))
+            elif symbol == "[":
+                inner, first, _ = pop()
+                indices, position = _indices(tokens, start + 1)
+                push((add("[]", indices, (inner,), first, position, text), first, position))
+            else:
+                raise _Bail
+            continue
+        if power != _RIGHT:
+            # Apply the waiting operators that bind at least as tightly (all, for a
+            # bracket, a comma or the end).
+            floor = power or 1
+            while operators[-1][0] >= floor:
+                precedence, op, first = operators.pop()
+                if precedence == _PREFIX:
+                    inner, _, end = pop()
+                    push((add(op, None, (inner,), first, end, text), first, end))
+                else:
+                    right, _, end = pop()
+                    left, first, _ = pop()
+                    push((add(op, None, (left, right), first, end, text), first, end))
+        if power:
             position = start + len(symbol)
             operators.append((power, "^" if symbol == "**" else symbol, start))
             expect_operand = True
-        elif symbol == ")" or symbol == "," or symbol == "]":
-            position = end = start + 1
-            while operators and operators[-1][0] != _OPEN:
-                _apply(operators.pop(), operands, add, text)
-            if not operators:
+            continue
+        bracket = operators[-1]
+        kind = bracket[1]
+        position = end = start + 1
+        if kind == "call":
+            if bracket[6] is not None:
+                _check_keywords(bracket, len(operands))
+            if symbol == ",":
+                argument_at = end
+                expect_operand = True
+                continue
+            if symbol != ")":
                 raise _Bail
-            bracket = operators[-1]
-            kind = bracket[1]
-            if kind == "call":
-                if bracket[6] is not None:
-                    _check_keywords(bracket, len(operands))
-                if symbol == ",":
-                    argument_at = end
-                    expect_operand = True
-                    continue
-                if symbol != ")":
-                    raise _Bail
-                operators.pop()
-                _, _, first, base, func, func_end, keys, _ = bracket
-                items = tuple(item[0] for item in operands[base:])
+            operators.pop()
+            _, _, first, base, func, func_end, keys, _ = bracket
+            if base == len(operands) - 1:                   # the commonest: f(x)
+                items = (pop()[0],)
+            else:
+                items = tuple([item[0] for item in operands[base:]])
                 del operands[base:]
-                push((add_call(func, tuple(keys) if keys else (), items, (first, func_end), first, end, text),
-                      first, end))
-            elif kind == "vector":
-                if symbol == ",":
-                    expect_operand = True
-                    continue
-                if symbol != "]":
-                    raise _Bail
-                operators.pop()
-                first, base = bracket[2], bracket[3]
-                items = tuple(item[0] for item in operands[base:])
-                del operands[base:]
-                push((add("[...]", None, items, first, end, text), first, end))
-            else:                                           # a group
-                if symbol != ")":
-                    raise _Bail
-                operators.pop()
-                first = bracket[2]
-                push((group(pop()[0], bracket[3], first, end), first, end))
-        elif symbol == ".T":
-            inner, first, _ = pop()
-            position = end = start + 2
-            push((add(".T", None, (inner,), first, end, text), first, end))
-        elif symbol == "[":
-            inner, first, _ = pop()
-            indices, position = _indices(tokens, start + 1)
-            push((add("[]", indices, (inner,), first, position, text), first, position))
-        elif symbol or word:
+            push((add_call(func, tuple(keys) if keys else (), items, (first, func_end),
+                           first, end, text), first, end))
+        elif kind == "group":
+            if symbol != ")":
+                raise _Bail
+            operators.pop()
+            first = bracket[2]
+            push((group(pop()[0], bracket[3], first, end), first, end))
+        elif kind == "vector":
+            if symbol == ",":
+                expect_operand = True
+                continue
+            if symbol != "]":
+                raise _Bail
+            operators.pop()
+            first, base = bracket[2], bracket[3]
+            items = tuple([item[0] for item in operands[base:]])
+            del operands[base:]
+            push((add("[...]", None, items, first, end, text), first, end))
+        elif symbol or word:                        # a closing bracket with none open
             raise _Bail
-        else:                                               # the end of the text
-            while operators:
-                if operators[-1][0] == _OPEN:
-                    raise _Bail                             # an unclosed bracket
-                _apply(operators.pop(), operands, add, text)
-            if len(operands) != 1:
-                raise _Bail
+        elif len(operands) == 1:                    # the end of the text
             return operands[0][0]
+        else:
+            raise _Bail
     raise _Bail
-
-
-def _apply(operator: tuple, operands: list, add: Callable, text: str) -> None:
-    """Apply a prefix sign or a binary operator to the operands on top of the stack."""
-    precedence, symbol, start = operator
-    if precedence == _PREFIX:
-        inner, _, end = operands.pop()
-        operands.append((add(UNARY[symbol], None, (inner,), start, end, text), start, end))
-        return
-    right, _, end = operands.pop()
-    left, start, _ = operands.pop()
-    operands.append((add(symbol, None, (left, right), start, end, text), start, end))
 
 
 def _keyword(operators: list, operands: list, key: str, at_argument: bool) -> None:
