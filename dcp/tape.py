@@ -57,6 +57,13 @@ UNARY = {"-": "neg", "+": "pos"}
 _SIGN = {"neg": "-", "pos": "+"}
 
 
+#: Numeric literals by spelling, shared by every tape: building one works out its exact
+#: value, an input's literals are few and repeat across inputs, and a Number is immutable.
+#: (At most this many are kept.)
+_NUMBERS: dict[str, Number] = {}
+_NUMBERS_KEPT = 1024
+
+
 def postorder(root: int, children: Callable[[int], Sequence[int]]) -> list[int]:
     """Every id reachable from ``root`` through ``children``, children before parents and
     left to right, each once (:func:`~dcp.syntax.ast.walk_postorder` on ids)."""
@@ -137,10 +144,12 @@ class Tape:
         equal node is already stored (its location is kept). While :meth:`reading`, None
         instead of a new row."""
         key = (op, data.text if op == "number" else data, args)
-        found = self._ids.get(key)
-        if found is not None or self._reading:
+        if self._reading:
+            return self._ids.get(key)
+        index = len(self.op)
+        found = self._ids.setdefault(key, index)        # one hash of the key, new or not
+        if found != index:
             return found
-        index = self._ids[key] = len(self.op)
         self.op.append(op)
         self.data.append(data)
         self.args.append(args)
@@ -194,7 +203,12 @@ class Tape:
         found = self._ids.get(("number", text, ()))
         if found is not None:
             return found
-        return self.add("number", Number(float(text), text), (), start, end, source)
+        number = _NUMBERS.get(text)
+        if number is None:
+            number = Number(float(text), text)
+            if len(_NUMBERS) < _NUMBERS_KEPT:
+                _NUMBERS[text] = number
+        return self.add("number", number, (), start, end, source)
 
     def add_call(self, func: str, keys: tuple[str, ...], args: tuple[int, ...],
                  name_at: tuple[int, int] | None, start: int = -1, end: int = -1,
