@@ -38,19 +38,22 @@ KEYWORDS = frozenset({"assume", "shape", "define", "certify", "wrt"})
 
 _SPACE = r"[ \t\f\r\n]"
 _WORD = r"(?![A-Za-z0-9_])"
-# One match per token, with the spaces before it: ``(spaces, word, symbol)``. A word is a
-# name, with the "(" of a call or the "=" of a keyword when one follows (so the reader
-# needs no look-ahead), or a number (it starts with a digit or "."). A symbol is an
-# operator, any other character, or nothing at the end of the text (the last match).
-# A keyword is no name: it falls to "any other character". Every character falls in some
-# token, so a token's offset is the sum of the lengths before it. (``findall`` is faster
-# than a match object per token, and each group costs: hence three. The spaces are
-# possessive: trailing ones must not be retried one by one.)
+# One match per token, with the spaces before it: ``(spaces, symbol, word)``. A symbol is
+# an operator, any character that starts no word, or nothing at the end of the text (the
+# last match). A word is a name, with the "(" of a call or the "=" of a keyword when one
+# follows (so the reader needs no look-ahead), or a number (it starts with a digit or
+# "."). The grammar's keywords are no names: their first letter is a symbol. Every
+# character falls in some token, so a token's offset is the sum of the lengths before it.
+# (``findall`` is faster than a match object per token, each group costs, and the
+# commonest tokens, operators and brackets, are tried first. The spaces are possessive:
+# trailing ones must not be retried one by one.)
 _TOKEN = re.compile(
     rf"({_SPACE}*+)(?:("
-    rf"(?!(?:{'|'.join(sorted(KEYWORDS))}){_WORD})[A-Za-z_][A-Za-z0-9_]*(?:{_SPACE}*[(=])?"
-    rf"|(?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-    rf")|(\*\*|\.T{_WORD}|[^ \t\f\r\n]|\Z))")
+    rf"\*\*|[-+*/@^(),\[\]]|\.T{_WORD}|\Z"
+    rf"|(?![A-Za-z_\d]|\.\d)[^ \t\f\r\n]"
+    rf"|(?=(?:{'|'.join(sorted(KEYWORDS))}){_WORD})[a-z]"
+    rf")|([A-Za-z_][A-Za-z0-9_]*(?:{_SPACE}*[(=])?"
+    rf"|(?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?))")
 
 #: How tightly each operator binds: a token applies the waiting operators that bind at
 #: least as tightly (:func:`_read`). ``^`` is right-associative and binds tightest, so it
@@ -142,7 +145,7 @@ def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_nam
     position = 0                    # where the last token ended
     argument_at = -1                # where the latest call argument began
     tokens = iter(_TOKEN.findall(text))
-    for space, word, symbol in tokens:
+    for space, symbol, word in tokens:
         start = position + len(space)
         if expect_operand:
             if word:
@@ -286,12 +289,12 @@ def _indices(tokens, position: int) -> tuple[tuple[int, ...], int]:
     ``[``, and where the ``]`` ends."""
     values = []
     while True:
-        space, word, symbol = next(tokens)
+        space, symbol, word = next(tokens)
         position += len(space)
         sign = 1.0
         if symbol == "-" or symbol == "+":
             sign = -1.0 if symbol == "-" else 1.0
-            space, word, symbol = next(tokens)
+            space, symbol, word = next(tokens)
             position += 1 + len(space)
         if not word.isdigit():
             raise _Bail                         # the grammar's builder words any error
@@ -300,7 +303,7 @@ def _indices(tokens, position: int) -> tuple[tuple[int, ...], int]:
             raise _Bail
         values.append(int(value))
         position += len(word)
-        space, word, symbol = next(tokens)
+        space, symbol, word = next(tokens)
         position += len(space) + 1
         if symbol == "]":
             return tuple(values), position
