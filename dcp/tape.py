@@ -75,14 +75,14 @@ def node_of(op: str, data: object, kids: tuple[Expr, ...], span: Span | None,
     """The tree node of the row ``op(data; kids)``, its children given as trees, located at
     ``span`` (a call's name at ``func_span``): how :meth:`Tape.expr` and the reader's tree
     output (:func:`~dcp.syntax.reader.read_expression`) spell a row as a node."""
+    if op == "name":
+        return Name(data, span=span)
     if op in BINARY:
         return Binary(op, kids[0], kids[1], span=span)
     if op == "call":
         keys = data[1]
         count = len(kids) - len(keys)
         return Call(data[0], kids[:count], tuple(zip(keys, kids[count:])), func_span, span=span)
-    if op == "name":
-        return Name(data, span=span)
     if op == "number":
         return data if data.span == span else data.with_span(span)
     if op in _SIGN:

@@ -84,7 +84,7 @@ def read_expression(text: str) -> Expr | None:
     trees = _Trees(text)
     try:
         return _read(text, None, trees.add, trees.add_name, trees.add_number, trees.add_call,
-                     _no_mark, trees.group)
+                     trees)
     except _Bail:
         return None
 
@@ -103,44 +103,34 @@ def read_into(text: str, tape: Tape, bindings: Mapping[str, Expr] | None = None)
     >>> read_into("x +", Tape()) is None
     True
     """
-    start, end = tape.start, tape.end
-
-    def group(inner: int, mark: int, first: int, last: int) -> int:
-        """The tree's group is its item relocated at the brackets, and a tape keeps a
-        node's first location: so a row first made inside the brackets (its id is past
-        the ``mark`` taken at ``(``) moves to them, and an older one stays."""
-        if inner >= mark:
-            start[inner], end[inner] = first, last
-        return inner
-
     try:
         return _read(text, bindings, tape.add, tape.add_name, tape.add_number, tape.add_call,
-                     tape.op.__len__, group)
+                     tape)
     except _Bail:
         return None
 
 
-def _no_mark() -> int:
-    """A tree's group needs no mark: every node is new."""
-    return 0
-
-
 def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_name: Callable,
-          add_number: Callable, add_call: Callable, mark: Callable[[], int],
-          group: Callable) -> object:
+          add_number: Callable, add_call: Callable, out: Tape | _Trees) -> object:
     """One pass over the tokens of ``text``: operands wait on one stack, operators and
     open brackets on another, and an operator is applied once a weaker one (or a closing
-    bracket) follows it. ``add*`` are the tape's building calls (or :class:`_Trees`'s),
-    ``mark`` is taken at a group's ``(`` and handed to ``group`` at its ``)``.
+    bracket) follows it. ``add*`` are the building calls of ``out``, a tape or a
+    :class:`_Trees`.
 
     An operand is ``(node, start, end)``: what the ``add*`` made of it, and where its
     text lies. An operator is ``(precedence, op, start)``; an open bracket is
     ``(_OPEN, kind, start, base)``, where ``base`` is how many operands lay below it (a
     call's and a vector's items stay on the operand stack above it until it closes) or,
-    for a group, its mark; a call's adds ``name, name end, keys, positional count``."""
+    for a group, the tape's length at its ``(``; a call's adds ``name, name end, keys,
+    positional count``.
+
+    A group ``(e)`` is, in a tree, the node of ``e`` relocated at the brackets. A tape
+    keeps a row's first location: so there a row first made inside the brackets (its id
+    is at least the length at the ``(``) moves to them, and an older one stays."""
     operands: list[tuple] = []
     operators: list = [(_BOTTOM, "", 0)]
     push, pop = operands.append, operands.pop
+    rows, starts, ends = (out.op, out.start, out.end) if type(out) is Tape else ((), None, None)
     expect_operand = True
     position = 0                    # where the last token ended
     argument_at = -1                # where the latest call argument began
@@ -162,13 +152,16 @@ def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_nam
                              start - len(space) == argument_at)
                     continue
                 if word[0] > "9":               # a name (a number starts with a digit or ".")
-                    push((add_name(word, bindings, start, end, text), start, end))
+                    if bindings and word in bindings:
+                        push((add_name(word, bindings, start, end, text), start, end))
+                    else:                       # add_name's free name, without its call
+                        push((add("name", word, (), start, end, text), start, end))
                 else:
                     push((add_number(word, start, end, text), start, end))
                 expect_operand = False
             elif symbol == "(":
                 position = start + 1
-                operators.append((_OPEN, "group", start, mark()))
+                operators.append((_OPEN, "group", start, len(rows)))
             elif symbol == "-" or symbol == "+":
                 position = start + 1
                 operators.append((_PREFIX, UNARY[symbol], start))
@@ -241,7 +234,13 @@ def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_nam
                 raise _Bail
             operators.pop()
             first = bracket[2]
-            push((group(pop()[0], bracket[3], first, end), first, end))
+            inner = pop()[0]
+            if starts is None:
+                inner = out.group(inner, first, end)
+            elif inner >= bracket[3]:
+                starts[inner] = first
+                ends[inner] = end
+            push((inner, first, end))
         elif kind == "vector":
             if symbol == ",":
                 expect_operand = True
@@ -333,5 +332,6 @@ class _Trees:
         return Call(func, args[:count], tuple(zip(keys, args[count:])),
                     Span(*name_at, source), span=Span(start, end, source))
 
-    def group(self, inner: Expr, mark: int, start: int, end: int) -> Expr:
+    def group(self, inner: Expr, start: int, end: int) -> Expr:
+        """``(e)``: the node of ``e``, located at the brackets."""
         return inner.with_span(Span(start, end, self.text))
