@@ -55,13 +55,19 @@ _TOKEN = re.compile(
     rf")|([A-Za-z_][A-Za-z0-9_]*(?:{_SPACE}*[(=])?"
     rf"|(?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?))")
 
-#: How tightly each operator binds: a token applies the waiting operators that bind at
-#: least as tightly (:func:`_read`). ``^`` is right-associative and binds tightest, so it
-#: applies none. Prefix signs sit at 3: ``-x^2`` is ``-(x^2)``, ``-x*y`` is ``(-x)*y``.
-#: A closing bracket, a comma and the end of the text (``""``) apply every operator.
-_POWER = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "^": 4, "**": 4, ")": 0, ",": 0, "]": 0, "": 0}
+#: What a symbol after an operand does, as ``(floor, power, op, width)``: it applies the
+#: waiting operators whose precedence is at least ``floor``; a binary operator then waits
+#: itself, at precedence ``power``, to make the tape's ``op``; ``width`` is its length.
+#: ``^`` is right-associative and binds tightest, so it applies none. Prefix signs sit at
+#: 3: ``-x^2`` is ``-(x^2)``, ``-x*y`` is ``(-x)*y``. A closing bracket, a comma and the
+#: end of the text (``""``) apply every operator and wait for nothing.
+_AFTER_OPERAND = {
+    "+": (1, 1, "+", 1), "-": (1, 1, "-", 1),
+    "*": (2, 2, "*", 1), "/": (2, 2, "/", 1), "@": (2, 2, "@", 1),
+    "^": (5, 4, "^", 1), "**": (5, 4, "^", 2),
+    ")": (1, 0, None, 1), ",": (1, 0, None, 1), "]": (1, 0, None, 1), "": (1, 0, None, 0),
+}
 _PREFIX = 3
-_RIGHT = 4
 #: The precedence of an open bracket on the operator stack, and of the bottom of that
 #: stack: below every operator, so applying operators stops there.
 _OPEN = -1
@@ -177,8 +183,8 @@ def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_nam
             else:
                 raise _Bail
             continue
-        power = _POWER.get(symbol)
-        if power is None:
+        action = _AFTER_OPERAND.get(symbol)
+        if action is None:
             if symbol == ".T":
                 inner, first, _ = pop()
                 position = end = start + 2
@@ -190,22 +196,19 @@ def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_nam
             else:
                 raise _Bail
             continue
-        if power != _RIGHT:
-            # Apply the waiting operators that bind at least as tightly (all, for a
-            # bracket, a comma or the end).
-            floor = power or 1
-            while operators[-1][0] >= floor:
-                precedence, op, first = operators.pop()
-                if precedence == _PREFIX:
-                    inner, _, end = pop()
-                    push((add(op, None, (inner,), first, end, text), first, end))
-                else:
-                    right, _, end = pop()
-                    left, first, _ = pop()
-                    push((add(op, None, (left, right), first, end, text), first, end))
+        floor, power, op, width = action
+        while operators[-1][0] >= floor:                    # apply what binds as tightly
+            precedence, waiting, first = operators.pop()
+            if precedence == _PREFIX:
+                inner, _, end = pop()
+                push((add(waiting, None, (inner,), first, end, text), first, end))
+            else:
+                right, _, end = pop()
+                left, first, _ = pop()
+                push((add(waiting, None, (left, right), first, end, text), first, end))
         if power:
-            position = start + len(symbol)
-            operators.append((power, "^" if symbol == "**" else symbol, start))
+            position = start + width
+            operators.append((power, op, start))
             expect_operand = True
             continue
         bracket = operators[-1]
