@@ -142,8 +142,8 @@ class Tape:
             end: int = -1, source: str | None = None) -> int:
         """The id of the node ``op(data; args)``: a new row, or the existing one when an
         equal node is already stored (its location is kept). While :meth:`reading`, None
-        instead of a new row."""
-        key = (op, data.text if op == "number" else data, args)
+        instead of a new row. (A numeric literal is added by :meth:`add_number`.)"""
+        key = (op, data, args)
         if self._reading:
             return self._ids.get(key)
         index = len(self.op)
@@ -196,19 +196,24 @@ class Tape:
             return self.add("ref", name, (self._bound(bindings[name]),), start, end, source)
         return self.add("name", name, (), start, end, source)
 
-    def add_number(self, text: str, start: int = -1, end: int = -1,
-                   source: str | None = None) -> int:
-        """The id of the numeric literal written ``text`` (``Number(float(text), text)``);
-        the Number is built only for a spelling the tape does not hold yet."""
+    def add_number(self, text: str, start: int = -1, end: int = -1, source: str | None = None,
+                   number: Number | None = None) -> int:
+        """The id of the numeric literal written ``text``: the node ``number``, by default
+        ``Number(float(text), text)`` (built only for a spelling the tape does not hold
+        yet). Literals are told apart by their spelling, so the row is keyed by it: it is
+        added with the text as its data, which the Number then replaces."""
         found = self._ids.get(("number", text, ()))
-        if found is not None:
+        if found is not None or self._reading:
             return found
-        number = _NUMBERS.get(text)
         if number is None:
-            number = Number(float(text), text)
-            if len(_NUMBERS) < _NUMBERS_KEPT:
-                _NUMBERS[text] = number
-        return self.add("number", number, (), start, end, source)
+            number = _NUMBERS.get(text)
+            if number is None:
+                number = Number(float(text), text)
+                if len(_NUMBERS) < _NUMBERS_KEPT:
+                    _NUMBERS[text] = number
+        index = self.add("number", text, (), start, end, source)
+        self.data[index] = number
+        return index
 
     def add_call(self, func: str, keys: tuple[str, ...], args: tuple[int, ...],
                  name_at: tuple[int, int] | None, start: int = -1, end: int = -1,
@@ -243,7 +248,7 @@ class Tape:
         if kind is Name:
             return self.add_name(node.id, bindings, *where)
         if kind is Number:
-            return self.add("number", node, (), *where)
+            return self.add_number(node.text, *where, number=node)
         if kind is Call:
             args = tuple(ids[id(a)] for a in node.args) + tuple(ids[id(v)] for _, v in node.kwargs)
             name = node.func_span

@@ -14,6 +14,7 @@ from test_reader import _agree
 from test_reader_tape import _same_tape
 
 from dcp.syntax.ast import Number
+from dcp.syntax.parser import parse_expression
 from dcp.syntax.reader import read_expression, read_into
 from dcp.tape import Tape
 
@@ -61,3 +62,14 @@ def test_a_literal_shared_between_tapes_means_what_it_says_in_each():
         ["2", "0.1", "2.0"]                               # a row per spelling, as before
     rows = len(first)
     assert first.add_number("2") == first.op.index("number", 2) and len(first) == rows
+
+
+def test_a_tree_literal_is_keyed_by_its_spelling_and_only_found_while_reading():
+    tape = Tape()
+    tape.add_expr(parse_expression("1 + 1.0"))
+    assert [tape.data[i].text for i, op in enumerate(tape.op) if op == "number"] == ["1", "1.0"]
+    with tape.reading():
+        assert tape.add_number("1.0") == tape.find("number", Number(1.0, "1.0")) == 1
+        assert tape.add_number("2") is None and tape.add_expr(parse_expression("1.0 + 1")) is None
+    assert len(tape) == 3
+    assert tape.add_expr(Number(0.5)) == tape.add_number("0.5") == 3    # built from a float
