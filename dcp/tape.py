@@ -48,13 +48,20 @@ from .syntax.ast import (
     walk_postorder,
 )
 
-__all__ = ["Tape", "BINARY", "UNARY", "postorder"]
+__all__ = ["Tape", "BINARY", "UNARY", "node_of", "postorder"]
 
 #: The binary operators, as ``op`` spells them.
 BINARY = frozenset("+-*/@^")
 #: The prefix signs, and the ``op`` each is stored as.
 UNARY = {"-": "neg", "+": "pos"}
 _SIGN = {"neg": "-", "pos": "+"}
+
+
+#: Numeric literals by spelling, shared by every tape: building one works out its exact
+#: value, an input's literals are few and repeat across inputs, and a Number is immutable.
+#: (At most this many are kept.)
+_NUMBERS: dict[str, Number] = {}
+_NUMBERS_KEPT = 1024
 
 
 def postorder(root: int, children: Callable[[int], Sequence[int]]) -> list[int]:
@@ -82,6 +89,34 @@ def postorder(root: int, children: Callable[[int], Sequence[int]]) -> list[int]:
             if kids:
                 extend(reversed(kids))
     return found
+
+
+def node_of(op: str, data: object, kids: tuple[Expr, ...], span: Span | None,
+            func_span: Span | None = None) -> Expr:
+    """The tree node of the row ``op(data; kids)``, its children given as trees, located at
+    ``span`` (a call's name at ``func_span``): how :meth:`Tape.expr` and the reader's tree
+    output (:func:`~dcp.syntax.reader.read_expression`) spell a row as a node."""
+    if op == "name":
+        return Name(data, span=span)
+    if op in BINARY:
+        return Binary(op, kids[0], kids[1], span=span)
+    if op == "call":
+        keys = data[1]
+        count = len(kids) - len(keys)
+        return Call(data[0], kids[:count], tuple(zip(keys, kids[count:])), func_span, span=span)
+    if op == "number":
+        return data if data.span == span else data.with_span(span)
+    if op in _SIGN:
+        return Unary(_SIGN[op], kids[0], span=span)
+    if op == ".T":
+        return Transpose(kids[0], span=span)
+    if op == "[]":
+        return Index(kids[0], data, span=span)
+    if op == "[...]":
+        return Vector(kids, span=span)
+    if op == "ref":
+        return Ref(data, kids[0], span=span)
+    raise TypeError(f"unknown op {op!r}")
 
 
 class Tape:
@@ -128,12 +163,14 @@ class Tape:
             end: int = -1, source: str | None = None) -> int:
         """The id of the node ``op(data; args)``: a new row, or the existing one when an
         equal node is already stored (its location is kept). While :meth:`reading`, None
-        instead of a new row."""
-        key = (op, data.text if op == "number" else data, args)
-        found = self._ids.get(key)
-        if found is not None or self._reading:
+        instead of a new row. (A numeric literal is added by :meth:`add_number`.)"""
+        key = (op, data, args)
+        if self._reading:
+            return self._ids.get(key)
+        index = len(self.op)
+        found = self._ids.setdefault(key, index)        # one hash of the key, new or not
+        if found != index:
             return found
-        index = self._ids[key] = len(self.op)
         self.op.append(op)
         self.data.append(data)
         self.args.append(args)
@@ -180,6 +217,25 @@ class Tape:
             return self.add("ref", name, (self._bound(bindings[name]),), start, end, source)
         return self.add("name", name, (), start, end, source)
 
+    def add_number(self, text: str, start: int = -1, end: int = -1, source: str | None = None,
+                   number: Number | None = None) -> int:
+        """The id of the numeric literal written ``text``: the node ``number``, by default
+        ``Number(float(text), text)`` (built only for a spelling the tape does not hold
+        yet). Literals are told apart by their spelling, so the row is keyed by it: it is
+        added with the text as its data, which the Number then replaces."""
+        found = self._ids.get(("number", text, ()))
+        if found is not None or self._reading:
+            return found
+        if number is None:
+            number = _NUMBERS.get(text)
+            if number is None:
+                number = Number(float(text), text)
+                if len(_NUMBERS) < _NUMBERS_KEPT:
+                    _NUMBERS[text] = number
+        index = self.add("number", text, (), start, end, source)
+        self.data[index] = number
+        return index
+
     def add_call(self, func: str, keys: tuple[str, ...], args: tuple[int, ...],
                  name_at: tuple[int, int] | None, start: int = -1, end: int = -1,
                  source: str | None = None) -> int:
@@ -213,7 +269,7 @@ class Tape:
         if kind is Name:
             return self.add_name(node.id, bindings, *where)
         if kind is Number:
-            return self.add("number", node, (), *where)
+            return self.add_number(node.text, *where, number=node)
         if kind is Call:
             args = tuple(ids[id(a)] for a in node.args) + tuple(ids[id(v)] for _, v in node.kwargs)
             name = node.func_span
@@ -333,30 +389,10 @@ class Tape:
         return exprs[index]
 
     def _build(self, index: int) -> Expr:
-        op, data, exprs, span = self.op[index], self.data[index], self._exprs, self.span(index)
-        kids = [exprs[a] for a in self.args[index]]
-        if op == "name":
-            return Name(data, span=span)
-        if op == "number":
-            return data if data.span == span else data.with_span(span)
-        if op == "call":
-            keys = data[1]
-            count = len(kids) - len(keys)
-            return Call(data[0], tuple(kids[:count]), tuple(zip(keys, kids[count:])),
-                        self.func_span(index) if index in self.func_name else None, span=span)
-        if op in BINARY:
-            return Binary(op, kids[0], kids[1], span=span)
-        if op in _SIGN:
-            return Unary(_SIGN[op], kids[0], span=span)
-        if op == ".T":
-            return Transpose(kids[0], span=span)
-        if op == "[]":
-            return Index(kids[0], data, span=span)
-        if op == "[...]":
-            return Vector(tuple(kids), span=span)
-        if op == "ref":
-            return Ref(data, kids[0], span=span)
-        raise TypeError(f"unknown op {op!r}")
+        exprs = self._exprs
+        return node_of(self.op[index], self.data[index], tuple(exprs[a] for a in self.args[index]),
+                       self.span(index),
+                       self.func_span(index) if index in self.func_name else None)
 
     def text(self, index: int, limit: int | None = 60) -> str:
         """Node ``index`` as source text, cut at about ``limit`` characters."""

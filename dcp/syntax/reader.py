@@ -3,8 +3,8 @@
 Lark's LALR parser spends about 25 us a token in pure Python (its lexer alone about 7 us;
 lark-cython halves the total), which made parsing a third of a rules-only
 certification. This reader is an operator-precedence parser over one regular expression:
-a few microseconds a token. It accepts a subset of the language on purpose: whenever it
-meets anything unusual (a comment, a keyword, an error of any kind) it returns ``None``
+well under a microsecond a token. It accepts a subset of the language on purpose: whenever
+it meets anything unusual (a comment, a keyword, an error of any kind) it returns ``None``
 and :func:`dcp.syntax.parser.parse_expression` hands the text to Lark, which gives the
 tree or the error message. So every error still comes from the grammar, and the reader
 only has to agree with it on input it accepts; ``tests/test_reader.py`` checks that
@@ -13,8 +13,9 @@ agreement on strings generated from the grammar itself.
 One pass has two outputs. :func:`read_into` appends the expression to a
 :class:`~dcp.tape.Tape`, one row per new subexpression as it is reduced (postorder, the
 tape's order), with no tree node at all: that is what a certification reads.
-:func:`read_expression` builds the tree, for bindings, definitions and scripts. The two
-differ only in what a reduction makes (the ``make_*`` methods);
+:func:`read_expression` builds the tree, for bindings, definitions and scripts. The pass
+speaks the tape's building calls (``add``, ``add_name``, ``add_number``, ``add_call``);
+for a tree, :class:`_Trees` answers them with nodes instead of ids.
 ``tests/test_reader_tape.py`` checks that the tape is the one ``Tape.add_expr`` makes of
 the tree, row for row and location for location.
 
@@ -24,44 +25,53 @@ postfix. Nothing recurses: operators and open brackets wait on explicit stacks.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Callable, Mapping
 
 from ..errors import Span
-from ..tape import UNARY, Tape
-from .ast import (
-    MAX_INDEX,
-    Binary,
-    Call,
-    Expr,
-    Index,
-    Name,
-    Number,
-    Transpose,
-    Unary,
-    Vector,
-)
+from ..tape import UNARY, Tape, node_of
+from .ast import MAX_INDEX, Call, Expr, Name, Number
 
 __all__ = ["KEYWORDS", "read_expression", "read_into"]
 
-_WORD = r"(?![A-Za-z0-9_])"
-# One group per kind of token; every character falls in one, so a token's offset is the
-# sum of the lengths before it (``findall`` is faster than a match object per token).
-_TOKEN = re.compile("|".join((
-    r"([ \t\f\r\n]+)",                                                  # space
-    r"([A-Za-z_][A-Za-z0-9_]*)",                                        # name
-    rf"((?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?)",         # number
-    rf"(\*\*|\.T{_WORD}|[-+*/@^(),\[\]=])",                             # operator
-    r"(.)",                                                             # anything else
-)), re.DOTALL)
-
 #: The grammar's keywords: never names.
 KEYWORDS = frozenset({"assume", "shape", "define", "certify", "wrt"})
-#: Binding power of binary operators; ``^`` is right-associative. Prefix signs sit at 3:
-#: ``-x^2`` is ``-(x^2)``, ``-x*y`` is ``(-x)*y``.
-_BINARY = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "^": 4, "**": 4}
-_PREFIX = 3
-_OPEN = -1                      # precedence of a bracket on the operator stack
 
+_SPACE = r"[ \t\f\r\n]"
+_WORD = r"(?![A-Za-z0-9_])"
+# One match per token, with the spaces before it: ``(spaces, symbol, word)``. A symbol is
+# an operator, any character that starts no word, or nothing at the end of the text (the
+# last match). A word is a name, with the "(" of a call or the "=" of a keyword when one
+# follows (so the reader needs no look-ahead), or a number (it starts with a digit or
+# "."). The grammar's keywords are no names: their first letter is a symbol. Every
+# character falls in some token, so a token's offset is the sum of the lengths before it.
+# (``findall`` is faster than a match object per token, each group costs, and the
+# commonest tokens, operators and brackets, are tried first. The spaces are possessive:
+# trailing ones must not be retried one by one.)
+_TOKEN = re.compile(
+    rf"({_SPACE}*+)(?:("
+    rf"\*\*|[-+*/@^(),\[\]]|\.T{_WORD}|\Z"
+    rf"|(?![A-Za-z_\d]|\.\d)[^ \t\f\r\n]"
+    rf"|(?=(?:{'|'.join(sorted(KEYWORDS))}){_WORD})[a-z]"
+    rf")|([A-Za-z_][A-Za-z0-9_]*(?:{_SPACE}*[(=])?"
+    rf"|(?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?))")
+
+#: What a symbol after an operand does, as ``(floor, power, op, width)``: it applies the
+#: waiting operators whose precedence is at least ``floor``; a binary operator then waits
+#: itself, at precedence ``power``, to make the tape's ``op``; ``width`` is its length.
+#: ``^`` is right-associative and binds tightest, so it applies none. Prefix signs sit at
+#: 3: ``-x^2`` is ``-(x^2)``, ``-x*y`` is ``(-x)*y``. A closing bracket, a comma and the
+#: end of the text (``""``) apply every operator and wait for nothing.
+_AFTER_OPERAND = {
+    "+": (1, 1, "+", 1), "-": (1, 1, "-", 1),
+    "*": (2, 2, "*", 1), "/": (2, 2, "/", 1), "@": (2, 2, "@", 1),
+    "^": (5, 4, "^", 1), "**": (5, 4, "^", 2),
+    ")": (1, 0, None, 1), ",": (1, 0, None, 1), "]": (1, 0, None, 1), "": (1, 0, None, 0),
+}
+_PREFIX = 3
+#: The precedence of an open bracket on the operator stack, and of the bottom of that
+#: stack: below every operator, so applying operators stops there.
+_OPEN = -1
+_BOTTOM = -2
 
 
 class _Bail(Exception):
@@ -77,8 +87,10 @@ def read_expression(text: str) -> Expr | None:
     >>> read_expression("x +") is None      # an error: Lark will say what is wrong
     True
     """
+    trees = _Trees(text)
     try:
-        return _TreeReader(text).run()
+        return _read(text, None, trees.add, trees.add_name, trees.add_number, trees.add_call,
+                     trees)
     except _Bail:
         return None
 
@@ -98,309 +110,231 @@ def read_into(text: str, tape: Tape, bindings: Mapping[str, Expr] | None = None)
     True
     """
     try:
-        return _TapeReader(text, tape, bindings).run()
+        return _read(text, bindings, tape.add, tape.add_name, tape.add_number, tape.add_call,
+                     tape)
     except _Bail:
         return None
 
 
-def _tokens(text: str) -> list[tuple[str, str, int, int]]:
-    """``(kind, text, start, end)`` for each token (an operator's kind is itself), then
-    an ``end`` token."""
-    found, start = [], 0
-    for space, name, number, operator, _ in _TOKEN.findall(text):
-        if space:
-            start += len(space)
-            continue
-        if name:
-            if name in KEYWORDS:
+def _read(text: str, bindings: Mapping[str, Expr] | None, add: Callable, add_name: Callable,
+          add_number: Callable, add_call: Callable, out: Tape | _Trees) -> object:
+    """One pass over the tokens of ``text``: operands wait on one stack, operators and
+    open brackets on another, and an operator is applied once a weaker one (or a closing
+    bracket) follows it. ``add*`` are the building calls of ``out``, a tape or a
+    :class:`_Trees`.
+
+    An operand is ``(node, start, end)``: what the ``add*`` made of it, and where its
+    text lies. An operator is ``(precedence, op, start)``; an open bracket is
+    ``(_OPEN, kind, start, base)``, where ``base`` is how many operands lay below it (a
+    call's and a vector's items stay on the operand stack above it until it closes) or,
+    for a group, the tape's length at its ``(``; a call's adds ``name, name end, keys,
+    positional count``.
+
+    A group ``(e)`` is, in a tree, the node of ``e`` relocated at the brackets. A tape
+    keeps a row's first location: so there a row first made inside the brackets (its id
+    is at least the length at the ``(``) moves to them, and an older one stays."""
+    operands: list[tuple] = []
+    operators: list = [(_BOTTOM, "", 0)]
+    push, pop = operands.append, operands.pop
+    rows, starts, ends = (out.op, out.start, out.end) if type(out) is Tape else ((), None, None)
+    expect_operand = True
+    position = 0                    # where the last token ended
+    argument_at = -1                # where the latest call argument began
+    tokens = iter(_TOKEN.findall(text))
+    for space, symbol, word in tokens:
+        start = position + len(space)
+        if expect_operand:
+            if word:
+                position = end = start + len(word)
+                last = word[-1]
+                if last == "(":                             # f( ... : a call opens
+                    argument_at = end
+                    name = word[:-1].rstrip()
+                    operators.append([_OPEN, "call", start, len(operands), name,
+                                      start + len(name), None, 0])
+                    continue
+                if last == "=":                             # p= : a keyword argument
+                    _keyword(operators, operands, word[:-1].rstrip(),
+                             start - len(space) == argument_at)
+                    continue
+                if word[0] > "9":               # a name (a number starts with a digit or ".")
+                    if bindings and word in bindings:
+                        push((add_name(word, bindings, start, end, text), start, end))
+                    else:                       # add_name's free name, without its call
+                        push((add("name", word, (), start, end, text), start, end))
+                else:
+                    push((add_number(word, start, end, text), start, end))
+                expect_operand = False
+            elif symbol == "(":
+                position = start + 1
+                operators.append((_OPEN, "group", start, len(rows)))
+            elif symbol == "-" or symbol == "+":
+                position = start + 1
+                operators.append((_PREFIX, UNARY[symbol], start))
+            elif symbol == "[":
+                position = start + 1
+                operators.append((_OPEN, "vector", start, len(operands)))
+            elif symbol == ")" and argument_at == position and operators[-1][1] == "call" \
+                    and operators[-1][3] == len(operands):   # f()
+                position = end = start + 1
+                _, _, first, _, func, func_end, _, _ = operators.pop()
+                push((add_call(func, (), (), (first, func_end), first, end, text), first, end))
+                expect_operand = False
+            else:
                 raise _Bail
-            end = start + len(name)
-            found.append(("name", name, start, end))
-        elif number:
-            end = start + len(number)
-            found.append(("number", number, start, end))
-        elif operator:
-            end = start + len(operator)
-            found.append((operator, operator, start, end))
+            continue
+        action = _AFTER_OPERAND.get(symbol)
+        if action is None:
+            if symbol == ".T":
+                inner, first, _ = pop()
+                position = end = start + 2
+                push((add(".T", None, (inner,), first, end, text), first, end))
+            elif symbol == "[":
+                inner, first, _ = pop()
+                indices, position = _indices(tokens, start + 1)
+                push((add("[]", indices, (inner,), first, position, text), first, position))
+            else:
+                raise _Bail
+            continue
+        floor, power, op, width = action
+        while operators[-1][0] >= floor:                    # apply what binds as tightly
+            precedence, waiting, first = operators.pop()
+            if precedence == _PREFIX:
+                inner, _, end = pop()
+                push((add(waiting, None, (inner,), first, end, text), first, end))
+            else:
+                right, _, end = pop()
+                left, first, _ = pop()
+                push((add(waiting, None, (left, right), first, end, text), first, end))
+        if power:
+            position = start + width
+            operators.append((power, op, start))
+            expect_operand = True
+            continue
+        bracket = operators[-1]
+        kind = bracket[1]
+        position = end = start + 1
+        if kind == "call":
+            if bracket[6] is not None:
+                _check_keywords(bracket, len(operands))
+            if symbol == ",":
+                argument_at = end
+                expect_operand = True
+                continue
+            if symbol != ")":
+                raise _Bail
+            operators.pop()
+            _, _, first, base, func, func_end, keys, _ = bracket
+            if base == len(operands) - 1:                   # the commonest: f(x)
+                items = (pop()[0],)
+            else:
+                items = tuple([item[0] for item in operands[base:]])
+                del operands[base:]
+            push((add_call(func, tuple(keys) if keys else (), items, (first, func_end),
+                           first, end, text), first, end))
+        elif kind == "group":
+            if symbol != ")":
+                raise _Bail
+            operators.pop()
+            first = bracket[2]
+            inner = pop()[0]
+            if starts is None:
+                inner = out.group(inner, first, end)
+            elif inner >= bracket[3]:
+                starts[inner] = first
+                ends[inner] = end
+            push((inner, first, end))
+        elif kind == "vector":
+            if symbol == ",":
+                expect_operand = True
+                continue
+            if symbol != "]":
+                raise _Bail
+            operators.pop()
+            first, base = bracket[2], bracket[3]
+            items = tuple([item[0] for item in operands[base:]])
+            del operands[base:]
+            push((add("[...]", None, items, first, end, text), first, end))
+        elif symbol or word:                        # a closing bracket with none open
+            raise _Bail
+        elif len(operands) == 1:                    # the end of the text
+            return operands[0][0]
         else:
-            raise _Bail                         # a character the reader does not know
-        start = end
-    found.append(("end", "", len(text), len(text)))
-    return found
+            raise _Bail
+    raise _Bail
 
 
-class _Frame:
-    """An open bracket: ``(`` of a group, of a call, or ``[`` of a vector."""
+def _keyword(operators: list, operands: list, key: str, at_argument: bool) -> None:
+    """``key =`` where a call's argument begins: note the key (its value is the item that
+    follows). Anywhere else, or a key given twice, is left to the grammar."""
+    if not at_argument:
+        raise _Bail
+    bracket = operators[-1]
+    keys = bracket[6]
+    if keys is None:
+        bracket[6] = keys = []
+        bracket[7] = len(operands) - bracket[3]            # the positional arguments
+    elif key in keys:
+        raise _Bail
+    keys.append(key)
 
-    __slots__ = ("kind", "start", "name", "name_end", "mark", "items", "keys", "key")
 
-    def __init__(self, kind: str, start: int, name: str = "", name_end: int = 0, mark: int = 0):
-        self.kind, self.start, self.name, self.name_end = kind, start, name, name_end
-        self.mark = mark
-        #: The items made so far: a call's positional arguments, then its keyword values.
-        self.items: list = []
-        self.keys: list[str] = []
-        self.key: str | None = None
+def _check_keywords(bracket: list, count: int) -> None:
+    """At the end of a call's item, once it has keywords: the item must be the value of
+    the latest one (a positional argument may not follow a keyword)."""
+    if count - bracket[3] != bracket[7] + len(bracket[6]):
+        raise _Bail
 
 
-class _Reader:
-    """One pass over the tokens: operands wait on one stack, operators and open brackets
-    on another, and an operator is applied once a weaker one (or a closing bracket)
-    follows it.
+def _indices(tokens, position: int) -> tuple[tuple[int, ...], int]:
+    """The signed integer constants of ``a[i, j]``, read straight off the tokens after the
+    ``[``, and where the ``]`` ends."""
+    values = []
+    while True:
+        space, symbol, word = next(tokens)
+        position += len(space)
+        sign = 1.0
+        if symbol == "-" or symbol == "+":
+            sign = -1.0 if symbol == "-" else 1.0
+            space, symbol, word = next(tokens)
+            position += 1 + len(space)
+        if not word.isdigit():
+            raise _Bail                         # the grammar's builder words any error
+        value = sign * float(word)
+        if abs(value) > MAX_INDEX:
+            raise _Bail
+        values.append(int(value))
+        position += len(word)
+        space, symbol, word = next(tokens)
+        position += len(space) + 1
+        if symbol == "]":
+            return tuple(values), position
+        if symbol != ",":
+            raise _Bail
 
-    An operand is ``(node, start, end)``: what a ``make_*`` method made of it, and where
-    its text lies. A subclass says what a node is: a tree node, or a tape's row id."""
+
+class _Trees:
+    """The tape's building calls, answered with tree nodes (:mod:`dcp.syntax.ast`), each
+    located where it is written in ``text``."""
 
     def __init__(self, text: str):
         self.text = text
-        self.tokens = _tokens(text)
-        self.operands: list[tuple[object, int, int]] = []
-        # Entries: (precedence, symbol, start, frame); brackets have precedence _OPEN.
-        self.operators: list[tuple[int, str, int, _Frame | None]] = []
 
-    def run(self):
-        tokens, position, expect_operand = self.tokens, 0, True
-        while True:
-            kind, value, start, end = tokens[position]
-            position += 1
-            if expect_operand:
-                position, expect_operand = self.operand(kind, value, start, end, position)
-            elif kind in _BINARY:
-                self.binary(kind, start)
-                expect_operand = True
-            elif kind == ".T":
-                inner, first, _ = self.operands.pop()
-                self.operands.append((self.make_transpose(inner, first, end), first, end))
-            elif kind == "[":
-                position = self.index(position)
-            elif kind in (")", "]", ","):
-                expect_operand = self.close(kind, end)
-                if expect_operand and self.operators[-1][3].kind == "call":
-                    position = self.keyword(position)
-            elif kind == "end":
-                return self.finish()
-            else:
-                raise _Bail
+    def add(self, op: str, data: object, args: tuple, start: int, end: int, source: str) -> Expr:
+        return node_of(op, data, args, Span(start, end, source))
 
-    # ---- operands ----
-    def operand(self, kind: str, value: str, start: int, end: int,
-                position: int) -> tuple[int, bool]:
-        if kind == "number":
-            self.operands.append((self.make_number(value, start, end), start, end))
-            return position, False
-        if kind == "name":
-            if self.tokens[position][0] != "(":
-                self.operands.append((self.make_name(value, start, end), start, end))
-                return position, False
-            closing = self.tokens[position + 1]
-            if closing[0] == ")":                                   # f()
-                last = closing[3]
-                self.operands.append((self.make_call(value, [], (), end, start, last), start, last))
-                return position + 2, False
-            self.operators.append((_OPEN, "(", start, _Frame("call", start, value, end)))
-            return self.keyword(position + 1), True
-        if kind == "(":
-            self.operators.append((_OPEN, kind, start, _Frame("group", start, mark=self.mark())))
-            return position, True
-        if kind == "[":
-            self.operators.append((_OPEN, kind, start, _Frame("vector", start)))
-            return position, True
-        if kind in ("-", "+"):
-            self.operators.append((_PREFIX, kind, start, None))
-            return position, True
-        raise _Bail
+    def add_name(self, name: str, bindings, start: int, end: int, source: str) -> Expr:
+        return Name(name, span=Span(start, end, source))
 
-    def keyword(self, position: int) -> int:
-        """At the start of a call argument: ``key = value`` records the key."""
-        tokens = self.tokens
-        if tokens[position][0] == "name" and tokens[position + 1][0] == "=":
-            frame = self.operators[-1][3]
-            key = tokens[position][1]
-            if key in frame.keys:
-                raise _Bail
-            frame.key = key
-            return position + 2
-        return position
+    def add_number(self, text: str, start: int, end: int, source: str) -> Expr:
+        return Number(float(text), text, span=Span(start, end, source))
 
-    def index(self, position: int) -> int:
-        """``a[i, j]``: signed integer constants, read straight off the tokens."""
-        tokens, values = self.tokens, []
-        while True:
-            sign = 1.0
-            if tokens[position][0] in ("-", "+"):
-                sign = -1.0 if tokens[position][0] == "-" else 1.0
-                position += 1
-            kind, value, _, _ = tokens[position]
-            if kind != "number" or not value.isdigit():
-                raise _Bail                     # the grammar's builder words any error
-            number = sign * float(value)
-            if abs(number) > MAX_INDEX:
-                raise _Bail
-            values.append(int(number))
-            kind, _, _, end = tokens[position + 1]
-            position += 2
-            if kind == "]":
-                inner, first, _ = self.operands.pop()
-                node = self.make_index(inner, tuple(values), first, end)
-                self.operands.append((node, first, end))
-                return position
-            if kind != ",":
-                raise _Bail
+    def add_call(self, func: str, keys: tuple[str, ...], args: tuple, name_at: tuple[int, int],
+                 start: int, end: int, source: str) -> Expr:
+        count = len(args) - len(keys)
+        return Call(func, args[:count], tuple(zip(keys, args[count:])),
+                    Span(*name_at, source), span=Span(start, end, source))
 
-    # ---- operators ----
-    def binary(self, symbol: str, start: int) -> None:
-        power = _BINARY[symbol]
-        right_assoc = power == 4
-        operators = self.operators
-        while operators:
-            top = operators[-1][0]
-            if top == _OPEN or top < power or (top == power and right_assoc):
-                break
-            self.reduce()
-        operators.append((power, symbol, start, None))
-
-    def reduce(self) -> None:
-        precedence, symbol, start, _ = self.operators.pop()
-        operands = self.operands
-        if precedence == _PREFIX:
-            inner, _, end = operands.pop()
-            operands.append((self.make_unary(symbol, inner, start, end), start, end))
-            return
-        right, _, end = operands.pop()
-        left, start, _ = operands.pop()
-        symbol = "^" if symbol == "**" else symbol
-        operands.append((self.make_binary(symbol, left, right, start, end), start, end))
-
-    def reduce_to_bracket(self) -> _Frame:
-        operators = self.operators
-        while operators and operators[-1][0] != _OPEN:
-            self.reduce()
-        if not operators:
-            raise _Bail
-        return operators[-1][3]
-
-    def close(self, kind: str, end: int) -> bool:
-        """``)``, ``]`` or ``,``: finish the bracket's current item. Returns whether an
-        operand is expected next (after a comma)."""
-        frame = self.reduce_to_bracket()
-        if frame.key is not None:
-            frame.keys.append(frame.key)
-            frame.key = None
-        elif frame.keys:
-            raise _Bail                         # a positional argument after a keyword
-        frame.items.append(self.operands.pop()[0])
-        if kind == ",":
-            if frame.kind == "group":
-                raise _Bail
-            return True
-        self.operators.pop()
-        start = frame.start
-        if frame.kind == "vector":
-            if kind != "]":
-                raise _Bail
-            node = self.make_vector(frame.items, start, end)
-        elif kind != ")":
-            raise _Bail
-        elif frame.kind == "group":
-            node = self.make_group(frame.items[0], start, end, frame.mark)
-        else:
-            node = self.make_call(frame.name, frame.items, tuple(frame.keys), frame.name_end,
-                                  start, end)
-        self.operands.append((node, start, end))
-        return False
-
-    def finish(self):
-        operators = self.operators
-        while operators:
-            if operators[-1][0] == _OPEN:
-                raise _Bail                     # an unclosed bracket
-            self.reduce()
-        if len(self.operands) != 1:
-            raise _Bail
-        return self.operands[0][0]
-
-    def mark(self) -> int:
-        """Taken where a group opens, and handed to ``make_group`` at its close."""
-        return 0
-
-
-class _TreeReader(_Reader):
-    """Makes tree nodes (:mod:`dcp.syntax.ast`), each with its span."""
-
-    def span(self, start: int, end: int) -> Span:
-        return Span(start, end, self.text)
-
-    def make_name(self, name: str, start: int, end: int) -> Expr:
-        return Name(name, span=self.span(start, end))
-
-    def make_number(self, text: str, start: int, end: int) -> Expr:
-        return Number(float(text), text, span=self.span(start, end))
-
-    def make_unary(self, symbol: str, inner: Expr, start: int, end: int) -> Expr:
-        return Unary(symbol, inner, span=self.span(start, end))
-
-    def make_binary(self, symbol: str, left: Expr, right: Expr, start: int, end: int) -> Expr:
-        return Binary(symbol, left, right, span=self.span(start, end))
-
-    def make_transpose(self, inner: Expr, start: int, end: int) -> Expr:
-        return Transpose(inner, span=self.span(start, end))
-
-    def make_index(self, inner: Expr, indices: tuple[int, ...], start: int, end: int) -> Expr:
-        return Index(inner, indices, span=self.span(start, end))
-
-    def make_vector(self, items: list[Expr], start: int, end: int) -> Expr:
-        return Vector(tuple(items), span=self.span(start, end))
-
-    def make_call(self, func: str, items: list[Expr], keys: tuple[str, ...], func_end: int,
-                  start: int, end: int) -> Expr:
-        count = len(items) - len(keys)
-        return Call(func, tuple(items[:count]), tuple(zip(keys, items[count:])),
-                    self.span(start, func_end), span=self.span(start, end))
-
-    def make_group(self, inner: Expr, start: int, end: int, mark: int) -> Expr:
-        return inner.with_span(self.span(start, end))
-
-
-class _TapeReader(_Reader):
-    """Makes rows of a tape (equal subexpressions are one row, located where first
-    written), exactly as :meth:`~dcp.tape.Tape.add_expr` stores the tree."""
-
-    def __init__(self, text: str, tape: Tape, bindings: Mapping[str, Expr] | None):
-        super().__init__(text)
-        self.tape, self.bindings, self.add = tape, bindings, tape.add
-
-    def make_name(self, name: str, start: int, end: int) -> int:
-        return self.tape.add_name(name, self.bindings, start, end, self.text)
-
-    def make_number(self, text: str, start: int, end: int) -> int:
-        return self.add("number", Number(float(text), text), (), start, end, self.text)
-
-    def make_unary(self, symbol: str, inner: int, start: int, end: int) -> int:
-        return self.add(UNARY[symbol], None, (inner,), start, end, self.text)
-
-    def make_binary(self, symbol: str, left: int, right: int, start: int, end: int) -> int:
-        return self.add(symbol, None, (left, right), start, end, self.text)
-
-    def make_transpose(self, inner: int, start: int, end: int) -> int:
-        return self.add(".T", None, (inner,), start, end, self.text)
-
-    def make_index(self, inner: int, indices: tuple[int, ...], start: int, end: int) -> int:
-        return self.add("[]", indices, (inner,), start, end, self.text)
-
-    def make_vector(self, items: list[int], start: int, end: int) -> int:
-        return self.add("[...]", None, tuple(items), start, end, self.text)
-
-    def make_call(self, func: str, items: list[int], keys: tuple[str, ...], func_end: int,
-                  start: int, end: int) -> int:
-        return self.tape.add_call(func, keys, tuple(items), (start, func_end), start, end, self.text)
-
-    def mark(self) -> int:
-        return len(self.tape)
-
-    def make_group(self, inner: int, start: int, end: int, mark: int) -> int:
-        """The tree's group is its item relocated at the brackets, and a tape keeps a
-        node's first location: so a row first made inside the brackets (its id is past
-        the ``mark`` taken at ``(``) moves to them, and an older one stays."""
-        if inner >= mark:
-            self.tape.start[inner], self.tape.end[inner] = start, end
-        return inner
+    def group(self, inner: Expr, start: int, end: int) -> Expr:
+        """``(e)``: the node of ``e``, located at the brackets."""
+        return inner.with_span(Span(start, end, self.text))
