@@ -4,11 +4,12 @@ from __future__ import annotations
 import gc
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Iterable, Mapping, Sequence
 
 from .analysis import Analyzer
 from .assumptions import bounds_from, parse_assumption_list
-from .check import Budget, cross_check, infer_shapes
+from .check import Budget, cross_check, infer_shapes, shape_template
 from .errors import DcpError, UnknownNameError
 from .facts import Interval
 from .hints import hint_search
@@ -238,7 +239,7 @@ class Session:
             witnesses=witnesses,
             check=report,
             hint_search=hints,
-            shapes=solutions[0].template(),
+            shape_template=partial(shape_template, solutions[0].names, solutions[0].dims),
         )
 
     def _check_names(self, wrt: tuple[str, ...], tape: Tape, strict) -> None:

@@ -65,14 +65,21 @@ class Result:
     hint_search: Callable[[], tuple] | None = field(default=None, repr=False, compare=False)
     #: Every confirmed witness, by the claim it disproves ("convex", "concave").
     witnesses: dict = field(default_factory=dict)
-    #: The shapes the check used (letters for free dimensions).
-    shapes: dict = field(default_factory=dict)
+    #: Spells the shapes inferred when :attr:`shapes` is first read.
+    shape_template: Callable[[], dict] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def hints(self) -> tuple:
         """Sign assumptions that would make the rules certify (see :mod:`dcp.hints`),
         searched when first read."""
         return tuple(self.hint_search()) if self.hint_search is not None else ()
+
+    @cached_property
+    def shapes(self) -> dict[str, tuple[str, ...]]:
+        """The shapes inferred, with letters for free dimensions (``{"W1": ("a", "b"),
+        "x": ("b",)}``), spelled when first read (a name per dimension class costs as much
+        as analysing a node, and a rules-only caller seldom asks)."""
+        return self.shape_template() if self.shape_template is not None else {}
 
     @property
     def verdict(self) -> str:

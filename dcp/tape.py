@@ -134,7 +134,7 @@ class Tape:
     %4 = %3 + %3
     """
 
-    __slots__ = ("op", "data", "args", "start", "end", "source", "func_name", "_ids", "_exprs",
+    __slots__ = ("op", "data", "args", "start", "end", "source", "func_name", "_ids", "_calls", "_exprs",
                  "_folded", "_converted", "_reading")
 
     def __init__(self) -> None:
@@ -148,6 +148,8 @@ class Tape:
         #: id: kept apart from the row's location, which brackets around the call move.
         self.func_name: dict[int, tuple[int, int]] = {}
         self._ids: dict[tuple, int] = {}
+        #: Each call's (function, keywords), stored once: the rows of ``relu`` share one.
+        self._calls: dict[tuple, tuple] = {}
         self._exprs: dict[int, Expr] = {}          # the trees built so far, by id
         self._folded: dict[int, object] = {}       # fold_constant's values, by id() of those trees
         #: id() of a bound tree -> (the tree, its id here); the tree is held so that its
@@ -242,7 +244,9 @@ class Tape:
         """The id of the call ``func(args)``, whose last ``len(keys)`` arguments are the
         values of those keywords. ``name_at`` is where its function name is (None when
         not written); a call written twice keeps the first."""
-        index = self.add("call", (func, keys), args, start, end, source)
+        data = (func, keys)
+        data = self._calls.setdefault(data, data)
+        index = self.add("call", data, args, start, end, source)
         if name_at is not None and not self._reading:
             self.func_name.setdefault(index, name_at)
         return index

@@ -28,6 +28,17 @@ def test_ranks_are_guessed_from_how_each_name_is_used(text, wrt, template):
     assert infer_shapes(_proof(text, wrt), alternatives=0)[0].template() == template
 
 
+def test_a_result_spells_its_shapes_when_read():
+    # Spelled lazily (from the names and classes only), and kept by a result rebuilt with
+    # another expression text, as a script's results are.
+    from dcp.api import _with_expression
+    result = certify("sum(X, axis=0) + [1, 2] @ y", wrt="y", check=False)
+    assert "shapes" not in result.__dict__
+    expected = {"X": ("a", "b"), "y": ("2",)}
+    assert result.shapes == expected
+    assert _with_expression(result, "other text").shapes == expected
+
+
 def test_an_index_needs_that_many_entries():
     solution = infer_shapes(_proof("X[1, 2] + x", "x"), alternatives=0)[0]
     rows, columns = (solution.dims.find(d) for d in solution.names["X"])

@@ -10,9 +10,10 @@ from ..facts import Curvature
 from ..proof import Proof
 from .budget import Budget
 from .report import SearchReport, Witness
-from .shapes import ShapeSolution, infer_shapes
+from .shapes import ShapeSolution, infer_shapes, shape_template
 
-__all__ = ["Budget", "Witness", "SearchReport", "cross_check", "infer_shapes", "ShapeSolution"]
+__all__ = ["Budget", "Witness", "SearchReport", "cross_check", "infer_shapes", "ShapeSolution",
+           "shape_template"]
 
 
 def claims(curvature: Curvature) -> set[str]:

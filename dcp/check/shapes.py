@@ -23,7 +23,7 @@ from ..errors import ShapeError
 from ..facts.dims import Dims, ShapeMismatch, Sym
 from ..proof import Proof
 
-__all__ = ["ShapeSolution", "infer_shapes"]
+__all__ = ["ShapeSolution", "infer_shapes", "shape_template"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +40,7 @@ class ShapeSolution:
 
     def template(self) -> dict[str, tuple[str, ...]]:
         """Shapes with letters for free dimensions: ``{"W1": ("a", "b"), "x": ("b",)}``."""
-        letters = {}
-        out = {}
-        for name, shape in self.names.items():
-            dims = []
-            for d in shape:
-                root = self.dims.find(d)
-                size = self.dims.size[root]
-                if size is None:
-                    letters.setdefault(root, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
-                dims.append(str(size) if size is not None else letters[root])
-            out[name] = tuple(dims)
-        return out
+        return shape_template(self.names, self.dims)
 
     def instantiate(self, sizes: Mapping[int, int]) -> dict[str, tuple[int, ...]]:
         """Concrete shapes, given a size for each free dimension class."""
@@ -61,6 +50,25 @@ class ShapeSolution:
     def free_dims(self) -> list[tuple[int, int]]:
         """The dimension classes without a fixed size, with their minimum sizes."""
         return [(d, self.dims.minimum[d]) for d in self.dims.classes() if self.dims.size[d] is None]
+
+
+def shape_template(names: Mapping[str, Sym], dims: Dims) -> dict[str, tuple[str, ...]]:
+    """The shapes of ``names`` with letters for the free dimension classes of ``dims``, in
+    the order they are first met (what :meth:`ShapeSolution.template` spells; apart, so
+    that a result can spell them later holding the names and classes only, not every
+    step's shape)."""
+    letters: dict[int, str] = {}
+    out = {}
+    for name, shape in names.items():
+        spelled = []
+        for d in shape:
+            root = dims.find(d)
+            size = dims.size[root]
+            if size is None:
+                letters.setdefault(root, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
+            spelled.append(str(size) if size is not None else letters[root])
+        out[name] = tuple(spelled)
+    return out
 
 
 # ---- rank guesses -------------------------------------------------------------------------
