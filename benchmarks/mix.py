@@ -21,6 +21,10 @@ with the cyclic garbage collector off for both tools (collected between expressi
 - dcp: ``certify(text, wrt, assume, check=False)``, from text to verdict with its proof
   (re-checked by the kernel); the hints are not read (they are searched lazily);
 - dcp+hints: the same, then ``result.hints`` is read, as the REPL and the CLI do;
+- dcp first: the first certification of the expression, once, in a process that has
+  certified the expressions drawn before it: what dcp remembers across calls (an atom's
+  facts on some ranges, a built-in call's resolution, a composition's conclusion) helps
+  only as far as other expressions asked the same, not from the timed repetitions;
 - cvxpy: build the same expression afresh from Python objects (a variable per name in
   ``wrt``, a ``cvxpy.Parameter`` per other name, with the sign its assumptions give and
   the shape dcp infers, free dimensions of size 3) and call ``is_dcp()``.
@@ -267,6 +271,7 @@ class Case:
     wrt: list
     assume: list
     certified: bool
+    first: float = 0.0              # seconds, dcp's first certification of it
     build: object = None            # the CVXPY builder, or None when skipped
 
 
@@ -284,12 +289,17 @@ def median_time(function, repeat: int) -> float:
 def prepare(text, wrt, assume, shapes, with_cvxpy: bool, skipped: Counter) -> Case | None:
     """The case, or None when dcp refuses it (a shape or domain error: drawn again)."""
     from dcp import DcpError, certify
+    gc.disable()                    # (no collection first: it would leave the caches cold)
     try:
+        started = time.perf_counter()
         result = certify(text, wrt, assume, check=False)
+        first = time.perf_counter() - started
     except DcpError:
         return None
+    finally:
+        gc.enable()
     certified = result.verdict in ("constant", "affine", "convex", "concave")
-    case = Case(text, wrt, assume, certified)
+    case = Case(text, wrt, assume, certified, first)
     if not with_cvxpy:
         return case
     import cvxpy as cp
@@ -307,8 +317,8 @@ def prepare(text, wrt, assume, shapes, with_cvxpy: bool, skipped: Counter) -> Ca
     return case
 
 
-def measure(case: Case, repeat: int) -> tuple[float, float, float | None]:
-    """(dcp, dcp+hints, cvxpy) median seconds for one case."""
+def measure(case: Case, repeat: int) -> tuple[float, float, float | None, float]:
+    """(dcp, dcp+hints, cvxpy) median seconds for one case, and dcp's first time."""
     from dcp import certify
 
     def rules():
@@ -323,7 +333,7 @@ def measure(case: Case, repeat: int) -> tuple[float, float, float | None]:
     gc.disable()
     try:
         return (median_time(rules, repeat), median_time(with_hints, repeat),
-                median_time(cvxpy, repeat) if case.build else None)
+                median_time(cvxpy, repeat) if case.build else None, case.first)
     finally:
         gc.enable()
 
@@ -348,8 +358,8 @@ def draw(rng: random.Random, n: int, smallest: int, largest: int, with_cvxpy: bo
 
 # ---- the table ---------------------------------------------------------------------------
 
-HEADER = (f"{'row':<34}{'n':>5}{'dcp ms':>9}{'+hints ms':>11}{'cvxpy ms':>10}"
-          f"{'cvxpy/dcp':>11}{'cvxpy/(+hints)':>16}")
+HEADER = (f"{'row':<34}{'n':>5}{'dcp ms':>9}{'+hints ms':>11}{'first ms':>10}{'cvxpy ms':>10}"
+          f"{'cvxpy/dcp':>11}{'cvxpy/(+hints)':>16}{'cvxpy/first':>13}")
 
 
 def _ms(values) -> str:
@@ -369,9 +379,11 @@ def print_rows(label: str, timed: list[tuple[Case, tuple]]) -> tuple[float | Non
         rows = [(c, t) for c, t in timed if keep(c)]
         both = [t for c, t in rows if t[2] is not None]
         ratios, with_hints = [t[2] / t[0] for t in both], [t[2] / t[1] for t in both]
+        first = [t[2] / t[3] for t in both]
         print(f"{label + ' ' + name:<34}{len(rows):>5}{_ms([t[0] for _, t in rows]):>9}"
-              f"{_ms([t[1] for _, t in rows]):>11}{_ms([t[2] for t in both]):>10}"
-              f"{_ratio(ratios):>11}{_ratio(with_hints):>16}")
+              f"{_ms([t[1] for _, t in rows]):>11}{_ms([t[3] for _, t in rows]):>10}"
+              f"{_ms([t[2] for t in both]):>10}{_ratio(ratios):>11}{_ratio(with_hints):>16}"
+              f"{_ratio(first):>13}")
         if name == "all" and both:
             overall = statistics.median(ratios), statistics.median(with_hints)
     return overall

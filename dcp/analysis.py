@@ -25,12 +25,13 @@ from typing import Callable, Iterable, Mapping
 
 from . import rules
 from .atoms import Atom, lookup, operator
-from .atoms.calls import expand_at, resolve_at
+from .atoms.calls import expand_at, resolve_at, resolves_once
 from .errors import ArgumentError, DcpError
 from .facts import POS, REALS, Interval, literal_range
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
 from .idioms import HEADS as IDIOM_HEADS
 from .idioms import IDIOMS, rewrite
+from .memo import Memo
 from .proof import Facts, Note
 from .syntax.ast import walk_postorder
 from .tape import Tape
@@ -190,10 +191,9 @@ class Analyzer:
             if found is not None:
                 return (Analyzer._rewrite, (found[1],), found[0])
         written = tape.args[index]
-        # A built-in called without keywords always resolves the same way (the built-ins
-        # never change; a user atom of that name would come first): its plan but the
-        # arguments is made once per process, as resolve_at resolves it once.
-        builtin = not keys and func not in self.atoms
+        # A call that always resolves alike (resolves_once: as resolve_at remembers it) has
+        # its plan but the arguments made once per process.
+        builtin = resolves_once(func, keys, self.atoms)
         if builtin:
             known = _CALL_PLANS.get((func, len(written)))
             if known is not None:
@@ -204,8 +204,8 @@ class Analyzer:
         kind = atom.kind
         if kind == "composition" or kind == "product":
             step = Analyzer._composition if kind == "composition" else Analyzer._product
-            if builtin and len(args) == len(written) and len(_CALL_PLANS) < MAX_CALL_PLANS:
-                _CALL_PLANS[(func, len(written))] = (step, extra)   # (no keyword given by position)
+            if builtin and len(args) == len(written):         # (no keyword given by position)
+                _CALL_PLANS.put((func, len(written)), (step, extra))
             return (step, args, extra)
         if kind == "expansion":
             return (Analyzer._expansion, (expand_at(tape, index, atom, args, kw),), extra)
@@ -276,10 +276,8 @@ class Analyzer:
         key = (atom, items, regions, args)
         known = _COMPOSED.get(key)
         if known is None:
-            if len(_COMPOSED) >= MAX_COMPOSED:
-                _COMPOSED.clear()
             found = atom.facts_on(regions, kw)
-            known = _COMPOSED[key] = (found, rules.composed(found.curvature, found.monotonicity, args))
+            known = _COMPOSED.put(key, (found, rules.composed(found.curvature, found.monotonicity, args)))
         found, curvature = known
         ranges[index] = found.range
         curvatures[index] = curvature
@@ -411,16 +409,13 @@ def _divided(numerator: Interval, denominator: Interval) -> tuple[Interval, Inte
     key = (numerator, denominator)
     found = _QUOTIENTS.get(key)
     if found is None:
-        if len(_QUOTIENTS) >= MAX_QUOTIENTS:
-            _QUOTIENTS.clear()
         factor = denominator.reciprocal()
-        found = _QUOTIENTS[key] = (factor, numerator * factor)
+        found = _QUOTIENTS.put(key, (factor, numerator * factor))
     return found
 
 
-#: (numerator, denominator) ranges -> what :func:`_divided` gives; at most MAX_QUOTIENTS.
-_QUOTIENTS: dict[tuple[Interval, Interval], tuple[Interval, Interval]] = {}
-MAX_QUOTIENTS = 4096
+#: (numerator, denominator) ranges -> what :func:`_divided` gives.
+_QUOTIENTS = Memo()
 
 
 def _within(region: Interval, domain: Interval) -> tuple[bool, Interval | None]:
@@ -430,25 +425,19 @@ def _within(region: Interval, domain: Interval) -> tuple[bool, Interval | None]:
     key = (region, domain)
     found = _WITHIN.get(key)
     if found is None:
-        if len(_WITHIN) >= MAX_WITHIN:
-            _WITHIN.clear()
-        found = _WITHIN[key] = (domain.contains(region), region.intersect(domain))
+        found = _WITHIN.put(key, (domain.contains(region), region.intersect(domain)))
     return found
 
 
-#: (region, domain) -> what :func:`_within` gives; at most MAX_WITHIN of them.
-_WITHIN: dict[tuple[Interval, Interval], tuple[bool, Interval | None]] = {}
-MAX_WITHIN = 4096
+#: (region, domain) -> what :func:`_within` gives.
+_WITHIN = Memo()
 
 #: (atom, keywords as pairs, arguments' ranges, arguments' curvatures) -> the atom's facts
 #: on those ranges and the curvature the composition rule concludes: everything a
-#: composition's conclusion depends on is in the key (an atom's facts never change). At
-#: most MAX_COMPOSED of them. (Products are not memoised so: their constant factors'
-#: ranges are often exact decimals, Fractions, whose hashing cost more than it saved.)
-_COMPOSED: dict[tuple, tuple] = {}
-MAX_COMPOSED = 4096
-
-
+#: composition's conclusion depends on is in the key (an atom's facts never change).
+#: (Products are not memoised so: their constant factors' ranges are often exact
+#: decimals, Fractions, whose hashing cost more than it saved.)
+_COMPOSED = Memo()
 
 
 def _plain(tape: Tape, ids: tuple[int, ...]) -> tuple[int, ...]:
@@ -474,10 +463,9 @@ def _applying(atom: Atom, kw: dict, count: int) -> tuple:
 _OPERATOR_PLANS = {op: (Analyzer._composition, _applying(operator(op), {}, count))
                    for op, count in (("+", 2), ("-", 2), ("neg", 1), (".T", 1), ("[]", 1))}
 _OPERATOR_PLANS.update({op: (Analyzer._product, _applying(operator(op), {}, 2)) for op in "*@"})
-#: (function, argument count) -> the plan but the arguments of a built-in composition or
-#: product called without keywords; at most MAX_CALL_PLANS of them.
-_CALL_PLANS: dict[tuple[str, int], tuple] = {}
-MAX_CALL_PLANS = 4096
+#: (function, argument count) -> the plan but the arguments of a composition or product
+#: called as :func:`~dcp.atoms.calls.resolves_once` says is always resolved alike.
+_CALL_PLANS = Memo()
 
 
 def _outside(atom: Atom, domain: Interval, argument: _Text, where: Interval) -> Callable[[], rules.Outcome]:

@@ -46,8 +46,7 @@ def parse_assumption_list(assume: Iterable[str] | str) -> list[tuple[Condition, 
             raise AssumptionError(f"malformed assumption {text!r}: {error.message}; write "
                                   f"e.g. 'W2 >= 0' or '0 <= p <= 1'",
                                   source=error.source, span=error.span) from None
-        for condition in conditions:
-            parsed.append((condition, text))
+        parsed.extend((c, text) for c in conditions)
     return parsed
 
 

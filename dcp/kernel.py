@@ -30,11 +30,13 @@ from functools import lru_cache
 from typing import Callable, Mapping
 
 from .atoms import Atom, lookup, operator
+from .atoms.base import NO_KEYWORDS
 from .atoms.calls import expand_at, resolve_at
 from .errors import DcpError, ProofCheckError
 from .facts import POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
+from .memo import Memo
 from .proof import Note, Proof, Step
 
 __all__ = ["check_proof"]
@@ -49,17 +51,12 @@ _PRODUCT_ATOMS = {symbol: operator(symbol) for symbol in ("*", "@")}
 _NOT_PREMISES = "its premises are not the subexpressions of its node"
 _NO_NOTE = Note()
 
-#: The rules' answers, remembered across checks: a deep or wide expression asks the same
-#: few questions at every layer or term, and so do similar expressions. Each is a pure
-#: function of its key (see :meth:`_Kernel._composition` and :func:`_scale`); past
-#: MEMO_SIZE entries a table starts afresh.
-_COMPOSED: dict[tuple, tuple] = {}
-_SCALED: dict[tuple, tuple] = {}
-MEMO_SIZE = 4096
-#: The keywords of an atom called without any (shared: read it, never change it).
-_NO_KEYWORDS: dict = {}
+#: The composition rule's answers, remembered across checks: a deep or wide expression
+#: asks the same few questions at every layer or term, and so do similar expressions. Each
+#: is a pure function of its key (see :meth:`_Kernel._composition`).
+_COMPOSED = Memo()
 #: What a call that names no atom taking its arguments resolves to.
-_NO_CALL = (None, (), _NO_KEYWORDS)
+_NO_CALL = (None, (), NO_KEYWORDS)
 
 
 def check_proof(proof: Proof) -> None:
@@ -78,10 +75,8 @@ class _Kernel:
     __slots__ = ("proof", "tape", "facts", "wrt")
 
     def __init__(self, proof: Proof):
-        self.proof, self.tape, self.facts, self.wrt = proof, proof.tape, proof.facts, proof.wrt
-        if len(_COMPOSED) > MEMO_SIZE or len(_SCALED) > MEMO_SIZE:
-            _COMPOSED.clear()
-            _SCALED.clear()
+        self.proof, self.tape, self.facts = proof, proof.tape, proof.facts
+        self.wrt = frozenset(proof.wrt)
 
     def check(self) -> None:
         """Every ``+a`` step first (the others' premises are resolved through them), then
@@ -132,25 +127,18 @@ class _Kernel:
         """The premises of node ``index`` (resolved: the step of ``+b`` is ``b``'s), after
         checking that they are the subexpressions ``expected``.
 
-        Premises that are the very ids written (the commonest case) are taken as they are:
-        a ``+b`` among them is then a step of the proof, which the loop reaches first and
-        refuses (only the root may be a ``+``)."""
-        facts, op = self.facts, self.tape.op
-        premises, rule = facts.premises[index], facts.rule
-        if premises == expected:
+        A premise is never itself a ``+b`` step: such a step would be in the proof before
+        this one, and refused there (only the root may be a ``+``, and the proof starts
+        from what it stands for)."""
+        premises, op, plain = self.facts.premises[index], self.tape.op, self.tape.plain
+        if premises == expected:                # the very ids written: the commonest case
             return premises
         if len(premises) != len(expected):
             self._fail(index, _NOT_PREMISES)
-        found = []
         for premise, node in zip(premises, expected):
-            if rule[premise] == "same":
-                premise = facts.resolve(premise)
-            if op[node] == "pos":
-                node = self.tape.plain(node)
-            if premise != node:
+            if premise != (plain(node) if op[node] == "pos" else node):
                 self._fail(index, _NOT_PREMISES)
-            found.append(premise)
-        return tuple(found)
+        return premises
 
     def _listed(self, index: int, domain: Interval, premise: int) -> bool:
         """Whether node ``index`` lists the condition that ``premise`` lies in ``domain``."""
@@ -225,7 +213,7 @@ class _Kernel:
         op = tape.op[index]
         atom = _OPERATOR_ATOMS.get(op)
         if atom is not None:                # + - neg .T [] [...]: the commonest
-            args, kw = tape.args[index], _NO_KEYWORDS
+            args, kw = tape.args[index], NO_KEYWORDS
         elif op == "call":
             atom, args, kw = self._call(index) or _NO_CALL
         else:
@@ -238,8 +226,7 @@ class _Kernel:
         premises = facts.premises[index]
         if premises != args:                # (else the very ids written: see _premises)
             premises = self._premises(index, args)
-        range_of, curvature_of = facts.range, facts.curvature
-        ranges, curvatures = _facts_of(premises, range_of, curvature_of)
+        ranges, curvatures = _facts_of(premises, facts.range, facts.curvature)
         key = (atom, tuple(kw.items()) if kw else (), ranges, curvatures)
         known = _COMPOSED.get(key)
         if known is None:
@@ -255,7 +242,7 @@ class _Kernel:
             else:
                 found = atom.facts_on(regions, kw)
                 known = (conditions, _dcp_best(found.curvature, found.monotonicity, curvatures), found.range)
-            _COMPOSED[key] = known
+            _COMPOSED.put(key, known)
         self._require(index, known[1], known[2])
 
     # ---- products and division ---------------------------------------------------------
@@ -274,11 +261,15 @@ class _Kernel:
             atom, args = claimed, call[1]
         if atom is not claimed:
             self._fail(index, "the product atom does not match the node")
-        premises = facts.premises[index]
-        left, right = premises if premises == args else self._premises(index, args)
+        left, right = self._premises(index, args)
         ranges, curvatures = facts.range, facts.curvature
-        key = (_product_rule, atom, ranges[left], ranges[right], curvatures[left], curvatures[right])
-        self._require(index, *(_SCALED.get(key) or _scale(key)))
+        if curvatures[left] is CONSTANT:
+            best = _scaled(curvatures[right], ranges[left])
+        elif curvatures[right] is CONSTANT:
+            best = _scaled(curvatures[left], ranges[right])
+        else:
+            best = UNKNOWN
+        self._require(index, best, atom.facts_on((ranges[left], ranges[right]), NO_KEYWORDS).range)
 
     def _quotient(self, index: int) -> None:
         """``g / c``: see :meth:`_division`."""
@@ -301,8 +292,15 @@ class _Kernel:
             self._fail(index, "it divides by zero")
         if reciprocal and not region.is_positive and self._listed(index, POS, bottom):
             region = region.intersect(POS) or region
-        key = (_division_rule, reciprocal, ranges[top], region, curvatures[top], curvatures[bottom])
-        self._require(index, *(_SCALED.get(key) or _scale(key)))
+        factor = region.reciprocal()
+        if not reciprocal:
+            best = _scaled(curvatures[top], factor) if curvatures[bottom] is CONSTANT else UNKNOWN
+        elif curvatures[top] is not CONSTANT or not region.is_positive:
+            best = UNKNOWN
+        else:
+            inverse = _dcp_best(CONVEX, (DOWN,), (curvatures[bottom],))   # inv_pos(bottom)
+            best = _scaled(inverse, ranges[top]) if inverse is not UNKNOWN else UNKNOWN
+        self._require(index, best, ranges[top] * factor)
 
     # ---- definitions -------------------------------------------------------------------
     def _expansion(self, index: int) -> None:
@@ -384,41 +382,6 @@ def _dcp_best(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvat
     if f.is_concave and all(_keeps(CONCAVE, m, a) for m, a in zip(monos, args)):
         return CONCAVE
     return UNKNOWN
-
-
-def _scale(key: tuple) -> tuple[Curvature, Interval]:
-    """The answer of the rule ``key[0]`` on the arguments ``key[1:]``, remembered in
-    :data:`_SCALED` (sound: each such rule is a pure function of its arguments)."""
-    found = _SCALED[key] = key[0](*key[1:])
-    return found
-
-
-def _product_rule(atom: Atom, left: Interval, right: Interval, left_curvature: Curvature,
-                  right_curvature: Curvature) -> tuple[Curvature, Interval]:
-    """The curvature and range of a product, from its sides' ranges and curvatures."""
-    if left_curvature is CONSTANT:
-        best = _scaled(right_curvature, left)
-    elif right_curvature is CONSTANT:
-        best = _scaled(left_curvature, right)
-    else:
-        best = UNKNOWN
-    return best, atom.facts_on((left, right), _NO_KEYWORDS).range
-
-
-def _division_rule(reciprocal: bool, top: Interval, region: Interval, top_curvature: Curvature,
-                   bottom_curvature: Curvature) -> tuple[Curvature, Interval]:
-    """The curvature and range of a quotient (or, ``reciprocal``, of ``c / g`` read as
-    ``c * inv_pos(g)``), from its sides' ranges (the bottom's narrowed to ``region``) and
-    curvatures."""
-    factor = region.reciprocal()
-    if not reciprocal:
-        best = _scaled(top_curvature, factor) if bottom_curvature is CONSTANT else UNKNOWN
-    elif top_curvature is not CONSTANT or not region.is_positive:
-        best = UNKNOWN
-    else:
-        inverse = _dcp_best(CONVEX, (DOWN,), (bottom_curvature,))   # inv_pos(bottom)
-        best = _scaled(inverse, top) if inverse is not UNKNOWN else UNKNOWN
-    return best, top * factor
 
 
 def _scaled(curvature: Curvature, factor: Interval) -> Curvature:

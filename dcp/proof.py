@@ -119,7 +119,9 @@ class Note(NamedTuple):
     """The rarer parts of a step: the domain conditions it relies on (premise id and
     interval), why the rule broke and what would repair it (``reason`` may be a function
     giving an outcome with ``reason`` and ``fix``, called when the step is read: wording a
-    break prints its premises, which most certifications never show), the facts used in words
+    break prints its premises, which most certifications never show; a step is a break
+    exactly when it has a reason, so such a function is stored only where the rule broke,
+    and its outcome always has a reason), the facts used in words
     (a composition's are worded from its atom when read), the idiom of a rewrite, and the
     arguments' ranges the atom's facts were taken on where a domain narrowed them (none
     when an argument lies wholly outside the atom's domain)."""

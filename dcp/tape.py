@@ -33,6 +33,7 @@ from fractions import Fraction
 from typing import Callable, Iterator, Mapping, Sequence
 
 from .errors import Span
+from .memo import Memo
 from .syntax.ast import (
     Binary,
     Call,
@@ -59,9 +60,7 @@ _SIGN = {"neg": "-", "pos": "+"}
 
 #: Numeric literals by spelling, shared by every tape: building one works out its exact
 #: value, an input's literals are few and repeat across inputs, and a Number is immutable.
-#: (At most this many are kept.)
-_NUMBERS: dict[str, Number] = {}
-_NUMBERS_KEPT = 1024
+_NUMBERS = Memo(size=1024)
 
 
 def postorder(root: int, children: Callable[[int], Sequence[int]]) -> list[int]:
@@ -208,7 +207,10 @@ class Tape:
             self._reading = before
 
     def add_like(self, index: int, op: str, data: object = None, args: tuple[int, ...] = ()) -> int:
-        """:meth:`add`, located where node ``index`` was written (a rewrite of it)."""
+        """:meth:`add`, located where node ``index`` was written (a rewrite of it). Not for
+        a number, which :meth:`add_number` keys by its spelling."""
+        if op == "number":
+            raise TypeError("a number is added by add_number, keyed by its spelling")
         return self.add(op, data, args, self.start[index], self.end[index], self.source[index])
 
     def add_name(self, name: str, bindings: Mapping[str, Expr] | None = None, start: int = -1,
@@ -231,9 +233,7 @@ class Tape:
         if number is None:
             number = _NUMBERS.get(text)
             if number is None:
-                number = Number(float(text), text)
-                if len(_NUMBERS) < _NUMBERS_KEPT:
-                    _NUMBERS[text] = number
+                number = _NUMBERS.put(text, Number(float(text), text))
         index = self.add("number", text, (), start, end, source)
         self.data[index] = number
         return index

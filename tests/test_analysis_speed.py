@@ -57,6 +57,19 @@ def test_a_break_worded_when_read_says_what_it_said_when_worded_at_once(text, as
     assert (step.reason, step.fix) == (reason, fix)
 
 
+@pytest.mark.parametrize("text, assume", [
+    ("square(x) / c", []), ("c / x", []), ("c / square(x)", ["c >= 0"]), ("x / 2", []),
+    ("c / x", ["c >= 0", "x >= 1"]), ("log(-1 - square(x))", []), ("log(x)", []),
+    ("W @ relu(x)", []), ("relu(x) * relu(x)", []), ("sqrt(x) + x / c", ["c >= 1"]),
+])
+def test_a_step_with_a_reason_is_a_break_and_only_that(text, assume):
+    # A reason may be worded when read; whether there is one never waits for that.
+    proof = certify(text, wrt="x", assume=assume, check=False).proof
+    for step in proof.steps():
+        assert bool(step.reason) == step.is_break, step.text
+        assert (step in proof.breaks) == step.is_break, step.text
+
+
 def test_a_memoised_quotient_is_the_quotient():
     # The second division asks the memo the first filled.
     for _ in range(2):

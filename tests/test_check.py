@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from conftest import read_cases
 
-from dcp import DcpError, ShapeError, SoundnessError, certify, kernel
+from dcp import DcpError, ShapeError, SoundnessError, certify
 from dcp.atoms import lookup
 from dcp.check import Budget
 from dcp.facts import Interval
+from dcp.memo import clear_all
 
 SMALL = Budget(presearch_points=512, examples=10, seconds=0.3)
 
@@ -52,13 +53,18 @@ def test_convex_expressions_the_rules_cannot_certify_stay_unknown(expr, wrt):
     assert result.check.outcome in ("passed", "refuted")
 
 
-def test_a_wrong_atom_fact_raises_soundness_error(monkeypatch):
+@pytest.fixture
+def forgetting():
+    """Every remembered answer forgotten before and after (a test that patches facts)."""
+    clear_all()
+    yield
+    clear_all()
+
+
+def test_a_wrong_atom_fact_raises_soundness_error(monkeypatch, forgetting):
     sigmoid = lookup("sigmoid", 1)
     wrong = dict(sigmoid.pieces({}), convex_on=(Interval(float("-inf"), float("inf")),))
     monkeypatch.setattr(sigmoid, "pieces", lambda kw: wrong)
-    monkeypatch.setitem(sigmoid.__dict__, "_facts_memo", {})      # facts are memoised,
-    monkeypatch.setattr(kernel, "_COMPOSED", {})                    # and so are the rules' answers
-    monkeypatch.setattr("dcp.analysis._COMPOSED", {})              # in the analysis too
     with pytest.raises(SoundnessError) as info:
         certify("sigmoid(x)", wrt="x")
     assert info.value.witness.kind == "convex"

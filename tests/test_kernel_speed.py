@@ -8,6 +8,7 @@ from conftest import tamper
 
 from dcp import Curvature, ProofCheckError, certify, check_proof, kernel
 from dcp.facts import Interval
+from dcp.memo import Memo
 
 
 def _proof(expr, wrt="x", assume=()):
@@ -20,9 +21,8 @@ def _id(proof, text):
 
 @pytest.fixture
 def empty_tables(monkeypatch):
-    """The kernel's tables of answers, emptied for one test."""
-    monkeypatch.setattr(kernel, "_COMPOSED", {})
-    monkeypatch.setattr(kernel, "_SCALED", {})
+    """The kernel's table of answers, emptied for one test."""
+    monkeypatch.setattr(kernel, "_COMPOSED", Memo())
 
 
 def test_a_remembered_composition_still_needs_its_condition_listed(empty_tables):
@@ -67,10 +67,10 @@ def test_a_remembered_answer_spares_no_claim_its_check(empty_tables, expr, wrt, 
         check_proof(tamper(proof, step, **claim))
 
 
-def test_the_tables_start_afresh_past_their_size(empty_tables, monkeypatch):
-    monkeypatch.setattr(kernel, "MEMO_SIZE", 2)
-    for expr in ("relu(x)", "exp(x)", "square(x)", "abs(x)"):
-        check_proof(_proof(expr))
+def test_the_table_starts_afresh_past_its_size(monkeypatch):
+    # Bounded within one check too: this one asks seven questions of a table of three.
+    monkeypatch.setattr(kernel, "_COMPOSED", Memo(size=3))
+    check_proof(_proof("relu(x) + exp(x) + square(x) + abs(x)"))
     assert 0 < len(kernel._COMPOSED) <= 3
 
 

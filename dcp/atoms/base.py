@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Callable, ClassVar, NamedTuple, Sequence
+from types import MappingProxyType
+from typing import Callable, ClassVar, Mapping, NamedTuple, Sequence
 
 from ..errors import ArgumentError
 from ..facts import REALS, Curvature, Interval, Monotonicity
 from ..facts.balls import float_down, float_up, precision, to_arb
 from ..facts.dims import Dims, ShapeMismatch, Sym
+from ..memo import Memo
 
 __all__ = ["Atom", "AtomFacts", "ScalarAtom", "REGISTRY", "lookup", "all_atoms", "safe",
            "ShapeMismatch"]
@@ -44,8 +46,8 @@ Keywords = dict[str, float | Fraction]
 #: Arb precision (bits) of the values that end an atom's range.
 RANGE_BITS = 128
 
-#: Memoised fact sets per atom; past this many the memo starts afresh.
-FACTS_MEMO_SIZE = 4096
+#: The keywords of a call that gives none (read only: one, shared).
+NO_KEYWORDS: Mapping[str, float | Fraction] = MappingProxyType({})
 
 
 class AtomFacts(NamedTuple):
@@ -133,16 +135,13 @@ class Atom:
         key = (count, tuple(kw.items())) if kw else count       # (an int is never a pair)
         memo = self.__dict__.get("_domains_memo")
         if memo is None:
-            memo = self.__dict__["_domains_memo"] = {}
+            memo = self.__dict__["_domains_memo"] = Memo()
         try:
             return memo[key]
         except KeyError:
             pass
-        if len(memo) >= FACTS_MEMO_SIZE:
-            memo.clear()
         found = tuple(self.domain(position, kw) for position in range(count))
-        found = memo[key] = None if all(d is REALS for d in found) else found
-        return found
+        return memo.put(key, None if all(d is REALS for d in found) else found)
 
     def facts_on(self, ranges: tuple[Interval, ...], kw: Keywords) -> AtomFacts:
         """Curvature, monotonicity in each argument and range on the box ``ranges``.
@@ -156,15 +155,13 @@ class Atom:
         key = (ranges, tuple(kw.items())) if kw else ranges
         memo = self.__dict__.get("_facts_memo")
         if memo is None:
-            memo = self.__dict__["_facts_memo"] = {}
+            memo = self.__dict__["_facts_memo"] = Memo()
         found = memo.get(key)
         if found is None:
-            if len(memo) >= FACTS_MEMO_SIZE:
-                memo.clear()
-            found = memo[key] = AtomFacts(
+            found = memo.put(key, AtomFacts(
                 self.curvature(ranges, kw),
                 tuple(self.monotonicity(i, ranges, kw) for i in range(len(ranges))),
-                self.range(ranges, kw))
+                self.range(ranges, kw)))
         return found
 
     @property

@@ -9,12 +9,13 @@ from fractions import Fraction
 from typing import Mapping, Sequence, TypeVar
 
 from ..errors import ArgumentError, UnknownNameError
+from ..memo import Memo
 from ..syntax.ast import Call, Expr, Name, constant_node, fold_constant, replace
 from ..syntax.parser import close_matches
 from ..tape import Tape
 from .base import REGISTRY, Atom, keyword_error, lookup
 
-__all__ = ["resolve_call", "resolve_at", "expand", "expand_at"]
+__all__ = ["resolve_call", "resolve_at", "resolves_once", "expand", "expand_at"]
 
 Arg = TypeVar("Arg")
 
@@ -41,7 +42,7 @@ def resolve_at(tape: Tape, index: int, atoms: Mapping[str, Atom] | None = None
     """
     func, keys = tape.data[index]
     args = tape.args[index]
-    remember = not keys and not (atoms and func in atoms)
+    remember = resolves_once(func, keys, atoms)
     if remember:
         known = _BUILTIN_CALLS.get((func, len(args)))
         if known is not None:
@@ -49,15 +50,22 @@ def resolve_at(tape: Tape, index: int, atoms: Mapping[str, Atom] | None = None
     positional, keywords = tape.call_args(index)
     atom, given, kw = _resolve(func, positional, keywords, tape.span(index), tape.func_span(index),
                                atoms, tape.constant, lambda position: tape.arg_span(index, position))
-    if remember and len(given) == len(args) and len(_BUILTIN_CALLS) < MAX_REMEMBERED_CALLS:
-        _BUILTIN_CALLS[(func, len(args))] = (atom, kw)      # (not keywords given positionally)
+    if remember and len(given) == len(args):        # (no keyword given by position)
+        _BUILTIN_CALLS.put((func, len(args)), (atom, kw))
     return atom, given, kw
 
 
+def resolves_once(func: str, keys: tuple[str, ...], atoms: Mapping | None) -> bool:
+    """Whether a call of ``func`` with the keywords ``keys`` always resolves alike, given
+    its argument count: a built-in (no user atom of that name) called without keywords.
+    (Its arguments must also all be positional ones: a keyword given by position is
+    refused from what is remembered.)"""
+    return not keys and not (atoms and func in atoms)
+
+
 #: Built-in calls without keywords, resolved: (function, argument count) -> (atom,
-#: keywords), at most MAX_REMEMBERED_CALLS of them.
-_BUILTIN_CALLS: dict[tuple[str, int], tuple[Atom, dict]] = {}
-MAX_REMEMBERED_CALLS = 4096
+#: keywords).
+_BUILTIN_CALLS = Memo()
 
 
 def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, atoms, constant, where

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Mapping
 
-from ..atoms.base import Atom
+from ..atoms.base import NO_KEYWORDS, Atom
 from ..errors import ShapeError
 from ..facts.dims import Dims, ShapeMismatch, Sym
 from ..proof import Proof
@@ -188,7 +187,7 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
             if rule == "composition" or rule == "product":         # the commonest first
                 atom, premises = atoms[i], all_premises[i]
                 if type(atom).shape is not _ELEMENTWISE:
-                    kw = dict(kwargs[i]) if kwargs[i] else _NO_KEYWORDS
+                    kw = dict(kwargs[i]) if kwargs[i] else NO_KEYWORDS
                     shapes[i] = atom.shape([shapes[p] for p in premises], kw, data[i], dims)
                 # Atom.shape, the rule most atoms keep, without the call: a reduction is a
                 # scalar, else the arguments broadcast (one argument: its own shape).
@@ -213,8 +212,6 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
 
 #: The shape rule atoms inherit (see the fast path in :func:`_infer`).
 _ELEMENTWISE = Atom.shape
-#: The keywords of a call without any (read only: shared by every such call).
-_NO_KEYWORDS: Mapping[str, object] = MappingProxyType({})
 
 
 def _name_shapes(ranks: Mapping[str, int],

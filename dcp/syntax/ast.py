@@ -406,7 +406,7 @@ class Condition(_ConditionFields):
 
     A named tuple, not a node: a network's assumptions hold one per layer, and a frozen
     dataclass cost three times as much to build. Like a node's, its ``span`` is kept off
-    equality and hashing.
+    equality and hashing (though, a tuple, it is its sixth item: read the fields by name).
     """
 
     __slots__ = ()

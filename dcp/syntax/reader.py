@@ -46,14 +46,15 @@ _WORD = r"(?![A-Za-z0-9_])"
 # character falls in some token, so a token's offset is the sum of the lengths before it.
 # (``findall`` is faster than a match object per token, each group costs, and the
 # commonest tokens, operators and brackets, are tried first. The spaces are possessive:
-# trailing ones must not be retried one by one.)
+# trailing ones must not be retried one by one. ASCII: a digit of another script is no
+# digit here, so the reader declines it and the grammar reads it, as it always has.)
 _TOKEN = re.compile(
     rf"({_SPACE}*+)(?:("
     rf"\*\*|[-+*/@^(),\[\]]|\.T{_WORD}|\Z"
     rf"|(?![A-Za-z_\d]|\.\d)[^ \t\f\r\n]"
     rf"|(?=(?:{'|'.join(sorted(KEYWORDS))}){_WORD})[a-z]"
     rf")|([A-Za-z_][A-Za-z0-9_]*(?:{_SPACE}*[(=])?"
-    rf"|(?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?))")
+    rf"|(?:\d+(?:\.(?!T{_WORD})\d*)?|\.\d+)(?:[eE][+-]?\d+)?))", re.ASCII)
 
 #: What a symbol after an operand does, as ``(floor, power, op, width)``: it applies the
 #: waiting operators whose precedence is at least ``floor``; a binary operator then waits
