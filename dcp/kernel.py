@@ -312,6 +312,7 @@ class _Kernel:
             self._fail(index, "not an expansion of its node")
         _, args, kw = call
         self._keywords_are(index, kw)
+        args = tuple([tape.plain(a) for a in args])     # a +a put in is a (as analysed)
         with tape.reading():
             body = expand_at(tape, index, atom, args, kw)
         if body is None:                      # not on the tape: no step can be about it

@@ -374,6 +374,30 @@ class Tape:
         source, start = self.source[index], self.start[index]
         if source is None or start < 0:
             return self.span(argument)
+        if self._first_written_here(index, argument):
+            return self.span(argument)
+        return self._arg_span_read(index, position)
+
+    def _first_written_here(self, index: int, argument: int) -> bool:
+        """Whether argument ``argument`` of node ``index`` was first written as that
+        argument: its first place lies inside the node and inside no other argument's first
+        place. (A first place is the leftmost. Were the argument's inside this node yet not
+        where it is the argument, it would lie in an earlier argument, whose own first
+        place would then be that argument as written here, and so contain it.) Linear
+        in the arguments: a deep nest of conditions (``log(log(...))``) is worded in linear
+        time, where reading each node's text again was quadratic."""
+        starts, ends, sources = self.start, self.end, self.source
+        first, last = starts[argument], ends[argument]
+        if sources[argument] is not sources[index] or not starts[index] <= first <= last <= ends[index]:
+            return False
+        return not any(other != argument and sources[other] is sources[index]
+                       and starts[other] <= first and last <= ends[other]
+                       for other in self.args[index]) and self.args[index].count(argument) == 1
+
+    def _arg_span_read(self, index: int, position: int) -> Span | None:
+        """:meth:`arg_span` by reading the node's own text again."""
+        argument = self.args[index][position]
+        source, start = self.source[index], self.start[index]
         from .syntax.reader import read_into
         local = Tape()
         root = read_into(source[start:self.end[index]], local)

@@ -138,3 +138,49 @@ def test_a_definition_that_calls_itself_is_refused():
 def test_a_range_beyond_the_floats_prints():
     text = certify("square(x)*(1e300*1e10 - 1e310)", wrt="x", check=False).explain()
     assert "{1e+310}" in text
+
+
+def _random_text(rng, depth: int) -> str:
+    """Expressions full of repeats and brackets: where a row's first place and its place
+    as an argument part."""
+    if depth == 0 or rng.random() < 0.25:
+        return rng.choice(["x", "y", "a", "1", "2.0", "(x)", "((y))", "+x", "-a"])
+    kind = rng.randint(0, 5)
+    if kind == 0:
+        return f"{rng.choice(['log', 'exp', 'relu', 'sqrt'])}({_random_text(rng, depth - 1)})"
+    if kind == 1:
+        return f"({_random_text(rng, depth - 1)} {rng.choice('+-*/')} {_random_text(rng, depth - 1)})"
+    if kind == 2:
+        return f"{_random_text(rng, depth - 1)} {rng.choice('+-*')} {_random_text(rng, depth - 1)}"
+    if kind == 3:
+        return f"max({_random_text(rng, depth - 1)}, {_random_text(rng, depth - 1)})"
+    if kind == 4:
+        return f"huber({_random_text(rng, depth - 1)}, M = 2)"
+    return f"{_random_text(rng, depth - 1)} ^ 2"
+
+
+def test_an_argument_first_written_in_place_is_located_as_reading_the_node_again_would():
+    # arg_span answers from the rows' first places when they are the argument's own, and
+    # reads the node's text again otherwise: both ways must agree everywhere.
+    import random
+
+    from dcp.syntax.reader import read_into
+    rng = random.Random(7)
+    fast = 0
+    for _ in range(1500):
+        tape = Tape()
+        if read_into(_random_text(rng, rng.randint(1, 6)), tape) is None:
+            continue
+        for index in range(len(tape)):
+            for position, argument in enumerate(tape.args[index]):
+                fast += tape._first_written_here(index, argument)
+                assert tape.arg_span(index, position) == tape._arg_span_read(index, position)
+    assert fast > 1000                      # the shortcut is taken, and agrees
+
+
+def test_conditions_of_a_nest_are_located_where_each_argument_is_written():
+    text = "log(log(x)) + log(log(log(x)))"
+    proof = certify(text, wrt="x", check=False).proof
+    located = [(str(c), text[c.span.start:c.span.end], c.span.start) for c in proof.domain]
+    assert located == [("x > 0", "x", 8), ("log(x) > 0", "log(x)", 4),
+                       ("log(log(x)) > 0", "log(log(x))", 18)]

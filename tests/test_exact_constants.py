@@ -429,3 +429,13 @@ def test_a_literal_whose_exponent_is_past_decimals_range_is_held_like_any_huge_o
     assert certify(f"x + {text}", wrt="x", check=False).verdict == "affine"
     if exponent[0] == "-":
         assert parse_assumptions(f"x <= {text}")[0].key() == ("x", None, 5e-324, False, True)
+
+
+def test_a_tower_refused_low_down_is_refused_at_its_lowest_refused_power():
+    # Every exponent of the tower is folded; the refusal of 2^2^2^2^2 is remembered, so the
+    # folds above it refuse at once (they walked down to it again: quadratic), with the
+    # same message and place.
+    text = "x" + "^2" * 3000
+    with pytest.raises(DcpError, match=r"the constant 2\^2\^2\^2\^2 is too large or too small") as info:
+        certify(text, wrt="x", check=False)
+    assert (info.value.span.start, info.value.span.end) == (len(text) - 9, len(text))

@@ -124,3 +124,18 @@ def test_a_step_is_named_by_its_text_when_it_fails():
         check_proof(bad)
     assert str(info.value).startswith("proof step `relu(x)` (composition) does not check: range [1, 2]")
     assert info.value.step is bad.step(_id(bad, "relu(x)"))
+
+
+@pytest.mark.parametrize("text", ["mse(+x, 1)", "mae(y, +x)", "hinge_loss(+x, 1)",
+                                  "huber_loss(++x, 1)", "f(+x, 2)", "h(+x)"])
+def test_an_expansion_with_an_argument_written_plus_a_checks(text):
+    # The body is expanded with `a` put in for `+a`, by the analysis and the kernel alike
+    # (it was refused as "not the subexpressions of its node").
+    session = Session()
+    session.define("f", ["t", "s"], "t * s")
+    session.define("h", ["t"], "abs(t)")
+    proof = session.certify(text, wrt="x", check=False).proof
+    check_proof(proof)
+    (expansion,) = [i for i in proof.ids() if proof.facts.rule[i] == "expansion"]
+    with pytest.raises(ProofCheckError, match="not the subexpressions"):
+        check_proof(tamper(proof, index=expansion, premises=(proof.tape.find("name", "x"),)))

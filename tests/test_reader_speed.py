@@ -31,7 +31,8 @@ def test_spacing_around_names_and_brackets_reads_as_the_grammar_does(text):
 @pytest.mark.parametrize("text", [
     "wrt", "x + wrt", "shape(x)", "f(wrt=1)", "f(x, assume = 2)", "p = 1", "(p=1)",
     "f(p=q=1)", "f(x, )", "f(,)", "f(p=)", "x y", "f (x) (y)", "x == 1", "x\v", "x.Tx",
-    "٣", "x ^ ٣", "exp(x) * ٣", "x٣",       # digits of another script
+    "\u0663", "x ^ \u0663", "exp(x) * \u0663", "x\u0663",       # digits of another script
+    "x ^ \uff12", "\u0661.5 * x", "x + \u0661e5", "huber(x, M=\u0661)",
 ])
 def test_what_the_reader_leaves_to_the_grammar(text):
     assert read_expression(text) is None, text
@@ -49,7 +50,9 @@ def test_long_trailing_spaces_read():
 def test_a_digit_of_another_script_is_the_grammars_number():
     # The reader's scan is ASCII; Lark reads U+0663 (Arabic-Indic three) as 3, as before.
     from dcp import certify
-    assert certify("exp(x) * ٣ - ٣ * x", wrt="x", check=False).verdict == "convex"
+    assert certify("exp(x) * \u0663 - \u0663 * x", wrt="x", check=False).verdict == "convex"
+    assert certify("x ^ \uff12", wrt="x", check=False).verdict == "convex"      # fullwidth 2
+    assert certify("\u0661.5 * x", wrt="x", check=False).shapes == {"x": ("a",)}   # not a name
 
 
 def test_a_literal_shared_between_tapes_means_what_it_says_in_each():

@@ -512,21 +512,40 @@ def fold_constant(node: Expr, memo: dict[int, Fraction | None] | None = None) ->
 
     ``memo`` (keyed by ``id`` of nodes the caller keeps alive) holds the values of
     subexpressions folded before, which are not walked again: folding every exponent of
-    ``x ^ 1 ^ 1 ^ ...`` stays linear.
+    ``x ^ 1 ^ 1 ^ ...`` stays linear. It holds the refusals too, so that folding every
+    exponent of a tower refused low down (``x ^ 2 ^ 2 ^ ... ^ 2``) stays linear as well.
     """
     if type(node) is Number and node.exact.__class__ is float:     # the commonest: x ^ 2
         return node.exact
-    values: dict[int, Fraction | None] = {} if memo is None else memo
+    values: dict[int, Fraction | None | _Refused] = {} if memo is None else memo
     for item in walk_postorder(node, lambda n: () if id(n) in values else n.children()):
         if id(item) in values:
             continue
-        value = _fold_one(item, values)
-        if value is not None and _bits(value) > MAX_CONSTANT_BITS:
-            raise ArgumentError(f"the constant {_text(item)} has too many digits to compute "
-                                f"exactly; write its value as a shorter decimal", span=item.span)
+        try:
+            value = _fold_one(item, values)
+            if value is not None and _bits(value) > MAX_CONSTANT_BITS:
+                raise ArgumentError(f"the constant {_text(item)} has too many digits to compute "
+                                    f"exactly; write its value as a shorter decimal", span=item.span)
+        except ArgumentError as error:
+            values[id(item)] = _Refused(error)
+            raise
         values[id(item)] = value
-    value = values[id(node)]
+    value = _folded(values, node)
     return None if value is None else _exact(value, node)
+
+
+class _Refused(NamedTuple):
+    """A subexpression that could not be folded, and why (kept in a fold's memo)."""
+
+    error: ArgumentError
+
+
+def _folded(values: dict, node: Expr) -> Fraction | None:
+    """The value folded for ``node``, or its refusal raised again."""
+    value = values[id(node)]
+    if value.__class__ is _Refused:
+        raise value.error.with_traceback(None)
+    return value
 
 
 #: A folded constant (each step of it) is computed when its numerator and denominator
@@ -549,10 +568,10 @@ def _fold_one(node: Expr, values: dict) -> Fraction | None:
                                      f"outside the floats, to use here", span=node.span)
         return Fraction(node.exact)
     if isinstance(node, Unary):
-        inner = values[id(node.operand)]
+        inner = _folded(values, node.operand)
         return None if inner is None else (-inner if node.op == "-" else inner)
     if isinstance(node, Binary) and node.op != "@":
-        left, right = values[id(node.left)], values[id(node.right)]
+        left, right = _folded(values, node.left), _folded(values, node.right)
         if left is None or right is None:
             return None
         if node.op == "^":
