@@ -54,7 +54,12 @@ class Analyzer:
         self.tape = tape
         self.wrt = frozenset(wrt)
         self.atoms = atoms or {}
-        self._plans: list[tuple] = []
+        # The plans, in three columns by id (a tuple per node would be one more object per
+        # node to allocate and to keep): the step function (None: not planned yet), the
+        # premise ids and the extra (the atom applied, an idiom's name).
+        self._steps: list[Callable | None] = []
+        self._premises: list[tuple[int, ...]] = []
+        self._extras: list[object] = []
 
     def analyse(self, bounds: Mapping[str, Interval], root: int, facts: Facts | None = None,
                 ids: Iterable[int] | None = None) -> Facts:
@@ -78,26 +83,26 @@ class Analyzer:
             for index in ids:
                 curvatures[index] = None
                 facts.notes.pop(index, None)
-        plans, make, leaf = self._plans, self._plan, self._leaf
+        steps, premise_ids, extras = self._steps, self._premises, self._extras
+        leaf, make = self._leaf, self._plan
         ops = self.tape.op
-        size = len(ops)
-        if len(plans) < len(curvatures):
-            plans.extend([None] * (len(curvatures) - len(plans)))
+        self._grow(facts)
         failed: dict[int, DcpError] = {}
         for index in ids:
             if curvatures[index] is not None:
                 continue
             try:
-                plan = plans[index]
-                if plan is None:
-                    if ops[index] in _LEAVES:           # no plan to make, no premise
-                        leaf(index, (), None, bounds, facts)
-                        continue
-                    plan = plans[index] = make(index)
-                    if len(ops) != size:                # the plan added rows
+                step = steps[index]
+                if step is not None:
+                    premises, extra = premise_ids[index], extras[index]
+                elif ops[index] in _LEAVES:             # no plan to make, no premise
+                    leaf(index, (), None, bounds, facts)
+                    continue
+                else:
+                    step, premises, extra = plan = make(index)
+                    if len(ops) != len(steps):          # the plan added rows
                         self._grow(facts)
-                        size = len(ops)
-                step, premises, extra = plan
+                    steps[index], premise_ids[index], extras[index] = plan
                 if premises and premises[-1] > index and curvatures[premises[-1]] is None:
                     self._visit(premises[-1], bounds, facts)    # a rewritten form, a body
                 if failed:
@@ -114,35 +119,40 @@ class Analyzer:
     def _visit(self, root: int, bounds, facts: Facts) -> None:
         """Analyse ``root`` after every premise not analysed yet, depth first (for a node
         added after the node that needs it: a rewritten form, a definition's body)."""
-        curvatures, plans, plan_of = facts.curvature, self._plans, self._plan_of
+        curvatures, steps, premise_ids, extras = facts.curvature, self._steps, self._premises, self._extras
 
         def pending(index: int) -> tuple[int, ...]:
-            return () if curvatures[index] is not None else (plans[index] or plan_of(index, facts))[1]
+            return () if curvatures[index] is not None else self.premises(index, facts)
         for index in walk_postorder(root, pending, int):
             if curvatures[index] is None:
-                step, premises, extra = plans[index]
-                step(self, index, premises, extra, bounds, facts)
+                steps[index](self, index, premise_ids[index], extras[index], bounds, facts)
 
-    def premises(self, index: int) -> tuple[int, ...]:
+    def premises(self, index: int, facts: Facts | None = None) -> tuple[int, ...]:
         """The nodes the facts of node ``index`` are made from (for a user atom, its
         arguments and its body): what the hint search follows to find what a changed
         bound reaches."""
-        plans = self._plans
-        plan = plans[index] if index < len(plans) else None
-        return (plan or self._plan_of(index))[1]
+        if index < len(self._steps) and self._steps[index] is not None:
+            return self._premises[index]
+        return self._keep(index, facts)[1]
 
-    def _plan_of(self, index: int, facts: Facts | None = None) -> tuple:
-        """The plan of node ``index``, made once; the rows it adds get room."""
+    def _keep(self, index: int, facts: Facts | None) -> tuple:
+        """Make the plan of node ``index`` and keep it in the columns (the rows it adds
+        get room); returns it."""
         plan = self._plan(index)
-        if len(self._plans) < len(self.tape.op):
+        if len(self.tape.op) != len(self._steps):         # the plan added rows
             self._grow(facts)
-        self._plans[index] = plan
+        self._steps[index], self._premises[index], self._extras[index] = plan
         return plan
 
     def _grow(self, facts: Facts | None) -> None:
-        """Room for the rows a plan added (a rewritten form, a definition's body)."""
+        """Room for every row, those a plan added too (a rewritten form, a definition's
+        body)."""
         size = len(self.tape.op)
-        self._plans.extend([None] * (size - len(self._plans)))
+        missing = size - len(self._steps)
+        if missing > 0:
+            self._steps.extend([None] * missing)
+            self._premises.extend([()] * missing)
+            self._extras.extend([None] * missing)
         if facts is not None:
             facts.grow(size)
 

@@ -28,6 +28,7 @@ for the ids somebody reads.
 """
 from __future__ import annotations
 
+from array import array
 from contextlib import contextmanager
 from fractions import Fraction
 from typing import Callable, Iterator, Mapping, Sequence
@@ -140,8 +141,8 @@ class Tape:
         self.op: list[str] = []
         self.data: list[object] = []
         self.args: list[tuple[int, ...]] = []
-        self.start: list[int] = []
-        self.end: list[int] = []
+        self.start = array("q")
+        self.end = array("q")
         self.source: list[str | None] = []
         #: Where a call's function name is written (the caret of "unknown function"), by
         #: id: kept apart from the row's location, which brackets around the call move.
