@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from ..atoms.base import NO_KEYWORDS, Atom
 from ..errors import ShapeError
@@ -30,12 +30,13 @@ class ShapeSolution:
     """Ranks and dimension classes that make the whole expression well shaped.
 
     ``names`` maps each free name to its symbolic shape; ``dims`` holds the classes, with
-    their fixed sizes and minimums; ``steps`` the shape of every step, by node id.
+    their fixed sizes and minimums; ``steps`` the shape of every step, by node id (None
+    for a node that is no step).
     """
 
     names: Mapping[str, Sym]
     dims: Dims
-    steps: Mapping[int, Sym]
+    steps: Sequence[Sym | None]
 
     def template(self) -> dict[str, tuple[str, ...]]:
         """Shapes with letters for free dimensions: ``{"W1": ("a", "b"), "x": ("b",)}``."""
@@ -180,7 +181,7 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
     facts, data = proof.facts, proof.tape.data
     rules, atoms, kwargs, all_premises = facts.rule, facts.atom, facts.kwargs, facts.premises
     both = dims.both
-    shapes: dict[int, Sym] = {}
+    shapes: list[Sym | None] = [None] * len(proof.facts.premises)     # by id
     try:
         for i in proof.ids():      # premises first (and never a ``+a``: its operand instead)
             rule = rules[i]
