@@ -240,7 +240,8 @@ def _condition(name: str, op: str, number: Number | float, span: Span) -> Condit
     return Condition(name=name, upper=upper, strict_upper=strict, span=span)
 
 
-def _between(low: Number, op1: str, name: str, op2: str, high: Number, span: Span) -> Condition:
+def _between(low: Number | float, op1: str, name: str, op2: str, high: Number | float, span: Span
+             ) -> Condition:
     """``low op1 NAME op2 high``, both comparisons pointing the same way: ``5 >= x >= 1``
     is ``1 <= x <= 5``. The lower bound is checked before the upper one."""
     if op1[0] != op2[0]:
@@ -430,36 +431,43 @@ def _read_conditions(text: str) -> tuple[Condition, ...] | None:
 
 
 def _read_bound(match: re.Match, text: str) -> Condition:
-    """``NAME op c``, as the grammar's ``bound`` builds it. A signed integer of at most 15
-    digits (``W >= 0``, the commonest bound) is a float exactly, so it needs no Number."""
-    name, op, sign, digits = match.group("name", "op", "number_sign", "number")
-    span = Span(match.start("name"), match.end("number"), text)
-    if len(digits) <= 15 and digits.isdigit():
-        number = float(digits) if sign != "-" else (-float(digits) or 0.0)
-    else:
-        number = _read_number(match, "number", text)
-    return _condition(name, op, number, span)
+    """``NAME op c``, as the grammar's ``bound`` builds it."""
+    name, op = match.group("name", "op")
+    return _condition(name, op, _read_signed(match, "number", text),
+                      Span(match.start("name"), match.end("number"), text))
 
 
 def _read_between(match: re.Match, text: str) -> Condition:
     """``c op NAME`` or ``c op NAME op d``, as the grammar's ``bound_reversed`` or
     ``between`` builds it."""
-    low = _read_number(match, "low", text)
+    low, start = _read_signed(match, "low", text), _signed_start(match, "low")
     if match["op2"] is None:                                      # c op NAME
         return _condition(match["name"], _flip(match["op1"]), low,
-                          Span(low.span.start, match.end("name"), text))
-    high = _read_number(match, "high", text)                      # c op NAME op d
+                          Span(start, match.end("name"), text))
+    high = _read_signed(match, "high", text)                      # c op NAME op d
     return _between(low, match["op1"], match["name"], match["op2"], high,
-                    Span(low.span.start, high.span.end, text))
+                    Span(start, match.end("high"), text))
+
+
+def _read_signed(match: re.Match, group: str, text: str) -> Number | float:
+    """The signed number in ``group``: a signed integer of at most 15 digits (``W >= 0``,
+    ``0 <= p <= 1``, the commonest bounds) is a float exactly, so it needs no Number."""
+    sign, digits = match.group(group + "_sign", group)
+    if len(digits) <= 15 and digits.isdigit():
+        return float(digits) if sign != "-" else (-float(digits) or 0.0)
+    return _read_number(match, group, text)
+
+
+def _signed_start(match: re.Match, group: str) -> int:
+    """Where the signed number in ``group`` starts: at its sign, if it has one."""
+    return match.start(group + "_sign") if match[group + "_sign"] else match.start(group)
 
 
 def _read_number(match: re.Match, group: str, text: str) -> Number:
     """The signed number in ``group``, as the grammar's ``signed_number`` builds it: a
     ``+`` is dropped from the text, and the span runs from the sign."""
-    sign = match[group + "_sign"]
-    literal = "-" + match[group] if sign == "-" else match[group]
-    start = match.start(group + "_sign") if sign else match.start(group)
-    return Number(float(literal), literal, span=Span(start, match.end(group), text))
+    literal = "-" + match[group] if match[group + "_sign"] == "-" else match[group]
+    return Number(float(literal), literal, span=Span(_signed_start(match, group), match.end(group), text))
 
 
 def parse_script(text: str, filename: str | None = None) -> tuple[Statement, ...]:
