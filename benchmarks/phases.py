@@ -31,7 +31,7 @@ PHASES = (
 )
 #: Work inside a phase above, shown beneath it: the kernel is the first to ask for the
 #: proof's steps in order, so it pays for the walk that puts them in order.
-INNER = (("check the proof (kernel)", "of which order the steps", "proof.py", "_order"),)
+INNER = (("check the proof (kernel)", "of which order the steps", "tape.py", "postorder"),)
 
 
 def shares(text: str, wrt: str, assume: list[str]) -> tuple[float, dict[str, float]]:

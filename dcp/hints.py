@@ -22,7 +22,7 @@ from .analysis import Analyzer
 from .errors import DcpError
 from .facts import NONNEG, NONPOS, Interval
 from .proof import Proof
-from .tape import postorder
+from .syntax.ast import walk_postorder
 
 __all__ = ["Hint", "find_hints", "hint_search", "Reanalysis"]
 
@@ -78,7 +78,8 @@ class Reanalysis:
     def __call__(self, bounds: Mapping[str, Interval], changed: frozenset) -> Proof:
         proof, analyzer = self.proof, self.analyzer
         if self.order is None:
-            self.order = postorder(proof.root_id, analyzer.premises)
+            # (The analyzer's premises, planned as they are asked for: the general walk.)
+            self.order = walk_postorder(proof.root_id, analyzer.premises, int)
         dirty: set[int] = set()
         for name in changed:
             if name not in self._reached:

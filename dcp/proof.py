@@ -9,7 +9,6 @@ where the proof fails.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Callable, Iterator, Mapping, NamedTuple
 
 from .errors import Span
@@ -291,26 +290,25 @@ class Proof:
         return self.facts.curvature[self.root_id]
 
     def ids(self) -> list[int]:
-        """The ids of every distinct step, premises before conclusions (walked once)."""
-        return self._order
-
-    @cached_property
-    def _order(self) -> list[int]:
-        """Depth first from the root, premises left to right. (The analysis names ``a``,
-        not ``+a``, as a premise; only the root may be a ``+``.)"""
-        facts = self.facts
-        return postorder(facts.resolve(self.root_id), facts.premises.__getitem__)
+        """The ids of every distinct step, premises before conclusions: depth first from
+        the root, premises left to right. (The analysis names ``a``, not ``+a``, as a
+        premise; only the root may be a ``+``.) Walked once, when first asked."""
+        order = self.__dict__.get("_order")
+        if order is None:                   # (a cached_property takes a lock each time)
+            facts = self.facts
+            order = self.__dict__["_order"] = postorder(facts.resolve(self.root_id), facts.premises)
+        return order
 
     def steps(self) -> Iterator[Step]:
         """Every distinct step, premises before conclusions (iterative; walked once)."""
         step = self.step
-        return (step(i) for i in self._order)
+        return (step(i) for i in self.ids())
 
     @property
     def breaks(self) -> list[Step]:
         """The lowest steps where the rules could not conclude, in source order."""
         notes, start = self.facts.notes, self.tape.start
-        found = [i for i in self._order if i in notes and notes[i].reason is not None]
+        found = [i for i in self.ids() if i in notes and notes[i].reason is not None]
         return [self.step(i) for i in sorted(found, key=lambda i: max(start[i], 0))]
 
     @property
@@ -318,11 +316,11 @@ class Proof:
         """Every domain condition the proof relies on, once each."""
         seen: dict[str, DomainCondition] = {}
         notes = self.facts.notes
-        for i in self._order:
+        for i in self.ids():
             if i in notes and notes[i].requires:
                 for condition in self.step(i).requires:
                     seen.setdefault(str(condition), condition)
         return list(seen.values())
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self.ids())

@@ -31,7 +31,7 @@ from __future__ import annotations
 from array import array
 from contextlib import contextmanager
 from fractions import Fraction
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from .errors import Span
 from .memo import Memo
@@ -64,20 +64,22 @@ _SIGN = {"neg": "-", "pos": "+"}
 _NUMBERS = Memo(size=1024)
 
 
-def postorder(root: int, children: Callable[[int], Sequence[int]]) -> list[int]:
-    """Every id reachable from ``root`` through ``children``, children before parents and
-    left to right, each once: the order of :func:`~dcp.syntax.ast.walk_postorder`.
+def postorder(root: int, children: Sequence[Sequence[int]]) -> list[int]:
+    """Every id reachable from ``root`` through ``children`` (the children of each id, by
+    id: a column), children before parents and left to right, each once: the order of
+    :func:`~dcp.syntax.ast.walk_postorder`.
 
     Every proof is walked this way once (:meth:`dcp.proof.Proof.ids`), so it is specialised
     to ids: a node is entered when it is popped (its children pushed rightmost first, so
     the leftmost is entered first) and emitted when its marker ``~id`` (negative) comes
     back up, which visits in the same order as the general walk's lazy child iterators,
-    with no iterator or key call per node.
+    with no iterator, key or function call per node (one or two children, the commonest,
+    are pushed one by one).
     """
     found: list[int] = []
     entered: set[int] = set()
     stack = [root]
-    pop, push, extend, enter, emit = stack.pop, stack.append, stack.extend, entered.add, found.append
+    pop, push, enter, emit = stack.pop, stack.append, entered.add, found.append
     while stack:
         node = pop()
         if node < 0:
@@ -85,9 +87,14 @@ def postorder(root: int, children: Callable[[int], Sequence[int]]) -> list[int]:
         elif node not in entered:
             enter(node)
             push(~node)
-            kids = children(node)
-            if kids:
-                extend(reversed(kids))
+            kids = children[node]
+            if len(kids) == 1:
+                push(kids[0])
+            elif len(kids) == 2:
+                push(kids[1])
+                push(kids[0])
+            elif kids:
+                stack.extend(reversed(kids))
     return found
 
 
@@ -352,7 +359,7 @@ class Tape:
     def names(self, root: int | None = None) -> dict[str, int]:
         """The free names under ``root`` (all, without it), looking through bound names:
         each with its id, in the order written (left to right)."""
-        ids = range(len(self.op)) if root is None else postorder(root, self.args.__getitem__)
+        ids = range(len(self.op)) if root is None else postorder(root, self.args)
         found: dict[str, int] = {}
         for i in ids:
             if self.op[i] == "name":

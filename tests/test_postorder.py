@@ -24,16 +24,16 @@ def dags(draw):
 def test_postorder_visits_as_the_general_walk(children):
     root = len(children) - 1
     expected = walk_postorder(root, children.__getitem__, int)
-    assert postorder(root, children.__getitem__) == expected
+    assert postorder(root, children) == expected
 
 
 def test_postorder_is_depth_first_not_by_id():
     # 4 = f(2, 3), 2 = g(1), 3 = h(0): the left subtree first, whatever its ids.
     children = [(), (), (1,), (0,), (2, 3)]
-    assert postorder(4, children.__getitem__) == [1, 2, 0, 3, 4]
+    assert postorder(4, children) == [1, 2, 0, 3, 4]
 
 
 def test_postorder_enters_a_shared_child_where_first_met():
     # 3 = f(2, 0) where 2 = g(0, 1): 0 is entered under 2, not as 3's second child.
     children = [(), (), (1, 0), (2, 0)]
-    assert postorder(3, children.__getitem__) == [1, 0, 2, 3]
+    assert postorder(3, children) == [1, 0, 2, 3]
