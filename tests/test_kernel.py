@@ -7,7 +7,6 @@ from conftest import read_cases, tamper
 
 from dcp import Curvature, ProofCheckError, certify, check_proof
 from dcp.facts import Interval
-from dcp.proof import Proof
 
 
 def _proof(expr, wrt, assume=()):
