@@ -54,6 +54,9 @@ __all__ = ["Tape", "BINARY", "UNARY", "node_of", "postorder"]
 
 #: The binary operators, as ``op`` spells them.
 BINARY = frozenset("+-*/@^")
+#: The rows hash-consed by their data alone.
+_LEAVES = frozenset(("name", "number"))
+_EMPTY: dict = {}
 #: The prefix signs, and the ``op`` each is stored as.
 UNARY = {"-": "neg", "+": "pos"}
 _SIGN = {"neg": "-", "pos": "+"}
@@ -141,7 +144,7 @@ class Tape:
     %4 = %3 + %3
     """
 
-    __slots__ = ("op", "data", "args", "start", "end", "source", "func_name", "_ids", "_calls", "_exprs",
+    __slots__ = ("op", "data", "args", "start", "end", "source", "func_name", "_rows", "_calls", "_exprs",
                  "_folded", "_converted", "_reading")
 
     def __init__(self) -> None:
@@ -154,7 +157,11 @@ class Tape:
         #: Where a call's function name is written (the caret of "unknown function"), by
         #: id: kept apart from the row's location, which brackets around the call move.
         self.func_name: dict[int, tuple[int, int]] = {}
-        self._ids: dict[tuple, int] = {}
+        #: The hash-consing tables, by op. A leaf (a name, a number) is found by its data;
+        #: any other row by its data (when it has some: a call's function and keywords, an
+        #: index's indices) and then by its args. Keyed by what the row holds anyway, so no
+        #: key is made per row (at 10^5 rows a tuple each was a fifth of the objects).
+        self._rows: dict[str, dict] = {}
         #: Each call's (function, keywords), stored once: the rows of ``relu`` share one.
         self._calls: dict[tuple, tuple] = {}
         self._exprs: dict[int, Expr] = {}          # the trees built so far, by id
@@ -173,11 +180,22 @@ class Tape:
         """The id of the node ``op(data; args)``: a new row, or the existing one when an
         equal node is already stored (its location is kept). While :meth:`reading`, None
         instead of a new row. (A numeric literal is added by :meth:`add_number`.)"""
-        key = (op, data, args)
+        table = self._rows.get(op)
+        if table is None:
+            table = self._rows[op] = {}     # (an empty table while reading: it finds nothing)
+        if op in _LEAVES:
+            key = data
+        else:
+            key = args
+            if data is not None:
+                inner = table.get(data)
+                if inner is None:
+                    inner = table[data] = {}
+                table = inner
         if self._reading:
-            return self._ids.get(key)
+            return table.get(key)
         index = len(self.op)
-        found = self._ids.setdefault(key, index)        # one hash of the key, new or not
+        found = table.setdefault(key, index)            # one hash of the key, new or not
         if found != index:
             return found
         self.op.append(op)
@@ -190,7 +208,12 @@ class Tape:
 
     def find(self, op: str, data: object = None, args: tuple[int, ...] = ()) -> int | None:
         """The id of ``op(data; args)`` when it is stored, else None (adds nothing)."""
-        return self._ids.get((op, data.text if op == "number" else data, args))
+        if op == "number":
+            data = data.text
+        table = self._rows.get(op)
+        if table is not None and data is not None and op not in _LEAVES:
+            table = table.get(data)
+        return None if table is None else table.get(data if op in _LEAVES else args)
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -235,7 +258,7 @@ class Tape:
         ``Number(float(text), text)`` (built only for a spelling the tape does not hold
         yet). Literals are told apart by their spelling, so the row is keyed by it: it is
         added with the text as its data, which the Number then replaces."""
-        found = self._ids.get(("number", text, ()))
+        found = self._rows.get("number", _EMPTY).get(text)
         if found is not None or self._reading:
             return found
         if number is None:
