@@ -156,7 +156,9 @@ class Tape:
         self.source: list[str | None] = []
         #: Where a call's function name is written (the caret of "unknown function"), by
         #: id: kept apart from the row's location, which brackets around the call move.
-        self.func_name: dict[int, tuple[int, int]] = {}
+        #: Where the name is written as such (the commonest), its start alone: it ends its
+        #: length later (an int per call, not a pair).
+        self.func_name: dict[int, int | tuple[int, int]] = {}
         #: The hash-consing tables, by op. A leaf (a name, a number) is found by its data;
         #: any other row by its data (when it has some: a call's function and keywords, an
         #: index's indices) and then by its args. Keyed by what the row holds anyway, so no
@@ -279,7 +281,8 @@ class Tape:
         data = self._calls.setdefault(data, data)
         index = self.add("call", data, args, start, end, source)
         if name_at is not None and not self._reading:
-            self.func_name.setdefault(index, name_at)
+            first, last = name_at
+            self.func_name.setdefault(index, first if last - first == len(func) else name_at)
         return index
 
     def add_expr(self, root: Expr, bindings: Mapping[str, Expr] | None = None,
@@ -361,6 +364,8 @@ class Tape:
         where = self.func_name.get(index)
         if where is None:
             return self.span(index)
+        if where.__class__ is int:
+            return Span(where, where + len(self.data[index][0]), self.source[index])
         return Span(*where, self.source[index])
 
     def plain(self, index: int) -> int:

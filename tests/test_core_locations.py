@@ -184,3 +184,20 @@ def test_conditions_of_a_nest_are_located_where_each_argument_is_written():
     located = [(str(c), text[c.span.start:c.span.end], c.span.start) for c in proof.domain]
     assert located == [("x > 0", "x", 8), ("log(x) > 0", "log(x)", 4),
                        ("log(log(x)) > 0", "log(log(x))", 18)]
+
+
+def test_a_call_s_name_is_located_by_its_start_or_its_span_as_given():
+    # Written, a name ends its length after its start (kept as an int); a tree may give
+    # another span for it (a definition's body put in at a call: the call's span).
+    tape = Tape()
+    root = read_into("2 * (relu (x))", tape)
+    call = tape.args[root][1]
+    assert tape.func_name[call] == 5
+    assert (tape.func_span(call).start, tape.func_span(call).end) == (5, 9)
+    from dcp.errors import Span
+    from dcp.syntax.ast import Call, Name
+    other = Tape()
+    node = Call("relu", (Name("x", span=Span(5, 6, "relu(x)")),), (), Span(0, 7, "relu(x)"),
+                span=Span(0, 7, "relu(x)"))
+    index = other.add_expr(node)
+    assert (other.func_span(index).start, other.func_span(index).end) == (0, 7)
