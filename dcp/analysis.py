@@ -27,7 +27,7 @@ from . import rules
 from .atoms import Atom, lookup, operator
 from .atoms.calls import expand_at, resolve_at, resolves_once
 from .errors import ArgumentError, DcpError
-from .facts import POS, REALS, Interval, literal_range
+from .facts import NEG, POS, REALS, Interval, literal_range
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
 from .idioms import HEADS as IDIOM_HEADS
 from .idioms import IDIOMS, rewrite
@@ -354,8 +354,9 @@ class Analyzer:
             facts.notes[index] = Note(reason=why)
 
     def _division(self, index: int, premises: tuple[int, ...], extra, bounds, facts: Facts) -> None:
-        """``g / c`` scales by ``1/c`` ("quotient"); ``c / g`` is ``c * inv_pos(g)``
-        ("reciprocal"). A break's reason is worded when somebody reads it."""
+        """``g / c`` scales by ``1/c`` ("quotient"); ``c / g`` is ``c * inv_pos(g)``, or
+        where ``g < 0`` c times the concave ``1/g`` ("reciprocal"). A break's reason is
+        worded when somebody reads it."""
         top, bottom = premises
         ranges, curvatures, tape = facts.range, facts.curvature, self.tape
         if ranges[bottom].is_zero:                   # e.g. 1/0, x/(1 - 1), x/(0.3 - 0.1 - 0.2)
@@ -371,10 +372,13 @@ class Analyzer:
                 facts.notes[index] = Note(reason=lambda: rules.quotient(operand(top), operand(bottom)))
             return
         region, requires = ranges[bottom], ()
-        if region.is_nonneg and not region.is_positive and not region.is_zero:
-            # c / g is defined only where g != 0, which for g >= 0 is where g > 0.
-            region = region.intersect(POS)
-            requires = ((bottom, POS),)
+        for sign, strict in ((region.is_nonneg, POS), (region.is_nonpos, NEG)):
+            if sign and not region.is_zero and not strict.contains(region):
+                # c / g is defined only where g != 0: for g >= 0 where g > 0, for g <= 0
+                # where g < 0.
+                region = region.intersect(strict)
+                requires = ((bottom, strict),)
+                break
         curvature = rules.reciprocal_curvature(curvatures[top], curvatures[bottom], ranges[top], region)
         _set(facts, index, _divided(ranges[top], region)[1], curvature, "reciprocal", premises)
         why = None
@@ -383,10 +387,13 @@ class Analyzer:
 
             def why() -> rules.Outcome:
                 return rules.reciprocal(operand(top), operand(bottom, region))
-        facts.notes[index] = Note(requires, why, None, ("inv_pos: convex, nonincreasing on (0, inf)",))
+        facts.notes[index] = Note(requires, why, None, (_NEGATIVE_INVERSE if region.is_negative else _INVERSE,))
 
 
 _LEAF = (Analyzer._leaf, (), None)
+#: The facts a reciprocal step uses, in words.
+_INVERSE = "inv_pos: convex, nonincreasing on (0, inf)"
+_NEGATIVE_INVERSE = "1 / g: concave, nonincreasing on (-inf, 0)"
 
 
 class _Text:

@@ -33,7 +33,7 @@ from .atoms import Atom, lookup, operator
 from .atoms.base import NO_KEYWORDS
 from .atoms.calls import expand_at, resolve_at
 from .errors import DcpError, ProofCheckError
-from .facts import POS, REALS, Curvature, Interval, Monotonicity, literal_range
+from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
 from .memo import Memo
@@ -281,7 +281,8 @@ class _Kernel:
 
     def _division(self, index: int, reciprocal: bool) -> None:
         """``g / c`` is g scaled by 1/c; ``c / g`` is ``c * inv_pos(g)`` where g > 0 (inv_pos
-        is convex and nonincreasing), so it needs a constant c and a positive g."""
+        is convex and nonincreasing) and c times ``1/g`` where g < 0 (concave and
+        nonincreasing there), so it needs a constant c and a g of one sign."""
         tape = self.tape
         if tape.op[index] != "/":
             self._fail(index, "not a quotient")
@@ -290,15 +291,18 @@ class _Kernel:
         region = ranges[bottom]
         if region.is_zero:
             self._fail(index, "it divides by zero")
-        if reciprocal and not region.is_positive and self._listed(index, POS, bottom):
-            region = region.intersect(POS) or region
+        if reciprocal and not (region.is_positive or region.is_negative):
+            for strict in (POS, NEG):       # g > 0 (or g < 0) where the step lists it
+                if self._listed(index, strict, bottom):
+                    region = region.intersect(strict) or region
+                    break
         factor = region.reciprocal()
         if not reciprocal:
             best = _scaled(curvatures[top], factor) if curvatures[bottom] is CONSTANT else UNKNOWN
-        elif curvatures[top] is not CONSTANT or not region.is_positive:
+        elif curvatures[top] is not CONSTANT or not (region.is_positive or region.is_negative):
             best = UNKNOWN
-        else:
-            inverse = _dcp_best(CONVEX, (DOWN,), (curvatures[bottom],))   # inv_pos(bottom)
+        else:                               # 1/g: convex for g > 0, concave for g < 0
+            inverse = _dcp_best(CONVEX if region.is_positive else CONCAVE, (DOWN,), (curvatures[bottom],))
             best = _scaled(inverse, ranges[top]) if inverse is not UNKNOWN else UNKNOWN
         self._require(index, best, ranges[top] * factor)
 

@@ -30,7 +30,8 @@ RULES: dict[str, str] = {
     "product": "In a * b, a @ b or dot(a, b), a constant side scales the other and its "
                "range decides the direction; two non-constant sides break.",
     "quotient": "g / c with a constant c scales g by 1/c.",
-    "reciprocal": "c / g with a constant c and g > 0 is c * inv_pos(g).",
+    "reciprocal": "c / g with a constant c is c * inv_pos(g) where g > 0, and c times the "
+                  "concave, nonincreasing 1/g where g < 0.",
     "expansion": "A loss or a user atom is its definition: mse(a, b) is mean(square(a - b)).",
     "rewrite": "A sound rewrite of a common spelling into an atom: log(1 + exp(t)) is softplus(t).",
 }

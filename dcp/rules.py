@@ -241,18 +241,30 @@ def reciprocal_curvature(numerator: Curvature, denominator: Curvature, numerator
                          denominator_range: Interval) -> Curvature:
     """The curvature the reciprocal rule gives for ``c / g`` (see :func:`reciprocal`, which
     also words why it breaks)."""
-    if not (numerator.is_known and denominator.is_known) or not numerator.is_constant or \
-            not denominator_range.is_positive:
+    if not (numerator.is_known and denominator.is_known) or not numerator.is_constant:
         return UNKNOWN
-    inner = composed(CONVEX, (DOWN,), (denominator,))         # inv_pos(g)
+    inner = _inverse(denominator_range)
+    if inner is None:
+        return UNKNOWN
+    inner = composed(inner, (DOWN,), (denominator,))           # 1/g, where g keeps its sign
     return scale(inner, numerator_range) if inner.is_known else UNKNOWN
+
+
+def _inverse(denominator_range: Interval) -> Curvature | None:
+    """The curvature of ``1/g`` on the range of ``g``: convex where g > 0 (inv_pos), concave
+    where g < 0 (both nonincreasing); None where g may take either sign."""
+    if denominator_range.is_positive:
+        return CONVEX
+    if denominator_range.is_negative:
+        return CONCAVE
+    return None
 
 
 def reciprocal(numerator: Operand, denominator: Operand) -> Outcome:
     """``c / g`` with a constant ``c`` and ``g > 0``: ``c * inv_pos(g)``, where inv_pos is
-    convex and nonincreasing. (A nonnegative ``g`` is positive wherever ``c / g`` is
-    defined; the engine lists ``g > 0`` as a domain condition and passes its range
-    restricted to that domain.)"""
+    convex and nonincreasing; with ``g < 0``, ``1/g`` is concave and nonincreasing there.
+    (A nonnegative ``g`` is positive wherever ``c / g`` is defined; the engine lists
+    ``g > 0`` as a domain condition and passes its range restricted to that domain.)"""
     curvature = reciprocal_curvature(numerator.curvature, denominator.curvature, numerator.range,
                                      denominator.range)
     if curvature is not UNKNOWN or _unknown_premise((numerator, denominator)):
@@ -261,12 +273,13 @@ def reciprocal(numerator: Operand, denominator: Operand) -> Outcome:
         return Outcome(UNKNOWN,
                        f"quotient of two non-constant expressions `{numerator.text}` and "
                        f"`{denominator.text}` is not convex in general")
-    if not denominator.range.is_positive:
+    inverse = _inverse(denominator.range)
+    if inverse is None:
         return Outcome(UNKNOWN,
                        f"the divisor `{denominator.text}` may be negative (it ranges over "
                        f"{denominator.range}); c / g is convex only where g > 0",
                        f"write inv_pos({denominator.text}) to restrict to where it is positive")
-    inner = compose("inv_pos", CONVEX, (DOWN,), [denominator])
+    inner = compose("inv_pos" if inverse is CONVEX else "1 / g", inverse, (DOWN,), [denominator])
     if not inner.curvature.is_known:
         return Outcome(UNKNOWN, inner.reason.replace("inv_pos is", "1 / g is", 1))
     curvature = scale(inner.curvature, numerator.range)
