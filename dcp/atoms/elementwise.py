@@ -70,6 +70,53 @@ class Abs(ScalarAtom):
         return abs(x)
 
 
+class Cosh(ScalarAtom):
+    """cosh(x) = (e^x + e^-x) / 2: convex, at least 1.
+
+    Nonincreasing for x <= 0, nondecreasing for x >= 0.
+    """
+
+    name = "cosh"
+    formula = "cosh(x)"
+    image = "[1, inf)"
+    convex_on = ("(-inf, inf)",)
+    increasing_on = ("[0, inf)",)
+    decreasing_on = ("(-inf, 0]",)
+    value = staticmethod(safe(math.cosh))
+
+    @staticmethod
+    def enclose(x, kw):
+        return x.cosh()
+
+
+def _log_cosh(x: float) -> float:
+    """log(cosh(x)) = |x| + log1p(e^(-2|x|)) - log 2, with no overflow for large |x|."""
+    t = abs(x)
+    return t if math.isinf(t) else t + math.log1p(math.exp(-2.0 * t)) - math.log(2.0)
+
+
+class LogCosh(ScalarAtom):
+    """log_cosh(x) = log(cosh(x)): convex, nonnegative; a smooth |x|.
+
+    Nonincreasing for x <= 0, nondecreasing for x >= 0; zero at 0, and |x| - log 2 far out.
+    """
+
+    name = "log_cosh"
+    formula = "log(cosh(x))"
+    image = "[0, inf)"
+    convex_on = ("(-inf, inf)",)
+    increasing_on = ("[0, inf)",)
+    decreasing_on = ("(-inf, 0]",)
+    zeros = (0.0,)
+    value = staticmethod(_log_cosh)
+
+    @staticmethod
+    def enclose(x, kw):
+        """|x| + log1p(e^(-2|x|)) - log 2: no huge exponentials."""
+        t = abs(x)
+        return t + (-2 * t).exp().log1p() - to_arb(2).log()
+
+
 class Square(ScalarAtom):
     """square(x) = x^2: convex; nonincreasing for x <= 0, nondecreasing for x >= 0."""
 
