@@ -359,6 +359,13 @@ def _softplus(ns, x):
     return ns.piecewise(x, 0, lambda t: ns.log1p(ns.exp(t)), lambda t: t + ns.log1p(ns.exp(-t)))
 
 
+def _log_cosh(ns, x):
+    # log((e^x + e^-x) / 2) = |x| + log((1 + e^-2|x|) / 2) = |x| + log1p(expm1(-2|x|) / 2):
+    # no large exponential, and no constant log 2 to hold.
+    two = ns.num(Fraction(2))
+    return abs(x) + ns.log1p(ns.expm1(-(two * abs(x))) / two)
+
+
 def _elu(ns, x, alpha):
     return ns.piecewise(x, 0, lambda t: ns.num(alpha) * ns.expm1(t), lambda t: t)
 
@@ -474,6 +481,8 @@ ATOMS: dict[str, tuple] = {
     "softplus": (1, {}, lambda ns, a, kw: _softplus(ns, a[0])),
     "sigmoid": (1, {}, lambda ns, a, kw: _sigmoid(ns, a[0])),
     "tanh": (1, {}, lambda ns, a, kw: ns.tanh(a[0])),
+    "cosh": (1, {}, lambda ns, a, kw: (ns.exp(a[0]) + ns.exp(-a[0])) / ns.num(Fraction(2))),
+    "log_cosh": (1, {}, lambda ns, a, kw: _log_cosh(ns, a[0])),
     "softsign": (1, {}, lambda ns, a, kw: a[0] / (1 + abs(a[0]))),
     "leaky_relu": (1, {"alpha": Fraction(1, 100)}, lambda ns, a, kw: ns.piecewise(
         a[0], 0, lambda t: ns.num(kw["alpha"]) * t, lambda t: t)),
