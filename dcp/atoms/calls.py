@@ -88,11 +88,15 @@ def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, at
         given = [(key, value, count + i) for i, (key, value) in
                  enumerate(zip(atom.positional_keywords, extra))]
         given += [(key, value, len(positional) + i) for i, (key, value) in enumerate(keywords)]
+        seen: set[str] = set()
         for key, value, position in given:
             if key not in atom.keywords:
                 error = keyword_error(atom, key)
                 error.span = where(position)
                 raise error
+            if key in seen:                 # power(x, 2, p=3): by position and by name
+                raise ArgumentError(f"`{key}` of {func} is given twice", span=where(position))
+            seen.add(key)
             folded = constant(value)
             if folded is None:
                 raise ArgumentError(f"`{key}` of {func} must be a numeric constant, "

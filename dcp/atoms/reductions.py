@@ -110,6 +110,7 @@ class LogSumExp(_ConvexUp):
     """logsumexp(x) = log(sum(exp(x))): convex, nondecreasing; at least max(x)."""
 
     name = "logsumexp"
+    aliases = ("log_sum_exp",)                  # CVXPY's spelling
     reduces = True
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
@@ -176,6 +177,7 @@ class Norm(_Norm):
 
     name = "norm"
     keywords = {"p": 2.0}
+    positional_keywords = ("p",)                # norm(x, 1), as CVXPY writes it
 
     def validate(self, kw: Keywords) -> None:
         if not kw["p"] >= 1:
