@@ -84,7 +84,7 @@ class Analyzer:
                 curvatures[index] = None
                 facts.notes.pop(index, None)
         steps, premise_ids, extras = self._steps, self._premises, self._extras
-        leaf, make = self._leaf, self._plan
+        leaf, keep = self._leaf, self._keep
         ops = self.tape.op
         self._grow(facts)
         failed: dict[int, DcpError] = {}
@@ -99,10 +99,7 @@ class Analyzer:
                     leaf(index, (), None, bounds, facts)
                     continue
                 else:
-                    step, premises, extra = plan = make(index)
-                    if len(ops) != len(steps):          # the plan added rows
-                        self._grow(facts)
-                    steps[index], premise_ids[index], extras[index] = plan
+                    step, premises, extra = keep(index, facts)
                 if premises and premises[-1] > index and curvatures[premises[-1]] is None:
                     self._visit(premises[-1], bounds, facts)    # a rewritten form, a body
                 if failed:
@@ -340,12 +337,8 @@ class Analyzer:
         left_range, right_range = ranges[left], ranges[right]
         left_curvature, right_curvature = curvatures[left], curvatures[right]
         curvature = rules.product_curvature(left_curvature, right_curvature, left_range, right_range)
-        ranges[index] = atom.facts_on((left_range, right_range), kw).range
-        curvatures[index] = curvature
-        facts.rule[index] = "product"
-        facts.premises[index] = premises
-        facts.atom[index] = atom
-        facts.kwargs[index] = ()
+        _set(facts, index, atom.facts_on((left_range, right_range), kw).range, curvature,
+             "product", premises, atom)
         if curvature is UNKNOWN and left_curvature is not UNKNOWN and right_curvature is not UNKNOWN:
             operand = self._operands(facts)
 

@@ -182,9 +182,11 @@ class Tape:
         """The id of the node ``op(data; args)``: a new row, or the existing one when an
         equal node is already stored (its location is kept). While :meth:`reading`, None
         instead of a new row. (A numeric literal is added by :meth:`add_number`.)"""
+        if self._reading:
+            return self.find(op, data, args)
         table = self._rows.get(op)
         if table is None:
-            table = self._rows[op] = {}     # (an empty table while reading: it finds nothing)
+            table = self._rows[op] = {}
         if op in _LEAVES:
             key = data
         else:
@@ -194,8 +196,6 @@ class Tape:
                 if inner is None:
                     inner = table[data] = {}
                 table = inner
-        if self._reading:
-            return table.get(key)
         index = len(self.op)
         found = table.setdefault(key, index)            # one hash of the key, new or not
         if found != index:
