@@ -111,7 +111,56 @@ class Analyzer:
                 failed[index] = error
         if root in failed:
             raise failed[root]
+        if facts.curvature[root] is UNKNOWN:
+            self._beyond(root, bounds, facts)
         return facts
+
+    # ---- beyond the composition rule (SPEC section 9) ----------------------------------
+    def _beyond(self, root: int, bounds, facts: Facts) -> None:
+        """Where the plain rules leave ``root`` unknown, try the methods of
+        :mod:`dcp.methods` top down: first at the root, then at each unknown premise, so a
+        method proves the largest subexpression it can (a quadratic form is decided whole,
+        not term by term). When one settles a node, the nodes above it on the way down are
+        concluded again by their plain rules. Each node is tried once; only nodes the plain
+        rules left unknown are, so a certified proof is exactly as short as before."""
+        from .methods import METHODS
+        curvatures = facts.curvature
+        above: dict[int, int | None] = {root: None}
+        pending = [root]
+        while pending and curvatures[root] is UNKNOWN:
+            index = pending.pop()
+            if curvatures[index] is not UNKNOWN:
+                continue                            # settled since (a shared premise)
+            if index != root:
+                self._conclude_again(index, bounds, facts)  # a premise may have been settled
+            if curvatures[index] is UNKNOWN and \
+                    not any(method(self, index, bounds, facts) for method in METHODS):
+                for premise in reversed(facts.premises[index]):
+                    if premise not in above and curvatures[premise] is UNKNOWN:
+                        above[premise] = index
+                        pending.append(premise)
+                continue
+            parent = above[index]
+            while parent is not None:
+                self._conclude_again(parent, bounds, facts)
+                parent = above[parent]
+
+    def _conclude_again(self, index: int, bounds, facts: Facts) -> None:
+        """Run node ``index``'s plain step again (its premises' facts changed)."""
+        facts.notes.pop(index, None)
+        facts.curvature[index] = None
+        self._steps[index](self, index, self._premises[index], self._extras[index], bounds, facts)
+
+    def prove(self, node: int, bounds, facts: Facts) -> None:
+        """Analyse ``node``, added to the tape by a method (a rewritten form, a stand-in's
+        function), and what under it is not analysed yet; then the methods where the plain
+        rules leave it unknown. A :class:`DcpError` under it propagates (the method then
+        fails)."""
+        self._grow(facts)
+        if facts.curvature[node] is None:
+            self._visit(node, bounds, facts)
+        if facts.curvature[node] is UNKNOWN:
+            self._beyond(node, bounds, facts)
 
     def _visit(self, root: int, bounds, facts: Facts) -> None:
         """Analyse ``root`` after every premise not analysed yet, depth first (for a node

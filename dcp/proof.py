@@ -124,7 +124,9 @@ class Note(NamedTuple):
     and its outcome always has a reason), the facts used in words
     (a composition's are worded from its atom when read), the idiom of a rewrite, and the
     arguments' ranges the atom's facts were taken on where a domain narrowed them (none
-    when an argument lies wholly outside the atom's domain)."""
+    when an argument lies wholly outside the atom's domain). ``detail`` is what a step of
+    a method beyond the composition rule records for the kernel to check (a quadratic
+    form's factorisation, a monomial's exponents, a perspective's stand-ins)."""
 
     requires: tuple[tuple[int, Interval], ...] = ()
     reason: str | Callable[[], object] | None = None
@@ -132,6 +134,7 @@ class Note(NamedTuple):
     words: tuple[str, ...] = ()
     idiom: str | None = None
     regions: tuple[Interval, ...] | None = None
+    detail: object = None
 
 
 _NO_NOTE = Note()

@@ -1,0 +1,252 @@
+"""Exact algebra on a tape: an expression as a polynomial or a rational function.
+
+The methods beyond the composition rule (:mod:`dcp.methods`) and the kernel that checks
+them read an expression exactly here: ``x*(4*x + 3*y) - 0.5*y^2`` is the polynomial
+``4 x^2 + 3 x y - 1/2 y^2``, every coefficient a :class:`~fractions.Fraction` (a decimal
+literal is its exact value: ``0.1`` is 1/10). A *symbol* is a node the caller chooses to
+treat as an indeterminate: a name, or a subexpression the algebra does not open (``log(a)``,
+``exp(t)``), keyed by its tape id (the tape stores equal subexpressions once, so equal
+subexpressions are one symbol).
+
+This module is part of the trusted base: the kernel decides quadratic forms and checks
+rewrites with it. It opens only ``+ - * /``, unary ``+``/``-``, integer powers,
+``square`` and bound names, and refuses (returns None) rather than guess: a literal
+kept only approximately, a power that is not a small integer, a result too large.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Callable, Mapping
+
+from ..tape import Tape, postorder
+
+__all__ = ["Poly", "Rational", "polynomial", "rational", "same_function", "evaluate",
+           "variable_degree", "MAX_TERMS"]
+
+#: A polynomial: monomial -> coefficient. A monomial is the sorted tuple of its symbols'
+#: ids, each repeated by its power (``x*x*y`` is ``(x, x, y)``); ``()`` is the constant.
+Poly = dict[tuple[int, ...], Fraction]
+#: A rational function: (numerator, denominator).
+Rational = tuple[Poly, Poly]
+#: A symbol chooser: the key of a node taken as an indeterminate (its id), or None when
+#: the node is neither a symbol nor something the algebra opens (the expansion fails).
+Symbols = Callable[[int], "int | None"]
+
+#: An expansion with more terms than this is refused (the expressions dcp decides
+#: exactly are small; a product of long sums would otherwise grow without bound).
+MAX_TERMS = 20_000
+#: The largest integer power opened (``(a + b)^9`` has few terms; ``x^1000`` is a symbol's
+#: business, not an expansion's).
+MAX_POWER = 8
+
+_ONE: Poly = {(): Fraction(1)}
+
+
+def _exact(tape: Tape, index: int) -> Fraction | None:
+    """The exact value of a numeric literal (None: kept only approximately)."""
+    value = tape.data[index].exact
+    return None if value is None else Fraction(value)
+
+
+def _add(a: Poly, b: Poly, sign: int = 1) -> Poly:
+    out = dict(a)
+    for monomial, coefficient in b.items():
+        total = out.get(monomial, 0) + sign * coefficient
+        if total:
+            out[monomial] = total
+        else:
+            out.pop(monomial, None)
+    return out
+
+
+def _mul(a: Poly, b: Poly) -> Poly | None:
+    if len(a) * len(b) > MAX_TERMS:
+        return None
+    out: Poly = {}
+    for m1, c1 in a.items():
+        for m2, c2 in b.items():
+            monomial = tuple(sorted(m1 + m2)) if m1 and m2 else (m1 or m2)
+            total = out.get(monomial, 0) + c1 * c2
+            if total:
+                out[monomial] = total
+            else:
+                out.pop(monomial, None)
+    return out
+
+
+def _scale(a: Poly, factor: Fraction) -> Poly:
+    return {m: c * factor for m, c in a.items()} if factor else {}
+
+
+def _power(a: Poly, exponent: int) -> Poly | None:
+    out: Poly | None = _ONE
+    for _ in range(exponent):
+        out = _mul(out, a)
+        if out is None:
+            return None
+    return out
+
+
+def _small_integer(tape: Tape, index: int) -> int | None:
+    """The exponent of ``x ^ k`` when k is an integer literal with |k| <= MAX_POWER."""
+    if tape.op[index] == "neg" and tape.op[tape.args[index][0]] == "number":
+        value = _exact(tape, tape.args[index][0])
+        value = None if value is None else -value
+    elif tape.op[index] == "number":
+        value = _exact(tape, index)
+    else:
+        return None
+    if value is None or value.denominator != 1 or abs(value) > MAX_POWER:
+        return None
+    return int(value)
+
+
+def _operands(tape: Tape, index: int, symbols: Symbols) -> tuple[int, ...] | None:
+    """The nodes the algebra reads node ``index`` from, or None when it is a symbol (or a
+    literal). A call other than ``square(x)`` is opened by no rule: it must be a symbol."""
+    op = tape.op[index]
+    if op in ("+", "-", "*", "neg", "pos", "ref"):
+        return tape.args[index]
+    if op == "/":
+        return tape.args[index]
+    if op == "^":
+        return tape.args[index][:1]
+    if op == "call" and tape.data[index] == ("square", ()) and len(tape.args[index]) == 1:
+        return tape.args[index]
+    return None
+
+
+def rational(tape: Tape, root: int, symbols: Symbols) -> Rational | None:
+    """Node ``root`` as an exact rational function of the symbols ``symbols`` picks, or None.
+
+    Denominators are kept as they come (no cancellation): ``x/x`` is ``(x, x)``; compare
+    with :func:`same_function`, which cross-multiplies."""
+    return _expand(tape, root, symbols, rational=True)
+
+
+def polynomial(tape: Tape, root: int, symbols: Symbols) -> Poly | None:
+    """Node ``root`` as an exact polynomial, or None (a division by anything but a nonzero
+    literal, an unopened node that is no symbol, a blow-up)."""
+    found = _expand(tape, root, symbols, rational=False)
+    return None if found is None else found[0]
+
+
+def _expand(tape: Tape, root: int, symbols: Symbols, rational: bool) -> Rational | None:
+    done: dict[int, Rational] = {}
+    op, args = tape.op, tape.args
+
+    def children(index: int) -> tuple[int, ...]:
+        if op[index] == "number" or symbols(index) is not None:
+            return ()
+        return _operands(tape, index, symbols) or ()
+
+    for index in postorder(root, _Children(children)):
+        kind = op[index]
+        if kind == "number":
+            value = _exact(tape, index)
+            if value is None:
+                return None
+            done[index] = ({(): value} if value else {}, _ONE)
+            continue
+        key = symbols(index)
+        if key is not None:
+            done[index] = ({(key,): Fraction(1)}, _ONE)
+            continue
+        if _operands(tape, index, symbols) is None:
+            return None
+        parts = [done[a] for a in (args[index] if kind != "^" else args[index][:1])]
+        found = _combine(tape, index, kind, parts, rational)
+        if found is None:
+            return None
+        done[index] = found
+    return done[root]
+
+
+class _Children:
+    """A children column for :func:`postorder` computed on demand."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[int], tuple[int, ...]]):
+        self.function = function
+
+    def __getitem__(self, index: int) -> tuple[int, ...]:
+        return self.function(index)
+
+
+def _combine(tape: Tape, index: int, kind: str, parts: list[Rational], rational: bool
+             ) -> Rational | None:
+    """The rational function of node ``index`` from its operands'."""
+    if kind in ("pos", "ref"):
+        return parts[0]
+    if kind == "neg":
+        num, den = parts[0]
+        return _scale(num, Fraction(-1)), den
+    if kind == "call":                                  # square(x)
+        num, den = parts[0]
+        squared = _mul(num, num), (den if den is _ONE else _mul(den, den))
+        return None if None in squared else squared
+    if kind == "^":
+        exponent = _small_integer(tape, tape.args[index][1])
+        num, den = parts[0]
+        constant = den is _ONE and list(num) in ([()], [])
+        if exponent is None or (exponent < 0 and not rational and not constant):
+            return None
+        if exponent < 0:
+            if not num:
+                return None                             # 0 ^ -k
+            if constant:
+                return {(): 1 / num[()] ** -exponent}, _ONE
+            num, den, exponent = den, num, -exponent
+        powered = _power(num, exponent), (den if den is _ONE else _power(den, exponent))
+        return None if None in powered else powered
+    (n1, d1), (n2, d2) = parts
+    if kind in ("+", "-"):
+        sign = 1 if kind == "+" else -1
+        if d1 is d2 or d1 == d2:
+            return _add(n1, n2, sign), d1
+        left, right, den = _mul(n1, d2), _mul(n2, d1), _mul(d1, d2)
+        if None in (left, right, den):
+            return None
+        return _add(left, right, sign), den
+    if kind == "*":
+        num = _mul(n1, n2)
+        den = d1 if d2 is _ONE else d2 if d1 is _ONE else _mul(d1, d2)
+        return None if num is None or den is None else (num, den)
+    # "/": (n1/d1) / (n2/d2) = (n1 d2) / (d1 n2)
+    if not n2:
+        return None                                     # division by zero
+    if not rational:
+        if d2 is not _ONE or list(n2) != [()]:          # only by a nonzero literal
+            return None
+        return _scale(n1, 1 / n2[()]), d1
+    num, den = _mul(n1, d2), _mul(d1, n2)
+    return None if num is None or den is None else (num, den)
+
+
+def same_function(tape: Tape, left: int, right: int, symbols: Symbols) -> bool:
+    """Whether nodes ``left`` and ``right`` are the same rational function of the symbols
+    (where both are defined), decided exactly by cross-multiplying: ``p/q == r/s`` iff
+    ``p s == r q`` as polynomials. False when either cannot be expanded."""
+    a, b = rational(tape, left, symbols), rational(tape, right, symbols)
+    if a is None or b is None:
+        return False
+    (p, q), (r, s) = a, b
+    ps, rq = _mul(p, s), _mul(r, q)
+    return ps is not None and rq is not None and ps == rq
+
+
+def evaluate(poly: Poly, values: Mapping[int, Fraction]) -> Fraction:
+    """The exact value of ``poly`` with each symbol id given its value."""
+    total = Fraction(0)
+    for monomial, coefficient in poly.items():
+        term = coefficient
+        for symbol in monomial:
+            term *= values[symbol]
+        total += term
+    return total
+
+
+def variable_degree(monomial: tuple[int, ...], variables) -> int:
+    """How many of the monomial's factors are variables (in ``variables``)."""
+    return sum(1 for symbol in monomial if symbol in variables)
