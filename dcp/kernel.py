@@ -35,9 +35,12 @@ from .atoms.calls import expand_at, resolve_at
 from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
+from .identities import RATIONAL, away_from_zero, rational_fault
+from .identities import TABLE as IDENTITIES
 from .idioms import IDIOMS
 from .memo import Memo
 from .proof import Note, Proof, Step
+from .tape import postorder
 
 __all__ = ["check_proof"]
 
@@ -334,6 +337,36 @@ class _Kernel:
             self._fail(index, f"idiom {idiom!r} does not apply")
         self._same_as(index, self._premises(index, (rewritten,))[0])
 
+    # ---- rewrites to a canonical form (the identity rule, dcp.methods.rewrites) --------
+    def _identity(self, index: int) -> None:
+        """Node N is its one premise N' by the identity ``Note.detail`` names: a rational
+        identity checked exactly (same rational function, same subexpressions, no
+        denominator dropped that the ranges do not keep from 0), or a transcendental one
+        found again on the tape from its table. N claims no more than N' does, and N' may
+        not rest on N (a circle of rewrites would prove anything)."""
+        tape, facts = self.tape, self.facts
+        kind = facts.notes.get(index, _NO_NOTE).detail
+        premises = facts.premises[index]
+        if len(premises) != 1:
+            self._fail(index, "a rewrite has one premise, its other side")
+        right = premises[0]
+        if kind == RATIONAL:
+            checked = set(self.proof.ids())         # only a checked step's range is evidence
+            fault = rational_fault(tape, index, right, lambda node: node in checked and
+                                   away_from_zero(facts.range[facts.resolve(node)]))
+            if fault is not None:
+                self._fail(index, fault)
+        elif isinstance(kind, str) and kind in IDENTITIES:
+            with tape.reading():
+                found = IDENTITIES[kind].apply(tape, index)
+            if found is None or found != right:
+                self._fail(index, f"the identity {kind!r} does not give its premise")
+        else:
+            self._fail(index, f"unknown kind of rewrite {kind!r}")
+        if index in postorder(right, facts.premises):
+            self._fail(index, "its premise rests on it (a circle)")
+        self._same_as(index, right)
+
 
 def _facts_of(premises, ranges: list, curvatures: list) -> tuple[tuple, tuple]:
     """The premises' ranges and curvatures, read off those columns (one and two premises,
@@ -413,4 +446,5 @@ _CHECKERS: Mapping[str, Callable[[_Kernel, int], None]] = {
     "reciprocal": _Kernel._reciprocal,
     "expansion": _Kernel._expansion,
     "rewrite": _Kernel._rewrite,
+    "identity": _Kernel._identity,
 }

@@ -34,6 +34,9 @@ RULES: dict[str, str] = {
                   "concave, nonincreasing 1/g where g < 0.",
     "expansion": "A loss or a user atom is its definition: mse(a, b) is mean(square(a - b)).",
     "rewrite": "A sound rewrite of a common spelling into an atom: log(1 + exp(t)) is softplus(t).",
+    "identity": "A rewrite to a canonical form: the node is its premise by an identity checked "
+                "exactly (u/(1 + u) is 1 - 1/(1 + u)) or proved by SymPy (log(sigmoid(t)) is "
+                "-softplus(-t)), and has its facts.",
 }
 
 

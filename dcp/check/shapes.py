@@ -242,7 +242,7 @@ def _name_shapes(ranks: Mapping[str, int],
 
 def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
     """The shape of a step that applies no atom (other than a name or a number)."""
-    if rule in ("binding", "expansion", "rewrite"):
+    if rule in ("binding", "expansion", "rewrite", "identity"):
         return premises[0]
     if rule in ("quotient", "reciprocal"):
         return dims.broadcast(premises, "the two sides of / must have the same shape")

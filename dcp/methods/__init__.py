@@ -18,3 +18,8 @@ __all__ = ["METHODS"]
 
 #: The methods, tried in this order at each node the plain rules leave unknown.
 METHODS: list[Callable] = []
+
+# ---- rewrites to a canonical form (dcp.methods.rewrites) ----
+from .rewrites import rewrite_to_canonical  # noqa: E402 (the list above is the frame's)
+
+METHODS.append(rewrite_to_canonical)

@@ -1,0 +1,198 @@
+"""The identities a rewrite step may use (the ``identity`` rule), in one home.
+
+A rewrite step says that node N *is* node N' (its one premise) wherever N is defined and
+the conditions the step lists hold, and claims of N what is proved of N'. Two kinds:
+
+- **Rational identities** (``RATIONAL``): N and N' are the same rational function of their
+  *symbols* (the names, and each subexpression the exact algebra of
+  :mod:`dcp.facts.algebra` does not open, by its id), decided exactly by
+  cross-multiplying. ``u / (1 + u)`` is ``1 - 1 / (1 + u)``. Equal rational functions take
+  equal values wherever every denominator of both sides is nonzero, so the sides must
+  have the same symbols (a subexpression dropped would take its domain with it) and the
+  same denominators, but for those the ranges keep away from 0 or the step lists away
+  from 0 (a denominator dropped would extend N across the points where it is undefined).
+- **Transcendental identities** (:data:`TABLE`): a pattern matched on the tape, the same
+  way the analysis and the kernel find it (as :mod:`dcp.idioms` are), each identity
+  proved by SymPy in the tests. ``log(sigmoid(t))`` is ``-softplus(-t)``.
+
+This module is part of the trusted base: the kernel checks rewrite steps with it.
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+from .facts import Interval
+from .facts.algebra import same_function
+from .syntax.ast import walk_postorder
+from .tape import Tape
+
+__all__ = ["RATIONAL", "TABLE", "Identity", "symbol", "same_rational", "frame", "rational_fault",
+           "away_from_zero"]
+
+#: The kind (``Note.detail``) of a rewrite by a rational identity: a quotient whose
+#: numerator is affine in its denominator, ``a / b = alpha + beta / b``.
+RATIONAL = "linear-fractional"
+
+#: The operators the exact algebra opens (``^`` only with a small integer exponent, and of
+#: the calls only ``square``: see :func:`symbol`).
+_OPENED = frozenset(("+", "-", "*", "/", "neg", "pos", "ref"))
+
+
+def symbol(tape: Tape, index: int) -> int | None:
+    """The symbol chooser of a rational identity: a name, and any node the algebra does
+    not open (a call, a non-integer power, ``@``, an index), stand for themselves (their
+    id); a literal and what the algebra opens are None."""
+    op = tape.op[index]
+    if op == "name":
+        return index
+    if op == "number" or op in _OPENED:
+        return None
+    if op == "call" and tape.data[index] == ("square", ()) and len(tape.args[index]) == 1:
+        return None
+    if op == "^" and _small_integer_power(tape, index):
+        return None
+    return index
+
+
+def _small_integer_power(tape: Tape, index: int) -> bool:
+    """Whether ``x ^ k`` has an integer literal ``k`` (or ``-k``) the algebra opens."""
+    from .facts.algebra import MAX_POWER
+    exponent = tape.args[index][1]
+    if tape.op[exponent] == "neg":
+        exponent = tape.args[exponent][0]
+    if tape.op[exponent] != "number":
+        return False
+    value = tape.data[exponent].exact
+    return value is not None and value == int(value) and abs(value) <= MAX_POWER
+
+
+def frame(tape: Tape, root: int) -> tuple[frozenset[int], frozenset[int]]:
+    """The symbols of node ``root`` as :func:`symbol` chooses them, and its denominators:
+    the divisor of each ``/`` the algebra opens and the base of each negative power, by id
+    (``+d`` read as ``d``)."""
+    symbols, denominators = set(), set()          # (a nonzero literal divisor is neither)
+
+    def opened(index: int) -> tuple[int, ...]:
+        if symbol(tape, index) is not None or tape.op[index] == "number":
+            return ()
+        return tape.args[index][:1] if tape.op[index] == "^" else tape.args[index]
+    for index in walk_postorder(root, opened, int):
+        op = tape.op[index]
+        if symbol(tape, index) is not None:
+            symbols.add(index)
+        elif op == "/" and not _nonzero_literal(tape, tape.args[index][1]):
+            denominators.add(tape.plain(tape.args[index][1]))
+        elif op == "^" and _negative(tape, tape.args[index][1]):
+            denominators.add(tape.plain(tape.args[index][0]))
+    return frozenset(symbols), frozenset(denominators)
+
+
+def _nonzero_literal(tape: Tape, index: int) -> bool:
+    """Whether node ``index`` is a numeric literal whose exact value is not 0 (never a
+    denominator to watch)."""
+    return tape.op[index] == "number" and tape.data[index].exact not in (None, 0)
+
+
+def _negative(tape: Tape, exponent: int) -> bool:
+    """Whether the exponent literal ``-k`` (or a negative literal) is below 0."""
+    sign = 1
+    if tape.op[exponent] == "neg":
+        sign, exponent = -1, tape.args[exponent][0]
+    value = tape.data[exponent].exact if tape.op[exponent] == "number" else None
+    return value is not None and sign * value < 0
+
+
+def same_rational(tape: Tape, left: int, right: int) -> bool:
+    """Whether nodes ``left`` and ``right`` are the same rational function of their
+    symbols (exactly: see :func:`~dcp.facts.algebra.same_function`)."""
+    return same_function(tape, left, right, lambda index: symbol(tape, index))
+
+
+def away_from_zero(region: Interval) -> bool:
+    """Whether every point of ``region`` is nonzero (it lies in ``(0, inf)`` or in
+    ``(-inf, 0)``)."""
+    return region.is_positive or region.is_negative
+
+
+def rational_fault(tape: Tape, left: int, right: int, nonzero: Callable[[int], bool]) -> str | None:
+    """Why node ``left`` is not node ``right`` by a rational identity, or None when it is:
+    the same rational function of the same symbols, with the same denominators but for
+    those ``nonzero`` says the ranges keep away from 0 (then both sides are defined at the
+    same points, and equal there)."""
+    if not same_rational(tape, left, right):
+        return "the two sides are not the same rational function"
+    left_symbols, left_denominators = frame(tape, left)
+    right_symbols, right_denominators = frame(tape, right)
+    if left_symbols != right_symbols:
+        return "the two sides are not made of the same subexpressions (one dropped takes its domain with it)"
+    for denominator in sorted(left_denominators ^ right_denominators):
+        if not nonzero(denominator):
+            return f"`{tape.text(denominator)}` is a denominator of one side only, and may be 0"
+    return None
+
+
+# ---- the table of transcendental identities -------------------------------------------
+class Identity(NamedTuple):
+    """A transcendental identity: ``apply(tape, node)`` gives the id of the rewritten node
+    (added where ``node`` was written; while the tape is only read, found or None), or None
+    when ``node`` does not match. ``left`` and ``right`` are the two sides in ``t`` (and
+    ``t1, t2, ...`` for a chain), as SymPy reads them with the atoms' formulas: the tests
+    prove them equal. ``heads`` are the ops of the nodes it can match."""
+
+    apply: Callable[[Tape, int], int | None]
+    left: str
+    right: str
+    heads: tuple[str, ...]
+
+    @property
+    def words(self) -> str:
+        return f"{self.left} = {self.right}"
+
+
+def _call_of(tape: Tape, index: int, func: str) -> int | None:
+    """The argument of ``func(t)`` (one argument, no keyword) at node ``index``, else None."""
+    if tape.op[index] == "call" and tape.data[index] == (func, ()) and len(tape.args[index]) == 1:
+        return tape.args[index][0]
+    return None
+
+
+def _log_sigmoid(tape: Tape, index: int) -> int | None:
+    """log(sigmoid(t)) = -softplus(-t): log(1 / (1 + e^-t)) = -log(1 + e^-t)."""
+    inner = _call_of(tape, index, "log")
+    t = None if inner is None else _call_of(tape, tape.plain(inner), "sigmoid")
+    if t is None:
+        return None
+    minus_t = tape.add_like(index, "neg", None, (t,))
+    softplus = None if minus_t is None else tape.add_like(index, "call", ("softplus", ()), (minus_t,))
+    return None if softplus is None else tape.add_like(index, "neg", None, (softplus,))
+
+
+def _exp_product(tape: Tape, index: int) -> int | None:
+    """exp(t1) * exp(t2) * ... = exp(t1 + t2 + ...), the factors in the order written
+    (a product of two or more, grouped in any way)."""
+    if tape.op[index] != "*":
+        return None
+    exponents, pending = [], [index]
+    while pending:                      # the factors left to right
+        node = tape.plain(pending.pop())
+        if tape.op[node] == "*":
+            pending.extend(reversed(tape.args[node]))
+            continue
+        exponent = _call_of(tape, node, "exp")
+        if exponent is None:
+            return None
+        exponents.append(exponent)
+    total = exponents[0]
+    for exponent in exponents[1:]:
+        total = tape.add_like(index, "+", None, (total, exponent))
+        if total is None:
+            return None
+    return tape.add_like(index, "call", ("exp", ()), (total,))
+
+
+#: kind -> identity. A rewrite step of one of these kinds names it in ``Note.detail``.
+TABLE: dict[str, Identity] = {
+    "log_sigmoid": Identity(_log_sigmoid, "log(sigmoid(t))", "-softplus(-t)", ("log",)),
+    "exp_product": Identity(_exp_product, "exp(t1) * exp(t2)", "exp(t1 + t2)", ("*",)),
+}
+

@@ -1,0 +1,203 @@
+"""Rewrites to a canonical form (SPEC section 9, first bullet): the ``identity`` rule.
+
+Where the plain rules leave node N unknown, N may be another spelling of something they
+can prove: ``u / (1 + u)`` is ``1 - 1 / (1 + u)``, a constant minus the convex
+``inv_pos(1 + u)``, so concave. The method adds that other side N' to the tape
+(:meth:`~dcp.tape.Tape.add_like`, located where N was written), proves it, and when N'
+is convex, concave or affine gives N the claims of N' by an ``identity`` step whose one
+premise is N', whose ``Note.words`` state the identity and whose ``Note.detail`` names
+its kind. The kernel checks the identity (:mod:`dcp.identities`, the one home of what a
+rewrite may use): a rational identity exactly, a transcendental one against its table.
+
+Linear-fractional quotients: ``a / b`` with ``a`` and ``b`` of degree at most one in the
+variables and ``a = alpha * b + beta``, where ``alpha`` and ``beta`` are free of the
+variables (numbers, parameters, subexpressions of parameters only), is
+``alpha + beta / b``: the same rational function, with the same denominator ``b``, so
+defined exactly where ``a / b`` is. ``x ^ 2 / (1 + x)`` (not affine) and ``y / (1 + x)``
+(no such alpha) are refused.
+
+Not here, on purpose: ``square(x) / t`` as ``quad_over_lin(x, t)`` and
+``sqrt(c + x^2 + y^2)`` as ``norm2([sqrt(c), x, y])`` hold only for scalar ``x`` and
+``y`` (both left sides are elementwise, both right sides reduce a vector to a scalar),
+and the analysis does not know the shapes.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..analysis import _set
+from ..errors import DcpError
+from ..facts.algebra import Poly, _add, _mul, _scale, polynomial
+from ..facts.curvature import UNKNOWN
+from ..identities import RATIONAL, TABLE, away_from_zero, rational_fault, symbol
+from ..proof import Note
+from ..tape import Tape
+
+__all__ = ["rewrite_to_canonical"]
+
+#: The table's identities by the op (or function) of the nodes they match.
+_BY_HEAD: dict[str, list[str]] = {}
+for _kind, _identity in TABLE.items():
+    for _head in _identity.heads:
+        _BY_HEAD.setdefault(_head, []).append(_kind)
+
+
+def rewrite_to_canonical(analyzer, index: int, bounds, facts) -> bool:
+    """Prove node ``index`` through another spelling of it (see the module docstring):
+    True when an ``identity`` step now settles it, else False (nothing changed)."""
+    tape = analyzer.tape
+    op = tape.op[index]
+    if op == "/":
+        found = _linear_fractional(tape, index, analyzer.wrt)
+        if found is not None and _settle(analyzer, index, found, RATIONAL, bounds, facts):
+            return True
+    for kind in _BY_HEAD.get(tape.data[index][0] if op == "call" else op, ()):
+        found = TABLE[kind].apply(tape, index)
+        if found is not None and _settle(analyzer, index, found, kind, bounds, facts):
+            return True
+    return False
+
+
+def _settle(analyzer, index: int, right: int, kind: str, bounds, facts) -> bool:
+    """Prove ``right`` (the other side of node ``index``); when it is not unknown, give
+    node ``index`` its claims by an ``identity`` step of ``kind``."""
+    try:
+        analyzer.prove(right, bounds, facts)
+    except DcpError:                            # the other side is not defined as written
+        return False
+    tape, ranges = analyzer.tape, facts.range
+    if facts.curvature[right] is UNKNOWN or kind == RATIONAL and rational_fault(
+            tape, index, right, lambda node: ranges[node] is not None and away_from_zero(ranges[node])):
+        return False                            # (the kernel would refuse it: a literal kept
+    #                                             only approximately, say)
+    words = (f"{tape.text(index)} = {tape.text(right)}",)
+    if kind != RATIONAL:
+        words += (f"{kind}: {TABLE[kind].words}",)
+    _set(facts, index, facts.range[right], facts.curvature[right], "identity", (right,))
+    facts.notes[index] = Note(words=words, detail=kind)
+    return True
+
+
+# ---- linear-fractional quotients -------------------------------------------------------
+def _linear_fractional(tape: Tape, index: int, wrt) -> int | None:
+    """``alpha + beta / b`` for the quotient ``a / b`` at node ``index`` (added to the tape),
+    or None when it is not linear-fractional in the variables ``wrt``."""
+    top, bottom = tape.args[index]
+    variables = _variables(tape, index, wrt)
+    if variables is None:
+        return None
+    chooser = lambda node: symbol(tape, node)      # noqa: E731 (the algebra's callback)
+    a, b = polynomial(tape, top, chooser), polynomial(tape, bottom, chooser)
+    if a is None or b is None:
+        return None
+    a_parts, b_parts = _by_variable(a, variables), _by_variable(b, variables)
+    if a_parts is None or b_parts is None or set(a_parts) <= {None} or set(b_parts) <= {None}:
+        return None                             # not affine, or a side free of the variables
+    first = min(v for v in b_parts if v is not None)
+    alpha = _ratio(a_parts.get(first, {}), b_parts[first])
+    if alpha is None:
+        return None
+    alpha_b = _mul(alpha, b)
+    beta = None if alpha_b is None else _add(a, alpha_b, -1)
+    if not beta or any(s in variables for monomial in beta for s in monomial):
+        return None                             # a is alpha * b alone, or not affine in b
+    return _written(tape, index, alpha, beta, tape.plain(bottom))
+
+
+def _variables(tape: Tape, index: int, wrt) -> frozenset[int] | None:
+    """The ids of the variables under node ``index``; None when a subexpression the
+    algebra does not open holds one (``log(x)`` is not affine in x)."""
+    from ..syntax.ast import walk_postorder
+    found = set()
+
+    def opened(node: int) -> tuple[int, ...]:
+        return () if symbol(tape, node) is not None else tape.args[node]
+    for node in walk_postorder(index, opened, int):
+        key = symbol(tape, node)
+        if key is None:
+            continue
+        if tape.op[node] == "name":
+            if tape.data[node] in wrt:
+                found.add(node)
+        elif any(name in wrt for name in tape.names(node)):
+            return None
+    return frozenset(found)
+
+
+def _by_variable(poly: Poly, variables: frozenset[int]) -> dict[int | None, Poly] | None:
+    """``poly`` as ``sum over v of p_v * v + p_None``, each ``p`` free of the variables:
+    ``{v: p_v, None: p_None}``, or None when a monomial holds two variables."""
+    parts: dict[int | None, Poly] = {}
+    for monomial, coefficient in poly.items():
+        held = [s for s in monomial if s in variables]
+        if len(held) > 1:
+            return None
+        rest = list(monomial)
+        if held:
+            rest.remove(held[0])
+        parts.setdefault(held[0] if held else None, {})[tuple(rest)] = coefficient
+    return parts
+
+
+def _ratio(top: Poly, bottom: Poly) -> Poly | None:
+    """``top / bottom`` when it is a polynomial: ``top`` a number times ``bottom``, or
+    ``bottom`` a number (``bottom`` is not zero)."""
+    if list(bottom) == [()]:
+        return _scale(top, 1 / bottom[()])
+    if not top:
+        return {}
+    monomial = next(iter(bottom))
+    factor = top.get(monomial, Fraction(0)) / bottom[monomial]
+    return {(): factor} if factor and _scale(bottom, factor) == top else None
+
+
+# ---- writing a polynomial on the tape --------------------------------------------------
+def _written(tape: Tape, index: int, alpha: Poly, beta: Poly, bottom: int) -> int:
+    """``alpha + beta / bottom`` on the tape, located at node ``index`` (a single negative
+    term of ``beta`` written ``alpha - |beta| / bottom``)."""
+    negative = len(beta) == 1 and next(iter(beta.values())) < 0
+    top = _poly_node(tape, index, _scale(beta, Fraction(-1)) if negative else beta)
+    quotient = tape.add_like(index, "/", None, (top, bottom))
+    if not alpha:
+        return tape.add_like(index, "neg", None, (quotient,)) if negative else quotient
+    return tape.add_like(index, "-" if negative else "+", None, (_poly_node(tape, index, alpha), quotient))
+
+
+def _poly_node(tape: Tape, index: int, poly: Poly) -> int:
+    """A nonzero polynomial as a sum of terms on the tape, the constant last."""
+    total = None
+    for monomial in sorted(poly, key=lambda m: (not m, m)):
+        coefficient = poly[monomial]
+        term = _term(tape, index, monomial, abs(coefficient))
+        if total is None:
+            total = term if coefficient > 0 else tape.add_like(index, "neg", None, (term,))
+        else:
+            total = tape.add_like(index, "+" if coefficient > 0 else "-", None, (total, term))
+    return total
+
+
+def _term(tape: Tape, index: int, monomial: tuple[int, ...], coefficient: Fraction) -> int:
+    """``coefficient * s1 * s2 * ...`` (``coefficient`` > 0; 1 is not written)."""
+    factors = list(monomial)
+    if coefficient != 1 or not factors:
+        factors.insert(0, _number(tape, index, coefficient))
+    product = factors[0]
+    for factor in factors[1:]:
+        product = tape.add_like(index, "*", None, (product, factor))
+    return product
+
+
+def _number(tape: Tape, index: int, value: Fraction) -> int:
+    """The positive number ``value`` as a literal (a decimal when it has one, written out
+    exactly), else as the quotient of two integer literals."""
+    places, rest = 0, value.denominator
+    for prime in (2, 5):
+        count = 0
+        while rest % prime == 0:
+            rest, count = rest // prime, count + 1
+        places = max(places, count)
+    if rest == 1:
+        digits = str(value.numerator * 10 ** places // value.denominator).rjust(places + 1, "0")
+        return tape.add_number(f"{digits[:-places]}.{digits[-places:]}" if places else digits)
+    return tape.add_like(index, "/", None, (tape.add_number(str(value.numerator)),
+                                           tape.add_number(str(value.denominator))))
