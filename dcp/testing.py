@@ -285,9 +285,42 @@ def _user_atoms(rng: random.Random, depth: int) -> Problem:
     return Problem(call, ("x",), (box,) if box else (), (f"f(t) = {body}",), attack="user atoms")
 
 
+AFFINE_TERMS = ("x", "y", "c", "2 * x", "-x", "0.5 * y", "1e-06", "1", "-3", "c * x", "0.1")
+
+
+def _affine(rng: random.Random) -> str:
+    """A short affine expression in x and y (and the parameter c)."""
+    return "(" + " + ".join(rng.sample(AFFINE_TERMS, rng.randint(1, 3))) + ")"
+
+
+def _rewrites(rng: random.Random, depth: int) -> Problem:
+    """What the identity rule rewrites: a quotient of affine expressions (often a numerator
+    affine in the denominator, sometimes not), ``log(sigmoid(t))``, ``exp(a) * exp(b)``,
+    inside a random composition and under random bounds."""
+    pick = rng.random()
+    if pick < 0.6:
+        bottom = _affine(rng)
+        top = (f"({rng.choice(('1', '-2', '0.3', 'c'))} * {bottom} + {rng.choice(('1', '-1', 'c', '1e-06'))})"
+               if rng.random() < 0.6 else _affine(rng))
+        body = f"({top} / {bottom})"
+    elif pick < 0.8:
+        body = f"log(sigmoid({_expression(rng, max(depth - 2, 0), _scalar_atoms())}))"
+    else:
+        body = f"(exp({_affine(rng)}) * exp({_affine(rng)}))"
+    outer = rng.choice(("{}", "-{}", "{} + y", "exp({})", "log({})", "square({})", "sqrt({})",
+                        "2 * {} - x", "relu({})"))
+    expression = outer.format(body)
+    if not _mentions(expression, "x"):
+        expression = f"({expression} + x)"
+    wrt = tuple(v for v in VARIABLES if _mentions(expression, v) and rng.random() < 0.8) or ("x",)
+    names = [n for n in VARIABLES + PARAMETERS if _mentions(expression, n)]
+    assume = tuple(rng.choice(ASSUMPTIONS).format(n) for n in names if rng.random() < 0.7)
+    return Problem(expression, wrt, assume, attack="rewrites")
+
+
 #: Attack class -> (weight, generator).
 ATTACKS = {"random": (6, _random_tree), "extreme constants": (1, _extreme_constants),
            "decimal literals": (1, _decimal_literals), "cancelling functions": (1, _cancelling),
            "far tails": (1, _far_tails), "atom constants": (1, _atom_constants),
            "tight parameters": (1, _tight_parameters), "boxes": (1, _boxes),
-           "user atoms": (1, _user_atoms)}
+           "user atoms": (1, _user_atoms), "rewrites": (1, _rewrites)}
