@@ -65,7 +65,10 @@ class Reanalysis:
     Sound because every dependence on the bounds flows through the plans' premises: only
     the variable and parameter leaves read the bounds, and every other node's facts are a
     function of the facts of the nodes its plan names (and of the proof's atoms, which the
-    analyzer holds as they were).
+    analyzer holds as they were). A node a method settled depends on its step's premises
+    too (a rewritten side no plan names), and a node a method added but the proof does
+    not use (an attempt that failed) holds facts for the proof's bounds only: it is
+    analysed again every time.
     """
 
     def __init__(self, proof: Proof, analyzer: Analyzer):
@@ -74,20 +77,31 @@ class Reanalysis:
         #: The nodes that depend on each name, found once per name (a search tries the
         #: same few names in many combinations).
         self._reached: dict[str, set[int]] = {}
+        #: The nodes analysed that no step of the proof rests on.
+        self._aside: list[int] = []
 
     def __call__(self, bounds: Mapping[str, Interval], changed: frozenset) -> Proof:
         proof, analyzer = self.proof, self.analyzer
         if self.order is None:
-            # (The analyzer's premises, planned as they are asked for: the general walk.)
-            self.order = walk_postorder(proof.root_id, analyzer.premises, int)
+            # (The premises, planned as they are asked for: the general walk.)
+            self.order = walk_postorder(proof.root_id, self._premises, int)
+            used, curvatures = set(self.order), proof.facts.curvature
+            self._aside = [i for i, c in enumerate(curvatures) if c is not None and i not in used]
         dirty: set[int] = set()
         for name in changed:
             if name not in self._reached:
-                self._reached[name] = set(depends_on(proof, self.order, analyzer.premises,
+                self._reached[name] = set(depends_on(proof, self.order, self._premises,
                                                      frozenset((name,))))
             dirty |= self._reached[name]
-        facts = analyzer.analyse(bounds, proof.root_id, proof.facts.copy(), dirty)
+        facts = analyzer.analyse(bounds, proof.root_id, proof.facts.copy(), dirty.union(self._aside))
         return Proof(proof.tape, facts, proof.root_id, proof.wrt, bounds, proof.source, proof.atoms)
+
+    def _premises(self, index: int) -> tuple[int, ...]:
+        """The premises of node ``index``'s plan, and those of its step in the proof where
+        a method settled it (a rewritten side, which no plan names, depends on the bounds
+        too)."""
+        planned, used = self.analyzer.premises(index), self.proof.facts.premises[index]
+        return planned if not used or used == planned else planned + used
 
 
 def depends_on(proof: Proof, order: list[int], premises: Callable[[int], tuple[int, ...]],
