@@ -45,7 +45,7 @@ def test_certified_verdicts_survive_and_refute_the_other_side():
     assert result.check.outcome == "refuted" and "not concave" in result.check.note
 
 
-@pytest.mark.parametrize("expr,wrt", [("square(sqrt(x))", "x"), ("exp(x) * exp(-x)", "x"),
+@pytest.mark.parametrize("expr,wrt", [("square(sqrt(x))", "x"), ("log(exp(x) + exp(-x))", "x"),
                                       ("x * relu(x)", "x"), ("sigmoid(x) + sigmoid(-x)", "x")])
 def test_convex_expressions_the_rules_cannot_certify_stay_unknown(expr, wrt):
     result = certify(expr, wrt=wrt)
