@@ -1,7 +1,7 @@
 """The identities a rewrite step may use (the ``identity`` rule), in one home.
 
 A rewrite step says that node N *is* node N' (its one premise) wherever N is defined and
-the conditions the step lists hold, and claims of N what is proved of N'. Two kinds:
+the conditions the step lists hold, and claims of N what is proved of N'. Three kinds:
 
 - **Rational identities** (``RATIONAL``): N and N' are the same rational function of their
   *symbols* (the names, and each subexpression the exact algebra of
@@ -9,8 +9,12 @@ the conditions the step lists hold, and claims of N what is proved of N'. Two ki
   cross-multiplying. ``u / (1 + u)`` is ``1 - 1 / (1 + u)``. Equal rational functions take
   equal values wherever every denominator of both sides is nonzero, so the sides must
   have the same symbols (a subexpression dropped would take its domain with it) and the
-  same denominators, but for those the ranges keep away from 0 or the step lists away
-  from 0 (a denominator dropped would extend N across the points where it is undefined).
+  same denominators, but for those the ranges keep away from 0 (a denominator dropped
+  would extend N across the points where it is undefined).
+- **Names fixed by their bounds** (``FIXED``): N' is N with each name its bounds fix
+  (``254 <= x <= 254``) written as that value (``254 + 0 * x``: a constant that keeps the
+  name, its shape and its draws in the proof), so the two are equal wherever the bounds
+  hold.
 - **Transcendental identities** (:data:`TABLE`): a pattern matched on the tape, the same
   way the analysis and the kernel find it (as :mod:`dcp.idioms` are), each identity
   proved by SymPy in the tests. ``log(sigmoid(t))`` is ``-softplus(-t)``.
@@ -19,16 +23,21 @@ This module is part of the trusted base: the kernel checks rewrite steps with it
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from fractions import Fraction
+from typing import Callable, Mapping, NamedTuple
 
 from .facts import Interval
 from .facts.algebra import same_function
 from .syntax.ast import walk_postorder
 from .tape import Tape
 
-__all__ = ["RATIONAL", "TABLE", "Identity", "symbol", "same_rational", "frame", "rational_fault",
+__all__ = ["RATIONAL", "FIXED", "TABLE", "fixed_value", "fixed_names", "substitution_fault",
+           "stand_in", "Identity", "symbol", "same_rational", "frame", "rational_fault",
            "away_from_zero"]
 
+#: The kind of a rewrite that writes each name its bounds fix as its value (a variable
+#: bounded ``254 <= x <= 254`` is the constant 254).
+FIXED = "fixed names"
 #: The kind (``Note.detail``) of a rewrite by a rational identity: a quotient whose
 #: numerator is affine in its denominator, ``a / b = alpha + beta / b``.
 RATIONAL = "linear-fractional"
@@ -39,19 +48,30 @@ _OPENED = frozenset(("+", "-", "*", "/", "neg", "pos", "ref"))
 
 
 def symbol(tape: Tape, index: int) -> int | None:
-    """The symbol chooser of a rational identity: a name, and any node the algebra does
-    not open (a call, a non-integer power, ``@``, an index), stand for themselves (their
-    id); a literal and what the algebra opens are None."""
+    """The symbol chooser of a rational identity: a name, any node the algebra does not
+    open (a call, a non-integer power, ``@``, an index) and a fixed name's value written
+    ``c + 0 * x`` stand for themselves (their id); a literal and what the algebra opens
+    are None."""
     op = tape.op[index]
     if op == "name":
         return index
-    if op == "number" or op in _OPENED:
+    if op == "number":
         return None
     if op == "call" and tape.data[index] == ("square", ()) and len(tape.args[index]) == 1:
         return None
     if op == "^" and _small_integer_power(tape, index):
         return None
-    return index
+    if op == "+" and _written_value(tape, index):
+        return index                            # c + 0 * x: a fixed name's value, opaque
+    return index if op not in _OPENED else None
+
+
+def _written_value(tape: Tape, index: int) -> bool:
+    """Whether node ``index`` is written ``c + 0 * x`` (a literal, and a name times zero):
+    how a rewrite writes a name its bounds fix (see :func:`stand_in`)."""
+    constant, product = tape.args[index]
+    return tape.op[product] == "*" and tape.op[tape.args[product][1]] == "name" and \
+        _literal_value(tape, constant) is not None and _literal_value(tape, tape.args[product][0]) == 0
 
 
 def _small_integer_power(tape: Tape, index: int) -> bool:
@@ -128,6 +148,63 @@ def rational_fault(tape: Tape, left: int, right: int, nonzero: Callable[[int], b
     for denominator in sorted(left_denominators ^ right_denominators):
         if not nonzero(denominator):
             return f"`{tape.text(denominator)}` is a denominator of one side only, and may be 0"
+    return None
+
+
+# ---- names fixed by their bounds -------------------------------------------------------
+def fixed_value(region: Interval | None) -> Fraction | None:
+    """The one value of a name whose bounds fix it (``254 <= x <= 254``), else None."""
+    if region is None or region.lo != region.hi:
+        return None
+    return Fraction(region.lo)                  # (a point is closed and finite)
+
+
+def fixed_names(bounds: Mapping[str, Interval]) -> dict[str, Fraction]:
+    """The names ``bounds`` fix, with their values."""
+    return {name: value for name, region in bounds.items() if (value := fixed_value(region)) is not None}
+
+
+def _literal_value(tape: Tape, index: int) -> Fraction | None:
+    """The exact value of a literal ``c`` or ``-c`` at node ``index``, else None."""
+    sign = 1
+    if tape.op[index] == "neg":
+        sign, index = -1, tape.args[index][0]
+    value = tape.data[index].exact if tape.op[index] == "number" else None
+    return None if value is None else sign * Fraction(value)
+
+
+def stand_in(tape: Tape, node: int, values: Mapping[str, Fraction]) -> int | None:
+    """The name node ``node`` writes as the value its bounds fix, ``value + 0 * name`` (the
+    name stays in the proof, with its shape and its draws), or None."""
+    if tape.op[node] != "+" or tape.op[tape.args[node][1]] != "*":
+        return None
+    constant, (zero, name) = tape.args[node][0], tape.args[tape.args[node][1]]
+    if tape.op[name] != "name" or _literal_value(tape, zero) != 0:
+        return None
+    value = values.get(tape.data[name])
+    return name if value is not None and _literal_value(tape, constant) == value else None
+
+
+def substitution_fault(tape: Tape, left: int, right: int, values: Mapping[str, Fraction]) -> str | None:
+    """Why node ``right`` is not node ``left`` with each name of ``values`` (the names
+    the bounds fix) written as its value (``254 + 0 * x``), or None when it is: then the
+    two are equal wherever the bounds hold."""
+    pending, seen = [(left, right)], set()
+    op, data, args = tape.op, tape.data, tape.args
+    while pending:
+        pair = pending.pop()
+        if pair[0] == pair[1] or pair in seen:
+            continue
+        seen.add(pair)
+        old, new = pair
+        if op[old] == "name" and data[old] in values:
+            if stand_in(tape, new, values) != old:
+                return f"`{tape.text(new)}` is not the value its bounds fix for `{data[old]}`"
+        elif op[old] != op[new] or op[old] == "number" or data[old] != data[new] or \
+                len(args[old]) != len(args[new]):
+            return f"`{tape.text(new)}` is not `{tape.text(old)}` with the fixed names put in"
+        else:
+            pending.extend(zip(args[old], args[new]))
     return None
 
 

@@ -35,7 +35,8 @@ from .atoms.calls import expand_at, resolve_at
 from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
-from .identities import RATIONAL, away_from_zero, rational_fault
+from .identities import (FIXED, RATIONAL, away_from_zero, fixed_names, rational_fault,
+                         substitution_fault)
 from .identities import TABLE as IDENTITIES
 from .idioms import IDIOMS
 from .memo import Memo
@@ -341,8 +342,9 @@ class _Kernel:
     def _identity(self, index: int) -> None:
         """Node N is its one premise N' by the identity ``Note.detail`` names: a rational
         identity checked exactly (same rational function, same subexpressions, no
-        denominator dropped that the ranges do not keep from 0), or a transcendental one
-        found again on the tape from its table. N claims no more than N' does, and N' may
+        denominator dropped that the ranges do not keep from 0), N with the names the
+        proof's bounds fix written as their values, or a transcendental identity found
+        again on the tape from its table. N claims no more than N' does, and N' may
         not rest on N (a circle of rewrites would prove anything)."""
         tape, facts = self.tape, self.facts
         kind = facts.notes.get(index, _NO_NOTE).detail
@@ -354,6 +356,10 @@ class _Kernel:
             checked = set(self.proof.ids())         # only a checked step's range is evidence
             fault = rational_fault(tape, index, right, lambda node: node in checked and
                                    away_from_zero(facts.range[facts.resolve(node)]))
+            if fault is not None:
+                self._fail(index, fault)
+        elif kind == FIXED:
+            fault = substitution_fault(tape, index, right, fixed_names(self.proof.bounds))
             if fault is not None:
                 self._fail(index, fault)
         elif isinstance(kind, str) and kind in IDENTITIES:

@@ -314,8 +314,12 @@ def _rewrites(rng: random.Random, depth: int) -> Problem:
         expression = f"({expression} + x)"
     wrt = tuple(v for v in VARIABLES if _mentions(expression, v) and rng.random() < 0.8) or ("x",)
     names = [n for n in VARIABLES + PARAMETERS if _mentions(expression, n)]
-    assume = tuple(rng.choice(ASSUMPTIONS).format(n) for n in names if rng.random() < 0.7)
+    assume = tuple(rng.choice(ASSUMPTIONS + FIXED).format(n) for n in names if rng.random() < 0.7)
     return Problem(expression, wrt, assume, attack="rewrites")
+
+
+#: Bounds that fix a name (a variable so bounded is a constant).
+FIXED = ("2 <= {} <= 2", "0 <= {} <= 0", "-0.5 <= {} <= -0.5", "0.1 <= {} <= 0.1")
 
 
 #: Attack class -> (weight, generator).

@@ -11,8 +11,9 @@ import sympy
 from dcp import DcpError, ProofCheckError, certify, check_proof
 from dcp.atoms import lookup
 from dcp.check import Budget
+from dcp.facts import Interval
 from dcp.facts.curvature import CONVEX
-from dcp.identities import RATIONAL, TABLE
+from dcp.identities import FIXED, RATIONAL, TABLE
 from dcp.proof import Note, Proof
 from dcp.syntax import parse_expression
 from dcp.tape import Tape
@@ -40,6 +41,10 @@ def _identities(result) -> list:
     ("log(sigmoid(t))", "t", [], "concave"),
     ("exp(a) * exp(b) * exp(2*a - 1)", ["a", "b"], [], "convex"),
     ("-(exp(x) * exp(y))", ["x", "y"], [], "concave"),
+    ("x*y", ["x", "y"], ["254 <= x <= 254"], "affine"),
+    ("x*y + y", ["x", "y"], ["0.1 <= x <= 0.1"], "affine"),        # the decimal 1/10 exactly
+    ("y/(x + y)", ["x", "y"], ["2 <= x <= 2", "y >= 0"], "concave"),
+    ("x*square(y) + y", ["x", "y"], ["-0.5 <= x <= -0.5"], "concave"),
 ])
 def test_rewrites_certify(expression, wrt, assume, verdict):
     result = certify(expression, wrt=wrt, assume=assume, check_budget=FAST)
@@ -55,6 +60,7 @@ def test_rewrites_certify(expression, wrt, assume, verdict):
     ("(x + 1)/(x - 1)", "x", []),                     # the denominator changes sign
     ("log(x)/(1 + x)", "x", ["x >= 0"]),              # log(x) is not affine in x
     ("exp(x) * log(x)", "x", ["x >= 1"]),
+    ("x*y", ["x", "y"], ["254 <= x <= 255"]),             # not fixed
 ])
 def test_refused_on_purpose(expression, wrt, assume):
     result = certify(expression, wrt=wrt, assume=assume, check=False)
@@ -93,6 +99,15 @@ def test_a_table_step_names_its_identity():
     assert root.rule == "identity" and root.premises[0].text == "-softplus(-t)"
     assert root.facts == ("log(sigmoid(t)) = -softplus(-t)",
                           "log_sigmoid: log(sigmoid(t)) = -softplus(-t)")
+
+
+def test_a_fixed_name_is_its_value_and_stays_in_the_proof():
+    result = certify("x*y", wrt=["x", "y"], assume=["254 <= x <= 254"], check_budget=FAST)
+    root = result.proof.root
+    assert root.rule == "identity" and root.premises[0].text == "(254 + 0 * x) * y"
+    assert root.facts == ("x * y = (254 + 0 * x) * y", "x = 254 by the bounds")
+    assert result.proof.facts.notes[root.id].detail == FIXED
+    assert result.is_convex is True and result.is_concave is True
 
 
 def test_the_numeric_check_reads_the_rewritten_side():
@@ -248,6 +263,36 @@ def test_the_kernel_rejects_two_premises():
         facts.premises[left] = facts.premises[left] + (node("u"),)
     with pytest.raises(ProofCheckError, match="one premise"):
         check_proof(_tampered(result, two))
+
+
+def _fixed_at(result, written: str, bounds) -> Proof:
+    """The proof of ``x*y + written`` with ``x * y`` rewritten to ``written`` as a fixed
+    name's value, checked under ``bounds``."""
+    def fixed(facts, node):
+        left, right = node("x * y"), node(written)
+        facts.rule[left], facts.premises[left] = "identity", (right,)
+        facts.notes[left] = Note(detail=FIXED)
+        _claim(facts, left, right)
+    proof = _tampered(result, fixed)
+    return Proof(proof.tape, proof.facts, proof.root_id, proof.wrt, bounds)
+
+
+@pytest.mark.parametrize("value,bound,why", [
+    ("254", 254, None),
+    ("255", 254, "is not the value its bounds fix for `x`"),
+    ("254", None, "is not `x` with the fixed names put in"),     # x is not fixed
+    ("0.1", 0.1, "is not the value its bounds fix"),            # the float 0.1 is not 1/10
+])
+def test_the_kernel_checks_a_fixed_name_against_the_bounds(value, bound, why):
+    written = f"({value} + 0 * x) * y"
+    result = certify(f"x*y + {written}", wrt=["x", "y"], check=False)
+    bounds = {} if bound is None else {"x": Interval(bound, bound)}
+    proof = _fixed_at(result, written, bounds)
+    if why is None:
+        check_proof(proof)
+    else:
+        with pytest.raises(ProofCheckError, match=why):
+            check_proof(proof)
 
 
 # ---- soundness, fuzzed ---------------------------------------------------------------------

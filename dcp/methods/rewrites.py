@@ -7,7 +7,17 @@ can prove: ``u / (1 + u)`` is ``1 - 1 / (1 + u)``, a constant minus the convex
 is convex, concave or affine gives N the claims of N' by an ``identity`` step whose one
 premise is N', whose ``Note.words`` state the identity and whose ``Note.detail`` names
 its kind. The kernel checks the identity (:mod:`dcp.identities`, the one home of what a
-rewrite may use): a rational identity exactly, a transcendental one against its table.
+rewrite may use): a rational identity exactly, a fixed name against the bounds, a
+transcendental identity against its table.
+
+The other sides tried, at each node, in this order:
+
+- names fixed by their bounds: with ``254 <= x <= 254``, ``x * y`` is
+  ``(254 + 0 * x) * y`` (the value, written with the name so that its shape and its draws
+  stay in the proof), affine;
+- a linear-fractional quotient, below;
+- the table of transcendental identities (:data:`dcp.identities.TABLE`):
+  ``log(sigmoid(t))`` is ``-softplus(-t)``, ``exp(a) * exp(b)`` is ``exp(a + b)``.
 
 Linear-fractional quotients: ``a / b`` with ``a`` and ``b`` of degree at most one in the
 variables and ``a = alpha * b + beta``, where ``alpha`` and ``beta`` are free of the
@@ -29,8 +39,10 @@ from ..analysis import _set
 from ..errors import DcpError
 from ..facts.algebra import Poly, _add, _mul, _scale, polynomial
 from ..facts.curvature import UNKNOWN
-from ..identities import RATIONAL, TABLE, away_from_zero, rational_fault, symbol
+from ..identities import (FIXED, RATIONAL, TABLE, away_from_zero, fixed_names, rational_fault,
+                          stand_in, substitution_fault, symbol)
 from ..proof import Note
+from ..syntax.ast import walk_postorder
 from ..tape import Tape
 
 __all__ = ["rewrite_to_canonical"]
@@ -46,9 +58,12 @@ def rewrite_to_canonical(analyzer, index: int, bounds, facts) -> bool:
     """Prove node ``index`` through another spelling of it (see the module docstring):
     True when an ``identity`` step now settles it, else False (nothing changed)."""
     tape = analyzer.tape
+    fixed = _fixed_names(tape, index, analyzer.wrt, bounds)
+    if fixed is not None and _settle(analyzer, index, fixed, FIXED, bounds, facts):
+        return True
     op = tape.op[index]
-    if op == "/":
-        found = _linear_fractional(tape, index, analyzer.wrt)
+    if op == "/":                               # (a fixed name is no variable)
+        found = _linear_fractional(tape, index, analyzer.wrt - _fixed(analyzer.wrt, bounds).keys())
         if found is not None and _settle(analyzer, index, found, RATIONAL, bounds, facts):
             return True
     for kind in _BY_HEAD.get(tape.data[index][0] if op == "call" else op, ()):
@@ -66,16 +81,72 @@ def _settle(analyzer, index: int, right: int, kind: str, bounds, facts) -> bool:
     except DcpError:                            # the other side is not defined as written
         return False
     tape, ranges = analyzer.tape, facts.range
-    if facts.curvature[right] is UNKNOWN or kind == RATIONAL and rational_fault(
-            tape, index, right, lambda node: ranges[node] is not None and away_from_zero(ranges[node])):
-        return False                            # (the kernel would refuse it: a literal kept
-    #                                             only approximately, say)
+    if facts.curvature[right] is UNKNOWN or _fault(tape, index, right, kind, bounds, ranges):
+        return False
     words = (f"{tape.text(index)} = {tape.text(right)}",)
-    if kind != RATIONAL:
+    if kind in TABLE:
         words += (f"{kind}: {TABLE[kind].words}",)
+    elif kind == FIXED:
+        names = tape.names(index)
+        words += (", ".join(f"{name} = {_text(value)}" for name, value in _fixed(analyzer.wrt, bounds).items()
+                            if name in names) + " by the bounds",)
     _set(facts, index, facts.range[right], facts.curvature[right], "identity", (right,))
     facts.notes[index] = Note(words=words, detail=kind)
     return True
+
+
+def _fault(tape: Tape, index: int, right: int, kind: str, bounds, ranges) -> str | None:
+    """What the kernel would refuse in the step (a literal the algebra keeps only
+    approximately, a value no literal writes exactly): a rewrite it refuses is not made."""
+    if kind == RATIONAL:
+        return rational_fault(tape, index, right,
+                              lambda node: ranges[node] is not None and away_from_zero(ranges[node]))
+    if kind == FIXED:
+        return substitution_fault(tape, index, right, fixed_names(bounds))
+    return None
+
+
+# ---- names fixed by their bounds ---------------------------------------------------------
+def _fixed(wrt, bounds) -> dict[str, Fraction]:
+    """The variables whose bounds fix them, with their values."""
+    return {name: value for name, value in fixed_names(bounds).items() if name in wrt}
+
+
+def _fixed_names(tape: Tape, index: int, wrt, bounds) -> int | None:
+    """Node ``index`` with each variable its bounds fix written as its value (added to the
+    tape), or None when it has none. (Parameters are constants already.)"""
+    values = _fixed(wrt, bounds)
+    if not values:
+        return None
+    built: dict[int, int] = {}
+
+    def written(node: int) -> bool:             # a value put in before: not again
+        return stand_in(tape, node, values) is not None
+    for node in walk_postorder(index, lambda node: () if written(node) else tape.args[node], int):
+        op, args = tape.op[node], tape.args[node]
+        if written(node):
+            built[node] = node
+        elif op == "name" and tape.data[node] in values:          # value + 0 * name
+            value = _literal(tape, index, values[tape.data[node]])
+            zero = tape.add_like(index, "*", None, (tape.add_number("0"), node))
+            built[node] = tape.add_like(index, "+", None, (value, zero))
+        elif any(built[a] != a for a in args):
+            built[node] = tape.add_like(node, op, tape.data[node], tuple([built[a] for a in args]))
+        else:
+            built[node] = node
+    return built[index] if built[index] != index else None
+
+
+def _literal(tape: Tape, index: int, value: Fraction) -> int:
+    """``value`` as a literal, ``-`` in front when it is negative."""
+    if value == 0:
+        return tape.add_number("0")
+    written = _number(tape, index, abs(value))
+    return written if value > 0 else tape.add_like(index, "neg", None, (written,))
+
+
+def _text(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else str(float(value))
 
 
 # ---- linear-fractional quotients -------------------------------------------------------
@@ -107,7 +178,6 @@ def _linear_fractional(tape: Tape, index: int, wrt) -> int | None:
 def _variables(tape: Tape, index: int, wrt) -> frozenset[int] | None:
     """The ids of the variables under node ``index``; None when a subexpression the
     algebra does not open holds one (``log(x)`` is not affine in x)."""
-    from ..syntax.ast import walk_postorder
     found = set()
 
     def opened(node: int) -> tuple[int, ...]:
