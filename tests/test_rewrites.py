@@ -14,6 +14,7 @@ from dcp.check import Budget
 from dcp.facts import Interval
 from dcp.facts.curvature import CONVEX
 from dcp.identities import FIXED, RATIONAL, TABLE
+from dcp.methods.rewrites import MAX_NESTING
 from dcp.proof import Note, Proof
 from dcp.syntax import parse_expression
 from dcp.tape import Tape
@@ -114,6 +115,19 @@ def test_the_numeric_check_reads_the_rewritten_side():
     result = certify("-x45/(1 + x45) + x49", wrt=["x45", "x49"], assume=["x45 >= 0"],
                      check_budget=FAST)
     assert result.verdict == "convex" and result.is_convex is True
+
+
+def _nest(depth: int) -> str:
+    expression = "x"
+    for _ in range(depth):
+        expression = f"exp({expression}) * exp(y)"
+    return expression
+
+
+def test_nested_rewrites_are_proved_to_a_depth_and_then_end():
+    assert certify(_nest(MAX_NESTING), wrt=["x", "y"], check=False).verdict == "convex"
+    # Deeper, the method gives up (no recursion past the stack, no cubic retrying).
+    assert certify(_nest(400), wrt=["x", "y"], check=False).verdict == "unknown"
 
 
 # ---- the table, proved by SymPy ------------------------------------------------------------

@@ -33,6 +33,7 @@ and the analysis does not know the shapes.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from fractions import Fraction
 
 from ..analysis import _set
@@ -46,6 +47,11 @@ from ..syntax.ast import walk_postorder
 from ..tape import Tape
 
 __all__ = ["rewrite_to_canonical"]
+
+#: The most rewrites proved inside one another (each is a few frames of the stack).
+MAX_NESTING = 32
+#: How many rewrites are being proved inside one another here.
+_NESTING: ContextVar[int] = ContextVar("rewrites_nesting", default=0)
 
 #: The table's identities by the op (or function) of the nodes they match.
 _BY_HEAD: dict[str, list[str]] = {}
@@ -75,11 +81,22 @@ def rewrite_to_canonical(analyzer, index: int, bounds, facts) -> bool:
 
 def _settle(analyzer, index: int, right: int, kind: str, bounds, facts) -> bool:
     """Prove ``right`` (the other side of node ``index``); when it is not unknown, give
-    node ``index`` its claims by an ``identity`` step of ``kind``."""
+    node ``index`` its claims by an ``identity`` step of ``kind``. Proving a side may
+    rewrite inside it, a nesting as deep as the expression's: past :data:`MAX_NESTING`
+    rewrites inside one another the method gives up (the stack is finite), and a side
+    proved unknown before is not proved again (a nest of rewrites would try each inner
+    one once per outer one)."""
+    depth = _NESTING.get()
+    curvatures = facts.curvature
+    if depth >= MAX_NESTING or right < len(curvatures) and curvatures[right] is UNKNOWN:
+        return False            # (a side analysed already stays unknown: its methods ran)
+    token = _NESTING.set(depth + 1)
     try:
         analyzer.prove(right, bounds, facts)
     except DcpError:                            # the other side is not defined as written
         return False
+    finally:
+        _NESTING.reset(token)
     tape, ranges = analyzer.tape, facts.range
     if facts.curvature[right] is UNKNOWN or _fault(tape, index, right, kind, bounds, ranges):
         return False
