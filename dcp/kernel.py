@@ -353,8 +353,9 @@ class _Kernel:
             self._fail(index, "a rewrite has one premise, its other side")
         right = premises[0]
         if kind == RATIONAL:
-            checked = set(self.proof.ids())         # only a checked step's range is evidence
-            fault = rational_fault(tape, index, right, lambda node: node in checked and
+            # (Only a checked step's range is evidence; asked only of a denominator one
+            # side drops, which the method never does.)
+            fault = rational_fault(tape, index, right, lambda node: node in self.proof.ids() and
                                    away_from_zero(facts.range[facts.resolve(node)]))
             if fault is not None:
                 self._fail(index, fault)
