@@ -60,6 +60,9 @@ class Analyzer:
         self._steps: list[Callable | None] = []
         self._premises: list[tuple[int, ...]] = []
         self._extras: list[object] = []
+        #: The node being certified (a method proves more there: an indefinite quadratic
+        #: form at the root is disproved exactly).
+        self.root: int | None = None
 
     def analyse(self, bounds: Mapping[str, Interval], root: int, facts: Facts | None = None,
                 ids: Iterable[int] | None = None) -> Facts:
@@ -71,6 +74,7 @@ class Analyzer:
         node no proof step needs (what a rewrite replaced, an argument a definition
         ignores) may fail without consequence: a node's error is kept and raised only when
         a node that needs it is analysed (the root's, at the end)."""
+        self.root = root
         if facts is None:
             facts = Facts(len(self.tape.op))
         else:
@@ -111,6 +115,7 @@ class Analyzer:
                 failed[index] = error
         if root in failed:
             raise failed[root]
+        facts.witnesses.clear()
         if facts.curvature[root] is UNKNOWN:
             self._beyond(root, bounds, facts)
         return facts

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import gc
+import math
 import re
+from decimal import Decimal
+from fractions import Fraction
 from dataclasses import dataclass
 from functools import partial
 from typing import Iterable, Mapping, Sequence
 
 from .analysis import Analyzer
 from .assumptions import bounds_from, parse_assumption_list
-from .check import Budget, cross_check, infer_shapes, shape_template
+from .check import Budget, Witness, cross_check, infer_shapes, shape_template
 from .errors import DcpError, UnknownNameError
 from .facts import Interval
 from .hints import hint_search
@@ -219,13 +222,13 @@ class Session:
         curvature = proof.curvature
         facts = {"convex": True if curvature.is_convex else None,
                  "concave": True if curvature.is_concave else None}
-        witnesses, report = {}, _NOT_RUN
+        witnesses, report = _exact_witnesses(proof, declared), _NOT_RUN
         if check is not False:
             search = cross_check(proof, solutions, _budget(check_budget), seed)
-            witnesses = search.witnesses
-            for kind in witnesses:
-                facts[kind] = False
+            witnesses = {**search.witnesses, **witnesses}
             report = _check_report(search)
+        for kind in witnesses:
+            facts[kind] = False
         return Result(
             expression=text if text is not None else str(expr),
             wrt=names,
@@ -295,6 +298,44 @@ class Session:
 
 
 _NOT_RUN = CheckReport(note="check=False")
+
+
+def _exact_witnesses(proof: Proof, declared: Mapping[str, tuple[int, ...]]) -> dict[str, Witness]:
+    """The witnesses a method proved exactly, without search (an indefinite quadratic
+    form at the root, elementwise in its names), as the check states its own: a name of
+    a declared shape holds its value in every entry, any other is a scalar."""
+    witnesses = {}
+    for kind, exact in proof.facts.witnesses.items():
+        shapes = {name: tuple(declared.get(name, ())) for name in {**exact.params, **exact.a}}
+        rank = max((len(shape) for shape in shapes.values()), default=0)
+        gap = exact.lhs - exact.rhs if kind == "convex" else exact.rhs - exact.lhs
+        witnesses[kind] = Witness(
+            kind=kind, shapes=shapes, params=_filled(exact.params, shapes), a=_filled(exact.a, shapes),
+            b=_filled(exact.b, shapes), theta=0.5, entry=(0,) * rank, lhs=float(exact.lhs),
+            rhs=float(exact.rhs), gap=float(gap), lhs_ball=_ball_text(exact.lhs),
+            rhs_ball=_ball_text(exact.rhs), gap_ball=_ball_text(gap), exact=True)
+    return witnesses
+
+
+def _ball_text(value: Fraction) -> str:
+    """A ball ``[mid +/- rad]`` (Arb's spelling) that holds the rational ``value``: its
+    decimal to 28 digits and a radius rounded up from the exact error."""
+    mid = Fraction(Decimal(value.numerator) / Decimal(value.denominator)) if value else Fraction(0)
+    error = abs(value - mid)
+    if not error:
+        return f"[{Decimal(mid.numerator) / Decimal(mid.denominator)} +/- 0]"
+    radius = Decimal(1).scaleb(math.floor(math.log10(error)) + 1)
+    return f"[{Decimal(mid.numerator) / Decimal(mid.denominator)} +/- {radius}]"
+
+
+def _filled(values: Mapping[str, float], shapes: Mapping[str, tuple[int, ...]]) -> dict:
+    """Each value as an array of its name's shape (nested lists), every entry the same."""
+    filled = {}
+    for name, value in values.items():
+        for size in reversed(shapes[name]):
+            value = [value] * size
+        filled[name] = value
+    return filled
 
 
 class _CyclicGcPaused:

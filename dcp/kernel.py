@@ -34,6 +34,8 @@ from .atoms.base import NO_KEYWORDS
 from .atoms.calls import expand_at, resolve_at
 from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
+from .facts.algebra import enclose, opens, polynomial
+from .facts.quadratic import hessian, is_factorisation
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
 from .memo import Memo
@@ -335,6 +337,50 @@ class _Kernel:
         self._same_as(index, self._premises(index, (rewritten,))[0])
 
 
+    # ---- methods beyond the composition rule (SPEC section 9) --------------------------
+    def _quadratic(self, index: int) -> None:
+        """A polynomial of degree two in its premises (names, and constant subexpressions
+        the algebra does not open), read again from the tape exactly: convex when its
+        Hessian in the varying premises is ``L D Lᵀ`` with ``D >= 0`` (the certificate the
+        step records), concave when its negation is, affine with no term of degree two;
+        its range encloses the polynomial's on the premises' ranges."""
+        tape, facts = self.tape, self.facts
+        premises = facts.premises[index]
+        symbols = frozenset(premises)
+        for premise in premises:
+            if tape.op[premise] != "name" and (opens(tape, premise) or facts.curvature[premise] is not CONSTANT):
+                self._fail(index, f"premise `{tape.text(premise)}` is not a symbol of a polynomial")
+        reached: set[int] = set()
+
+        def symbol(node: int) -> int | None:
+            if node in symbols:
+                reached.add(node)
+                return node
+            return None
+        poly = polynomial(tape, index, symbol)
+        if poly is None or reached != symbols:
+            self._fail(index, "it is not a polynomial of its premises")
+        varying = {p for p in premises if facts.rule[p] in ("variable", "stand-in")
+                   and not facts.range[p].is_point}
+        found = hessian(poly, varying)
+        try:
+            order, sign, certificate = facts.notes[index].detail
+        except (KeyError, TypeError, ValueError):
+            self._fail(index, "it records no factorisation")
+        if found is None or tuple(order) != found.variables:
+            self._fail(index, "its degree or variables do not match the node")
+        if certificate is None:
+            if found.variables:
+                self._fail(index, "a term of degree two has no factorisation")
+            best = AFFINE if any(s in varying for m in poly for s in m) else CONSTANT
+        else:
+            matrix = found.matrix if sign == 1 else [[-v for v in row] for row in found.matrix]
+            if sign not in (1, -1) or not is_factorisation(matrix, certificate):
+                self._fail(index, "the factorisation does not show the Hessian semidefinite")
+            best = CONVEX if sign == 1 else CONCAVE
+        self._require(index, best, enclose(poly, {p: facts.range[p] for p in premises}))
+
+
 def _facts_of(premises, ranges: list, curvatures: list) -> tuple[tuple, tuple]:
     """The premises' ranges and curvatures, read off those columns (one and two premises,
     the commonest, without a comprehension: each costs a frame)."""
@@ -413,4 +459,5 @@ _CHECKERS: Mapping[str, Callable[[_Kernel, int], None]] = {
     "reciprocal": _Kernel._reciprocal,
     "expansion": _Kernel._expansion,
     "rewrite": _Kernel._rewrite,
+    "quadratic": _Kernel._quadratic,
 }

@@ -34,6 +34,9 @@ RULES: dict[str, str] = {
                   "concave, nonincreasing 1/g where g < 0.",
     "expansion": "A loss or a user atom is its definition: mse(a, b) is mean(square(a - b)).",
     "rewrite": "A sound rewrite of a common spelling into an atom: log(1 + exp(t)) is softplus(t).",
+    "quadratic": "A polynomial of degree two with exact coefficients is convex (concave) when "
+                 "its Hessian is positive (negative) semidefinite, shown by an exact LDLᵀ "
+                 "factorisation with D >= 0; with no term of degree two it is affine.",
 }
 
 
@@ -76,7 +79,7 @@ class Facts:
     node that is its premise (``+a`` is ``a``). A node not analysed has curvature None.
     """
 
-    __slots__ = ("range", "curvature", "rule", "premises", "atom", "kwargs", "notes")
+    __slots__ = ("range", "curvature", "rule", "premises", "atom", "kwargs", "notes", "witnesses")
     #: Each column and the entry of a node not analysed.
     COLUMNS = (("range", None), ("curvature", None), ("rule", None), ("premises", ()),
                ("atom", None), ("kwargs", ()))
@@ -92,6 +95,9 @@ class Facts:
         for name, empty in self.COLUMNS:
             setattr(self, name, [empty] * size)
         self.notes: dict[int, Note] = {}
+        #: Exact proofs that the root is not convex (not concave), by kind, found by a
+        #: method without search (an indefinite quadratic form).
+        self.witnesses: dict[str, object] = {}
 
     def grow(self, size: int) -> None:
         """Make room for nodes up to ``size`` (the tape grew)."""
@@ -106,6 +112,7 @@ class Facts:
         for name, _ in self.COLUMNS:
             setattr(new, name, list(getattr(self, name)))
         new.notes = dict(self.notes)
+        new.witnesses = dict(self.witnesses)
         return new
 
     def resolve(self, index: int) -> int:

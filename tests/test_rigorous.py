@@ -44,7 +44,7 @@ def arb_formula(formula: str, keys: tuple[str, ...]):
     expression = sympy.sympify(formula, locals=symbols)
     arguments = [x, *[symbols[k] for k in keys]]
     names = {name: (lambda method: lambda v: getattr(_as_arb(v), method)())(name)
-             for name in ("exp", "log", "sqrt", "log1p", "expm1", "erf", "erfc", "tanh")}
+             for name in ("exp", "log", "sqrt", "log1p", "expm1", "erf", "erfc", "tanh", "cosh")}
     names.update({"abs": abs, "max": lambda *v: reduce(lambda p, q: _as_arb(p).max(q), v),
                   "min": lambda *v: reduce(lambda p, q: _as_arb(p).min(q), v),
                   "mpf": _mpf, "pi": _as_arb(0).pi(), "e": _as_arb(1).exp()})

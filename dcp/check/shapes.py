@@ -246,6 +246,8 @@ def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
         return premises[0]
     if rule in ("quotient", "reciprocal"):
         return dims.broadcast(premises, "the two sides of / must have the same shape")
+    if rule == "quadratic":             # elementwise operators only: its symbols broadcast
+        return dims.broadcast(premises, "the terms of a polynomial must have the same shape")
     raise TypeError(f"no shape rule for {rule!r} steps")
 
 

@@ -20,8 +20,8 @@ from typing import Callable, Mapping
 
 from ..tape import Tape, postorder
 
-__all__ = ["Poly", "Rational", "polynomial", "rational", "same_function", "evaluate",
-           "variable_degree", "MAX_TERMS"]
+__all__ = ["Poly", "Rational", "polynomial", "rational", "same_function", "evaluate", "opens",
+           "enclose", "MAX_TERMS"]
 
 #: A polynomial: monomial -> coefficient. A monomial is the sorted tuple of its symbols'
 #: ids, each repeated by its power (``x*x*y`` is ``(x, x, y)``); ``()`` is the constant.
@@ -101,16 +101,22 @@ def _small_integer(tape: Tape, index: int) -> int | None:
     return int(value)
 
 
-def _operands(tape: Tape, index: int, symbols: Symbols) -> tuple[int, ...] | None:
-    """The nodes the algebra reads node ``index`` from, or None when it is a symbol (or a
-    literal). A call other than ``square(x)`` is opened by no rule: it must be a symbol."""
+def opens(tape: Tape, index: int) -> bool:
+    """Whether the algebra reads node ``index`` from its operands (else it must be a
+    symbol, or a literal)."""
+    return _operands(tape, index) is not None
+
+
+def _operands(tape: Tape, index: int) -> tuple[int, ...] | None:
+    """The nodes the algebra reads node ``index`` from, or None when it opens no rule for
+    it (a call other than ``square(x)``, a power that is not a small integer)."""
     op = tape.op[index]
     if op in ("+", "-", "*", "neg", "pos", "ref"):
         return tape.args[index]
     if op == "/":
         return tape.args[index]
     if op == "^":
-        return tape.args[index][:1]
+        return tape.args[index][:1] if _small_integer(tape, tape.args[index][1]) is not None else None
     if op == "call" and tape.data[index] == ("square", ()) and len(tape.args[index]) == 1:
         return tape.args[index]
     return None
@@ -138,7 +144,7 @@ def _expand(tape: Tape, root: int, symbols: Symbols, rational: bool) -> Rational
     def children(index: int) -> tuple[int, ...]:
         if op[index] == "number" or symbols(index) is not None:
             return ()
-        return _operands(tape, index, symbols) or ()
+        return _operands(tape, index) or ()
 
     for index in postorder(root, _Children(children)):
         kind = op[index]
@@ -152,7 +158,7 @@ def _expand(tape: Tape, root: int, symbols: Symbols, rational: bool) -> Rational
         if key is not None:
             done[index] = ({(key,): Fraction(1)}, _ONE)
             continue
-        if _operands(tape, index, symbols) is None:
+        if _operands(tape, index) is None:
             return None
         parts = [done[a] for a in (args[index] if kind != "^" else args[index][:1])]
         found = _combine(tape, index, kind, parts, rational)
@@ -247,6 +253,25 @@ def evaluate(poly: Poly, values: Mapping[int, Fraction]) -> Fraction:
     return total
 
 
-def variable_degree(monomial: tuple[int, ...], variables) -> int:
-    """How many of the monomial's factors are variables (in ``variables``)."""
-    return sum(1 for symbol in monomial if symbol in variables)
+def enclose(poly: Poly, ranges: Mapping[int, "Interval"]) -> "Interval":
+    """An interval holding every value of ``poly`` with each symbol in its range: the sum
+    of each monomial's enclosure (a symbol's square is enclosed as a square, which is never
+    negative), in outward-rounded interval arithmetic."""
+    from .interval import Interval
+    total = Interval(0.0, 0.0)
+    for monomial, coefficient in poly.items():
+        term = Interval(coefficient, coefficient)
+        index = 0
+        while index < len(monomial):
+            symbol = monomial[index]
+            power = 1
+            while index + power < len(monomial) and monomial[index + power] == symbol:
+                power += 1
+            factor = ranges[symbol]
+            for _ in range(power // 2):
+                term = term * factor.square()
+            if power % 2:
+                term = term * factor
+            index += power
+        total = total + term
+    return total

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 from typing import Callable
 
+from . import quadratic
+
 __all__ = ["METHODS"]
 
 #: The methods, tried in this order at each node the plain rules leave unknown.
-METHODS: list[Callable] = []
+METHODS: list[Callable] = [
+    quadratic.attempt,
+]

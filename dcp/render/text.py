@@ -96,7 +96,7 @@ def _witness_lines(witness) -> list[str]:
     relation = ">" if witness.kind == "convex" else "<"
     entry = f" at entry {list(witness.entry)}" if witness.entry else ""
     return [
-        f"witness: not {witness.kind} (proved with interval arithmetic)",
+        f"witness: not {witness.kind} (proved {witness.proved_by})",
         f"  shapes: {show({k: tuple(v) for k, v in witness.shapes.items()})}",
         f"  parameters: {show(witness.params)}",
         f"  a: {show(witness.a)}",
