@@ -98,15 +98,18 @@ def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _check_shapes(shapes: Mapping[str, Sequence[int]] | None) -> dict[str, tuple[int, ...]]:
+def _check_shapes(shapes: Mapping[str, Sequence[int | str]] | None) -> dict[str, tuple[int | str, ...]]:
+    """Declared shapes, checked: each dimension a positive integer or a letter (a
+    dimension of any size, the same letter the same size: ``{"u": ("n",)}``)."""
     result = {}
     for name, dims in (shapes or {}).items():
-        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        dims = (dims,) if isinstance(dims, (int, str)) else tuple(dims)
         # bool is an int to Python, but `True` is no size.
-        if len(dims) > 2 or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1
-                                    for d in dims):
+        if len(dims) > 2 or not all(
+                (isinstance(d, int) and not isinstance(d, bool) and d >= 1)
+                or (isinstance(d, str) and _IDENTIFIER.match(d)) for d in dims):
             raise DcpError(f"shape of `{name}` must be () or (n,) or (m, n) with positive "
-                           f"integers, got {dims}")
+                           f"integers or letters (a dimension of any size), got {dims}")
         result[name] = dims
     return result
 
@@ -127,7 +130,7 @@ class Session:
         self.bindings: dict[str, Expr] = {}
         self.bounds: dict[str, Interval] = {}
         self.assumption_texts: list[str] = []
-        self.shapes: dict[str, tuple[int, ...]] = {}
+        self.shapes: dict[str, tuple[int | str, ...]] = {}
         self.wrt: tuple[str, ...] = ()
         #: Whether script and REPL certifications run the numeric check.
         self.check: bool | None = None
@@ -170,8 +173,9 @@ class Session:
         self.atoms[name] = atom
         return atom
 
-    def declare_shape(self, name: str, dims: Sequence[int]) -> None:
-        """``shape W = (4, 3)``: used by the numeric check."""
+    def declare_shape(self, name: str, dims: Sequence[int | str]) -> None:
+        """``shape W = (4, 3)``, or with letters for dimensions of any size
+        (``shape u = (n,)``): used by the methods that read ranks and by the check."""
         self.shapes.update(_check_shapes({name: dims}))
 
     def _resolve(self, expr: Expr) -> Expr:
@@ -205,7 +209,8 @@ class Session:
             _check_size(len(tape), max_nodes if max_nodes is not None else self.max_nodes)
             # The atoms as they are now: a later `define` must not change this result.
             atoms = dict(self.atoms)
-            analyzer = Analyzer(tape, names, atoms)
+            ranks = {name: len(dims) for name, dims in declared.items()}
+            analyzer = Analyzer(tape, names, atoms, ranks)
             try:
                 self._check_names(names, tape, extra if strict_names else ())
                 facts = analyzer.analyse(bounds, root)
@@ -214,7 +219,7 @@ class Session:
                 # The analysis resolves every call; only on failure are they all rechecked.
                 _check_calls(tape, self.atoms)
                 raise
-            proof = Proof(tape, facts, root, names, bounds, text or "", atoms)
+            proof = Proof(tape, facts, root, names, bounds, text or "", atoms, ranks)
             check_proof(proof)
             hints = hint_search(proof, analyzer)
             # Without the check, shapes only need to agree; the check wants a few ways to agree.

@@ -34,7 +34,7 @@ from .atoms.base import NO_KEYWORDS
 from .atoms.calls import expand_at, resolve_at
 from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
-from .facts.algebra import enclose, opens, polynomial
+from .facts.algebra import enclose, inner, node_ranks, opens, polynomial
 from .facts.quadratic import hessian, is_factorisation
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
@@ -347,8 +347,9 @@ class _Kernel:
         tape, facts = self.tape, self.facts
         premises = facts.premises[index]
         symbols = frozenset(premises)
+        ranks = node_ranks(tape, index, self.proof.ranks) if self.proof.ranks else None
         for premise in premises:
-            if tape.op[premise] != "name" and (opens(tape, premise) or facts.curvature[premise] is not CONSTANT):
+            if tape.op[premise] != "name" and (opens(tape, premise, ranks) or facts.curvature[premise] is not CONSTANT):
                 self._fail(index, f"premise `{tape.text(premise)}` is not a symbol of a polynomial")
         reached: set[int] = set()
 
@@ -357,11 +358,12 @@ class _Kernel:
                 reached.add(node)
                 return node
             return None
-        poly = polynomial(tape, index, symbol)
+        poly = polynomial(tape, index, symbol, ranks)
         if poly is None or reached != symbols:
             self._fail(index, "it is not a polynomial of its premises")
         varying = {p for p in premises if facts.rule[p] in ("variable", "stand-in")
                    and not facts.range[p].is_point}
+        varying |= {inner(p) for p in varying}      # a vector inside an inner product
         found = hessian(poly, varying)
         try:
             order, sign, certificate = facts.notes[index].detail

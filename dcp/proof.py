@@ -17,7 +17,7 @@ from .syntax.ast import Expr
 from .syntax.printer import to_text
 from .tape import Tape, postorder
 
-__all__ = ["RULES", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
+__all__ = ["RULES", "AS_WRITTEN", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
 RULES: dict[str, str] = {
@@ -38,6 +38,12 @@ RULES: dict[str, str] = {
                  "its Hessian is positive (negative) semidefinite, shown by an exact LDLᵀ "
                  "factorisation with D >= 0; with no term of degree two it is affine.",
 }
+
+
+#: The rules of methods beyond the composition rule whose premises are not what the
+#: node's value and shape are made of (a quadratic form's symbols): the numeric check
+#: evaluates such a step, and shape inference shapes it, as the user wrote the node.
+AS_WRITTEN = frozenset({"quadratic"})
 
 
 def condition_text(domain: Interval) -> str:
@@ -282,6 +288,8 @@ class Proof:
     source: str = ""
     #: User atoms the proof may call (a session's ``define``s), by name.
     atoms: Mapping[str, object] = field(default_factory=dict)
+    #: The declared ranks of names (``shape u = (n,)``: 1), which some methods read.
+    ranks: Mapping[str, int] = field(default_factory=dict)
     _steps: dict = field(default_factory=dict, repr=False)
 
     def step(self, index: int) -> Step:

@@ -208,3 +208,40 @@ def test_psd_decisions_agree_with_sympy_and_directions_descend():
             assert is_factorisation(exact, found)
         else:
             assert quadratic_value(exact, direction(exact, found)) < 0
+
+
+# ---- vectors: inner products under declared shapes (symbolic dimensions) ---------------
+def test_an_inner_product_of_a_declared_vector_is_a_sum_of_squares():
+    for shapes in ({"u": ("n",)}, {"u": (4,)}):
+        result = certify("u.T @ u", wrt="u", shapes=shapes, check=False)
+        assert result.verdict == "convex" and result.proof.root.rule == "quadratic"
+        assert result.proof.root.range.lo == 0
+    from dcp import Session
+    assert [r.verdict for r in Session().run("shape u = (n,)\ncertify u.T @ u wrt u")] == ["convex"]
+
+
+def test_inner_products_of_several_vectors_are_decided_by_their_coefficients():
+    shapes = {"u": ("n",), "v": ("n",)}
+    assert _verdict_shaped("(u - v).T @ (u - v) + x^2", ["u", "v", "x"], shapes) == "convex"
+    assert _verdict_shaped("u.T @ u - 2 * u.T @ v + v.T @ v", ["u", "v"], shapes) == "convex"
+    assert _verdict_shaped("-(u @ u) + 2*u", ["u"], shapes) == "concave"
+    assert _verdict_shaped("dot(u, v)", ["u", "v"], shapes) == "unknown"
+
+
+def test_an_inner_product_is_kept_apart_from_the_same_vector_used_elementwise():
+    # Entry i of 2*u*u - u.T @ u is 2 u_i^2 - sum_k u_k^2: not convex for n >= 2, though
+    # merging the two readings of u would give the coefficient 2 - 1 >= 0.
+    result = certify("2*u*u - u.T @ u", wrt="u", shapes={"u": (3,)})
+    assert result.verdict == "nonconvex" and "convex" in result.witnesses
+
+
+def test_without_a_declared_shape_a_product_of_a_name_with_itself_may_be_a_matrix_product():
+    result = certify("u @ u", wrt="u")
+    assert result.verdict == "nonconvex"
+    assert len(result.covers["u"]) == 2
+    assert "shapes were free: declare one, e.g. `shape u = (n,)`" in result.explain()
+    assert certify("relu(W2 @ relu(W1 @ x))", wrt="W1").covers == {}
+
+
+def _verdict_shaped(expr, wrt, shapes):
+    return certify(expr, wrt=wrt, shapes=shapes, check=False).verdict

@@ -14,15 +14,11 @@ from typing import Mapping
 import numpy as np
 
 from ..ops import align, divide, inside
-from ..proof import Proof, Step
+from ..proof import AS_WRITTEN, Proof, Step
 from ..tape import postorder
 
-__all__ = ["evaluate", "domain_checks", "AS_WRITTEN"]
+__all__ = ["evaluate", "domain_checks"]
 
-#: The rules of methods beyond the composition rule whose premises are not what the
-#: node's value is computed from (a quadratic form's symbols): such a step is evaluated
-#: as written, from the rows of the subexpressions under it.
-AS_WRITTEN = frozenset({"quadratic"})
 #: Rules whose one premise is the node's value (its rewritten form, its body, its value).
 _SAME_VALUE = frozenset({"binding", "expansion", "rewrite", "same"})
 

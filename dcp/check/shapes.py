@@ -20,7 +20,8 @@ from typing import Mapping, Sequence
 from ..atoms.base import NO_KEYWORDS, Atom
 from ..errors import ShapeError
 from ..facts.dims import Dims, ShapeMismatch, Sym
-from ..proof import Proof
+from ..proof import AS_WRITTEN, Proof
+from ..tape import postorder
 
 __all__ = ["ShapeSolution", "infer_shapes", "shape_template"]
 
@@ -204,6 +205,8 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
                 shapes[i] = names[data[i]]
             elif rule == "number":
                 shapes[i] = ()
+            elif rule in AS_WRITTEN:
+                _written_shapes(proof, i, shapes, names, dims)
             else:
                 shapes[i] = _other_shape(rule, [shapes[p] for p in all_premises[i]], dims)
     except ShapeMismatch as mismatch:
@@ -216,17 +219,22 @@ _ELEMENTWISE = Atom.shape
 
 
 def _name_shapes(ranks: Mapping[str, int],
-                 declared: Mapping[str, tuple[int, ...]]) -> tuple[dict[str, Sym], Dims]:
+                 declared: Mapping[str, tuple[int | str, ...]]) -> tuple[dict[str, Sym], Dims]:
     """A shape for each name, of its declared sizes or of ``rank`` free dimensions, and
-    the dimension classes, one per axis, numbered in the order of the names."""
+    the dimension classes, one per axis, numbered in the order of the names. A declared
+    letter (``shape u = (n,)``) is a free dimension, one class per letter."""
     names: dict[str, Sym] = {}
     fixed: dict[int, int] = {}                       # the declared sizes, by axis
+    lettered: dict[str, list[int]] = {}              # the axes of each declared letter
     count = 0
     for name, rank in ranks.items():
         if name in declared:
             rank = len(declared[name])
             for axis, size in enumerate(declared[name], count):
-                fixed[axis] = size
+                if size.__class__ is str:
+                    lettered.setdefault(size, []).append(axis)
+                else:
+                    fixed[axis] = size
         # The usual ranks spelled out: tuple(range(...)) costs several times as much.
         if rank == 1:
             names[name] = (count,)
@@ -237,7 +245,39 @@ def _name_shapes(ranks: Mapping[str, int],
         else:
             names[name] = tuple(range(count, count + rank))
         count += rank
-    return names, Dims(count, fixed)
+    dims = Dims(count, fixed)
+    for axes in lettered.values():
+        for axis in axes[1:]:
+            dims.unify(axes[0], axis)
+    return names, dims
+
+
+def _written_shapes(proof: Proof, index: int, shapes: list, names: Mapping[str, Sym], dims: Dims) -> None:
+    """The shapes of node ``index`` of a method's step and of the nodes under it, as the
+    user wrote them: each by its operator (a method's symbols are not what its shape is
+    made of: ``u.T @ u`` is a scalar of a vector ``u``)."""
+    from ..atoms import operator
+    from ..atoms.calls import resolve_at
+    tape = proof.tape
+    for node in postorder(index, tape.args):
+        if shapes[node] is not None:
+            continue
+        op, args = tape.op[node], tape.args[node]
+        if op == "number":
+            shapes[node] = ()
+        elif op == "name":
+            shapes[node] = names[tape.data[node]]
+        elif op in ("pos", "ref"):
+            shapes[node] = shapes[args[0]]
+        elif op == "/":
+            shapes[node] = dims.broadcast([shapes[a] for a in args], "the two sides of / must have the same shape")
+        elif op == "^":
+            shapes[node] = shapes[args[0]]
+        elif op == "call":
+            atom, ids, kw = resolve_at(tape, node, proof.atoms)
+            shapes[node] = atom.shape([shapes[a] for a in ids], kw, tape.data[node], dims)
+        else:
+            shapes[node] = operator(op).shape([shapes[a] for a in args], NO_KEYWORDS, tape.data[node], dims)
 
 
 def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
@@ -246,8 +286,6 @@ def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
         return premises[0]
     if rule in ("quotient", "reciprocal"):
         return dims.broadcast(premises, "the two sides of / must have the same shape")
-    if rule == "quadratic":             # elementwise operators only: its symbols broadcast
-        return dims.broadcast(premises, "the terms of a polynomial must have the same shape")
     raise TypeError(f"no shape rule for {rule!r} steps")
 
 

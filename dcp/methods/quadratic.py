@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Mapping, NamedTuple
 
 from ..facts import Interval
-from ..facts.algebra import Poly, enclose, evaluate, opens, polynomial
+from ..facts.algebra import Poly, enclose, evaluate, inner, node_ranks, opens, polynomial
 from ..facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX
 from ..facts.quadratic import Factorisation, direction, factor, hessian
 from ..proof import Facts, Note
@@ -24,7 +24,7 @@ from ..proof import Facts, Note
 __all__ = ["attempt", "QuadraticDetail", "ExactWitness", "symbol_chooser", "is_variable"]
 
 #: The operators a polynomial may be written with (others must be constant symbols).
-_HEADS = frozenset({"+", "-", "*", "neg", "pos", "^", "/", "ref", "call"})
+_HEADS = frozenset({"+", "-", "*", "neg", "pos", "^", "/", "ref", "call", "@", ".T"})
 #: Give up on Hessians larger than this (exact elimination is cubic in it).
 MAX_VARIABLES = 400
 
@@ -58,47 +58,104 @@ def is_variable(facts: Facts, index: int) -> bool:
     return facts.rule[index] in ("variable", "stand-in") and not facts.range[index].is_point
 
 
-def symbol_chooser(tape, facts: Facts):
+def symbol_chooser(tape, facts: Facts, ranks=None):
     """The symbols of a polynomial: names, and constant subexpressions the algebra does
-    not open (``log(a)``, ``2 ^ 0.5``); any other node is opened or fails."""
+    not open (``log(a)``, ``2 ^ 0.5``); any other node is opened or fails. ``ranks``: as
+    :func:`~dcp.facts.algebra.node_ranks` gives them (inner products opened)."""
     def symbol(index: int) -> int | None:
         if tape.op[index] == "name":
             return index
-        if opens(tape, index):
+        if opens(tape, index, ranks):
             return None
         return index if facts.curvature[index] is CONSTANT else None
     return symbol
 
 
+class _Structure:
+    """What the method learnt of the expression (bound-independent, kept between
+    attempts): the nodes whose whole subtree the algebra reads (``good``) or does not
+    (``bad``), and the ranks of the nodes. Each node is explored once, so trying the
+    method at every unknown node of a long expression costs linear time, not quadratic."""
+
+    def __init__(self, tape, root: int, name_ranks):
+        self.good: set[int] = set()
+        self.bad: set[int] = set()
+        self.ranks = node_ranks(tape, root, name_ranks) if name_ranks else None
+
+    def readable(self, tape, index: int, symbol) -> bool:
+        """Whether the algebra reads node ``index`` whole: depth first, a failure marks
+        every node on the path to it, a subtree read whole is marked good."""
+        good, bad, ranks = self.good, self.bad, self.ranks
+        if index in good or index in bad:
+            return index in good
+        path = [(index, iter(self._children(tape, index, symbol, ranks)))]
+        while path:
+            node, pending = path[-1]
+            for child in pending:
+                if child in bad:
+                    bad.update(n for n, _ in path)
+                    return False
+                if child in good:
+                    continue
+                if tape.op[child] != "number" and symbol(child) is None and not opens(tape, child, ranks):
+                    bad.add(child)
+                    bad.update(n for n, _ in path)
+                    return False
+                path.append((child, iter(self._children(tape, child, symbol, ranks))))
+                break
+            else:
+                good.add(node)
+                path.pop()
+        return True
+
+    @staticmethod
+    def _children(tape, index: int, symbol, ranks) -> tuple[int, ...]:
+        if tape.op[index] == "number" or symbol(index) is not None:
+            return ()
+        if not opens(tape, index, ranks):
+            return ()
+        return tape.args[index] if tape.op[index] != "^" else tape.args[index][:1]
+
+
 def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
     """Decide node ``index`` as a quadratic form; True when it is convex, concave or
-    affine (its facts set), False otherwise (nothing changed; at the root, an indefinite
-    form leaves its exact witnesses in ``facts.witnesses``)."""
+    affine (its facts set), False otherwise (nothing changed; an indefinite form is put
+    in ``analyzer.neither``, and at the root leaves its exact witnesses in
+    ``facts.witnesses``)."""
     tape = analyzer.tape
     if tape.op[index] not in _HEADS:
         return False
+    structure = analyzer.scratch.get("quadratic")
+    if structure is None:
+        structure = analyzer.scratch["quadratic"] = _Structure(tape, analyzer.root, analyzer.ranks)
+    ranks = structure.ranks
+    choose = symbol_chooser(tape, facts, ranks)
+    if not (choose(index) is None and opens(tape, index, ranks)) or \
+            not structure.readable(tape, index, choose):
+        return False
     seen: set[int] = set()
-    choose = symbol_chooser(tape, facts)
 
     def symbol(node: int) -> int | None:
         found = choose(node)
         if found is not None:
             seen.add(found)
         return found
-    poly = polynomial(tape, index, symbol)
+    poly = polynomial(tape, index, symbol, ranks)
     if poly is None:
         return False
     variables = {s for s in seen if is_variable(facts, s)}
-    found = hessian(poly, variables)
+    found = hessian(poly, variables | {inner(s) for s in variables})
     if found is None or len(found.variables) > MAX_VARIABLES:
         return False
     if not found.variables:
-        curvature = AFFINE if any(s in variables for m in poly for s in m) else CONSTANT
+        keys = variables | {inner(s) for s in variables}
+        curvature = AFFINE if any(s in keys for m in poly for s in m) else CONSTANT
         detail = QuadraticDetail((), 1, None)
     else:
         decided = _decide(found.matrix)
         if decided is None:
-            if index == analyzer.root:
+            analyzer.neither.add(index)
+            if index == analyzer.root and all(s >= 0 for s in found.variables):
                 facts.witnesses.update(_witnesses(tape, poly, found, seen, bounds, facts))
             return False
         curvature, detail = decided[0], QuadraticDetail(found.variables, *decided[1:])
