@@ -34,6 +34,10 @@ RULES: dict[str, str] = {
                   "concave, nonincreasing 1/g where g < 0.",
     "expansion": "A loss or a user atom is its definition: mse(a, b) is mean(square(a - b)).",
     "rewrite": "A sound rewrite of a common spelling into an atom: log(1 + exp(t)) is softplus(t).",
+    # ---- monomials (dcp.methods.monomial) ----
+    "monomial": "c * x1^a1 * ... * xk^ak with every xi >= 0 (> 0 under a negative exponent) and "
+                "exact exponents: convex when all ai <= 0, concave when all ai >= 0 and their "
+                "sum is at most 1, mirrored when c <= 0; one variable has the power atom's facts.",
 }
 
 

@@ -246,6 +246,8 @@ def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
         return premises[0]
     if rule in ("quotient", "reciprocal"):
         return dims.broadcast(premises, "the two sides of / must have the same shape")
+    if rule == "monomial":                          # elementwise products and powers
+        return dims.broadcast(premises, "the factors of a product must have the same shape")
     raise TypeError(f"no shape rule for {rule!r} steps")
 
 

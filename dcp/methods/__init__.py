@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+from . import monomial
+
 __all__ = ["METHODS"]
 
 #: The methods, tried in this order at each node the plain rules leave unknown.
 METHODS: list[Callable] = []
+
+# ---- monomials: c * x1^a1 * ... * xk^ak with positive variables --------------------------
+METHODS.append(monomial.attempt)
