@@ -46,8 +46,11 @@ from ..tape import Tape, postorder
 
 __all__ = ["attempt", "Monomial", "read"]
 
+#: An exponent is an int when it is one (a Fraction otherwise): the commonest, and sums of
+#: ints cost a fraction of sums of Fractions.
+Exponent = int | Fraction
 #: The calls read as a power of their argument, with the exponent (``power`` gives its own).
-_POWERS = {"sqrt": Fraction(1, 2), "inv_pos": Fraction(-1), "square": Fraction(2)}
+_POWERS = {"sqrt": Fraction(1, 2), "inv_pos": -1, "square": 2}
 _POWER = lookup("power", 1)
 #: The factors shown in a step's words before ``...``.
 _SHOWN = 6
@@ -61,7 +64,7 @@ class Monomial(NamedTuple):
     ``sign`` is +1 or -1, ``magnitudes`` the range of ``|f|`` for each factor."""
 
     factors: tuple[int, ...]
-    exponents: tuple[Fraction, ...]
+    exponents: tuple[Exponent, ...]
     variables: tuple[bool, ...]
     sign: int
     magnitudes: tuple[Interval, ...]
@@ -134,11 +137,11 @@ class _Opened(NamedTuple):
     """An opened node: its children with the exponent each is raised to, and whether it
     negates (a unary minus)."""
 
-    children: tuple[tuple[int, Fraction], ...]
+    children: tuple[tuple[int, Exponent], ...]
     negates: bool = False
 
 
-_ONE = Fraction(1)
+_ONE = 1
 
 
 def _opening(tape: Tape, node: int, facts: Facts, atoms) -> _Opened | None:
@@ -171,7 +174,13 @@ def _opening(tape: Tape, node: int, facts: Facts, atoms) -> _Opened | None:
             exponent, argument = kw["p"], given[0]
         elif atom.name in _POWERS and atom is lookup(atom.name, 1) and len(given) == 1:
             exponent, argument = _POWERS[atom.name], given[0]
-    return None if exponent is None else _Opened(((argument, Fraction(exponent)),))
+    return None if exponent is None else _Opened(((argument, _exponent(exponent)),))
+
+
+def _exponent(value: float | Fraction) -> Exponent:
+    """An exact exponent: the int it is, else its Fraction."""
+    exact = Fraction(value)
+    return exact.numerator if exact.denominator == 1 else exact
 
 
 class _Children:
@@ -217,11 +226,11 @@ def _signs(order: list[int], openings: dict[int, _Opened], facts: Facts) -> dict
     return signs
 
 
-def _exponents(order: list[int], openings: dict[int, _Opened]) -> tuple[dict[int, Fraction], set[int]]:
+def _exponents(order: list[int], openings: dict[int, _Opened]) -> tuple[dict[int, Exponent], set[int]]:
     """Each node's exponent in the whole, summed over the ways it is reached (parents
     first: ``order`` reversed), and the nodes reached under a negative exponent somewhere
     (a denominator, an inverse), which must be positive."""
-    exponents: dict[int, Fraction] = {order[-1]: _ONE}
+    exponents: dict[int, Exponent] = {order[-1]: _ONE}
     inverted: set[int] = set()
     for node in reversed(order):
         opened = openings.get(node)
@@ -262,7 +271,7 @@ def _constant_range(found: Monomial) -> Interval:
     return value
 
 
-def _power_range(magnitude: Interval, exponent: Fraction) -> Interval:
+def _power_range(magnitude: Interval, exponent: Exponent) -> Interval:
     """The range of ``m ^ exponent`` for ``m`` in ``magnitude`` (nonnegative; positive
     where the exponent is negative), as the power atom gives it."""
     return _POWER.facts_on((magnitude,), {"p": exponent}).range
