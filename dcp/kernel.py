@@ -449,10 +449,13 @@ def _monomial_signs(order: list[int], openings: dict, variables: set, ranges: li
     of unknown sign or a negative sign under any other power."""
     signs: dict[int, int] = {}
     for node in order:
-        if node not in openings:
+        if node not in openings:            # a factor
             region = ranges[node]
-            signs[node] = 1 if node in variables or region.is_nonneg else -1 if region.is_nonpos else 0
-            if signs[node] == 0:
+            if node in variables or region.is_nonneg:
+                signs[node] = 1
+            elif region.is_nonpos:
+                signs[node] = -1
+            else:
                 return None
             continue
         children, negates = openings[node]

@@ -83,16 +83,18 @@ def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
     curvature = rules.scale(base, constant)
     if not curvature.is_known:
         return False
-    value_range = constant
+    value_range = constant                  # (in the order the kernel multiplies them)
     for position in moving:
-        value_range = value_range * _power_range(found.magnitudes[position], found.exponents[position])
+        value_range = value_range * _power_range(found.magnitudes[position],
+                                                 found.exponents[position])
     _set(facts, index, value_range, curvature, "monomial", found.factors)
-    if constant.is_nonpos and not constant.is_zero and base.is_known and not base.is_affine:
+    if constant.is_nonpos and not curvature.is_affine:
         why += ", mirrored by a constant factor <= 0"
-    detail = (tuple(f for f, v in zip(found.factors, found.variables) if not v),
-              tuple((f, e) for f, e, v in zip(found.factors, found.exponents, found.variables) if v))
-    facts.notes[index] = Note(words=(f"monomial: {_text(analyzer.tape, found, constant)}: {why}, {curvature}",),
-                              detail=detail)
+    factors = list(zip(found.factors, found.exponents, found.variables))
+    detail = (tuple([f for f, _, variable in factors if not variable]),
+              tuple([(f, e) for f, e, variable in factors if variable]))
+    words = f"monomial: {_text(analyzer.tape, found, constant)}: {why}, {curvature}"
+    facts.notes[index] = Note(words=(words,), detail=detail)
     return True
 
 
@@ -226,7 +228,8 @@ def _signs(order: list[int], openings: dict[int, _Opened], facts: Facts) -> dict
     return signs
 
 
-def _exponents(order: list[int], openings: dict[int, _Opened]) -> tuple[dict[int, Exponent], set[int]]:
+def _exponents(order: list[int], openings: dict[int, _Opened]
+               ) -> tuple[dict[int, Exponent], set[int]]:
     """Each node's exponent in the whole, summed over the ways it is reached (parents
     first: ``order`` reversed), and the nodes reached under a negative exponent somewhere
     (a denominator, an inverse), which must be positive."""
