@@ -3,13 +3,16 @@ when every exponent is <= 0, concave when all are >= 0 summing to at most 1, mir
 c <= 0; the kernel reads the monomial again and rejects any tampered step."""
 from __future__ import annotations
 
+import json
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from conftest import tamper
 
 from dcp import Curvature, ProofCheckError, certify, check_proof
 from dcp.facts import Interval
+from dcp.render import render
 
 # ---- MINLPLib (copied from the public sample) ----------------------------------------------
 
@@ -228,3 +231,19 @@ def test_kernel_rejects_a_constant_of_unknown_sign():
     bad = tamper(result.proof, "c", range=Interval(-1, float("inf")))
     with pytest.raises(ProofCheckError, match="sign is not known"):
         check_proof(bad)
+
+
+# ---- around the step -----------------------------------------------------------------------
+
+def test_hints_find_the_sign_a_monomial_needs():
+    result = _result("c * sqrt(x) * sqrt(y)", ["x", "y"], ["x >= 0", "y >= 0"])
+    assert [(h.assumptions, h.verdict) for h in result.hints] == \
+        [(("c >= 0",), "concave"), (("c <= 0",), "convex")]
+
+
+def test_json_output_with_a_monomial_step_validates_against_the_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).parent.parent / "docs" / "result.schema.json").read_text())
+    data = json.loads(render(_result("-504000/(i2 * i1^2)", ["i1", "i2"], NVS05), "json"))
+    jsonschema.validate(data, schema)
+    assert "monomial" in [step["rule"] for step in data["proof"]["steps"]]
