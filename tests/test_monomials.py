@@ -100,6 +100,7 @@ def test_the_trace_shows_the_step_with_its_facts():
     ("sqrt(x * y) / (x * y)", ["x", "y"], ["x > 0", "y > 0"], "convex"),   # (xy)^-0.5, shared
     ("(-x)^2 * y^-1 * z^-1", ["y", "z"], ["y > 0", "z > 0"], "convex"),    # x a parameter
     ("(-x)^2 * x^-0.5", ["x"], ["x > 0"], "convex"),                  # x^1.5: the sign squared
+    ("(x * x)^-0.5 * inv_pos(y)", ["x", "y"], ["x > 0", "y > 0"], "convex"),    # x*x is square
 ])
 def test_monomials_certify(expr, wrt, assume, verdict):
     result = _result(expr, wrt, assume)
