@@ -26,6 +26,7 @@ and claims) are made every time.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 from typing import Callable, Mapping
 
@@ -40,6 +41,7 @@ from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
 from .memo import Memo
 from .proof import Note, Proof, Step
+from .tape import postorder
 
 __all__ = ["check_proof"]
 
@@ -336,7 +338,6 @@ class _Kernel:
             self._fail(index, f"idiom {idiom!r} does not apply")
         self._same_as(index, self._premises(index, (rewritten,))[0])
 
-
     # ---- methods beyond the composition rule (SPEC section 9) --------------------------
     def _quadratic(self, index: int) -> None:
         """A polynomial of degree two in its premises (names, and constant subexpressions
@@ -381,6 +382,170 @@ class _Kernel:
                 self._fail(index, "the factorisation does not show the Hessian semidefinite")
             best = CONVEX if sign == 1 else CONCAVE
         self._require(index, best, enclose(poly, {p: facts.range[p] for p in premises}))
+
+    # ---- monomials -------------------------------------------------------------------
+    def _monomial(self, index: int) -> None:
+        """``c * x1^a1 * ... * xk^ak`` with every ``xi >= 0`` (``> 0`` where reached under a
+        negative exponent): convex when every ``ai <= 0``, concave when every ``ai >= 0``
+        and their sum is at most 1 (a weighted geometric mean), mirrored when ``c <= 0``;
+        one variable has the power atom's facts on its range.
+
+        Read again from the tape, apart from the engine's reading: the node is opened
+        through ``*``, ``/``, unary signs, bound names, numeric powers, ``power``,
+        ``sqrt``, ``inv_pos`` and ``square`` down to the step's premises, which must be
+        exactly the factors reached, each a variable or a constant step (each checked on
+        its own). A factor's sign is its range's (a variable's range must be >= 0); a
+        negative sign goes through a power only for a nonnegative integer exponent. Each
+        factor's exponent is summed over the ways it is reached; the detail must list
+        the constant factors and each variable's exponent exactly so. The range must
+        enclose the constant part's (its sign, then each constant factor's power) times
+        each variable's power, as the power atom gives them."""
+        facts, tape = self.facts, self.tape
+        premises = facts.premises[index]
+        stops = frozenset(premises)
+        if index in stops or len(stops) != len(premises):
+            self._fail(index, _NOT_PREMISES)
+        openings: dict[int, tuple[tuple[tuple[int, Fraction], ...], bool]] = {}
+        order = postorder(index, _Opened(self, index, stops, openings))
+        if tuple([n for n in order if n in stops]) != premises:
+            self._fail(index, _NOT_PREMISES)
+        variables = {p for p in premises if facts.rule[p] == "variable"}
+        if any(p not in variables and facts.curvature[p] is not CONSTANT for p in premises):
+            self._fail(index, "a factor is neither a variable nor a constant")
+        signs = _monomial_signs(order, openings, variables, facts.range)
+        if signs is None:
+            self._fail(index, "a factor's sign is not known, or not defined through a power")
+        exponents, inverted = _monomial_exponents(order, openings)
+        detail = (tuple([p for p in premises if p not in variables]),
+                  tuple([(p, exponents[p]) for p in premises if p in variables]))
+        if facts.notes.get(index, _NO_NOTE).detail != detail:
+            self._fail(index, "its detail (the constant factors and the exponents) does not "
+                              "match the node")
+        power = lookup("power", 1)
+        constant, moving = Interval(signs[index], signs[index]), []
+        for p in premises:
+            magnitude = facts.range[p] if signs[p] > 0 else -facts.range[p]
+            kw = {"p": exponents[p]}
+            domain = power.domains(1, kw)
+            if not magnitude.is_nonneg or (p in inverted and not magnitude.is_positive) or \
+                    (domain is not None and not domain[0].contains(magnitude)):
+                self._fail(index, f"the factor `{tape.text(p)}` may be 0 or negative")
+            if p not in variables:
+                constant = constant * power.facts_on((magnitude,), kw).range
+            elif exponents[p]:
+                moving.append((magnitude, kw))
+        value_range = constant
+        for magnitude, kw in moving:
+            value_range = value_range * power.facts_on((magnitude,), kw).range
+        self._require(index, _scaled(_monomial_curvature(power, moving), constant), value_range)
+
+
+class _Opened:
+    """The children column of a monomial's reading (:meth:`_Kernel._monomial`): a premise
+    has none; any other node is opened, its ``(child, exponent)`` pairs and whether it
+    negates kept in ``openings``, or the step fails."""
+
+    __slots__ = ("kernel", "index", "stops", "openings")
+
+    def __init__(self, kernel: _Kernel, index: int, stops: frozenset, openings: dict):
+        self.kernel, self.index, self.stops, self.openings = kernel, index, stops, openings
+
+    def __getitem__(self, node: int) -> tuple[int, ...]:
+        if node in self.stops:
+            return ()
+        found = self.openings.get(node)
+        if found is None:
+            found = self.openings[node] = self._open(node)
+        return tuple([child for child, _ in found[0]])
+
+    def _open(self, node: int) -> tuple[tuple[tuple[int, Fraction], ...], bool]:
+        tape, one = self.kernel.tape, Fraction(1)
+        op, args = tape.op[node], tape.args[node]
+        if op in ("*", "/"):
+            return ((args[0], one), (args[1], one if op == "*" else -one)), False
+        if op in ("neg", "pos", "ref"):
+            return ((args[0], one),), op == "neg"
+        exponent, argument = None, None
+        if op == "^":
+            try:
+                exponent, argument = tape.constant(args[1]), args[0]
+            except DcpError:
+                pass
+        elif op == "call":
+            atom, given, kw = self.kernel._call(node) or _NO_CALL
+            if atom is not None and len(given) == 1:
+                if atom is lookup("power", 1):
+                    exponent, argument = kw["p"], given[0]
+                elif atom.name in _MONOMIAL_POWERS and atom is lookup(atom.name, 1):
+                    exponent, argument = _MONOMIAL_POWERS[atom.name], given[0]
+        if exponent is None:
+            self.kernel._fail(self.index, f"`{tape.text(node)}` is neither a factor nor a node a "
+                                          "monomial is read through")
+        return ((argument, Fraction(exponent)),), False
+
+
+#: The calls a monomial is read through as a power of their argument (``power`` gives its).
+_MONOMIAL_POWERS = {"sqrt": Fraction(1, 2), "inv_pos": Fraction(-1), "square": Fraction(2)}
+
+
+def _monomial_signs(order: list[int], openings: dict, variables: set, ranges: list
+                    ) -> dict[int, int] | None:
+    """The sign of each node of a monomial, factors first: +1 for a variable, a constant's
+    range's; through a unary minus flipped, through a product or quotient multiplied,
+    through a power with a nonnegative integer exponent raised to it; None for a constant
+    of unknown sign or a negative sign under any other power."""
+    signs: dict[int, int] = {}
+    for node in order:
+        if node not in openings:            # a factor
+            region = ranges[node]
+            if node in variables or region.is_nonneg:
+                signs[node] = 1
+            elif region.is_nonpos:
+                signs[node] = -1
+            else:
+                return None
+            continue
+        children, negates = openings[node]
+        sign = -1 if negates else 1
+        if len(children) == 1:                  # a unary sign, a bound name or a power
+            child, exponent = children[0]
+            if signs[child] < 0 and exponent != 1:
+                if exponent < 0 or exponent.denominator != 1:
+                    return None
+                sign *= 1 if exponent.numerator % 2 == 0 else -1
+            else:
+                sign *= signs[child]
+        else:                                   # x * y, x / y
+            sign = signs[children[0][0]] * signs[children[1][0]]
+        signs[node] = sign
+    return signs
+
+
+def _monomial_exponents(order: list[int], openings: dict) -> tuple[dict[int, Fraction], set[int]]:
+    """Each node's exponent in the monomial, summed over the ways it is reached, and the
+    nodes reached under a negative exponent anywhere above them."""
+    exponents: dict[int, Fraction] = {order[-1]: Fraction(1)}
+    inverted: set[int] = set()
+    for node in reversed(order):            # parents before children
+        if node in openings:
+            for child, exponent in openings[node][0]:
+                exponents[child] = exponents.get(child, 0) + exponents[node] * exponent
+                if exponent < 0 or node in inverted:
+                    inverted.add(child)
+    return exponents, inverted
+
+
+def _monomial_curvature(power: Atom, moving: list[tuple[Interval, dict]]) -> Curvature:
+    """The curvature of ``prod xi^ai`` over the variables of nonzero exponent (each its
+    magnitude range and ``{"p": ai}``)."""
+    if len(moving) == 1:
+        return power.facts_on((moving[0][0],), moving[0][1]).curvature
+    exponents = [kw["p"] for _, kw in moving]
+    if exponents and all(e < 0 for e in exponents):
+        return CONVEX
+    if exponents and all(e > 0 for e in exponents) and sum(exponents) <= 1:
+        return CONCAVE
+    return UNKNOWN
 
 
 def _facts_of(premises, ranges: list, curvatures: list) -> tuple[tuple, tuple]:
@@ -462,4 +627,5 @@ _CHECKERS: Mapping[str, Callable[[_Kernel, int], None]] = {
     "expansion": _Kernel._expansion,
     "rewrite": _Kernel._rewrite,
     "quadratic": _Kernel._quadratic,
+    "monomial": _Kernel._monomial,
 }

@@ -37,13 +37,16 @@ RULES: dict[str, str] = {
     "quadratic": "A polynomial of degree two with exact coefficients is convex (concave) when "
                  "its Hessian is positive (negative) semidefinite, shown by an exact LDLᵀ "
                  "factorisation with D >= 0; with no term of degree two it is affine.",
+    "monomial": "c * x1^a1 * ... * xk^ak with every xi >= 0 (> 0 under a negative exponent) and "
+                "exact exponents: convex when all ai <= 0, concave when all ai >= 0 and their "
+                "sum is at most 1, mirrored when c <= 0; one variable has the power atom's facts.",
 }
 
 
 #: The rules of methods beyond the composition rule whose premises are not what the
 #: node's value and shape are made of (a quadratic form's symbols): the numeric check
 #: evaluates such a step, and shape inference shapes it, as the user wrote the node.
-AS_WRITTEN = frozenset({"quadratic"})
+AS_WRITTEN = frozenset({"quadratic", "monomial"})
 
 
 def condition_text(domain: Interval) -> str:

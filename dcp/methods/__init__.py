@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import quadratic
+from . import monomial, quadratic
 
 __all__ = ["METHODS"]
 
 #: The methods, tried in this order at each node the plain rules leave unknown.
 METHODS: list[Callable] = [
     quadratic.attempt,
+    monomial.attempt,
 ]
