@@ -394,6 +394,33 @@ def _entr(ns, x):
     return ns.keep(positive | zero, np.where(zero, x * 0, value))
 
 
+def _rel_entr(ns, x, y):
+    # x log(x / y) on x >= 0 and y > 0, and 0 where x is 0 (y > 0 still needed).
+    x, y = np.broadcast_arrays(*_align(x, y))
+    defined = ns.gt(y, 0)
+    positive = ns.gt(x, 0) & defined
+    zero = ns.ge(x, 0) & ns.ge(-x, 0)
+    value = x * ns.log(ns.keep(positive, x) / ns.keep(defined, y))
+    return ns.keep((positive | zero) & defined, np.where(zero, x * 0, value))
+
+
+def _product(ns, x, positive: bool):
+    """Each batch element's product of entries, inadmissible unless every entry is >= 0
+    (> 0 when ``positive``)."""
+    rows = _rows(x)
+    rows = ns.keep(ns.gt(rows, 0) if positive else ns.ge(rows, 0), rows)
+    out = rows[:, 0]
+    for j in range(1, rows.shape[1]):
+        out = out * rows[:, j]
+    return out
+
+
+def _harmonic_mean(ns, x):
+    rows = _rows(x)
+    inverses = ns.num(Fraction(1)) / ns.keep(ns.gt(rows, 0), rows)
+    return ns.num(Fraction(rows.shape[1])) / inverses.sum(axis=1)
+
+
 def _logsumexp(ns, rows):
     if rows.shape[1] == 1:
         return rows[:, 0]                            # log(exp(z)) is z, exactly
@@ -496,6 +523,11 @@ ATOMS: dict[str, tuple] = {
     "relu6": (1, {}, lambda ns, a, kw: ns.minimum(ns.maximum(a[0], ns.num(Fraction(0))),
                                                   ns.num(Fraction(6)))),
     "entr": (1, {}, lambda ns, a, kw: _entr(ns, a[0])),
+    "rel_entr": (2, {}, lambda ns, a, kw: _rel_entr(ns, a[0], a[1])),
+    "kl_div": (2, {}, lambda ns, a, kw: _rel_entr(ns, a[0], a[1]) - _sub(a[0], a[1])),
+    "geo_mean": (1, {}, lambda ns, a, kw: _power(ns, _product(ns, a[0], False), Fraction(1, _rows(a[0]).shape[1]))),
+    "harmonic_mean": (1, {}, lambda ns, a, kw: _harmonic_mean(ns, a[0])),
+    "inv_prod": (1, {}, lambda ns, a, kw: ns.num(Fraction(1)) / _product(ns, a[0], True)),
     "huber": (1, {"M": Fraction(1)}, lambda ns, a, kw: _huber(ns, a[0], kw["M"])),
     "maximum": (None, {}, lambda ns, a, kw: _elementwise(ns, a, ns.maximum)),
     "minimum": (None, {}, lambda ns, a, kw: _elementwise(ns, a, ns.minimum)),
@@ -525,7 +557,7 @@ ATOMS: dict[str, tuple] = {
     "bce_with_logits": (2, {}, lambda ns, a, kw: _mean(_sub(_softplus(ns, a[0]), _mul(a[1], a[0])))),
     "hinge_loss": (2, {}, lambda ns, a, kw: _mean(ns.maximum(1 - _mul(a[1], a[0]), ns.num(Fraction(0))))),
 }
-ALIASES = {"pos": "relu", "logistic": "softplus", "swish": "silu"}
+ALIASES = {"pos": "relu", "logistic": "softplus", "swish": "silu", "log_sum_exp": "logsumexp"}
 
 
 def _sub(a, b):
