@@ -33,6 +33,8 @@ def _scalar_cases():
 def test_every_atom_is_completely_declared():
     for atom in all_atoms():
         assert atom.name and atom.summary, f"{atom.name} needs a docstring"
+        # The summary (--help, the docs' table) is the first line: a whole sentence.
+        assert atom.summary.endswith("."), f"{atom.name}: {atom.summary!r} is cut short"
         assert atom.kind in ("composition", "product", "expansion")
         assert atom.min_args >= 1 and (atom.max_args is None or atom.max_args >= atom.min_args)
         assert lookup(atom.name, atom.min_args) is atom

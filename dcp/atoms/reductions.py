@@ -69,8 +69,10 @@ class MinReduce(_ConcaveUp):
 
 
 class Maximum(_ConvexUp):
-    """maximum(a, b, ...), also max(a, b, ...): the entrywise maximum; convex,
-    nondecreasing in each argument."""
+    """maximum(a, b, ...), also max(a, b, ...): the entrywise maximum; convex.
+
+    Nondecreasing in each argument.
+    """
 
     name = "maximum"
     aliases = ("max",)
@@ -89,8 +91,10 @@ class Maximum(_ConvexUp):
 
 
 class Minimum(_ConcaveUp):
-    """minimum(a, b, ...), also min(a, b, ...): the entrywise minimum; concave,
-    nondecreasing in each argument."""
+    """minimum(a, b, ...), also min(a, b, ...): the entrywise minimum; concave.
+
+    Nondecreasing in each argument.
+    """
 
     name = "minimum"
     aliases = ("min",)
@@ -206,8 +210,10 @@ class SumSquares(_Norm):
 
 
 class QuadOverLin(Atom):
-    """quad_over_lin(x, y) = sum(square(x)) / y for y > 0: jointly convex; like abs in x,
-    nonincreasing in y."""
+    """quad_over_lin(x, y) = sum(square(x)) / y for y > 0: jointly convex.
+
+    Like abs in x, nonincreasing in y.
+    """
 
     name = "quad_over_lin"
     min_args = max_args = 2
@@ -255,8 +261,10 @@ class _MeanOfPositives(Atom):
 
 
 class GeoMean(_MeanOfPositives, _ConcaveUp):
-    """geo_mean(x) = (x_1 x_2 ... x_n)^(1/n), the geometric mean of a vector x >= 0:
-    concave, nondecreasing; between the smallest and the largest entry."""
+    """geo_mean(x) = (x_1 x_2 ... x_n)^(1/n) for a vector x >= 0: concave, nondecreasing.
+
+    The geometric mean: between the smallest and the largest entry.
+    """
 
     name = "geo_mean"
     formula = "Product(x[i], (i, 0, n - 1))**(1/n)"
@@ -274,8 +282,10 @@ class GeoMean(_MeanOfPositives, _ConcaveUp):
 
 
 class HarmonicMean(_MeanOfPositives, _ConcaveUp):
-    """harmonic_mean(x) = n / (1/x_1 + ... + 1/x_n), the harmonic mean of a vector x > 0:
-    concave, nondecreasing; between the smallest and the largest entry."""
+    """harmonic_mean(x) = n / (1/x_1 + ... + 1/x_n) for a vector x > 0: concave, nondecreasing.
+
+    The harmonic mean: between the smallest and the largest entry.
+    """
 
     name = "harmonic_mean"
     formula = "n / Sum(1/x[i], (i, 0, n - 1))"
@@ -293,8 +303,10 @@ class HarmonicMean(_MeanOfPositives, _ConcaveUp):
 
 
 class InvProd(Atom):
-    """inv_prod(x) = 1 / (x_1 x_2 ... x_n) for a vector x > 0: convex, nonincreasing;
-    at most 1 where every entry is at least 1, at least 1 where every entry is at most 1."""
+    """inv_prod(x) = 1 / (x_1 x_2 ... x_n) for a vector x > 0: convex, nonincreasing.
+
+    At most 1 where every entry is at least 1, at least 1 where every entry is at most 1.
+    """
 
     name = "inv_prod"
     formula = "1 / Product(x[i], (i, 0, n - 1))"

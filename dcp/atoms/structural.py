@@ -269,8 +269,10 @@ def _validate_axis(atom: Atom, kw: Keywords) -> None:
 
 
 class Cumsum(_Affine):
-    """cumsum(x, axis=0): the running sums of the entries along an axis (CVXPY's), affine,
-    nondecreasing; each entry is a sum of one or more entries of x."""
+    """cumsum(x, axis=0): the running sums of the entries along an axis; affine.
+
+    Nondecreasing; each entry is a sum of one or more entries of x.
+    """
 
     name = "cumsum"
     keywords = {"axis": 0}
@@ -291,8 +293,9 @@ class Cumsum(_Affine):
 
 
 class Diff(_Affine):
-    """diff(x, k=1, axis=0): the k-th differences of neighbouring entries along an axis
-    (x[i+1] - x[i] for k = 1; CVXPY's), affine, not monotone; k fewer entries along it.
+    """diff(x, k=1, axis=0): the k-th differences of neighbours along an axis; affine.
+
+    x[i+1] - x[i] for k = 1, as CVXPY's; not monotone; k fewer entries along the axis.
 
     A k-th difference is a sum of entries with binomial coefficients of alternating sign,
     2^(k-1) on each side, so it lies within 2^(k-1) (x - x).
@@ -348,8 +351,10 @@ class _Join(_Affine):
 
 
 class Hstack(_Join):
-    """hstack(a, b, ...): values joined side by side, as numpy's hstack: scalars into a
-    vector, vectors end to end, matrices of as many rows column block by block."""
+    """hstack(a, b, ...): the values side by side, as numpy's hstack; affine.
+
+    Scalars into a vector, vectors end to end, matrices of as many rows block by block.
+    """
 
     name = "hstack"
 
@@ -370,9 +375,11 @@ class Hstack(_Join):
 
 
 class Vstack(_Join):
-    """vstack(a, b, ...): values joined one above the other, as numpy's vstack: scalars
-    into a column, vectors of one length as the rows of a matrix, matrices of as many
-    columns row block by row block."""
+    """vstack(a, b, ...): the values one above the other, as numpy's vstack; affine.
+
+    Scalars into a column, vectors of one length as the rows of a matrix, matrices of as
+    many columns block by block.
+    """
 
     name = "vstack"
 
@@ -398,8 +405,11 @@ class Vstack(_Join):
 
 
 class Diag(_Affine):
-    """diag(x): the square matrix with the vector x on its diagonal (zeros elsewhere), or
-    the diagonal of a square matrix x, as a vector; affine, nondecreasing."""
+    """diag(x): a vector on the diagonal of a square matrix, or a matrix's diagonal; affine.
+
+    The matrix has zeros off its diagonal; the matrix whose diagonal is taken must be
+    square. Nondecreasing.
+    """
 
     name = "diag"
 
@@ -425,9 +435,10 @@ class Diag(_Affine):
 
 
 class Reshape(_Affine):
-    """reshape(X, m, n): the entries of X as an m x n matrix (a vector of m entries
-    without n), taken and placed column by column (CVXPY's default order "F"); affine,
-    nondecreasing.
+    """reshape(X, m, n): the entries of X as an m x n matrix, column by column; affine.
+
+    Without n, a vector of m entries. Entries are taken and placed column by column
+    (CVXPY's default order "F"); nondecreasing.
 
     CVXPY writes the shape as a tuple, reshape(X, (m, n)); the language has no tuples, so
     m and n are given as they are.
