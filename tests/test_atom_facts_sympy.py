@@ -187,7 +187,7 @@ def test_two_argument_atoms_are_jointly_convex_on_their_domain(atom):
 
 # Boxes (x, y), each a pair of interval texts, where the facts are asked for.
 BOXES = [(a, b) for a in ("[0, 1]", "[1, 2]", "[3, 10]", "[0, inf)", "(0.5, 0.6]", "[10, 20]",
-                          "[0.25, 0.25]", "[0.3, 0.4]")
+                          "[0.25, 0.25]", "[0.3, 0.4]", "[0.35, 0.36]", "[0.37, 0.38]")
          for b in ("(0, inf)", "[1, 2]", "[0.1, 0.2]", "[3, 3]", "[5, 50]", "[0.5, 0.9]", "[1, 1]")]
 
 

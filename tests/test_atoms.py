@@ -229,3 +229,34 @@ def arb_of(value):
     """An mpmath number (40 digits) as an Arb ball at the working precision."""
     from flint import arb
     return arb(mpmath.nstr(value, 40))
+
+
+# ---- the kernel re-checks the new atoms' steps ---------------------------------------------
+
+def _proof(expression, wrt, assume=()):
+    from dcp import certify
+    return certify(expression, wrt=wrt, assume=list(assume), check=False).proof
+
+
+def test_the_kernel_rejects_tampered_steps_of_the_new_atoms():
+    from conftest import tamper
+
+    from dcp import Curvature, ProofCheckError, check_proof
+    # rel_entr is nonincreasing in y: composed with a convex y, the rule gives unknown.
+    proof = _proof("rel_entr(x, exp(y))", ["y"])
+    with pytest.raises(ProofCheckError, match="claims convex, the rule gives only unknown"):
+        check_proof(tamper(proof, "rel_entr(x, exp(y))", curvature=Curvature.CONVEX, reason=None))
+    # Its values on 1 <= x <= 2, 3 <= y <= 4 reach 2 log(2/3) = -0.81...
+    proof = _proof("rel_entr(x, y)", ["x", "y"], ["1 <= x <= 2", "3 <= y <= 4"])
+    check_proof(proof)
+    with pytest.raises(ProofCheckError, match="does not enclose"):
+        check_proof(tamper(proof, "rel_entr(x, y)", range=Interval(-1.5, -0.9)))
+    # geo_mean needs x >= 0, a condition the step must list.
+    proof = _proof("geo_mean(x)", ["x"])
+    with pytest.raises(ProofCheckError, match="is not listed"):
+        check_proof(tamper(proof, "geo_mean(x)", requires=()))
+    # The entries of diff(x) may have any sign, and of diff(x, k=3) any size.
+    proof = _proof("sqrt(diff(x, k=3))", ["x"], ["0 <= x <= 1"])
+    check_proof(proof)
+    with pytest.raises(ProofCheckError, match="does not enclose"):
+        check_proof(tamper(proof, "diff(x, k=3)", range=Interval(0, 1)))

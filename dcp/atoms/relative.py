@@ -120,9 +120,9 @@ class RelEntr(Elementwise2):
         # d/dx = log(x/y) + 1, of the sign of x - y/e: e*x >= y where E_LOW*x.lo >= y.hi,
         # and e*x <= y where E_HIGH*x.hi <= y.lo.
         low, high, y_low, y_high = _exact(x.lo), _exact(x.hi), _exact(y.lo), _exact(y.hi)
-        if y_high is not None and low * E_LOW >= y_high:
+        if low is not None and y_high is not None and low * E_LOW >= y_high:
             return _UP
-        if high is not None and high * E_HIGH <= y_low:
+        if high is not None and y_low is not None and high * E_HIGH <= y_low:
             return _DOWN
         return _NONE
 
