@@ -133,6 +133,8 @@ def test_dcp_and_the_referee_evaluate_alike(name, kw, shapes):
     ("reshape(X, 2, 3) @ v", {"X": (3, 2)}, {"X": ("3", "2"), "v": ("3",)}),
     ("reshape(x, 2, 3) @ v", {}, {"x": ("6",), "v": ("3",)}),
     ("diag(x) @ y", {}, {"x": ("a",), "y": ("a",)}),
+    ("reshape(hstack(x, y), 2, 3)", {"x": (2,)}, {"x": ("2",), "y": ("4",)}),
+    ("reshape(diff(x), 2, 2)", {}, {"x": ("5",)}),
 ])
 def test_shapes_carry_sums_and_products_of_sizes(expression, shapes, expected):
     names = [n for n in expected if n not in shapes][:1] or list(expected)[:1]
@@ -162,6 +164,13 @@ def test_sizes_of_shapes_are_whole_numbers_the_check_can_draw():
     for size in (1, 2, 5):
         shapes = solution.instantiate({d: size + m for d, m in solution.free_dims()})
         assert shapes["x"][0] == shapes["y"][0] + 1
+
+
+def test_an_index_into_a_joined_value_raises_the_sizes_drawn():
+    result = certify("hstack(x, y)[6]", wrt=["x"], check=False)
+    (solution, *_) = infer_shapes(result.proof, {})
+    shapes = solution.instantiate(dict(solution.free_dims()))
+    assert shapes["x"][0] + shapes["y"][0] >= 7
 
 
 def test_reshape_and_keywords_refuse_what_they_cannot_mean():

@@ -234,30 +234,35 @@ class Dims:
         return True
 
     def _settle_product(self, parts: tuple[int, ...], count: int, why: str) -> bool:
-        known, free = 1, []
+        known, unknown = 1, []
         for part in parts:
-            inner, value = self._form(part)
-            if not inner:
-                known *= value
-            elif inner == {self.find(part): 1} and value == 0:
-                free.append(self.find(part))
+            form = self._form(part)
+            if form[0]:
+                unknown.append((self.find(part), form))
             else:
-                raise ShapeMismatch(f"{why}: the size cannot be found here")
-        if not free:
+                known *= form[1]
+        if count % known != 0:
+            raise ShapeMismatch(f"{why}: {known} entries, not {count}" if not unknown
+                                else f"{why}: {known} does not divide {count}")
+        left = count // known
+        if not unknown:
             if known != count:
                 raise ShapeMismatch(f"{why}: {known} entries, not {count}")
             return False
-        if count % known != 0:
-            raise ShapeMismatch(f"{why}: {known} does not divide {count}")
-        left = count // known
-        first = free[0]
-        if len(set(free)) == 1:                 # one class, maybe several times: a root
+        if len(unknown) == 1:                   # one size, maybe a sum: an equation
+            coefficients, constant = unknown[0][1]
+            return self._solve(dict(coefficients), constant - left, why)
+        if any(form != ({root: 1}, 0) for root, form in unknown):
+            raise ShapeMismatch(f"{why}: the sizes cannot be found here")
+        free = [root for root, _ in unknown]
+        if len(set(free)) == 1:                 # one class, several times: a root of left
             size = round(left ** (1 / len(free)))
             if size ** len(free) != left:
                 raise ShapeMismatch(f"{why}: {left} is no power of {len(free)}")
-            self._fix(first, size, why)
+            self._fix(free[0], size, why)
             return True
         # Several free classes: the first one as small as it may be, of those dividing.
+        first = free[0]
         divisor = next((k for k in range(self.minimum[first], left + 1) if left % k == 0), None)
         if divisor is None:
             raise ShapeMismatch(f"{why}: no size fits")
