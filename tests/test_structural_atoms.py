@@ -135,6 +135,9 @@ def test_dcp_and_the_referee_evaluate_alike(name, kw, shapes):
     ("diag(x) @ y", {}, {"x": ("a",), "y": ("a",)}),
     ("reshape(hstack(x, y), 2, 3)", {"x": (2,)}, {"x": ("2",), "y": ("4",)}),
     ("reshape(diff(x), 2, 2)", {}, {"x": ("5",)}),
+    # x + y = u + v with v of at least 6 entries: u and v are not both left at 1.
+    ("sum(hstack(x, y) + hstack(u, v)) + v[5]", {},
+     {"x": ("1",), "y": ("6",), "u": ("1",), "v": ("6",)}),
 ])
 def test_shapes_carry_sums_and_products_of_sizes(expression, shapes, expected):
     names = [n for n in expected if n not in shapes][:1] or list(expected)[:1]

@@ -219,15 +219,24 @@ class Dims:
 
     def _solve(self, coefficients: dict[int, int], constant: int, why: str) -> bool:
         """Make ``sum(c * size(v)) + constant`` zero: every class but the last at its
-        minimum, the last solved for (it must be a whole size)."""
+        minimum, the last solved for (it must be a whole size); where that is below the
+        last's minimum, the first class whose growth raises it (a coefficient of the other
+        sign: a + b = c + d) is made larger by what it lacks."""
         if not coefficients:
             if constant != 0:
                 raise ShapeMismatch(why)
             return False
         *rest, (last, c) = coefficients.items()
+        sizes = {v: self.minimum[v] for v, _ in rest}
+        short = self.minimum[last] * c + constant + sum(k * sizes[v] for v, k in rest)
+        helper = next((v for v, k in rest if (k > 0) != (c > 0)), None)
+        if helper is not None and (short > 0) == (c > 0) and short != 0:
+            # c * last = -(constant + ...): growing the helper by ceil(|short| / |k|) gives
+            # room for last at its minimum.
+            sizes[helper] += -(-abs(short) // abs(coefficients[helper]))
         for v, k in rest:
-            self._fix(v, self.minimum[v], why)
-            constant += k * self.minimum[v]
+            self._fix(v, sizes[v], why)
+            constant += k * sizes[v]
         if constant % c != 0:
             raise ShapeMismatch(why)
         self._fix(last, -constant // c, why)
