@@ -37,7 +37,10 @@ def _scalar_atoms() -> list[str]:
               "huber({}, M=0.5)", "{} ^ 2", "{} ^ 3", "{} ^ 0.5", "{} ^ 1.5", "{} ^ -1",
               "power({}, 4)", "-{}", "max({})", "min({})", "sum({})", "mean({})",
               "logsumexp({})", "norm2({})", "norm1({})", "norm_inf({})", "sum_squares({})",
-              "log_softmax({})"]
+              "log_softmax({})", "rel_entr({}, 2)", "rel_entr(1, {})", "rel_entr({}, y)",
+              "kl_div({}, 0.5)", "kl_div(2, {})", "kl_div(x, {})", "geo_mean({})",
+              "harmonic_mean({})", "inv_prod({})", "max(cumsum({}))", "norm1(diff(hstack({}, y)))",
+              "min(vstack({}, 1))", "sum(diag({}))", "sum_squares(reshape({}, 1))"]
     return calls
 
 

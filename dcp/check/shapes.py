@@ -45,12 +45,15 @@ class ShapeSolution:
 
     def instantiate(self, sizes: Mapping[int, int]) -> dict[str, tuple[int, ...]]:
         """Concrete shapes, given a size for each free dimension class."""
-        return {name: tuple(self.dims.size[self.dims.find(d)] or sizes[self.dims.find(d)]
-                            for d in shape) for name, shape in self.names.items()}
+        size_of = self.dims.size_of
+        return {name: tuple(size_of(d, sizes) for d in shape) for name, shape in self.names.items()}
 
     def free_dims(self) -> list[tuple[int, int]]:
-        """The dimension classes without a fixed size, with their minimum sizes."""
-        return [(d, self.dims.minimum[d]) for d in self.dims.classes() if self.dims.size[d] is None]
+        """The dimension classes without a fixed size, with their minimum sizes (not those
+        a sum of others defines: ``hstack``, ``diff``)."""
+        dims = self.dims
+        return [(d, dims.minimum[d]) for d in dims.classes()
+                if dims.size[d] is None and d not in dims.forms]
 
 
 def shape_template(names: Mapping[str, Sym], dims: Dims) -> dict[str, tuple[str, ...]]:
@@ -59,17 +62,21 @@ def shape_template(names: Mapping[str, Sym], dims: Dims) -> dict[str, tuple[str,
     that a result can spell them later holding the names and classes only, not every
     step's shape)."""
     letters: dict[int, str] = {}
-    out = {}
-    for name, shape in names.items():
-        spelled = []
-        for d in shape:
-            root = dims.find(d)
-            size = dims.size[root]
-            if size is None:
-                letters.setdefault(root, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
-            spelled.append(str(size) if size is not None else letters[root])
-        out[name] = tuple(spelled)
-    return out
+
+    def letter(root: int) -> str:
+        return letters.setdefault(root, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
+
+    def spell(d: int) -> str:
+        root = dims.find(d)
+        if dims.size[root] is not None:
+            return str(dims.size[root])
+        if root in dims.forms:                  # a sum of others: "a + b", "a - 1"
+            coefficients, constant = dims.forms[root]
+            text = " + ".join(letter(v) if c == 1 else f"{c}{letter(v)}" for v, c in coefficients.items())
+            return text + (f" + {constant}" if constant > 0 else f" - {-constant}" if constant < 0 else "")
+        return letter(root)
+
+    return {name: tuple(spell(d) for d in shape) for name, shape in names.items()}
 
 
 # ---- rank guesses -------------------------------------------------------------------------
@@ -209,6 +216,8 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
                 _written_shapes(proof, i, shapes, names, dims)
             else:
                 shapes[i] = _other_shape(rule, [shapes[p] for p in all_premises[i]], dims)
+        if dims.sums or dims.products:
+            dims.settle()
     except ShapeMismatch as mismatch:
         return _Failed(mismatch, i, shapes, dims)
     return ShapeSolution(names, dims, shapes)
