@@ -94,7 +94,8 @@ class Reanalysis:
                                                      frozenset((name,))))
             dirty |= self._reached[name]
         facts = analyzer.analyse(bounds, proof.root_id, proof.facts.copy(), dirty.union(self._aside))
-        return Proof(proof.tape, facts, proof.root_id, proof.wrt, bounds, proof.source, proof.atoms)
+        return Proof(proof.tape, facts, proof.root_id, proof.wrt, bounds, proof.source, proof.atoms,
+                     proof.ranks)
 
     def _premises(self, index: int) -> tuple[int, ...]:
         """The premises of node ``index``'s plan, and those of its step in the proof where

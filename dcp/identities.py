@@ -27,7 +27,7 @@ from fractions import Fraction
 from typing import Callable, Mapping, NamedTuple
 
 from .facts import Interval
-from .facts.algebra import same_function
+from .facts.algebra import opens, same_function
 from .syntax.ast import walk_postorder
 from .tape import Tape
 
@@ -42,28 +42,15 @@ FIXED = "fixed names"
 #: numerator is affine in its denominator, ``a / b = alpha + beta / b``.
 RATIONAL = "linear-fractional"
 
-#: The operators the exact algebra opens (``^`` only with a small integer exponent, and of
-#: the calls only ``square``: see :func:`symbol`).
-_OPENED = frozenset(("+", "-", "*", "/", "neg", "pos", "ref"))
-
-
 def symbol(tape: Tape, index: int) -> int | None:
     """The symbol chooser of a rational identity: a name, any node the algebra does not
     open (a call, a non-integer power, ``@``, an index) and a fixed name's value written
     ``c + 0 * x`` stand for themselves (their id); a literal and what the algebra opens
     are None."""
     op = tape.op[index]
-    if op == "name":
-        return index
-    if op == "number":
-        return None
-    if op == "call" and tape.data[index] == ("square", ()) and len(tape.args[index]) == 1:
-        return None
-    if op == "^" and _small_integer_power(tape, index):
-        return None
-    if op == "+" and _written_value(tape, index):
-        return index                            # c + 0 * x: a fixed name's value, opaque
-    return index if op not in _OPENED else None
+    if op == "name" or op == "+" and _written_value(tape, index):
+        return index                            # (c + 0 * x: a fixed name's value, opaque)
+    return None if op == "number" or opens(tape, index) else index
 
 
 def _written_value(tape: Tape, index: int) -> bool:
@@ -72,18 +59,6 @@ def _written_value(tape: Tape, index: int) -> bool:
     constant, product = tape.args[index]
     return tape.op[product] == "*" and tape.op[tape.args[product][1]] == "name" and \
         _literal_value(tape, constant) is not None and _literal_value(tape, tape.args[product][0]) == 0
-
-
-def _small_integer_power(tape: Tape, index: int) -> bool:
-    """Whether ``x ^ k`` has an integer literal ``k`` (or ``-k``) the algebra opens."""
-    from .facts.algebra import MAX_POWER
-    exponent = tape.args[index][1]
-    if tape.op[exponent] == "neg":
-        exponent = tape.args[exponent][0]
-    if tape.op[exponent] != "number":
-        return False
-    value = tape.data[exponent].exact
-    return value is not None and value == int(value) and abs(value) <= MAX_POWER
 
 
 def frame(tape: Tape, root: int) -> tuple[frozenset[int], frozenset[int]]:

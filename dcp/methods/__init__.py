@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import Callable
 
+from . import monomial, quadratic, rewrites
+
 __all__ = ["METHODS"]
 
 #: The methods, tried in this order at each node the plain rules leave unknown.
-METHODS: list[Callable] = []
-
-# ---- rewrites to a canonical form (dcp.methods.rewrites) ----
-from .rewrites import rewrite_to_canonical  # noqa: E402 (the list above is the frame's)
-
-METHODS.append(rewrite_to_canonical)
+METHODS: list[Callable] = [
+    quadratic.attempt,
+    monomial.attempt,
+    rewrites.rewrite_to_canonical,
+]
