@@ -347,3 +347,18 @@ def test_hints_through_a_rewrite_equal_those_of_a_fresh_analysis(expression, ass
     assert [str(h) for h in result.hints] == [hint]
     incremental = Reanalysis(proof, Analyzer(proof.tape, proof.wrt, proof.atoms))
     assert find_hints(proof, incremental) == find_hints(proof, fresh) == list(result.hints)
+
+
+@pytest.mark.parametrize("expression,wrt,assume", [
+    ("u/(1 + u)", "u", ["u >= 0"]),
+    ("exp(x*y)", ["x", "y"], ["254 <= x <= 254"]),
+    ("log(sigmoid(t))", "t", []),
+])
+def test_the_json_of_a_proof_with_a_rewrite_follows_the_schema(expression, wrt, assume):
+    import json
+    from pathlib import Path
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).parent.parent / "docs" / "result.schema.json").read_text())
+    document = certify(expression, wrt=wrt, assume=assume, check=False).to_json()
+    jsonschema.validate(document, schema)
+    assert "identity" in [step["rule"] for step in document["proof"]["steps"]]
