@@ -17,7 +17,9 @@ the conditions the step lists hold, and claims of N what is proved of N'. Three 
   hold.
 - **Transcendental identities** (:data:`TABLE`): a pattern matched on the tape, the same
   way the analysis and the kernel find it (as :mod:`dcp.idioms` are), each identity
-  proved by SymPy in the tests. ``log(sigmoid(t))`` is ``-softplus(-t)``.
+  proved by SymPy in the tests. ``log(sigmoid(t))`` is ``-softplus(-t)``; ``x * log(x)``
+  is ``-entr(x)`` where ``x > 0`` (the right side's proof lists the domain conditions its
+  atoms need, so it holds only where the identity does).
 
 This module is part of the trusted base: the kernel checks rewrite steps with it.
 """
@@ -189,12 +191,17 @@ class Identity(NamedTuple):
     (added where ``node`` was written; while the tape is only read, found or None), or None
     when ``node`` does not match. ``left`` and ``right`` are the two sides in ``t`` (and
     ``t1, t2, ...`` for a chain), as SymPy reads them with the atoms' formulas: the tests
-    prove them equal. ``heads`` are the ops of the nodes it can match."""
+    prove them equal where both are defined, for all reals or, when ``positive``, where
+    every ``t`` is positive (both sides are defined only there: a side's functions,
+    ``log``, ``entr``, have domains that the composition rule lists as conditions wherever
+    the ranges do not show them, so the proof of the right side holds only there).
+    ``heads`` are the ops of the nodes it can match."""
 
     apply: Callable[[Tape, int], int | None]
     left: str
     right: str
     heads: tuple[str, ...]
+    positive: bool = False
 
     @property
     def words(self) -> str:
@@ -242,9 +249,59 @@ def _exp_product(tape: Tape, index: int) -> int | None:
     return tape.add_like(index, "call", ("exp", ()), (total,))
 
 
+def _factors(tape: Tape, index: int) -> tuple[int, int] | None:
+    """The two factors of ``a * b`` at node ``index`` (``+a`` read as ``a``), else None."""
+    if tape.op[index] != "*":
+        return None
+    left, right = tape.args[index]
+    return tape.plain(left), tape.plain(right)
+
+
+def _times_log(tape: Tape, index: int) -> tuple[int, int] | None:
+    """``(x, u)`` for ``x * log(u)`` or ``log(u) * x`` at node ``index``, else None."""
+    factors = _factors(tape, index)
+    if factors is None:
+        return None
+    for x, other in (factors, factors[::-1]):
+        u = _call_of(tape, other, "log")
+        if u is not None:
+            return x, tape.plain(u)
+    return None
+
+
+def _entr(tape: Tape, index: int) -> int | None:
+    """x * log(x) = -entr(x) (where x > 0)."""
+    found = _times_log(tape, index)
+    if found is None or found[0] != found[1]:
+        return None
+    entr = tape.add_like(index, "call", ("entr", ()), (found[0],))
+    return None if entr is None else tape.add_like(index, "neg", None, (entr,))
+
+
+def _rel_entr(tape: Tape, index: int) -> int | None:
+    """x * log(x / y) = rel_entr(x, y) (where x > 0, y > 0)."""
+    found = _times_log(tape, index)
+    if found is None or tape.op[found[1]] != "/" or tape.plain(tape.args[found[1]][0]) != found[0]:
+        return None
+    return tape.add_like(index, "call", ("rel_entr", ()), (found[0], tape.plain(tape.args[found[1]][1])))
+
+
+def _log_product(tape: Tape, index: int) -> int | None:
+    """log(x * y) = log(x) + log(y) (where x > 0, y > 0)."""
+    inner = _call_of(tape, index, "log")
+    factors = None if inner is None else _factors(tape, tape.plain(inner))
+    if factors is None:
+        return None
+    logs = [tape.add_like(index, "call", ("log", ()), (factor,)) for factor in factors]
+    return None if None in logs else tape.add_like(index, "+", None, tuple(logs))
+
+
 #: kind -> identity. A rewrite step of one of these kinds names it in ``Note.detail``.
 TABLE: dict[str, Identity] = {
     "log_sigmoid": Identity(_log_sigmoid, "log(sigmoid(t))", "-softplus(-t)", ("log",)),
     "exp_product": Identity(_exp_product, "exp(t1) * exp(t2)", "exp(t1 + t2)", ("*",)),
+    "entr": Identity(_entr, "t * log(t)", "-entr(t)", ("*",), positive=True),
+    "rel_entr": Identity(_rel_entr, "t1 * log(t1 / t2)", "rel_entr(t1, t2)", ("*",), positive=True),
+    "log_product": Identity(_log_product, "log(t1 * t2)", "log(t1) + log(t2)", ("log",), positive=True),
 }
 

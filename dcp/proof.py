@@ -47,9 +47,10 @@ RULES: dict[str, str] = {
 
 
 #: The rules of methods beyond the composition rule whose premises are not what the
-#: node's value and shape are made of (a quadratic form's symbols): the numeric check
-#: evaluates such a step, and shape inference shapes it, as the user wrote the node.
-AS_WRITTEN = frozenset({"quadratic", "monomial"})
+#: node's value and shape are made of (a quadratic form's symbols; a rewrite's other side,
+#: equal to the node only where both are defined): the numeric check evaluates such a
+#: step, and shape inference shapes it, as the user wrote the node.
+AS_WRITTEN = frozenset({"quadratic", "monomial", "identity"})
 
 
 def condition_text(domain: Interval) -> str:

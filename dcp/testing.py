@@ -334,17 +334,21 @@ def _affine(rng: random.Random) -> str:
 def _rewrites(rng: random.Random, depth: int) -> Problem:
     """What the identity rule rewrites: a quotient of affine expressions (often a numerator
     affine in the denominator, sometimes not), ``log(sigmoid(t))``, ``exp(a) * exp(b)``,
-    inside a random composition and under random bounds."""
+    ``x * log(x)``, ``x * log(x / y)``, ``log(x * y)``, inside a random composition and
+    under random bounds (some fixing a name)."""
     pick = rng.random()
     if pick < 0.6:
         bottom = _affine(rng)
         top = (f"({rng.choice(('1', '-2', '0.3', 'c'))} * {bottom} + {rng.choice(('1', '-1', 'c', '1e-06'))})"
                if rng.random() < 0.6 else _affine(rng))
         body = f"({top} / {bottom})"
-    elif pick < 0.8:
+    elif pick < 0.75:
         body = f"log(sigmoid({_expression(rng, max(depth - 2, 0), _scalar_atoms())}))"
-    else:
+    elif pick < 0.85:
         body = f"(exp({_affine(rng)}) * exp({_affine(rng)}))"
+    else:
+        a, b = _affine(rng), rng.choice(("y", "c", _affine(rng)))
+        body = rng.choice((f"({a} * log({a}))", f"({a} * log({a} / {b}))", f"log({a} * {b})"))
     outer = rng.choice(("{}", "-{}", "{} + y", "exp({})", "log({})", "square({})", "sqrt({})",
                         "2 * {} - x", "relu({})"))
     expression = outer.format(body)

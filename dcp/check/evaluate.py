@@ -60,7 +60,7 @@ def _value(step: Step, args: list[np.ndarray], values: Mapping[str, np.ndarray],
         return ops.literal(step.node, batch)
     if rule in ("variable", "parameter"):
         return values[step.node.id]
-    if rule in ("binding", "expansion", "rewrite", "identity"):
+    if rule in ("binding", "expansion", "rewrite"):
         return args[0]
     if rule in ("quotient", "reciprocal"):
         return divide(ops, *align(*args))

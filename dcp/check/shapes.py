@@ -291,7 +291,7 @@ def _written_shapes(proof: Proof, index: int, shapes: list, names: Mapping[str, 
 
 def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
     """The shape of a step that applies no atom (other than a name or a number)."""
-    if rule in ("binding", "expansion", "rewrite", "identity"):
+    if rule in ("binding", "expansion", "rewrite"):
         return premises[0]
     if rule in ("quotient", "reciprocal"):
         return dims.broadcast(premises, "the two sides of / must have the same shape")

@@ -17,7 +17,9 @@ The other sides tried, at each node, in this order:
   stay in the proof), affine;
 - a linear-fractional quotient, below;
 - the table of transcendental identities (:data:`dcp.identities.TABLE`):
-  ``log(sigmoid(t))`` is ``-softplus(-t)``, ``exp(a) * exp(b)`` is ``exp(a + b)``.
+  ``log(sigmoid(t))`` is ``-softplus(-t)``, ``exp(a) * exp(b)`` is ``exp(a + b)``, and for
+  positive arguments ``x * log(x)`` is ``-entr(x)``, ``x * log(x / y)`` is
+  ``rel_entr(x, y)``, ``log(x * y)`` is ``log(x) + log(y)``.
 
 Linear-fractional quotients: ``a / b`` with ``a`` and ``b`` of degree at most one in the
 variables and ``a = alpha * b + beta``, where ``alpha`` and ``beta`` are free of the
