@@ -18,8 +18,9 @@ the conditions the step lists hold, and claims of N what is proved of N'. Three 
 - **Transcendental identities** (:data:`TABLE`): a pattern matched on the tape, the same
   way the analysis and the kernel find it (as :mod:`dcp.idioms` are), each identity
   proved by SymPy in the tests. ``log(sigmoid(t))`` is ``-softplus(-t)``; ``x * log(x)``
-  is ``-entr(x)`` where ``x > 0`` (the right side's proof lists the domain conditions its
-  atoms need, so it holds only where the identity does).
+  is ``-entr(x)`` where ``x > 0``, which is where the left side is defined. A right side
+  defined on less than the left (``log(x * y)`` as ``log(x) + log(y)``) is used only where
+  the ranges show the two domains the same.
 
 This module is part of the trusted base: the kernel checks rewrite steps with it.
 """
@@ -192,16 +193,20 @@ class Identity(NamedTuple):
     when ``node`` does not match. ``left`` and ``right`` are the two sides in ``t`` (and
     ``t1, t2, ...`` for a chain), as SymPy reads them with the atoms' formulas: the tests
     prove them equal where both are defined, for all reals or, when ``positive``, where
-    every ``t`` is positive (both sides are defined only there: a side's functions,
-    ``log``, ``entr``, have domains that the composition rule lists as conditions wherever
-    the ranges do not show them, so the proof of the right side holds only there).
-    ``heads`` are the ops of the nodes it can match."""
+    every ``t`` is positive (both sides are defined only there). ``heads`` are the ops of
+    the nodes it can match.
+
+    A verdict holds where the expression is defined: the right side may need no more
+    than the left. Where it would (``log(x) + log(y)`` needs ``x > 0`` and ``y > 0``,
+    ``log(x * y)`` only ``x * y > 0``), ``same_domain(tape, right, range_of)`` says
+    whether the ranges (``range_of(node)``, None when unknown) make up the difference."""
 
     apply: Callable[[Tape, int], int | None]
     left: str
     right: str
     heads: tuple[str, ...]
     positive: bool = False
+    same_domain: Callable[[Tape, int, Callable[[int], "Interval | None"]], bool] | None = None
 
     @property
     def words(self) -> str:
@@ -296,12 +301,33 @@ def _log_product(tape: Tape, index: int) -> int | None:
     return None if None in logs else tape.add_like(index, "+", None, tuple(logs))
 
 
+def _holds(range_of: Callable[[int], "Interval | None"], node: int, test: str) -> bool:
+    """Whether node ``node``'s range is known to be ``is_nonneg`` (``is_positive``)."""
+    region = range_of(node)
+    return region is not None and getattr(region, test)
+
+
+def _rel_entr_domain(tape: Tape, right: int, range_of) -> bool:
+    """rel_entr(x, y) needs x >= 0 and y > 0, x * log(x / y) only x / y > 0: the same
+    where x >= 0 or y > 0 is known (else both negative would be lost)."""
+    x, y = tape.args[right]
+    return _holds(range_of, x, "is_nonneg") or _holds(range_of, y, "is_positive")
+
+
+def _log_product_domain(tape: Tape, right: int, range_of) -> bool:
+    """log(x) + log(y) needs x > 0 and y > 0, log(x * y) only x * y > 0: the same where
+    one factor is known nonnegative."""
+    return any(_holds(range_of, tape.args[log][0], "is_nonneg") for log in tape.args[right])
+
+
 #: kind -> identity. A rewrite step of one of these kinds names it in ``Note.detail``.
 TABLE: dict[str, Identity] = {
     "log_sigmoid": Identity(_log_sigmoid, "log(sigmoid(t))", "-softplus(-t)", ("log",)),
     "exp_product": Identity(_exp_product, "exp(t1) * exp(t2)", "exp(t1 + t2)", ("*",)),
     "entr": Identity(_entr, "t * log(t)", "-entr(t)", ("*",), positive=True),
-    "rel_entr": Identity(_rel_entr, "t1 * log(t1 / t2)", "rel_entr(t1, t2)", ("*",), positive=True),
-    "log_product": Identity(_log_product, "log(t1 * t2)", "log(t1) + log(t2)", ("log",), positive=True),
+    "rel_entr": Identity(_rel_entr, "t1 * log(t1 / t2)", "rel_entr(t1, t2)", ("*",), positive=True,
+                         same_domain=_rel_entr_domain),
+    "log_product": Identity(_log_product, "log(t1 * t2)", "log(t1) + log(t2)", ("log",),
+                            positive=True, same_domain=_log_product_domain),
 }
 

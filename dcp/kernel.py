@@ -459,8 +459,8 @@ class _Kernel:
         if kind == RATIONAL:
             # (Only a checked step's range is evidence; asked only of a denominator one
             # side drops, which the method never does.)
-            fault = rational_fault(tape, index, right, lambda node: node in self.proof.ids() and
-                                   away_from_zero(facts.range[facts.resolve(node)]))
+            fault = rational_fault(tape, index, right, lambda node: (
+                self._checked_range(node) is not None and away_from_zero(self._checked_range(node))))
             if fault is not None:
                 self._fail(index, fault)
         elif kind == FIXED:
@@ -472,11 +472,21 @@ class _Kernel:
                 found = IDENTITIES[kind].apply(tape, index)
             if found is None or found != right:
                 self._fail(index, f"the identity {kind!r} does not give its premise")
+            same_domain = IDENTITIES[kind].same_domain
+            if same_domain is not None and not same_domain(tape, right, self._checked_range):
+                self._fail(index, "its other side is defined on less than it, and the ranges "
+                                  "do not show the two the same")
         else:
             self._fail(index, f"unknown kind of rewrite {kind!r}")
         if index in postorder(right, facts.premises):
             self._fail(index, "its premise rests on it (a circle)")
         self._same_as(index, right)
+
+    def _checked_range(self, node: int) -> Interval | None:
+        """The range of node ``node`` when a step of the proof claims it (so it is checked),
+        else None."""
+        node = self.facts.resolve(node)
+        return self.facts.range[node] if node in self.proof.ids() else None
 
 
 class _Opened:

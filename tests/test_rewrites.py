@@ -159,13 +159,39 @@ def test_table_identities_are_proved_by_sympy(kind):
 
 def test_the_identities_of_logs_need_positive_arguments():
     """Where t1 and t2 are both negative, log(t1 * t2) is defined and log(t1) + log(t2) is
-    not real: the table says positive, and the right side's proof lists it."""
+    not real (nor is log(t1 * t2) concave across both quadrants): the table says positive,
+    and the rewrite is made only where a factor is known nonnegative, so that the two
+    sides are defined at the same points."""
     assert TABLE["log_product"].positive and TABLE["entr"].positive
     assert not TABLE["exp_product"].positive and not TABLE["log_sigmoid"].positive
     t1, t2 = sympy.Rational(-2), sympy.Rational(-3)
     assert sympy.log(t1 * t2) != sympy.log(t1) + sympy.log(t2)
-    result = certify("log(x*y)", wrt=["x", "y"], check=False)
+    result = certify("log(x*y)", wrt=["x", "y"], assume=["x >= 0"], check=False)
+    assert result.verdict == "concave"
     assert sorted(str(c) for c in result.proof.domain) == ["x > 0", "y > 0"]
+    for expression in ("log(x*y)", "x*log(x/y)"):
+        result = certify(expression, wrt=["x", "y"], check=False)
+        assert result.verdict == "unknown" and not _identities(result)
+
+
+@pytest.mark.parametrize("assume,why", [
+    ([], "defined on less than it"),
+    (["x >= 0"], None),
+])
+def test_the_kernel_rejects_a_right_side_defined_on_less(assume, why):
+    result = certify("log(x*y) + (log(x) + log(y))", wrt=["x", "y"], assume=assume, check=False)
+
+    def narrower(facts, node):
+        left, right = node("log(x * y)"), node("log(x) + log(y)")
+        facts.rule[left], facts.premises[left] = "identity", (right,)
+        facts.notes[left] = Note(detail="log_product")
+        _claim(facts, left, right)
+    proof = _tampered(result, narrower)
+    if why is None:
+        check_proof(proof)
+    else:
+        with pytest.raises(ProofCheckError, match=why):
+            check_proof(proof)
 
 
 @pytest.mark.parametrize("kind", TABLE)

@@ -122,6 +122,9 @@ def _fault(tape: Tape, index: int, right: int, kind: str, bounds, ranges) -> str
                               lambda node: ranges[node] is not None and away_from_zero(ranges[node]))
     if kind == FIXED:
         return substitution_fault(tape, index, right, fixed_names(bounds))
+    same_domain = TABLE[kind].same_domain
+    if same_domain is not None and not same_domain(tape, right, ranges.__getitem__):
+        return "the other side is defined on less"
     return None
 
 
