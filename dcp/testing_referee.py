@@ -359,6 +359,18 @@ def _softplus(ns, x):
     return ns.piecewise(x, 0, lambda t: ns.log1p(ns.exp(t)), lambda t: t + ns.log1p(ns.exp(-t)))
 
 
+def _asinh(ns, x):
+    """asinh(x) = sign(x) asinh(|x|), which does not cancel for x < 0: asinh(m) is
+    log1p(m + m^2 / (1 + sqrt(m^2 + 1))) below 1 and log(m) + log(1 + sqrt(1 + 1/m^2))
+    from 1 on (no m^2 to overflow)."""
+    one = ns.num(Fraction(1))
+    m = abs(x)
+    value = ns.piecewise(
+        m, 1, lambda t: ns.log1p(t + t * t / (one + ns.sqrt(t * t + one))),
+        lambda t: ns.log(t) + ns.log(one + ns.sqrt(one + one / (t * t))))
+    return ns.piecewise(x, 0, lambda t: -value, lambda t: value)
+
+
 def _log_cosh(ns, x):
     # log((e^x + e^-x) / 2) = |x| + log((1 + e^-2|x|) / 2) = |x| + log1p(expm1(-2|x|) / 2):
     # no large exponential, and no constant log 2 to hold.
@@ -572,6 +584,9 @@ ATOMS: dict[str, tuple] = {
     "tanh": (1, {}, lambda ns, a, kw: ns.tanh(a[0])),
     "cosh": (1, {}, lambda ns, a, kw: (ns.exp(a[0]) + ns.exp(-a[0])) / ns.num(Fraction(2))),
     "log_cosh": (1, {}, lambda ns, a, kw: _log_cosh(ns, a[0])),
+    "sinh": (1, {}, lambda ns, a, kw: (ns.exp(a[0]) - ns.exp(-a[0])) / ns.num(Fraction(2))),
+    "asinh": (1, {}, lambda ns, a, kw: _asinh(ns, a[0])),
+    "atanh": (1, {}, lambda ns, a, kw: (ns.log1p(a[0]) - ns.log1p(-a[0])) / ns.num(Fraction(2))),
     "softsign": (1, {}, lambda ns, a, kw: a[0] / (1 + abs(a[0]))),
     "leaky_relu": (1, {"alpha": Fraction(1, 100)}, lambda ns, a, kw: ns.piecewise(
         a[0], 0, lambda t: ns.num(kw["alpha"]) * t, lambda t: t)),
