@@ -181,3 +181,12 @@ def test_reshape_and_keywords_refuse_what_they_cannot_mean():
     for text in ("reshape(x, 0)", "reshape(x, 2.5)", "reshape(x)", "diff(x, k=0)", "cumsum(x, axis=2)"):
         with pytest.raises(DcpError):
             certify(text, wrt="x")
+
+
+def test_reshape_takes_cvxpys_shape_tuple():
+    from dcp import DcpError
+    tupled = certify("sum_squares(reshape(X, (2, 3)))", wrt="X", shapes={"X": (3, 2)}, check=False)
+    assert tupled.verdict == "convex" and tupled.shapes["X"] == ("3", "2")
+    assert certify("reshape(x, (6,))", wrt="x", shapes={"x": (2, 3)}, check=False).verdict == "affine"
+    with pytest.raises(DcpError, match="unexpected `,`"):
+        certify("(1, 2) + x", wrt="x")

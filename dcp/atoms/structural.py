@@ -435,13 +435,11 @@ class Diag(_Affine):
 
 
 class Reshape(_Affine):
-    """reshape(X, m, n): the entries of X as an m x n matrix, column by column; affine.
+    """reshape(X, (m, n)): the entries of X as an m x n matrix, column by column; affine.
 
     Without n, a vector of m entries. Entries are taken and placed column by column
-    (CVXPY's default order "F"); nondecreasing.
-
-    CVXPY writes the shape as a tuple, reshape(X, (m, n)); the language has no tuples, so
-    m and n are given as they are.
+    (CVXPY's default order "F"); nondecreasing. The shape is CVXPY's tuple, ``(m, n)`` or
+    ``(m,)``; ``reshape(X, m, n)`` is the same.
     """
 
     name = "reshape"
