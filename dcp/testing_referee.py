@@ -563,6 +563,27 @@ def _dot(a, b):
     return _rows(a * b).sum(axis=1)
 
 
+def _conv(k, x):
+    """The full convolution of two vectors, per batch row: entry i is the sum of
+    k[j] x[i - j]."""
+    import numpy as np
+    k, x = _rows(k), _rows(x)
+    return np.stack(_convolved(k, x), axis=1)
+
+
+def _convolved(k, x) -> list:
+    """The entries of the full convolution of the rows of ``k`` and ``x``."""
+    m, n = k.shape[1], x.shape[1]
+    entries = []
+    for i in range(m + n - 1):
+        terms = [k[:, j] * x[:, i - j] for j in range(max(0, i - n + 1), min(i, m - 1) + 1)]
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        entries.append(total)
+    return entries
+
+
 def _mean(x):
     return _rows(x).sum(axis=1) / _rows(x).shape[1]
 
@@ -631,6 +652,7 @@ ATOMS: dict[str, tuple] = {
     "log_softmax": (1, {}, lambda ns, a, kw: _log_softmax(ns, a[0])),
     "softmax": (1, {}, lambda ns, a, kw: ns.exp(_log_softmax(ns, a[0]))),
     "dot": (2, {}, lambda ns, a, kw: _dot(a[0], a[1])),
+    "conv": (2, {}, lambda ns, a, kw: _conv(a[0], a[1])),
     # The losses, as SPEC section 5 spells them out.
     "mse": (2, {}, lambda ns, a, kw: _mean(_sub(a[0], a[1]) * _sub(a[0], a[1]))),
     "mae": (2, {}, lambda ns, a, kw: _mean(abs(_sub(a[0], a[1])))),
