@@ -36,6 +36,7 @@ from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.algebra import enclose, opens, polynomial
 from .facts.quadratic import hessian, is_factorisation
+from .facts.structure import Structured
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
 from .memo import Memo
@@ -179,6 +180,8 @@ class _Kernel:
         variable = name in self.wrt
         if variable != (facts.rule[index] == "variable"):
             self._fail(index, "wrong kind of name")
+        if variable and isinstance(self.proof.bounds.get(name), Structured):
+            self._fail(index, "a variable cannot be assumed psd, nsd or symmetric")
         self._require(index, AFFINE if variable else CONSTANT, self.proof.bounds.get(name, REALS))
 
     def _binding(self, index: int) -> None:
