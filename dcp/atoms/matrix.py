@@ -83,8 +83,10 @@ class _Matrix(Atom):
 
 
 class QuadForm(Atom):
-    """quad_form(x, P) = xᵀ P x: convex in x when P is a constant known psd, concave when
-    known nsd (an assumption ``P psd``, read from P's range); shapes x (n,), P (n, n).
+    """quad_form(x, P) = xᵀ P x: convex for a parameter P assumed psd, concave for nsd.
+
+    P's structure is read from its range (the assumption ``P psd``; a parameter is
+    constant, so the form is convex in x). Shapes x (n,), P (n, n), or both scalars.
 
     Monotone in x where the signs decide: with every entry of P nonnegative, the gradient
     (P + Pᵀ) x is nonnegative for x >= 0 (nondecreasing) and nonpositive for x <= 0."""
@@ -132,8 +134,10 @@ class QuadForm(Atom):
 
 
 class LogDet(_Matrix):
-    """log_det(X) = log det X: concave on the positive definite X (through S(X), the
-    symmetric part; undefined where S(X) is not positive definite)."""
+    """log_det(X) = log det X: concave on the positive definite matrices.
+
+    Read through S(X), the symmetric part; undefined where S(X) is not positive
+    definite."""
 
     name = "log_det"
     formula = "log(det(X))"
@@ -151,8 +155,9 @@ class LogDet(_Matrix):
 
 
 class LambdaMax(_Matrix):
-    """lambda_max(X): the largest eigenvalue of S(X) (X itself when symmetric); convex, at
-    least every diagonal entry."""
+    """lambda_max(X): the largest eigenvalue of a symmetric X; convex.
+
+    Of S(X) for any square X; at least every diagonal entry."""
 
     name = "lambda_max"
     formula = "max(eigenvalues(X))"
@@ -173,8 +178,9 @@ class LambdaMax(_Matrix):
 
 
 class LambdaMin(_Matrix):
-    """lambda_min(X): the smallest eigenvalue of S(X) (X itself when symmetric); concave,
-    at most every diagonal entry."""
+    """lambda_min(X): the smallest eigenvalue of a symmetric X; concave.
+
+    Of S(X) for any square X; at most every diagonal entry."""
 
     name = "lambda_min"
     formula = "min(eigenvalues(X))"
@@ -231,8 +237,7 @@ class SigmaMax(_Singular):
 
 
 class NormNuc(_Singular):
-    """norm_nuc(X): the sum of the singular values (the nuclear norm); convex,
-    nonnegative."""
+    """norm_nuc(X): the sum of the singular values (the nuclear norm); convex, nonnegative."""
 
     name = "norm_nuc"
     formula = "sum(singular_values(X))"
@@ -240,8 +245,10 @@ class NormNuc(_Singular):
 
 
 class MatrixFrac(Atom):
-    """matrix_frac(x, P) = xᵀ P⁻¹ x for positive definite P (through S(P); undefined
-    elsewhere): jointly convex in x and P, nonnegative; shapes x (n,), P (n, n)."""
+    """matrix_frac(x, P) = xᵀ P⁻¹ x for positive definite P: jointly convex, nonnegative.
+
+    Read through S(P); undefined where S(P) is not positive definite. Shapes x (n,),
+    P (n, n), or both scalars (x²/P)."""
 
     name = "matrix_frac"
     min_args = max_args = 2

@@ -61,6 +61,12 @@ class Structured(Interval):
         """The common part, keeping both structures (None when there is none)."""
         return meet(self, other)
 
+    def contains(self, other: Interval) -> bool:
+        """Whether every value ``other`` allows is one this allows: its entries lie in
+        these ends and its structure implies this one (a plain range, which allows any
+        matrix, is never inside a structured one)."""
+        return Interval.contains(self, other) and STRUCTURES[self[4]] <= structure_of(other)
+
     def __str__(self) -> str:
         return f"{Interval.__str__(self)} {self.structure}"
 
