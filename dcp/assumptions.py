@@ -6,7 +6,7 @@ bounds that leave nothing are contradictory and raise :class:`AssumptionError`.
 
 ``"P psd"``, ``"P nsd"``, ``"P symmetric"`` state a matrix parameter's structure; it is
 kept in the name's interval (:class:`~dcp.facts.structure.Structured`), so each name has
-one range. Only a parameter may carry one (:func:`refuse_structured_variables`).
+one range. Only a parameter may be psd or nsd (:func:`refuse_structured_variables`).
 """
 from __future__ import annotations
 
@@ -86,13 +86,14 @@ def bounds_from(conditions: Iterable[tuple[Condition, str]],
 
 
 def refuse_structured_variables(bounds: Mapping[str, Interval], wrt: Iterable[str]) -> None:
-    """Raise :class:`AssumptionError` when a name in ``wrt`` is assumed ``psd``, ``nsd``
-    or ``symmetric``: such a fact is about a parameter. (Atoms read it as a constant's
-    property: ``quad_form(x, P)`` is convex in ``x`` for a fixed psd ``P``, not jointly in
-    ``x`` and ``P``.)"""
+    """Raise :class:`AssumptionError` when a name in ``wrt`` is assumed ``psd`` or
+    ``nsd``: atoms read that as a fact about a fixed matrix (``quad_form(x, P)`` is convex
+    in ``x`` for a fixed psd ``P``, not jointly in ``x`` and ``P``). ``X symmetric`` on a
+    variable is allowed: it restricts X to the symmetric matrices, a convex set, and no
+    atom's fact depends on it."""
     for name in wrt:
-        region = bounds.get(name)
-        if isinstance(region, Structured):
-            raise AssumptionError(f"`{name} {region.structure}` is an assumption about a "
+        facts = structure_of(bounds.get(name, REALS))
+        if "psd" in facts or "nsd" in facts:
+            raise AssumptionError(f"`{name} {bounds[name].structure}` is an assumption about a "
                                   f"parameter, but `{name}` is a variable (in wrt); "
                                   f"assume it of a name not in wrt")

@@ -37,6 +37,10 @@ RULES: dict[str, str] = {
     "quadratic": "A polynomial of degree two with exact coefficients is convex (concave) when "
                  "its Hessian is positive (negative) semidefinite, shown by an exact LDLᵀ "
                  "factorisation with D >= 0; with no term of degree two it is affine.",
+    # Matrix literals (issue 13, matrix atoms).
+    "literal structure": "An atom that reads a matrix argument's structure (quad_form(x, P)) "
+                         "with a numeric matrix written out: its structure (symmetric, psd, "
+                         "nsd) decided exactly, then the composition rule as for an assumed one.",
 }
 
 

@@ -125,9 +125,17 @@ def test_contradictions_are_clear_errors_with_a_caret(assume, message, caret):
     assert marks == " " * start + "^" * len(caret)
 
 
-def test_a_variable_cannot_carry_a_structure():
+def test_a_variable_cannot_be_psd_but_may_be_symmetric():
     with pytest.raises(AssumptionError, match=r"`P psd` is an assumption about a parameter"):
         certify("quad_form(x, P)", wrt=["x", "P"], assume=["P psd"], check=False)
+    with pytest.raises(AssumptionError, match=r"`P nsd` is an assumption about a parameter"):
+        certify("log_det(P)", wrt="P", assume=["P nsd"], check=False)
+    # cvt-236 of the CVXPY corpus: X restricted to the symmetric matrices.
+    result = certify("log_det(X)", wrt="X", assume=["X symmetric"], shapes={"X": (2, 2)})
+    assert result.verdict == "concave" and result.check.trials > 0
+    assert result.is_convex is False
+    a = np.array(result.witnesses["convex"].a["X"])
+    assert (a == a.T).all()
 
 
 def test_a_misspelt_structure_is_a_parse_error_with_a_caret():
@@ -198,7 +206,7 @@ def test_the_kernel_refuses_a_structured_variable():
     bad = dataclasses.replace(proof, bounds={**proof.bounds, "x": proof.bounds["P"]},
                               _steps={})
     bad.facts.range[bad.tape.find("name", "x")] = proof.bounds["P"]
-    with pytest.raises(ProofCheckError, match="a variable cannot be assumed psd"):
+    with pytest.raises(ProofCheckError, match="a variable cannot be assumed psd or nsd"):
         check_proof(bad)
 
 
@@ -313,3 +321,64 @@ def test_facts_by_sympy():
     xs, p = sympy.symbols("x p", positive=True)
     h = sympy.hessian(xs ** 2 / p, (xs, p))
     assert sympy.simplify(h.det()) == 0 and sympy.simplify(h[0, 0] - 2 / p) == 0
+
+
+# ---- a matrix written out, decided exactly ----------------------------------------------
+@pytest.mark.parametrize("expr,wrt,assume,verdict", [
+    # cvt-378 .. cvt-381 of the CVXPY corpus
+    ("quad_form(x, [[-1, 0, 0], [0, -1, 0], [0, 0, -1]])", "x", [], "concave"),
+    ("quad_form(x, [[1, 0, 0], [0, 1, 0], [0, 0, 1]])", "x", [], "convex"),
+    ("quad_form(square(z), [[2.0, 0.5], [0.5, 1.0]])", "z", ["z >= 0"], "convex"),
+    ("quad_form(square(z) - 1, [[2.0, 0.5], [0.5, 1.0]])", "z", ["z >= 0"], "nonconvex"),
+    ("quad_form(x, [[1, 2], [2, 1]])", "x", [], "nonconvex"),            # indefinite
+    ("quad_form(x, [[1, 1], [1, 1]])", "x", [], "convex"),               # singular psd
+    ("quad_form(x, [[1, 0.1], [0.1, 0.01]])", "x", [], "convex"),        # det 0 exactly
+    ("quad_form(x, [[1, 0.1], [0.1, 0.0099]])", "x", [], "nonconvex"),   # det < 0 by 1e-4
+    ("quad_form(x, [[1, 2], [0, 1]])", "x", [], "unknown"),              # not symmetric
+    ("quad_form(x, [[0, 0], [0, 0]])", "x", [], "affine"),
+    ("quad_form(t, 3)", "t", [], "convex"),                               # 1 x 1
+    ("quad_form(t, -0.5)", "t", [], "concave"),
+    ("-quad_form(x, [[2, 1], [1, 2]]) + 1", "x", [], "concave"),
+])
+def test_a_literal_matrix_is_decided_exactly(expr, wrt, assume, verdict):
+    result = certify(expr, wrt=wrt, assume=assume)
+    assert result.verdict == verdict
+    rules = [step.rule for step in result.proof.steps()]
+    assert ("literal structure" in rules) == (verdict in ("convex", "concave", "affine"))
+
+
+def test_the_literal_step_shows_in_the_trace():
+    text = certify("quad_form(x, [[2, 1], [1, 2]])", wrt="x", check=False).explain()
+    assert "literal structure (`[[2, 1], [1, 2]]` is psd (decided exactly); quad_form: convex" in text
+
+
+def _literal_proof():
+    proof = certify("quad_form(x, [[2, 1], [1, 2]])", wrt="x", check=False).proof
+    check_proof(proof)
+    return proof
+
+
+def test_the_kernel_refuses_a_wrong_structure_claimed_of_a_literal():
+    proof = certify("quad_form(x, [[1, 2], [2, 1]])", wrt="x", check=False).proof
+    bad = tamper(proof, index=proof.root_id, rule="literal structure", reason=None,
+                 curvature=Curvature.CONVEX, range=Interval(0, math.inf), detail=(1, "psd"))
+    with pytest.raises(ProofCheckError, match=r"is not a psd matrix written out"):
+        check_proof(bad)
+
+
+def test_the_kernel_refuses_a_tampered_literal_step():
+    proof = _literal_proof()
+    root = proof.root_id
+    with pytest.raises(ProofCheckError, match="is not a nsd matrix written out"):
+        check_proof(tamper(proof, index=root, detail=(1, "nsd"), curvature=Curvature.CONCAVE))
+    with pytest.raises(ProofCheckError, match="claims concave, the rule gives only convex"):
+        check_proof(tamper(proof, index=root, curvature=Curvature.CONCAVE))
+    with pytest.raises(ProofCheckError, match="the atom reads no structure there"):
+        check_proof(tamper(proof, index=root, detail=(0, "psd")))
+    with pytest.raises(ProofCheckError, match="records no structure"):
+        check_proof(tamper(proof, index=root, detail=None))
+    x, p = proof.facts.premises[root]
+    with pytest.raises(ProofCheckError, match="premises are not the subexpressions"):
+        check_proof(tamper(proof, index=root, premises=(x, x)))
+    with pytest.raises(ProofCheckError, match="does not enclose"):
+        check_proof(tamper(proof, index=root, range=Interval(1, math.inf)))

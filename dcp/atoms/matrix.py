@@ -95,6 +95,9 @@ class QuadForm(Atom):
     min_args = max_args = 2
     reduces = True
     formula = "x.T @ P @ x"
+    #: The argument whose structure the facts read (a literal one is decided exactly:
+    #: :mod:`dcp.methods.structure`).
+    structured_argument = 1
 
     def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
         facts = structure_of(args[1])

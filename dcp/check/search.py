@@ -35,8 +35,7 @@ import numpy as np
 
 from ..facts.balls import precision, to_arb
 from ..facts.interval import MAX_FLOAT, next_down, next_up, round_down, round_up
-from ..facts.quadratic import Factorisation, factor
-from ..facts.structure import Structured
+from ..facts.structure import STRUCTURES, Structured, exact_structure
 from ..ops import ARB, FLOAT
 from ..proof import Proof
 from .budget import Budget
@@ -586,14 +585,10 @@ class MatrixBox(Box):
     def holds(self, value) -> bool:
         matrix = np.asarray(value, dtype=float)
         matrix = matrix.reshape(1, 1) if matrix.ndim == 0 else matrix
-        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or \
-                not np.array_equal(matrix, matrix.T):
+        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
             return False
-        exact = [[Fraction(float(v)) for v in row] for row in matrix]
-        if self.structure in ("psd", "zero") and not isinstance(factor(exact), Factorisation):
-            return False
-        negated = [[-v for v in row] for row in exact]
-        return self.structure not in ("nsd", "zero") or isinstance(factor(negated), Factorisation)
+        found = exact_structure([[Fraction(float(v)) for v in row] for row in matrix])
+        return found is not None and STRUCTURES[self.structure] <= STRUCTURES[found]
 
 
 def _semidefinite(values: np.ndarray, lo: float, hi: float) -> np.ndarray:

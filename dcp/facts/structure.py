@@ -18,10 +18,13 @@ psd when its entry is nonnegative.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from .interval import Interval
+from .quadratic import Factorisation, factor
 
-__all__ = ["Structured", "STRUCTURES", "structure_of", "meet", "admits", "plain"]
+__all__ = ["Structured", "STRUCTURES", "structure_of", "meet", "admits", "plain",
+           "exact_structure", "literal_matrix"]
 
 #: The structures, each with the ones it implies (itself included).
 STRUCTURES: dict[str, frozenset[str]] = {
@@ -111,3 +114,36 @@ def plain(region: Interval) -> Interval:
     """The entries' interval of ``region``, without any structure."""
     return region.entries if isinstance(region, Structured) else region
 
+
+
+def exact_structure(matrix: list[list[Fraction]]) -> str | None:
+    """The strongest structure of the exact square ``matrix``: ``"zero"``, ``"psd"``,
+    ``"nsd"``, ``"symmetric"``, or None when it is not symmetric. Semidefiniteness is
+    decided by an LDLᵀ factorisation over the rationals (:func:`~dcp.facts.quadratic.factor`)."""
+    n = len(matrix)
+    if any(len(row) != n for row in matrix) or \
+            any(matrix[i][j] != matrix[j][i] for i in range(n) for j in range(i)):
+        return None
+    psd = isinstance(factor(matrix), Factorisation)
+    nsd = isinstance(factor([[-v for v in row] for row in matrix]), Factorisation)
+    return "zero" if psd and nsd else "psd" if psd else "nsd" if nsd else "symmetric"
+
+
+def literal_matrix(tape, index: int) -> list[list[Fraction]] | None:
+    """The exact entries of node ``index`` when it is a numeric matrix written out
+    (``[[2, 1], [1, 2]]``, rows of numeric constants) or a numeric scalar (a 1 x 1
+    matrix); else None. Finds nodes only: the tape is not changed."""
+    value = tape.constant(index)
+    if value is not None:
+        return [[Fraction(value)]]
+    if tape.op[index] != "[...]":
+        return None
+    rows = []
+    for row in tape.args[index]:
+        if tape.op[row] != "[...]":
+            return None
+        entries = [tape.constant(entry) for entry in tape.args[row]]
+        if any(entry is None for entry in entries):
+            return None
+        rows.append([Fraction(entry) for entry in entries])
+    return rows

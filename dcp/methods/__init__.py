@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import quadratic
+from . import quadratic, structure
 
 __all__ = ["METHODS"]
 
 #: The methods, tried in this order at each node the plain rules leave unknown.
 METHODS: list[Callable] = [
     quadratic.attempt,
+    structure.attempt,
 ]
