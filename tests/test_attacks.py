@@ -127,7 +127,7 @@ def test_referee_rebuilds_the_witness_point_dcp_claims():
 
 
 def test_referee_skips_what_it_does_not_know_instead_of_guessing():
-    assert audit("x + y", ["x"], ["y psd"]).skipped
+    assert audit("x + y", ["x"], ["y pd"]).skipped
     assert audit("rel_entr(x, y)", ["x"]).skipped
 
 

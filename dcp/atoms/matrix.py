@@ -61,6 +61,22 @@ def _matrices(x):
     return x.reshape(x.shape[0], 1, 1) if x.ndim == 1 else x
 
 
+def _lapack(function, matrices):
+    """``function`` (a batched numpy.linalg call) of a batch of float matrices, NaN for
+    those with a non-finite entry (LAPACK is given zeros in their place)."""
+    import numpy as np
+    finite = np.isfinite(matrices).all(axis=(1, 2))
+    safe = np.where(finite[:, None, None], matrices, 0.0)
+    value = function(safe)
+    return np.where(finite.reshape((-1,) + (1,) * (value.ndim - 1)), value, np.nan)
+
+
+def _float_definite(matrices):
+    """Which float symmetric matrices of the batch are positive definite (NaN: no)."""
+    import numpy as np
+    return _lapack(np.linalg.eigvalsh, matrices)[:, 0] > 0
+
+
 def _form(x, p):
     """xᵀ P x per batch row, by sums of products (so balls stay rigorous)."""
     if x.ndim == 1:
@@ -153,8 +169,8 @@ class LogDet(_Matrix):
         if ops.name == "arb":
             return _each_matrix(s, _arb_log_det)
         import numpy as np
-        definite = np.linalg.eigvalsh(s)[:, 0] > 0
-        return np.where(definite, np.linalg.slogdet(s)[1], np.nan)
+        # (positive definite: the determinant is positive, so its log is slogdet's)
+        return np.where(_float_definite(s), _lapack(lambda m: np.linalg.slogdet(m)[1], s), np.nan)
 
 
 class LambdaMax(_Matrix):
@@ -177,7 +193,7 @@ class LambdaMax(_Matrix):
         if ops.name == "arb":
             return _each_matrix(s, lambda m: _arb_eigenvalues(m, "max"))
         import numpy as np
-        return np.linalg.eigvalsh(s)[:, -1]
+        return _lapack(np.linalg.eigvalsh, s)[:, -1]
 
 
 class LambdaMin(_Matrix):
@@ -199,7 +215,7 @@ class LambdaMin(_Matrix):
         if ops.name == "arb":
             return _each_matrix(s, lambda m: _arb_eigenvalues(m, "min"))
         import numpy as np
-        return np.linalg.eigvalsh(s)[:, 0]
+        return _lapack(np.linalg.eigvalsh, s)[:, 0]
 
 
 class _Singular(Atom):
@@ -228,7 +244,7 @@ class _Singular(Atom):
         if ops.name == "arb":
             return _each_matrix(x, lambda m: _arb_singular(m, self.combine))
         import numpy as np
-        values = np.linalg.svd(x, compute_uv=False)
+        values = _lapack(lambda m: np.linalg.svd(m, compute_uv=False), x)
         return values[:, 0] if self.combine == "max" else values.sum(axis=1)
 
 
@@ -281,7 +297,7 @@ class MatrixFrac(Atom):
             out[:] = rows
             return out
         import numpy as np
-        definite = np.linalg.eigvalsh(s)[:, 0] > 0
+        definite = _float_definite(s)
         with np.errstate(all="ignore"):
             solved = np.linalg.solve(np.where(definite[:, None, None], s, np.eye(s.shape[1])), columns)
         return np.where(definite, (columns * solved).sum(axis=(1, 2)), np.nan)
@@ -301,7 +317,7 @@ def _arb_matrix(rows):
     return arb_mat([[entry for entry in row] for row in rows])
 
 
-def _definite(s) -> bool:
+def _ball_definite(s) -> bool:
     """Whether the symmetric ball matrix ``s`` is certainly positive definite: every
     leading principal minor certainly positive (Sylvester's criterion)."""
     return all(_arb_matrix(s[:k, :k]).det() > 0 for k in range(1, s.shape[0] + 1))
@@ -309,14 +325,14 @@ def _definite(s) -> bool:
 
 def _arb_log_det(s):
     from flint import arb
-    if not _definite(s):
+    if not _ball_definite(s):
         return arb.nan()
     return _arb_matrix(s).det().log()
 
 
 def _arb_frac(s, column):
     from flint import arb
-    if not _definite(s):
+    if not _ball_definite(s):
         return arb.nan()
     solved = _arb_matrix(s).solve(_arb_matrix(column))
     return sum((column[i, 0] * solved[i, 0] for i in range(s.shape[0])), arb(0))
