@@ -612,14 +612,15 @@ def _ball_matrix(ns, m, what: str):
     except ValueError:
         return ns.arb.nan()
     if what == "lambda_max":
-        return _fold(values, lambda p, q: p.max(q))
+        return _combine(values, lambda p, q: p.max(q))
     if what == "lambda_min":
-        return _fold(values, lambda p, q: p.min(q))
+        return _combine(values, lambda p, q: p.min(q))
     roots = [v.nonnegative_part().sqrt() for v in values]     # eigenvalues of XᵀX >= 0
-    return _fold(roots, lambda p, q: p.max(q)) if what == "sigma_max" else _fold(roots, lambda p, q: p + q)
+    return _combine(roots, lambda p, q: p.max(q)) if what == "sigma_max" else _combine(roots, lambda p, q: p + q)
 
 
-def _fold(values, pick):
+def _combine(values, pick):
+    """``values`` folded with ``pick`` (at least one)."""
     out = values[0]
     for v in values[1:]:
         out = pick(out, v)
@@ -643,7 +644,7 @@ def _matrix_frac(ns, x, p):
                 continue
             column = arb_mat([[ns.ball(v)] for v in columns[i]])
             solved = arb_mat([[ns.ball(v) for v in row] for row in m]).solve(column)
-            out[i] = _fold([column[k, 0] * solved[k, 0] for k in range(m.shape[0])], lambda u, w: u + w)
+            out[i] = _combine([column[k, 0] * solved[k, 0] for k in range(m.shape[0])], lambda u, w: u + w)
     return out
 
 
