@@ -382,3 +382,13 @@ def test_the_kernel_refuses_a_tampered_literal_step():
         check_proof(tamper(proof, index=root, premises=(x, x)))
     with pytest.raises(ProofCheckError, match="does not enclose"):
         check_proof(tamper(proof, index=root, range=Interval(1, math.inf)))
+
+
+def test_nearly_singular_and_non_finite_matrices_never_crash_the_check():
+    # fuzz seed 2120: a positive definite S too close to singular for numpy's solve
+    p = np.array([[[1.0, 0, 0], [0, 1e-300, 0], [0, 0, 1]], [[1.0, 0, 0], [0, np.inf, 0], [0, 0, 1]]])
+    values = lookup("matrix_frac", 2).evaluate(FLOAT, [np.ones((2, 3)), p], {}, None)
+    assert values[0] == pytest.approx(2 + 1e300) and np.isnan(values[1])
+    for atom in ("log_det", "lambda_max", "sigma_max", "norm_nuc"):
+        assert np.isnan(lookup(atom, 1).evaluate(FLOAT, [p[1:]], {}, None)[0])
+    assert certify("matrix_frac(-relu(u), X - Y)", wrt="Y").verdict == "convex"

@@ -62,13 +62,30 @@ def _matrices(x):
 
 
 def _lapack(function, matrices):
-    """``function`` (a batched numpy.linalg call) of a batch of float matrices, NaN for
-    those with a non-finite entry (LAPACK is given zeros in their place)."""
+    """``function`` (a batched numpy.linalg call returning an array) of a batch of float
+    matrices, NaN for those with a non-finite entry (LAPACK is given zeros in their place)
+    or where LAPACK fails on that matrix."""
     import numpy as np
     finite = np.isfinite(matrices).all(axis=(1, 2))
     safe = np.where(finite[:, None, None], matrices, 0.0)
-    value = function(safe)
+    try:
+        value = function(safe)
+    except np.linalg.LinAlgError:                   # one matrix: find it, the others stand
+        rows = []
+        for i, matrix in enumerate(safe):
+            try:
+                rows.append(function(matrix[None])[0])
+            except np.linalg.LinAlgError:
+                finite[i] = False
+                rows.append(function(np.zeros_like(matrix)[None])[0])
+        value = np.stack(rows)
     return np.where(finite.reshape((-1,) + (1,) * (value.ndim - 1)), value, np.nan)
+
+
+def _stacked(eigenvalues, vectors):
+    """eigh's pairs as one array per matrix: the eigenvalues on top of the vectors."""
+    import numpy as np
+    return np.concatenate([eigenvalues[:, None, :], vectors], axis=1)
 
 
 def _float_definite(matrices):
@@ -297,10 +314,13 @@ class MatrixFrac(Atom):
             out[:] = rows
             return out
         import numpy as np
-        definite = _float_definite(s)
+        # xᵀ S⁻¹ x = Σ (qᵢᵀ x)² / λᵢ over S's eigenpairs: no solve to fail near singular.
+        pairs = _lapack(lambda m: _stacked(*np.linalg.eigh(m)), s)
+        eigenvalues, vectors = pairs[:, 0, :], pairs[:, 1:, :]
+        projections = (vectors * columns).sum(axis=1)
         with np.errstate(all="ignore"):
-            solved = np.linalg.solve(np.where(definite[:, None, None], s, np.eye(s.shape[1])), columns)
-        return np.where(definite, (columns * solved).sum(axis=(1, 2)), np.nan)
+            value = (projections * projections / eigenvalues).sum(axis=1)
+        return np.where(eigenvalues[:, 0] > 0, value, np.nan)
 
 
 # ---- Arb -------------------------------------------------------------------------------
