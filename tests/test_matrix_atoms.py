@@ -13,7 +13,6 @@ from conftest import tamper
 from dcp import (
     AssumptionError,
     Curvature,
-    ParseError,
     ProofCheckError,
     Session,
     ShapeError,

@@ -25,8 +25,8 @@ from typing import Sequence
 
 from ..facts import NONNEG, NONPOS, REALS, Curvature, Interval, Monotonicity
 from ..facts.dims import Dims, ShapeMismatch, Sym
-from ..facts.structure import structure_of
 from ..facts.balls import monotone
+from ..facts.structure import structure_of
 from .base import Atom, Keywords, Ranges
 
 _UP, _DOWN, _NONE = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING, Monotonicity.NONE
