@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import monomial, quadratic
+from . import monomial, quadratic, structure
 
 __all__ = ["METHODS"]
 
@@ -22,4 +22,5 @@ __all__ = ["METHODS"]
 METHODS: list[Callable] = [
     quadratic.attempt,
     monomial.attempt,
+    structure.attempt,
 ]
