@@ -35,6 +35,15 @@ RULES: dict[str, str] = {
     "expansion": "A loss or a user atom is its definition: mse(a, b) is mean(square(a - b)).",
     "rewrite": "A sound rewrite of a common spelling into an atom: log(1 + exp(t)) is softplus(t).",
 }
+# The perspective (SPEC section 9).
+RULES.update({
+    "perspective": "t * f(v1/t, ..., vk/t) with t affine and positive and each vi affine is "
+                   "convex (concave) jointly where f is; f is analysed with a stand-in for each vi/t.",
+    "stand-in": "A stand-in for a quotient vi/t inside a perspective's f: a variable ranging "
+                "over the quotient's range.",
+    "distribution": "(p + r) * t is p * t + r * t: the same polynomial in the same "
+                    "subexpressions, so the same function.",
+})
 
 
 def condition_text(domain: Interval) -> str:

@@ -37,8 +37,13 @@ def evaluate(proof: Proof, values: Mapping[str, np.ndarray], ops, batch: int,
     with np.errstate(all="ignore"):
         results: dict[int, np.ndarray] = {}
         valid = np.ones(batch, dtype=bool)
+        quotients = _quotients(proof)
         for step in proof.steps():
-            value = _value(step, [results[id(p)] for p in step.premises], values, ops, batch)
+            if step.rule == "stand-in":             # its quotient's value, v / t
+                numerator, t = quotients[step.id]
+                value = divide(ops, *align(results[id(numerator)], results[id(t)]))
+            else:
+                value = _value(step, [results[id(p)] for p in step.premises], values, ops, batch)
             results[id(step)] = value
             valid &= ops.finite(value)
         for premise, domain in checks if checks is not None else domain_checks(proof):
@@ -47,14 +52,30 @@ def evaluate(proof: Proof, values: Mapping[str, np.ndarray], ops, batch: int,
     return results[id(proof.root)], valid
 
 
+def _quotients(proof: Proof) -> dict[int, tuple[Step, Step]]:
+    """Each perspective's stand-ins, by id, with the steps of their quotients' numerator
+    and denominator t (premises of the perspective, so evaluated before its function)."""
+    found = {}
+    if "stand-in" in proof.facts.rule:
+        for step in proof.steps():
+            if step.rule == "perspective":
+                t, *numerators, _ = step.premises
+                for (_, stand_in), numerator in zip(proof.facts.notes[step.id].detail, numerators):
+                    found[stand_in] = (numerator, t)
+    return found
+
+
 def _value(step: Step, args: list[np.ndarray], values: Mapping[str, np.ndarray], ops, batch: int):
     rule = step.rule
     if rule == "number":
         return ops.literal(step.node, batch)
     if rule in ("variable", "parameter"):
         return values[step.node.id]
-    if rule in ("binding", "expansion", "rewrite"):
+    if rule in ("binding", "expansion", "rewrite", "distribution"):
         return args[0]
+    if rule == "perspective":                   # t * f(v/t), f with each v/t put in
+        t, value = align(args[0], args[-1])
+        return t * value
     if rule in ("quotient", "reciprocal"):
         return divide(ops, *align(*args))
     return step.atom.evaluate(ops, args, dict(step.kwargs), step.node)

@@ -18,3 +18,8 @@ __all__ = ["METHODS"]
 
 #: The methods, tried in this order at each node the plain rules leave unknown.
 METHODS: list[Callable] = []
+
+# The perspective, t * f(v/t) (and over a sum: (p + r) * t as p * t + r * t).
+from . import perspective  # noqa: E402 (the list above is filled in blocks, one per method)
+
+METHODS.append(perspective.attempt)

@@ -1,0 +1,215 @@
+"""The perspective: ``t * f(v1/t, ..., vk/t)`` is convex (concave) where f is.
+
+For f convex on a box B, its perspective ``g(t, v) = t f(v/t)`` is convex on the cone
+``{t > 0, v/t in B}``, jointly in t and v (Boyd and Vandenberghe, section 3.2.6). So where
+t is affine and positive, each vi affine and each quotient vi/t ranges inside B, the
+composition with that affine map is convex in the variables. Affine f gives an affine
+``a . v + b t``. Quotients with proportional numerators (``x/t`` and ``(35*x)/t``) are
+separate arguments of f: the perspective of f composed with a linear map, still one.
+
+f is found by putting a *stand-in* for each quotient: a name the grammar cannot read
+(``⟨x21/(1e-06 + b39)⟩``), which the analysis treats as a variable over the quotient's
+range (:attr:`dcp.analysis.Analyzer.stand_ins`). f may hold parameters, but no variable
+outside the stand-ins: ``t * (x/t + x)`` is no perspective. Over a sum whose terms are not
+all such (the MINLPLib hull reformulations add ``306.25 * b79`` inside), the node is first
+rewritten as ``P * t + R * t``, P the terms that depend on the variables only through the
+quotients ("distribution", an exact polynomial identity), and ``P * t`` is a perspective;
+``R * t`` is left to the other rules and methods.
+
+Example (MINLPLib syn05h)::
+
+    >>> from dcp import certify
+    >>> result = certify("(x21/(1e-06 + b39) - log(1 + x17/(1e-06 + b39))) * (1e-06 + b39)",
+    ...                  wrt=["b39", "x17", "x21"], check=False,
+    ...                  assume=["0 <= b39 <= 1", "x17 >= 0", "x21 >= 0"])
+    >>> result.verdict, result.proof.root.rule
+    ('convex', 'perspective')
+"""
+from __future__ import annotations
+
+from ..analysis import Analyzer, _set
+from ..errors import DcpError
+from ..facts.curvature import AFFINE
+from ..kernel import Stopping, is_stand_in, leak, stand_in_name, substituted
+from ..proof import Facts, Note
+from ..tape import Tape, postorder
+
+__all__ = ["attempt"]
+
+#: The operators a sum's terms are read through, with the sign each gives its operands.
+_SIGNS = {"+": (1, 1), "-": (1, -1), "neg": (-1,), "pos": (1,)}
+
+
+def attempt(analyzer: Analyzer, index: int, bounds, facts: Facts) -> bool:
+    """Prove ``t * A`` (either order) a perspective, or its distribution over A's terms."""
+    tape = analyzer.tape
+    if tape.op[index] != "*":
+        return False
+    left, right = (tape.plain(a) for a in tape.args[index])
+    for t, outer in ((right, left), (left, right)):
+        if _affine(facts, t) and facts.range[t].is_positive:
+            quotients = _quotients(tape, outer, t, facts)
+            if quotients and (_perspective(analyzer, index, t, outer, quotients, bounds, facts)
+                              or _distribute(analyzer, index, t, outer, quotients, bounds, facts)):
+                return True
+    return False
+
+
+def _quotients(tape: Tape, root: int, t: int, facts: Facts) -> list[int]:
+    """The nodes ``v / t`` under ``root`` (not under another such) with v affine, in the
+    order written."""
+    found, op, args = [], tape.op, tape.args
+    for index in postorder(root, args):
+        if op[index] == "/" and tape.plain(args[index][1]) == t \
+                and _affine(facts, tape.plain(args[index][0])):
+            found.append(index)
+    inner = {i for q in found for i in postorder(q, args) if i != q}
+    return [q for q in found if q not in inner]
+
+
+def _affine(facts: Facts, index: int) -> bool:
+    """Whether node ``index`` was analysed affine (a node a rewrite replaced may not have
+    been analysed at all)."""
+    curvature = facts.curvature[index]
+    return curvature is not None and curvature.is_affine
+
+
+def _perspective(analyzer: Analyzer, index: int, t: int, outer: int, quotients: list[int],
+                 bounds, facts: Facts) -> bool:
+    """Set node ``index`` as the perspective of ``outer`` over ``t`` with ``quotients``
+    put in, when its function is convex, concave or affine in the stand-ins alone."""
+    tape = analyzer.tape
+    stand_ins = _stand_ins(analyzer, quotients, t, facts)
+    if stand_ins is None:
+        return False
+    function = substituted(tape, outer, stand_ins)
+    if not _only_through(tape, function, analyzer.wrt, set(stand_ins.values())):
+        return False
+    _forget(analyzer, function, facts)
+    try:
+        analyzer.prove(function, bounds, facts)
+    except DcpError:                            # (f undefined somewhere: no perspective)
+        return False
+    curvature = facts.curvature[function]
+    if not curvature.is_known or leak(tape, facts, function, set(stand_ins.values())) is not None:
+        return False
+    numerators = tuple([tape.plain(tape.args[q][0]) for q in stand_ins])
+    _set(facts, index, facts.range[t] * facts.range[function],
+         AFFINE if curvature.is_affine else curvature, "perspective", (t, *numerators, function))
+    words = (f"t = {tape.text(t)} affine and positive, f {curvature} in its stand-ins",)
+    facts.notes[index] = Note(words=words, detail=tuple(stand_ins.items()))
+    return True
+
+
+def _stand_ins(analyzer: Analyzer, quotients: list[int], t: int, facts: Facts) -> dict[int, int] | None:
+    """A stand-in for each quotient, by quotient, its range set for the analysis (None
+    when a user's name is spelled as one, or two quotients are written alike)."""
+    tape, found = analyzer.tape, {}
+    reciprocal = facts.range[t].reciprocal()
+    for quotient in quotients:
+        name = stand_in_name(tape, quotient)
+        known = tape.find("name", name)
+        if known is not None and known < len(facts.rule) and facts.rule[known] not in (None, "stand-in"):
+            return None
+        numerator = tape.plain(tape.args[quotient][0])
+        analyzer.stand_ins[name] = facts.range[numerator] * reciprocal
+        found[quotient] = tape.add_like(quotient, "name", name)
+    return found if len(set(found.values())) == len(found) else None
+
+
+def _only_through(tape: Tape, root: int, wrt, stand_ins: set[int]) -> bool:
+    """Whether node ``root`` names no variable and no stand-in but ``stand_ins``."""
+    return all(index in stand_ins or not (tape.data[index] in wrt or is_stand_in(tape.data[index]))
+               for index in postorder(root, tape.args) if tape.op[index] == "name")
+
+
+def _forget(analyzer: Analyzer, function: int, facts: Facts) -> None:
+    """Drop the facts of every node of ``function`` that holds a stand-in: an earlier
+    proof of it (under other bounds: the hint search) had other stand-in ranges."""
+    tape = analyzer.tape
+    analyzer.premises(function, facts)          # (the rows it plans get room)
+    holds: set[int] = set()
+    for index in postorder(function, _Planned(analyzer, facts)):
+        if tape.op[index] == "name" and is_stand_in(tape.data[index]) or \
+                any(p in holds for p in analyzer.premises(index, facts)):
+            holds.add(index)
+            if index < len(facts.curvature):
+                facts.curvature[index] = None
+                facts.notes.pop(index, None)
+
+
+class _Planned:
+    """The analysis plans' premises, as a children column."""
+
+    __slots__ = ("analyzer", "facts")
+
+    def __init__(self, analyzer: Analyzer, facts: Facts):
+        self.analyzer, self.facts = analyzer, facts
+
+    def __getitem__(self, index: int) -> tuple[int, ...]:
+        return self.analyzer.premises(index, self.facts)
+
+
+def _distribute(analyzer: Analyzer, index: int, t: int, outer: int, quotients: list[int],
+                bounds, facts: Facts) -> bool:
+    """Rewrite ``A * t`` as ``P * t + R * t`` (in the order written), P the terms of the
+    sum A that depend on the variables only through the quotients, when both are
+    nonempty, and prove it so (``P * t`` a perspective)."""
+    tape = analyzer.tape
+    terms = _terms(tape, outer)
+    if len(terms) < 2:
+        return False
+    inside = set(quotients)
+    pure = [_pure(tape, term, inside, analyzer.wrt) for _, term in terms]
+    if all(pure) or not any(pure):
+        return False
+    parts = [_signed_sum(tape, index, [term for term, p in zip(terms, pure) if p is keep])
+             for keep in (True, False)]
+    if not any(q in inside for q in postorder(parts[0], tape.args)):
+        return False                            # P holds no quotient: no perspective
+    first = tape.plain(tape.args[index][0]) == t
+    products = [tape.add_like(index, "*", None, (t, part) if first else (part, t)) for part in parts]
+    form = tape.add_like(index, "+", None, tuple(products))
+    try:
+        analyzer.prove(form, bounds, facts)
+    except DcpError:
+        return False
+    if not facts.curvature[form].is_known:
+        return False
+    _set(facts, index, facts.range[form], facts.curvature[form], "distribution", (form,))
+    facts.notes[index] = Note(words=("(p + r) * t = p * t + r * t",))
+    return True
+
+
+def _terms(tape: Tape, root: int) -> list[tuple[int, int]]:
+    """The signed terms of the sum ``root`` (through ``+ - neg pos`` and bound names):
+    ``(sign, node)`` in the order written."""
+    found, pending = [], [(1, root)]
+    while pending:
+        sign, node = pending.pop()
+        op = tape.op[node]
+        if op == "ref":
+            pending.append((sign, tape.args[node][0]))
+        elif op in _SIGNS:
+            pending.extend(reversed([(sign * s, a) for s, a in zip(_SIGNS[op], tape.args[node])]))
+        else:
+            found.append((sign, node))
+    return found
+
+
+def _pure(tape: Tape, term: int, quotients: set[int], wrt) -> bool:
+    """Whether ``term`` names no variable outside ``quotients`` (nor any stand-in)."""
+    for index in postorder(term, Stopping(tape.args, quotients)):
+        if tape.op[index] == "name" and (tape.data[index] in wrt or is_stand_in(tape.data[index])):
+            return False
+    return True
+
+
+def _signed_sum(tape: Tape, at: int, terms: list[tuple[int, int]]) -> int:
+    """The sum of the signed ``terms``, located where node ``at`` was written."""
+    sign, total = terms[0]
+    if sign < 0:
+        total = tape.add_like(at, "neg", None, (total,))
+    for sign, term in terms[1:]:
+        total = tape.add_like(at, "+" if sign > 0 else "-", None, (total, term))
+    return total
