@@ -41,7 +41,7 @@ from .memo import Memo
 from .proof import Note, Proof, Step
 from .tape import Tape, postorder
 
-__all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "Stopping"]
+__all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
@@ -573,40 +573,93 @@ def _stand_in(kernel: _Kernel, index: int) -> None:
         kernel._fail(index, "a stand-in is used outside a perspective's function")
 
 
-#: The operators :func:`_distribution` opens; any other node is a symbol.
+#: The operators a sum's terms are read through, with the sign each gives its operands.
+_SIGNS = {"+": (1, 1), "-": (1, -1), "neg": (-1,), "pos": (1,)}
+#: The operators :func:`_distribution` opens to compare both sides; any other node is a
+#: symbol.
 _OPENED = frozenset(("+", "-", "*", "neg", "pos", "ref"))
 
 
-def _distribution(kernel: _Kernel, index: int) -> None:
-    """The node is its premise rearranged: the same polynomial in the same symbols (every
-    node but ``+ - *``, signs, bound names and numbers), so the same function on the same
-    domain."""
-    tape, facts = kernel.tape, kernel.facts
-    premises = facts.premises[index]
-    if len(premises) != 1 or not _same_symbols(tape, index, premises[0]) or not same_function(
-            tape, index, premises[0], lambda i: None if tape.op[i] in _OPENED else i):
-        kernel._fail(index, "its premise is not the same polynomial in the same subexpressions")
-    kernel._same_as(index, premises[0])
+def distributed(tape: Tape, index: int, t: int, wrt) -> int | None:
+    """Node ``index``, ``A * t`` (or ``t * A``), as ``P * t + R * t`` in the order written:
+    P the terms of the sum A (through ``+ - neg pos`` and bound names) that name no
+    variable of ``wrt`` but inside a quotient over t, R the others; None when either is
+    empty (or, while reading, not stored). A function of the node alone, so the step
+    can be re-derived, and its premise is never a node the step could be cited by."""
+    left, right = (tape.plain(a) for a in tape.args[index])
+    outer = left if right == t else right
+    terms = _terms(tape, outer)
+    pure = [_pure(tape, term, t, wrt) for _, term in terms]
+    if all(pure) or not any(pure):
+        return None
+    parts = [_signed_sum(tape, index, [term for term, p in zip(terms, pure) if p is keep])
+             for keep in (True, False)]
+    if None in parts:
+        return None
+    products = [tape.add_like(index, "*", None, (part, t) if right == t else (t, part)) for part in parts]
+    return None if None in products else tape.add_like(index, "+", None, tuple(products))
 
 
-def _same_symbols(tape: Tape, left: int, right: int) -> bool:
-    """Whether nodes ``left`` and ``right`` are built by ``+ - *`` from the same symbols."""
-    opened = Stopping(tape.args, _Symbols(tape))
-    found = [{i for i in postorder(root, opened) if tape.op[i] not in _OPENED and tape.op[i] != "number"}
-             for root in (left, right)]
-    return found[0] == found[1]
+def _terms(tape: Tape, root: int) -> list[tuple[int, int]]:
+    """The signed terms of the sum ``root``: ``(sign, node)`` in the order written."""
+    found, pending = [], [(1, root)]
+    while pending:
+        sign, node = pending.pop()
+        op = tape.op[node]
+        if op == "ref":
+            pending.append((sign, tape.args[node][0]))
+        elif op in _SIGNS:
+            pending.extend(reversed([(sign * s, a) for s, a in zip(_SIGNS[op], tape.args[node])]))
+        else:
+            found.append((sign, node))
+    return found
 
 
-class _Symbols:
-    """The nodes :func:`_distribution` does not open, as a container."""
+def _pure(tape: Tape, term: int, t: int, wrt) -> bool:
+    """Whether ``term`` names no variable (nor any stand-in) but inside a quotient over t."""
+    over_t = _OverT(tape, t)
+    return not any(tape.op[i] == "name" and (tape.data[i] in wrt or is_stand_in(tape.data[i]))
+                   for i in postorder(term, Stopping(tape.args, over_t)))
 
-    __slots__ = ("op",)
 
-    def __init__(self, tape: Tape):
-        self.op = tape.op
+class _OverT:
+    """The quotients over ``t``, as a container of ids."""
+
+    __slots__ = ("tape", "t")
+
+    def __init__(self, tape: Tape, t: int):
+        self.tape, self.t = tape, t
 
     def __contains__(self, index: int) -> bool:
-        return self.op[index] not in _OPENED
+        tape = self.tape
+        return tape.op[index] == "/" and tape.plain(tape.args[index][1]) == self.t
+
+
+def _signed_sum(tape: Tape, at: int, terms: list[tuple[int, int]]) -> int | None:
+    """The sum of the signed ``terms``, located where node ``at`` was written."""
+    sign, total = terms[0]
+    if sign < 0:
+        total = tape.add_like(at, "neg", None, (total,))
+    for sign, term in terms[1:]:
+        if total is None:
+            return None
+        total = tape.add_like(at, "+" if sign > 0 else "-", None, (total, term))
+    return total
+
+
+def _distribution(kernel: _Kernel, index: int) -> None:
+    """``A * t`` is ``P * t + R * t`` (:func:`distributed`, re-derived here), and the two
+    are the same polynomial in their symbols (a check of that construction)."""
+    tape, facts = kernel.tape, kernel.facts
+    premises = facts.premises[index]
+    if tape.op[index] != "*" or len(premises) != 1:
+        kernel._fail(index, "it is not a distribution of its node")
+    with tape.reading():
+        forms = {distributed(tape, index, tape.plain(a), kernel.wrt) for a in tape.args[index]}
+    if premises[0] not in forms or not same_function(
+            tape, index, premises[0], lambda i: None if tape.op[i] in _OPENED else i):
+        kernel._fail(index, "its premise is not its node distributed over its terms")
+    kernel._same_as(index, premises[0])
 
 
 _CHECKERS = {**_CHECKERS, "perspective": _perspective, "stand-in": _stand_in,

@@ -30,15 +30,11 @@ from __future__ import annotations
 from ..analysis import Analyzer, _set
 from ..errors import DcpError
 from ..facts.curvature import AFFINE
-from ..kernel import Stopping, is_stand_in, leak, stand_in_name, substituted
+from ..kernel import distributed, is_stand_in, leak, stand_in_name, substituted
 from ..proof import Facts, Note
 from ..tape import Tape, postorder
 
 __all__ = ["attempt"]
-
-#: The operators a sum's terms are read through, with the sign each gives its operands.
-_SIGNS = {"+": (1, 1), "-": (1, -1), "neg": (-1,), "pos": (1,)}
-
 
 def attempt(analyzer: Analyzer, index: int, bounds, facts: Facts) -> bool:
     """Prove ``t * A`` (either order) a perspective, or its distribution over A's terms."""
@@ -50,7 +46,7 @@ def attempt(analyzer: Analyzer, index: int, bounds, facts: Facts) -> bool:
         if _affine(facts, t) and facts.range[t].is_positive:
             quotients = _quotients(tape, outer, t, facts)
             if quotients and (_perspective(analyzer, index, t, outer, quotients, bounds, facts)
-                              or _distribute(analyzer, index, t, outer, quotients, bounds, facts)):
+                              or _distribute(analyzer, index, t, quotients, bounds, facts)):
                 return True
     return False
 
@@ -150,26 +146,19 @@ class _Planned:
         return self.analyzer.premises(index, self.facts)
 
 
-def _distribute(analyzer: Analyzer, index: int, t: int, outer: int, quotients: list[int],
-                bounds, facts: Facts) -> bool:
-    """Rewrite ``A * t`` as ``P * t + R * t`` (in the order written), P the terms of the
-    sum A that depend on the variables only through the quotients, when both are
-    nonempty, and prove it so (``P * t`` a perspective)."""
+def _distribute(analyzer: Analyzer, index: int, t: int, quotients: list[int], bounds,
+                facts: Facts) -> bool:
+    """Rewrite ``A * t`` as ``P * t + R * t`` (:func:`~dcp.kernel.distributed`), P the
+    terms of the sum A that depend on the variables only through quotients over t, when
+    P holds one of ``quotients``, and prove it so (``P * t`` a perspective)."""
     tape = analyzer.tape
-    terms = _terms(tape, outer)
-    if len(terms) < 2:
+    form = distributed(tape, index, t, analyzer.wrt)
+    if form is None:
         return False
-    inside = set(quotients)
-    pure = [_pure(tape, term, inside, analyzer.wrt) for _, term in terms]
-    if all(pure) or not any(pure):
-        return False
-    parts = [_signed_sum(tape, index, [term for term, p in zip(terms, pure) if p is keep])
-             for keep in (True, False)]
-    if not any(q in inside for q in postorder(parts[0], tape.args)):
+    products = tape.args[form]
+    part = tape.args[products[0]][0 if tape.plain(tape.args[products[0]][1]) == t else 1]
+    if not any(q in quotients for q in postorder(part, tape.args)):
         return False                            # P holds no quotient: no perspective
-    first = tape.plain(tape.args[index][0]) == t
-    products = [tape.add_like(index, "*", None, (t, part) if first else (part, t)) for part in parts]
-    form = tape.add_like(index, "+", None, tuple(products))
     try:
         analyzer.prove(form, bounds, facts)
     except DcpError:
@@ -179,37 +168,3 @@ def _distribute(analyzer: Analyzer, index: int, t: int, outer: int, quotients: l
     _set(facts, index, facts.range[form], facts.curvature[form], "distribution", (form,))
     facts.notes[index] = Note(words=("(p + r) * t = p * t + r * t",))
     return True
-
-
-def _terms(tape: Tape, root: int) -> list[tuple[int, int]]:
-    """The signed terms of the sum ``root`` (through ``+ - neg pos`` and bound names):
-    ``(sign, node)`` in the order written."""
-    found, pending = [], [(1, root)]
-    while pending:
-        sign, node = pending.pop()
-        op = tape.op[node]
-        if op == "ref":
-            pending.append((sign, tape.args[node][0]))
-        elif op in _SIGNS:
-            pending.extend(reversed([(sign * s, a) for s, a in zip(_SIGNS[op], tape.args[node])]))
-        else:
-            found.append((sign, node))
-    return found
-
-
-def _pure(tape: Tape, term: int, quotients: set[int], wrt) -> bool:
-    """Whether ``term`` names no variable outside ``quotients`` (nor any stand-in)."""
-    for index in postorder(term, Stopping(tape.args, quotients)):
-        if tape.op[index] == "name" and (tape.data[index] in wrt or is_stand_in(tape.data[index])):
-            return False
-    return True
-
-
-def _signed_sum(tape: Tape, at: int, terms: list[tuple[int, int]]) -> int:
-    """The sum of the signed ``terms``, located where node ``at`` was written."""
-    sign, total = terms[0]
-    if sign < 0:
-        total = tape.add_like(at, "neg", None, (total,))
-    for sign, term in terms[1:]:
-        total = tape.add_like(at, "+" if sign > 0 else "-", None, (total, term))
-    return total
