@@ -41,7 +41,7 @@ from .memo import Memo
 from .proof import Note, Proof, Step
 from .tape import Tape, postorder
 
-__all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed"]
+__all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
@@ -588,7 +588,7 @@ def distributed(tape: Tape, index: int, t: int, wrt) -> int | None:
     can be re-derived, and its premise is never a node the step could be cited by."""
     left, right = (tape.plain(a) for a in tape.args[index])
     outer = left if right == t else right
-    terms = _terms(tape, outer)
+    terms = terms_of(tape, outer)
     pure = [_pure(tape, term, t, wrt) for _, term in terms]
     if all(pure) or not any(pure):
         return None
@@ -600,7 +600,7 @@ def distributed(tape: Tape, index: int, t: int, wrt) -> int | None:
     return None if None in products else tape.add_like(index, "+", None, tuple(products))
 
 
-def _terms(tape: Tape, root: int) -> list[tuple[int, int]]:
+def terms_of(tape: Tape, root: int) -> list[tuple[int, int]]:
     """The signed terms of the sum ``root``: ``(sign, node)`` in the order written."""
     found, pending = [], [(1, root)]
     while pending:

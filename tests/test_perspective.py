@@ -160,6 +160,17 @@ def test_a_re_analysis_under_other_bounds_proves_the_function_again():
     check_proof(flipped)
 
 
+def test_a_deep_nest_of_products_over_t_is_analysed_without_recursion():
+    # Each level is a sum with a quotient over t and the level below: a distribution of
+    # it would prove the level below inside it, at every level (a recursion as deep as the
+    # nest, and each level explored again from every one above).
+    expr = "x"
+    for _ in range(400):
+        expr = f"(1 + y) * ({expr} + x/(1 + y))"
+    result = certify(expr, wrt=["x", "y"], assume=["y >= 0"], check=False)
+    assert result.verdict == "unknown"
+
+
 # ---- what it refuses -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("expr, assume", [

@@ -27,28 +27,43 @@ Example (MINLPLib syn05h)::
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from ..analysis import Analyzer, _set
 from ..errors import DcpError
 from ..facts.curvature import AFFINE
-from ..kernel import distributed, is_stand_in, leak, stand_in_name, substituted
+from ..kernel import distributed, is_stand_in, leak, stand_in_name, substituted, terms_of
 from ..proof import Facts, Note
 from ..tape import Tape, postorder
 
 __all__ = ["attempt"]
 
+#: How many perspectives and distributions may be in proof inside one another. Proving one
+#: proves its function or its rewritten form (:meth:`Analyzer.prove`), which may try this
+#: method again: bounded, so that no input nests that to any depth (MINLPLib's need two, a
+#: distribution and the perspective in it); a deeper nest is left unknown.
+MAX_NESTING = 4
+_nesting: ContextVar[int] = ContextVar("perspective_nesting", default=0)
+
+
 def attempt(analyzer: Analyzer, index: int, bounds, facts: Facts) -> bool:
     """Prove ``t * A`` (either order) a perspective, or its distribution over A's terms."""
     tape = analyzer.tape
-    if tape.op[index] != "*":
+    depth = _nesting.get()
+    if tape.op[index] != "*" or depth >= MAX_NESTING:
         return False
     left, right = (tape.plain(a) for a in tape.args[index])
-    for t, outer in ((right, left), (left, right)):
-        if _affine(facts, t) and facts.range[t].is_positive:
-            quotients = _quotients(tape, outer, t, facts)
-            if quotients and (_perspective(analyzer, index, t, outer, quotients, bounds, facts)
-                              or _distribute(analyzer, index, t, quotients, bounds, facts)):
-                return True
-    return False
+    token = _nesting.set(depth + 1)
+    try:
+        for t, outer in ((right, left), (left, right)):
+            if _affine(facts, t) and facts.range[t].is_positive:
+                quotients = _quotients(tape, outer, t, facts)
+                if quotients and (_perspective(analyzer, index, t, outer, quotients, bounds, facts)
+                                  or _distribute(analyzer, index, t, quotients, bounds, facts)):
+                    return True
+        return False
+    finally:
+        _nesting.reset(token)
 
 
 def _quotients(tape: Tape, root: int, t: int, facts: Facts) -> list[int]:
@@ -63,6 +78,12 @@ def _quotients(tape: Tape, root: int, t: int, facts: Facts) -> list[int]:
     return [q for q in found if q not in inner]
 
 
+def _known(facts: Facts, index: int) -> bool:
+    """Whether node ``index`` was analysed convex, concave or affine."""
+    curvature = facts.curvature[index]
+    return curvature is not None and curvature.is_known
+
+
 def _affine(facts: Facts, index: int) -> bool:
     """Whether node ``index`` was analysed affine (a node a rewrite replaced may not have
     been analysed at all)."""
@@ -75,12 +96,12 @@ def _perspective(analyzer: Analyzer, index: int, t: int, outer: int, quotients: 
     """Set node ``index`` as the perspective of ``outer`` over ``t`` with ``quotients``
     put in, when its function is convex, concave or affine in the stand-ins alone."""
     tape = analyzer.tape
+    if not _only_through(tape, outer, analyzer.wrt, set(quotients)):
+        return False                            # (spares building f: leak() asks its proof)
     stand_ins = _stand_ins(analyzer, quotients, t, facts)
     if stand_ins is None:
         return False
     function = substituted(tape, outer, stand_ins)
-    if not _only_through(tape, function, analyzer.wrt, set(stand_ins.values())):
-        return False
     _forget(analyzer, function, facts)
     try:
         analyzer.prove(function, bounds, facts)
@@ -104,19 +125,30 @@ def _stand_ins(analyzer: Analyzer, quotients: list[int], t: int, facts: Facts) -
     reciprocal = facts.range[t].reciprocal()
     for quotient in quotients:
         name = stand_in_name(tape, quotient)
-        known = tape.find("name", name)
-        if known is not None and known < len(facts.rule) and facts.rule[known] not in (None, "stand-in"):
-            return None
+        if name not in analyzer.stand_ins and tape.find("name", name) is not None:
+            return None                         # a name of the user's, not a stand-in
         numerator = tape.plain(tape.args[quotient][0])
         analyzer.stand_ins[name] = facts.range[numerator] * reciprocal
         found[quotient] = tape.add_like(quotient, "name", name)
     return found if len(set(found.values())) == len(found) else None
 
 
-def _only_through(tape: Tape, root: int, wrt, stand_ins: set[int]) -> bool:
-    """Whether node ``root`` names no variable and no stand-in but ``stand_ins``."""
-    return all(index in stand_ins or not (tape.data[index] in wrt or is_stand_in(tape.data[index]))
-               for index in postorder(root, tape.args) if tape.op[index] == "name")
+def _only_through(tape: Tape, root: int, wrt, quotients: set[int]) -> bool:
+    """Whether node ``root`` names no variable (nor any stand-in) but inside ``quotients``."""
+    return not any(tape.op[i] == "name" and (tape.data[i] in wrt or is_stand_in(tape.data[i]))
+                   for i in postorder(root, _Until(tape.args, quotients)))
+
+
+class _Until:
+    """A children column that stops at the nodes of ``stops``."""
+
+    __slots__ = ("args", "stops")
+
+    def __init__(self, args, stops):
+        self.args, self.stops = args, stops
+
+    def __getitem__(self, index: int) -> tuple[int, ...]:
+        return () if index in self.stops else self.args[index]
 
 
 def _forget(analyzer: Analyzer, function: int, facts: Facts) -> None:
@@ -126,12 +158,11 @@ def _forget(analyzer: Analyzer, function: int, facts: Facts) -> None:
     analyzer.premises(function, facts)          # (the rows it plans get room)
     holds: set[int] = set()
     for index in postorder(function, _Planned(analyzer, facts)):
-        if tape.op[index] == "name" and is_stand_in(tape.data[index]) or \
+        if (tape.op[index] == "name" and is_stand_in(tape.data[index])) or \
                 any(p in holds for p in analyzer.premises(index, facts)):
             holds.add(index)
-            if index < len(facts.curvature):
-                facts.curvature[index] = None
-                facts.notes.pop(index, None)
+            facts.curvature[index] = None
+            facts.notes.pop(index, None)
 
 
 class _Planned:
@@ -155,10 +186,14 @@ def _distribute(analyzer: Analyzer, index: int, t: int, quotients: list[int], bo
     form = distributed(tape, index, t, analyzer.wrt)
     if form is None:
         return False
-    products = tape.args[form]
-    part = tape.args[products[0]][0 if tape.plain(tape.args[products[0]][1]) == t else 1]
-    if not any(q in quotients for q in postorder(part, tape.args)):
+    pure, rest = [tape.args[p][0 if tape.plain(tape.args[p][1]) == t else 1] for p in tape.args[form]]
+    if not any(q in quotients for q in postorder(pure, tape.args)):
         return False                            # P holds no quotient: no perspective
+    if not all(_known(facts, term) for _, term in terms_of(tape, rest)):
+        # R * t is for the methods that decide what is made of known pieces (a quadratic
+        # form); proving one of unknown pieces here would explore them again, at every
+        # level of a nest of such products (each is tried in its own turn).
+        return False
     try:
         analyzer.prove(form, bounds, facts)
     except DcpError:
