@@ -50,16 +50,28 @@ class Analyzer:
     or analysing several roots of one tape does the bound-independent work once.
     """
 
-    def __init__(self, tape: Tape, wrt: Iterable[str], atoms: Mapping[str, Atom] | None = None):
+    def __init__(self, tape: Tape, wrt: Iterable[str], atoms: Mapping[str, Atom] | None = None,
+                 ranks: Mapping[str, int] | None = None):
         self.tape = tape
         self.wrt = frozenset(wrt)
         self.atoms = atoms or {}
+        #: The declared ranks of names (``shape u = (n,)``: 1), which some methods read.
+        self.ranks = dict(ranks or {})
+        #: What methods keep between attempts, by method (bound-independent: what they
+        #: learnt of the expression's structure).
+        self.scratch: dict[str, object] = {}
+        #: Nodes a method proved neither convex nor concave (an indefinite quadratic form):
+        #: no method can do better inside them, so the walk does not go down into them.
+        self.neither: set[int] = set()
         # The plans, in three columns by id (a tuple per node would be one more object per
         # node to allocate and to keep): the step function (None: not planned yet), the
         # premise ids and the extra (the atom applied, an idiom's name).
         self._steps: list[Callable | None] = []
         self._premises: list[tuple[int, ...]] = []
         self._extras: list[object] = []
+        #: The node being certified (a method proves more there: an indefinite quadratic
+        #: form at the root is disproved exactly).
+        self.root: int | None = None
         #: The ranges of the stand-ins of a perspective's function, by name (see
         #: :mod:`dcp.methods.perspective`): set by the method before it proves one.
         self.stand_ins: dict[str, Interval] = {}
@@ -74,6 +86,8 @@ class Analyzer:
         node no proof step needs (what a rewrite replaced, an argument a definition
         ignores) may fail without consequence: a node's error is kept and raised only when
         a node that needs it is analysed (the root's, at the end)."""
+        self.root = root
+        self.neither.clear()
         if facts is None:
             facts = Facts(len(self.tape.op))
         else:
@@ -114,6 +128,7 @@ class Analyzer:
                 failed[index] = error
         if root in failed:
             raise failed[root]
+        facts.witnesses.clear()
         if facts.curvature[root] is UNKNOWN:
             self._beyond(root, bounds, facts)
         return facts
@@ -138,6 +153,8 @@ class Analyzer:
                 self._conclude_again(index, bounds, facts)  # a premise may have been settled
             if curvatures[index] is UNKNOWN and \
                     not any(method(self, index, bounds, facts) for method in METHODS):
+                if index in self.neither:
+                    continue
                 for premise in reversed(facts.premises[index]):
                     if premise not in above and curvatures[premise] is UNKNOWN:
                         above[premise] = index

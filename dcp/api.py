@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import gc
+import math
 import re
+from decimal import Decimal
+from fractions import Fraction
 from dataclasses import dataclass
 from functools import partial
 from typing import Iterable, Mapping, Sequence
 
 from .analysis import Analyzer
 from .assumptions import bounds_from, parse_assumption_list
-from .check import Budget, cross_check, infer_shapes, shape_template
+from .check import Budget, Witness, cross_check, infer_shapes, shape_template
 from .errors import DcpError, UnknownNameError
 from .facts import Interval
 from .hints import hint_search
@@ -95,15 +98,18 @@ def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _check_shapes(shapes: Mapping[str, Sequence[int]] | None) -> dict[str, tuple[int, ...]]:
+def _check_shapes(shapes: Mapping[str, Sequence[int | str]] | None) -> dict[str, tuple[int | str, ...]]:
+    """Declared shapes, checked: each dimension a positive integer or a letter (a
+    dimension of any size, the same letter the same size: ``{"u": ("n",)}``)."""
     result = {}
     for name, dims in (shapes or {}).items():
-        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        dims = (dims,) if isinstance(dims, (int, str)) else tuple(dims)
         # bool is an int to Python, but `True` is no size.
-        if len(dims) > 2 or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1
-                                    for d in dims):
+        if len(dims) > 2 or not all(
+                (isinstance(d, int) and not isinstance(d, bool) and d >= 1)
+                or (isinstance(d, str) and _IDENTIFIER.match(d)) for d in dims):
             raise DcpError(f"shape of `{name}` must be () or (n,) or (m, n) with positive "
-                           f"integers, got {dims}")
+                           f"integers or letters (a dimension of any size), got {dims}")
         result[name] = dims
     return result
 
@@ -124,7 +130,7 @@ class Session:
         self.bindings: dict[str, Expr] = {}
         self.bounds: dict[str, Interval] = {}
         self.assumption_texts: list[str] = []
-        self.shapes: dict[str, tuple[int, ...]] = {}
+        self.shapes: dict[str, tuple[int | str, ...]] = {}
         self.wrt: tuple[str, ...] = ()
         #: Whether script and REPL certifications run the numeric check.
         self.check: bool | None = None
@@ -167,8 +173,9 @@ class Session:
         self.atoms[name] = atom
         return atom
 
-    def declare_shape(self, name: str, dims: Sequence[int]) -> None:
-        """``shape W = (4, 3)``: used by the numeric check."""
+    def declare_shape(self, name: str, dims: Sequence[int | str]) -> None:
+        """``shape W = (4, 3)``, or with letters for dimensions of any size
+        (``shape u = (n,)``): used by the methods that read ranks and by the check."""
         self.shapes.update(_check_shapes({name: dims}))
 
     def _resolve(self, expr: Expr) -> Expr:
@@ -202,7 +209,8 @@ class Session:
             _check_size(len(tape), max_nodes if max_nodes is not None else self.max_nodes)
             # The atoms as they are now: a later `define` must not change this result.
             atoms = dict(self.atoms)
-            analyzer = Analyzer(tape, names, atoms)
+            ranks = {name: len(dims) for name, dims in declared.items()}
+            analyzer = Analyzer(tape, names, atoms, ranks)
             try:
                 self._check_names(names, tape, extra if strict_names else ())
                 facts = analyzer.analyse(bounds, root)
@@ -211,7 +219,7 @@ class Session:
                 # The analysis resolves every call; only on failure are they all rechecked.
                 _check_calls(tape, self.atoms)
                 raise
-            proof = Proof(tape, facts, root, names, bounds, text or "", atoms)
+            proof = Proof(tape, facts, root, names, bounds, text or "", atoms, ranks)
             check_proof(proof)
             hints = hint_search(proof, analyzer)
             # Without the check, shapes only need to agree; the check wants a few ways to agree.
@@ -219,13 +227,13 @@ class Session:
         curvature = proof.curvature
         facts = {"convex": True if curvature.is_convex else None,
                  "concave": True if curvature.is_concave else None}
-        witnesses, report = {}, _NOT_RUN
+        witnesses, report = _exact_witnesses(proof, declared), _NOT_RUN
         if check is not False:
             search = cross_check(proof, solutions, _budget(check_budget), seed)
-            witnesses = search.witnesses
-            for kind in witnesses:
-                facts[kind] = False
+            witnesses = {**search.witnesses, **witnesses}
             report = _check_report(search)
+        for kind in witnesses:
+            facts[kind] = False
         return Result(
             expression=text if text is not None else str(expr),
             wrt=names,
@@ -295,6 +303,44 @@ class Session:
 
 
 _NOT_RUN = CheckReport(note="check=False")
+
+
+def _exact_witnesses(proof: Proof, declared: Mapping[str, tuple[int, ...]]) -> dict[str, Witness]:
+    """The witnesses a method proved exactly, without search (an indefinite quadratic
+    form at the root, elementwise in its names), as the check states its own: a name of
+    a declared shape holds its value in every entry, any other is a scalar."""
+    witnesses = {}
+    for kind, exact in proof.facts.witnesses.items():
+        shapes = {name: tuple(declared.get(name, ())) for name in {**exact.params, **exact.a}}
+        rank = max((len(shape) for shape in shapes.values()), default=0)
+        gap = exact.lhs - exact.rhs if kind == "convex" else exact.rhs - exact.lhs
+        witnesses[kind] = Witness(
+            kind=kind, shapes=shapes, params=_filled(exact.params, shapes), a=_filled(exact.a, shapes),
+            b=_filled(exact.b, shapes), theta=0.5, entry=(0,) * rank, lhs=float(exact.lhs),
+            rhs=float(exact.rhs), gap=float(gap), lhs_ball=_ball_text(exact.lhs),
+            rhs_ball=_ball_text(exact.rhs), gap_ball=_ball_text(gap), exact=True)
+    return witnesses
+
+
+def _ball_text(value: Fraction) -> str:
+    """A ball ``[mid +/- rad]`` (Arb's spelling) that holds the rational ``value``: its
+    decimal to 28 digits and a radius rounded up from the exact error."""
+    mid = Fraction(Decimal(value.numerator) / Decimal(value.denominator)) if value else Fraction(0)
+    error = abs(value - mid)
+    if not error:
+        return f"[{Decimal(mid.numerator) / Decimal(mid.denominator)} +/- 0]"
+    radius = Decimal(1).scaleb(math.floor(math.log10(error)) + 1)
+    return f"[{Decimal(mid.numerator) / Decimal(mid.denominator)} +/- {radius}]"
+
+
+def _filled(values: Mapping[str, float], shapes: Mapping[str, tuple[int, ...]]) -> dict:
+    """Each value as an array of its name's shape (nested lists), every entry the same."""
+    filled = {}
+    for name, value in values.items():
+        for size in reversed(shapes[name]):
+            value = [value] * size
+        filled[name] = value
+    return filled
 
 
 class _CyclicGcPaused:

@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     cert.add_argument("--assume", action="append", default=[], metavar="COND",
                       help='an assumption such as "W2 >= 0" or "0 <= y <= 1" (repeatable)')
     cert.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
-                      help="a shape, e.g. W1=4,3 (repeatable)")
+                      help="a shape, e.g. W1=4,3 or u=n (a letter: any size; repeatable)")
     cert.add_argument("--expect", choices=VERDICTS, metavar="VERDICT",
                       help="exit with status 1 unless the verdict is this one")
     cert.add_argument("--plot", metavar="FILE", help="draw the witness slice to FILE (needs matplotlib)")
@@ -104,7 +104,8 @@ def _shapes(items: list[str]) -> dict[str, tuple[int, ...]]:
     for item in items:
         name, _, dims = item.partition("=")
         try:
-            shapes[name.strip()] = tuple(int(d) for d in dims.replace("(", "").replace(")", "").split(",") if d.strip())
+            shapes[name.strip()] = tuple(int(d) if d.strip().isdigit() else d.strip()
+                                         for d in dims.replace("(", "").replace(")", "").split(",") if d.strip())
         except ValueError:
             raise DcpError(f"--shape takes NAME=DIMS such as W1=4,3, got {item!r}") from None
     return shapes

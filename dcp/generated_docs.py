@@ -25,7 +25,21 @@ def _facts(atom) -> tuple[str, str, str, str]:
             f"↑ on {show('increasing_on')}" if facts["increasing_on"] else "",
             f"↓ on {show('decreasing_on')}" if facts["decreasing_on"] else "") if part) or "none"
         return show("domain"), show("image"), curvature, monotone
+    if atom.kind == "composition" and not isinstance(atom, ScalarAtom) and atom.max_args == atom.min_args:
+        return _facts_on_domain(atom)
     return "", "", atom.kind if atom.kind != "composition" else "see summary", ""
+
+
+def _facts_on_domain(atom) -> tuple[str, str, str, str]:
+    """The facts of an atom of a fixed number of arguments on its whole domain (those that
+    hold only on part of it, such as rel_entr's monotonicity in x, are in its summary)."""
+    kw = {k: v for k, v in atom.keywords.items() if v is not None}
+    domains = [atom.domain(i, kw) for i in range(atom.min_args)]
+    curvature = atom.curvature(domains, kw)
+    monotone = [atom.monotonicity(i, domains, kw) for i in range(atom.min_args)]
+    return (", ".join(str(d) for d in domains), str(atom.range(domains, kw)),
+            str(curvature) if curvature.is_known else "neither",
+            ", ".join(m.arrow for m in monotone) if any(m.arrow != "·" for m in monotone) else "none")
 
 
 def atoms_markdown() -> str:

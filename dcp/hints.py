@@ -87,7 +87,8 @@ class Reanalysis:
                                                      frozenset((name,))))
             dirty |= self._reached[name]
         facts = analyzer.analyse(bounds, proof.root_id, proof.facts.copy(), dirty)
-        return Proof(proof.tape, facts, proof.root_id, proof.wrt, bounds, proof.source, proof.atoms)
+        return Proof(proof.tape, facts, proof.root_id, proof.wrt, bounds, proof.source, proof.atoms,
+                     proof.ranks)
 
 
 def depends_on(proof: Proof, order: list[int], premises: Callable[[int], tuple[int, ...]],

@@ -26,6 +26,7 @@ and claims) are made every time.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 from typing import Callable, Mapping
 
@@ -34,7 +35,8 @@ from .atoms.base import NO_KEYWORDS
 from .atoms.calls import expand_at, resolve_at
 from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
-from .facts.algebra import same_function
+from .facts.algebra import enclose, inner, node_ranks, opens, polynomial, same_function
+from .facts.quadratic import hessian, is_factorisation
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
 from .memo import Memo
@@ -336,6 +338,215 @@ class _Kernel:
             self._fail(index, f"idiom {idiom!r} does not apply")
         self._same_as(index, self._premises(index, (rewritten,))[0])
 
+    # ---- methods beyond the composition rule (SPEC section 9) --------------------------
+    def _quadratic(self, index: int) -> None:
+        """A polynomial of degree two in its premises (names, and constant subexpressions
+        the algebra does not open), read again from the tape exactly: convex when its
+        Hessian in the varying premises is ``L D Lᵀ`` with ``D >= 0`` (the certificate the
+        step records), concave when its negation is, affine with no term of degree two;
+        its range encloses the polynomial's on the premises' ranges."""
+        tape, facts = self.tape, self.facts
+        premises = facts.premises[index]
+        symbols = frozenset(premises)
+        ranks = node_ranks(tape, index, self.proof.ranks) if self.proof.ranks else None
+        for premise in premises:
+            if tape.op[premise] != "name" and (opens(tape, premise, ranks) or facts.curvature[premise] is not CONSTANT):
+                self._fail(index, f"premise `{tape.text(premise)}` is not a symbol of a polynomial")
+        reached: set[int] = set()
+
+        def symbol(node: int) -> int | None:
+            if node in symbols:
+                reached.add(node)
+                return node
+            return None
+        poly = polynomial(tape, index, symbol, ranks)
+        if poly is None or reached != symbols:
+            self._fail(index, "it is not a polynomial of its premises")
+        varying = {p for p in premises if facts.rule[p] in ("variable", "stand-in")
+                   and not facts.range[p].is_point}
+        varying |= {inner(p) for p in varying}      # a vector inside an inner product
+        found = hessian(poly, varying)
+        try:
+            order, sign, certificate = facts.notes[index].detail
+        except (KeyError, TypeError, ValueError):
+            self._fail(index, "it records no factorisation")
+        if found is None or tuple(order) != found.variables:
+            self._fail(index, "its degree or variables do not match the node")
+        if certificate is None:
+            if found.variables:
+                self._fail(index, "a term of degree two has no factorisation")
+            best = AFFINE if any(s in varying for m in poly for s in m) else CONSTANT
+        else:
+            matrix = found.matrix if sign == 1 else [[-v for v in row] for row in found.matrix]
+            if sign not in (1, -1) or not is_factorisation(matrix, certificate):
+                self._fail(index, "the factorisation does not show the Hessian semidefinite")
+            best = CONVEX if sign == 1 else CONCAVE
+        self._require(index, best, enclose(poly, {p: facts.range[p] for p in premises}))
+
+    # ---- monomials -------------------------------------------------------------------
+    def _monomial(self, index: int) -> None:
+        """``c * x1^a1 * ... * xk^ak`` with every ``xi >= 0`` (``> 0`` where reached under a
+        negative exponent): convex when every ``ai <= 0``, concave when every ``ai >= 0``
+        and their sum is at most 1 (a weighted geometric mean), mirrored when ``c <= 0``;
+        one variable has the power atom's facts on its range.
+
+        Read again from the tape, apart from the engine's reading: the node is opened
+        through ``*``, ``/``, unary signs, bound names, numeric powers, ``power``,
+        ``sqrt``, ``inv_pos`` and ``square`` down to the step's premises, which must be
+        exactly the factors reached, each a variable or a constant step (each checked on
+        its own). A factor's sign is its range's (a variable's range must be >= 0); a
+        negative sign goes through a power only for a nonnegative integer exponent. Each
+        factor's exponent is summed over the ways it is reached; the detail must list
+        the constant factors and each variable's exponent exactly so. The range must
+        enclose the constant part's (its sign, then each constant factor's power) times
+        each variable's power, as the power atom gives them."""
+        facts, tape = self.facts, self.tape
+        premises = facts.premises[index]
+        stops = frozenset(premises)
+        if index in stops or len(stops) != len(premises):
+            self._fail(index, _NOT_PREMISES)
+        openings: dict[int, tuple[tuple[tuple[int, Fraction], ...], bool]] = {}
+        order = postorder(index, _Opened(self, index, stops, openings))
+        if tuple([n for n in order if n in stops]) != premises:
+            self._fail(index, _NOT_PREMISES)
+        variables = {p for p in premises if facts.rule[p] == "variable"}
+        if any(p not in variables and facts.curvature[p] is not CONSTANT for p in premises):
+            self._fail(index, "a factor is neither a variable nor a constant")
+        signs = _monomial_signs(order, openings, variables, facts.range)
+        if signs is None:
+            self._fail(index, "a factor's sign is not known, or not defined through a power")
+        exponents, inverted = _monomial_exponents(order, openings)
+        detail = (tuple([p for p in premises if p not in variables]),
+                  tuple([(p, exponents[p]) for p in premises if p in variables]))
+        if facts.notes.get(index, _NO_NOTE).detail != detail:
+            self._fail(index, "its detail (the constant factors and the exponents) does not "
+                              "match the node")
+        power = lookup("power", 1)
+        constant, moving = Interval(signs[index], signs[index]), []
+        for p in premises:
+            magnitude = facts.range[p] if signs[p] > 0 else -facts.range[p]
+            kw = {"p": exponents[p]}
+            domain = power.domains(1, kw)
+            if not magnitude.is_nonneg or (p in inverted and not magnitude.is_positive) or \
+                    (domain is not None and not domain[0].contains(magnitude)):
+                self._fail(index, f"the factor `{tape.text(p)}` may be 0 or negative")
+            if p not in variables:
+                constant = constant * power.facts_on((magnitude,), kw).range
+            elif exponents[p]:
+                moving.append((magnitude, kw))
+        value_range = constant
+        for magnitude, kw in moving:
+            value_range = value_range * power.facts_on((magnitude,), kw).range
+        self._require(index, _scaled(_monomial_curvature(power, moving), constant), value_range)
+
+
+class _Opened:
+    """The children column of a monomial's reading (:meth:`_Kernel._monomial`): a premise
+    has none; any other node is opened, its ``(child, exponent)`` pairs and whether it
+    negates kept in ``openings``, or the step fails."""
+
+    __slots__ = ("kernel", "index", "stops", "openings")
+
+    def __init__(self, kernel: _Kernel, index: int, stops: frozenset, openings: dict):
+        self.kernel, self.index, self.stops, self.openings = kernel, index, stops, openings
+
+    def __getitem__(self, node: int) -> tuple[int, ...]:
+        if node in self.stops:
+            return ()
+        found = self.openings.get(node)
+        if found is None:
+            found = self.openings[node] = self._open(node)
+        return tuple([child for child, _ in found[0]])
+
+    def _open(self, node: int) -> tuple[tuple[tuple[int, Fraction], ...], bool]:
+        tape, one = self.kernel.tape, Fraction(1)
+        op, args = tape.op[node], tape.args[node]
+        if op in ("*", "/"):
+            return ((args[0], one), (args[1], one if op == "*" else -one)), False
+        if op in ("neg", "pos", "ref"):
+            return ((args[0], one),), op == "neg"
+        exponent, argument = None, None
+        if op == "^":
+            try:
+                exponent, argument = tape.constant(args[1]), args[0]
+            except DcpError:
+                pass
+        elif op == "call":
+            atom, given, kw = self.kernel._call(node) or _NO_CALL
+            if atom is not None and len(given) == 1:
+                if atom is lookup("power", 1):
+                    exponent, argument = kw["p"], given[0]
+                elif atom.name in _MONOMIAL_POWERS and atom is lookup(atom.name, 1):
+                    exponent, argument = _MONOMIAL_POWERS[atom.name], given[0]
+        if exponent is None:
+            self.kernel._fail(self.index, f"`{tape.text(node)}` is neither a factor nor a node a "
+                                          "monomial is read through")
+        return ((argument, Fraction(exponent)),), False
+
+
+#: The calls a monomial is read through as a power of their argument (``power`` gives its).
+_MONOMIAL_POWERS = {"sqrt": Fraction(1, 2), "inv_pos": Fraction(-1), "square": Fraction(2)}
+
+
+def _monomial_signs(order: list[int], openings: dict, variables: set, ranges: list
+                    ) -> dict[int, int] | None:
+    """The sign of each node of a monomial, factors first: +1 for a variable, a constant's
+    range's; through a unary minus flipped, through a product or quotient multiplied,
+    through a power with a nonnegative integer exponent raised to it; None for a constant
+    of unknown sign or a negative sign under any other power."""
+    signs: dict[int, int] = {}
+    for node in order:
+        if node not in openings:            # a factor
+            region = ranges[node]
+            if node in variables or region.is_nonneg:
+                signs[node] = 1
+            elif region.is_nonpos:
+                signs[node] = -1
+            else:
+                return None
+            continue
+        children, negates = openings[node]
+        sign = -1 if negates else 1
+        if len(children) == 1:                  # a unary sign, a bound name or a power
+            child, exponent = children[0]
+            if signs[child] < 0 and exponent != 1:
+                if exponent < 0 or exponent.denominator != 1:
+                    return None
+                sign *= 1 if exponent.numerator % 2 == 0 else -1
+            else:
+                sign *= signs[child]
+        else:                                   # x * y, x / y
+            sign = signs[children[0][0]] * signs[children[1][0]]
+        signs[node] = sign
+    return signs
+
+
+def _monomial_exponents(order: list[int], openings: dict) -> tuple[dict[int, Fraction], set[int]]:
+    """Each node's exponent in the monomial, summed over the ways it is reached, and the
+    nodes reached under a negative exponent anywhere above them."""
+    exponents: dict[int, Fraction] = {order[-1]: Fraction(1)}
+    inverted: set[int] = set()
+    for node in reversed(order):            # parents before children
+        if node in openings:
+            for child, exponent in openings[node][0]:
+                exponents[child] = exponents.get(child, 0) + exponents[node] * exponent
+                if exponent < 0 or node in inverted:
+                    inverted.add(child)
+    return exponents, inverted
+
+
+def _monomial_curvature(power: Atom, moving: list[tuple[Interval, dict]]) -> Curvature:
+    """The curvature of ``prod xi^ai`` over the variables of nonzero exponent (each its
+    magnitude range and ``{"p": ai}``)."""
+    if len(moving) == 1:
+        return power.facts_on((moving[0][0],), moving[0][1]).curvature
+    exponents = [kw["p"] for _, kw in moving]
+    if exponents and all(e < 0 for e in exponents):
+        return CONVEX
+    if exponents and all(e > 0 for e in exponents) and sum(exponents) <= 1:
+        return CONCAVE
+    return UNKNOWN
+
 
 def _facts_of(premises, ranges: list, curvatures: list) -> tuple[tuple, tuple]:
     """The premises' ranges and curvatures, read off those columns (one and two premises,
@@ -415,6 +626,8 @@ _CHECKERS: Mapping[str, Callable[[_Kernel, int], None]] = {
     "reciprocal": _Kernel._reciprocal,
     "expansion": _Kernel._expansion,
     "rewrite": _Kernel._rewrite,
+    "quadratic": _Kernel._quadratic,
+    "monomial": _Kernel._monomial,
 }
 
 

@@ -17,7 +17,7 @@ from .syntax.ast import Expr
 from .syntax.printer import to_text
 from .tape import Tape, postorder
 
-__all__ = ["RULES", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
+__all__ = ["RULES", "AS_WRITTEN", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
 RULES: dict[str, str] = {
@@ -34,6 +34,12 @@ RULES: dict[str, str] = {
                   "concave, nonincreasing 1/g where g < 0.",
     "expansion": "A loss or a user atom is its definition: mse(a, b) is mean(square(a - b)).",
     "rewrite": "A sound rewrite of a common spelling into an atom: log(1 + exp(t)) is softplus(t).",
+    "quadratic": "A polynomial of degree two with exact coefficients is convex (concave) when "
+                 "its Hessian is positive (negative) semidefinite, shown by an exact LDLᵀ "
+                 "factorisation with D >= 0; with no term of degree two it is affine.",
+    "monomial": "c * x1^a1 * ... * xk^ak with every xi >= 0 (> 0 under a negative exponent) and "
+                "exact exponents: convex when all ai <= 0, concave when all ai >= 0 and their "
+                "sum is at most 1, mirrored when c <= 0; one variable has the power atom's facts.",
 }
 # The perspective (SPEC section 9).
 RULES.update({
@@ -44,6 +50,12 @@ RULES.update({
     "distribution": "(p + r) * t is p * t + r * t: the same polynomial in the same "
                     "subexpressions, so the same function.",
 })
+
+
+#: The rules of methods beyond the composition rule whose premises are not what the
+#: node's value and shape are made of (a quadratic form's symbols): the numeric check
+#: evaluates such a step, and shape inference shapes it, as the user wrote the node.
+AS_WRITTEN = frozenset({"quadratic", "monomial", "perspective"})
 
 
 def condition_text(domain: Interval) -> str:
@@ -85,7 +97,7 @@ class Facts:
     node that is its premise (``+a`` is ``a``). A node not analysed has curvature None.
     """
 
-    __slots__ = ("range", "curvature", "rule", "premises", "atom", "kwargs", "notes")
+    __slots__ = ("range", "curvature", "rule", "premises", "atom", "kwargs", "notes", "witnesses")
     #: Each column and the entry of a node not analysed.
     COLUMNS = (("range", None), ("curvature", None), ("rule", None), ("premises", ()),
                ("atom", None), ("kwargs", ()))
@@ -101,6 +113,9 @@ class Facts:
         for name, empty in self.COLUMNS:
             setattr(self, name, [empty] * size)
         self.notes: dict[int, Note] = {}
+        #: Exact proofs that the root is not convex (not concave), by kind, found by a
+        #: method without search (an indefinite quadratic form).
+        self.witnesses: dict[str, object] = {}
 
     def grow(self, size: int) -> None:
         """Make room for nodes up to ``size`` (the tape grew)."""
@@ -115,6 +130,7 @@ class Facts:
         for name, _ in self.COLUMNS:
             setattr(new, name, list(getattr(self, name)))
         new.notes = dict(self.notes)
+        new.witnesses = dict(self.witnesses)
         return new
 
     def resolve(self, index: int) -> int:
@@ -284,6 +300,8 @@ class Proof:
     source: str = ""
     #: User atoms the proof may call (a session's ``define``s), by name.
     atoms: Mapping[str, object] = field(default_factory=dict)
+    #: The declared ranks of names (``shape u = (n,)``: 1), which some methods read.
+    ranks: Mapping[str, int] = field(default_factory=dict)
     _steps: dict = field(default_factory=dict, repr=False)
 
     def step(self, index: int) -> Step:

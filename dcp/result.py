@@ -90,6 +90,27 @@ class Result:
         return "unknown"
 
     @property
+    def covers(self) -> dict[str, tuple[int, ...]]:
+        """The shapes a ``nonconvex`` verdict was shown for, where the user declared none:
+        ``{}`` when it covers every shape the expression may take (a certified verdict
+        reasons about no particular shape). ``u @ u`` with ``u`` free is disproved with a
+        matrix ``u``; declare ``shape u = (n,)`` to ask about vectors (then convex)."""
+        if self.curvature.is_known or self.witness is None:
+            return {}
+        proof, declared = self.proof, self.proof.ranks
+        tape, facts = proof.tape, proof.facts
+        # The names whose rank decides what a product of two variable sides means (an
+        # inner product of vectors, or a matrix product): those of free shape matter.
+        deciding: set[str] = set()
+        for index in proof.ids():
+            op = tape.op[index]
+            if (op == "@" or (op == "call" and tape.data[index][0] == "dot")) and \
+                    not any(facts.curvature[a].is_constant for a in tape.args[index]):
+                deciding.update(tape.names(index))
+        return {name: tuple(shape) for name, shape in self.witness.shapes.items()
+                if name in deciding and name not in declared and len(shape) > 0}
+
+    @property
     def breaks(self) -> list[Step]:
         """The lowest steps where the rules could not conclude."""
         return self.proof.breaks

@@ -37,7 +37,10 @@ def _scalar_atoms() -> list[str]:
               "huber({}, M=0.5)", "{} ^ 2", "{} ^ 3", "{} ^ 0.5", "{} ^ 1.5", "{} ^ -1",
               "power({}, 4)", "-{}", "max({})", "min({})", "sum({})", "mean({})",
               "logsumexp({})", "norm2({})", "norm1({})", "norm_inf({})", "sum_squares({})",
-              "log_softmax({})"]
+              "log_softmax({})", "rel_entr({}, 2)", "rel_entr(1, {})", "rel_entr({}, y)",
+              "kl_div({}, 0.5)", "kl_div(2, {})", "kl_div(x, {})", "geo_mean({})",
+              "harmonic_mean({})", "inv_prod({})", "max(cumsum({}))", "norm1(diff(hstack({}, y)))",
+              "min(vstack({}, 1))", "sum(diag({}))", "sum_squares(reshape({}, 1))"]
     return calls
 
 
@@ -285,6 +288,41 @@ def _user_atoms(rng: random.Random, depth: int) -> Problem:
     return Problem(call, ("x",), (box,) if box else (), (f"f(t) = {body}",), attack="user atoms")
 
 
+#: A monomial's factors (``{v}`` a name, an affine expression or a negated name; ``{p}`` an
+#: exponent), exponents, and the boxes assumed on its names: positive, reaching 0,
+#: negative, tiny and huge.
+MONOMIAL_FACTORS = ("{v}", "{v} ^ {p}", "{v} ^ ({p})", "sqrt({v})", "inv_pos({v})", "square({v})",
+                    "power({v}, {p})", "(1 / {v})", "({v} * {v})")
+MONOMIAL_NAMES = VARIABLES * 3 + PARAMETERS + ("(x + y)", "(-x)", "(2 * y)", "(0.5 * x)")
+MONOMIAL_EXPONENTS = ("0.5", "-0.5", "0.3", "0.7", "-1", "2", "1.5", "-0.32", "0.065", "1e-9",
+                      "0.3333333333333333", "-2", "3", "0", "0.25", "-0.75", "1")
+MONOMIAL_BOXES = ("{} > 0", "{} >= 0", "1 <= {} <= 10", "0 <= {} <= 1", "{} >= 1e-300",
+                  "-1 <= {} <= 1", "1e-9 <= {} <= 1e9", "{} <= 0", "{} < 0", "{} >= 1e300",
+                  "0 < {} <= 1e-300")
+
+
+def _monomials(rng: random.Random, depth: int) -> Problem:
+    """A product and quotient of powers of names (sometimes of an affine expression or a
+    negated name), under a constant of either sign and sometimes an outer power: what the
+    monomial method reads, and what it must refuse."""
+    factors = [rng.choice(MONOMIAL_FACTORS).format(v=rng.choice(MONOMIAL_NAMES),
+                                                   p=rng.choice(MONOMIAL_EXPONENTS))
+               for _ in range(rng.randint(1, 4))]
+    expression = factors[0]
+    for factor in factors[1:]:
+        expression = f"({expression} {rng.choice('**/')} {factor})"
+    outer = rng.choice(("{}", "{}", "{}", "sqrt({})", "({}) ^ {p}", "inv_pos({})", "-({})"))
+    constant = rng.choice(("", "", "-", "3 * ", "-0.2 * ", "c * ", "1e300 * ", "1e-300 * "))
+    expression = constant + outer.format(expression, p=rng.choice(MONOMIAL_EXPONENTS))
+    if not any(_mentions(expression, v) for v in VARIABLES):
+        expression = f"{expression} * x"
+    present = [v for v in VARIABLES if _mentions(expression, v)]
+    wrt = rng.sample(present, rng.randint(1, len(present)))
+    names = [n for n in VARIABLES + PARAMETERS if _mentions(expression, n)]
+    assume = [rng.choice(MONOMIAL_BOXES).format(n) for n in names if rng.random() < 0.85]
+    return Problem(expression, tuple(wrt), tuple(assume), attack="monomials")
+
+
 #: The t of a perspective ``t * f(v/t)``: positive, touching 0, of either sign, with a
 #: parameter; and what a quotient's numerator may be (affine or not).
 PERSPECTIVE_TS = ("(1e-06 + y)", "y", "(1 + y)", "(y - 1)", "(c + y)", "(2 * y + 0.5)", "(1 - y)")
@@ -324,4 +362,5 @@ ATTACKS = {"random": (6, _random_tree), "extreme constants": (1, _extreme_consta
            "decimal literals": (1, _decimal_literals), "cancelling functions": (1, _cancelling),
            "far tails": (1, _far_tails), "atom constants": (1, _atom_constants),
            "tight parameters": (1, _tight_parameters), "boxes": (1, _boxes),
-           "user atoms": (1, _user_atoms), "perspectives": (1, _perspectives)}
+           "user atoms": (1, _user_atoms), "monomials": (1, _monomials),
+           "perspectives": (1, _perspectives)}

@@ -394,6 +394,94 @@ def _entr(ns, x):
     return ns.keep(positive | zero, np.where(zero, x * 0, value))
 
 
+def _rel_entr(ns, x, y):
+    # x log(x / y) on x >= 0 and y > 0, and 0 where x is 0 (y > 0 still needed).
+    x, y = np.broadcast_arrays(*_align(x, y))
+    defined = ns.gt(y, 0)
+    positive = ns.gt(x, 0) & defined
+    zero = ns.ge(x, 0) & ns.ge(-x, 0)
+    value = x * ns.log(ns.keep(positive, x) / ns.keep(defined, y))
+    return ns.keep((positive | zero) & defined, np.where(zero, x * 0, value))
+
+
+def _product(ns, x, positive: bool):
+    """Each batch element's product of entries, inadmissible unless every entry is >= 0
+    (> 0 when ``positive``)."""
+    rows = _rows(x)
+    rows = ns.keep(ns.gt(rows, 0) if positive else ns.ge(rows, 0), rows)
+    out = rows[:, 0]
+    for j in range(1, rows.shape[1]):
+        out = out * rows[:, j]
+    return out
+
+
+def _harmonic_mean(ns, x):
+    rows = _rows(x)
+    inverses = ns.num(Fraction(1)) / ns.keep(ns.gt(rows, 0), rows)
+    return ns.num(Fraction(rows.shape[1])) / inverses.sum(axis=1)
+
+
+def _along(kw, x) -> int:
+    """The array axis (after the batch axis) that ``axis=`` names; 0 for a vector."""
+    axis = int(kw.get("axis") or 0)
+    if x.ndim < 2 or axis >= x.ndim - 1:
+        raise Unsupported("axis beyond the rank")
+    return 1 + axis
+
+
+def _diff(x, kw):
+    axis, out = _along(kw, x), x
+    for _ in range(int(kw["k"])):
+        ahead = np.take(out, range(1, out.shape[axis]), axis=axis)
+        behind = np.take(out, range(out.shape[axis] - 1), axis=axis)
+        out = ahead - behind
+    return out
+
+
+def _hstack(args):
+    if len({a.ndim for a in args}) != 1:
+        raise Unsupported("hstack of mixed ranks")
+    if args[0].ndim == 1:
+        return np.stack(args, axis=1)
+    return np.concatenate(args, axis=-1)
+
+
+def _vstack(args):
+    if len({a.ndim for a in args}) != 1:
+        raise Unsupported("vstack of mixed ranks")
+    if args[0].ndim == 1:
+        return np.stack(args, axis=1).reshape(len(args[0]), len(args), 1)
+    if args[0].ndim == 2:
+        return np.stack(args, axis=1)
+    return np.concatenate(args, axis=1)
+
+
+def _diag(ns, x):
+    if x.ndim == 3:
+        return np.stack([x[:, i, i] for i in range(x.shape[1])], axis=1)
+    out = np.empty(x.shape + x.shape[1:], dtype=x.dtype)
+    out[...] = ns.num(Fraction(0))
+    for i in range(x.shape[1]):
+        out[:, i, i] = x[:, i]
+    return out
+
+
+def _reshape(x, args, kw):
+    """Column-major (CVXPY's order "F"): entry (i, j) of the result is entry i + m*j of the
+    entries of x read column by column."""
+    sizes = [kw.get("m"), kw.get("n")]
+    sizes[:len(args) - 1] = args[1:]
+    if not all(isinstance(v, Fraction) or v is None for v in sizes):
+        raise Unsupported("reshape to sizes that are not constants")
+    m, n = (int(v) if v is not None else None for v in sizes)
+    batch = x.shape[0]
+    columns = [x[:, :, j] for j in range(x.shape[2])] if x.ndim == 3 else [x.reshape(batch, -1)]
+    flat = np.concatenate(columns, axis=1)
+    if n is None:
+        return flat
+    return np.stack([flat[:, m * j:m * (j + 1)] for j in range(n)], axis=2)
+
+
 def _logsumexp(ns, rows):
     if rows.shape[1] == 1:
         return rows[:, 0]                            # log(exp(z)) is z, exactly
@@ -478,6 +566,7 @@ ATOMS: dict[str, tuple] = {
     "sqrt": (1, {}, lambda ns, a, kw: ns.sqrt(a[0])),
     "inv_pos": (1, {}, lambda ns, a, kw: _power(ns, a[0], Fraction(-1))),
     "power": (2, {}, None),                                  # handled with its constant p
+    "reshape": (None, {"m": None, "n": None}, None),         # handled with its sizes
     "softplus": (1, {}, lambda ns, a, kw: _softplus(ns, a[0])),
     "sigmoid": (1, {}, lambda ns, a, kw: _sigmoid(ns, a[0])),
     "tanh": (1, {}, lambda ns, a, kw: ns.tanh(a[0])),
@@ -496,6 +585,16 @@ ATOMS: dict[str, tuple] = {
     "relu6": (1, {}, lambda ns, a, kw: ns.minimum(ns.maximum(a[0], ns.num(Fraction(0))),
                                                   ns.num(Fraction(6)))),
     "entr": (1, {}, lambda ns, a, kw: _entr(ns, a[0])),
+    "rel_entr": (2, {}, lambda ns, a, kw: _rel_entr(ns, a[0], a[1])),
+    "kl_div": (2, {}, lambda ns, a, kw: _rel_entr(ns, a[0], a[1]) - _sub(a[0], a[1])),
+    "geo_mean": (1, {}, lambda ns, a, kw: _power(ns, _product(ns, a[0], False), Fraction(1, _rows(a[0]).shape[1]))),
+    "harmonic_mean": (1, {}, lambda ns, a, kw: _harmonic_mean(ns, a[0])),
+    "inv_prod": (1, {}, lambda ns, a, kw: ns.num(Fraction(1)) / _product(ns, a[0], True)),
+    "cumsum": (1, {"axis": Fraction(0)}, lambda ns, a, kw: np.cumsum(a[0], axis=_along(kw, a[0]))),
+    "diff": (1, {"k": Fraction(1), "axis": Fraction(0)}, lambda ns, a, kw: _diff(a[0], kw)),
+    "hstack": (None, {}, lambda ns, a, kw: _hstack(a)),
+    "vstack": (None, {}, lambda ns, a, kw: _vstack(a)),
+    "diag": (1, {}, lambda ns, a, kw: _diag(ns, a[0])),
     "huber": (1, {"M": Fraction(1)}, lambda ns, a, kw: _huber(ns, a[0], kw["M"])),
     "maximum": (None, {}, lambda ns, a, kw: _elementwise(ns, a, ns.maximum)),
     "minimum": (None, {}, lambda ns, a, kw: _elementwise(ns, a, ns.minimum)),
@@ -525,7 +624,7 @@ ATOMS: dict[str, tuple] = {
     "bce_with_logits": (2, {}, lambda ns, a, kw: _mean(_sub(_softplus(ns, a[0]), _mul(a[1], a[0])))),
     "hinge_loss": (2, {}, lambda ns, a, kw: _mean(ns.maximum(1 - _mul(a[1], a[0]), ns.num(Fraction(0))))),
 }
-ALIASES = {"pos": "relu", "logistic": "softplus", "swish": "silu"}
+ALIASES = {"pos": "relu", "logistic": "softplus", "swish": "silu", "log_sum_exp": "logsumexp"}
 
 
 def _sub(a, b):
@@ -756,6 +855,10 @@ class Referee:
             return self._evaluate(ns, body, env, batch)
         name = ALIASES.get(node.func, node.func)
         arity, defaults, formula = ATOMS[name]
+        if name == "reshape":
+            if not 2 <= len(args) + len(kwargs) <= 3 or isinstance(args[0], Fraction):
+                raise Unsupported("arguments of reshape")
+            return _reshape(args[0], args, kwargs), None
         if name == "power":
             exponent = args[1] if len(args) == 2 else kwargs.get("p")
             if not isinstance(exponent, Fraction) or len(args) not in (1, 2):

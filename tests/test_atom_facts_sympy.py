@@ -150,3 +150,138 @@ def test_silu_curvature_changes_only_at_the_declared_ends():
         assert g(-left.hi) <= 0 and g(right.lo) <= 0
     finally:
         ctx.prec = 53
+
+
+# ---- elementwise atoms of two arguments ------------------------------------------------------
+
+def _two_argument_atoms():
+    from dcp.atoms.relative import Elementwise2
+    return [pytest.param(atom, id=atom.name) for atom in all_atoms() if isinstance(atom, Elementwise2)]
+
+
+def _positive_formula(atom):
+    """The atom's formula in positive symbols x, y (its domain's interior)."""
+    xp, yp = sympy.symbols("x y", positive=True)
+    return xp, yp, sympy.sympify(atom.formula, locals={"x": xp, "y": yp})
+
+
+@pytest.mark.parametrize("atom", _two_argument_atoms())
+def test_two_argument_atoms_are_jointly_convex_on_their_domain(atom):
+    """The Hessian is PSD where x > 0 and y > 0: both diagonal entries and the
+    determinant are nonnegative (SymPy decides each sign); the boundary x = 0 follows by
+    continuity (0 log 0 = 0)."""
+    from dcp.facts import REALS, Curvature, Interval
+    xp, yp, formula = _positive_formula(atom)
+    hessian = sympy.hessian(formula, (xp, yp))
+    for entry in (hessian[0, 0], hessian[1, 1], hessian.det()):
+        assert sympy.simplify(entry).is_nonnegative, (atom.name, entry)
+    assert atom.domain(0, {}) == Interval(0, float("inf")) and atom.domain(1, {}).is_positive
+    assert atom.curvature([REALS, REALS], {}) is Curvature.CONVEX
+    # At x = 0 the atom takes the limit (0 log 0 = 0), so it is continuous there.
+    import numpy as np
+    from flint import arb
+    edge = sympy.limit(formula, xp, 0, "+").subs(yp, 3)
+    assert atom.floats(np.array([0.0]), np.array([3.0]))[0] == float(edge)
+    assert atom.enclose(arb(0), arb(3)) == arb(int(edge))
+
+
+# Boxes (x, y), each a pair of interval texts, where the facts are asked for.
+BOXES = [(a, b) for a in ("[0, 1]", "[1, 2]", "[3, 10]", "[0, inf)", "(0.5, 0.6]", "[10, 20]",
+                          "[0.25, 0.25]", "[0.3, 0.4]", "[0.35, 0.36]", "[0.37, 0.38]")
+         for b in ("(0, inf)", "[1, 2]", "[0.1, 0.2]", "[3, 3]", "[5, 50]", "[0.5, 0.9]", "[1, 1]")]
+
+
+def _ratio_range(xs, ys):
+    """The closed range of t = x / y over the box (x >= 0, y > 0)."""
+    to = lambda v: sympy.oo if v == float("inf") else sympy.Rational(v)  # noqa: E731
+    lo = 0 if ys.hi == float("inf") else to(xs.lo) / to(ys.hi)
+    hi = sympy.oo if xs.hi == float("inf") or ys.lo == 0 else to(xs.hi) / to(ys.lo)
+    return sympy.Interval(lo, hi)
+
+
+@pytest.mark.parametrize("atom", _two_argument_atoms())
+def test_two_argument_monotonicity_follows_from_the_partial_derivatives(atom):
+    """Each partial derivative is a function of t = x/y alone (checked); on every box
+    where a monotonicity is declared, SymPy finds no t of the box's ratio range where the
+    derivative has the wrong sign. Every box-free claim (rel_entr nonincreasing in y) is
+    among them."""
+    from dcp.facts import Interval, Monotonicity
+    xp, yp, formula = _positive_formula(atom)
+    t = sympy.Symbol("t", positive=True)
+    claims = 0
+    for texts in BOXES:
+        box = [Interval.parse(text) for text in texts]
+        for index, variable in enumerate((xp, yp)):
+            declared = atom.monotonicity(index, box, {})
+            if declared is Monotonicity.NONE:
+                continue
+            claims += 1
+            slope = sympy.simplify(sympy.diff(formula, variable).subs(xp, t * yp))
+            assert slope.free_symbols == {t}, (atom.name, slope)
+            wrong = slope < 0 if declared is Monotonicity.NONDECREASING else slope > 0
+            region = _ratio_range(*box).intersect(sympy.Interval.open(0, sympy.oo))
+            assert sympy.solveset(wrong, t, region) is sympy.S.EmptySet, (atom.name, texts, index)
+    assert claims >= 20
+
+
+def test_the_range_bounds_of_relative_entropy_are_theorems():
+    """rel_entr(x, y) = y g(x/y) with g(t) = t log t; kl_div = y (g(t) - t + 1). Both g and
+    g(t) - t + 1 are convex on t > 0 (second derivative 1/t), so their minima are where the
+    first derivative vanishes: g(t) - t + 1 >= 0 at t = 1 (so rel_entr >= x - y and
+    kl_div >= 0) and g(t) >= -1/e at t = 1/e (so rel_entr >= -y/e); E_LOW < e < E_HIGH."""
+    from dcp.atoms.relative import E_HIGH, E_LOW
+    t = sympy.Symbol("t", positive=True)
+    for g, at, least in ((t * sympy.log(t) - t + 1, 1, 0), (t * sympy.log(t), sympy.exp(-1), -sympy.exp(-1))):
+        assert sympy.diff(g, t, 2).is_positive
+        assert sympy.simplify(sympy.diff(g, t).subs(t, at)) == 0
+        assert sympy.simplify(g.subs(t, at) - least) == 0
+    assert sympy.Rational(E_LOW.numerator, E_LOW.denominator) < sympy.E < sympy.Rational(E_HIGH.numerator, E_HIGH.denominator)
+
+
+# ---- reductions of a vector declared by a formula in its entries ------------------------------
+
+MEANS = ("geo_mean", "harmonic_mean", "inv_prod")
+
+
+def _entries_formula(atom, count: int):
+    """The atom's formula (entries ``x[i]``, ``n`` of them) for ``count`` positive entries."""
+    indexed, i, n = sympy.IndexedBase("x"), sympy.Symbol("i", integer=True), sympy.Symbol("n", integer=True)
+    formula = sympy.sympify(atom.formula, locals={"x": indexed, "i": i, "n": n}).subs(n, count).doit()
+    entries = sympy.symbols(f"x0:{count}", positive=True)
+    return entries, formula.subs({indexed[j]: entries[j] for j in range(count)})
+
+
+@pytest.mark.parametrize("name", MEANS)
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_vector_reductions_facts_follow_from_the_formula(name, count):
+    """For n = 1, 2, 3 entries: every principal minor of the Hessian (negated for a
+    concave atom) is nonnegative where the entries are positive (so it is PSD), and every
+    partial derivative has the declared sign. The boundary (an entry 0, geo_mean) follows
+    by continuity."""
+    import itertools
+
+    from dcp.atoms import lookup
+    from dcp.facts import REALS, Curvature, Monotonicity
+    atom = lookup(name, 1)
+    entries, formula = _entries_formula(atom, count)
+    curvature = atom.curvature([REALS], {})
+    sign = {Curvature.CONVEX: 1, Curvature.CONCAVE: -1}[curvature]
+    hessian = sympy.hessian(formula, entries) * sign
+    for size in range(1, count + 1):
+        for rows in itertools.combinations(range(count), size):
+            minor = sympy.simplify(hessian.extract(list(rows), list(rows)).det())
+            assert minor.is_nonnegative, (name, rows, minor)
+    direction = {Monotonicity.NONDECREASING: 1, Monotonicity.NONINCREASING: -1}[atom.monotonicity(0, [REALS], {})]
+    for entry in entries:
+        assert sympy.simplify(direction * sympy.diff(formula, entry)).is_nonnegative
+
+
+def test_means_lie_between_the_smallest_and_the_largest_entry():
+    """The declared range of geo_mean and harmonic_mean is the entries' range: each is a
+    mean, so min <= mean <= max; SymPy checks it at the extremes (all entries equal to
+    either end gives exactly that end, and the mean is nondecreasing in each entry)."""
+    from dcp.atoms import lookup
+    for name in ("geo_mean", "harmonic_mean"):
+        entries, formula = _entries_formula(lookup(name, 1), 3)
+        c = sympy.Symbol("c", positive=True)
+        assert sympy.simplify(formula.subs({e: c for e in entries})) == c

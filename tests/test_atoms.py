@@ -3,6 +3,7 @@ checked densely in high precision (mpmath, 40 digits) on each declared interval.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import mpmath
 import pytest
@@ -32,6 +33,8 @@ def _scalar_cases():
 def test_every_atom_is_completely_declared():
     for atom in all_atoms():
         assert atom.name and atom.summary, f"{atom.name} needs a docstring"
+        # The summary (--help, the docs' table) is the first line: a whole sentence.
+        assert atom.summary.endswith("."), f"{atom.name}: {atom.summary!r} is cut short"
         assert atom.kind in ("composition", "product", "expansion")
         assert atom.min_args >= 1 and (atom.max_args is None or atom.max_args >= atom.min_args)
         assert lookup(atom.name, atom.min_args) is atom
@@ -49,9 +52,16 @@ def _formula(atom, kw):
     return x, sympy.sympify(atom.formula, locals=symbols)
 
 
+def _mp(end):
+    """An interval end (a float or an exact Fraction) in high precision."""
+    if isinstance(end, Fraction):
+        return mpmath.mpf(end.numerator) / end.denominator
+    return mpmath.mpf(end)
+
+
 def _inside(interval: Interval, value) -> bool:
     """Membership tested in high precision (a float would round -0.99999... to -1)."""
-    lo, hi = mpmath.mpf(interval.lo), mpmath.mpf(interval.hi)
+    lo, hi = _mp(interval.lo), _mp(interval.hi)
     return (lo < value or (lo == value and not interval.lo_open)) and \
         (value < hi or (value == hi and not interval.hi_open))
 
@@ -129,3 +139,124 @@ def test_curvature_reads_the_range():
     assert str(square.monotonicity(0, [Interval(0, 1)], {})) == "nondecreasing"
     assert str(square.monotonicity(0, [Interval(-1, 0)], {})) == "nonincreasing"
     assert str(square.monotonicity(0, [REALS], {})) == "not monotone"
+
+
+# ---- elementwise atoms of two arguments: ranges and values on boxes ------------------------
+
+def _two_argument_atoms():
+    from dcp.atoms.relative import Elementwise2
+    return [pytest.param(atom, id=atom.name) for atom in all_atoms() if isinstance(atom, Elementwise2)]
+
+
+_BOXES = [("[0, 1]", "[1, 2]"), ("[1, 2]", "[3, 4]"), ("[3, 10]", "(0, inf)"), ("[0, inf)", "[5, 50]"),
+          ("(0.5, 0.6]", "[0.1, 0.2]"), ("[0.25, 0.25]", "[1, 1]"), ("[0, 0]", "(0, 3]"),
+          ("[1e-300, 1e-290]", "[1e-300, 1]"), ("[1e10, 1e12]", "[1, 1e20]"), ("[2, 3]", "[2, 3]")]
+
+
+@pytest.mark.parametrize("atom", _two_argument_atoms())
+def test_two_argument_ranges_and_values_hold_at_high_precision(atom):
+    """On each box the declared range holds the formula's value (40 digits) at a grid of
+    points, and the atom's Arb balls hold it there (its floats are near it)."""
+    import numpy as np
+    from flint import arb
+
+    from dcp.facts.balls import precision
+    x, y = sympy.symbols("x y", positive=True)
+    f = sympy.lambdify((x, y), sympy.sympify(atom.formula, locals={"x": x, "y": y}), modules="mpmath")
+    for texts in _BOXES:
+        box = [Interval.parse(text) for text in texts]
+        enclosure = atom.range(box, {})
+        for s in map(float, _grid(box[0], 12)):
+            for t in map(float, _grid(box[1], 12)):
+                if not (box[0].contains_value(s) and box[1].contains_value(t)):
+                    continue
+                value = mpmath.mpf(0) if s == 0 and atom.name == "rel_entr" else (
+                    mpmath.mpf(t) if s == 0 else f(mpmath.mpf(s), mpmath.mpf(t)))
+                assert _inside(enclosure, value), (atom.name, texts, s, t, value, enclosure)
+                # Floats (the search) to within the rounding of the terms, which cancel.
+                assert atom.floats(np.array([s]), np.array([t]))[0] == pytest.approx(
+                    float(value), rel=1e-9, abs=1e-12 * (s + t))
+                with precision(128):          # the exact value is in both balls
+                    ball = atom.enclose(arb(s), arb(t))
+                    assert ball.overlaps(arb(mpmath.nstr(value, 40))), (atom.name, s, t, ball, value)
+
+
+def test_two_argument_atoms_are_nan_outside_their_domain():
+    from flint import arb
+    for name in ("rel_entr", "kl_div"):
+        atom = lookup(name, 2)
+        assert atom.enclose(arb(-1), arb(1)).is_nan()
+        assert atom.enclose(arb(1), arb(0)).is_nan()
+        assert atom.enclose(arb("[0 +/- 1e-10]"), arb(1)).is_nan()
+        assert atom.enclose(arb(1), arb("[0 +/- 1e-10]")).is_nan()
+
+
+@pytest.mark.parametrize("name", ["geo_mean", "harmonic_mean", "inv_prod"])
+def test_vector_reductions_evaluate_their_formula_and_stay_in_their_range(name):
+    """At vectors of 1 to 4 entries (an entry 0 for geo_mean, tiny and huge entries) the
+    floats are near the formula's value (40 digits), the Arb balls hold it, and so does
+    the declared range on the box of the entries; NaN outside the domain."""
+    import numpy as np
+
+    from dcp.facts.balls import precision
+    from dcp.ops import ARB, FLOAT
+    atom = lookup(name, 1)
+    indexed, i, n = sympy.IndexedBase("x"), sympy.Symbol("i", integer=True), sympy.Symbol("n", integer=True)
+    template = sympy.sympify(atom.formula, locals={"x": indexed, "i": i, "n": n})
+    vectors = [[2.0], [1.0, 4.0], [0.5, 3.0, 7.0], [1e-200, 1e200, 3.0, 0.25], [1.0, 1.0, 1.0],
+               [0.0, 2.0, 5.0]]
+    for vector in vectors:
+        if 0.0 in vector and atom.domain(0, {}).lo_open:
+            continue
+        formula = template.subs(n, len(vector)).doit().subs(
+            {indexed[j]: sympy.Rational(v) for j, v in enumerate(vector)})
+        value = mpmath.mpf(sympy.N(formula, 50))
+        floats = atom.evaluate(FLOAT, [np.array([vector])], {}, None)[0]
+        assert floats == pytest.approx(float(value), rel=1e-12)
+        with precision(128):
+            ball = atom.evaluate(ARB, [ARB.array([vector])], {}, None)[0]
+            assert ball.overlaps(arb_of(value)), (vector, ball, value)
+        box = Interval(min(vector), max(vector))
+        assert _inside(atom.range([box], {}), value), (vector, atom.range([box], {}))
+    outside = [[-1.0, 2.0]] + ([[0.0, 2.0]] if atom.domain(0, {}).lo_open else [])
+    for vector in outside:
+        assert math.isnan(atom.evaluate(FLOAT, [np.array([vector])], {}, None)[0])
+        with precision(128):
+            assert atom.evaluate(ARB, [ARB.array([vector])], {}, None)[0].is_nan()
+
+
+def arb_of(value):
+    """An mpmath number (40 digits) as an Arb ball at the working precision."""
+    from flint import arb
+    return arb(mpmath.nstr(value, 40))
+
+
+# ---- the kernel re-checks the new atoms' steps ---------------------------------------------
+
+def _proof(expression, wrt, assume=()):
+    from dcp import certify
+    return certify(expression, wrt=wrt, assume=list(assume), check=False).proof
+
+
+def test_the_kernel_rejects_tampered_steps_of_the_new_atoms():
+    from conftest import tamper
+
+    from dcp import Curvature, ProofCheckError, check_proof
+    # rel_entr is nonincreasing in y: composed with a convex y, the rule gives unknown.
+    proof = _proof("rel_entr(x, exp(y))", ["y"])
+    with pytest.raises(ProofCheckError, match="claims convex, the rule gives only unknown"):
+        check_proof(tamper(proof, "rel_entr(x, exp(y))", curvature=Curvature.CONVEX, reason=None))
+    # Its values on 1 <= x <= 2, 3 <= y <= 4 reach 2 log(2/3) = -0.81...
+    proof = _proof("rel_entr(x, y)", ["x", "y"], ["1 <= x <= 2", "3 <= y <= 4"])
+    check_proof(proof)
+    with pytest.raises(ProofCheckError, match="does not enclose"):
+        check_proof(tamper(proof, "rel_entr(x, y)", range=Interval(-1.5, -0.9)))
+    # geo_mean needs x >= 0, a condition the step must list.
+    proof = _proof("geo_mean(x)", ["x"])
+    with pytest.raises(ProofCheckError, match="is not listed"):
+        check_proof(tamper(proof, "geo_mean(x)", requires=()))
+    # The entries of diff(x) may have any sign, and of diff(x, k=3) any size.
+    proof = _proof("sqrt(diff(x, k=3))", ["x"], ["0 <= x <= 1"])
+    check_proof(proof)
+    with pytest.raises(ProofCheckError, match="does not enclose"):
+        check_proof(tamper(proof, "diff(x, k=3)", range=Interval(0, 1)))

@@ -16,6 +16,7 @@ from dcp import DcpError, SoundnessError, certify
 from dcp.check import Budget
 from dcp.testing import ATTACKS, Problem, random_case
 from dcp.testing_referee import (
+    ATOMS,
     Balls,
     Referee,
     Precision,
@@ -126,8 +127,9 @@ def test_referee_rebuilds_the_witness_point_dcp_claims():
     assert verdict.bogus == [] and verdict.skipped is None
 
 
-def test_referee_skips_what_it_does_not_know_instead_of_guessing():
+def test_referee_skips_what_it_does_not_know_instead_of_guessing(monkeypatch):
     assert audit("x + y", ["x"], ["y psd"]).skipped
+    monkeypatch.delitem(ATOMS, "rel_entr")          # as if the referee lacked an atom
     assert audit("rel_entr(x, y)", ["x"]).skipped
 
 

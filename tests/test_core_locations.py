@@ -136,7 +136,7 @@ def test_a_definition_that_calls_itself_is_refused():
 
 
 def test_a_range_beyond_the_floats_prints():
-    text = certify("square(x)*(1e300*1e10 - 1e310)", wrt="x", check=False).explain()
+    text = certify("log(x) * 1e310", wrt="x", check=False).explain()
     assert "{1e+310}" in text
 
 

@@ -30,7 +30,7 @@ def test_a_changed_example_output_fails(tmp_path):
 
 
 def test_every_page_has_examples_that_run():
-    for name in ("index.md", "tutorial.md", "concepts.md"):
+    for name in ("index.md", "tutorial.md", "concepts.md", "beyond.md"):
         assert ">>> " in (PAGES / name).read_text()
 
 
@@ -39,6 +39,9 @@ def test_atom_reference_lists_exactly_the_registry():
     assert sorted(names) == sorted(atom.name for atom in all_atoms())
     assert "| `sigmoid` |  | (-inf, inf) | (0, 1) | convex on (-inf, 0]; concave on [0, inf) | ↑ on (-inf, inf) |" \
         in atoms_markdown()
+    # Atoms of a fixed number of arguments: their facts on their whole domain.
+    assert "| `rel_entr` |  | [0, inf), (0, inf) | (-inf, inf) | convex | ·, ↓ |" in atoms_markdown()
+    assert "| `geo_mean` |  | [0, inf) | [0, inf) | concave | ↑ |" in atoms_markdown()
 
 
 def test_rule_and_cli_references_come_from_the_code():

@@ -144,19 +144,24 @@ def test_the_perspective_part_of_a_clay_hull_constraint_is_proved():
                       " - 14 * x61 / (1e-06 + b79)) * (1e-06 + b79)": Curvature.CONVEX}
 
 
-def test_a_re_analysis_under_other_bounds_proves_the_function_again():
-    # The hint search re-analyses only what depends on a changed bound; the function's
-    # nodes are not the expression's, and a stand-in's range must not be the old one.
+@pytest.mark.parametrize("expr, rule", [("((x/(1 + b))^2 * c) * (1 + b)", "perspective"),
+                                        ("((x/(1 + b))^2 * c + 0 * y) * (1 + b)", "distribution")])
+@pytest.mark.parametrize("same_analyzer", [True, False])
+def test_a_re_analysis_under_other_bounds_proves_the_function_again(expr, rule, same_analyzer):
+    # The hint search re-analyses only what depends on a changed bound; the nodes this
+    # method made are not the expression's, and must not keep the old facts (a stand-in's
+    # old range), nor rows another analyzer made (with no plan in this one).
     tape = Tape()
-    root = tape.add_expr(parse_expression("((x/(1 + b))^2 * c) * (1 + b)"))
-    analyzer = Analyzer(tape, ["b", "x"])
+    root = tape.add_expr(parse_expression(expr))
+    wrt = ["b", "x", "y"] if "y" in expr else ["b", "x"]
+    analyzer = Analyzer(tape, wrt)
     bounds = bounds_from(parse_assumption_list(["0 <= b <= 1", "c >= 0"]), {})
     facts = analyzer.analyse(bounds, root)
-    assert (facts.rule[root], facts.curvature[root]) == ("perspective", Curvature.CONVEX)
-    proof = Proof(tape, facts, root, ("b", "x"), bounds)
-    flipped = Reanalysis(proof, analyzer)(
-        bounds_from(parse_assumption_list(["0 <= b <= 1", "c <= 0"]), {}), frozenset({"c"}))
-    assert (flipped.facts.rule[root], flipped.facts.curvature[root]) == ("perspective", Curvature.CONCAVE)
+    assert (facts.rule[root], facts.curvature[root]) == (rule, Curvature.CONVEX)
+    proof = Proof(tape, facts, root, tuple(wrt), bounds)
+    again = Reanalysis(proof, analyzer if same_analyzer else Analyzer(tape, wrt))
+    flipped = again(bounds_from(parse_assumption_list(["0 <= b <= 1", "c <= 0"]), {}), frozenset({"c"}))
+    assert (flipped.facts.rule[root], flipped.facts.curvature[root]) == (rule, Curvature.CONCAVE)
     check_proof(flipped)
 
 

@@ -44,7 +44,7 @@ def arb_formula(formula: str, keys: tuple[str, ...]):
     expression = sympy.sympify(formula, locals=symbols)
     arguments = [x, *[symbols[k] for k in keys]]
     names = {name: (lambda method: lambda v: getattr(_as_arb(v), method)())(name)
-             for name in ("exp", "log", "sqrt", "log1p", "expm1", "erf", "erfc", "tanh")}
+             for name in ("exp", "log", "sqrt", "log1p", "expm1", "erf", "erfc", "tanh", "cosh")}
     names.update({"abs": abs, "max": lambda *v: reduce(lambda p, q: _as_arb(p).max(q), v),
                   "min": lambda *v: reduce(lambda p, q: _as_arb(p).min(q), v),
                   "mpf": _mpf, "pi": _as_arb(0).pi(), "e": _as_arb(1).exp()})
@@ -316,3 +316,66 @@ def test_ball_max_and_min_enclose_the_true_extremes():
         (bottom,) = ARB.smallest(rows, axis=1)
     assert top.contains(1.5) and top.contains(1.1) and not top.contains(1.0)
     assert bottom.contains(-3) and bottom.is_exact()
+
+
+# ---- elementwise atoms of two arguments: ranges on random boxes -----------------------------
+
+def _two_argument_atoms():
+    from dcp.atoms.relative import Elementwise2
+    return [pytest.param(atom, id=atom.name) for atom in all_atoms() if isinstance(atom, Elementwise2)]
+
+
+@lru_cache(maxsize=None)
+def _mpmath_formula(formula: str):
+    import sympy
+    x, y = sympy.symbols("x y", positive=True)
+    return sympy.lambdify((x, y), sympy.sympify(formula, locals={"x": x, "y": y}), modules="mpmath")
+
+
+def _reference2(atom, s, t):
+    """f(s, t) from the atom's formula in mpmath at 60 digits, as a ball a little wider
+    than its error (None at x = 0, where the formula is the limit)."""
+    import mpmath
+    if s == 0:
+        return None
+    with mpmath.workdps(60):
+        value = _mpmath_formula(atom.formula)(mpmath.mpf(Fraction(s).numerator) / Fraction(s).denominator,
+                                              mpmath.mpf(Fraction(t).numerator) / Fraction(t).denominator)
+        text = mpmath.nstr(value, 55)
+    with precision(256):
+        middle = arb(text)
+        return middle + arb(0, abs(middle) * arb("1e-50") + arb("1e-300"))
+
+
+@pytest.mark.parametrize("atom", _two_argument_atoms())
+@settings(max_examples=60, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(first=_regions(), second=_regions(), fractions=st.lists(st.floats(0, 1), min_size=4, max_size=4))
+def test_two_argument_ranges_enclose_values_on_random_boxes(atom, first, second, fractions):
+    """Boxes far out, tiny, with exact non-dyadic ends, open and closed: the declared range
+    holds the formula's value at the box's corners and inside."""
+    parts = []
+    for index, (lo, hi, lo_open, hi_open) in enumerate((first, second)):
+        if not lo <= hi or (lo == hi and (lo_open or hi_open)):
+            return
+        try:
+            part = Interval(lo, hi, lo_open, hi_open).intersect(atom.domain(index, {}))
+        except ValueError:
+            return
+        if part is None:
+            return
+        parts.append(part)
+    enclosure = atom.range(parts, {})
+
+    def points(part, f, g):
+        ends = [e for e, is_open in ((part.lo, part.lo_open), (part.hi, part.hi_open))
+                if not is_open and math.isfinite(e)]
+        hi = float(part.hi) if math.isfinite(part.hi) else float(part.lo) + 10.0 ** (300 * g)
+        return ends + [float(part.lo) + f * (hi - float(part.lo))]
+    for s in points(parts[0], fractions[0], fractions[1]):
+        for t in points(parts[1], fractions[2], fractions[3]):
+            if not (math.isfinite(s) and math.isfinite(t) and s in parts[0] and t in parts[1]):
+                continue
+            value = _reference2(atom, s, t)
+            if value is not None and value.is_finite():
+                assert _holds(enclosure, value) == (True, True), (parts, s, t, value, enclosure)

@@ -302,8 +302,11 @@ class Softsign(ScalarAtom):
 
 
 class LeakyRelu(ScalarAtom):
-    """leaky_relu(x, alpha=0.01) = max(x, alpha*x) for alpha <= 1, min(x, alpha*x) above:
-    convex for alpha <= 1, concave for alpha >= 1; nondecreasing when alpha >= 0."""
+    """leaky_relu(x, alpha=0.01) = x for x >= 0, alpha*x below: convex for alpha <= 1.
+
+    It is max(x, alpha*x) for alpha <= 1 (convex) and min(x, alpha*x) above (concave);
+    nondecreasing when alpha >= 0.
+    """
 
     name = "leaky_relu"
     formula = "Piecewise((x, x >= 0), (alpha*x, True))"
@@ -455,8 +458,10 @@ class Power(ScalarAtom):
 
 
 class Elu(ScalarAtom):
-    """elu(x, alpha=1) = x for x >= 0, alpha*(e^x - 1) below: convex when 0 <= alpha <= 1;
-    otherwise convex (alpha >= 0) on x <= 0 and affine on x >= 0."""
+    """elu(x, alpha=1) = x for x >= 0, alpha*(e^x - 1) below: convex for 0 <= alpha <= 1.
+
+    Otherwise convex (alpha >= 0) on x <= 0 and affine on x >= 0.
+    """
 
     name = "elu"
     formula = "Piecewise((x, x >= 0), (alpha*(exp(x) - 1), True))"
@@ -536,8 +541,10 @@ class Relu6(ScalarAtom):
 
 
 class Entr(ScalarAtom):
-    """entr(x) = -x log x (0 at x = 0): concave, defined for x >= 0; increasing up to
-    1/e and decreasing after (both ends rounded inward)."""
+    """entr(x) = -x log x (0 at x = 0): concave, defined for x >= 0.
+
+    Increasing up to 1/e and decreasing after (both ends rounded inward).
+    """
 
     name = "entr"
     formula = "-x*log(x)"
@@ -592,8 +599,9 @@ def _gelu(x: float) -> float:
 
 
 class Gelu(ScalarAtom):
-    """gelu(x) = x * Phi(x), Phi the standard normal CDF: convex on [-sqrt(2), sqrt(2)],
-    concave on (-inf, -sqrt(2)] and on [sqrt(2), inf); nondecreasing right of its minimum
+    """gelu(x) = x * Phi(x), Phi the standard normal CDF: convex on [-sqrt(2), sqrt(2)].
+
+    Concave on (-inf, -sqrt(2)] and on [sqrt(2), inf); nondecreasing right of its minimum
     at x = -0.75179..., where it is -0.16997...
 
     f''(x) = phi(x) (2 - x^2), so the intervals are exact; ends rounded inward.
@@ -624,9 +632,11 @@ def _silu(x: float) -> float:
 
 
 class Silu(ScalarAtom):
-    """silu(x) = swish(x) = x * sigmoid(x): convex on [-r, r] and concave on (-inf, -r]
-    and on [r, inf), r = 2.39935... the positive root of f'' (ends rounded inward);
-    nondecreasing right of its minimum at x = -1.27846..., where it is -0.27846...
+    """silu(x) = swish(x) = x * sigmoid(x): convex on [-r, r], concave outside it.
+
+    Here r = 2.39935... is the positive root of f'' (ends rounded inward); concave on
+    (-inf, -r] and on [r, inf); nondecreasing right of its minimum at x = -1.27846...,
+    where it is -0.27846...
 
     f''(x) = s (1 - s) (2 - x tanh(x/2)) with s = sigmoid(x), and x tanh(x/2) is even and
     increasing in |x|, so f'' changes sign only at -r and r.
@@ -656,9 +666,11 @@ SELU_FLOOR = round_down(-Fraction(SELU_SCALE) * Fraction(SELU_ALPHA))
 
 
 class Selu(ScalarAtom):
-    """selu(x) = scale * elu(x, alpha) with alpha = 1.67326..., scale = 1.05070...: convex
-    for x <= 0, affine for x >= 0, increasing; not convex across 0 (the slope drops from
-    alpha*scale to scale)."""
+    """selu(x) = scale * elu(x, alpha), alpha = 1.67326..., scale = 1.05070...: increasing.
+
+    Convex for x <= 0, affine for x >= 0; not convex across 0 (the slope drops from
+    alpha*scale to scale).
+    """
 
     name = "selu"
     # The constants written as the exact decimals of the floats: formula, floats and

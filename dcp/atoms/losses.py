@@ -56,8 +56,10 @@ class HuberLoss(Expansion):
 
 
 class CrossEntropy(Expansion):
-    """cross_entropy(z, y) = logsumexp(z) - dot(y, z): softmax cross-entropy on logits z
-    with target weights y."""
+    """cross_entropy(z, y) = logsumexp(z) - dot(y, z): softmax cross-entropy on logits.
+
+    The logits are z and the target weights y.
+    """
 
     name = "cross_entropy"
     params = ("z", "y")

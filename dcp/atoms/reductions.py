@@ -69,8 +69,10 @@ class MinReduce(_ConcaveUp):
 
 
 class Maximum(_ConvexUp):
-    """maximum(a, b, ...), also max(a, b, ...): the entrywise maximum; convex,
-    nondecreasing in each argument."""
+    """maximum(a, b, ...), also max(a, b, ...): the entrywise maximum; convex.
+
+    Nondecreasing in each argument.
+    """
 
     name = "maximum"
     aliases = ("max",)
@@ -89,8 +91,10 @@ class Maximum(_ConvexUp):
 
 
 class Minimum(_ConcaveUp):
-    """minimum(a, b, ...), also min(a, b, ...): the entrywise minimum; concave,
-    nondecreasing in each argument."""
+    """minimum(a, b, ...), also min(a, b, ...): the entrywise minimum; concave.
+
+    Nondecreasing in each argument.
+    """
 
     name = "minimum"
     aliases = ("min",)
@@ -206,8 +210,10 @@ class SumSquares(_Norm):
 
 
 class QuadOverLin(Atom):
-    """quad_over_lin(x, y) = sum(square(x)) / y for y > 0: jointly convex; like abs in x,
-    nonincreasing in y."""
+    """quad_over_lin(x, y) = sum(square(x)) / y for y > 0: jointly convex.
+
+    Like abs in x, nonincreasing in y.
+    """
 
     name = "quad_over_lin"
     min_args = max_args = 2
@@ -237,6 +243,116 @@ class QuadOverLin(Atom):
         x, y = entries(args[0]), args[1]
         squares = ops.power(x, 2.0).sum(axis=1)
         return np.where(inside(y, self.domain(1, kw)), divide(ops, squares, y), ops.nan)
+
+
+class _MeanOfPositives(Atom):
+    """A reduction of a vector's entries (``x`` in the formula, with ``n`` of them) that
+    lies between the smallest and the largest entry: a mean."""
+
+    reduces = True
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return args[0]
+
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        if len(shapes[0]) > 1:
+            raise ShapeMismatch(f"{self.name} needs a vector")
+        return ()
+
+
+class GeoMean(_MeanOfPositives, _ConcaveUp):
+    """geo_mean(x) = (x_1 x_2 ... x_n)^(1/n) for a vector x >= 0: concave, nondecreasing.
+
+    The geometric mean: between the smallest and the largest entry.
+    """
+
+    name = "geo_mean"
+    formula = "Product(x[i], (i, 0, n - 1))**(1/n)"
+
+    def domain(self, index: int, kw: Keywords) -> Interval:
+        return NONNEG
+
+    def evaluate(self, ops, args, kw, node):
+        import numpy as np
+        rows = _entries_inside(ops, args[0], NONNEG)
+        if ops.name == "float":             # exp(mean(log x)): no overflow of the product
+            with np.errstate(divide="ignore"):          # log 0 = -inf, as meant
+                return ops.exp(ops.log(rows).mean(axis=1))
+        return ops.power(_product(rows), Fraction(1, rows.shape[1]))
+
+
+class HarmonicMean(_MeanOfPositives, _ConcaveUp):
+    """harmonic_mean(x) = n / (1/x_1 + ... + 1/x_n) for a vector x > 0: concave, nondecreasing.
+
+    The harmonic mean: between the smallest and the largest entry.
+    """
+
+    name = "harmonic_mean"
+    formula = "n / Sum(1/x[i], (i, 0, n - 1))"
+
+    def domain(self, index: int, kw: Keywords) -> Interval:
+        return POS
+
+    def evaluate(self, ops, args, kw, node):
+        import numpy as np
+
+        from ..ops import divide
+        rows = _entries_inside(ops, args[0], POS)
+        inverses = divide(ops, ops.array(np.ones(rows.shape)), rows)
+        return divide(ops, ops.array(np.full(len(rows), rows.shape[1])), inverses.sum(axis=1))
+
+
+class InvProd(Atom):
+    """inv_prod(x) = 1 / (x_1 x_2 ... x_n) for a vector x > 0: convex, nonincreasing.
+
+    At most 1 where every entry is at least 1, at least 1 where every entry is at most 1.
+    """
+
+    name = "inv_prod"
+    formula = "1 / Product(x[i], (i, 0, n - 1))"
+    reduces = True
+    shape = _MeanOfPositives.shape
+
+    def domain(self, index: int, kw: Keywords) -> Interval:
+        return POS
+
+    def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
+        return Curvature.CONVEX
+
+    def monotonicity(self, index: int, args: Ranges, kw: Keywords) -> Monotonicity:
+        return _DOWN
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        if args[0].lo >= 1:
+            return Interval(0.0, 1.0, lo_open=True)
+        if args[0].hi <= 1:
+            return Interval(1.0, math.inf)
+        return POS
+
+    def evaluate(self, ops, args, kw, node):
+        import numpy as np
+
+        from ..ops import divide
+        product = _product(_entries_inside(ops, args[0], POS))
+        return divide(ops, ops.array(np.ones(len(product))), product)
+
+
+def _entries_inside(ops, x, domain: Interval):
+    """Each batch element's entries in one row, NaN where an entry is outside ``domain``
+    (a ball not wholly inside it)."""
+    import numpy as np
+
+    from ..ops import entries, inside
+    rows = entries(x)
+    return np.where(inside(rows, domain), rows, ops.nan)
+
+
+def _product(rows):
+    """The product of each row's entries (floats or balls)."""
+    out = rows[:, 0]
+    for j in range(1, rows.shape[1]):
+        out = out * rows[:, j]
+    return out
 
 
 class LogSoftmax(Atom):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import ArgumentError
 from ..facts import Curvature, Interval, Monotonicity
 from ..facts.dims import Dims, ShapeMismatch, Sym
-from ..syntax.ast import format_constant
+from ..syntax.ast import MAX_INDEX, format_constant
 from .base import Atom, Keywords, Ranges
 
 _UP = Monotonicity.NONDECREASING
@@ -248,3 +248,235 @@ class Dot(_Product):
 
     def evaluate(self, ops, args, kw, node):
         return (args[0] * args[1]).sum(axis=1)
+
+
+# ---- reshaping: cumulative sums, differences, stacking, diagonals, reshape ------------------
+
+
+def _axis_of(kw: Keywords, shape: Sym, atom: str) -> int:
+    """The axis a keyword ``axis`` names in a value of this shape (0 for a vector)."""
+    axis = int(kw.get("axis") or 0)
+    if len(shape) == 0:
+        raise ShapeMismatch(f"{atom} needs a vector or a matrix, not a scalar")
+    if axis not in range(len(shape)):
+        raise ShapeMismatch(f"axis={axis} of a value of rank {len(shape)}")
+    return axis
+
+
+def _validate_axis(atom: Atom, kw: Keywords) -> None:
+    if kw.get("axis") not in (0, 1):
+        raise ArgumentError(f"{atom.name} takes axis=0 or axis=1, got axis={format_constant(kw['axis'])}")
+
+
+class Cumsum(_Affine):
+    """cumsum(x, axis=0): the running sums of the entries along an axis; affine.
+
+    Nondecreasing; each entry is a sum of one or more entries of x.
+    """
+
+    name = "cumsum"
+    keywords = {"axis": 0}
+
+    def validate(self, kw: Keywords) -> None:
+        _validate_axis(self, kw)
+
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        _axis_of(kw, shapes[0], self.name)
+        return shapes[0]
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return args[0].sum_of_terms()
+
+    def evaluate(self, ops, args, kw, node):
+        import numpy as np
+        return np.cumsum(args[0], axis=1 + int(kw["axis"]))
+
+
+class Diff(_Affine):
+    """diff(x, k=1, axis=0): the k-th differences of neighbours along an axis; affine.
+
+    x[i+1] - x[i] for k = 1, as CVXPY's; not monotone; k fewer entries along the axis.
+
+    A k-th difference is a sum of entries with binomial coefficients of alternating sign,
+    2^(k-1) on each side, so it lies within 2^(k-1) (x - x).
+    """
+
+    name = "diff"
+    keywords = {"k": 1, "axis": 0}
+
+    def validate(self, kw: Keywords) -> None:
+        _validate_axis(self, kw)
+        k = kw["k"]
+        if k != int(k) or not 1 <= k <= 64:
+            raise ArgumentError(f"diff takes a whole k from 1 to 64, got k={format_constant(k)}")
+
+    def monotonicity(self, index: int, args: Ranges, kw: Keywords) -> Monotonicity:
+        return Monotonicity.NONE
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        scale = 2 ** (int(kw["k"]) - 1)
+        return (args[0] - args[0]) * Interval(scale, scale)
+
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        shape = shapes[0]
+        axis, k = _axis_of(kw, shape, self.name), int(kw["k"])
+        known = dims.size[dims.find(shape[axis])]
+        if known is not None and known <= k:
+            raise ShapeMismatch(f"diff with k={k} needs at least {k + 1} entries along its axis, "
+                                f"not {known}")
+        dims.at_least(shape[axis], k + 1)
+        fewer = dims.total([shape[axis]], -k, f"diff takes {k} entr{'y' if k == 1 else 'ies'} "
+                           f"off the length of its axis")
+        return shape[:axis] + (fewer,) + shape[axis + 1:]
+
+    def evaluate(self, ops, args, kw, node):
+        import numpy as np
+        return np.diff(args[0], n=int(kw["k"]), axis=1 + int(kw["axis"]))
+
+
+class _Join(_Affine):
+    """Values joined into one, affine and nondecreasing in each; its entries are theirs."""
+
+    max_args = None
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        return Interval.hull(args)
+
+    @staticmethod
+    def _rank(shapes, name: str) -> int:
+        rank = len(shapes[0])
+        if any(len(shape) != rank for shape in shapes):
+            raise ShapeMismatch(f"the arguments of {name} must all have one rank")
+        return rank
+
+
+class Hstack(_Join):
+    """hstack(a, b, ...): the values side by side, as numpy's hstack; affine.
+
+    Scalars into a vector, vectors end to end, matrices of as many rows block by block.
+    """
+
+    name = "hstack"
+
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        rank = self._rank(shapes, self.name)
+        if rank == 0:
+            return (dims.new(len(shapes)),)
+        if rank == 2:
+            for other in shapes[1:]:
+                dims.unify(shapes[0][0], other[0], "the arguments of hstack must have as many rows")
+        return shapes[0][:-1] + (dims.total([shape[-1] for shape in shapes]),)
+
+    def evaluate(self, ops, args, kw, node):
+        import numpy as np
+        if args[0].ndim == 1:
+            return np.stack(args, axis=1)
+        return np.concatenate(args, axis=args[0].ndim - 1)
+
+
+class Vstack(_Join):
+    """vstack(a, b, ...): the values one above the other, as numpy's vstack; affine.
+
+    Scalars into a column, vectors of one length as the rows of a matrix, matrices of as
+    many columns block by block.
+    """
+
+    name = "vstack"
+
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        rank = self._rank(shapes, self.name)
+        if rank == 0:
+            return (dims.new(len(shapes)), dims.new(1))
+        if rank == 1:
+            for other in shapes[1:]:
+                dims.same(shapes[0], other, "the vectors of vstack must have one length")
+            return (dims.new(len(shapes)), shapes[0][0])
+        for other in shapes[1:]:
+            dims.unify(shapes[0][1], other[1], "the arguments of vstack must have as many columns")
+        return (dims.total([shape[0] for shape in shapes]), shapes[0][1])
+
+    def evaluate(self, ops, args, kw, node):
+        import numpy as np
+        if args[0].ndim == 1:
+            return np.stack(args, axis=1)[:, :, None]
+        if args[0].ndim == 2:
+            return np.stack(args, axis=1)
+        return np.concatenate(args, axis=1)
+
+
+class Diag(_Affine):
+    """diag(x): a vector on the diagonal of a square matrix, or a matrix's diagonal; affine.
+
+    The matrix has zeros off its diagonal; the matrix whose diagonal is taken must be
+    square. Nondecreasing.
+    """
+
+    name = "diag"
+
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        shape = shapes[0]
+        if len(shape) == 1:
+            return (shape[0], shape[0])
+        if len(shape) == 2:
+            dims.unify(*shape, why="diag needs a vector or a square matrix")
+            return (shape[0],)
+        raise ShapeMismatch("diag needs a vector or a square matrix, not a scalar")
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        # A vector's diagonal matrix has zeros off the diagonal (when it is 2 x 2 or more).
+        return Interval.hull([args[0], Interval(0.0, 0.0)])
+
+    def evaluate(self, ops, args, kw, node):
+        import numpy as np
+        x = args[0]
+        if x.ndim == 3:
+            return np.diagonal(x, axis1=1, axis2=2).copy()
+        return x[:, :, None] * np.eye(x.shape[1])      # (a ball times 0.0 is exactly 0)
+
+
+class Reshape(_Affine):
+    """reshape(X, m, n): the entries of X as an m x n matrix, column by column; affine.
+
+    Without n, a vector of m entries. Entries are taken and placed column by column
+    (CVXPY's default order "F"); nondecreasing.
+
+    CVXPY writes the shape as a tuple, reshape(X, (m, n)); the language has no tuples, so
+    m and n are given as they are.
+    """
+
+    name = "reshape"
+    keywords = {"m": None, "n": None}
+    positional_keywords = ("m", "n")
+
+    def validate(self, kw: Keywords) -> None:
+        for key in ("m", "n"):
+            value = kw[key]
+            if value is None and key == "n":
+                continue
+            if value is None or value != int(value) or not 1 <= value <= MAX_INDEX:
+                shown = "nothing" if value is None else format_constant(value)
+                raise ArgumentError(f"reshape needs a whole size {key} from 1 to {MAX_INDEX}, "
+                                    f"got {shown}: reshape(X, 2, 3)")
+
+    def _target(self, kw: Keywords) -> tuple[int, ...]:
+        return (int(kw["m"]),) if kw["n"] is None else (int(kw["m"]), int(kw["n"]))
+
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        target = self._target(kw)
+        count = 1
+        for size in target:
+            count *= size
+        dims.product_is(shapes[0], count, f"reshape to {target} needs {count} entries")
+        return tuple(dims.new(size) for size in target)
+
+    def evaluate(self, ops, args, kw, node):
+        x = args[0]
+        batch = x.shape[0]
+        if x.ndim == 3:                 # column by column: the transpose's rows
+            flat = x.transpose(0, 2, 1).reshape(batch, -1)
+        else:
+            flat = x.reshape(batch, -1)
+        target = self._target(kw)
+        if len(target) == 1:
+            return flat
+        return flat.reshape(batch, target[1], target[0]).transpose(0, 2, 1)

@@ -14,9 +14,13 @@ from typing import Mapping
 import numpy as np
 
 from ..ops import align, divide, inside
-from ..proof import Proof, Step
+from ..proof import AS_WRITTEN, Proof, Step
+from ..tape import postorder
 
 __all__ = ["evaluate", "domain_checks"]
+
+#: Rules whose one premise is the node's value (its rewritten form, its body, its value).
+_SAME_VALUE = frozenset({"binding", "expansion", "rewrite", "same", "distribution"})
 
 
 def domain_checks(proof: Proof) -> list[tuple[Step, object]]:
@@ -39,7 +43,9 @@ def evaluate(proof: Proof, values: Mapping[str, np.ndarray], ops, batch: int,
         valid = np.ones(batch, dtype=bool)
         quotients = _quotients(proof)
         for step in proof.steps():
-            if step.rule == "stand-in":             # its quotient's value, v / t
+            if step.rule in AS_WRITTEN:
+                value = _as_written(proof, step.id, values, ops, batch)
+            elif step.rule == "stand-in":           # its quotient's value, v / t
                 numerator, t = quotients[step.id]
                 value = divide(ops, *align(results[id(numerator)], results[id(t)]))
             else:
@@ -54,7 +60,9 @@ def evaluate(proof: Proof, values: Mapping[str, np.ndarray], ops, batch: int,
 
 def _quotients(proof: Proof) -> dict[int, tuple[Step, Step]]:
     """Each perspective's stand-ins, by id, with the steps of their quotients' numerator
-    and denominator t (premises of the perspective, so evaluated before its function)."""
+    and denominator t (premises of the perspective, so evaluated before its function).
+    A perspective is evaluated as written; its function's steps, evaluated with each
+    stand-in its quotient, only have to be finite where the expression is."""
     found = {}
     if "stand-in" in proof.facts.rule:
         for step in proof.steps():
@@ -73,9 +81,62 @@ def _value(step: Step, args: list[np.ndarray], values: Mapping[str, np.ndarray],
         return values[step.node.id]
     if rule in ("binding", "expansion", "rewrite", "distribution"):
         return args[0]
-    if rule == "perspective":                   # t * f(v/t), f with each v/t put in
-        t, value = align(args[0], args[-1])
-        return t * value
     if rule in ("quotient", "reciprocal"):
         return divide(ops, *align(*args))
     return step.atom.evaluate(ops, args, dict(step.kwargs), step.node)
+
+
+def _as_written(proof: Proof, index: int, values: Mapping[str, np.ndarray], ops, batch: int):
+    """The value of node ``index`` as the user wrote it: each node under it by its own
+    row (a plain step from its premises' values), a method's node by its operator."""
+    tape, facts = proof.tape, proof.facts
+    rules, premises = facts.rule, facts.premises
+
+    def children(node: int) -> tuple[int, ...]:
+        return premises[node] if rules[node] in _SAME_VALUE else tape.args[node]
+    found: dict[int, object] = {}
+    for node in postorder(index, _Column(children)):
+        args = [found[a] for a in children(node)]
+        rule = rules[node]
+        if rule in _SAME_VALUE:
+            found[node] = args[0]
+        elif rule in AS_WRITTEN or rule is None:
+            found[node] = _by_operator(proof, node, args, values, ops, batch)
+        else:
+            found[node] = _value(proof.step(node), args, values, ops, batch)
+    return found[index]
+
+
+class _Column:
+    """A children column computed on demand (for :func:`postorder`)."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function):
+        self.function = function
+
+    def __getitem__(self, index: int):
+        return self.function(index)
+
+
+def _by_operator(proof: Proof, node: int, args: list, values, ops, batch: int):
+    """Node ``node`` computed by its operator (or call) from its arguments' values."""
+    from ..atoms import lookup, operator
+    from ..atoms.calls import resolve_at
+    tape = proof.tape
+    op, expr = tape.op[node], tape.expr(node)
+    if op == "number":
+        return ops.literal(expr, batch)
+    if op == "name":
+        return values[tape.data[node]]
+    if op in ("pos", "ref"):
+        return args[0]
+    if op == "/":
+        return divide(ops, *align(*args))
+    if op == "^":
+        return lookup("power", 1).evaluate(ops, args[:1], {"p": tape.constant(tape.args[node][1])}, expr)
+    if op == "call":
+        atom, ids, kw = resolve_at(tape, node, proof.atoms)
+        where = tape.args[node]
+        return atom.evaluate(ops, [args[where.index(i)] for i in ids], kw, expr)
+    return operator(op).evaluate(ops, args, {}, expr)

@@ -33,6 +33,15 @@ class Witness:
     lhs_ball: str = field(repr=False, default="")
     rhs_ball: str = field(repr=False, default="")
     gap_ball: str = field(repr=False, default="")
+    #: Whether the values are exact (a method's witness, found without search: the balls
+    #: then enclose exact rationals) rather than Arb evaluations.
+    exact: bool = field(repr=False, default=False)
+
+    @property
+    def proved_by(self) -> str:
+        """How the gap is proved: in exact arithmetic (a method's witness, found without
+        search) or with interval arithmetic (Arb balls)."""
+        return "exactly" if self.exact else "with interval arithmetic"
 
     def as_dict(self) -> dict:
         """Plain data (lists and floats), e.g. for JSON."""

@@ -20,7 +20,8 @@ from typing import Mapping, Sequence
 from ..atoms.base import NO_KEYWORDS, Atom
 from ..errors import ShapeError
 from ..facts.dims import Dims, ShapeMismatch, Sym
-from ..proof import Proof
+from ..proof import AS_WRITTEN, Proof
+from ..tape import postorder
 
 __all__ = ["ShapeSolution", "infer_shapes", "shape_template"]
 
@@ -44,12 +45,15 @@ class ShapeSolution:
 
     def instantiate(self, sizes: Mapping[int, int]) -> dict[str, tuple[int, ...]]:
         """Concrete shapes, given a size for each free dimension class."""
-        return {name: tuple(self.dims.size[self.dims.find(d)] or sizes[self.dims.find(d)]
-                            for d in shape) for name, shape in self.names.items()}
+        size_of = self.dims.size_of
+        return {name: tuple(size_of(d, sizes) for d in shape) for name, shape in self.names.items()}
 
     def free_dims(self) -> list[tuple[int, int]]:
-        """The dimension classes without a fixed size, with their minimum sizes."""
-        return [(d, self.dims.minimum[d]) for d in self.dims.classes() if self.dims.size[d] is None]
+        """The dimension classes without a fixed size, with their minimum sizes (not those
+        a sum of others defines: ``hstack``, ``diff``)."""
+        dims = self.dims
+        return [(d, dims.minimum[d]) for d in dims.classes()
+                if dims.size[d] is None and d not in dims.forms]
 
 
 def shape_template(names: Mapping[str, Sym], dims: Dims) -> dict[str, tuple[str, ...]]:
@@ -58,17 +62,21 @@ def shape_template(names: Mapping[str, Sym], dims: Dims) -> dict[str, tuple[str,
     that a result can spell them later holding the names and classes only, not every
     step's shape)."""
     letters: dict[int, str] = {}
-    out = {}
-    for name, shape in names.items():
-        spelled = []
-        for d in shape:
-            root = dims.find(d)
-            size = dims.size[root]
-            if size is None:
-                letters.setdefault(root, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
-            spelled.append(str(size) if size is not None else letters[root])
-        out[name] = tuple(spelled)
-    return out
+
+    def letter(root: int) -> str:
+        return letters.setdefault(root, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
+
+    def spell(d: int) -> str:
+        root = dims.find(d)
+        if dims.size[root] is not None:
+            return str(dims.size[root])
+        if root in dims.forms:                  # a sum of others: "a + b", "a - 1"
+            coefficients, constant = dims.forms[root]
+            text = " + ".join(letter(v) if c == 1 else f"{c}{letter(v)}" for v, c in coefficients.items())
+            return text + (f" + {constant}" if constant > 0 else f" - {-constant}" if constant < 0 else "")
+        return letter(root)
+
+    return {name: tuple(spell(d) for d in shape) for name, shape in names.items()}
 
 
 # ---- rank guesses -------------------------------------------------------------------------
@@ -205,11 +213,17 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
                 shapes[i] = names[data[i]]
             elif rule == "number":
                 shapes[i] = ()
+            elif rule in AS_WRITTEN:
+                _written_shapes(proof, i, shapes, names, dims)
+                if rule == "perspective" and shapes[all_premises[i][0]] != ():
+                    raise ShapeMismatch("a perspective's t must be a scalar")
             elif rule == "stand-in":                # the shape of the quotient it stands for
                 stand_ins = stand_ins if stand_ins is not None else _stand_in_numerators(proof)
                 shapes[i] = shapes[stand_ins[i]]
             else:
                 shapes[i] = _other_shape(rule, [shapes[p] for p in all_premises[i]], dims)
+        if dims.sums or dims.products:
+            dims.settle()
     except ShapeMismatch as mismatch:
         return _Failed(mismatch, i, shapes, dims)
     return ShapeSolution(names, dims, shapes)
@@ -220,17 +234,22 @@ _ELEMENTWISE = Atom.shape
 
 
 def _name_shapes(ranks: Mapping[str, int],
-                 declared: Mapping[str, tuple[int, ...]]) -> tuple[dict[str, Sym], Dims]:
+                 declared: Mapping[str, tuple[int | str, ...]]) -> tuple[dict[str, Sym], Dims]:
     """A shape for each name, of its declared sizes or of ``rank`` free dimensions, and
-    the dimension classes, one per axis, numbered in the order of the names."""
+    the dimension classes, one per axis, numbered in the order of the names. A declared
+    letter (``shape u = (n,)``) is a free dimension, one class per letter."""
     names: dict[str, Sym] = {}
     fixed: dict[int, int] = {}                       # the declared sizes, by axis
+    lettered: dict[str, list[int]] = {}              # the axes of each declared letter
     count = 0
     for name, rank in ranks.items():
         if name in declared:
             rank = len(declared[name])
             for axis, size in enumerate(declared[name], count):
-                fixed[axis] = size
+                if size.__class__ is str:
+                    lettered.setdefault(size, []).append(axis)
+                else:
+                    fixed[axis] = size
         # The usual ranks spelled out: tuple(range(...)) costs several times as much.
         if rank == 1:
             names[name] = (count,)
@@ -241,7 +260,39 @@ def _name_shapes(ranks: Mapping[str, int],
         else:
             names[name] = tuple(range(count, count + rank))
         count += rank
-    return names, Dims(count, fixed)
+    dims = Dims(count, fixed)
+    for axes in lettered.values():
+        for axis in axes[1:]:
+            dims.unify(axes[0], axis)
+    return names, dims
+
+
+def _written_shapes(proof: Proof, index: int, shapes: list, names: Mapping[str, Sym], dims: Dims) -> None:
+    """The shapes of node ``index`` of a method's step and of the nodes under it, as the
+    user wrote them: each by its operator (a method's symbols are not what its shape is
+    made of: ``u.T @ u`` is a scalar of a vector ``u``)."""
+    from ..atoms import operator
+    from ..atoms.calls import resolve_at
+    tape = proof.tape
+    for node in postorder(index, tape.args):
+        if shapes[node] is not None:
+            continue
+        op, args = tape.op[node], tape.args[node]
+        if op == "number":
+            shapes[node] = ()
+        elif op == "name":
+            shapes[node] = names[tape.data[node]]
+        elif op in ("pos", "ref"):
+            shapes[node] = shapes[args[0]]
+        elif op == "/":
+            shapes[node] = dims.broadcast([shapes[a] for a in args], "the two sides of / must have the same shape")
+        elif op == "^":
+            shapes[node] = shapes[args[0]]
+        elif op == "call":
+            atom, ids, kw = resolve_at(tape, node, proof.atoms)
+            shapes[node] = atom.shape([shapes[a] for a in ids], kw, tape.data[node], dims)
+        else:
+            shapes[node] = operator(op).shape([shapes[a] for a in args], NO_KEYWORDS, tape.data[node], dims)
 
 
 def _stand_in_numerators(proof: Proof) -> dict[int, int]:
@@ -260,10 +311,6 @@ def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
     """The shape of a step that applies no atom (other than a name or a number)."""
     if rule in ("binding", "expansion", "rewrite", "distribution"):
         return premises[0]
-    if rule == "perspective":               # t * f(v/t): a perspective needs one t
-        if premises[0] != ():
-            raise ShapeMismatch("a perspective's t must be a scalar")
-        return premises[-1]
     if rule in ("quotient", "reciprocal"):
         return dims.broadcast(premises, "the two sides of / must have the same shape")
     raise TypeError(f"no shape rule for {rule!r} steps")

@@ -20,8 +20,8 @@ from typing import Callable, Mapping
 
 from ..tape import Tape, postorder
 
-__all__ = ["Poly", "Rational", "polynomial", "rational", "same_function", "evaluate",
-           "variable_degree", "MAX_TERMS"]
+__all__ = ["Poly", "Rational", "polynomial", "rational", "same_function", "evaluate", "opens",
+           "enclose", "node_ranks", "inner", "MAX_TERMS"]
 
 #: A polynomial: monomial -> coefficient. A monomial is the sorted tuple of its symbols'
 #: ids, each repeated by its power (``x*x*y`` is ``(x, x, y)``); ``()`` is the constant.
@@ -101,19 +101,72 @@ def _small_integer(tape: Tape, index: int) -> int | None:
     return int(value)
 
 
-def _operands(tape: Tape, index: int, symbols: Symbols) -> tuple[int, ...] | None:
-    """The nodes the algebra reads node ``index`` from, or None when it is a symbol (or a
-    literal). A call other than ``square(x)`` is opened by no rule: it must be a symbol."""
+def opens(tape: Tape, index: int, ranks: Mapping[int, int | None] | None = None) -> bool:
+    """Whether the algebra reads node ``index`` from its operands (else it must be a
+    symbol, or a literal); ``ranks`` as :func:`node_ranks` gives them."""
+    return _operands(tape, index, ranks) is not None
+
+
+def _operands(tape: Tape, index: int, ranks: Mapping[int, int | None] | None = None
+              ) -> tuple[int, ...] | None:
+    """The nodes the algebra reads node ``index`` from, or None when it opens no rule for
+    it (a call other than ``square(x)``, a power that is not a small integer; with
+    ``ranks``, an inner product of two vectors and the transpose of a vector)."""
     op = tape.op[index]
+    if ranks is not None and index in ranks:
+        if _is_inner(tape, index):
+            return tape.args[index] if ranks[index] == 0 else None
+        if op == ".T":
+            return tape.args[index] if ranks[index] in (0, 1) else None
     if op in ("+", "-", "*", "neg", "pos", "ref"):
         return tape.args[index]
     if op == "/":
         return tape.args[index]
     if op == "^":
-        return tape.args[index][:1]
+        return tape.args[index][:1] if _small_integer(tape, tape.args[index][1]) is not None else None
     if op == "call" and tape.data[index] == ("square", ()) and len(tape.args[index]) == 1:
         return tape.args[index]
     return None
+
+
+def _is_inner(tape: Tape, index: int) -> bool:
+    """``a @ b`` or ``dot(a, b)``: an inner product when both are vectors."""
+    op = tape.op[index]
+    return op == "@" or (op == "call" and tape.data[index] == ("dot", ()) and len(tape.args[index]) == 2)
+
+
+def node_ranks(tape: Tape, root: int, name_ranks: Mapping[str, int]) -> dict[int, int | None]:
+    """The rank of each node under ``root`` that elementwise operators, inner products of
+    vectors and transposes of vectors make from names of known rank (``name_ranks``:
+    the declared shapes') and numbers; None where it is not known so (a name of free
+    shape may be a matrix, and then ``x @ x`` is no inner product)."""
+    found: dict[int, int | None] = {}
+    op, args = tape.op, tape.args
+    for index in postorder(root, args):
+        kind = op[index]
+        if kind == "number":
+            rank = 0
+        elif kind == "name":
+            rank = name_ranks.get(tape.data[index])
+        elif _is_inner(tape, index):
+            rank = 0 if [found[a] for a in args[index]] == [1, 1] else None
+        elif kind == ".T":
+            rank = found[args[index][0]] if found[args[index][0]] in (0, 1) else None
+        elif kind in ("+", "-", "*", "/", "neg", "pos", "ref", "^") or \
+                (kind == "call" and tape.data[index] == ("square", ())):
+            operands = [found[a] for a in (args[index][:1] if kind == "^" else args[index])]
+            rank = None if None in operands else max(operands)
+        else:
+            rank = None
+        found[index] = rank
+    return found
+
+
+def inner(symbol: int) -> int:
+    """The key of a vector symbol inside an inner product (``~id``, negative): kept apart
+    from the same vector used elementwise, so that a Hessian read over these keys is that
+    of a function the expression composes with a linear map (see :func:`polynomial`)."""
+    return ~symbol
 
 
 def rational(tape: Tape, root: int, symbols: Symbols) -> Rational | None:
@@ -124,21 +177,31 @@ def rational(tape: Tape, root: int, symbols: Symbols) -> Rational | None:
     return _expand(tape, root, symbols, rational=True)
 
 
-def polynomial(tape: Tape, root: int, symbols: Symbols) -> Poly | None:
+def polynomial(tape: Tape, root: int, symbols: Symbols,
+               ranks: Mapping[int, int | None] | None = None) -> Poly | None:
     """Node ``root`` as an exact polynomial, or None (a division by anything but a nonzero
-    literal, an unopened node that is no symbol, a blow-up)."""
-    found = _expand(tape, root, symbols, rational=False)
+    literal, an unopened node that is no symbol, a blow-up).
+
+    With ``ranks`` (:func:`node_ranks`), an inner product of two vectors ``a @ b`` is opened
+    too, as the product of ``a`` and ``b`` with each vector symbol ``v`` in them keyed
+    :func:`inner` ``(v)``: ``u @ u + 2*(u*v)`` reads ``~u ~u + 2 u v``. Entry i of such an
+    expression is ``g(scalars, u_i, v_i, u, v)`` for the polynomial ``g`` read here, in
+    which ``u_i`` and the whole ``u`` are separate arguments: a linear map of the
+    variables. So ``g`` convex (its Hessian over these keys semidefinite, the inner keys'
+    block repeated for every entry) makes every entry convex."""
+    found = _expand(tape, root, symbols, rational=False, ranks=ranks)
     return None if found is None else found[0]
 
 
-def _expand(tape: Tape, root: int, symbols: Symbols, rational: bool) -> Rational | None:
+def _expand(tape: Tape, root: int, symbols: Symbols, rational: bool,
+            ranks: Mapping[int, int | None] | None = None) -> Rational | None:
     done: dict[int, Rational] = {}
     op, args = tape.op, tape.args
 
     def children(index: int) -> tuple[int, ...]:
         if op[index] == "number" or symbols(index) is not None:
             return ()
-        return _operands(tape, index, symbols) or ()
+        return _operands(tape, index, ranks) or ()
 
     for index in postorder(root, _Children(children)):
         kind = op[index]
@@ -152,10 +215,13 @@ def _expand(tape: Tape, root: int, symbols: Symbols, rational: bool) -> Rational
         if key is not None:
             done[index] = ({(key,): Fraction(1)}, _ONE)
             continue
-        if _operands(tape, index, symbols) is None:
+        if _operands(tape, index, ranks) is None:
             return None
         parts = [done[a] for a in (args[index] if kind != "^" else args[index][:1])]
-        found = _combine(tape, index, kind, parts, rational)
+        if ranks is not None and index in ranks and _is_inner(tape, index):
+            found = _inner_product(parts, ranks)
+        else:
+            found = _combine(tape, index, kind, parts, rational)
         if found is None:
             return None
         done[index] = found
@@ -174,10 +240,22 @@ class _Children:
         return self.function(index)
 
 
+def _inner_product(parts: list[Rational], ranks: Mapping[int, int | None]) -> Rational | None:
+    """``a @ b`` of two vector polynomials: their product, each vector symbol keyed as
+    inside an inner product."""
+    def keyed(poly: Poly) -> Poly:
+        return {tuple(sorted(inner(s) if ranks.get(s) == 1 else s for s in m)): c for m, c in poly.items()}
+    (n1, d1), (n2, d2) = parts
+    if d1 is not _ONE or d2 is not _ONE:
+        return None
+    product = _mul(keyed(n1), keyed(n2))
+    return None if product is None else (product, _ONE)
+
+
 def _combine(tape: Tape, index: int, kind: str, parts: list[Rational], rational: bool
              ) -> Rational | None:
     """The rational function of node ``index`` from its operands'."""
-    if kind in ("pos", "ref"):
+    if kind in ("pos", "ref", ".T"):
         return parts[0]
     if kind == "neg":
         num, den = parts[0]
@@ -247,6 +325,35 @@ def evaluate(poly: Poly, values: Mapping[int, Fraction]) -> Fraction:
     return total
 
 
-def variable_degree(monomial: tuple[int, ...], variables) -> int:
-    """How many of the monomial's factors are variables (in ``variables``)."""
-    return sum(1 for symbol in monomial if symbol in variables)
+def enclose(poly: Poly, ranges: Mapping[int, "Interval"]) -> "Interval":
+    """An interval holding every value of ``poly`` with each symbol in its range: the sum
+    of each monomial's enclosure (a symbol's square is enclosed as a square, which is never
+    negative), in outward-rounded interval arithmetic."""
+    from .interval import Interval
+    total = Interval(0.0, 0.0)
+    for monomial, coefficient in poly.items():
+        term = Interval(coefficient, coefficient)
+        index = 0
+        while index < len(monomial):
+            symbol = monomial[index]
+            power = 1
+            while index + power < len(monomial) and monomial[index + power] == symbol:
+                power += 1
+            factor = ranges[symbol if symbol >= 0 else inner(symbol)]
+            for _ in range(power // 2):
+                term = term * factor.square()
+            if power % 2:
+                term = term * factor
+            index += power
+        if any(symbol < 0 for symbol in monomial):
+            term = _times_a_count(term)         # a sum over the entries: n terms, n >= 1
+        total = total + term
+    return total
+
+
+def _times_a_count(term: "Interval") -> "Interval":
+    """Every value ``n * t`` for t in ``term`` and a whole number ``n >= 1``."""
+    from .interval import Interval
+    lo = term.lo if term.lo >= 0 else float("-inf")
+    hi = term.hi if term.hi <= 0 else float("inf")
+    return Interval(lo, hi, term.lo_open and term.lo >= 0, term.hi_open and term.hi <= 0)

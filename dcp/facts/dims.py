@@ -11,6 +11,8 @@ from typing import Mapping, Sequence
 __all__ = ["Sym", "Dims", "ShapeMismatch"]
 
 Sym = tuple[int, ...]          # a shape: one dimension variable per axis
+#: A size as a linear form in free dimension classes: (class -> coefficient, constant).
+Form = tuple[dict[int, int], int]
 
 #: Why elementwise operands must agree (the default for broadcasting).
 _SAME_SHAPE = "elementwise operands must have the same shape"
@@ -29,9 +31,17 @@ class ShapeMismatch(Exception):
 class Dims:
     """Dimension variables with union-find; each class may be fixed to a size and has a
     minimum size (an index ``a[2]`` needs at least 3 entries). ``parent`` links each
-    variable towards its class's root; a root's is ``None``."""
+    variable towards its class's root; a root's is ``None``.
 
-    __slots__ = ("parent", "size", "minimum")
+    Sizes may also be tied by constraints that are not equalities: a dimension that is the
+    sum of others plus a constant (``hstack``, ``diff``: :meth:`total`), and dimensions
+    whose product is a given number (``reshape``: :meth:`product_is`). :meth:`settle`
+    solves them once every equality is known: it fixes what they determine, and leaves
+    each remaining sum a linear form in free classes (``forms``), so that choosing the
+    free sizes (:meth:`size_of`) gives sizes that satisfy every constraint.
+    """
+
+    __slots__ = ("parent", "size", "minimum", "sums", "products", "forms")
 
     def __init__(self, count: int = 0, fixed: Mapping[int, int] | None = None) -> None:
         """``count`` classes to start with (the names' axes, made at once rather than one
@@ -39,6 +49,12 @@ class Dims:
         self.parent: list[int | None] = [None] * count
         self.size: list[int | None] = [None] * count
         self.minimum: list[int] = [1] * count
+        #: (result, parts, offset, why): size(result) = sum of size(parts) + offset.
+        self.sums: list[tuple[int, tuple[int, ...], int, str]] = []
+        #: (parts, count, why): the product of size(parts) is count.
+        self.products: list[tuple[tuple[int, ...], int, str]] = []
+        #: After :meth:`settle`: each class that the sums determine, as a form in free ones.
+        self.forms: dict[int, Form] = {}
         if fixed:
             for d, n in fixed.items():
                 self.size[d], self.minimum[d] = n, n or 1
@@ -118,3 +134,167 @@ class Dims:
 
     def classes(self) -> list[int]:
         return sorted({self.find(d) for d in range(len(self.parent))})
+
+    # ---- constraints other than equality ----------------------------------------------
+    def total(self, parts: Sequence[int], offset: int = 0,
+              why: str = "the sizes of joined values must agree") -> int:
+        """A new dimension whose size is the sum of the sizes of ``parts`` plus ``offset``
+        (``hstack`` of vectors of sizes m and n is m + n; ``diff`` of n entries, n - 1);
+        ``why`` words the failure when the sizes cannot agree."""
+        d = self.new()
+        self.sums.append((d, tuple(parts), offset, why))
+        return d
+
+    def product_is(self, parts: Sequence[int], count: int, why: str) -> None:
+        """Require the sizes of ``parts`` to multiply to ``count`` (a reshape's)."""
+        self.products.append((tuple(parts), count, why))
+
+    def settle(self) -> None:
+        """Solve the sums and products, once every equality is known.
+
+        A sum whose result is still free defines it (a form in the free classes); one whose
+        result is known or defined otherwise is an equation, solved for one free class
+        after the others are set to their minimums (a choice: the numeric check then tries
+        fewer sizes, never a wrong one). Products are solved alike. Raises
+        :class:`ShapeMismatch` when the sizes cannot agree.
+        """
+        changed = True
+        while changed:
+            changed = False
+            for result, parts, offset, why in self.sums:
+                changed |= self._settle_sum(result, parts, offset, why)
+            for parts, count, why in self.products:
+                changed |= self._settle_product(parts, count, why)
+        self._raise_minimums()
+
+    def size_of(self, d: int, free: Mapping[int, int]) -> int:
+        """The size of ``d`` given a size for each free class (after :meth:`settle`)."""
+        root = self.find(d)
+        if self.size[root] is not None:
+            return self.size[root]
+        if root in self.forms:
+            coefficients, constant = self.forms[root]
+            return constant + sum(c * free[v] for v, c in coefficients.items())
+        return free[root]
+
+    def _form(self, d: int) -> Form:
+        """The size of ``d`` as a form in free classes."""
+        root = self.find(d)
+        if self.size[root] is not None:
+            return {}, self.size[root]
+        if root in self.forms:
+            coefficients, constant = self.forms[root]
+            return self._substituted(coefficients, constant)
+        return {root: 1}, 0
+
+    def _substituted(self, coefficients: Mapping[int, int], constant: int) -> Form:
+        """A form with the classes fixed or defined since it was made put in."""
+        out: dict[int, int] = {}
+        for v, c in coefficients.items():
+            inner, value = self._form(v)        # (a free class is itself)
+            constant += c * value
+            for w, k in inner.items():
+                out[w] = out.get(w, 0) + c * k
+        return {v: c for v, c in out.items() if c}, constant
+
+    def _settle_sum(self, result: int, parts: tuple[int, ...], offset: int, why: str) -> bool:
+        coefficients: dict[int, int] = {}
+        constant = offset
+        for part in parts:
+            inner, value = self._form(part)
+            constant += value
+            for v, c in inner.items():
+                coefficients[v] = coefficients.get(v, 0) + c
+        root = self.find(result)
+        if self.size[root] is None and root not in self.forms and root not in coefficients:
+            if coefficients:
+                self.forms[root] = (coefficients, constant)
+            else:
+                self._fix(root, constant, why)
+            return True
+        have, value = self._form(root)
+        for v, c in have.items():
+            coefficients[v] = coefficients.get(v, 0) - c
+        return self._solve({v: c for v, c in coefficients.items() if c}, constant - value, why)
+
+    def _solve(self, coefficients: dict[int, int], constant: int, why: str) -> bool:
+        """Make ``sum(c * size(v)) + constant`` zero: every class but the last at its
+        minimum, the last solved for (it must be a whole size); where that is below the
+        last's minimum, the first class whose growth raises it (a coefficient of the other
+        sign: a + b = c + d) is made larger by what it lacks."""
+        if not coefficients:
+            if constant != 0:
+                raise ShapeMismatch(why)
+            return False
+        *rest, (last, c) = coefficients.items()
+        sizes = {v: self.minimum[v] for v, _ in rest}
+        short = self.minimum[last] * c + constant + sum(k * sizes[v] for v, k in rest)
+        helper = next((v for v, k in rest if (k > 0) != (c > 0)), None)
+        if helper is not None and (short > 0) == (c > 0) and short != 0:
+            # c * last = -(constant + ...): growing the helper by ceil(|short| / |k|) gives
+            # room for last at its minimum.
+            sizes[helper] += -(-abs(short) // abs(coefficients[helper]))
+        for v, k in rest:
+            self._fix(v, sizes[v], why)
+            constant += k * sizes[v]
+        if constant % c != 0:
+            raise ShapeMismatch(why)
+        self._fix(last, -constant // c, why)
+        return True
+
+    def _settle_product(self, parts: tuple[int, ...], count: int, why: str) -> bool:
+        known, unknown = 1, []
+        for part in parts:
+            form = self._form(part)
+            if form[0]:
+                unknown.append((self.find(part), form))
+            else:
+                known *= form[1]
+        if count % known != 0:
+            raise ShapeMismatch(f"{why}: {known} entries, not {count}" if not unknown
+                                else f"{why}: {known} does not divide {count}")
+        left = count // known
+        if not unknown:
+            if known != count:
+                raise ShapeMismatch(f"{why}: {known} entries, not {count}")
+            return False
+        if len(unknown) == 1:                   # one size, maybe a sum: an equation
+            coefficients, constant = unknown[0][1]
+            return self._solve(dict(coefficients), constant - left, why)
+        if any(form != ({root: 1}, 0) for root, form in unknown):
+            raise ShapeMismatch(f"{why}: the sizes cannot be found here")
+        free = [root for root, _ in unknown]
+        if len(set(free)) == 1:                 # one class, several times: a root of left
+            size = round(left ** (1 / len(free)))
+            if size ** len(free) != left:
+                raise ShapeMismatch(f"{why}: {left} is no power of {len(free)}")
+            self._fix(free[0], size, why)
+            return True
+        # Several free classes: the first one as small as it may be, of those dividing.
+        first = free[0]
+        divisor = next((k for k in range(self.minimum[first], left + 1) if left % k == 0), None)
+        if divisor is None:
+            raise ShapeMismatch(f"{why}: no size fits")
+        self._fix(first, divisor, why)
+        return True
+
+    def _fix(self, d: int, size: int, why: str) -> None:
+        root = self.find(d)
+        if size < max(self.minimum[root], 1) or (self.size[root] is not None and self.size[root] != size):
+            raise ShapeMismatch(f"{why}: a dimension would have size {size}")
+        self.size[root] = size
+        self.forms.pop(root, None)
+
+    def _raise_minimums(self) -> None:
+        """Raise the free classes' minimums until each form is at least its class's
+        minimum at them (the forms' coefficients are positive, so larger sizes keep it)."""
+        for root, (coefficients, constant) in list(self.forms.items()):
+            coefficients, constant = self._substituted(coefficients, constant)
+            if not coefficients:                # its classes were all fixed since
+                self._fix(root, constant, "the sizes of joined values must agree")
+                continue
+            self.forms[root] = (coefficients, constant)
+            lowest = constant + sum(c * self.minimum[v] for v, c in coefficients.items())
+            if lowest < self.minimum[root]:
+                first, c = next(iter(coefficients.items()))
+                self.minimum[first] += -(-(self.minimum[root] - lowest) // c)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import Callable
 
+from . import monomial, perspective, quadratic
+
 __all__ = ["METHODS"]
 
 #: The methods, tried in this order at each node the plain rules leave unknown.
-METHODS: list[Callable] = []
-
-# The perspective, t * f(v/t) (and over a sum: (p + r) * t as p * t + r * t).
-from . import perspective  # noqa: E402 (the list above is filled in blocks, one per method)
-
-METHODS.append(perspective.attempt)
+METHODS: list[Callable] = [
+    quadratic.attempt,
+    monomial.attempt,
+    perspective.attempt,
+]

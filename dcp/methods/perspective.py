@@ -102,7 +102,7 @@ def _perspective(analyzer: Analyzer, index: int, t: int, outer: int, quotients: 
     if stand_ins is None:
         return False
     function = substituted(tape, outer, stand_ins)
-    _forget(analyzer, function, facts)
+    _forget(analyzer, function, set(stand_ins.values()), facts)
     try:
         analyzer.prove(function, bounds, facts)
     except DcpError:                            # (f undefined somewhere: no perspective)
@@ -125,7 +125,8 @@ def _stand_ins(analyzer: Analyzer, quotients: list[int], t: int, facts: Facts) -
     reciprocal = facts.range[t].reciprocal()
     for quotient in quotients:
         name = stand_in_name(tape, quotient)
-        if name not in analyzer.stand_ins and tape.find("name", name) is not None:
+        known = tape.find("name", name)
+        if known is not None and facts.rule[known] not in (None, "stand-in"):
             return None                         # a name of the user's, not a stand-in
         numerator = tape.plain(tape.args[quotient][0])
         analyzer.stand_ins[name] = facts.range[numerator] * reciprocal
@@ -151,15 +152,16 @@ class _Until:
         return () if index in self.stops else self.args[index]
 
 
-def _forget(analyzer: Analyzer, function: int, facts: Facts) -> None:
-    """Drop the facts of every node of ``function`` that holds a stand-in: an earlier
-    proof of it (under other bounds: the hint search) had other stand-in ranges."""
-    tape = analyzer.tape
-    analyzer.premises(function, facts)          # (the rows it plans get room)
+def _forget(analyzer: Analyzer, root: int, made: set[int], facts: Facts) -> None:
+    """Drop the facts of every node the proof of ``root`` reaches that is or rests on a
+    node of ``made`` (this method's: stand-ins, a distribution's sums and products). No
+    re-analysis under other bounds (the hint search) reaches them from the expression, so
+    what they hold may be another analysis's: other stand-in ranges, or rows of another
+    analyzer, with no plan here."""
+    analyzer.premises(root, facts)              # (the rows it plans get room)
     holds: set[int] = set()
-    for index in postorder(function, _Planned(analyzer, facts)):
-        if (tape.op[index] == "name" and is_stand_in(tape.data[index])) or \
-                any(p in holds for p in analyzer.premises(index, facts)):
+    for index in postorder(root, _Planned(analyzer, facts)):
+        if index in made or any(p in holds for p in analyzer.premises(index, facts)):
             holds.add(index)
             facts.curvature[index] = None
             facts.notes.pop(index, None)
@@ -189,11 +191,15 @@ def _distribute(analyzer: Analyzer, index: int, t: int, quotients: list[int], bo
     pure, rest = [tape.args[p][0 if tape.plain(tape.args[p][1]) == t else 1] for p in tape.args[form]]
     if not any(q in quotients for q in postorder(pure, tape.args)):
         return False                            # P holds no quotient: no perspective
-    if not all(_known(facts, term) for _, term in terms_of(tape, rest)):
+    terms = terms_of(tape, rest)
+    if not all(_known(facts, term) for _, term in terms):
         # R * t is for the methods that decide what is made of known pieces (a quadratic
         # form); proving one of unknown pieces here would explore them again, at every
         # level of a nest of such products (each is tried in its own turn).
         return False
+    pieces = {t} | {term for _, term in terms} | {term for _, term in terms_of(tape, pure)}
+    made = {i for i in postorder(form, _Until(tape.args, pieces)) if i > index and i not in pieces}
+    _forget(analyzer, form, made, facts)
     try:
         analyzer.prove(form, bounds, facts)
     except DcpError:

@@ -36,7 +36,7 @@ def render_markdown(result) -> str:
         if witness is None:
             continue
         relation = ">" if kind == "convex" else "<"
-        lines += [f"**Witness** (not {kind}, proved with interval arithmetic):", "",
+        lines += [f"**Witness** (not {kind}, proved {witness.proved_by}):", "",
                   "| | |", "|---|---|",
                   *(f"| {_code(name)} | {_code(str(value))} |" for name, value in witness.params.items()),
                   *(f"| {_code(name)} at a | {_code(str(value))} |" for name, value in witness.a.items()),

@@ -74,6 +74,12 @@ def _verdict_note(result) -> str:
     if result.curvature.is_known:
         return "  (certified by the rules; the proof kernel re-checked every step)"
     if result.verdict == "nonconvex":
+        free = result.covers
+        if free:
+            shapes = ", ".join(f"{name} of shape {shape}" for name, shape in free.items())
+            example = next(iter(free))
+            return (f"  (disproved by a witness with {shapes}; shapes were free: declare one, "
+                    f"e.g. `shape {example} = (n,)`, to ask about others)")
         return "  (disproved by a witness)"
     return "  (the rules could not conclude)"
 
@@ -96,7 +102,7 @@ def _witness_lines(witness) -> list[str]:
     relation = ">" if witness.kind == "convex" else "<"
     entry = f" at entry {list(witness.entry)}" if witness.entry else ""
     return [
-        f"witness: not {witness.kind} (proved with interval arithmetic)",
+        f"witness: not {witness.kind} (proved {witness.proved_by})",
         f"  shapes: {show({k: tuple(v) for k, v in witness.shapes.items()})}",
         f"  parameters: {show(witness.params)}",
         f"  a: {show(witness.a)}",

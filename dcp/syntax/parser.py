@@ -187,11 +187,14 @@ class _Builder(Transformer):
 
     def shape_statement(self, children):
         keyword, name, *rest = children
-        dims = []
+        dims: list[int | str] = []
         for item in rest:
-            if isinstance(item, Token) and item.type == "NUMBER":
+            if isinstance(item, Token) and item.type == "NAME":
+                dims.append(str(item))          # a dimension of any size: `shape u = (n,)`
+            elif isinstance(item, Token) and item.type == "NUMBER":
                 if not float(item).is_integer() or float(item) < 1:
-                    raise ArgumentError(f"a dimension must be a positive integer, not {item}",
+                    raise ArgumentError(f"a dimension must be a positive integer or a letter "
+                                        f"(any size), not {item}",
                                         span=_new_span(item.start_pos, item.end_pos))
                 dims.append(int(float(item)))
         if len(dims) > 2:

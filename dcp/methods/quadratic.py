@@ -1,0 +1,291 @@
+"""Quadratic forms decided exactly (SPEC section 9).
+
+``x^2 + x*y + y^2`` is convex, yet the composition rule sees a product of two variables
+and stops. Read as a polynomial of degree two with exact coefficients, its Hessian is a
+rational matrix, and positive semidefinite (convex), negative semidefinite (concave) or
+indefinite is decided exactly (:mod:`dcp.facts.quadratic`). The step records the LDLᵀ
+certificate, which the kernel checks against the Hessian it reads from the tape itself.
+
+Where the whole expression is an indefinite quadratic form, it is neither convex nor
+concave, and an exact witness proves it: along a direction ``d`` with ``dᵀ H d < 0``,
+``f(x0 + d) + f(x0 - d) - 2 f(x0) = dᵀ H d`` exactly, no search needed.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Mapping, NamedTuple
+
+from ..facts import Interval
+from ..facts.algebra import Poly, enclose, evaluate, inner, node_ranks, opens, polynomial
+from ..facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX
+from ..facts.quadratic import Factorisation, direction, factor, hessian
+from ..proof import Facts, Note
+
+__all__ = ["attempt", "QuadraticDetail", "ExactWitness", "symbol_chooser", "is_variable"]
+
+#: The operators a polynomial may be written with (others must be constant symbols).
+_HEADS = frozenset({"+", "-", "*", "neg", "pos", "^", "/", "ref", "call", "@", ".T"})
+#: Give up on Hessians larger than this (exact elimination is cubic in it).
+MAX_VARIABLES = 400
+
+
+class QuadraticDetail(NamedTuple):
+    """What a ``quadratic`` step records: the variables (ids) in the Hessian's order, the
+    sign (+1: the Hessian is ``L D Lᵀ``, convex; -1: its negation is, concave) and the
+    certificate (None when there is no second-degree term: affine)."""
+
+    variables: tuple[int, ...]
+    sign: int
+    certificate: Factorisation | None
+
+
+class ExactWitness(NamedTuple):
+    """A proof that a quadratic form is not ``kind`` ("convex" or "concave"): f at the
+    midpoint of ``a`` and ``b`` against the chord, each value exact (Fractions), the points
+    exact floats by name."""
+
+    kind: str
+    params: dict[str, float]
+    a: dict[str, float]
+    b: dict[str, float]
+    lhs: Fraction
+    rhs: Fraction
+
+
+def is_variable(facts: Facts, index: int) -> bool:
+    """A symbol that varies: a variable (or a perspective's stand-in) not fixed by its
+    bounds (a name with ``254 <= x <= 254`` is a constant)."""
+    return facts.rule[index] in ("variable", "stand-in") and not facts.range[index].is_point
+
+
+def symbol_chooser(tape, facts: Facts, ranks=None):
+    """The symbols of a polynomial: names, and constant subexpressions the algebra does
+    not open (``log(a)``, ``2 ^ 0.5``); any other node is opened or fails. ``ranks``: as
+    :func:`~dcp.facts.algebra.node_ranks` gives them (inner products opened)."""
+    def symbol(index: int) -> int | None:
+        if tape.op[index] == "name":
+            return index
+        if opens(tape, index, ranks):
+            return None
+        return index if facts.curvature[index] is CONSTANT else None
+    return symbol
+
+
+class _Structure:
+    """What the method learnt of the expression (bound-independent, kept between
+    attempts): the nodes whose whole subtree the algebra reads (``good``) or does not
+    (``bad``), and the ranks of the nodes. Each node is explored once, so trying the
+    method at every unknown node of a long expression costs linear time, not quadratic."""
+
+    def __init__(self, tape, root: int, name_ranks):
+        self.good: set[int] = set()
+        self.bad: set[int] = set()
+        self.ranks = node_ranks(tape, root, name_ranks) if name_ranks else None
+
+    def readable(self, tape, index: int, symbol) -> bool:
+        """Whether the algebra reads node ``index`` whole: depth first, a failure marks
+        every node on the path to it, a subtree read whole is marked good."""
+        good, bad, ranks = self.good, self.bad, self.ranks
+        if index in good or index in bad:
+            return index in good
+        path = [(index, iter(self._children(tape, index, symbol, ranks)))]
+        while path:
+            node, pending = path[-1]
+            for child in pending:
+                if child in bad:
+                    bad.update(n for n, _ in path)
+                    return False
+                if child in good:
+                    continue
+                if tape.op[child] != "number" and symbol(child) is None and not opens(tape, child, ranks):
+                    bad.add(child)
+                    bad.update(n for n, _ in path)
+                    return False
+                path.append((child, iter(self._children(tape, child, symbol, ranks))))
+                break
+            else:
+                good.add(node)
+                path.pop()
+        return True
+
+    @staticmethod
+    def _children(tape, index: int, symbol, ranks) -> tuple[int, ...]:
+        if tape.op[index] == "number" or symbol(index) is not None:
+            return ()
+        if not opens(tape, index, ranks):
+            return ()
+        return tape.args[index] if tape.op[index] != "^" else tape.args[index][:1]
+
+
+def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
+    """Decide node ``index`` as a quadratic form; True when it is convex, concave or
+    affine (its facts set), False otherwise (nothing changed; an indefinite form is put
+    in ``analyzer.neither``, and at the root leaves its exact witnesses in
+    ``facts.witnesses``)."""
+    tape = analyzer.tape
+    if tape.op[index] not in _HEADS:
+        return False
+    structure = analyzer.scratch.get("quadratic")
+    if structure is None:
+        structure = analyzer.scratch["quadratic"] = _Structure(tape, analyzer.root, analyzer.ranks)
+    ranks = structure.ranks
+    choose = symbol_chooser(tape, facts, ranks)
+    if not (choose(index) is None and opens(tape, index, ranks)) or \
+            not structure.readable(tape, index, choose):
+        return False
+    seen: set[int] = set()
+
+    def symbol(node: int) -> int | None:
+        found = choose(node)
+        if found is not None:
+            seen.add(found)
+        return found
+    poly = polynomial(tape, index, symbol, ranks)
+    if poly is None:
+        return False
+    variables = {s for s in seen if is_variable(facts, s)}
+    found = hessian(poly, variables | {inner(s) for s in variables})
+    if found is None or len(found.variables) > MAX_VARIABLES:
+        return False
+    if not found.variables:
+        keys = variables | {inner(s) for s in variables}
+        curvature = AFFINE if any(s in keys for m in poly for s in m) else CONSTANT
+        detail = QuadraticDetail((), 1, None)
+    else:
+        decided = _decide(found.matrix)
+        if decided is None:
+            analyzer.neither.add(index)
+            if index == analyzer.root and all(s >= 0 for s in found.variables):
+                facts.witnesses.update(_witnesses(tape, poly, found, seen, bounds, facts))
+            return False
+        curvature, detail = decided[0], QuadraticDetail(found.variables, *decided[1:])
+    ranges = facts.range
+    value_range = enclose(poly, {s: ranges[s] for s in seen})
+    premises = tuple(sorted(seen))
+    _write(facts, index, value_range, curvature, premises)
+    facts.notes[index] = Note(words=(_words(curvature, detail),), detail=detail)
+    return True
+
+
+def _write(facts: Facts, index: int, value_range: Interval, curvature, premises) -> None:
+    facts.range[index], facts.curvature[index], facts.rule[index] = value_range, curvature, "quadratic"
+    facts.premises[index], facts.atom[index], facts.kwargs[index] = premises, None, ()
+
+
+def _decide(matrix) -> tuple | None:
+    """(curvature, sign, certificate) for a semidefinite Hessian, else None."""
+    certificate = factor(matrix)
+    if isinstance(certificate, Factorisation):
+        return CONVEX, 1, certificate
+    negated = factor([[-v for v in row] for row in matrix])
+    if isinstance(negated, Factorisation):
+        return CONCAVE, -1, negated
+    return None
+
+
+def _words(curvature, detail: QuadraticDetail) -> str:
+    """The fact used, in words."""
+    if detail.certificate is None:
+        return "quadratic: no term of degree two, affine"
+    size = len(detail.variables)
+    which = "positive" if detail.sign > 0 else "negative"
+    return (f"quadratic form: its {size}x{size} Hessian is {which} semidefinite "
+            f"(exact LDLᵀ, D >= 0), {curvature}")
+
+
+# ---- the exact witness of an indefinite form ---------------------------------------------
+def _witnesses(tape, poly: Poly, found, seen: set[int], bounds: Mapping[str, Interval],
+               facts: Facts) -> dict[str, ExactWitness]:
+    """Exact witnesses that the form is neither convex nor concave, where points inside
+    the assumptions can be written as floats (else none: the numeric check may find
+    them). Only for a polynomial of names: a constant subexpression's value would have to
+    be chosen inside its own domain."""
+    if any(tape.op[s] != "name" for s in seen):
+        return {}
+    centre: dict[int, Fraction] = {}
+    for s in seen:
+        inside = _inside(bounds.get(tape.data[s]) or Interval(float("-inf"), float("inf")))
+        if inside is None:
+            return {}
+        centre[s] = inside
+    found_witnesses = {}
+    for kind, matrix in (("convex", found.matrix), ("concave", [[-v for v in row] for row in found.matrix])):
+        failure = factor(matrix)
+        if isinstance(failure, Factorisation):
+            continue
+        witness = _along(kind, direction(matrix, failure), found.variables, poly, centre, bounds, tape,
+                         {s for s in seen if facts.rule[s] == "variable"})
+        if witness is not None:
+            found_witnesses[kind] = witness
+    return found_witnesses
+
+
+def _inside(interval: Interval) -> Fraction | None:
+    """A float inside ``interval``, as a Fraction: its value when the interval is a point,
+    else one strictly inside (the midpoint, or one unit in from a finite end); None when
+    there is none to be found so."""
+    lo, hi = interval.lo, interval.hi
+    if interval.is_point:
+        return Fraction(lo) if Fraction(float(lo)) == Fraction(lo) else None
+    if lo == float("-inf") and hi == float("inf"):
+        guess = 0.0
+    elif lo == float("-inf"):
+        guess = float(hi) - 1
+    elif hi == float("inf"):
+        guess = float(lo) + 1
+    else:
+        guess = float((Fraction(lo) + Fraction(hi)) / 2)
+    value = Fraction(guess)
+    if (lo != float("-inf") and value <= Fraction(lo)) or (hi != float("inf") and value >= Fraction(hi)):
+        return None
+    return value
+
+
+def _along(kind: str, d: list[Fraction], variables: tuple[int, ...], poly: Poly,
+           centre: dict[int, Fraction], bounds, tape, wrt: set[int]) -> ExactWitness | None:
+    """The witness at the centre, along ``d`` made dyadic and scaled into the box."""
+    d = _dyadic(d)
+    step = Fraction(1)
+    for position, symbol in enumerate(variables):
+        if d[position] == 0:
+            continue
+        interval = bounds.get(tape.data[symbol])
+        room = _room(interval, centre[symbol])
+        while abs(d[position]) * step > room:
+            step /= 2
+    a, b = dict(centre), dict(centre)
+    for position, symbol in enumerate(variables):
+        a[symbol] = centre[symbol] + step * d[position]
+        b[symbol] = centre[symbol] - step * d[position]
+    if any(Fraction(float(v)) != v for v in (*a.values(), *b.values())):
+        return None                                     # not written exactly as floats
+    fa, fb, fm = evaluate(poly, a), evaluate(poly, b), evaluate(poly, centre)
+    chord = (fa + fb) / 2
+    if (fm - chord if kind == "convex" else chord - fm) <= 0:
+        return None                                     # (cannot happen: checked anyway)
+    names = {symbol: tape.data[symbol] for symbol in centre}
+    return ExactWitness(
+        kind=kind,
+        params={names[s]: float(v) for s, v in centre.items() if s not in wrt},
+        a={names[s]: float(a[s]) for s in wrt}, b={names[s]: float(b[s]) for s in wrt},
+        lhs=fm, rhs=chord)
+
+
+def _dyadic(d: list[Fraction]) -> list[Fraction]:
+    """``d`` scaled so that its entries are integers (a positive scaling keeps the sign of
+    ``dᵀ H d``)."""
+    from math import lcm
+    common = lcm(*(v.denominator for v in d))
+    return [v * common for v in d]
+
+
+def _room(interval: Interval | None, centre: Fraction) -> Fraction:
+    """How far the centre may move either way and stay inside ``interval``."""
+    if interval is None:
+        return Fraction(1)
+    room = Fraction(1)
+    if interval.lo != float("-inf"):
+        room = min(room, centre - Fraction(interval.lo))
+    if interval.hi != float("inf"):
+        room = min(room, Fraction(interval.hi) - centre)
+    return room
