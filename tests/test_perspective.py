@@ -132,16 +132,22 @@ def test_distributed_with_t_written_first_keeps_the_order():
     assert result.proof.root.premises[0].text == "(1 + b) * -log(x / (1 + b)) + (1 + b) * -(0 * y)"
 
 
-def test_the_perspective_part_of_a_clay_hull_constraint_is_proved():
-    # The rest, (1e-06 + b79) * (306.25*b79 + 49*b79 - 36*b79), is a quadratic form: another
-    # method's. Here only: the split is made and its perspective part proved convex.
-    result = certify(CLAY, wrt=["b79", "x55", "x61"],
-                     assume=["0 <= b79 <= 1", "x55 >= 0", "x61 >= 0"], check=False)
-    facts, tape = result.proof.facts, result.proof.tape
-    proved = {tape.text(i, None): facts.curvature[i] for i, rule in enumerate(facts.rule)
-              if rule == "perspective"}
-    assert proved == {"((x55 / (1e-06 + b79))^2 - 35 * x55 / (1e-06 + b79) + (x61 / (1e-06 + b79))^2"
-                      " - 14 * x61 / (1e-06 + b79)) * (1e-06 + b79)": Curvature.CONVEX}
+def test_a_clay_hull_constraint_is_a_perspective_plus_a_quadratic_form():
+    result = certify(CLAY, wrt=["b79", "x55", "x61"], assume=["0 <= b79 <= 1", "x55 >= 0", "x61 >= 0"],
+                     shapes={"b79": (), "x55": (), "x61": ()})
+    assert result.verdict == "convex" and result.is_convex is True
+    root = result.proof.root
+    assert root.rule == "distribution"
+    perspective, rest = root.premises[0].premises
+    assert perspective.rule == "perspective"
+    assert result.proof.tape.text(perspective.id, None) == (
+        "((x55 / (1e-06 + b79))^2 - 35 * x55 / (1e-06 + b79) + (x61 / (1e-06 + b79))^2"
+        " - 14 * x61 / (1e-06 + b79)) * (1e-06 + b79)")
+    # 35 * x55/t is (35 * x55)/t: a quotient of its own, with its own stand-in.
+    assert sorted(s.text for s in result.proof.steps() if s.rule == "stand-in") == [
+        "⟨14 * x61 / (1e-06 + b79)⟩", "⟨35 * x55 / (1e-06 + b79)⟩", "⟨x55 / (1e-06 + b79)⟩",
+        "⟨x61 / (1e-06 + b79)⟩"]
+    assert (rest.rule, rest.text) == ("quadratic", "(306.25 * b79 + 49 * b79 - 36 * b79) * (1e-06 + b79)")
 
 
 @pytest.mark.parametrize("expr, rule", [("((x/(1 + b))^2 * c) * (1 + b)", "perspective"),
