@@ -47,8 +47,8 @@ RULES.update({
                    "convex (concave) jointly where f is; f is analysed with a stand-in for each vi/t.",
     "stand-in": "A stand-in for a quotient vi/t inside a perspective's f: a variable ranging "
                 "over the quotient's range.",
-    "distribution": "(p + r) * t is p * t + r * t: the same polynomial in the same "
-                    "subexpressions, so the same function.",
+    "distribution": "(p + r) * t is p * t + r * t, p the terms that depend on the variables "
+                    "only through quotients over t: the same polynomial in the same subexpressions.",
 })
 
 

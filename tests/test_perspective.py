@@ -13,16 +13,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dcp import Curvature, DcpError, ProofCheckError, Session, certify, check_proof
-from dcp.analysis import Analyzer
+from dcp.analysis import Analyzer, _set
 from dcp.assumptions import bounds_from, parse_assumption_list
 from dcp.check import Budget
 from dcp.facts import Interval
 from dcp.hints import Reanalysis
-from dcp.proof import Proof
+from dcp.kernel import substituted
+from dcp.methods import perspective as method
+from dcp.proof import Note, Proof
 from dcp.syntax import parse_expression
 from dcp.syntax.ast import Binary, Name
 from dcp.tape import Tape
-from dcp.testing import _perspectives
+from dcp.testing import ATTACKS
 
 SYN = "(x21/(1e-06 + b39) - log(1 + x17/(1e-06 + b39))) * (1e-06 + b39)"
 SYN_WRT = ["b39", "x17", "x21"]
@@ -227,8 +229,8 @@ def test_rejects_a_perspective_whose_t_is_not_affine():
 
 def test_rejects_a_function_that_is_not_the_nodes():
     proof = _syn().proof
-    t, x21, x17, function = proof.facts.premises[proof.root_id]
-    other = _id(proof, f"log(1 + ⟨x17 / (1e-06 + b39)⟩)")
+    t, x21, x17, _ = proof.facts.premises[proof.root_id]
+    other = _id(proof, "log(1 + ⟨x17 / (1e-06 + b39)⟩)")
     bad = tamper(proof, index=proof.root_id, premises=(t, x21, x17, other))
     with pytest.raises(ProofCheckError, match="its function is not its node's with the stand-ins put in"):
         check_proof(bad)
@@ -298,15 +300,11 @@ def test_rejects_a_function_that_depends_on_a_variable():
     analyzer = Analyzer(tape, ["b", "x"])
     bounds = bounds_from(parse_assumption_list(["0 <= b <= 1"]), {})
     facts = analyzer.analyse(bounds, root)
-    from dcp.methods import perspective as method
     t, outer = (tape.plain(a) for a in tape.args[root][::-1])
     quotient = method._quotients(tape, outer, t, facts)
     stand_ins = method._stand_ins(analyzer, quotient, t, facts)
-    from dcp.kernel import substituted
     function = substituted(tape, outer, stand_ins)
     analyzer.prove(function, bounds, facts)
-    from dcp.analysis import _set
-    from dcp.proof import Note
     _set(facts, root, Interval(-float("inf"), float("inf")), Curvature.AFFINE, "perspective",
          (t, tape.args[quotient[0]][0], function))
     facts.notes[root] = Note(detail=tuple(stand_ins.items()))
@@ -333,7 +331,7 @@ FAST = Budget(presearch_points=256, examples=5)
 @settings(max_examples=60, deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_certified_perspectives_survive_the_check(rng: random.Random):
-    problem = _perspectives(rng, 4)
+    problem = ATTACKS["perspectives"][1](rng, 4)
     try:
         result = problem.certify(check_budget=FAST)
     except DcpError:

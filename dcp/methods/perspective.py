@@ -14,7 +14,9 @@ outside the stand-ins: ``t * (x/t + x)`` is no perspective. Over a sum whose ter
 all such (the MINLPLib hull reformulations add ``306.25 * b79`` inside), the node is first
 rewritten as ``P * t + R * t``, P the terms that depend on the variables only through the
 quotients ("distribution", an exact polynomial identity), and ``P * t`` is a perspective;
-``R * t`` is left to the other rules and methods.
+``R * t`` is left to the other rules and methods (a quadratic form, for the hull's), and
+only a rest of terms the rules know is split off (a nest of such products would otherwise
+be proved level inside level).
 
 Example (MINLPLib syn05h)::
 
