@@ -43,7 +43,7 @@ from .memo import Memo
 from .proof import Note, Proof, Step
 from .tape import Tape, postorder
 
-__all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of"]
+__all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
@@ -731,8 +731,8 @@ def _perspective(kernel: _Kernel, index: int) -> None:
     stand_ins: dict[int, int] = {}
     for pair, numerator in zip(detail, numerators):
         quotient, stand_in = pair if isinstance(pair, tuple) and len(pair) == 2 else (None, None)
-        if not isinstance(quotient, int) or not 0 <= quotient < len(tape) or tape.op[quotient] != "/" \
-                or tape.plain(tape.args[quotient][1]) != t or tape.plain(tape.args[quotient][0]) != numerator:
+        if not isinstance(quotient, int) or not 0 <= quotient < len(tape) or not over(tape, quotient, t) \
+                or tape.plain(tape.args[quotient][0]) != numerator:
             fail(index, "a quotient it lists is not a premise over its t")
         if not curvatures[numerator].is_affine:
             fail(index, f"the numerator `{tape.text(numerator)}` is not affine")
@@ -836,7 +836,7 @@ def _pure(tape: Tape, term: int, t: int, wrt) -> bool:
 
 
 class _OverT:
-    """The quotients over ``t``, as a container of ids."""
+    """The quotients over ``t`` (:func:`over`), as a container of ids."""
 
     __slots__ = ("tape", "t")
 
@@ -844,8 +844,33 @@ class _OverT:
         self.tape, self.t = tape, t
 
     def __contains__(self, index: int) -> bool:
-        tape = self.tape
-        return tape.op[index] == "/" and tape.plain(tape.args[index][1]) == self.t
+        return over(self.tape, index, self.t)
+
+
+def over(tape: Tape, quotient: int, t: int) -> bool:
+    """Whether node ``quotient`` is a ``v / d`` with d the node t, or the same polynomial
+    in the same names, exactly (``x/(b + 1e-06)`` is over ``1e-06 + b``: equal everywhere,
+    so the same function of the variables)."""
+    if tape.op[quotient] != "/":
+        return False
+    d = tape.plain(tape.args[quotient][1])
+    if d == t:
+        return True
+    names = _Names(tape)
+    found = polynomial(tape, d, names)
+    return found is not None and found == polynomial(tape, t, names)
+
+
+class _Names:
+    """The symbol chooser of :func:`over`: names only (a call is no polynomial)."""
+
+    __slots__ = ("op",)
+
+    def __init__(self, tape: Tape):
+        self.op = tape.op
+
+    def __call__(self, index: int) -> int | None:
+        return index if self.op[index] == "name" else None
 
 
 def _signed_sum(tape: Tape, at: int, terms: list[tuple[int, int]]) -> int | None:

@@ -103,6 +103,27 @@ def test_perspectives_of_other_functions(expr, verdict):
     assert "perspective" in _rules(result)
 
 
+def test_a_quotient_over_t_written_otherwise():
+    # x21/(b39 + 1e-06) is over 1e-06 + b39: the same polynomial, so the same function.
+    result = certify("(x21/(b39 + 1e-06) - log(1 + x17/(1e-06 + b39))) * (1e-06 + b39)",
+                     wrt=SYN_WRT, assume=SYN_ASSUME, shapes={n: () for n in SYN_WRT})
+    assert result.verdict == "convex" and result.proof.root.rule == "perspective"
+    assert result.is_convex is True
+    # Over 2 * t, or over a denominator that is t only where b != 0, it is not.
+    for expr in ("(x/(2*b + 2))^2 * (b + 1)", "(x/(b*b/b + 1))^2 * (b + 1)"):
+        assert certify(expr, wrt=["b", "x"], assume=["0 <= b <= 1"], check=False).verdict == "unknown"
+
+
+def test_rejects_a_quotient_over_another_denominator():
+    proof = certify("(x/(1 + b))^2 * (1 + b) + x/(2 + b)", wrt=["b", "x"], assume=["0 <= b <= 1"],
+                    check=False).proof
+    perspective = _id(proof, "(x / (1 + b))^2 * (1 + b)")
+    ((_, stand_in),) = proof.facts.notes[perspective].detail
+    bad = tamper(proof, index=perspective, detail=((_id(proof, "x / (2 + b)"), stand_in),))
+    with pytest.raises(ProofCheckError, match="a quotient it lists is not a premise over its t"):
+        check_proof(bad)
+
+
 def test_a_vector_numerator_over_a_scalar_t():
     result = certify("(1 + b) * sum_squares(x/(1 + b))", wrt=["b", "x"], assume=["0 <= b <= 1"],
                      shapes={"b": (), "x": (3,)})

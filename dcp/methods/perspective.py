@@ -34,7 +34,7 @@ from contextvars import ContextVar
 from ..analysis import Analyzer, _set
 from ..errors import DcpError
 from ..facts.curvature import AFFINE
-from ..kernel import distributed, is_stand_in, leak, stand_in_name, substituted, terms_of
+from ..kernel import distributed, is_stand_in, leak, over, stand_in_name, substituted, terms_of
 from ..proof import Facts, Note
 from ..tape import Tape, postorder
 
@@ -70,11 +70,11 @@ def attempt(analyzer: Analyzer, index: int, bounds, facts: Facts) -> bool:
 
 def _quotients(tape: Tape, root: int, t: int, facts: Facts) -> list[int]:
     """The nodes ``v / t`` under ``root`` (not under another such) with v affine, in the
-    order written."""
+    order written; t may be written otherwise there (:func:`~dcp.kernel.over`)."""
     found, op, args = [], tape.op, tape.args
     for index in postorder(root, args):
-        if op[index] == "/" and tape.plain(args[index][1]) == t \
-                and _affine(facts, tape.plain(args[index][0])):
+        if op[index] == "/" and _affine(facts, tape.plain(args[index][0])) \
+                and _affine(facts, tape.plain(args[index][1])) and over(tape, index, t):
             found.append(index)
     inner = {i for q in found for i in postorder(q, args) if i != q}
     return [q for q in found if q not in inner]
