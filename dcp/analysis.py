@@ -60,9 +60,9 @@ class Analyzer:
         #: What methods keep between attempts, by method (bound-independent: what they
         #: learnt of the expression's structure).
         self.scratch: dict[str, object] = {}
-        #: Nodes a method proved neither convex nor concave (an indefinite quadratic form):
-        #: no method can do better inside them, so the walk does not go down into them.
-        self.neither: set[int] = set()
+        #: Nodes no method can prove more of, at them or inside them (an indefinite
+        #: quadratic form; a monomial no rule covers): the walk does not go down into them.
+        self.hopeless: set[int] = set()
         # The plans, in three columns by id (a tuple per node would be one more object per
         # node to allocate and to keep): the step function (None: not planned yet), the
         # premise ids and the extra (the atom applied, an idiom's name).
@@ -87,7 +87,7 @@ class Analyzer:
         ignores) may fail without consequence: a node's error is kept and raised only when
         a node that needs it is analysed (the root's, at the end)."""
         self.root = root
-        self.neither.clear()
+        self.hopeless.clear()
         if facts is None:
             facts = Facts(len(self.tape.op))
         else:
@@ -153,7 +153,7 @@ class Analyzer:
                 self._conclude_again(index, bounds, facts)  # a premise may have been settled
             if curvatures[index] is UNKNOWN and \
                     not any(method(self, index, bounds, facts) for method in METHODS):
-                if index in self.neither:
+                if index in self.hopeless:
                     continue
                 for premise in reversed(facts.premises[index]):
                     if premise not in above and curvatures[premise] is UNKNOWN:

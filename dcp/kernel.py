@@ -36,7 +36,7 @@ from .atoms.calls import expand_at, resolve_at
 from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.algebra import enclose, inner, node_ranks, opens, polynomial, same_function
-from .facts.quadratic import hessian, is_factorisation
+from .facts.quadratic import hessian, is_factorisation, negated
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
 from .memo import Memo
@@ -377,7 +377,7 @@ class _Kernel:
                 self._fail(index, "a term of degree two has no factorisation")
             best = AFFINE if any(s in varying for m in poly for s in m) else CONSTANT
         else:
-            matrix = found.matrix if sign == 1 else [[-v for v in row] for row in found.matrix]
+            matrix = found.matrix if sign == 1 else negated(found.matrix)
             if sign not in (1, -1) or not is_factorisation(matrix, certificate):
                 self._fail(index, "the factorisation does not show the Hessian semidefinite")
             best = CONVEX if sign == 1 else CONCAVE

@@ -359,6 +359,18 @@ def _softplus(ns, x):
     return ns.piecewise(x, 0, lambda t: ns.log1p(ns.exp(t)), lambda t: t + ns.log1p(ns.exp(-t)))
 
 
+def _asinh(ns, x):
+    """asinh(x) = sign(x) asinh(|x|), which does not cancel for x < 0: asinh(m) is
+    log1p(m + m^2 / (1 + sqrt(m^2 + 1))) below 1 and log(m) + log(1 + sqrt(1 + 1/m^2))
+    from 1 on (no m^2 to overflow)."""
+    one = ns.num(Fraction(1))
+    m = abs(x)
+    value = ns.piecewise(
+        m, 1, lambda t: ns.log1p(t + t * t / (one + ns.sqrt(t * t + one))),
+        lambda t: ns.log(t) + ns.log(one + ns.sqrt(one + one / (t * t))))
+    return ns.piecewise(x, 0, lambda t: -value, lambda t: value)
+
+
 def _log_cosh(ns, x):
     # log((e^x + e^-x) / 2) = |x| + log((1 + e^-2|x|) / 2) = |x| + log1p(expm1(-2|x|) / 2):
     # no large exponential, and no constant log 2 to hold.
@@ -551,6 +563,27 @@ def _dot(a, b):
     return _rows(a * b).sum(axis=1)
 
 
+def _conv(k, x):
+    """The full convolution of two vectors, per batch row: entry i is the sum of
+    k[j] x[i - j]."""
+    import numpy as np
+    k, x = _rows(k), _rows(x)
+    return np.stack(_convolved(k, x), axis=1)
+
+
+def _convolved(k, x) -> list:
+    """The entries of the full convolution of the rows of ``k`` and ``x``."""
+    m, n = k.shape[1], x.shape[1]
+    entries = []
+    for i in range(m + n - 1):
+        terms = [k[:, j] * x[:, i - j] for j in range(max(0, i - n + 1), min(i, m - 1) + 1)]
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        entries.append(total)
+    return entries
+
+
 def _mean(x):
     return _rows(x).sum(axis=1) / _rows(x).shape[1]
 
@@ -572,6 +605,9 @@ ATOMS: dict[str, tuple] = {
     "tanh": (1, {}, lambda ns, a, kw: ns.tanh(a[0])),
     "cosh": (1, {}, lambda ns, a, kw: (ns.exp(a[0]) + ns.exp(-a[0])) / ns.num(Fraction(2))),
     "log_cosh": (1, {}, lambda ns, a, kw: _log_cosh(ns, a[0])),
+    "sinh": (1, {}, lambda ns, a, kw: (ns.exp(a[0]) - ns.exp(-a[0])) / ns.num(Fraction(2))),
+    "asinh": (1, {}, lambda ns, a, kw: _asinh(ns, a[0])),
+    "atanh": (1, {}, lambda ns, a, kw: (ns.log1p(a[0]) - ns.log1p(-a[0])) / ns.num(Fraction(2))),
     "softsign": (1, {}, lambda ns, a, kw: a[0] / (1 + abs(a[0]))),
     "leaky_relu": (1, {"alpha": Fraction(1, 100)}, lambda ns, a, kw: ns.piecewise(
         a[0], 0, lambda t: ns.num(kw["alpha"]) * t, lambda t: t)),
@@ -616,6 +652,7 @@ ATOMS: dict[str, tuple] = {
     "log_softmax": (1, {}, lambda ns, a, kw: _log_softmax(ns, a[0])),
     "softmax": (1, {}, lambda ns, a, kw: ns.exp(_log_softmax(ns, a[0]))),
     "dot": (2, {}, lambda ns, a, kw: _dot(a[0], a[1])),
+    "conv": (2, {}, lambda ns, a, kw: _conv(a[0], a[1])),
     # The losses, as SPEC section 5 spells them out.
     "mse": (2, {}, lambda ns, a, kw: _mean(_sub(a[0], a[1]) * _sub(a[0], a[1]))),
     "mae": (2, {}, lambda ns, a, kw: _mean(abs(_sub(a[0], a[1])))),

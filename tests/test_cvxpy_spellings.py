@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dcp import ArgumentError, certify
+from dcp import ArgumentError, DcpError, certify
 
 
 @pytest.mark.parametrize("cvxpy, dcp", [
@@ -28,3 +28,36 @@ def test_a_keyword_given_by_position_and_by_name_is_refused(text, column):
 def test_a_norm_below_one_is_refused_by_position_too():
     with pytest.raises(ArgumentError, match="only for p >= 1"):
         certify("norm(x, 0.5)", wrt="x", check=False)
+
+
+@pytest.mark.parametrize("expr,verdict", [
+    ("logsumexp(X, axis=0)", "convex"), ("log_sum_exp(X, axis=1)", "convex"),
+    ("log_softmax(X, axis=0)", "concave"), ("-sum(log_softmax(X, axis=1))", "convex"),
+    ("softmax(X, axis=1)", "nonconvex"),
+])
+def test_axis_on_logsumexp_softmax_and_log_softmax(expr, verdict):
+    result = certify(expr, wrt="X", shapes={"X": (2, 3)})
+    assert result.verdict == verdict
+
+
+def test_axis_shapes_and_values():
+    import numpy as np
+    from dcp.check import infer_shapes
+    from dcp.check.evaluate import evaluate
+    from dcp.ops import FLOAT
+    result = certify("logsumexp(X, axis=0)", wrt="X", shapes={"X": (2, 3)}, check=False)
+    solution = infer_shapes(result.proof, {"X": (2, 3)})[0]
+    assert len(solution.steps[result.proof.root_id]) == 1           # one per column
+    X = np.arange(6.0).reshape(1, 2, 3)
+    value, _ = evaluate(result.proof, {"X": X}, FLOAT, 1)
+    assert np.allclose(value[0], np.log(np.exp(X[0]).sum(axis=0)))
+    softmax = certify("softmax(X, axis=1)", wrt="X", shapes={"X": (2, 3)}, check=False)
+    value, _ = evaluate(softmax.proof, {"X": X}, FLOAT, 1)
+    assert np.allclose(value[0].sum(axis=1), 1.0)
+
+
+def test_an_axis_the_value_does_not_have_is_refused():
+    with pytest.raises(DcpError, match="axis=1 of a value of rank 1"):
+        certify("logsumexp(x, axis=1)", wrt="x", shapes={"x": (3,)})
+    with pytest.raises(DcpError, match="takes axis=0 or axis=1"):
+        certify("softmax(X, axis=2)", wrt="X")

@@ -11,7 +11,7 @@ from conftest import tamper
 
 from dcp import ProofCheckError, certify, check_proof
 from dcp.facts.algebra import polynomial
-from dcp.facts.quadratic import Factorisation, direction, factor, is_factorisation, quadratic_value
+from dcp.facts.quadratic import Factorisation, direction, factor, is_factorisation, quadratic_value, rows_of
 from dcp.syntax.reader import read_into
 from dcp.tape import Tape
 
@@ -121,8 +121,8 @@ def test_the_kernel_refuses_a_negative_pivot():
     proof, root = _root("x^2 + 3*x*y + y^2 + 2*x*y - 2*x*y")
     tampered = tamper(proof, index=root, rule="quadratic", curvature=proof.facts.curvature[root],
                       premises=(proof.tape.find("name", "x"), proof.tape.find("name", "y")))
-    matrix = [[Fraction(2), Fraction(3)], [Fraction(3), Fraction(2)]]
-    lower = [[Fraction(1), Fraction(0)], [Fraction(3, 2), Fraction(1)]]
+    matrix = rows_of([[2, 3], [3, 2]])
+    lower = [{}, {0: Fraction(3, 2)}]
     assert not is_factorisation(matrix, Factorisation(lower, [Fraction(2), Fraction(-5, 2)]))
     from dcp.facts.curvature import CONVEX
     with pytest.raises(ProofCheckError):
@@ -199,8 +199,8 @@ def test_psd_decisions_agree_with_sympy_and_directions_descend():
         if rng.random() < 0.4:
             v = sympy.Matrix([rng.randint(-2, 2) for _ in range(n)])
             matrix -= v * v.T * rng.choice([1, sympy.Rational(1, 3)])
-        exact = [[Fraction(int(sympy.numer(e)), int(sympy.denom(e))) for e in row]
-                 for row in matrix.tolist()]
+        exact = rows_of([[Fraction(int(sympy.numer(e)), int(sympy.denom(e))) for e in row]
+                         for row in matrix.tolist()])
         found = factor(exact)
         psd = matrix.is_positive_semidefinite
         assert isinstance(found, Factorisation) == psd, matrix

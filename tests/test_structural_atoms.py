@@ -181,3 +181,32 @@ def test_reshape_and_keywords_refuse_what_they_cannot_mean():
     for text in ("reshape(x, 0)", "reshape(x, 2.5)", "reshape(x)", "diff(x, k=0)", "cumsum(x, axis=2)"):
         with pytest.raises(DcpError):
             certify(text, wrt="x")
+
+
+def test_reshape_takes_cvxpys_shape_tuple():
+    from dcp import DcpError
+    tupled = certify("sum_squares(reshape(X, (2, 3)))", wrt="X", shapes={"X": (3, 2)}, check=False)
+    assert tupled.verdict == "convex" and tupled.shapes["X"] == ("3", "2")
+    assert certify("reshape(x, (6,))", wrt="x", shapes={"x": (2, 3)}, check=False).verdict == "affine"
+    with pytest.raises(DcpError, match="unexpected `,`"):
+        certify("(1, 2) + x", wrt="x")
+
+
+def test_conv_is_numpys_full_convolution_in_floats_balls_and_the_referee():
+    rng = np.random.default_rng(3)
+    atom = lookup("conv", 2)
+    assert lookup("convolve", 2) is atom
+    k, x = rng.normal(size=(2, 3)), rng.normal(size=(2, 5))
+    expected = np.stack([np.convolve(k[i], x[i]) for i in range(2)])
+    assert np.allclose(atom.evaluate(FLOAT, [k, x], {}, None), expected)
+    with precision(64):
+        balls = atom.evaluate(ARB, [ARB.array(k), ARB.array(x)], {}, None)
+    assert np.allclose([float(ball.mid()) for ball in balls.flat], expected.flat)
+    from dcp.testing_referee import ATOMS
+    assert np.allclose(ATOMS["conv"][2](Floats(), [k, x], {}), expected)
+    # Each entry is linear in x with the kernel's entries as coefficients (SymPy).
+    ks, xs = sympy.symbols("k0:3"), sympy.symbols("x0:5")
+    entries = atom.evaluate(FLOAT, [np.array([ks], dtype=object), np.array([xs], dtype=object)], {}, None)[0]
+    assert [sympy.expand(e) for e in entries] == [sympy.expand(e) for e in sympy.Poly(
+        sum(k * sympy.Symbol("t") ** i for i, k in enumerate(ks))
+        * sum(v * sympy.Symbol("t") ** i for i, v in enumerate(xs)), sympy.Symbol("t")).all_coeffs()[::-1]]

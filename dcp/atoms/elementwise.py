@@ -282,6 +282,55 @@ class Tanh(ScalarAtom):
         return x.tanh()
 
 
+class Sinh(ScalarAtom):
+    """sinh(x) = (e^x - e^-x) / 2: concave for x <= 0, convex for x >= 0, increasing."""
+
+    name = "sinh"
+    formula = "sinh(x)"
+    concave_on = ("(-inf, 0]",)
+    convex_on = ("[0, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    zeros = (0.0,)
+    value = staticmethod(safe(math.sinh))
+
+    @staticmethod
+    def enclose(x, kw):
+        return x.sinh()
+
+
+class Asinh(ScalarAtom):
+    """asinh(x), the inverse of sinh: convex for x <= 0, concave for x >= 0, increasing."""
+
+    name = "asinh"
+    formula = "asinh(x)"
+    convex_on = ("(-inf, 0]",)
+    concave_on = ("[0, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    zeros = (0.0,)
+    value = staticmethod(math.asinh)
+
+    @staticmethod
+    def enclose(x, kw):
+        return x.asinh()
+
+
+class Atanh(ScalarAtom):
+    """atanh(x), the inverse of tanh: concave for -1 < x <= 0, convex for 0 <= x < 1, increasing."""
+
+    name = "atanh"
+    formula = "atanh(x)"
+    domain_text = "(-1, 1)"
+    concave_on = ("(-1, 0]",)
+    convex_on = ("[0, 1)",)
+    increasing_on = ("(-1, 1)",)
+    zeros = (0.0,)
+    value = staticmethod(lambda x: math.atanh(x) if -1 < x < 1 else (math.copysign(math.inf, x) if abs(x) == 1 else math.nan))
+
+    @staticmethod
+    def enclose(x, kw):
+        return x.atanh() if -1 < x < 1 else x.nan()
+
+
 class Softsign(ScalarAtom):
     """softsign(x) = x / (1 + |x|): convex for x <= 0, concave for x >= 0, increasing."""
 

@@ -110,8 +110,34 @@ class Minimum(_ConcaveUp):
         return ops.smallest(np.stack(np.broadcast_arrays(*align(*args)), axis=0), axis=0)
 
 
-class LogSumExp(_ConvexUp):
-    """logsumexp(x) = log(sum(exp(x))): convex, nondecreasing; at least max(x)."""
+class _AlongAxis:
+    """An atom taking CVXPY's ``axis=``: over all entries by default, else along that axis
+    of a matrix (0: down each column, 1: along each row; -1 and -2 count from the end)."""
+
+    keywords = {"axis": None}
+
+    def validate(self, kw: Keywords) -> None:
+        axis = kw.get("axis")
+        if axis is not None and axis not in (0, 1, -1, -2):
+            raise ArgumentError(f"{self.name} takes axis=0 or axis=1, got axis={format_constant(axis)}")
+
+    @staticmethod
+    def _axis(shape: Sym, kw: Keywords) -> int | None:
+        """The axis of a value of ``shape`` that ``axis=`` names (None: all entries)."""
+        axis = kw.get("axis")
+        if axis is None:
+            return None
+        rank = len(shape)
+        if rank == 0 or (rank == 1 and int(axis) not in (0, -1)):
+            raise ShapeMismatch(f"axis={format_constant(axis)} of a value of rank {rank}")
+        return int(axis) % rank
+
+
+class LogSumExp(_AlongAxis, _ConvexUp):
+    """logsumexp(x) = log(sum(exp(x))): convex, nondecreasing; at least max(x).
+
+    With ``axis=``, one per column (0) or row (1) of a matrix, as CVXPY's log_sum_exp.
+    """
 
     name = "logsumexp"
     aliases = ("log_sum_exp",)                  # CVXPY's spelling
@@ -120,9 +146,16 @@ class LogSumExp(_ConvexUp):
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return Interval(args[0].lo, math.inf, args[0].lo_open)
 
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        axis = self._axis(shapes[0], kw)
+        return () if axis is None else shapes[0][:axis] + shapes[0][axis + 1:]
+
     def evaluate(self, ops, args, kw, node):
         from ..ops import entries
-        return _logsumexp(ops, entries(args[0]))
+        x, axis = args[0], kw.get("axis")
+        if axis is None:
+            return _logsumexp(ops, entries(x))
+        return _logsumexp_along(ops, x, 1 + int(axis) % (x.ndim - 1))
 
 
 class _Norm(Atom):
@@ -355,8 +388,11 @@ def _product(rows):
     return out
 
 
-class LogSoftmax(Atom):
-    """log_softmax(z) = z - logsumexp(z): concave per entry, not monotone, nonpositive."""
+class LogSoftmax(_AlongAxis, Atom):
+    """log_softmax(z) = z - logsumexp(z): concave per entry, not monotone, nonpositive.
+
+    With ``axis=``, normalised per column (0) or row (1) of a matrix.
+    """
 
     name = "log_softmax"
 
@@ -366,23 +402,46 @@ class LogSoftmax(Atom):
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return NONPOS
 
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        self._axis(shapes[0], kw)
+        return shapes[0]
+
     def evaluate(self, ops, args, kw, node):
         from ..ops import entries
-        x = args[0]
-        total = _logsumexp(ops, entries(x)).reshape((x.shape[0],) + (1,) * (x.ndim - 1))
+        x, axis = args[0], kw.get("axis")
+        if axis is None:
+            total = _logsumexp(ops, entries(x)).reshape((x.shape[0],) + (1,) * (x.ndim - 1))
+        else:
+            import numpy as np
+            along = 1 + int(axis) % (x.ndim - 1)
+            total = np.expand_dims(_logsumexp_along(ops, x, along), along)
         return x - total
 
 
-class Softmax(Atom):
-    """softmax(z) = exp(z) / sum(exp(z)): neither convex nor concave, in (0, 1]."""
+class Softmax(_AlongAxis, Atom):
+    """softmax(z) = exp(z) / sum(exp(z)): neither convex nor concave, in (0, 1].
+
+    With ``axis=``, normalised per column (0) or row (1) of a matrix.
+    """
 
     name = "softmax"
+
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        self._axis(shapes[0], kw)
+        return shapes[0]
 
     def range(self, args: Ranges, kw: Keywords) -> Interval:
         return _UNIT
 
     def evaluate(self, ops, args, kw, node):
         return ops.exp(LogSoftmax.evaluate(self, ops, args, kw, node))
+
+
+def _logsumexp_along(ops, x, axis: int):
+    """log(sum(exp(.))) along ``axis`` of ``x``, shifted by the maximum there."""
+    import numpy as np
+    top = ops.largest(x, axis=axis)
+    return top + ops.log(ops.exp(x - np.expand_dims(top, axis)).sum(axis=axis))
 
 
 def _logsumexp(ops, rows):

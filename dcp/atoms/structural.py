@@ -250,6 +250,37 @@ class Dot(_Product):
         return (args[0] * args[1]).sum(axis=1)
 
 
+class Conv(_Product):
+    """conv(k, x): the full 1-D convolution of two vectors, m + n - 1 entries; affine in x
+    for a constant kernel k, which scales it (convex for a convex x when k >= 0).
+
+    Each entry is a sum of products k[j] x[i - j], as CVXPY's conv (also spelled
+    convolve).
+    """
+
+    name = "conv"
+    aliases = ("convolve",)
+
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        a, b = shapes
+        if len(a) != 1 or len(b) != 1:
+            raise ShapeMismatch("conv needs two vectors")
+        return (dims.total([a[0], b[0]], -1, "conv of vectors of m and n entries has m + n - 1"),)
+
+    def evaluate(self, ops, args, kw, node):
+        import numpy as np
+        k, x = args
+        m, n = k.shape[1], x.shape[1]
+        entries = []
+        for i in range(m + n - 1):      # entry i: the sum of k[j] x[i - j]
+            terms = [k[:, j] * x[:, i - j] for j in range(max(0, i - n + 1), min(i, m - 1) + 1)]
+            total = terms[0]
+            for term in terms[1:]:
+                total = total + term
+            entries.append(total)
+        return np.stack(entries, axis=1)
+
+
 # ---- reshaping: cumulative sums, differences, stacking, diagonals, reshape ------------------
 
 
@@ -435,13 +466,11 @@ class Diag(_Affine):
 
 
 class Reshape(_Affine):
-    """reshape(X, m, n): the entries of X as an m x n matrix, column by column; affine.
+    """reshape(X, (m, n)): the entries of X as an m x n matrix, column by column; affine.
 
     Without n, a vector of m entries. Entries are taken and placed column by column
-    (CVXPY's default order "F"); nondecreasing.
-
-    CVXPY writes the shape as a tuple, reshape(X, (m, n)); the language has no tuples, so
-    m and n are given as they are.
+    (CVXPY's default order "F"); nondecreasing. The shape is CVXPY's tuple, ``(m, n)`` or
+    ``(m,)``; ``reshape(X, m, n)`` is the same.
     """
 
     name = "reshape"

@@ -9,6 +9,10 @@ certificate ``H = L D Lᵀ`` with ``D >= 0`` is checked by :func:`is_factorisati
 nothing but exact products, and an indefinite Hessian gives a direction ``d`` with
 ``dᵀ H d < 0`` (:func:`direction`), along which convexity fails exactly.
 
+Matrices are sparse: a list of rows, each a dict ``{column: entry}`` of its nonzero
+entries (the Hessians of real models are mostly diagonal or banded: a sum of thousands of
+squares is decided in linear time, not cubic).
+
 Part of the trusted base: the kernel checks the certificate with this module's
 :func:`hessian` and :func:`is_factorisation`.
 """
@@ -20,17 +24,18 @@ from typing import Iterable, NamedTuple
 from .algebra import Poly
 
 __all__ = ["Hessian", "hessian", "Factorisation", "factor", "is_factorisation", "direction",
-           "quadratic_value"]
+           "quadratic_value", "negated", "rows_of"]
 
-Matrix = list[list[Fraction]]
+#: A sparse matrix: row i is ``{j: entry}`` for its nonzero entries.
+Rows = list[dict[int, Fraction]]
 
 
 class Hessian(NamedTuple):
     """The constant Hessian of a polynomial of degree at most two in ``variables`` (ids,
-    sorted), or why there is none."""
+    sorted), as sparse symmetric rows."""
 
     variables: tuple[int, ...]
-    matrix: Matrix
+    matrix: Rows
 
 
 def hessian(poly: Poly, variables: Iterable[int]) -> Hessian | None:
@@ -47,79 +52,116 @@ def hessian(poly: Poly, variables: Iterable[int]) -> Hessian | None:
             quadratic[(inside[0], inside[1])] = coefficient
     order = tuple(sorted({s for pair in quadratic for s in pair}))
     where = {s: i for i, s in enumerate(order)}
-    matrix = [[Fraction(0)] * len(order) for _ in order]
+    matrix: Rows = [{} for _ in order]
     for (a, b), coefficient in quadratic.items():
         i, j = where[a], where[b]
         if i == j:
-            matrix[i][i] += 2 * coefficient
+            _add(matrix[i], i, 2 * coefficient)
         else:
-            matrix[i][j] += coefficient
-            matrix[j][i] += coefficient
+            _add(matrix[i], j, coefficient)
+            _add(matrix[j], i, coefficient)
     return Hessian(order, matrix)
 
 
-class Factorisation(NamedTuple):
-    """``H = L D Lᵀ``: ``lower`` unit lower triangular, ``diagonal`` its D."""
+def _add(row: dict[int, Fraction], column: int, value: Fraction) -> None:
+    total = row.get(column, 0) + value
+    if total:
+        row[column] = total
+    else:
+        row.pop(column, None)
 
-    lower: Matrix
+
+def rows_of(dense: list[list]) -> Rows:
+    """A dense matrix (lists) as sparse rows."""
+    return [{j: Fraction(v) for j, v in enumerate(row) if v} for row in dense]
+
+
+def negated(matrix: Rows) -> Rows:
+    return [{j: -v for j, v in row.items()} for row in matrix]
+
+
+class Factorisation(NamedTuple):
+    """``H = L D Lᵀ``: ``lower`` unit lower triangular, as sparse rows of the entries
+    below the diagonal (the ones on it are implied); ``diagonal`` its D."""
+
+    lower: Rows
     diagonal: list[Fraction]
 
 
-def factor(matrix: Matrix) -> Factorisation | tuple[int, int | None]:
-    """An LDLᵀ factorisation of ``matrix`` with ``D >= 0`` when it is positive
-    semidefinite; else ``(k, j)``: the elimination step that shows it is not (a negative
-    pivot ``k``, j None; or a zero pivot ``k`` with a nonzero ``j`` below it), for
-    :func:`direction`. Exact: Gaussian elimination over the rationals, no pivoting needed
-    (a zero pivot of a semidefinite matrix has a zero column)."""
+def _eliminate(matrix: Rows, stop: int | None = None):
+    """Symmetric Gaussian elimination of ``matrix`` (a copy), pivot by pivot in order, up
+    to pivot ``stop`` (all by default). Returns ``(lower, diagonal, work, failure)``:
+    ``failure`` is None, or ``(k, None)`` for a negative pivot k, or ``(k, j)`` for a zero
+    pivot k with a nonzero entry j below it (no semidefinite matrix has either: a zero
+    pivot of one has a zero column). ``work`` is what remains (the Schur complement)."""
     n = len(matrix)
-    work = [list(row) for row in matrix]
-    lower = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+    work = [dict(row) for row in matrix]
+    lower: Rows = [{} for _ in range(n)]
     diagonal: list[Fraction] = []
-    for k in range(n):
-        pivot = work[k][k]
+    for k in range(n if stop is None else stop):
+        pivot = work[k].get(k, Fraction(0))
+        below = {i: v for i, v in work[k].items() if i > k}
         if pivot < 0:
-            return (k, None)
+            return lower, diagonal, work, (k, None)
         if pivot == 0:
-            for j in range(k + 1, n):
-                if work[j][k] != 0:
-                    return (k, j)
+            if below:
+                return lower, diagonal, work, (k, min(below))
             diagonal.append(Fraction(0))
             continue
         diagonal.append(pivot)
-        for i in range(k + 1, n):
-            ratio = work[i][k] / pivot
+        for i, value in below.items():
+            ratio = value / pivot
             lower[i][k] = ratio
-            if ratio:
-                for j in range(k + 1, i + 1):
-                    work[i][j] -= ratio * work[j][k]
-                    work[j][i] = work[i][j]
-    return Factorisation(lower, diagonal)
+            row = work[i]
+            for j, other in below.items():      # S_ij -= A_ik A_kj / A_kk
+                _add(row, j, -ratio * other)
+            row.pop(k, None)
+        work[k] = {k: pivot}
+    return lower, diagonal, work, None
 
 
-def is_factorisation(matrix: Matrix, certificate: Factorisation) -> bool:
-    """Whether ``matrix == L D Lᵀ`` exactly with ``L`` unit lower triangular and every
+def factor(matrix: Rows) -> Factorisation | tuple[int, int | None]:
+    """An LDLᵀ factorisation of ``matrix`` with ``D >= 0`` when it is positive
+    semidefinite; else where the elimination shows it is not (see :func:`direction`).
+    Exact: Gaussian elimination over the rationals, no pivoting needed."""
+    lower, diagonal, _, failure = _eliminate(matrix)
+    return Factorisation(lower, diagonal) if failure is None else failure
+
+
+def is_factorisation(matrix: Rows, certificate: Factorisation) -> bool:
+    """Whether ``matrix == L D Lᵀ`` exactly, with ``L`` unit lower triangular and every
     entry of ``D`` at least 0: the proof that ``matrix`` is positive semidefinite."""
     lower, diagonal = certificate
     n = len(matrix)
-    if len(lower) != n or len(diagonal) != n or any(len(row) != n for row in lower):
+    if len(lower) != n or len(diagonal) != n or any(d < 0 for d in diagonal):
         return False
-    if any(d < 0 for d in diagonal):
+    if any(not isinstance(row, dict) or any(not 0 <= k < i for k in row) for i, row in enumerate(lower)):
         return False
-    for i in range(n):
-        if lower[i][i] != 1 or any(lower[i][j] != 0 for j in range(i + 1, n)):
-            return False
-    # Sparse rows: a diagonal or banded Hessian (the commonest) costs O(n^2), not O(n^3).
-    rows = [{k: value * diagonal[k] for k, value in enumerate(row[:i + 1]) if value and diagonal[k]}
-            for i, row in enumerate(lower)]
-    for i in range(n):
-        for j in range(i + 1):
-            total = sum((value * lower[j][k] for k, value in rows[i].items() if k <= j), Fraction(0))
-            if total != matrix[i][j] or matrix[i][j] != matrix[j][i]:
+    # The product, column by column of L: column k adds D_k L_ik L_jk to entry (i, j).
+    product: dict[tuple[int, int], Fraction] = {}
+    columns: list[list[tuple[int, Fraction]]] = [[(k, Fraction(1))] for k in range(n)]
+    for i, row in enumerate(lower):
+        for k, value in row.items():
+            if value:
+                columns[k].append((i, value))
+    for k, column in enumerate(columns):
+        weight = diagonal[k]
+        if not weight:
+            continue
+        for i, a in column:
+            for j, b in column:
+                if j <= i:
+                    product[(i, j)] = product.get((i, j), 0) + weight * a * b
+    for i, row in enumerate(matrix):
+        for j, value in row.items():
+            if matrix[j].get(i) != value:
+                return False                    # not symmetric
+            if j <= i and product.pop((i, j), 0) != value:
                 return False
-    return True
+    return not any(product.values())
 
 
-def direction(matrix: Matrix, failure: tuple[int, int | None]) -> list[Fraction]:
+def direction(matrix: Rows, failure: tuple[int, int | None]) -> list[Fraction]:
     """A direction ``d`` with ``dᵀ matrix d < 0``, from where :func:`factor` stopped.
 
     After eliminating the pivots before ``k``, ``matrix = M [[D, 0], [0, S]] Mᵀ`` with M
@@ -129,32 +171,23 @@ def direction(matrix: Matrix, failure: tuple[int, int | None]) -> list[Fraction]
     returned."""
     n = len(matrix)
     k, j = failure
-    work = [list(row) for row in matrix]
-    lower = [[Fraction(int(a == b)) for b in range(n)] for a in range(n)]
-    for p in range(k):                      # the elimination :func:`factor` did
-        pivot = work[p][p]
-        if pivot == 0:
-            continue
-        for i in range(p + 1, n):
-            ratio = work[i][p] / pivot
-            lower[i][p] = ratio
-            for c in range(p + 1, n):
-                work[i][c] -= ratio * work[p][c]
+    lower, _, work, _ = _eliminate(matrix, stop=k)
     y = [Fraction(0)] * n
     if j is None:
         y[k] = Fraction(1)
     else:
-        y[k] = (-1 - work[j][j]) / (2 * work[j][k])
+        y[k] = (-1 - work[j].get(j, 0)) / (2 * work[j][k])
         y[j] = Fraction(1)
-    d = [Fraction(0)] * n                   # solve Lᵀ d = y, back to front
+    d = list(y)                             # solve Lᵀ d = y, back to front
     for i in reversed(range(n)):
-        d[i] = y[i] - sum((lower[r][i] * d[r] for r in range(i + 1, n)), Fraction(0))
+        for c, value in lower[i].items():   # row i of L is column i of Lᵀ
+            d[c] -= value * d[i]
     if quadratic_value(matrix, d) >= 0:
         raise AssertionError("no descent direction: the elimination is wrong")
     return d
 
 
-def quadratic_value(matrix: Matrix, d: list[Fraction]) -> Fraction:
+def quadratic_value(matrix: Rows, d: list[Fraction]) -> Fraction:
     """``dᵀ matrix d``, exactly."""
-    n = len(d)
-    return sum((d[i] * matrix[i][j] * d[j] for i in range(n) for j in range(n)), Fraction(0))
+    return sum((d[i] * value * d[j] for i, row in enumerate(matrix) for j, value in row.items()),
+               Fraction(0))

@@ -71,9 +71,16 @@ class Monomial(NamedTuple):
 
 
 def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
-    """Prove node ``index`` convex or concave as a monomial; see the module docstring."""
-    found = read(analyzer.tape, index, facts, analyzer.atoms)
+    """Prove node ``index`` convex or concave as a monomial; see the module docstring.
+
+    A product of factors that no rule here covers (exponents, signs) is put in
+    ``analyzer.hopeless``: every node inside it is a part of the same product, read with
+    the same factors, whose plain rule breaks whatever its parts are."""
+    unreadable = analyzer.scratch.setdefault("monomial", set())
+    found = read(analyzer.tape, index, facts, analyzer.atoms, unreadable)
     if found is None:
+        if index not in unreadable:         # a product whose factors' signs break it
+            analyzer.hopeless.add(index)
         return False
     moving = [i for i, variable in enumerate(found.variables) if variable and found.exponents[i]]
     if not moving:                          # no variable left (x / x): no monomial's business
@@ -82,6 +89,7 @@ def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
     constant = _constant_range(found)
     curvature = rules.scale(base, constant)
     if not curvature.is_known:
+        analyzer.hopeless.add(index)
         return False
     value_range = constant                  # (in the order the kernel multiplies them)
     for position in moving:
@@ -98,24 +106,39 @@ def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
     return True
 
 
-def read(tape: Tape, index: int, facts: Facts, atoms=None) -> Monomial | None:
+def read(tape: Tape, index: int, facts: Facts, atoms=None, unreadable: set[int] | None = None
+         ) -> Monomial | None:
     """Node ``index`` as a monomial of its factors, or None when it is not one (a node
     that is neither opened nor a factor, a factor of unknown sign, a variable that may be
-    negative, a factor under a negative exponent whose range reaches 0)."""
+    negative, a factor under a negative exponent whose range reaches 0).
+
+    ``unreadable`` remembers the nodes that contain a node neither opened nor a factor
+    (the one found, and every node on the way down to it): asked again about one of them,
+    or about a node above one, the answer is found at once."""
+    unreadable = set() if unreadable is None else unreadable
+    if index in unreadable:
+        return None
     openings: dict[int, _Opened] = {}
     factors: set[int] = set()
+    above: dict[int, int] = {}
     stack = [index]
     while stack:                            # which nodes are opened, which are factors
         node = stack.pop()
         if node in openings or node in factors:
             continue
-        opened = _opening(tape, node, facts, atoms)
+        opened = None if node in unreadable else _opening(tape, node, facts, atoms)
         if opened is not None:
             openings[node] = opened
-            stack.extend(child for child, _ in opened.children)
-        elif facts.curvature[node] is CONSTANT or facts.rule[node] == "variable":
+            for child, _ in opened.children:
+                above.setdefault(child, node)
+                stack.append(child)
+        elif node not in unreadable and (facts.curvature[node] is CONSTANT or facts.rule[node] == "variable"):
             factors.add(node)
         else:
+            while node != index:            # the way down to the node no monomial holds
+                unreadable.add(node)
+                node = above[node]
+            unreadable.add(index)
             return None
     order = postorder(index, _Children(openings))
     signs = _signs(order, openings, facts)

@@ -18,15 +18,18 @@ from typing import Mapping, NamedTuple
 from ..facts import Interval
 from ..facts.algebra import Poly, enclose, evaluate, inner, node_ranks, opens, polynomial
 from ..facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX
-from ..facts.quadratic import Factorisation, direction, factor, hessian
+from ..facts.quadratic import Factorisation, direction, factor, hessian, negated
 from ..proof import Facts, Note
+from ..tape import postorder
 
 __all__ = ["attempt", "QuadraticDetail", "ExactWitness", "symbol_chooser", "is_variable"]
 
 #: The operators a polynomial may be written with (others must be constant symbols).
 _HEADS = frozenset({"+", "-", "*", "neg", "pos", "^", "/", "ref", "call", "@", ".T"})
-#: Give up on Hessians larger than this (exact elimination is cubic in it).
-MAX_VARIABLES = 400
+#: A degree beyond any the method decides (a division by a variable, a huge power).
+_UNBOUNDED = 1 << 20
+#: Give up on Hessians larger than this (exact elimination is cubic in it when dense).
+MAX_VARIABLES = 20_000
 
 
 class QuadraticDetail(NamedTuple):
@@ -80,7 +83,43 @@ class _Structure:
     def __init__(self, tape, root: int, name_ranks):
         self.good: set[int] = set()
         self.bad: set[int] = set()
+        self.degrees: dict[int, int] = {}
+        self.degrees_of: Facts | None = None        # the facts (bounds) the degrees are for
         self.ranks = node_ranks(tape, root, name_ranks) if name_ranks else None
+
+    def degree(self, tape, index: int, symbol, facts: Facts) -> int:
+        """An upper bound on the degree in the variables of node ``index`` (read whole:
+        see :meth:`readable`), from its operands', each node once: a product of long sums
+        is refused before it is expanded. (A name fixed by its bounds is a constant: the
+        degrees are those of one analysis.)"""
+        if self.degrees_of is not facts:
+            self.degrees.clear()
+            self.degrees_of = facts
+        degrees, op = self.degrees, tape.op
+        for node in postorder(index, _Column(lambda n: () if n in degrees else
+                                             self._children(tape, n, symbol, self.ranks))):
+            if node in degrees:
+                continue
+            kind = op[node]
+            if kind == "number":
+                found = 0
+            elif symbol(node) is not None:
+                found = 1 if is_variable(facts, node) else 0
+            else:
+                parts = [degrees[a] for a in self._children(tape, node, symbol, self.ranks)]
+                if kind in ("*", "@", "call") and len(parts) == 2:    # a product, dot(a, b)
+                    found = parts[0] + parts[1]
+                elif kind == "call":                                   # square(x)
+                    found = 2 * parts[0]
+                elif kind == "/":
+                    found = parts[0] if parts[1] == 0 else _UNBOUNDED
+                elif kind == "^":
+                    power = _power_of(tape, node)
+                    found = parts[0] * power if power >= 0 else (0 if parts[0] == 0 else _UNBOUNDED)
+                else:                                                  # + - neg pos ref .T
+                    found = max(parts)
+            degrees[node] = min(found, _UNBOUNDED)
+        return degrees[index]
 
     def readable(self, tape, index: int, symbol) -> bool:
         """Whether the algebra reads node ``index`` whole: depth first, a failure marks
@@ -117,10 +156,30 @@ class _Structure:
         return tape.args[index] if tape.op[index] != "^" else tape.args[index][:1]
 
 
+class _Column:
+    """A children column computed on demand (for :func:`postorder`)."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function):
+        self.function = function
+
+    def __getitem__(self, index: int):
+        return self.function(index)
+
+
+def _power_of(tape, node: int) -> int:
+    """The integer exponent of ``x ^ k`` (the algebra opens only such powers)."""
+    exponent = tape.args[node][1]
+    if tape.op[exponent] == "neg":
+        return -int(tape.data[tape.args[exponent][0]].exact)
+    return int(tape.data[exponent].exact)
+
+
 def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
     """Decide node ``index`` as a quadratic form; True when it is convex, concave or
     affine (its facts set), False otherwise (nothing changed; an indefinite form is put
-    in ``analyzer.neither``, and at the root leaves its exact witnesses in
+    in ``analyzer.hopeless``, and at the root leaves its exact witnesses in
     ``facts.witnesses``)."""
     tape = analyzer.tape
     if tape.op[index] not in _HEADS:
@@ -131,7 +190,7 @@ def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
     ranks = structure.ranks
     choose = symbol_chooser(tape, facts, ranks)
     if not (choose(index) is None and opens(tape, index, ranks)) or \
-            not structure.readable(tape, index, choose):
+            not structure.readable(tape, index, choose) or structure.degree(tape, index, choose, facts) > 2:
         return False
     seen: set[int] = set()
 
@@ -154,7 +213,7 @@ def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
     else:
         decided = _decide(found.matrix)
         if decided is None:
-            analyzer.neither.add(index)
+            analyzer.hopeless.add(index)
             if index == analyzer.root and all(s >= 0 for s in found.variables):
                 facts.witnesses.update(_witnesses(tape, poly, found, seen, bounds, facts))
             return False
@@ -177,9 +236,9 @@ def _decide(matrix) -> tuple | None:
     certificate = factor(matrix)
     if isinstance(certificate, Factorisation):
         return CONVEX, 1, certificate
-    negated = factor([[-v for v in row] for row in matrix])
-    if isinstance(negated, Factorisation):
-        return CONCAVE, -1, negated
+    flipped = factor(negated(matrix))
+    if isinstance(flipped, Factorisation):
+        return CONCAVE, -1, flipped
     return None
 
 
@@ -209,7 +268,7 @@ def _witnesses(tape, poly: Poly, found, seen: set[int], bounds: Mapping[str, Int
             return {}
         centre[s] = inside
     found_witnesses = {}
-    for kind, matrix in (("convex", found.matrix), ("concave", [[-v for v in row] for row in found.matrix])):
+    for kind, matrix in (("convex", found.matrix), ("concave", negated(found.matrix))):
         failure = factor(matrix)
         if isinstance(failure, Factorisation):
             continue

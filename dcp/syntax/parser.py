@@ -63,6 +63,10 @@ def _new_span(start: int, end: int) -> Span:
     return Span(start, end, getattr(_CURRENT, "text", None))
 
 
+class _Entries(list):
+    """The entries of a tuple written as a call's argument, to pass in its place."""
+
+
 def _span(first: object, last: object) -> Span:
     return _new_span(_start(first), _end(last))
 
@@ -132,7 +136,10 @@ class _Builder(Transformer):
     def call(self, children):
         name, _lpar, *arguments, rpar = children
         args, kwargs = [], []
+        spread = []
         for argument in arguments:
+            spread.extend(argument if isinstance(argument, _Entries) else [argument])
+        for argument in spread:
             if argument is None or isinstance(argument, Token):
                 continue
             if isinstance(argument, tuple):
@@ -152,6 +159,11 @@ class _Builder(Transformer):
     def keyword(self, children):
         key, _equal, value = children
         return (str(key), value, key)
+
+    def tuple_argument(self, children):
+        """``(m, n)`` as an argument: CVXPY's shape tuple, ``reshape(X, (m, n))``, passed
+        as its entries (``reshape(X, m, n)``)."""
+        return _Entries([item for item in children if item is not None and not isinstance(item, Token)])
 
     def group(self, children):
         lpar, inner, rpar = children
