@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from .atoms import Atom, lookup, operator
 from .atoms.base import NO_KEYWORDS
@@ -43,7 +43,8 @@ from .memo import Memo
 from .proof import Note, Proof, Step
 from .tape import Tape, postorder
 
-__all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over"]
+__all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over",
+           "names_outside", "Stopping"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
@@ -830,9 +831,23 @@ def terms_of(tape: Tape, root: int) -> list[tuple[int, int]]:
 
 def _pure(tape: Tape, term: int, t: int, wrt) -> bool:
     """Whether ``term`` names no variable (nor any stand-in) but inside a quotient over t."""
-    over_t = _OverT(tape, t)
-    return not any(tape.op[i] == "name" and (tape.data[i] in wrt or is_stand_in(tape.data[i]))
-                   for i in postorder(term, Stopping(tape.args, over_t)))
+    return not any(tape.data[i] in wrt or is_stand_in(tape.data[i])
+                   for i in names_outside(tape, term, _OverT(tape, t)))
+
+
+def names_outside(tape: Tape, root: int, stops) -> Iterator[int]:
+    """The names under ``root`` but inside none of the nodes of ``stops``, lazily (a
+    question about the first one found asks no walk of the rest)."""
+    stack, seen = [root], set()
+    while stack:
+        index = stack.pop()
+        if index in seen or index in stops:
+            continue
+        seen.add(index)
+        if tape.op[index] == "name":
+            yield index
+        else:
+            stack.extend(reversed(tape.args[index]))
 
 
 class _OverT:

@@ -34,7 +34,17 @@ from contextvars import ContextVar
 from ..analysis import Analyzer, _set
 from ..errors import DcpError
 from ..facts.curvature import AFFINE
-from ..kernel import distributed, is_stand_in, leak, over, stand_in_name, substituted, terms_of
+from ..kernel import (
+    Stopping,
+    distributed,
+    is_stand_in,
+    leak,
+    names_outside,
+    over,
+    stand_in_name,
+    substituted,
+    terms_of,
+)
 from ..proof import Facts, Note
 from ..tape import Tape, postorder
 
@@ -59,25 +69,43 @@ def attempt(analyzer: Analyzer, index: int, bounds, facts: Facts) -> bool:
     try:
         for t, outer in ((right, left), (left, right)):
             if _affine(facts, t) and facts.range[t].is_positive:
-                quotients = _quotients(tape, outer, t, facts)
-                if quotients and (_perspective(analyzer, index, t, outer, quotients, bounds, facts)
-                                  or _distribute(analyzer, index, t, quotients, bounds, facts)):
+                quotients = _quotients(tape, outer, t, facts, analyzer.wrt)
+                if _perspective(analyzer, index, t, outer, quotients, bounds, facts) if quotients \
+                        else quotients is None and _distribute(analyzer, index, t, bounds, facts):
                     return True
         return False
     finally:
         _nesting.reset(token)
 
 
-def _quotients(tape: Tape, root: int, t: int, facts: Facts) -> list[int]:
-    """The nodes ``v / t`` under ``root`` (not under another such) with v affine, in the
-    order written; t may be written otherwise there (:func:`~dcp.kernel.over`)."""
-    found, op, args = [], tape.op, tape.args
-    for index in postorder(root, args):
-        if op[index] == "/" and _affine(facts, tape.plain(args[index][0])) \
-                and _affine(facts, tape.plain(args[index][1])) and over(tape, index, t):
-            found.append(index)
-    inner = {i for q in found for i in postorder(q, args) if i != q}
-    return [q for q in found if q not in inner]
+def _quotients(tape: Tape, root: int, t: int, facts: Facts, wrt) -> list[int] | None:
+    """The quotients ``v / t`` under ``root`` with v affine (none inside another; t may be
+    written otherwise there: :func:`~dcp.kernel.over`), when ``root`` names no variable
+    (nor any stand-in) outside them; else None, found at the first such name."""
+    stops = _Quotients(tape, t, facts)
+    if any(tape.data[i] in wrt or is_stand_in(tape.data[i]) for i in names_outside(tape, root, stops)):
+        return None
+    return list(stops.found)
+
+
+class _Quotients:
+    """The quotients ``v / t`` with v affine, as a container of ids; those asked about
+    are kept, in the order asked (:func:`~dcp.kernel.names_outside` asks once each)."""
+
+    __slots__ = ("tape", "t", "facts", "found")
+
+    def __init__(self, tape: Tape, t: int, facts: Facts):
+        self.tape, self.t, self.facts, self.found = tape, t, facts, {}
+
+    def __contains__(self, index: int) -> bool:
+        if index in self.found:
+            return True
+        tape, args = self.tape, self.tape.args[index]
+        if tape.op[index] == "/" and _affine(self.facts, tape.plain(args[0])) \
+                and _affine(self.facts, tape.plain(args[1])) and over(tape, index, self.t):
+            self.found[index] = None
+            return True
+        return False
 
 
 def _known(facts: Facts, index: int) -> bool:
@@ -98,8 +126,6 @@ def _perspective(analyzer: Analyzer, index: int, t: int, outer: int, quotients: 
     """Set node ``index`` as the perspective of ``outer`` over ``t`` with ``quotients``
     put in, when its function is convex, concave or affine in the stand-ins alone."""
     tape = analyzer.tape
-    if not _only_through(tape, outer, analyzer.wrt, set(quotients)):
-        return False                            # (spares building f: leak() asks its proof)
     stand_ins = _stand_ins(analyzer, quotients, t, facts)
     if stand_ins is None:
         return False
@@ -136,24 +162,6 @@ def _stand_ins(analyzer: Analyzer, quotients: list[int], t: int, facts: Facts) -
     return found if len(set(found.values())) == len(found) else None
 
 
-def _only_through(tape: Tape, root: int, wrt, quotients: set[int]) -> bool:
-    """Whether node ``root`` names no variable (nor any stand-in) but inside ``quotients``."""
-    return not any(tape.op[i] == "name" and (tape.data[i] in wrt or is_stand_in(tape.data[i]))
-                   for i in postorder(root, _Until(tape.args, quotients)))
-
-
-class _Until:
-    """A children column that stops at the nodes of ``stops``."""
-
-    __slots__ = ("args", "stops")
-
-    def __init__(self, args, stops):
-        self.args, self.stops = args, stops
-
-    def __getitem__(self, index: int) -> tuple[int, ...]:
-        return () if index in self.stops else self.args[index]
-
-
 def _forget(analyzer: Analyzer, root: int, made: set[int], facts: Facts) -> None:
     """Drop the facts of every node the proof of ``root`` reaches that is or rests on a
     node of ``made`` (this method's: stand-ins, a distribution's sums and products). No
@@ -181,26 +189,30 @@ class _Planned:
         return self.analyzer.premises(index, self.facts)
 
 
-def _distribute(analyzer: Analyzer, index: int, t: int, quotients: list[int], bounds,
-                facts: Facts) -> bool:
+def _distribute(analyzer: Analyzer, index: int, t: int, bounds, facts: Facts) -> bool:
     """Rewrite ``A * t`` as ``P * t + R * t`` (:func:`~dcp.kernel.distributed`), P the
-    terms of the sum A that depend on the variables only through quotients over t, when
-    P holds one of ``quotients``, and prove it so (``P * t`` a perspective)."""
-    tape = analyzer.tape
-    form = distributed(tape, index, t, analyzer.wrt)
+    terms of the sum A that depend on the variables only through quotients over t, and
+    prove it so (``P * t`` a perspective), when R's terms are known: ``R * t`` is then
+    for the methods that decide what is made of known pieces (a quadratic form). (Proving
+    one of unknown pieces here would explore them again, at every level of a nest of such
+    products, each of which is tried in its own turn.)"""
+    tape, wrt = analyzer.tape, analyzer.wrt
+    terms = [term for _, term in terms_of(tape, tape.args[index][0] if tape.plain(tape.args[index][1]) == t
+                                          else tape.args[index][1])]
+    rest = [term for term in terms if _quotients(tape, term, t, facts, wrt) is None]
+    if len(rest) in (0, len(terms)) or not all(_known(facts, term) for term in rest):
+        return False
+    form = distributed(tape, index, t, wrt)
     if form is None:
         return False
-    pure, rest = [tape.args[p][0 if tape.plain(tape.args[p][1]) == t else 1] for p in tape.args[form]]
-    if not any(q in quotients for q in postorder(pure, tape.args)):
-        return False                            # P holds no quotient: no perspective
-    terms = terms_of(tape, rest)
-    if not all(_known(facts, term) for _, term in terms):
-        # R * t is for the methods that decide what is made of known pieces (a quadratic
-        # form); proving one of unknown pieces here would explore them again, at every
-        # level of a nest of such products (each is tried in its own turn).
-        return False
-    pieces = {t} | {term for _, term in terms} | {term for _, term in terms_of(tape, pure)}
-    made = {i for i in postorder(form, _Until(tape.args, pieces)) if i > index and i not in pieces}
+    pure = tape.args[form][0]
+    pure = tape.args[pure][0 if tape.plain(tape.args[pure][1]) == t else 1]
+    if not _quotients(tape, pure, t, facts, wrt):
+        return False                            # P holds no quotient, or one not affine over t
+    made = set()
+    for node in postorder(form, Stopping(tape.args, set(terms) | {t})):
+        if node > index and node not in terms and node != t:
+            made.add(node)
     _forget(analyzer, form, made, facts)
     try:
         analyzer.prove(form, bounds, facts)
