@@ -11,7 +11,7 @@ from functools import partial
 from typing import Iterable, Mapping, Sequence
 
 from .analysis import Analyzer
-from .assumptions import bounds_from, parse_assumption_list
+from .assumptions import bounds_from, parse_assumption_list, refuse_structured_variables
 from .check import Budget, Witness, cross_check, infer_shapes, shape_template
 from .errors import DcpError, UnknownNameError
 from .facts import Interval
@@ -205,6 +205,7 @@ class Session:
             self.wrt = names
             extra = parse_assumption_list(assume)
             bounds = bounds_from(extra, self.bounds)
+            refuse_structured_variables(bounds, names)
             declared = {**self.shapes, **_check_shapes(shapes)}
             _check_size(len(tape), max_nodes if max_nodes is not None else self.max_nodes)
             # The atoms as they are now: a later `define` must not change this result.

@@ -37,6 +37,7 @@ from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.algebra import enclose, inner, node_ranks, opens, polynomial, same_function
 from .facts.quadratic import hessian, is_factorisation, negated
+from .facts.structure import STRUCTURES, Structured, exact_structure, literal_matrix, structure_of
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
 from .idioms import IDIOMS
 from .memo import Memo
@@ -182,6 +183,8 @@ class _Kernel:
         variable = name in self.wrt
         if variable != (facts.rule[index] == "variable"):
             self._fail(index, "wrong kind of name")
+        if variable and {"psd", "nsd"} & structure_of(self.proof.bounds.get(name, REALS)):
+            self._fail(index, "a variable cannot be assumed psd or nsd")
         self._require(index, AFFINE if variable else CONSTANT, self.proof.bounds.get(name, REALS))
 
     def _binding(self, index: int) -> None:
@@ -915,5 +918,38 @@ def _distribution(kernel: _Kernel, index: int) -> None:
     kernel._same_as(index, premises[0])
 
 
-_CHECKERS = {**_CHECKERS, "perspective": _perspective, "stand-in": _stand_in,
-             "distribution": _distribution}
+_CHECKERS.update({"perspective": _perspective, "stand-in": _stand_in, "distribution": _distribution})
+
+
+# ---- matrix literals (issue 13, matrix atoms) ---------------------------------------------
+def _literal_structure(self: _Kernel, index: int) -> None:
+    """A call of an atom that reads a matrix argument's structure, with a numeric matrix
+    written out there: the literal is read again from the tape and decided exactly; it
+    must have the structure the step records (``detail``: position, structure); then the
+    composition rule with that structured range, as :meth:`_Kernel._composition`."""
+    tape, facts = self.tape, self.facts
+    call = self._call(index) if tape.op[index] == "call" else None
+    atom = facts.atom[index]
+    if call is None or call[0] is not atom:
+        self._fail(index, "the atom does not match the node")
+    _, args, kw = call
+    self._keywords_are(index, kw)
+    premises = self._premises(index, args)
+    try:
+        position, claimed = facts.notes[index].detail
+    except (KeyError, TypeError, ValueError):
+        self._fail(index, "it records no structure")
+    if position != getattr(atom, "structured_argument", None) or atom.domains(len(args), kw) is not None:
+        self._fail(index, "the atom reads no structure there")
+    matrix = literal_matrix(tape, premises[position])
+    found = None if matrix is None else exact_structure(matrix)
+    if claimed not in STRUCTURES or found is None or not STRUCTURES[claimed] <= STRUCTURES[found]:
+        self._fail(index, f"`{tape.text(premises[position])}` is not a {claimed} matrix written out")
+    ranges, curvatures = _facts_of(premises, facts.range, facts.curvature)
+    regions = list(ranges)
+    regions[position] = Structured(*regions[position], structure=claimed)
+    facts_on = atom.facts_on(tuple(regions), kw)
+    self._require(index, _dcp_best(facts_on.curvature, facts_on.monotonicity, curvatures), facts_on.range)
+
+
+_CHECKERS["literal structure"] = _literal_structure

@@ -40,6 +40,9 @@ RULES: dict[str, str] = {
     "monomial": "c * x1^a1 * ... * xk^ak with every xi >= 0 (> 0 under a negative exponent) and "
                 "exact exponents: convex when all ai <= 0, concave when all ai >= 0 and their "
                 "sum is at most 1, mirrored when c <= 0; one variable has the power atom's facts.",
+    "literal structure": "An atom that reads a matrix argument's structure (quad_form(x, P)) "
+                         "with a numeric matrix written out: its structure (symmetric, psd, "
+                         "nsd) decided exactly, then the composition rule as for an assumed one.",
 }
 # The perspective (SPEC section 9).
 RULES.update({

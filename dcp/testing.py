@@ -358,9 +358,51 @@ def _perspectives(rng: random.Random, depth: int) -> Problem:
 
 
 #: Attack class -> (weight, generator).
+#: Matrix arguments of the matrix atoms, in X and Y (u is a vector): affine and not.
+_MATRICES = ("X", "X - Y", "c * X + Y", "A @ X", "X.T", "X + X.T", "relu(X)", "square(X)",
+             "-X", "X @ X")
+_MATRIX_ATOMS = ("lambda_max({})", "lambda_min({})", "sigma_max({})", "norm_nuc({})",
+                 "log_det({})", "-log_det({})", "lambda_max({}) - lambda_min({})")
+_VECTORS = ("u", "u - 1", "relu(u)", "-relu(u)", "square(u)", "exp(u)", "A @ u", "c * u")
+_P_FACTS = ("P psd", "P nsd", "P symmetric", "P >= 0", "P <= 0", "-1 <= P <= 1",
+            "P psd, P nsd")
+
+
+def _literal_matrix(rng: random.Random) -> str:
+    """A 2 x 2 numeric matrix written out: symmetric (psd, nsd or indefinite) or not."""
+    a, b, d = (rng.choice((-2, -1, -0.5, 0, 0.5, 1, 2)) for _ in range(3))
+    c = b if rng.random() < 0.8 else rng.choice((-1, 0, 1))
+    return f"[[{a}, {b}], [{c}, {d}]]"
+
+
+def _matrices(rng: random.Random, depth: int) -> Problem:
+    """The matrix atoms and the assumptions P psd/nsd/symmetric: f(M) for a matrix
+    expression M, quad_form and matrix_frac of vector expressions with an assumed or a
+    written-out P, sometimes inside a scalar atom."""
+    pick = rng.random()
+    if pick < 0.4:
+        matrix = rng.choice(_MATRICES)
+        expression = rng.choice(_MATRIX_ATOMS).format(matrix, matrix)
+    elif pick < 0.85:
+        matrix = _literal_matrix(rng) if rng.random() < 0.4 else rng.choice(("P", "-P", "2 * P"))
+        expression = f"quad_form({rng.choice(_VECTORS)}, {matrix})"
+    else:
+        expression = f"matrix_frac({rng.choice(_VECTORS)}, {rng.choice(_MATRICES + ('P',))})"
+    if rng.random() < 0.3:
+        expression = rng.choice(_scalar_atoms()).format(expression)
+    names = [n for n in ("X", "Y", "u", "P", "c", "A") if _mentions(expression, n)]
+    variables = [n for n in ("X", "Y", "u") if n in names]
+    wrt = rng.sample(variables, rng.randint(1, len(variables)))
+    if "P" in names and rng.random() < 0.05:
+        wrt.append("P")                          # psd on a variable: refused, an error
+    assume = [rng.choice(_P_FACTS)] if "P" in names and rng.random() < 0.8 else []
+    assume += [rng.choice(ASSUMPTIONS).format(n) for n in names if n != "P" and rng.random() < 0.3]
+    return Problem(expression, tuple(wrt), tuple(assume), attack="matrices")
+
+
 ATTACKS = {"random": (6, _random_tree), "extreme constants": (1, _extreme_constants),
            "decimal literals": (1, _decimal_literals), "cancelling functions": (1, _cancelling),
            "far tails": (1, _far_tails), "atom constants": (1, _atom_constants),
            "tight parameters": (1, _tight_parameters), "boxes": (1, _boxes),
-           "user atoms": (1, _user_atoms), "monomials": (1, _monomials),
+           "user atoms": (1, _user_atoms), "monomials": (1, _monomials), "matrices": (1, _matrices),
            "perspectives": (1, _perspectives)}

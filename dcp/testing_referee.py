@@ -661,7 +661,127 @@ ATOMS: dict[str, tuple] = {
     "bce_with_logits": (2, {}, lambda ns, a, kw: _mean(_sub(_softplus(ns, a[0]), _mul(a[1], a[0])))),
     "hinge_loss": (2, {}, lambda ns, a, kw: _mean(ns.maximum(1 - _mul(a[1], a[0]), ns.num(Fraction(0))))),
 }
+# Matrix atoms (dcp/atoms/matrix.py's docstrings): a square matrix is read through its
+# symmetric part S(X) = (X + Xᵀ)/2; log_det and matrix_frac are undefined unless S is
+# positive definite.
+ATOMS.update({
+    "quad_form": (2, {}, lambda ns, a, kw: _quadratic_form(a[0], a[1])),
+    "log_det": (1, {}, lambda ns, a, kw: _per_matrix(ns, _symmetric(a[0]), "log_det")),
+    "lambda_max": (1, {}, lambda ns, a, kw: _per_matrix(ns, _symmetric(a[0]), "lambda_max")),
+    "lambda_min": (1, {}, lambda ns, a, kw: _per_matrix(ns, _symmetric(a[0]), "lambda_min")),
+    "sigma_max": (1, {}, lambda ns, a, kw: _per_matrix(ns, _square_matrices(a[0]), "sigma_max")),
+    "norm_nuc": (1, {}, lambda ns, a, kw: _per_matrix(ns, _square_matrices(a[0]), "norm_nuc")),
+    "matrix_frac": (2, {}, lambda ns, a, kw: _matrix_frac(ns, a[0], _symmetric(a[1]))),
+})
 ALIASES = {"pos": "relu", "logistic": "softplus", "swish": "silu", "log_sum_exp": "logsumexp"}
+
+
+def _square_matrices(x):
+    """A batch of matrices; a batch of scalars as 1 x 1 matrices."""
+    if x.ndim == 1:
+        return x.reshape(-1, 1, 1)
+    if x.ndim != 3:
+        raise Unsupported("a matrix atom of a vector")
+    return x
+
+
+def _symmetric(x):
+    x = _square_matrices(x)
+    if x.shape[1] != x.shape[2]:
+        raise Unsupported("a square-matrix atom of a rectangular matrix")
+    return (x + x.swapaxes(1, 2)) / 2
+
+
+def _quadratic_form(x, p):
+    if x.ndim == 1:
+        return x * p * x
+    return (x[:, :, None] * p * x[:, None, :]).sum(axis=(1, 2))
+
+
+def _per_matrix(ns, matrices, what: str):
+    """``what`` of each matrix of the batch, in floats (numpy's LAPACK) or balls (Arb's
+    certified eigenvalues and determinants); NaN where undefined or undecided."""
+    one = _FLOAT_MATRIX[what] if ns.name == "float" else (lambda m: _ball_matrix(ns, m, what))
+    out = np.empty(matrices.shape[0], dtype=float if ns.name == "float" else object)
+    out[:] = [one(m) for m in matrices]
+    return out
+
+
+def _float_matrix(function):
+    """``function`` of one float matrix; NaN for a matrix with a non-finite entry or
+    where LAPACK fails."""
+    def one(m):
+        if not np.isfinite(m).all():
+            return math.nan
+        try:
+            return float(function(m))
+        except (np.linalg.LinAlgError, ValueError):
+            return math.nan
+    return one
+
+
+def _float_log_det(m):
+    sign, value = np.linalg.slogdet(m)
+    return value if np.linalg.eigvalsh(m)[0] > 0 and sign > 0 else math.nan
+
+
+_FLOAT_MATRIX = {
+    "log_det": _float_matrix(_float_log_det),
+    "lambda_max": _float_matrix(lambda m: np.linalg.eigvalsh(m)[-1]),
+    "lambda_min": _float_matrix(lambda m: np.linalg.eigvalsh(m)[0]),
+    "sigma_max": _float_matrix(lambda m: np.linalg.svd(m, compute_uv=False)[0]),
+    "norm_nuc": _float_matrix(lambda m: np.linalg.svd(m, compute_uv=False).sum()),
+}
+
+
+def _ball_matrix(ns, m, what: str):
+    from flint import arb_mat
+    matrix = arb_mat([[ns.ball(v) for v in row] for row in m])
+    if what == "log_det":
+        minors = [arb_mat([[ns.ball(v) for v in row[:k]] for row in m[:k]]).det()
+                  for k in range(1, m.shape[0] + 1)]
+        return minors[-1].log() if all(d > 0 for d in minors) else ns.arb.nan()
+    if what in ("sigma_max", "norm_nuc"):
+        matrix = matrix.transpose() * matrix
+    try:
+        values = [v.real for v in matrix.eig(multiple=True)]
+    except ValueError:
+        return ns.arb.nan()
+    if what == "lambda_max":
+        return _combine(values, lambda p, q: p.max(q))
+    if what == "lambda_min":
+        return _combine(values, lambda p, q: p.min(q))
+    roots = [v.nonnegative_part().sqrt() for v in values]     # eigenvalues of XᵀX >= 0
+    return _combine(roots, lambda p, q: p.max(q)) if what == "sigma_max" else _combine(roots, lambda p, q: p + q)
+
+
+def _combine(values, pick):
+    """``values`` folded with ``pick`` (at least one)."""
+    out = values[0]
+    for v in values[1:]:
+        out = pick(out, v)
+    return out
+
+
+def _matrix_frac(ns, x, p):
+    columns = x.reshape(-1, 1) if x.ndim == 1 else x
+    out = np.empty(p.shape[0], dtype=float if ns.name == "float" else object)
+    for i in range(p.shape[0]):
+        if ns.name == "float":
+            out[i] = _float_matrix(lambda m: columns[i] @ np.linalg.solve(m, columns[i])
+                                   if np.linalg.eigvalsh(m)[0] > 0 else math.nan)(p[i])
+        else:
+            from flint import arb_mat
+            m = p[i]
+            minors = [arb_mat([[ns.ball(v) for v in row[:k]] for row in m[:k]]).det()
+                      for k in range(1, m.shape[0] + 1)]
+            if not all(d > 0 for d in minors):
+                out[i] = ns.arb.nan()
+                continue
+            column = arb_mat([[ns.ball(v)] for v in columns[i]])
+            solved = arb_mat([[ns.ball(v) for v in row] for row in m]).solve(column)
+            out[i] = _combine([column[k, 0] * solved[k, 0] for k in range(m.shape[0])], lambda u, w: u + w)
+    return out
 
 
 def _sub(a, b):
@@ -679,26 +799,62 @@ def _mul(a, b):
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _ONE_SIDED = re.compile(rf"^\s*([A-Za-z_]\w*)\s*(<=|<|>=|>)\s*({_NUM})\s*$")
 _TWO_SIDED = re.compile(rf"^\s*({_NUM})\s*(<=|<)\s*([A-Za-z_]\w*)\s*(<=|<)\s*({_NUM})\s*$")
+_STRUCTURE = re.compile(r"^\s*([A-Za-z_]\w*)\s+(psd|nsd|symmetric)\s*$")
 
 
 @dataclass(frozen=True)
 class Bound:
-    """``lo <= value <= hi`` elementwise (exact rationals; None for no bound)."""
+    """``lo <= value <= hi`` elementwise (exact rationals; None for no bound), and the
+    matrix structures assumed (``psd``, ``nsd``, ``symmetric``)."""
 
     lo: Fraction | None = None
     hi: Fraction | None = None
     lo_open: bool = False
     hi_open: bool = False
+    structure: frozenset = frozenset()
 
     def meet(self, other: Bound) -> Bound:
         lo, lo_open = _tighter(self.lo, self.lo_open, other.lo, other.lo_open, max)
         hi, hi_open = _tighter(self.hi, self.hi_open, other.hi, other.hi_open, min)
-        return Bound(lo, hi, lo_open, hi_open)
+        return Bound(lo, hi, lo_open, hi_open, self.structure | other.structure)
+
+    def admits(self, value) -> bool:
+        """Whether ``value`` (one point, no batch axis) has the assumed structure, decided
+        exactly: symmetric, and an exact Cholesky-like elimination for psd / nsd."""
+        if not self.structure:
+            return True
+        m = np.asarray(value, dtype=float)
+        m = m.reshape(1, 1) if m.ndim == 0 else m
+        if m.ndim != 2 or m.shape[0] != m.shape[1] or not np.array_equal(m, m.T):
+            return False
+        exact_m = [[Fraction(float(v)) for v in row] for row in m]
+        return ("psd" not in self.structure or _semidefinite(exact_m)) and \
+            ("nsd" not in self.structure or _semidefinite([[-v for v in row] for row in exact_m]))
 
     def float_ends(self) -> tuple[float, float]:
         """The smallest and largest floats inside (rounded inward); ``lo > hi`` when no
         float is."""
         return _inward(self.lo, self.lo_open, math.inf), _inward(self.hi, self.hi_open, -math.inf)
+
+
+def _semidefinite(m: list[list[Fraction]]) -> bool:
+    """Whether the exact symmetric ``m`` is positive semidefinite: eliminate on the
+    diagonal; a negative pivot, or a zero pivot with a nonzero entry in its column, says
+    no."""
+    m = [list(row) for row in m]
+    n = len(m)
+    for k in range(n):
+        if m[k][k] < 0:
+            return False
+        if m[k][k] == 0:
+            if any(m[i][k] != 0 for i in range(k + 1, n)):
+                return False
+            continue
+        for i in range(k + 1, n):
+            factor = m[i][k] / m[k][k]
+            for j in range(k, n):
+                m[i][j] -= factor * m[k][j]
+    return True
 
 
 def _tighter(a, a_open, b, b_open, pick):
@@ -746,6 +902,9 @@ def _parse_condition(text: str) -> tuple[str, Bound]:
     if two:
         lo, lo_op, name, hi_op, hi = two.groups()
         return name, Bound(exact(lo), exact(hi), lo_op == "<", hi_op == "<")
+    structured = _STRUCTURE.match(text)
+    if structured:
+        return structured.group(1), Bound(structure=frozenset({structured.group(2)}))
     raise Unsupported(f"assumption {text!r}")
 
 
@@ -939,8 +1098,12 @@ def rigorous_gap(referee: Referee, kind: str, params: Mapping, a: Mapping, b: Ma
     """``(proved, gap)``: the Jensen gap against ``kind`` at the exact point (the mix is
     θa + (1-θ)b in the reals, from the exact binary numbers given), as an arb ball,
     raising the precision while its sign is undecided. ``proved`` when its lower end is
-    positive; ``gap`` is None where the point is not admissible."""
+    positive; ``gap`` is None where the point is not admissible (a matrix without its
+    assumed structure is not)."""
     gap = None
+    for name, value in {**params, **a, **b}.items():
+        if name in referee.bounds and not referee.bounds[name].admits(value):
+            return False, None
     for bits in PRECISIONS:
         with Precision(bits):
             ns = Balls()
@@ -1006,13 +1169,42 @@ def draw(rng: np.random.Generator, bound: Bound | None, shape: tuple[int, ...]) 
                         normal, from_lo, from_hi, rng.integers(-3, 4, count).astype(float)])
     values = options[rng.integers(0, len(options), count), np.arange(count)]
     values = np.where(np.isfinite(values), values, 0.0)
-    return np.clip(values, lo, hi).reshape(shape)
+    values = np.clip(values, lo, hi).reshape(shape)
+    return _structured(values, bound.structure, lo, hi) if bound and bound.structure else values
+
+
+def _structured(values: np.ndarray, structure: frozenset, lo: float, hi: float) -> np.ndarray:
+    """Draws made to have ``structure``: ``V Vᵀ`` shrunk into [lo, hi] (``|V|`` when
+    lo >= 0, plus lo at every entry when lo > 0) for psd, the mirror for nsd, 0 for both,
+    ``(V + Vᵀ)/2`` for symmetric; a batch of scalars are 1 x 1 matrices."""
+    if values.ndim == 1:
+        return _structured(values.reshape(-1, 1, 1), structure, lo, hi).reshape(values.shape)
+    if values.ndim != 3 or values.shape[1] != values.shape[2]:
+        return values                                   # no such matrix: refused when judged
+    with np.errstate(all="ignore"):
+        if {"psd", "nsd"} <= structure:
+            made = np.zeros_like(values)
+        elif "psd" in structure or "nsd" in structure:
+            sign = 1.0 if "psd" in structure else -1.0
+            low, high = (lo, hi) if sign > 0 else (-hi, -lo)
+            v = np.abs(values) if low >= 0 else values
+            gram = v @ v.swapaxes(1, 2)
+            base = max(low, 0.0)
+            largest = np.abs(gram).max(axis=(1, 2))
+            room = min(high - base, base - low if low < 0 else math.inf)
+            shrink = np.where(largest > room, room / np.where(largest > 0, largest, 1.0), 1.0) * 0.999
+            made = sign * (base + shrink[:, None, None] * gram)
+        else:
+            made = values
+        return (made + made.swapaxes(1, 2)) / 2
 
 
 def _partner(rng: np.random.Generator, bound: Bound | None, a: np.ndarray) -> np.ndarray:
     """Second points: drawn afresh, or (for some rows) close to ``a``, where a small
     concave dent (f'' < 0 between two close roots) shows up in the Jensen gap."""
     far = draw(rng, bound, a.shape)
+    if bound is not None and bound.structure:
+        return far
     lo, hi = (bound or Bound()).float_ends()
     step = 10.0 ** rng.integers(-7, -1, a.shape) * (1 + np.abs(a))
     with np.errstate(over="ignore", invalid="ignore"):

@@ -128,7 +128,7 @@ def test_referee_rebuilds_the_witness_point_dcp_claims():
 
 
 def test_referee_skips_what_it_does_not_know_instead_of_guessing(monkeypatch):
-    assert audit("x + y", ["x"], ["y psd"]).skipped
+    assert audit("x + y", ["x"], ["y pd"]).skipped
     monkeypatch.delitem(ATOMS, "rel_entr")          # as if the referee lacked an atom
     assert audit("rel_entr(x, y)", ["x"]).skipped
 

@@ -99,10 +99,11 @@ def test_real_terminal_history_and_completion(tmp_path):
     again.expect("variables: x")
     again.send(":check off\r")
     again.expect("numeric check: off")
-    again.send("sigm\t")                           # Tab completes sigm to sigmoid
+    again.send("sigmo\t")                          # Tab completes sigmo to sigmoid
     # The terminal may draw the completion apart from what was typed, escape codes between.
-    again.expect("oid")
+    # (sigm is a prefix of sigma_max too.)
+    again.expect("id")
     again.send("(x)\r")
-    again.expect("verdict: unknown")                # sigm(x) would be an unknown function
+    again.expect("verdict: unknown")                # sigmo(x) would be an unknown function
     again.sendline(":quit")
     again.expect(pexpect.EOF)

@@ -33,6 +33,7 @@ from ..errors import ArgumentError
 from ..facts import REALS, Curvature, Interval, Monotonicity
 from ..facts.balls import float_down, float_up, precision, to_arb
 from ..facts.dims import Dims, ShapeMismatch, Sym
+from ..facts.structure import plain
 from ..memo import Memo
 
 __all__ = ["Atom", "AtomFacts", "ScalarAtom", "REGISTRY", "lookup", "all_atoms", "safe",
@@ -161,7 +162,9 @@ class Atom:
             found = memo.put(key, AtomFacts(
                 self.curvature(ranges, kw),
                 tuple(self.monotonicity(i, ranges, kw) for i in range(len(ranges))),
-                self.range(ranges, kw)))
+                # A matrix's structure (P psd) is a fact about that matrix, not about what
+                # an atom makes of it (min(P), P[0, 1]): an atom's value has entries only.
+                plain(self.range(ranges, kw))))
         return found
 
     @property

@@ -251,10 +251,10 @@ class Dot(_Product):
 
 
 class Conv(_Product):
-    """conv(k, x): the full 1-D convolution of two vectors, m + n - 1 entries; affine in x
-    for a constant kernel k, which scales it (convex for a convex x when k >= 0).
+    """conv(k, x): the full 1-D convolution of two vectors, with m + n - 1 entries.
 
-    Each entry is a sum of products k[j] x[i - j], as CVXPY's conv (also spelled
+    Affine in x for a constant kernel k, which scales it (convex for a convex x when
+    k >= 0). Each entry is a sum of products k[j] x[i - j], as CVXPY's conv (also spelled
     convolve).
     """
 

@@ -28,12 +28,14 @@ import tempfile
 import time
 import warnings
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Mapping
 
 import numpy as np
 
 from ..facts.balls import precision, to_arb
 from ..facts.interval import MAX_FLOAT, next_down, next_up, round_down, round_up
+from ..facts.structure import STRUCTURES, Structured, exact_structure
 from ..ops import ARB, FLOAT
 from ..proof import Proof
 from .budget import Budget
@@ -41,7 +43,7 @@ from .evaluate import domain_checks, evaluate
 from .report import SearchReport, Witness
 from .shapes import ShapeSolution
 
-__all__ = ["Box", "Search"]
+__all__ = ["Box", "MatrixBox", "Search"]
 
 #: A float gap must exceed this (relative to the values) to be worth confirming.
 FLOAT_TOLERANCE = 1e-7
@@ -299,8 +301,8 @@ class Search:
             self.report.witnesses[kind] = found[-1]      # the final, shrunk example
 
     def _point_strategy(self, st):
-        solutions, names, wrt = self.solutions, self.names, self.wrt
-        entries = {n: box.strategy(st) for n, box in self.boxes.items()}
+        solutions, names, wrt, boxes = self.solutions, self.names, self.wrt, self.boxes
+        entries = {n: box.strategy(st) for n, box in boxes.items()}
 
         @st.composite
         def point(draw):
@@ -312,7 +314,8 @@ class Search:
                 # Flat lists are several times cheaper to draw than hypothesis.extra.numpy arrays.
                 count = int(np.prod(shapes[name], dtype=int))
                 flat = draw(st.lists(entries[name], min_size=count, max_size=count))
-                return np.array(flat, dtype=float).reshape(shapes[name])
+                drawn = np.array(flat, dtype=float).reshape((1, *shapes[name]))
+                return boxes[name].shaped(drawn)[0]
 
             params = {n: values(n) for n in names if n not in wrt}
             a = {n: values(n) for n in wrt}
@@ -422,12 +425,15 @@ class Search:
         return None
 
     def _admissible(self, values: Mapping) -> bool:
-        """Whether every entry lies in its name's assumption, compared exactly: a witness
-        is about the box the user stated, whatever the sampler drew."""
+        """Whether every entry lies in its name's assumption, compared exactly, and a
+        matrix has its assumed structure, decided exactly: a witness is about the
+        parameters the user stated, whatever the sampler drew."""
         for name, value in values.items():
             bound = self.bounds.get(name)
             if bound is not None and not all(
                     float(v) in bound for v in np.asarray(value, dtype=float).flat):
+                return False
+            if not self.boxes[name].holds(value):
                 return False
         return True
 
@@ -461,12 +467,16 @@ class Box:
 
     @classmethod
     def of(cls, bound) -> Box:
-        """The box of an assumption's Interval (None: all reals)."""
+        """The box of an assumption's Interval (None: all reals); a :class:`MatrixBox`
+        for a structured one (``P psd``)."""
         if bound is None:
             return cls()
         lo, hi = round_up(bound.lo), round_down(bound.hi)
-        return cls(next_up(lo) if bound.lo_open and lo == bound.lo > -math.inf else lo,
-                   next_down(hi) if bound.hi_open and hi == bound.hi < math.inf else hi)
+        lo = next_up(lo) if bound.lo_open and lo == bound.lo > -math.inf else lo
+        hi = next_down(hi) if bound.hi_open and hi == bound.hi < math.inf else hi
+        if isinstance(bound, Structured):
+            return MatrixBox(lo, hi, bound.structure)
+        return cls(lo, hi)
 
     @property
     def empty(self) -> bool:
@@ -481,7 +491,15 @@ class Box:
 
     def contains(self, values) -> bool:
         values = np.asarray(values, dtype=float)
-        return bool(((values >= self.lo) & (values <= self.hi)).all())
+        return bool(((values >= self.lo) & (values <= self.hi)).all()) and self.holds(values)
+
+    def shaped(self, values: np.ndarray) -> np.ndarray:
+        """A batch of draws made to hold the name's structure (none for a plain box)."""
+        return values
+
+    def holds(self, value) -> bool:
+        """Whether one value (no batch axis) holds the name's structure, exactly."""
+        return True
 
     def sample(self, rng, shape, scale: float, integers: bool) -> np.ndarray:
         """Random values in the box at ``scale`` (rounded to whole numbers when
@@ -507,7 +525,7 @@ class Box:
             rows = (shape[0],) + (1,) * (len(shape) - 1)
             rate = rng.choice(SPECIAL_RATES, p=SPECIAL_WEIGHTS, size=shape[0]).reshape(rows)
             values = np.where(rng.random(shape) < rate, rng.choice(self.specials, size=shape), values)
-        return values
+        return self.shaped(values)
 
     def strategy(self, st):
         """Hypothesis' floats in a window of the box (within 10 of 0, or of a far end), or,
@@ -536,6 +554,57 @@ class Box:
         if math.isinf(lo):
             return max(min(hi - max(10.0, abs(hi)), -10.0), -MAX_FLOAT), hi
         return lo, hi
+
+
+@dataclass(frozen=True)
+class MatrixBox(Box):
+    """The box of a matrix parameter assumed ``psd``, ``nsd``, ``symmetric`` (or both
+    psd and nsd: ``zero``). Draws are made to hold it: a symmetric ``P`` is ``(B + Bᵀ)/2``,
+    a psd one ``c 11ᵀ + t B Bᵀ`` with ``c >= 0`` and ``t`` scaling its entries into the box
+    (``B`` nonnegative when the box is), an nsd one the mirror image. A 1 x 1 matrix may
+    be a scalar; a name of any other shape has no admissible value."""
+
+    structure: str = "symmetric"
+
+    def shaped(self, values: np.ndarray) -> np.ndarray:
+        if values.ndim == 1:                                # a batch of scalars: 1 x 1
+            return self.shaped(values.reshape(-1, 1, 1)).reshape(values.shape)
+        if values.ndim != 3 or values.shape[1] != values.shape[2]:
+            return np.full(values.shape, np.nan)
+        with np.errstate(all="ignore"):
+            if self.structure == "zero":
+                made = np.zeros_like(values)
+            elif self.structure == "psd":
+                made = _semidefinite(values, self.lo, self.hi)
+            elif self.structure == "nsd":
+                made = -_semidefinite(-values, -self.hi, -self.lo)
+            else:
+                made = values
+        return (made + made.swapaxes(1, 2)) / 2             # exactly symmetric
+
+    def holds(self, value) -> bool:
+        matrix = np.asarray(value, dtype=float)
+        matrix = matrix.reshape(1, 1) if matrix.ndim == 0 else matrix
+        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+            return False
+        found = exact_structure([[Fraction(float(v)) for v in row] for row in matrix])
+        return found is not None and STRUCTURES[self.structure] <= STRUCTURES[found]
+
+
+def _semidefinite(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Positive semidefinite matrices with entries in [lo, hi] made from draws in that
+    box: ``c 11ᵀ + t G`` with ``c = max(lo, 0)``, ``G = B Bᵀ`` (``B = |values|`` when
+    ``lo >= 0``, so G is nonnegative) and ``t <= 1`` the largest scale that keeps every
+    entry in the box (a little less, for rounding)."""
+    if hi < 0:
+        return np.full(values.shape, np.nan)                # no psd matrix is in the box
+    base = np.abs(values) if lo >= 0 else values
+    gram = base @ base.swapaxes(1, 2)
+    c = max(lo, 0.0)
+    room_up = np.where(gram > 0, (hi - c) / gram, np.inf).min(axis=(1, 2))
+    room_down = np.where(gram < 0, (lo - c) / gram, np.inf).min(axis=(1, 2))
+    t = np.minimum(1.0, np.minimum(room_up, room_down) * (1 - 2 ** -20))
+    return c + t[:, None, None] * gram
 
 
 def _floats(st, lo: float, hi: float):

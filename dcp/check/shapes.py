@@ -194,7 +194,8 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
     try:
         for i in proof.ids():      # premises first (and never a ``+a``: its operand instead)
             rule = rules[i]
-            if rule == "composition" or rule == "product":         # the commonest first
+            # The commonest first; a literal's structure decided applies its atom too.
+            if rule == "composition" or rule == "product" or rule == "literal structure":
                 atom, premises = atoms[i], all_premises[i]
                 if type(atom).shape is not _ELEMENTWISE:
                     kw = dict(kwargs[i]) if kwargs[i] else NO_KEYWORDS

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import monomial, perspective, quadratic
+from . import monomial, perspective, quadratic, structure
 
 __all__ = ["METHODS"]
 
@@ -22,5 +22,6 @@ __all__ = ["METHODS"]
 METHODS: list[Callable] = [
     quadratic.attempt,
     monomial.attempt,
+    structure.attempt,
     perspective.attempt,
 ]

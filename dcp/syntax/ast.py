@@ -397,12 +397,14 @@ class _ConditionFields(NamedTuple):
     strict_lower: bool = False
     strict_upper: bool = False
     span: Span | None = None
+    structure: str | None = None
 
 
 class Condition(_ConditionFields):
     """One elementwise bound ``lower <= name <= upper`` (either side may be missing);
     ``strict_lower``/``strict_upper`` for ``<`` and ``>``. A bound is exact: a Fraction
-    where no float equals it (``c >= -0.001``).
+    where no float equals it (``c >= -0.001``). Or, with ``structure`` (``"psd"``,
+    ``"nsd"``, ``"symmetric"``) and no bound, a fact about a matrix: ``P psd``.
 
     A named tuple, not a node: a network's assumptions hold one per layer, and a frozen
     dataclass cost three times as much to build. Like a node's, its ``span`` is kept off
@@ -412,11 +414,12 @@ class Condition(_ConditionFields):
     __slots__ = ()
 
     def key(self) -> tuple:
-        return self[:5]
+        """The fields that make the condition (not its span); a bound's five."""
+        return self[:5] if self.structure is None else (*self[:5], self.structure)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Condition):
-            return self[:5] == other[:5]
+            return self.key() == other.key()
         return NotImplemented
 
     def __ne__(self, other: object) -> bool:
@@ -424,11 +427,12 @@ class Condition(_ConditionFields):
         return result if result is NotImplemented else not result
 
     def __hash__(self) -> int:
-        return hash(self[:5])
+        return hash(self.key())
 
     def __repr__(self) -> str:
         return (f"Condition(name={self.name!r}, lower={self.lower!r}, upper={self.upper!r}, "
-                f"strict_lower={self.strict_lower!r}, strict_upper={self.strict_upper!r})")
+                f"strict_lower={self.strict_lower!r}, strict_upper={self.strict_upper!r}"
+                + (f", structure={self.structure!r})" if self.structure else ")"))
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -187,6 +187,10 @@ class _Builder(Transformer):
         low, op1, name, op2, high = children
         return _between(low, str(op1), str(name), str(op2), high, _span(low, high))
 
+    def structure(self, children):
+        name, word = children
+        return Condition(name=str(name), structure=str(word), span=_span(name, word))
+
     # ---- statements ----
     def assignment(self, children):
         name, _equal, value = children
@@ -298,7 +302,7 @@ _WORDS = {
     "SLASH": "`/`", "AT": "`@`", "CARET": "`^`", "DSTAR": "`**`", "DOT_T": "`.T`",
     "EQUAL": "`=`", "COMMA": "`,`", "SEMI": "`;`", "LPAR": "`(`", "RPAR": "`)`",
     "LSQB": "`[`", "RSQB": "`]`", "COMPARE": "a comparison (`>=`, `<=`, `>`, `<`)",
-    "_NL": "a new line", "$END": "the end of the input", "ASSUME": "`assume`",
+    "STRUCTURE": "`psd`, `nsd` or `symmetric`", "_NL": "a new line", "$END": "the end of the input", "ASSUME": "`assume`",
     "SHAPE": "`shape`", "DEFINE": "`define`", "CERTIFY": "`certify`", "WRT": "`wrt`",
 }
 # Terminals listed by what they start: an expression is summarised as one phrase.
