@@ -72,6 +72,9 @@ class Analyzer:
         #: The node being certified (a method proves more there: an indefinite quadratic
         #: form at the root is disproved exactly).
         self.root: int | None = None
+        #: The ranges of the stand-ins of a perspective's function, by name (see
+        #: :mod:`dcp.methods.perspective`): set by the method before it proves one.
+        self.stand_ins: dict[str, Interval] = {}
 
     def analyse(self, bounds: Mapping[str, Interval], root: int, facts: Facts | None = None,
                 ids: Iterable[int] | None = None) -> Facts:
@@ -287,7 +290,8 @@ class Analyzer:
     # ---- steps: each sets the facts of one node from its premises' --------------------
     def _leaf(self, index: int, premises, extra, bounds, facts: Facts) -> None:
         """A number is constant, its range its value; a name in ``wrt`` is a variable
-        (affine), any other a parameter (constant), in the range the bounds give."""
+        (affine), a perspective's stand-in a variable over its quotient's range, any other
+        a parameter (constant), in the range the bounds give."""
         data = self.tape.data[index]
         if self.tape.op[index] == "number":
             facts.range[index], facts.curvature[index], facts.rule[index] = \
@@ -295,6 +299,9 @@ class Analyzer:
         elif data in self.wrt:
             facts.range[index], facts.curvature[index], facts.rule[index] = \
                 bounds.get(data, REALS), AFFINE, "variable"
+        elif data in self.stand_ins:        # a perspective's stand-in for a quotient
+            facts.range[index], facts.curvature[index], facts.rule[index] = \
+                self.stand_ins[data], AFFINE, "stand-in"
         else:
             facts.range[index], facts.curvature[index], facts.rule[index] = \
                 bounds.get(data, REALS), CONSTANT, "parameter"

@@ -28,14 +28,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from .atoms import Atom, lookup, operator
 from .atoms.base import NO_KEYWORDS
 from .atoms.calls import expand_at, resolve_at
 from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
-from .facts.algebra import enclose, inner, node_ranks, opens, polynomial
+from .facts.algebra import enclose, inner, node_ranks, opens, polynomial, same_function
 from .facts.quadratic import hessian, is_factorisation, negated
 from .facts.structure import STRUCTURES, Structured, exact_structure, literal_matrix, structure_of
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
@@ -45,9 +45,10 @@ from .identities import TABLE as IDENTITIES
 from .idioms import IDIOMS
 from .memo import Memo
 from .proof import Note, Proof, Step
-from .tape import postorder
+from .tape import Tape, postorder
 
-__all__ = ["check_proof"]
+__all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over",
+           "names_outside", "Stopping"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 
@@ -80,7 +81,7 @@ def check_proof(proof: Proof) -> None:
 class _Kernel:
     """One check of one proof, its columns at hand."""
 
-    __slots__ = ("proof", "tape", "facts", "wrt")
+    __slots__ = ("proof", "tape", "facts", "wrt", "_outside")
 
     def __init__(self, proof: Proof):
         self.proof, self.tape, self.facts = proof, proof.tape, proof.facts
@@ -681,6 +682,292 @@ _CHECKERS: Mapping[str, Callable[[_Kernel, int], None]] = {
     "monomial": _Kernel._monomial,
     "identity": _Kernel._identity,
 }
+
+
+# ---- the perspective (SPEC section 9) ------------------------------------------------------
+# ``t * f(v1/t, ..., vk/t)``, t affine and positive, each vi affine, is convex (concave)
+# jointly where f is: g(t, v) = t f(v/t) is convex on {t > 0, v/t in a box where f is
+# convex}, and (t, v) is an affine image of the variables. f is the *function* of the
+# step: the node's other factor with each quotient vi/t replaced by a *stand-in*, a name
+# the grammar cannot read (``⟨x/t⟩``), analysed as a variable ranging over the quotient's
+# range. The step's premises are (t, v1, ..., vk, f): the numerators before the function,
+# so that the numeric check values each stand-in as vi/t before it evaluates f.
+#
+# Why a stand-in cannot lend its range to anything but its perspective's function: the
+# rules' premises are their nodes' arguments (or what a rewrite or a definition makes of
+# them), so a stand-in reaches the proof only through a perspective's function or through
+# the expression itself, where only a tree built by hand could have put it. The stand-in
+# checker refuses every stand-in the proof reaches other than through a function, and a
+# perspective's checker every step of its function that depends on a variable, or on a
+# stand-in not its own (a nested perspective's function answers for its own).
+
+
+def stand_in_name(tape: Tape, quotient: int) -> str:
+    """The name of the stand-in for node ``quotient``: its text in angle brackets."""
+    return f"⟨{tape.text(quotient, None)}⟩"
+
+
+def is_stand_in(name: object) -> bool:
+    """Whether ``name`` is spelled as a stand-in (no name the grammar reads is)."""
+    return isinstance(name, str) and name.startswith("⟨") and name.endswith("⟩")
+
+
+def substituted(tape: Tape, root: int, replace: Mapping[int, int]) -> int | None:
+    """Node ``root`` with each node in ``replace`` replaced by its value there: the nodes
+    above them made again where they were written, a bound name whose value changes being
+    that value. While reading (:meth:`Tape.reading`), None when a node is not stored."""
+    made: dict[int, int | None] = {}
+    for index in postorder(root, Stopping(tape.args, replace)):
+        if index in replace:
+            made[index] = replace[index]
+            continue
+        args = tape.args[index]
+        kids = tuple([made[a] for a in args])
+        if kids == args:
+            made[index] = index
+        elif None in kids:
+            made[index] = None
+        elif tape.op[index] == "ref":
+            made[index] = kids[0]
+        else:
+            made[index] = tape.add_like(index, tape.op[index], tape.data[index], kids)
+    return made[root]
+
+
+class Stopping:
+    """A children column (for :func:`~dcp.tape.postorder`) that stops at the nodes of
+    ``stops`` (any container of ids)."""
+
+    __slots__ = ("children", "stops")
+
+    def __init__(self, children, stops):
+        self.children, self.stops = children, stops
+
+    def __getitem__(self, index: int) -> tuple[int, ...]:
+        return () if index in self.stops else self.children[index]
+
+
+class _Outside:
+    """The premises column of a proof, without each perspective's function (its last
+    premise): what a walk that must not enter a function follows."""
+
+    __slots__ = ("facts",)
+
+    def __init__(self, facts):
+        self.facts = facts
+
+    def __getitem__(self, index: int) -> tuple[int, ...]:
+        premises = self.facts.premises[index]
+        return premises[:-1] if self.facts.rule[index] == "perspective" else premises
+
+
+def _perspective(kernel: _Kernel, index: int) -> None:
+    """``t * A``: t's step claims affine and positive, each listed quotient of A is a
+    ``vi / t`` with vi affine, its stand-in's range encloses vi's range over t's, the
+    function is A with the stand-ins put in, and the function's proof depends on nothing
+    but its own stand-ins and parameters, with no domain condition (its convexity is then
+    on the whole box of the stand-ins). The claim is no stronger than the function's and
+    its range encloses t's times the function's."""
+    tape, facts, fail = kernel.tape, kernel.facts, kernel._fail
+    detail = facts.notes.get(index, _NO_NOTE).detail
+    premises = facts.premises[index]
+    if tape.op[index] != "*" or not isinstance(detail, tuple) or not detail \
+            or len(premises) != len(detail) + 2:
+        fail(index, "it is not a perspective of its node")
+    t, numerators, function = premises[0], premises[1:-1], premises[-1]
+    left, right = (tape.plain(a) for a in tape.args[index])
+    if t not in (left, right):
+        fail(index, "its t is not a factor of its node")
+    ranges, curvatures = facts.range, facts.curvature
+    if not curvatures[t].is_affine or not ranges[t].is_positive:
+        fail(index, f"its t must be affine and positive, it is {curvatures[t]} in {ranges[t]}")
+    stand_ins: dict[int, int] = {}
+    for pair, numerator in zip(detail, numerators):
+        quotient, stand_in = pair if isinstance(pair, tuple) and len(pair) == 2 else (None, None)
+        if not isinstance(quotient, int) or not 0 <= quotient < len(tape) or not over(tape, quotient, t) \
+                or tape.plain(tape.args[quotient][0]) != numerator:
+            fail(index, "a quotient it lists is not a premise over its t")
+        if not curvatures[numerator].is_affine:
+            fail(index, f"the numerator `{tape.text(numerator)}` is not affine")
+        if not isinstance(stand_in, int) or not 0 <= stand_in < len(tape) or tape.op[stand_in] != "name" \
+                or tape.data[stand_in] != stand_in_name(tape, quotient) or facts.rule[stand_in] != "stand-in":
+            fail(index, f"`{tape.text(quotient)}` has no stand-in")
+        if not ranges[stand_in].contains(ranges[numerator] * ranges[t].reciprocal()):
+            fail(index, f"the stand-in for `{tape.text(quotient)}` does not range over the quotient's range")
+        stand_ins[quotient] = stand_in
+    own = set(stand_ins.values())
+    if len(own) != len(detail):
+        fail(index, "two quotients share a stand-in")
+    with tape.reading():
+        made = substituted(tape, right if t == left else left, stand_ins)
+    if made != function:
+        fail(index, "its function is not its node's with the stand-ins put in")
+    why = leak(tape, facts, function, own)
+    if why is not None:
+        fail(index, why)
+    best = AFFINE if curvatures[function].is_affine else curvatures[function]
+    kernel._require(index, best, ranges[t] * ranges[function])
+
+
+def leak(tape: Tape, facts, function: int, own: set[int]) -> str | None:
+    """Why the proof of a perspective's ``function`` is not one of a function of its own
+    stand-ins ``own`` on their whole box (None when it is): a step of it (a nested
+    perspective's function aside, which answers for itself) is a variable, or a stand-in
+    not its own, or holds under a domain condition."""
+    notes, rules = facts.notes, facts.rule
+    for step in postorder(function, _Outside(facts)):
+        if rules[step] == "variable" or (rules[step] == "stand-in" and step not in own):
+            return f"its function depends on `{tape.text(step)}`, not a quotient of its own"
+        if step in notes and notes[step].requires:
+            return "its function holds only under a domain condition"
+    return None
+
+
+def _stand_in(kernel: _Kernel, index: int) -> None:
+    """A stand-in is a variable (affine) spelled as one; its range is checked by the
+    perspective whose function it is in, and the proof may reach it through such a
+    function only."""
+    tape, facts = kernel.tape, kernel.facts
+    if tape.op[index] != "name" or facts.premises[index] or not is_stand_in(tape.data[index]):
+        kernel._fail(index, "it is not a stand-in")
+    kernel._require(index, AFFINE, None)
+    outside = getattr(kernel, "_outside", None)
+    if outside is None:                     # (once per check: a walk of the whole proof)
+        outside = kernel._outside = frozenset(postorder(facts.resolve(kernel.proof.root_id),
+                                                        _Outside(facts)))
+    if index in outside:
+        kernel._fail(index, "a stand-in is used outside a perspective's function")
+
+
+#: The operators a sum's terms are read through, with the sign each gives its operands.
+_SIGNS = {"+": (1, 1), "-": (1, -1), "neg": (-1,), "pos": (1,)}
+#: The operators :func:`_distribution` opens to compare both sides; any other node is a
+#: symbol.
+_OPENED = frozenset(("+", "-", "*", "neg", "pos", "ref"))
+
+
+def distributed(tape: Tape, index: int, t: int, wrt) -> int | None:
+    """Node ``index``, ``A * t`` (or ``t * A``), as ``P * t + R * t`` in the order written:
+    P the terms of the sum A (through ``+ - neg pos`` and bound names) that name no
+    variable of ``wrt`` but inside a quotient over t, R the others; None when either is
+    empty (or, while reading, not stored). A function of the node alone, so the step
+    can be re-derived, and its premise is never a node the step could be cited by."""
+    left, right = (tape.plain(a) for a in tape.args[index])
+    outer = left if right == t else right
+    terms = terms_of(tape, outer)
+    pure = [_pure(tape, term, t, wrt) for _, term in terms]
+    if all(pure) or not any(pure):
+        return None
+    parts = [_signed_sum(tape, index, [term for term, p in zip(terms, pure) if p is keep])
+             for keep in (True, False)]
+    if None in parts:
+        return None
+    products = [tape.add_like(index, "*", None, (part, t) if right == t else (t, part)) for part in parts]
+    return None if None in products else tape.add_like(index, "+", None, tuple(products))
+
+
+def terms_of(tape: Tape, root: int) -> list[tuple[int, int]]:
+    """The signed terms of the sum ``root``: ``(sign, node)`` in the order written."""
+    found, pending = [], [(1, root)]
+    while pending:
+        sign, node = pending.pop()
+        op = tape.op[node]
+        if op == "ref":
+            pending.append((sign, tape.args[node][0]))
+        elif op in _SIGNS:
+            pending.extend(reversed([(sign * s, a) for s, a in zip(_SIGNS[op], tape.args[node])]))
+        else:
+            found.append((sign, node))
+    return found
+
+
+def _pure(tape: Tape, term: int, t: int, wrt) -> bool:
+    """Whether ``term`` names no variable (nor any stand-in) but inside a quotient over t."""
+    return not any(tape.data[i] in wrt or is_stand_in(tape.data[i])
+                   for i in names_outside(tape, term, _OverT(tape, t)))
+
+
+def names_outside(tape: Tape, root: int, stops) -> Iterator[int]:
+    """The names under ``root`` but inside none of the nodes of ``stops``, lazily (a
+    question about the first one found asks no walk of the rest)."""
+    stack, seen = [root], set()
+    while stack:
+        index = stack.pop()
+        if index in seen or index in stops:
+            continue
+        seen.add(index)
+        if tape.op[index] == "name":
+            yield index
+        else:
+            stack.extend(reversed(tape.args[index]))
+
+
+class _OverT:
+    """The quotients over ``t`` (:func:`over`), as a container of ids."""
+
+    __slots__ = ("tape", "t")
+
+    def __init__(self, tape: Tape, t: int):
+        self.tape, self.t = tape, t
+
+    def __contains__(self, index: int) -> bool:
+        return over(self.tape, index, self.t)
+
+
+def over(tape: Tape, quotient: int, t: int) -> bool:
+    """Whether node ``quotient`` is a ``v / d`` with d the node t, or the same polynomial
+    in the same names, exactly (``x/(b + 1e-06)`` is over ``1e-06 + b``: equal everywhere,
+    so the same function of the variables)."""
+    if tape.op[quotient] != "/":
+        return False
+    d = tape.plain(tape.args[quotient][1])
+    if d == t:
+        return True
+    names = _Names(tape)
+    found = polynomial(tape, d, names)
+    return found is not None and found == polynomial(tape, t, names)
+
+
+class _Names:
+    """The symbol chooser of :func:`over`: names only (a call is no polynomial)."""
+
+    __slots__ = ("op",)
+
+    def __init__(self, tape: Tape):
+        self.op = tape.op
+
+    def __call__(self, index: int) -> int | None:
+        return index if self.op[index] == "name" else None
+
+
+def _signed_sum(tape: Tape, at: int, terms: list[tuple[int, int]]) -> int | None:
+    """The sum of the signed ``terms``, located where node ``at`` was written."""
+    sign, total = terms[0]
+    if sign < 0:
+        total = tape.add_like(at, "neg", None, (total,))
+    for sign, term in terms[1:]:
+        if total is None:
+            return None
+        total = tape.add_like(at, "+" if sign > 0 else "-", None, (total, term))
+    return total
+
+
+def _distribution(kernel: _Kernel, index: int) -> None:
+    """``A * t`` is ``P * t + R * t`` (:func:`distributed`, re-derived here), and the two
+    are the same polynomial in their symbols (a check of that construction)."""
+    tape, facts = kernel.tape, kernel.facts
+    premises = facts.premises[index]
+    if tape.op[index] != "*" or len(premises) != 1:
+        kernel._fail(index, "it is not a distribution of its node")
+    with tape.reading():
+        forms = {distributed(tape, index, tape.plain(a), kernel.wrt) for a in tape.args[index]}
+    if premises[0] not in forms or not same_function(
+            tape, index, premises[0], lambda i: None if tape.op[i] in _OPENED else i):
+        kernel._fail(index, "its premise is not its node distributed over its terms")
+    kernel._same_as(index, premises[0])
+
+
+_CHECKERS.update({"perspective": _perspective, "stand-in": _stand_in, "distribution": _distribution})
 
 
 # ---- matrix literals (issue 13, matrix atoms) ---------------------------------------------

@@ -47,13 +47,22 @@ RULES: dict[str, str] = {
                 "exactly (u/(1 + u) is 1 - 1/(1 + u)) or proved by SymPy (log(sigmoid(t)) is "
                 "-softplus(-t)), and has its facts.",
 }
+# The perspective (SPEC section 9).
+RULES.update({
+    "perspective": "t * f(v1/t, ..., vk/t) with t affine and positive and each vi affine is "
+                   "convex (concave) jointly where f is; f is analysed with a stand-in for each vi/t.",
+    "stand-in": "A stand-in for a quotient vi/t inside a perspective's f: a variable ranging "
+                "over the quotient's range.",
+    "distribution": "(p + r) * t is p * t + r * t, p the terms that depend on the variables "
+                    "only through quotients over t: the same polynomial in the same subexpressions.",
+})
 
 
 #: The rules of methods beyond the composition rule whose premises are not what the
-#: node's value and shape are made of (a quadratic form's symbols; a rewrite's other side,
+#: node's value and shape are made of (a quadratic form's symbols, a perspective's function; a rewrite's other side,
 #: equal to the node only where both are defined): the numeric check evaluates such a
 #: step, and shape inference shapes it, as the user wrote the node.
-AS_WRITTEN = frozenset({"quadratic", "monomial", "identity"})
+AS_WRITTEN = frozenset({"quadratic", "monomial", "identity", "perspective"})
 
 
 def condition_text(domain: Interval) -> str:

@@ -364,6 +364,40 @@ def _rewrites(rng: random.Random, depth: int) -> Problem:
 FIXED = ("2 <= {} <= 2", "0 <= {} <= 0", "-0.5 <= {} <= -0.5", "0.1 <= {} <= 0.1")
 
 
+#: The t of a perspective ``t * f(v/t)``: positive, touching 0, of either sign, with a
+#: parameter; and what a quotient's numerator may be (affine or not).
+PERSPECTIVE_TS = ("(1e-06 + y)", "y", "(1 + y)", "(y - 1)", "(c + y)", "(2 * y + 0.5)", "(1 - y)")
+NUMERATORS = ("x", "x", "3 * x", "(x + y)", "(x - 2)", "c * x", "square(x)", "-x")
+PERSPECTIVE_CONVEX = ("square({})", "exp({})", "abs({})", "softplus({})", "{} ^ 4", "inv_pos({})",
+                      "-log({})", "{}")
+PERSPECTIVE_CONCAVE = ("log({})", "sqrt({})", "log1p({})", "-square({})", "entr({})", "min({}, 1)",
+                       "{}")
+PERSPECTIVE_BOXES = {"y": ("0 <= y <= 1", "y >= 0", "y > 0", "1 <= y <= 2", "-1 <= y <= 1",
+                           "y >= 1e300", "1e-300 <= y <= 1e-290"),
+                     "x": ("x >= 0", "0 <= x <= 1", "x >= 1e300", "-1 <= x <= 1"),
+                     "c": ("c >= 0", "0 <= c <= 1", "c <= 0")}
+
+
+def _perspectives(rng: random.Random, depth: int) -> Problem:
+    """``t * f(v1/t, ...)`` as MINLPLib's hull reformulations spell it: terms of the
+    quotients through random atoms, with terms outside them (``+ 2 * y``) and t of any
+    sign."""
+    t = rng.choice(PERSPECTIVE_TS)
+    # Half the time one direction of curvature throughout, so that many are certified.
+    unary = rng.choice((_scalar_atoms() + ["{}"] * 6, PERSPECTIVE_CONVEX, PERSPECTIVE_CONCAVE))
+
+    def term() -> str:
+        sign = rng.choice(("", "", "", "-", "0.5 * ", "c * "))
+        return sign + rng.choice(unary).format(f"{rng.choice(NUMERATORS)}/{t}")
+    body = " + ".join(term() for _ in range(rng.choice((1, 1, 2, 3))))
+    body += rng.choice(("", "", " + 3", " + 2 * y", " - x", " + c", " + 0 * x", " + y * y"))
+    expression = rng.choice(("({b}) * {t}", "{t} * ({b})")).format(b=body, t=t)
+    names = [n for n in ("x", "y", "c") if _mentions(expression, n)]
+    assume = [rng.choice(PERSPECTIVE_BOXES[n]) for n in names if rng.random() < 0.85]
+    wrt = [n for n in ("x", "y") if _mentions(expression, n)]
+    return Problem(expression, tuple(wrt), tuple(assume), attack="perspectives")
+
+
 #: Attack class -> (weight, generator).
 #: Matrix arguments of the matrix atoms, in X and Y (u is a vector): affine and not.
 _MATRICES = ("X", "X - Y", "c * X + Y", "A @ X", "X.T", "X + X.T", "relu(X)", "square(X)",
@@ -412,4 +446,4 @@ ATTACKS = {"random": (6, _random_tree), "extreme constants": (1, _extreme_consta
            "far tails": (1, _far_tails), "atom constants": (1, _atom_constants),
            "tight parameters": (1, _tight_parameters), "boxes": (1, _boxes),
             "user atoms": (1, _user_atoms), "monomials": (1, _monomials), "matrices": (1, _matrices),
-            "rewrites": (1, _rewrites)}
+            "rewrites": (1, _rewrites), "perspectives": (1, _perspectives)}

@@ -20,7 +20,7 @@ from ..tape import postorder
 __all__ = ["evaluate", "domain_checks"]
 
 #: Rules whose one premise is the node's value (its rewritten form, its body, its value).
-_SAME_VALUE = frozenset({"binding", "expansion", "rewrite", "same"})
+_SAME_VALUE = frozenset({"binding", "expansion", "rewrite", "same", "distribution"})
 
 
 def domain_checks(proof: Proof) -> list[tuple[Step, object]]:
@@ -41,9 +41,13 @@ def evaluate(proof: Proof, values: Mapping[str, np.ndarray], ops, batch: int,
     with np.errstate(all="ignore"):
         results: dict[int, np.ndarray] = {}
         valid = np.ones(batch, dtype=bool)
+        quotients = _quotients(proof)
         for step in proof.steps():
             if step.rule in AS_WRITTEN:
                 value = _as_written(proof, step.id, values, ops, batch)
+            elif step.rule == "stand-in":           # its quotient's value, v / t
+                numerator, t = quotients[step.id]
+                value = divide(ops, *align(results[id(numerator)], results[id(t)]))
             else:
                 value = _value(step, [results[id(p)] for p in step.premises], values, ops, batch)
             results[id(step)] = value
@@ -54,13 +58,28 @@ def evaluate(proof: Proof, values: Mapping[str, np.ndarray], ops, batch: int,
     return results[id(proof.root)], valid
 
 
+def _quotients(proof: Proof) -> dict[int, tuple[Step, Step]]:
+    """Each perspective's stand-ins, by id, with the steps of their quotients' numerator
+    and denominator t (premises of the perspective, so evaluated before its function).
+    A perspective is evaluated as written; its function's steps, evaluated with each
+    stand-in its quotient, only have to be finite where the expression is."""
+    found = {}
+    if "stand-in" in proof.facts.rule:
+        for step in proof.steps():
+            if step.rule == "perspective":
+                t, *numerators, _ = step.premises
+                for (_, stand_in), numerator in zip(proof.facts.notes[step.id].detail, numerators):
+                    found[stand_in] = (numerator, t)
+    return found
+
+
 def _value(step: Step, args: list[np.ndarray], values: Mapping[str, np.ndarray], ops, batch: int):
     rule = step.rule
     if rule == "number":
         return ops.literal(step.node, batch)
     if rule in ("variable", "parameter"):
         return values[step.node.id]
-    if rule in ("binding", "expansion", "rewrite"):
+    if rule in ("binding", "expansion", "rewrite", "distribution"):
         return args[0]
     if rule in ("quotient", "reciprocal"):
         return divide(ops, *align(*args))

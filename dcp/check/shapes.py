@@ -190,6 +190,7 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
     rules, atoms, kwargs, all_premises = facts.rule, facts.atom, facts.kwargs, facts.premises
     both = dims.both
     shapes: list[Sym | None] = [None] * len(proof.facts.premises)     # by id
+    stand_ins: dict[int, int] | None = None
     try:
         for i in proof.ids():      # premises first (and never a ``+a``: its operand instead)
             rule = rules[i]
@@ -215,6 +216,11 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
                 shapes[i] = ()
             elif rule in AS_WRITTEN:
                 _written_shapes(proof, i, shapes, names, dims)
+                if rule == "perspective" and shapes[all_premises[i][0]] != ():
+                    raise ShapeMismatch("a perspective's t must be a scalar")
+            elif rule == "stand-in":                # the shape of the quotient it stands for
+                stand_ins = stand_ins if stand_ins is not None else _stand_in_numerators(proof)
+                shapes[i] = shapes[stand_ins[i]]
             else:
                 shapes[i] = _other_shape(rule, [shapes[p] for p in all_premises[i]], dims)
         if dims.sums or dims.products:
@@ -290,9 +296,21 @@ def _written_shapes(proof: Proof, index: int, shapes: list, names: Mapping[str, 
             shapes[node] = operator(op).shape([shapes[a] for a in args], NO_KEYWORDS, tape.data[node], dims)
 
 
+def _stand_in_numerators(proof: Proof) -> dict[int, int]:
+    """Each perspective's stand-ins, with the numerators of their quotients (over a scalar
+    t, a quotient has its numerator's shape)."""
+    found, facts = {}, proof.facts
+    for index in proof.ids():
+        if facts.rule[index] == "perspective":
+            numerators = facts.premises[index][1:-1]
+            for (_, stand_in), numerator in zip(facts.notes[index].detail, numerators):
+                found[stand_in] = numerator
+    return found
+
+
 def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
     """The shape of a step that applies no atom (other than a name or a number)."""
-    if rule in ("binding", "expansion", "rewrite"):
+    if rule in ("binding", "expansion", "rewrite", "distribution"):
         return premises[0]
     if rule in ("quotient", "reciprocal"):
         return dims.broadcast(premises, "the two sides of / must have the same shape")

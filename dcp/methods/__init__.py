@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import monomial, quadratic, rewrites, structure
+from . import monomial, perspective, quadratic, rewrites, structure
 
 __all__ = ["METHODS"]
 
@@ -23,5 +23,6 @@ METHODS: list[Callable] = [
     quadratic.attempt,
     monomial.attempt,
     structure.attempt,
+    perspective.attempt,
     rewrites.rewrite_to_canonical,
 ]
