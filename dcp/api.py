@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import gc
-import math
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -312,7 +311,8 @@ def _exact_witnesses(proof: Proof, declared: Mapping[str, tuple[int, ...]]) -> d
     a declared shape holds its value in every entry, any other is a scalar."""
     witnesses = {}
     for kind, exact in proof.facts.witnesses.items():
-        shapes = {name: tuple(declared.get(name, ())) for name in {**exact.params, **exact.a}}
+        shapes = {name: tuple(d if isinstance(d, int) else 1 for d in declared.get(name, ()))
+                  for name in {**exact.params, **exact.a}}
         rank = max((len(shape) for shape in shapes.values()), default=0)
         gap = exact.lhs - exact.rhs if kind == "convex" else exact.rhs - exact.lhs
         witnesses[kind] = Witness(
@@ -328,10 +328,13 @@ def _ball_text(value: Fraction) -> str:
     decimal to 28 digits and a radius rounded up from the exact error."""
     mid = Fraction(Decimal(value.numerator) / Decimal(value.denominator)) if value else Fraction(0)
     error = abs(value - mid)
+    text = Decimal(mid.numerator) / Decimal(mid.denominator)
     if not error:
-        return f"[{Decimal(mid.numerator) / Decimal(mid.denominator)} +/- 0]"
-    radius = Decimal(1).scaleb(math.floor(math.log10(error)) + 1)
-    return f"[{Decimal(mid.numerator) / Decimal(mid.denominator)} +/- {radius}]"
+        return f"[{text} +/- 0]"
+    power = len(str(error.numerator)) - len(str(error.denominator))   # 10^power is near it
+    while Fraction(10) ** power < error:
+        power += 1
+    return f"[{text} +/- 1e{power}]"
 
 
 def _filled(values: Mapping[str, float], shapes: Mapping[str, tuple[int, ...]]) -> dict:
@@ -339,7 +342,7 @@ def _filled(values: Mapping[str, float], shapes: Mapping[str, tuple[int, ...]]) 
     filled = {}
     for name, value in values.items():
         for size in reversed(shapes[name]):
-            value = [value] * size
+            value = [value] * (size if isinstance(size, int) else 1)     # a letter: any size
         filled[name] = value
     return filled
 

@@ -372,12 +372,13 @@ class _Kernel:
         varying = {p for p in premises if facts.rule[p] in ("variable", "stand-in")
                    and not facts.range[p].is_point}
         varying |= {inner(p) for p in varying}      # a vector inside an inner product
-        found = hessian(poly, varying)
         try:
             order, sign, certificate = facts.notes[index].detail
+            order = tuple(order)
         except (KeyError, TypeError, ValueError):
             self._fail(index, "it records no factorisation")
-        if found is None or tuple(order) != found.variables:
+        found = hessian(poly, varying, order) if all(type(v) is int for v in order) else None
+        if found is None:
             self._fail(index, "its degree or variables do not match the node")
         if certificate is None:
             if found.variables:

@@ -16,9 +16,12 @@ kept only approximately, a power that is not a small integer, a result too large
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..tape import Tape, postorder
+
+if TYPE_CHECKING:
+    from .interval import Interval
 
 __all__ = ["Poly", "Rational", "polynomial", "rational", "same_function", "evaluate", "opens",
            "enclose", "node_ranks", "inner", "MAX_TERMS"]
@@ -242,13 +245,24 @@ class _Children:
 
 def _inner_product(parts: list[Rational], ranks: Mapping[int, int | None]) -> Rational | None:
     """``a @ b`` of two vector polynomials: their product, each vector symbol keyed as
-    inside an inner product."""
-    def keyed(poly: Poly) -> Poly:
-        return {tuple(sorted(inner(s) if ranks.get(s) == 1 else s for s in m)): c for m, c in poly.items()}
+    inside an inner product. Every term of each side must hold a vector symbol: a term
+    that does not (a number, a scalar broadcast, ``u^0``) would be summed over the n
+    entries, n times its value, which no key here can say; such an inner product is
+    refused. (So every keyed term is a sum over the entries of products of entries.)"""
+    def keyed(poly: Poly) -> Poly | None:
+        out: Poly = {}
+        for monomial, coefficient in poly.items():
+            if not any(ranks.get(s) == 1 for s in monomial):
+                return None
+            out[tuple(sorted(inner(s) if ranks.get(s) == 1 else s for s in monomial))] = coefficient
+        return out
     (n1, d1), (n2, d2) = parts
     if d1 is not _ONE or d2 is not _ONE:
         return None
-    product = _mul(keyed(n1), keyed(n2))
+    left, right = keyed(n1), keyed(n2)
+    if left is None or right is None:
+        return None
+    product = _mul(left, right)
     return None if product is None else (product, _ONE)
 
 
@@ -325,7 +339,7 @@ def evaluate(poly: Poly, values: Mapping[int, Fraction]) -> Fraction:
     return total
 
 
-def enclose(poly: Poly, ranges: Mapping[int, "Interval"]) -> "Interval":
+def enclose(poly: Poly, ranges: Mapping[int, Interval]) -> Interval:
     """An interval holding every value of ``poly`` with each symbol in its range: the sum
     of each monomial's enclosure (a symbol's square is enclosed as a square, which is never
     negative), in outward-rounded interval arithmetic."""
@@ -351,7 +365,7 @@ def enclose(poly: Poly, ranges: Mapping[int, "Interval"]) -> "Interval":
     return total
 
 
-def _times_a_count(term: "Interval") -> "Interval":
+def _times_a_count(term: Interval) -> Interval:
     """Every value ``n * t`` for t in ``term`` and a whole number ``n >= 1``."""
     from .interval import Interval
     lo = term.lo if term.lo >= 0 else float("-inf")

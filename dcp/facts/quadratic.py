@@ -24,7 +24,7 @@ from typing import Iterable, NamedTuple
 from .algebra import Poly
 
 __all__ = ["Hessian", "hessian", "Factorisation", "factor", "is_factorisation", "direction",
-           "quadratic_value", "negated", "rows_of"]
+           "quadratic_value", "negated", "rows_of", "elimination_order"]
 
 #: A sparse matrix: row i is ``{j: entry}`` for its nonzero entries.
 Rows = list[dict[int, Fraction]]
@@ -38,10 +38,13 @@ class Hessian(NamedTuple):
     matrix: Rows
 
 
-def hessian(poly: Poly, variables: Iterable[int]) -> Hessian | None:
+def hessian(poly: Poly, variables: Iterable[int], order: Iterable[int] | None = None
+            ) -> Hessian | None:
     """The Hessian in ``variables`` of ``poly``, whose other symbols are constants; None
     when a monomial has degree more than two in the variables, or degree two with a
-    factor that is not a variable (a parameter's coefficient is no number)."""
+    factor that is not a variable (a parameter's coefficient is no number). Its rows and
+    columns are the variables of its terms of degree two, sorted, or in ``order`` (which
+    must list exactly those: else None)."""
     variables = frozenset(variables)
     quadratic: dict[tuple[int, int], Fraction] = {}
     for monomial, coefficient in poly.items():
@@ -50,7 +53,13 @@ def hessian(poly: Poly, variables: Iterable[int]) -> Hessian | None:
             return None
         if len(inside) == 2:
             quadratic[(inside[0], inside[1])] = coefficient
-    order = tuple(sorted({s for pair in quadratic for s in pair}))
+    present = {s for pair in quadratic for s in pair}
+    if order is None:
+        order = tuple(sorted(present))
+    else:
+        order = tuple(order)
+        if len(order) != len(present) or set(order) != present:
+            return None
     where = {s: i for i, s in enumerate(order)}
     matrix: Rows = [{} for _ in order]
     for (a, b), coefficient in quadratic.items():
@@ -61,6 +70,38 @@ def hessian(poly: Poly, variables: Iterable[int]) -> Hessian | None:
             _add(matrix[i], j, coefficient)
             _add(matrix[j], i, coefficient)
     return Hessian(order, matrix)
+
+
+def elimination_order(hessian_found: Hessian, budget: int = 2_000_000) -> tuple[int, ...] | None:
+    """The variables in an order to eliminate them with little fill (greedy minimum
+    degree: a variable with the fewest neighbours first), so that a hub coupled to every
+    other variable goes last and the elimination stays linear; None when even so the fill
+    would pass ``budget`` entries (a dense Hessian of thousands of variables)."""
+    variables, matrix = hessian_found
+    neighbours = [set(j for j in row if j != i) for i, row in enumerate(matrix)]
+    alive = set(range(len(matrix)))
+    order, fill = [], 0
+    buckets: dict[int, set[int]] = {}
+    for i in alive:
+        buckets.setdefault(len(neighbours[i]), set()).add(i)
+    degree = [len(n) for n in neighbours]
+    while alive:
+        smallest = min(d for d, members in buckets.items() if members)
+        i = buckets[smallest].pop()
+        alive.discard(i)
+        order.append(variables[i])
+        around = neighbours[i]
+        fill += len(around) * len(around)
+        if fill > budget:
+            return None
+        for j in around:
+            neighbours[j].discard(i)
+            neighbours[j] |= around - {j}
+        for j in around:                    # their degrees changed
+            buckets[degree[j]].discard(j)
+            degree[j] = len(neighbours[j])
+            buckets.setdefault(degree[j], set()).add(j)
+    return tuple(order)
 
 
 def _add(row: dict[int, Fraction], column: int, value: Fraction) -> None:
@@ -131,12 +172,20 @@ def factor(matrix: Rows) -> Factorisation | tuple[int, int | None]:
 def is_factorisation(matrix: Rows, certificate: Factorisation) -> bool:
     """Whether ``matrix == L D Lᵀ`` exactly, with ``L`` unit lower triangular and every
     entry of ``D`` at least 0: the proof that ``matrix`` is positive semidefinite."""
-    lower, diagonal = certificate
+    try:
+        lower, diagonal = certificate
+        lower, diagonal = list(lower), list(diagonal)
+    except (TypeError, ValueError):
+        return False
     n = len(matrix)
-    if len(lower) != n or len(diagonal) != n or any(d < 0 for d in diagonal):
+    # Exact numbers only: in floats, 3.0 * (1/3) rounds to 1.0 and a certificate of an
+    # indefinite matrix could pass.
+    if len(lower) != n or len(diagonal) != n or not all(_exact_number(d) and d >= 0 for d in diagonal):
         return False
-    if any(not isinstance(row, dict) or any(not 0 <= k < i for k in row) for i, row in enumerate(lower)):
-        return False
+    for i, row in enumerate(lower):
+        if not isinstance(row, dict) or not all(type(k) is int and 0 <= k < i and _exact_number(v)
+                                                for k, v in row.items()):
+            return False
     # The product, column by column of L: column k adds D_k L_ik L_jk to entry (i, j).
     product: dict[tuple[int, int], Fraction] = {}
     columns: list[list[tuple[int, Fraction]]] = [[(k, Fraction(1))] for k in range(n)]
@@ -159,6 +208,10 @@ def is_factorisation(matrix: Rows, certificate: Factorisation) -> bool:
             if j <= i and product.pop((i, j), 0) != value:
                 return False
     return not any(product.values())
+
+
+def _exact_number(value) -> bool:
+    return type(value) is Fraction or type(value) is int
 
 
 def direction(matrix: Rows, failure: tuple[int, int | None]) -> list[Fraction]:

@@ -18,7 +18,7 @@ from typing import Mapping, NamedTuple
 from ..facts import Interval
 from ..facts.algebra import Poly, enclose, evaluate, inner, node_ranks, opens, polynomial
 from ..facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX
-from ..facts.quadratic import Factorisation, direction, factor, hessian, negated
+from ..facts.quadratic import Factorisation, direction, elimination_order, factor, hessian, negated
 from ..proof import Facts, Note
 from ..tape import postorder
 
@@ -211,10 +211,14 @@ def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
         curvature = AFFINE if any(s in keys for m in poly for s in m) else CONSTANT
         detail = QuadraticDetail((), 1, None)
     else:
+        order = elimination_order(found)
+        if order is None:
+            return False
+        found = hessian(poly, variables | {inner(s) for s in variables}, order)
         decided = _decide(found.matrix)
         if decided is None:
             analyzer.hopeless.add(index)
-            if index == analyzer.root and all(s >= 0 for s in found.variables):
+            if index == analyzer.root and not any(s < 0 for m in poly for s in m):
                 facts.witnesses.update(_witnesses(tape, poly, found, seen, bounds, facts))
             return False
         curvature, detail = decided[0], QuadraticDetail(found.variables, *decided[1:])
@@ -310,7 +314,7 @@ def _along(kind: str, d: list[Fraction], variables: tuple[int, ...], poly: Poly,
             continue
         interval = bounds.get(tape.data[symbol])
         room = _room(interval, centre[symbol])
-        while abs(d[position]) * step > room:
+        while abs(d[position]) * step >= room:     # strictly inside: an end may be open
             step /= 2
     a, b = dict(centre), dict(centre)
     for position, symbol in enumerate(variables):
@@ -322,12 +326,22 @@ def _along(kind: str, d: list[Fraction], variables: tuple[int, ...], poly: Poly,
     chord = (fa + fb) / 2
     if (fm - chord if kind == "convex" else chord - fm) <= 0:
         return None                                     # (cannot happen: checked anyway)
+    if not all(_as_float(v) is not None for v in (fm, chord, fm - chord)):
+        return None                                     # values beyond the floats
     names = {symbol: tape.data[symbol] for symbol in centre}
     return ExactWitness(
         kind=kind,
         params={names[s]: float(v) for s, v in centre.items() if s not in wrt},
         a={names[s]: float(a[s]) for s in wrt}, b={names[s]: float(b[s]) for s in wrt},
         lhs=fm, rhs=chord)
+
+
+def _as_float(value: Fraction) -> float | None:
+    """``value`` as a finite float (for display), or None past the floats."""
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def _dyadic(d: list[Fraction]) -> list[Fraction]:
