@@ -545,6 +545,15 @@ def _norm(ns, x, p: Fraction):
     return _power(ns, _power(ns, rows, p).sum(axis=1), 1 / p)
 
 
+def _layer_norm(ns, x, eps):
+    """(x - mean(x)) / sqrt(var(x) + eps) over all entries (population variance)."""
+    rows = _rows(x)
+    count = ns.num(Fraction(rows.shape[1]))
+    centred = rows - (rows.sum(axis=1) / count)[:, None]
+    scale = ns.sqrt((centred * centred).sum(axis=1) / count + ns.num(Fraction(eps)))
+    return (centred / scale[:, None]).reshape(x.shape)
+
+
 def _log_softmax(ns, z):
     if _rows(z).shape[1] == 1:
         return z * 0                                 # one entry: exactly 0
@@ -651,6 +660,7 @@ ATOMS: dict[str, tuple] = {
         (_rows(a[0]) * _rows(a[0])).sum(axis=1), ns.keep(ns.gt(a[1], 0), a[1]))),
     "log_softmax": (1, {}, lambda ns, a, kw: _log_softmax(ns, a[0])),
     "softmax": (1, {}, lambda ns, a, kw: ns.exp(_log_softmax(ns, a[0]))),
+    "layer_norm": (1, {"eps": Fraction(1, 100000)}, lambda ns, a, kw: _layer_norm(ns, a[0], kw["eps"])),
     "dot": (2, {}, lambda ns, a, kw: _dot(a[0], a[1])),
     "conv": (2, {}, lambda ns, a, kw: _conv(a[0], a[1])),
     # The losses, as SPEC section 5 spells them out.

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from ..errors import ArgumentError
 from ..facts import NONNEG, NONPOS, POS, REALS, Curvature, Interval, Monotonicity
+from ..facts.balls import to_arb
 from ..facts.dims import Dims, ShapeMismatch, Sym
 from ..syntax.ast import format_constant
 from .base import Atom, Keywords, Ranges
@@ -435,6 +436,37 @@ class Softmax(_AlongAxis, Atom):
 
     def evaluate(self, ops, args, kw, node):
         return ops.exp(LogSoftmax.evaluate(self, ops, args, kw, node))
+
+
+class LayerNorm(Atom):
+    """layer_norm(x) = (x - mean(x)) / sqrt(var(x) + eps): neither convex nor concave.
+
+    Normalises over all entries of x (variance without Bessel's correction, ``eps`` 1e-5
+    by default, as torch's LayerNorm without its affine part); the shape of x, not
+    monotone in x, and its entries are any reals (|entry| <= sqrt(n - 1) for n entries,
+    and n is free).
+    """
+
+    name = "layer_norm"
+    keywords = {"eps": 1e-5}
+
+    def validate(self, kw: Keywords) -> None:
+        if not kw["eps"] > 0:
+            raise ArgumentError(f"layer_norm takes eps > 0, got eps={format_constant(kw['eps'])}")
+
+    def evaluate(self, ops, args, kw, node):
+        import numpy as np
+
+        from ..ops import divide, entries
+        x = args[0]
+        rows = entries(x)
+        count = rows.shape[1]
+        centred = rows - (rows.sum(axis=1) / count)[:, None]
+        spread = (centred * centred).sum(axis=1) / count
+        eps = np.empty(len(rows), dtype=object) if ops.name == "arb" else np.empty(len(rows))
+        eps[:] = to_arb(Fraction(kw["eps"])) if ops.name == "arb" else float(kw["eps"])
+        scale = ops.sqrt(spread + eps)
+        return divide(ops, centred, scale[:, None]).reshape(x.shape)
 
 
 def _logsumexp_along(ops, x, axis: int):
