@@ -21,6 +21,7 @@ only when somebody reads it.
 """
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Callable, Iterable, Mapping
 
 from . import rules
@@ -38,6 +39,8 @@ from .tape import Tape
 
 __all__ = ["Analyzer"]
 
+#: The declared ranks of an analysis that has none.
+_NO_RANKS: Mapping[str, int] = MappingProxyType({})
 #: The nodes whose facts read the bounds or the literal, with no premise and no plan.
 _LEAVES = frozenset({"name", "number"})
 
@@ -56,7 +59,7 @@ class Analyzer:
         self.wrt = frozenset(wrt)
         self.atoms = atoms or {}
         #: The declared ranks of names (``shape u = (n,)``: 1), which some methods read.
-        self.ranks = dict(ranks or {})
+        self.ranks = ranks or _NO_RANKS
         #: What methods keep between attempts, by method (bound-independent: what they
         #: learnt of the expression's structure).
         self.scratch: dict[str, object] = {}
@@ -87,7 +90,8 @@ class Analyzer:
         ignores) may fail without consequence: a node's error is kept and raised only when
         a node that needs it is analysed (the root's, at the end)."""
         self.root = root
-        self.hopeless.clear()
+        if self.hopeless:
+            self.hopeless.clear()
         if facts is None:
             facts = Facts(len(self.tape.op))
         else:
@@ -128,7 +132,8 @@ class Analyzer:
                 failed[index] = error
         if root in failed:
             raise failed[root]
-        facts.witnesses.clear()
+        if facts.witnesses:
+            facts.witnesses.clear()
         if facts.curvature[root] is UNKNOWN:
             self._beyond(root, bounds, facts)
         return facts
@@ -299,7 +304,7 @@ class Analyzer:
         elif data in self.wrt:
             facts.range[index], facts.curvature[index], facts.rule[index] = \
                 bounds.get(data, REALS), AFFINE, "variable"
-        elif data in self.stand_ins:        # a perspective's stand-in for a quotient
+        elif self.stand_ins and data in self.stand_ins:     # a perspective's stand-in
             facts.range[index], facts.curvature[index], facts.rule[index] = \
                 self.stand_ins[data], AFFINE, "stand-in"
         else:

@@ -310,6 +310,8 @@ def _exact_witnesses(proof: Proof, declared: Mapping[str, tuple[int, ...]]) -> d
     form at the root, elementwise in its names), as the check states its own: a name of
     a declared shape holds its value in every entry, any other is a scalar."""
     witnesses = {}
+    if not proof.facts.witnesses:
+        return witnesses                            # (the commonest: none)
     for kind, exact in proof.facts.witnesses.items():
         shapes = {name: tuple(d if isinstance(d, int) else 1 for d in declared.get(name, ()))
                   for name in {**exact.params, **exact.a}}

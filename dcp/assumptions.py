@@ -92,7 +92,10 @@ def refuse_structured_variables(bounds: Mapping[str, Interval], wrt: Iterable[st
     variable is allowed: it restricts X to the symmetric matrices, a convex set, and no
     atom's fact depends on it."""
     for name in wrt:
-        facts = structure_of(bounds.get(name, REALS))
+        assumed = bounds.get(name)
+        if assumed is None or assumed.__class__ is not Structured:
+            continue
+        facts = structure_of(assumed)
         if "psd" in facts or "nsd" in facts:
             raise AssumptionError(f"`{name} {bounds[name].structure}` is an assumption about a "
                                   f"parameter, but `{name}` is a variable (in wrt); "

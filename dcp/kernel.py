@@ -186,9 +186,10 @@ class _Kernel:
         variable = name in self.wrt
         if variable != (facts.rule[index] == "variable"):
             self._fail(index, "wrong kind of name")
-        if variable and {"psd", "nsd"} & structure_of(self.proof.bounds.get(name, REALS)):
+        assumed = self.proof.bounds.get(name, REALS)
+        if variable and assumed.__class__ is not Interval and {"psd", "nsd"} & structure_of(assumed):
             self._fail(index, "a variable cannot be assumed psd or nsd")
-        self._require(index, AFFINE if variable else CONSTANT, self.proof.bounds.get(name, REALS))
+        self._require(index, AFFINE if variable else CONSTANT, assumed)
 
     def _binding(self, index: int) -> None:
         """A bound name is the expression bound to it."""

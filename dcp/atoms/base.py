@@ -159,12 +159,15 @@ class Atom:
             memo = self.__dict__["_facts_memo"] = Memo()
         found = memo.get(key)
         if found is None:
+            value_range = self.range(ranges, kw)
+            if value_range.__class__ is not Interval:
+                # A matrix's structure (P psd) is a fact about that matrix, not about what
+                # an atom makes of it (min(P), P[0, 1]): an atom's value has entries only.
+                value_range = plain(value_range)
             found = memo.put(key, AtomFacts(
                 self.curvature(ranges, kw),
                 tuple(self.monotonicity(i, ranges, kw) for i in range(len(ranges))),
-                # A matrix's structure (P psd) is a fact about that matrix, not about what
-                # an atom makes of it (min(P), P[0, 1]): an atom's value has entries only.
-                plain(self.range(ranges, kw))))
+                value_range))
         return found
 
     @property

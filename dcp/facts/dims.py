@@ -28,6 +28,12 @@ class ShapeMismatch(Exception):
         self.sides: list[tuple[str, str]] = []
 
 
+#: The constraints of a Dims that has none (the commonest): shared, never changed (the
+#: first constraint of each kind makes the Dims its own list).
+_NONE: list = []
+_NO_FORMS: dict = {}
+
+
 class Dims:
     """Dimension variables with union-find; each class may be fixed to a size and has a
     minimum size (an index ``a[2]`` needs at least 3 entries). ``parent`` links each
@@ -50,11 +56,11 @@ class Dims:
         self.size: list[int | None] = [None] * count
         self.minimum: list[int] = [1] * count
         #: (result, parts, offset, why): size(result) = sum of size(parts) + offset.
-        self.sums: list[tuple[int, tuple[int, ...], int, str]] = []
+        self.sums: list[tuple[int, tuple[int, ...], int, str]] = _NONE
         #: (parts, count, why): the product of size(parts) is count.
-        self.products: list[tuple[tuple[int, ...], int, str]] = []
+        self.products: list[tuple[tuple[int, ...], int, str]] = _NONE
         #: After :meth:`settle`: each class that the sums determine, as a form in free ones.
-        self.forms: dict[int, Form] = {}
+        self.forms: dict[int, Form] = _NO_FORMS
         if fixed:
             for d, n in fixed.items():
                 self.size[d], self.minimum[d] = n, n or 1
@@ -142,11 +148,15 @@ class Dims:
         (``hstack`` of vectors of sizes m and n is m + n; ``diff`` of n entries, n - 1);
         ``why`` words the failure when the sizes cannot agree."""
         d = self.new()
+        if self.sums is _NONE:
+            self.sums = []
         self.sums.append((d, tuple(parts), offset, why))
         return d
 
     def product_is(self, parts: Sequence[int], count: int, why: str) -> None:
         """Require the sizes of ``parts`` to multiply to ``count`` (a reshape's)."""
+        if self.products is _NONE:
+            self.products = []
         self.products.append((tuple(parts), count, why))
 
     def settle(self) -> None:
@@ -158,6 +168,8 @@ class Dims:
         fewer sizes, never a wrong one). Products are solved alike. Raises
         :class:`ShapeMismatch` when the sizes cannot agree.
         """
+        if self.forms is _NO_FORMS:
+            self.forms = {}
         changed = True
         while changed:
             changed = False

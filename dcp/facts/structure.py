@@ -102,6 +102,8 @@ def admits(region: Interval) -> bool:
     """Whether some matrix has entries in ``region`` and its structure: a psd one needs a
     nonnegative entry (its diagonal; ``c·11ᵀ`` for ``c >= 0`` in the interval is one), an
     nsd one a nonpositive entry; a symmetric one any entry."""
+    if region.__class__ is not Structured:
+        return True                                 # (the commonest: a plain interval)
     facts, entries = structure_of(region), plain(region)
     if "psd" in facts and entries.intersect(Interval(0.0, math.inf)) is None:
         return False
