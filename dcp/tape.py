@@ -31,7 +31,7 @@ from __future__ import annotations
 from array import array
 from contextlib import contextmanager
 from fractions import Fraction
-from typing import Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 from .errors import Span
 from .memo import Memo
@@ -50,7 +50,7 @@ from .syntax.ast import (
     walk_postorder,
 )
 
-__all__ = ["Tape", "BINARY", "UNARY", "node_of", "postorder"]
+__all__ = ["Tape", "Column", "BINARY", "UNARY", "node_of", "postorder"]
 
 #: The binary operators, as ``op`` spells them.
 BINARY = frozenset("+-*/@^")
@@ -99,6 +99,19 @@ def postorder(root: int, children: Sequence[Sequence[int]]) -> list[int]:
             elif kids:
                 stack.extend(reversed(kids))
     return found
+
+
+class Column:
+    """A children column computed on demand, for :func:`postorder`: ``Column(f)[i]`` is
+    ``f(i)`` (a walk over the nodes a method opens, not over every argument)."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[int], Sequence[int]]):
+        self.function = function
+
+    def __getitem__(self, index: int) -> Sequence[int]:
+        return self.function(index)
 
 
 def node_of(op: str, data: object, kids: tuple[Expr, ...], span: Span | None,

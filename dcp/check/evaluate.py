@@ -15,7 +15,7 @@ import numpy as np
 
 from ..ops import align, divide, inside
 from ..proof import AS_WRITTEN, Proof, Step
-from ..tape import postorder
+from ..tape import Column, postorder
 
 __all__ = ["evaluate", "domain_checks"]
 
@@ -95,7 +95,7 @@ def _as_written(proof: Proof, index: int, values: Mapping[str, np.ndarray], ops,
     def children(node: int) -> tuple[int, ...]:
         return premises[node] if rules[node] in _SAME_VALUE else tape.args[node]
     found: dict[int, object] = {}
-    for node in postorder(index, _Column(children)):
+    for node in postorder(index, Column(children)):
         args = [found[a] for a in children(node)]
         rule = rules[node]
         if rule in _SAME_VALUE:
@@ -105,18 +105,6 @@ def _as_written(proof: Proof, index: int, values: Mapping[str, np.ndarray], ops,
         else:
             found[node] = _value(proof.step(node), args, values, ops, batch)
     return found[index]
-
-
-class _Column:
-    """A children column computed on demand (for :func:`postorder`)."""
-
-    __slots__ = ("function",)
-
-    def __init__(self, function):
-        self.function = function
-
-    def __getitem__(self, index: int):
-        return self.function(index)
 
 
 def _by_operator(proof: Proof, node: int, args: list, values, ops, batch: int):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from ..tape import Tape, postorder
+from ..tape import Column, Tape, postorder
 
 if TYPE_CHECKING:
     from .interval import Interval
@@ -206,7 +206,7 @@ def _expand(tape: Tape, root: int, symbols: Symbols, rational: bool,
             return ()
         return _operands(tape, index, ranks) or ()
 
-    for index in postorder(root, _Children(children)):
+    for index in postorder(root, Column(children)):
         kind = op[index]
         if kind == "number":
             value = _exact(tape, index)
@@ -229,18 +229,6 @@ def _expand(tape: Tape, root: int, symbols: Symbols, rational: bool,
             return None
         done[index] = found
     return done[root]
-
-
-class _Children:
-    """A children column for :func:`postorder` computed on demand."""
-
-    __slots__ = ("function",)
-
-    def __init__(self, function: Callable[[int], tuple[int, ...]]):
-        self.function = function
-
-    def __getitem__(self, index: int) -> tuple[int, ...]:
-        return self.function(index)
 
 
 def _inner_product(parts: list[Rational], ranks: Mapping[int, int | None]) -> Rational | None:

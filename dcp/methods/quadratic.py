@@ -20,7 +20,7 @@ from ..facts.algebra import Poly, enclose, evaluate, inner, node_ranks, opens, p
 from ..facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX
 from ..facts.quadratic import Factorisation, direction, elimination_order, factor, hessian, negated
 from ..proof import Facts, Note
-from ..tape import postorder
+from ..tape import Column, postorder
 
 __all__ = ["attempt", "QuadraticDetail", "ExactWitness", "symbol_chooser", "is_variable"]
 
@@ -96,7 +96,7 @@ class _Structure:
             self.degrees.clear()
             self.degrees_of = facts
         degrees, op = self.degrees, tape.op
-        for node in postorder(index, _Column(lambda n: () if n in degrees else
+        for node in postorder(index, Column(lambda n: () if n in degrees else
                                              self._children(tape, n, symbol, self.ranks))):
             if node in degrees:
                 continue
@@ -154,18 +154,6 @@ class _Structure:
         if not opens(tape, index, ranks):
             return ()
         return tape.args[index] if tape.op[index] != "^" else tape.args[index][:1]
-
-
-class _Column:
-    """A children column computed on demand (for :func:`postorder`)."""
-
-    __slots__ = ("function",)
-
-    def __init__(self, function):
-        self.function = function
-
-    def __getitem__(self, index: int):
-        return self.function(index)
 
 
 def _power_of(tape, node: int) -> int:
