@@ -34,9 +34,9 @@ from .facts.algebra import opens, same_function
 from .syntax.ast import walk_postorder
 from .tape import Tape
 
-__all__ = ["RATIONAL", "FIXED", "TABLE", "fixed_value", "fixed_names", "substitution_fault",
-           "stand_in", "Identity", "symbol", "same_rational", "frame", "rational_fault",
-           "away_from_zero"]
+__all__ = ["RATIONAL", "FIXED", "QUADRATIC_FORM", "TABLE", "fixed_value", "fixed_names",
+           "substitution_fault", "stand_in", "Identity", "symbol", "same_rational", "frame",
+           "rational_fault", "away_from_zero", "quadratic_form"]
 
 #: The kind of a rewrite that writes each name its bounds fix as its value (a variable
 #: bounded ``254 <= x <= 254`` is the constant 254).
@@ -44,6 +44,10 @@ FIXED = "fixed names"
 #: The kind (``Note.detail``) of a rewrite by a rational identity: a quotient whose
 #: numerator is affine in its denominator, ``a / b = alpha + beta / b``.
 RATIONAL = "linear-fractional"
+#: The kind of a rewrite of ``x.T @ P @ x`` as ``quad_form(x, P)``, for a name ``x``
+#: declared a vector (for a matrix X, ``X.T @ P @ X`` is a matrix: no quadratic form).
+QUADRATIC_FORM = "quadratic form"
+
 
 def symbol(tape: Tape, index: int) -> int | None:
     """The symbol chooser of a rational identity: a name, any node the algebra does not
@@ -184,6 +188,29 @@ def substitution_fault(tape: Tape, left: int, right: int, values: Mapping[str, F
         else:
             pending.extend(zip(args[old], args[new]))
     return None
+
+
+# ---- quadratic forms written with matrix products ----------------------------------------
+def quadratic_form(tape: Tape, index: int, vectors: frozenset[str]) -> int | None:
+    """``quad_form(x, P)`` for ``x.T @ P @ x`` (grouped either way) at node ``index``,
+    where ``x`` is a name declared a vector (in ``vectors``): then the two are equal,
+    ``sum_ij x_i P_ij x_j``, for every P of matching shape. Else None (while the tape is
+    only read, None too when the quadratic form is not on it)."""
+    if tape.op[index] != "@":
+        return None
+    left, right = (tape.plain(a) for a in tape.args[index])
+    if tape.op[left] == "@":                    # (x.T @ P) @ x
+        head, matrix = (tape.plain(a) for a in tape.args[left])
+        x = right
+    elif tape.op[right] == "@":                 # x.T @ (P @ x)
+        matrix, x = (tape.plain(a) for a in tape.args[right])
+        head = left
+    else:
+        return None
+    if tape.op[head] != ".T" or tape.plain(tape.args[head][0]) != x or x != tape.plain(x) or \
+            tape.op[x] != "name" or tape.data[x] not in vectors:
+        return None
+    return tape.add_like(index, "call", ("quad_form", ()), (x, matrix))
 
 
 # ---- the table of transcendental identities -------------------------------------------

@@ -39,8 +39,8 @@ from .facts.algebra import enclose, inner, node_ranks, opens, polynomial, same_f
 from .facts.quadratic import hessian, is_factorisation, negated
 from .facts.structure import STRUCTURES, Structured, exact_structure, literal_matrix, structure_of
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
-from .identities import (FIXED, RATIONAL, away_from_zero, fixed_names, rational_fault,
-                         substitution_fault)
+from .identities import (FIXED, QUADRATIC_FORM, RATIONAL, away_from_zero, fixed_names,
+                         quadratic_form, rational_fault, substitution_fault)
 from .identities import TABLE as IDENTITIES
 from .idioms import IDIOMS
 from .memo import Memo
@@ -473,6 +473,12 @@ class _Kernel:
             fault = substitution_fault(tape, index, right, fixed_names(self.proof.bounds))
             if fault is not None:
                 self._fail(index, fault)
+        elif kind == QUADRATIC_FORM:
+            vectors = frozenset(name for name, rank in self.proof.ranks.items() if rank == 1)
+            with tape.reading():
+                found = quadratic_form(tape, index, vectors)
+            if found is None or found != right:
+                self._fail(index, "it is not x.T @ P @ x of a vector x declared so, as quad_form(x, P)")
         elif isinstance(kind, str) and kind in IDENTITIES:
             with tape.reading():
                 found = IDENTITIES[kind].apply(tape, index)

@@ -245,3 +245,32 @@ def test_without_a_declared_shape_a_product_of_a_name_with_itself_may_be_a_matri
 
 def _verdict_shaped(expr, wrt, shapes):
     return certify(expr, wrt=wrt, shapes=shapes, check=False).verdict
+
+
+# ---- x.T @ P @ x: a quadratic form written with matrix products ------------------------
+@pytest.mark.parametrize("expr,assume,verdict", [
+    ("x.T @ P @ x", ["P psd"], "convex"),
+    ("x.T @ (P @ x)", ["P nsd"], "concave"),
+    ("x.T @ [[2, 1], [1, 2]] @ x", [], "convex"),
+    ("x.T @ P @ x", [], "unknown"),
+])
+def test_a_quadratic_form_of_a_declared_vector_is_quad_form(expr, assume, verdict):
+    result = certify(expr, wrt="x", assume=assume, shapes={"x": (2,)}, check=False)
+    assert result.verdict == verdict
+    if verdict != "unknown":
+        assert result.proof.root.rule == "identity"
+        assert result.proof.root.premises[0].text.startswith("quad_form(x, ")
+
+
+def test_a_quadratic_form_of_a_free_shape_is_no_quad_form():
+    # X.T @ P @ X of a matrix X is a matrix, whose off-diagonal entries are not convex.
+    result = certify("x.T @ P @ x", wrt="x", assume=["P psd"])
+    assert result.verdict == "nonconvex" and len(result.covers["x"]) == 2
+
+
+def test_the_kernel_refuses_a_quadratic_form_of_a_name_not_declared_a_vector():
+    import dataclasses
+    proof = certify("x.T @ P @ x", wrt="x", assume=["P psd"], shapes={"x": ("n",)}, check=False).proof
+    check_proof(proof)
+    with pytest.raises(ProofCheckError, match="declared so"):
+        check_proof(dataclasses.replace(proof, ranks={}, _steps={}))

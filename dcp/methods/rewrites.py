@@ -42,8 +42,8 @@ from ..analysis import _set
 from ..errors import DcpError
 from ..facts.algebra import Poly, _add, _mul, _scale, polynomial
 from ..facts.curvature import UNKNOWN
-from ..identities import (FIXED, RATIONAL, TABLE, away_from_zero, fixed_names, rational_fault,
-                          stand_in, substitution_fault, symbol)
+from ..identities import (FIXED, QUADRATIC_FORM, RATIONAL, TABLE, away_from_zero, fixed_names,
+                          quadratic_form, rational_fault, stand_in, substitution_fault, symbol)
 from ..proof import Note
 from ..syntax.ast import walk_postorder
 from ..tape import Tape
@@ -73,6 +73,10 @@ def rewrite_to_canonical(analyzer, index: int, bounds, facts) -> bool:
     if op == "/":                               # (a fixed name is no variable)
         found = _linear_fractional(tape, index, analyzer.wrt - _fixed(analyzer.wrt, bounds).keys())
         if found is not None and _settle(analyzer, index, found, RATIONAL, bounds, facts):
+            return True
+    if op == "@" and analyzer.ranks:
+        found = quadratic_form(tape, index, frozenset(n for n, r in analyzer.ranks.items() if r == 1))
+        if found is not None and _settle(analyzer, index, found, QUADRATIC_FORM, bounds, facts):
             return True
     for kind in _BY_HEAD.get(tape.data[index][0] if op == "call" else op, ()):
         found = TABLE[kind].apply(tape, index)
@@ -122,6 +126,8 @@ def _fault(tape: Tape, index: int, right: int, kind: str, bounds, ranges) -> str
                               lambda node: ranges[node] is not None and away_from_zero(ranges[node]))
     if kind == FIXED:
         return substitution_fault(tape, index, right, fixed_names(bounds))
+    if kind == QUADRATIC_FORM:
+        return None
     same_domain = TABLE[kind].same_domain
     if same_domain is not None and not same_domain(tape, right, ranges.__getitem__):
         return "the other side is defined on less"
