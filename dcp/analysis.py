@@ -35,7 +35,7 @@ from .idioms import IDIOMS, rewrite
 from .memo import Memo
 from .proof import Facts, Note
 from .syntax.ast import walk_postorder
-from .tape import Tape
+from .tape import Tape, postorder
 
 __all__ = ["Analyzer"]
 
@@ -66,6 +66,8 @@ class Analyzer:
         #: Nodes no method can prove more of, at them or inside them (an indefinite
         #: quadratic form; a monomial no rule covers): the walk does not go down into them.
         self.hopeless: set[int] = set()
+        #: Whether the methods' walk settled a node (then the proof is concluded again).
+        self.settled = False
         # The plans, in three columns by id (a tuple per node would be one more object per
         # node to allocate and to keep): the step function (None: not planned yet), the
         # premise ids and the extra (the atom applied, an idiom's name).
@@ -135,7 +137,10 @@ class Analyzer:
         if facts.witnesses:
             facts.witnesses.clear()
         if facts.curvature[root] is UNKNOWN:
+            self.settled = False
             self._beyond(root, bounds, facts)
+            if self.settled:
+                self._refresh(root, bounds, facts)
         return facts
 
     # ---- beyond the composition rule (SPEC section 9) ----------------------------------
@@ -165,10 +170,27 @@ class Analyzer:
                         above[premise] = index
                         pending.append(premise)
                 continue
+            self.settled = True
             parent = above[index]
             while parent is not None:
                 self._conclude_again(parent, bounds, facts)
                 parent = above[parent]
+
+    def _refresh(self, root: int, bounds, facts: Facts) -> None:
+        """Conclude again, premises first, every plain step of the proof of ``root``, and
+        give each rewrite its other side's facts again. A method settles a node where it
+        is, and the walk concludes again only the nodes above it on its way down; a node
+        shared with another branch, or with a method's own attempt (which may have settled
+        nodes and then failed), still holds facts made from the old ones, which the kernel
+        would find do not follow."""
+        rules = facts.rule
+        for index in postorder(root, facts.premises):
+            rule = rules[index]
+            if rule in _PLAIN_STEPS:
+                self._conclude_again(index, bounds, facts)
+            elif rule in _SAME_AS_PREMISE:
+                premise = facts.premises[index][0]
+                facts.range[index], facts.curvature[index] = facts.range[premise], facts.curvature[premise]
 
     def _conclude_again(self, index: int, bounds, facts: Facts) -> None:
         """Run node ``index``'s plain step again (its premises' facts changed)."""
@@ -462,6 +484,11 @@ class Analyzer:
 
 
 _LEAF = (Analyzer._leaf, (), None)
+#: The rules of plain steps, which the analysis concludes from their premises' facts.
+_PLAIN_STEPS = frozenset({"composition", "product", "quotient", "reciprocal", "expansion", "rewrite",
+                          "binding", "same"})
+#: The rules of methods' steps that claim what their one premise claims (another spelling).
+_SAME_AS_PREMISE = frozenset({"identity", "distribution"})
 #: The facts a reciprocal step uses, in words.
 _INVERSE = "inv_pos: convex, nonincreasing on (0, inf)"
 _NEGATIVE_INVERSE = "1 / g: concave, nonincreasing on (-inf, 0)"

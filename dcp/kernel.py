@@ -35,7 +35,7 @@ from .atoms.base import NO_KEYWORDS
 from .atoms.calls import expand_at, resolve_at
 from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
-from .facts.algebra import enclose, inner, node_ranks, opens, polynomial, same_function
+from .facts.algebra import enclose, inner, node_ranks, opens, polynomial, substitute, same_function
 from .facts.quadratic import hessian, is_factorisation, negated
 from .facts.structure import STRUCTURES, Structured, exact_structure, literal_matrix, structure_of
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
@@ -370,6 +370,9 @@ class _Kernel:
         poly = polynomial(tape, index, symbol, ranks)
         if poly is None or reached != symbols:
             self._fail(index, "it is not a polynomial of its premises")
+        # A variable its bounds fix is that number (its range, checked at its own step).
+        poly = substitute(poly, {p: Fraction(facts.range[p].lo) for p in premises
+                                 if facts.rule[p] == "variable" and facts.range[p].is_point})
         varying = {p for p in premises if facts.rule[p] in ("variable", "stand-in")
                    and not facts.range[p].is_point}
         varying |= {inner(p) for p in varying}      # a vector inside an inner product

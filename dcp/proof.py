@@ -17,7 +17,7 @@ from .syntax.ast import Expr
 from .syntax.printer import to_text
 from .tape import Tape, postorder
 
-__all__ = ["RULES", "AS_WRITTEN", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
+__all__ = ["RULES", "AS_WRITTEN", "entrywise", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
 RULES: dict[str, str] = {
@@ -63,6 +63,19 @@ RULES.update({
 #: equal to the node only where both are defined): the numeric check evaluates such a
 #: step, and shape inference shapes it, as the user wrote the node.
 AS_WRITTEN = frozenset({"quadratic", "monomial", "identity", "perspective"})
+
+
+def entrywise(facts: Facts, root: int) -> bool:
+    """Whether the proof of node ``root`` applies only elementwise atoms (no reduction, no
+    matrix product, no step of a method but a stand-in): each entry of its value is then
+    the same function of the arguments' entries there."""
+    for index in postorder(root, facts.premises):
+        rule, atom = facts.rule[index], facts.atom[index]
+        if rule in AS_WRITTEN or rule in ("expansion", "distribution", "identity"):
+            return False
+        if atom is not None and not atom.elementwise:
+            return False
+    return True
 
 
 def condition_text(domain: Interval) -> str:

@@ -131,10 +131,16 @@ def test_a_vector_numerator_over_a_scalar_t():
     assert result.is_convex is True
 
 
-def test_a_vector_t_is_no_perspective():
-    with pytest.raises(DcpError, match="a perspective's t must be a scalar"):
-        certify("(1 + b) * exp(x/(1 + b))", wrt=["b", "x"], assume=["0 <= b <= 1"],
-                shapes={"b": (3,), "x": (3,)})
+def test_a_vector_t_is_a_perspective_entry_by_entry_only():
+    # Entry i is (1 + b_i) exp(x_i / (1 + b_i)): a perspective of its own.
+    result = certify("(1 + b) * exp(x/(1 + b))", wrt=["b", "x"], assume=["0 <= b <= 1"],
+                     shapes={"b": (3,), "x": (3,)})
+    assert result.verdict == "convex" and result.proof.root.rule == "perspective"
+    # A function that sums over the entries mixes them: no perspective (and no error).
+    mixed = certify("t*sum_squares(x/t)", wrt=["t", "x"], assume=["t >= 1"], shapes={"t": (2,), "x": (2,)})
+    assert mixed.proof.root.rule != "perspective"
+    with pytest.raises(DcpError, match="a perspective's t must be a scalar when its function mixes"):
+        certify("t*sum_squares(x/t) + t[1]", wrt=["t", "x"], assume=["t >= 1"])
 
 
 def test_distributed_over_a_sum_with_a_rest_the_plain_rules_certify():

@@ -124,6 +124,14 @@ class Atom:
             return ()
         return dims.broadcast(list(shapes))
 
+    @property
+    def elementwise(self) -> bool:
+        """Whether each entry of the value is the atom of the arguments' entries there
+        (the shape rule it inherits, and no reduction)."""
+        if self.kind == "product":
+            return getattr(self, "sums", True) is False     # a * b, not a @ b or dot(a, b)
+        return type(self).shape is Atom.shape and not self.reduces
+
     def evaluate(self, ops, args: Sequence, kw: Keywords, node):
         """The value, from the arguments' values. Arrays carry a leading batch axis and
         ``ops`` is the number system (floats, or Arb balls; see dcp.ops)."""

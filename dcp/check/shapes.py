@@ -20,7 +20,7 @@ from typing import Mapping, Sequence
 from ..atoms.base import NO_KEYWORDS, Atom
 from ..errors import ShapeError
 from ..facts.dims import Dims, ShapeMismatch, Sym
-from ..proof import AS_WRITTEN, Proof
+from ..proof import AS_WRITTEN, Proof, entrywise
 from ..tape import postorder
 
 __all__ = ["ShapeSolution", "infer_shapes", "shape_template"]
@@ -216,8 +216,10 @@ def _infer(proof: Proof, ranks: Mapping[str, int],
                 shapes[i] = ()
             elif rule in AS_WRITTEN:
                 _written_shapes(proof, i, shapes, names, dims)
-                if rule == "perspective" and shapes[all_premises[i][0]] != ():
-                    raise ShapeMismatch("a perspective's t must be a scalar")
+                if rule == "perspective" and shapes[all_premises[i][0]] != () and \
+                        not entrywise(proof.facts, all_premises[i][-1]):
+                    raise ShapeMismatch("a perspective's t must be a scalar when its function "
+                                        "mixes entries (a sum, a matrix product)")
             elif rule == "stand-in":                # the shape of the quotient it stands for
                 stand_ins = stand_ins if stand_ins is not None else _stand_in_numerators(proof)
                 shapes[i] = shapes[stand_ins[i]]

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .interval import Interval
 
 __all__ = ["Poly", "Rational", "polynomial", "rational", "same_function", "evaluate", "opens",
-           "enclose", "node_ranks", "inner", "MAX_TERMS"]
+           "enclose", "node_ranks", "inner", "substitute", "MAX_TERMS"]
 
 #: A polynomial: monomial -> coefficient. A monomial is the sorted tuple of its symbols'
 #: ids, each repeated by its power (``x*x*y`` is ``(x, x, y)``); ``()`` is the constant.
@@ -314,6 +314,29 @@ def same_function(tape: Tape, left: int, right: int, symbols: Symbols) -> bool:
     (p, q), (r, s) = a, b
     ps, rq = _mul(p, s), _mul(r, q)
     return ps is not None and rq is not None and ps == rq
+
+
+def substitute(poly: Poly, values: Mapping[int, Fraction]) -> Poly:
+    """``poly`` with each symbol of ``values`` replaced by its exact value (a name its
+    bounds fix, ``2 <= y <= 2``, is the number 2)."""
+    if not values:
+        return poly
+    out: Poly = {}
+    for monomial, coefficient in poly.items():
+        kept = []
+        for symbol in monomial:
+            if symbol in values:
+                coefficient *= values[symbol]
+            else:
+                kept.append(symbol)
+        if coefficient:
+            key = tuple(kept)
+            total = out.get(key, 0) + coefficient
+            if total:
+                out[key] = total
+            else:
+                out.pop(key, None)
+    return out
 
 
 def evaluate(poly: Poly, values: Mapping[int, Fraction]) -> Fraction:

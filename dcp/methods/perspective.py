@@ -45,7 +45,7 @@ from ..kernel import (
     substituted,
     terms_of,
 )
-from ..proof import Facts, Note
+from ..proof import Facts, Note, entrywise
 from ..tape import Tape, postorder
 
 __all__ = ["attempt"]
@@ -76,6 +76,13 @@ def attempt(analyzer: Analyzer, index: int, bounds, facts: Facts) -> bool:
         return False
     finally:
         _nesting.reset(token)
+
+
+def _declared_array(analyzer: Analyzer, t: int) -> bool:
+    """Whether ``t`` holds a name declared an array: then the perspective holds entry by
+    entry only, where its function mixes no entries (shape inference refuses any other)."""
+    ranks = analyzer.ranks
+    return bool(ranks) and any(ranks.get(name, 0) > 0 for name in analyzer.tape.names(t))
 
 
 def _quotients(tape: Tape, root: int, t: int, facts: Facts, wrt) -> list[int] | None:
@@ -138,6 +145,8 @@ def _perspective(analyzer: Analyzer, index: int, t: int, outer: int, quotients: 
     curvature = facts.curvature[function]
     if not curvature.is_known or leak(tape, facts, function, set(stand_ins.values())) is not None:
         return False
+    if _declared_array(analyzer, t) and not entrywise(facts, function):
+        return False                # an array t: a perspective entry by entry only
     numerators = tuple([tape.plain(tape.args[q][0]) for q in stand_ins])
     _set(facts, index, facts.range[t] * facts.range[function],
          AFFINE if curvature.is_affine else curvature, "perspective", (t, *numerators, function))

@@ -16,13 +16,13 @@ from fractions import Fraction
 from typing import Mapping, NamedTuple
 
 from ..facts import Interval
-from ..facts.algebra import Poly, enclose, evaluate, inner, node_ranks, opens, polynomial
+from ..facts.algebra import Poly, enclose, evaluate, inner, node_ranks, opens, polynomial, substitute
 from ..facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX
 from ..facts.quadratic import Factorisation, direction, elimination_order, factor, hessian, negated
 from ..proof import Facts, Note
 from ..tape import Column, postorder
 
-__all__ = ["attempt", "QuadraticDetail", "ExactWitness", "symbol_chooser", "is_variable"]
+__all__ = ["attempt", "QuadraticDetail", "ExactWitness", "symbol_chooser", "is_variable", "fixed_values"]
 
 #: The operators a polynomial may be written with (others must be constant symbols).
 _HEADS = frozenset({"+", "-", "*", "neg", "pos", "^", "/", "ref", "call", "@", ".T"})
@@ -59,6 +59,16 @@ def is_variable(facts: Facts, index: int) -> bool:
     """A symbol that varies: a variable (or a perspective's stand-in) not fixed by its
     bounds (a name with ``254 <= x <= 254`` is a constant)."""
     return facts.rule[index] in ("variable", "stand-in") and not facts.range[index].is_point
+
+
+def fixed_values(facts: Facts, symbols) -> dict[int, Fraction]:
+    """The exact values of the variables among ``symbols`` that their bounds fix (a point
+    range): in the polynomial they are those numbers."""
+    values = {}
+    for symbol in symbols:
+        if facts.rule[symbol] == "variable" and facts.range[symbol].is_point:
+            values[symbol] = Fraction(facts.range[symbol].lo)
+    return values
 
 
 def symbol_chooser(tape, facts: Facts, ranks=None):
@@ -190,6 +200,7 @@ def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
     poly = polynomial(tape, index, symbol, ranks)
     if poly is None:
         return False
+    poly = substitute(poly, fixed_values(facts, seen))
     variables = {s for s in seen if is_variable(facts, s)}
     found = hessian(poly, variables | {inner(s) for s in variables})
     if found is None or len(found.variables) > MAX_VARIABLES:

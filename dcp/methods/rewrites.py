@@ -66,7 +66,7 @@ def rewrite_to_canonical(analyzer, index: int, bounds, facts) -> bool:
     """Prove node ``index`` through another spelling of it (see the module docstring):
     True when an ``identity`` step now settles it, else False (nothing changed)."""
     tape = analyzer.tape
-    fixed = _fixed_names(tape, index, analyzer.wrt, bounds)
+    fixed = _fixed_names(tape, index, analyzer.wrt, bounds, analyzer.scratch)
     if fixed is not None and _settle(analyzer, index, fixed, FIXED, bounds, facts):
         return True
     op = tape.op[index]
@@ -140,18 +140,29 @@ def _fixed(wrt, bounds) -> dict[str, Fraction]:
     return {name: value for name, value in fixed_names(bounds).items() if name in wrt}
 
 
-def _fixed_names(tape: Tape, index: int, wrt, bounds) -> int | None:
+def _fixed_names(tape: Tape, index: int, wrt, bounds, scratch: dict) -> int | None:
     """Node ``index`` with each variable its bounds fix written as its value (added to the
-    tape), or None when it has none. (Parameters are constants already.)"""
+    tape), or None when it has none. (Parameters are constants already.) What is written
+    for each node is kept in ``scratch`` for these values: asked at every unknown node of
+    a long sum, each node is written once."""
     values = _fixed(wrt, bounds)
     if not values:
         return None
-    built: dict[int, int] = {}
+    key = tuple(sorted(values.items()))
+    kept = scratch.get("fixed names")
+    if kept is None or kept[0] != key:
+        kept = scratch["fixed names"] = (key, {})
+    built: dict[int, int] = kept[1]
+    if index in built:
+        return built[index] if built[index] != index else None
 
     def written(node: int) -> bool:             # a value put in before: not again
         return stand_in(tape, node, values) is not None
-    for node in walk_postorder(index, lambda node: () if written(node) else tape.args[node], int):
+    for node in walk_postorder(index, lambda node: () if node in built or written(node) else tape.args[node],
+                               int):
         op, args = tape.op[node], tape.args[node]
+        if node in built:
+            continue
         if written(node):
             built[node] = node
         elif op == "name" and tape.data[node] in values:          # value + 0 * name
