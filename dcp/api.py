@@ -100,6 +100,9 @@ def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
 def _check_shapes(shapes: Mapping[str, Sequence[int | str]] | None) -> dict[str, tuple[int | str, ...]]:
     """Declared shapes, checked: each dimension a positive integer or a letter (a
     dimension of any size, the same letter the same size: ``{"u": ("n",)}``)."""
+    if shapes is not None and not isinstance(shapes, Mapping):
+        raise DcpError(f"shapes must map names to shapes, such as {{'x': (3,)}}, "
+                       f"not a {type(shapes).__name__}")
     result = {}
     for name, dims in (shapes or {}).items():
         dims = (dims,) if isinstance(dims, (int, str)) else tuple(dims)
@@ -139,8 +142,11 @@ class Session:
     # ---- state ----
     def bind(self, name: str, expr: str | Expr) -> None:
         """``name = expr``: later expressions may use ``name``; traces show it."""
-        if not _IDENTIFIER.match(name):
+        if not isinstance(name, str) or not _IDENTIFIER.match(name):
             raise DcpError(f"cannot bind {name!r}: not a name")
+        if not isinstance(expr, (str, Expr)):
+            raise DcpError(f"bind {name} to an expression written as a string, such as "
+                           f"'relu(W1 @ x)', not a {type(expr).__name__}")
         self.bindings[name] = self._resolve(parse_expression(expr) if isinstance(expr, str) else expr)
 
     def assume(self, *conditions: str) -> None:

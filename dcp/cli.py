@@ -111,10 +111,18 @@ def _shapes(items: list[str]) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
+def _expressions_as_written(argv: list[str]) -> list[str]:
+    """``dcp certify "-x^2" --wrt x``: an expression that starts with a minus is no option
+    (the commands have no short option but -h); a leading space makes argparse read it as
+    the argument it is, and the expression's reader skips the space."""
+    return [" " + arg if len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and arg != "-h" else arg
+            for arg in argv]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_expressions_as_written(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
             from .repl import run_repl
@@ -135,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _certify(args) -> int:
-    result = certify(args.expression, wrt=args.wrt, assume=args.assume, shapes=_shapes(args.shape),
+    wrt = [name for names in args.wrt for name in names.split(",") if name.strip()]   # --wrt x,y
+    result = certify(args.expression.lstrip(), wrt=wrt, assume=args.assume, shapes=_shapes(args.shape),
                      check=False if args.no_check else None, seed=args.seed,
                      max_nodes=args.max_nodes)
     print(render(result, args.format))
@@ -251,7 +260,10 @@ def _batch_one(job) -> str:
 
 def _batch(args) -> int:
     import multiprocessing
-    stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+    try:
+        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+    except OSError as error:
+        raise DcpError(f"cannot read {args.file}: {error.strerror}") from None
     jobs = []
     with stream:
         for number, line in enumerate(stream, start=1):

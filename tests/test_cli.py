@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import subprocess
+
+import pytest
 import sys
 
 
@@ -123,3 +125,31 @@ def test_batch_writes_one_json_line_per_case_in_order(tmp_path):
 def test_plain_dcp_without_a_terminal_prints_help():
     run = dcp()
     assert run.returncode == 0 and "usage: dcp" in run.stdout
+
+
+# ---- edges a new user trips over (issue 16) --------------------------------------------
+def test_an_expression_that_starts_with_a_minus_is_no_option():
+    out = dcp("certify", "-x^2", "--wrt", "x", "--no-check")
+    assert out.returncode == 0 and out.stdout.startswith("-x^2  wrt x")
+    assert "verdict: concave" in out.stdout
+
+
+def test_wrt_takes_names_separated_by_commas():
+    out = dcp("certify", "x*y", "--wrt", "x,y", "--no-check")
+    assert out.returncode == 0 and out.stdout.startswith("x*y  wrt x, y")
+
+
+@pytest.mark.parametrize("args,message", [
+    (("batch", "missing.jsonl"), "cannot read missing.jsonl: No such file or directory"),
+    (("atom", "sigmoid", "--plot", "/no/such/dir/s.png"), "the folder /no/such/dir does not exist"),
+    (("atom", "sigmoid", "--plot", "s.xyz"), "a picture is one of"),
+    (("atom", "power", "--plot", "p.png"), "power has no default p"),
+])
+def test_mistakes_are_one_line_errors_with_exit_2(args, message, tmp_path):
+    if "--plot" in args:
+        pytest.importorskip("matplotlib")
+    out = subprocess.run([sys.executable, "-m", "dcp", *args], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert message in out.stderr and "Traceback" not in out.stderr
+    assert list(tmp_path.iterdir()) == []

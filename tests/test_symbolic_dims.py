@@ -36,3 +36,11 @@ def test_a_bad_dimension_in_a_script_points_at_it():
     with pytest.raises(DcpError, match="positive integer or a letter") as caught:
         Session().run("shape u = (0,)\nu")
     assert "^" in str(caught.value)
+
+
+def test_python_mistakes_are_dcp_errors():
+    with pytest.raises(DcpError, match="shapes must map names to shapes"):
+        certify("exp(x)", wrt="x", shapes=[("x", 3)])
+    session = Session()
+    with pytest.raises(DcpError, match="bind h to an expression written as a string"):
+        session.bind("h", 5)

@@ -27,6 +27,26 @@ def _pyplot():
     return plt
 
 
+def _save(plt, figure, path: str) -> None:
+    """Write ``figure`` to ``path``, or a DcpError that says why it cannot be (a folder
+    that does not exist, a format matplotlib does not write)."""
+    from pathlib import Path
+    folder = Path(path).parent
+    suffix = Path(path).suffix.lstrip(".").lower()
+    formats = figure.canvas.get_supported_filetypes()
+    try:
+        if not folder.is_dir():
+            raise DcpError(f"cannot write {path}: the folder {folder} does not exist")
+        if suffix not in formats:
+            raise DcpError(f"cannot write {path}: a picture is one of "
+                           f"{', '.join(sorted(formats))} (by its extension), not {suffix or 'no extension'}")
+        figure.savefig(path, dpi=110)
+    except OSError as error:
+        raise DcpError(f"cannot write {path}: {error.strerror}") from None
+    finally:
+        plt.close(figure)
+
+
 def plot_witness(result, path: str, kind: str | None = None) -> str:
     """Draw the witness slice of ``result`` to ``path`` (PNG, SVG or PDF by extension)."""
     from ..check.evaluate import evaluate
@@ -62,8 +82,7 @@ def plot_witness(result, path: str, kind: str | None = None) -> str:
     axes.set_ylabel(f"{result.expression[:40]}{entry}")
     axes.legend(loc="best", fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(plt, figure, path)
     return path
 
 
@@ -71,6 +90,10 @@ def plot_atom(atom, path: str, kw: dict | None = None, window: float = 6.0) -> s
     """Draw ``atom`` over [-window, window] (within its domain), shading where it is
     convex (blue) and concave (orange)."""
     kw = {**{k: v for k, v in atom.keywords.items() if v is not None}, **(kw or {})}
+    missing = [k for k in atom.keywords if k not in kw]
+    if missing:
+        raise DcpError(f"{atom.name} has no default {', '.join(missing)}, so it has no one picture: "
+                       f"draw it in Python with plot_atom(atom, path, {{{missing[0]!r}: ...}})")
     pieces = atom.pieces(kw)
     domain = pieces["domain"][0]
     lo = max(-window, domain.lo if math.isfinite(domain.lo) else -window)
@@ -93,6 +116,5 @@ def plot_atom(atom, path: str, kw: dict | None = None, window: float = 6.0) -> s
     axes.set_xlabel("x")
     axes.legend(loc="best", fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(plt, figure, path)
     return path
