@@ -131,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return COMMANDS[args.command](args)
+    except KeyboardInterrupt:          # Ctrl-C: stop quietly, as a shell command does
+        print("interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:            # `dcp atoms | head`: the reader left; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

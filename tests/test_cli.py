@@ -153,3 +153,22 @@ def test_mistakes_are_one_line_errors_with_exit_2(args, message, tmp_path):
     assert out.returncode == 2, out.stderr
     assert message in out.stderr and "Traceback" not in out.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is a POSIX signal")
+def test_ctrl_c_stops_the_command_line_quietly_with_exit_130():
+    import signal
+    # A certification that takes long: it says when it has started, then waits.
+    child = ("import sys, time\n"
+             "import dcp.cli\n"
+             "def slow(*args, **kwargs):\n"
+             "    print('started', flush=True)\n"
+             "    time.sleep(60)\n"
+             "dcp.cli.certify = slow\n"
+             "sys.exit(dcp.cli.main(['certify', 'x', '--wrt', 'x']))")
+    process = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "started"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "Traceback" not in err and "interrupted" in err

@@ -61,3 +61,10 @@ def test_an_axis_the_value_does_not_have_is_refused():
         certify("logsumexp(x, axis=1)", wrt="x", shapes={"x": (3,)})
     with pytest.raises(DcpError, match="takes axis=0 or axis=1"):
         certify("softmax(X, axis=2)", wrt="X")
+
+
+def test_norm_takes_p_inf_as_cvxpy_does():
+    assert certify("norm(x, p=inf)", wrt="x", check=False).verdict == "convex"
+    assert certify("norm(x, inf)", wrt="x", check=False).verdict == "convex"
+    with pytest.raises(DcpError, match=r"must be a numeric constant \(or inf\), e.g. p=2"):
+        certify("norm(x, p=y)", wrt="x")

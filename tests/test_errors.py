@@ -73,7 +73,7 @@ def test_assumption_on_a_name_not_in_the_expression():
     ("relu(x, y)", "relu takes 1 argument, got 2", 1),
     ("maximum(x)", "maximum takes at least 2 arguments, got 1", 1),
     ("leaky_relu(x, alpah=0.1)", "leaky_relu has no keyword `alpah`; did you mean `alpha`? (it takes alpha)", 21),
-    ("leaky_relu(x, alpha=y)", "`alpha` of leaky_relu must be a numeric constant, e.g. alpha=0.1", 21),
+    ("leaky_relu(x, alpha=y)", "`alpha` of leaky_relu must be a numeric constant (or inf), e.g. alpha=0.01", 21),
     ("relu(x, alpha=1)", "relu takes no keyword arguments, got `alpha`", 15),
     ("x ^ y", "the exponent must be a numeric constant (x ^ 2, x ^ -1, x ^ 0.5); for other powers write exp(a * log(x))", 5),
     ("norm(x, p=0.5)", "norm(x, p) is a norm only for p >= 1, got p=0.5", 1),

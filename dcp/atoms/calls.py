@@ -5,12 +5,13 @@ user atoms' derivations (:mod:`dcp.atoms.user`) share them.
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Mapping, Sequence, TypeVar
 
 from ..errors import ArgumentError, UnknownNameError
 from ..memo import Memo
-from ..syntax.ast import Call, Expr, Name, constant_node, fold_constant, replace
+from ..syntax.ast import Call, Expr, Name, constant_node, fold_constant, format_constant, replace
 from ..syntax.parser import close_matches
 from ..tape import Tape
 from .base import REGISTRY, Atom, keyword_error, lookup
@@ -28,7 +29,10 @@ def resolve_call(node: Call, atoms: Mapping[str, Atom] | None = None
     Raises :class:`UnknownNameError` or :class:`ArgumentError`, located at the call.
     """
     children = node.args + tuple(value for _, value in node.kwargs)
-    return _resolve(node.func, node.args, node.kwargs, node.span, node.func_span, atoms, fold_constant,
+
+    def constant(value: Expr):
+        return math.inf if type(value) is Name and value.id == "inf" else fold_constant(value)
+    return _resolve(node.func, node.args, node.kwargs, node.span, node.func_span, atoms, constant,
                     lambda position: children[position].span)
 
 
@@ -48,8 +52,11 @@ def resolve_at(tape: Tape, index: int, atoms: Mapping[str, Atom] | None = None
         if known is not None:
             return known[0], args, known[1]
     positional, keywords = tape.call_args(index)
+
+    def constant(value: int):
+        return math.inf if tape.op[value] == "name" and tape.data[value] == "inf" else tape.constant(value)
     atom, given, kw = _resolve(func, positional, keywords, tape.span(index), tape.func_span(index),
-                               atoms, tape.constant, lambda position: tape.arg_span(index, position))
+                               atoms, constant, lambda position: tape.arg_span(index, position))
     if remember and len(given) == len(args):        # (no keyword given by position)
         _BUILTIN_CALLS.put((func, len(args)), (atom, kw))
     return atom, given, kw
@@ -97,10 +104,12 @@ def _resolve(func: str, positional: Sequence[Arg], keywords, span, func_span, at
             if key in seen:                 # power(x, 2, p=3): by position and by name
                 raise ArgumentError(f"`{key}` of {func} is given twice", span=where(position))
             seen.add(key)
-            folded = constant(value)
+            folded = constant(value)             # (a keyword's value may be `inf`: norm(x, p=inf))
             if folded is None:
-                raise ArgumentError(f"`{key}` of {func} must be a numeric constant, "
-                                    f"e.g. {key}=0.1", span=where(position))
+                default = atom.keywords[key]
+                example = format_constant(default) if default is not None else "2"
+                raise ArgumentError(f"`{key}` of {func} must be a numeric constant (or inf), "
+                                    f"e.g. {key}={example}", span=where(position))
             kw[key] = folded
     if kw:
         try:
