@@ -102,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
 def _shapes(items: list[str]) -> dict[str, tuple[int, ...]]:
     shapes = {}
     for item in items:
-        name, _, dims = item.partition("=")
+        name, equals, dims = item.partition("=")
+        if not equals:
+            raise DcpError(f"--shape takes NAME=DIMS such as W1=4,3 or u=n (x= for a scalar), got {item!r}")
         try:
             shapes[name.strip()] = tuple(int(d) if d.strip().isdigit() else d.strip()
                                          for d in dims.replace("(", "").replace(")", "").split(",") if d.strip())

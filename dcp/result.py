@@ -90,6 +90,17 @@ class Result:
         return "unknown"
 
     @property
+    def check_summary(self) -> str:
+        """The numeric check in words that cannot be misread: under a certified verdict a
+        witness refutes only what was not claimed ("also not concave"), never the verdict."""
+        check = self.check
+        if not self.curvature.is_known or check.outcome != "refuted":
+            return str(check)
+        also = " or ".join(sorted(self.witnesses))
+        return (f"no violation of {self.verdict} in {check.trials} admissible comparisons; "
+                f"also not {also} (witness below)")
+
+    @property
     def covers(self) -> dict[str, tuple[int, ...]]:
         """The shapes a ``nonconvex`` verdict was shown for, where the user declared none:
         ``{}`` when it covers every shape the expression may take (a certified verdict

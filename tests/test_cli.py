@@ -172,3 +172,14 @@ def test_ctrl_c_stops_the_command_line_quietly_with_exit_130():
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130 and "Traceback" not in err and "interrupted" in err
+
+
+def test_under_a_certified_verdict_the_check_says_what_it_refuted():
+    out = dcp("certify", "exp(x)", "--wrt", "x")
+    assert "numeric check: no violation of convex in" in out.stdout
+    assert "also not concave (witness below)" in out.stdout
+
+
+def test_a_shape_without_dimensions_is_refused():
+    out = dcp("certify", "x", "--wrt", "x", "--shape", "W")
+    assert out.returncode == 2 and "--shape takes NAME=DIMS" in out.stderr

@@ -30,7 +30,7 @@ def render_markdown(result) -> str:
         lines.append("")
     if result.domain:
         lines += ["Holds where " + ", ".join(_code(str(c)) for c in result.domain) + ".", ""]
-    lines += [f"Numeric check: {result.check}.", ""]
+    lines += [f"Numeric check: {result.check_summary}.", ""]
     for kind in ("convex", "concave"):
         witness = result.witnesses.get(kind)
         if witness is None:

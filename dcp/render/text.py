@@ -56,7 +56,7 @@ def render_text(result, colour: bool = False) -> str:
         lines.append("holds where the expression is defined:")
         lines.extend(f"  requires {condition}" for condition in result.domain)
     lines.append("")
-    lines.append(f"numeric check: {result.check}")
+    lines.append(f"numeric check: {result.check_summary}")
     for kind in ("convex", "concave"):
         if kind in result.witnesses:
             lines.extend(_witness_lines(result.witnesses[kind]))
