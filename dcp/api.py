@@ -219,6 +219,8 @@ class Session:
             analyzer = Analyzer(tape, names, atoms, ranks)
             try:
                 self._check_names(names, tape, extra if strict_names else ())
+                if strict_names and shapes:
+                    _check_shape_names(shapes, tape)
                 facts = analyzer.analyse(bounds, root)
             except DcpError:
                 # Unknown functions and wrong arguments are reported first, in source order.
@@ -378,6 +380,15 @@ class _CyclicGcPaused:
 
 
 _cyclic_gc_paused = _CyclicGcPaused
+
+
+def _check_shape_names(shapes: Mapping[str, object], tape: Tape) -> None:
+    """Every name given a shape appears in the expression (a misspelt name's shape would
+    silently not apply)."""
+    for name in shapes:
+        if tape.find("name", name) is None:
+            raise UnknownNameError(f"a shape is given for `{name}`, which does not appear in the "
+                                   f"expression{close_matches(name, tape.names())}")
 
 
 def _check_size(size: int, limit: int | None) -> None:

@@ -224,7 +224,7 @@ def test_inner_products_of_several_vectors_are_decided_by_their_coefficients():
     shapes = {"u": ("n",), "v": ("n",)}
     assert _verdict_shaped("(u - v).T @ (u - v) + x^2", ["u", "v", "x"], shapes) == "convex"
     assert _verdict_shaped("u.T @ u - 2 * u.T @ v + v.T @ v", ["u", "v"], shapes) == "convex"
-    assert _verdict_shaped("-(u @ u) + 2*u", ["u"], shapes) == "concave"
+    assert _verdict_shaped("-(u @ u) + 2*u", ["u"], {"u": ("n",)}) == "concave"
     assert _verdict_shaped("dot(u, v)", ["u", "v"], shapes) == "unknown"
 
 

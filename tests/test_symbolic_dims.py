@@ -44,3 +44,8 @@ def test_python_mistakes_are_dcp_errors():
     session = Session()
     with pytest.raises(DcpError, match="bind h to an expression written as a string"):
         session.bind("h", 5)
+
+
+def test_a_shape_for_a_name_the_expression_lacks_is_refused():
+    with pytest.raises(DcpError, match="a shape is given for `W`, which does not appear"):
+        certify("W1 @ x", wrt="W1", shapes={"W": (2, 2)})
