@@ -183,3 +183,8 @@ def test_under_a_certified_verdict_the_check_says_what_it_refuted():
 def test_a_shape_without_dimensions_is_refused():
     out = dcp("certify", "x", "--wrt", "x", "--shape", "W")
     assert out.returncode == 2 and "--shape takes NAME=DIMS" in out.stderr
+
+
+def test_the_package_says_it_is_typed():
+    from importlib.resources import files
+    assert files("dcp").joinpath("py.typed").is_file()
