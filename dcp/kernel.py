@@ -39,13 +39,13 @@ from .facts.algebra import enclose, inner, node_ranks, opens, polynomial, substi
 from .facts.quadratic import hessian, is_factorisation, negated
 from .facts.structure import STRUCTURES, Structured, exact_structure, literal_matrix, structure_of
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
-from .identities import (FIXED, QUADRATIC_FORM, RATIONAL, away_from_zero, fixed_names,
+from .identities import (FIXED, QUADRATIC_FORM, RATIONAL, away_from_zero, fixed_names, fixed_value,
                          quadratic_form, rational_fault, substitution_fault)
 from .identities import TABLE as IDENTITIES
 from .idioms import IDIOMS
 from .memo import Memo
 from .proof import Note, Proof, Step
-from .tape import Tape, postorder
+from .tape import Column, Tape, postorder
 
 __all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over",
            "names_outside", "Stopping"]
@@ -371,8 +371,8 @@ class _Kernel:
         if poly is None or reached != symbols:
             self._fail(index, "it is not a polynomial of its premises")
         # A variable its bounds fix is that number (its range, checked at its own step).
-        poly = substitute(poly, {p: Fraction(facts.range[p].lo) for p in premises
-                                 if facts.rule[p] == "variable" and facts.range[p].is_point})
+        poly = substitute(poly, {p: value for p in premises if facts.rule[p] == "variable"
+                                 and (value := fixed_value(facts.range[p])) is not None})
         varying = {p for p in premises if facts.rule[p] in ("variable", "stand-in")
                    and not facts.range[p].is_point}
         varying |= {inner(p) for p in varying}      # a vector inside an inner product
@@ -758,18 +758,13 @@ class Stopping:
         return () if index in self.stops else self.children[index]
 
 
-class _Outside:
+def _without_functions(facts) -> Column:
     """The premises column of a proof, without each perspective's function (its last
     premise): what a walk that must not enter a function follows."""
-
-    __slots__ = ("facts",)
-
-    def __init__(self, facts):
-        self.facts = facts
-
-    def __getitem__(self, index: int) -> tuple[int, ...]:
-        premises = self.facts.premises[index]
-        return premises[:-1] if self.facts.rule[index] == "perspective" else premises
+    def premises(index: int) -> tuple[int, ...]:
+        found = facts.premises[index]
+        return found[:-1] if facts.rule[index] == "perspective" else found
+    return Column(premises)
 
 
 def _perspective(kernel: _Kernel, index: int) -> None:
@@ -826,7 +821,7 @@ def leak(tape: Tape, facts, function: int, own: set[int]) -> str | None:
     perspective's function aside, which answers for itself) is a variable, or a stand-in
     not its own, or holds under a domain condition."""
     notes, rules = facts.notes, facts.rule
-    for step in postorder(function, _Outside(facts)):
+    for step in postorder(function, _without_functions(facts)):
         if rules[step] == "variable" or (rules[step] == "stand-in" and step not in own):
             return f"its function depends on `{tape.text(step)}`, not a quotient of its own"
         if step in notes and notes[step].requires:
@@ -845,7 +840,7 @@ def _stand_in(kernel: _Kernel, index: int) -> None:
     outside = getattr(kernel, "_outside", None)
     if outside is None:                     # (once per check: a walk of the whole proof)
         outside = kernel._outside = frozenset(postorder(facts.resolve(kernel.proof.root_id),
-                                                        _Outside(facts)))
+                                                        _without_functions(facts)))
     if index in outside:
         kernel._fail(index, "a stand-in is used outside a perspective's function")
 

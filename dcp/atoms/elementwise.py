@@ -314,6 +314,13 @@ class Asinh(ScalarAtom):
         return x.asinh()
 
 
+def _atanh(x: float) -> float:
+    """atanh(x), its limit at the ends of (-1, 1) (+-inf), NaN outside."""
+    if -1 < x < 1:
+        return math.atanh(x)
+    return math.copysign(math.inf, x) if abs(x) == 1 else math.nan
+
+
 class Atanh(ScalarAtom):
     """atanh(x), the inverse of tanh: concave for -1 < x <= 0, convex for 0 <= x < 1, increasing."""
 
@@ -324,7 +331,7 @@ class Atanh(ScalarAtom):
     convex_on = ("[0, 1)",)
     increasing_on = ("(-1, 1)",)
     zeros = (0.0,)
-    value = staticmethod(lambda x: math.atanh(x) if -1 < x < 1 else (math.copysign(math.inf, x) if abs(x) == 1 else math.nan))
+    value = staticmethod(_atanh)
 
     @staticmethod
     def enclose(x, kw):

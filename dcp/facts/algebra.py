@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .interval import Interval
 
 __all__ = ["Poly", "Rational", "polynomial", "rational", "same_function", "evaluate", "opens",
-           "enclose", "node_ranks", "inner", "substitute", "MAX_TERMS"]
+           "enclose", "node_ranks", "inner", "substitute", "accumulate", "MAX_TERMS"]
 
 #: A polynomial: monomial -> coefficient. A monomial is the sorted tuple of its symbols'
 #: ids, each repeated by its power (``x*x*y`` is ``(x, x, y)``); ``()`` is the constant.
@@ -51,14 +51,20 @@ def _exact(tape: Tape, index: int) -> Fraction | None:
     return None if value is None else Fraction(value)
 
 
+def accumulate(out: dict, key, value: Fraction) -> None:
+    """Add ``value`` to ``out[key]``, keeping no zero entry (polynomials and sparse
+    matrices hold their nonzero terms only)."""
+    total = out.get(key, 0) + value
+    if total:
+        out[key] = total
+    else:
+        out.pop(key, None)
+
+
 def _add(a: Poly, b: Poly, sign: int = 1) -> Poly:
     out = dict(a)
     for monomial, coefficient in b.items():
-        total = out.get(monomial, 0) + sign * coefficient
-        if total:
-            out[monomial] = total
-        else:
-            out.pop(monomial, None)
+        accumulate(out, monomial, sign * coefficient)
     return out
 
 
@@ -68,12 +74,7 @@ def _mul(a: Poly, b: Poly) -> Poly | None:
     out: Poly = {}
     for m1, c1 in a.items():
         for m2, c2 in b.items():
-            monomial = tuple(sorted(m1 + m2)) if m1 and m2 else (m1 or m2)
-            total = out.get(monomial, 0) + c1 * c2
-            if total:
-                out[monomial] = total
-            else:
-                out.pop(monomial, None)
+            accumulate(out, tuple(sorted(m1 + m2)) if m1 and m2 else (m1 or m2), c1 * c2)
     return out
 
 
@@ -329,13 +330,7 @@ def substitute(poly: Poly, values: Mapping[int, Fraction]) -> Poly:
                 coefficient *= values[symbol]
             else:
                 kept.append(symbol)
-        if coefficient:
-            key = tuple(kept)
-            total = out.get(key, 0) + coefficient
-            if total:
-                out[key] = total
-            else:
-                out.pop(key, None)
+        accumulate(out, tuple(kept), coefficient)
     return out
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Iterable, NamedTuple
 
-from .algebra import Poly
+from .algebra import Poly, accumulate
 
 __all__ = ["Hessian", "hessian", "Factorisation", "factor", "is_factorisation", "direction",
            "quadratic_value", "negated", "rows_of", "elimination_order"]
@@ -65,10 +65,10 @@ def hessian(poly: Poly, variables: Iterable[int], order: Iterable[int] | None = 
     for (a, b), coefficient in quadratic.items():
         i, j = where[a], where[b]
         if i == j:
-            _add(matrix[i], i, 2 * coefficient)
+            accumulate(matrix[i], i, 2 * coefficient)
         else:
-            _add(matrix[i], j, coefficient)
-            _add(matrix[j], i, coefficient)
+            accumulate(matrix[i], j, coefficient)
+            accumulate(matrix[j], i, coefficient)
     return Hessian(order, matrix)
 
 
@@ -102,14 +102,6 @@ def elimination_order(hessian_found: Hessian, budget: int = 2_000_000) -> tuple[
             degree[j] = len(neighbours[j])
             buckets.setdefault(degree[j], set()).add(j)
     return tuple(order)
-
-
-def _add(row: dict[int, Fraction], column: int, value: Fraction) -> None:
-    total = row.get(column, 0) + value
-    if total:
-        row[column] = total
-    else:
-        row.pop(column, None)
 
 
 def rows_of(dense: list[list]) -> Rows:
@@ -155,7 +147,7 @@ def _eliminate(matrix: Rows, stop: int | None = None):
             lower[i][k] = ratio
             row = work[i]
             for j, other in below.items():      # S_ij -= A_ik A_kj / A_kk
-                _add(row, j, -ratio * other)
+                accumulate(row, j, -ratio * other)
             row.pop(k, None)
         work[k] = {k: pivot}
     return lower, diagonal, work, None

@@ -42,7 +42,7 @@ from ..facts import Interval
 from ..facts.curvature import CONCAVE, CONSTANT, CONVEX, UNKNOWN, Curvature
 from ..proof import Facts, Note
 from ..syntax.ast import format_constant
-from ..tape import Tape, postorder
+from ..tape import Column, Tape, postorder
 
 __all__ = ["attempt", "Monomial", "read"]
 
@@ -140,7 +140,8 @@ def read(tape: Tape, index: int, facts: Facts, atoms=None, unreadable: set[int] 
                 node = above[node]
             unreadable.add(index)
             return None
-    order = postorder(index, _Children(openings))
+    order = postorder(index, Column(lambda node: () if node not in openings else
+                                    tuple([child for child, _ in openings[node].children])))
     signs = _signs(order, openings, facts)
     if signs is None:
         return None
@@ -206,19 +207,6 @@ def _exponent(value: float | Fraction) -> Exponent:
     """An exact exponent: the int it is, else its Fraction."""
     exact = Fraction(value)
     return exact.numerator if exact.denominator == 1 else exact
-
-
-class _Children:
-    """The children column of the opened nodes, for :func:`postorder` (a factor has none)."""
-
-    __slots__ = ("openings",)
-
-    def __init__(self, openings: dict[int, _Opened]):
-        self.openings = openings
-
-    def __getitem__(self, node: int) -> tuple[int, ...]:
-        opened = self.openings.get(node)
-        return () if opened is None else tuple([child for child, _ in opened.children])
 
 
 def _signs(order: list[int], openings: dict[int, _Opened], facts: Facts) -> dict[int, int] | None:

@@ -46,7 +46,7 @@ from ..kernel import (
     terms_of,
 )
 from ..proof import Facts, Note, entrywise
-from ..tape import Tape, postorder
+from ..tape import Column, Tape, postorder
 
 __all__ = ["attempt"]
 
@@ -179,23 +179,11 @@ def _forget(analyzer: Analyzer, root: int, made: set[int], facts: Facts) -> None
     analyzer, with no plan here."""
     analyzer.premises(root, facts)              # (the rows it plans get room)
     holds: set[int] = set()
-    for index in postorder(root, _Planned(analyzer, facts)):
+    for index in postorder(root, Column(lambda node: analyzer.premises(node, facts))):
         if index in made or any(p in holds for p in analyzer.premises(index, facts)):
             holds.add(index)
             facts.curvature[index] = None
             facts.notes.pop(index, None)
-
-
-class _Planned:
-    """The analysis plans' premises, as a children column."""
-
-    __slots__ = ("analyzer", "facts")
-
-    def __init__(self, analyzer: Analyzer, facts: Facts):
-        self.analyzer, self.facts = analyzer, facts
-
-    def __getitem__(self, index: int) -> tuple[int, ...]:
-        return self.analyzer.premises(index, self.facts)
 
 
 def _distribute(analyzer: Analyzer, index: int, t: int, bounds, facts: Facts) -> bool:

@@ -19,6 +19,7 @@ from ..facts import Interval
 from ..facts.algebra import Poly, enclose, evaluate, inner, node_ranks, opens, polynomial, substitute
 from ..facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX
 from ..facts.quadratic import Factorisation, direction, elimination_order, factor, hessian, negated
+from ..identities import fixed_value
 from ..proof import Facts, Note
 from ..tape import Column, postorder
 
@@ -64,11 +65,8 @@ def is_variable(facts: Facts, index: int) -> bool:
 def fixed_values(facts: Facts, symbols) -> dict[int, Fraction]:
     """The exact values of the variables among ``symbols`` that their bounds fix (a point
     range): in the polynomial they are those numbers."""
-    values = {}
-    for symbol in symbols:
-        if facts.rule[symbol] == "variable" and facts.range[symbol].is_point:
-            values[symbol] = Fraction(facts.range[symbol].lo)
-    return values
+    return {symbol: value for symbol in symbols
+            if facts.rule[symbol] == "variable" and (value := fixed_value(facts.range[symbol])) is not None}
 
 
 def symbol_chooser(tape, facts: Facts, ranks=None):
