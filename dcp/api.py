@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from dataclasses import dataclass
 from functools import partial
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from .analysis import Analyzer
 from .assumptions import bounds_from, parse_assumption_list, refuse_structured_variables
@@ -18,7 +18,7 @@ from .hints import hint_search
 from .kernel import check_proof
 from .proof import Proof
 from .result import CheckReport, Result
-from .syntax import parse_expression, parse_script
+from .syntax import parse_expression
 from .syntax.ast import (
     Assignment,
     Assume,
@@ -31,7 +31,7 @@ from .syntax.ast import (
     ShapeDecl,
     replace,
 )
-from .syntax.parser import close_matches
+from .syntax.parser import close_matches, iter_script
 from .syntax.reader import read_into
 from .tape import Tape
 
@@ -277,15 +277,28 @@ class Session:
                     span=condition.span, source=source or None)
 
     def run(self, script: str, filename: str | None = None) -> list[Result]:
-        """Run a script (``.dcp``): bindings, ``assume``, ``shape`` and ``certify``
-        statements; returns the results of its certifications, in order."""
-        results = []
-        for statement in parse_script(script, filename):
+        """Run a script (``.dcp``): bindings, ``assume``, ``shape``, ``define`` and
+        ``certify`` statements; returns the results of its certifications, in order."""
+        return list(self.iter_run(script, filename))
+
+    def iter_run(self, script: str, filename: str | None = None) -> Iterator[Result]:
+        """Run a script as :meth:`run` does, yielding each result as soon as it is made:
+        the statements before a mistake run, and their results arrive, before the
+        mistake's error is raised.
+
+        >>> verdicts = []
+        >>> try:
+        ...     for result in Session().iter_run("certify exp(x) wrt x\\nrelu(x +)"):
+        ...         verdicts.append(result.verdict)
+        ... except DcpError as error:
+        ...     print(verdicts, "then an error on line", error.line)
+        ['convex'] then an error on line 2
+        """
+        for statement in iter_script(script, filename):
             try:
-                results.extend(self._execute(statement))
+                yield from self._execute(statement)
             except DcpError as error:
                 raise error.locate(script, statement.span, filename) from None
-        return results
 
     def _execute(self, statement) -> list[Result]:
         if isinstance(statement, Assignment):

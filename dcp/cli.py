@@ -170,9 +170,9 @@ def _run(args) -> int:
         raise DcpError(f"cannot read {args.file}: {error.strerror}") from None
     session = Session(max_nodes=args.max_nodes)
     session.check = False if args.no_check else None
-    for result in session.run(text, filename=str(path)):
-        print(render(result, args.format))
-        print()
+    # Each result as it comes: a mistake on a later line keeps what came before.
+    for result in session.iter_run(text, filename=str(path)):
+        print(render(result, args.format) + "\n", flush=True)
     return 0
 
 

@@ -15,6 +15,7 @@ import threading
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
+from typing import Iterator
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import (
@@ -48,7 +49,7 @@ from .ast import (
 )
 from .reader import read_expression
 
-__all__ = ["parse_expression", "parse_assumptions", "parse_script", "grammar_text"]
+__all__ = ["parse_expression", "parse_assumptions", "parse_script", "iter_script", "grammar_text"]
 
 
 def grammar_text() -> str:
@@ -344,7 +345,7 @@ def _found(error: UnexpectedInput, text: str) -> str:
 
 def _parse(text: str, start: str, filename: str | None = None, newlines_are_spaces: bool = False):
     # Replacing keeps the length, so spans and error positions index the original text.
-    parsed_text = text.replace("\n", " ") if newlines_are_spaces else text
+    parsed_text = text.replace("\n", " ") if newlines_are_spaces else _bracketed_lines_joined(text)
     _CURRENT.text = text
     try:
         return _parser().parse(parsed_text, start=start)
@@ -494,6 +495,71 @@ def parse_script(text: str, filename: str | None = None) -> tuple[Statement, ...
     if not isinstance(text, str):
         raise DcpError(f"a script must be a string, not {type(text).__name__}")
     return _parse(text, "script", filename)
+
+
+# What decides where a statement ends: brackets, new lines, `;`, and comments (which may
+# hold any of these). The language has no strings, so nothing else can hide them.
+_LAYOUT = re.compile(r"#[^\n]*|[][()\n;]")
+
+
+def _layout(text: str, end: int | None = None) -> Iterator[tuple[str, int, int]]:
+    """Each bracket, new line, ``;`` and comment of ``text`` before ``end``: its text,
+    where it ends, and how many brackets are open after it."""
+    depth = 0
+    for match in _LAYOUT.finditer(text, 0, len(text) if end is None else end):
+        lexeme = match[0]
+        if lexeme in "([":
+            depth += 1
+        elif lexeme in ")]":
+            depth -= 1
+        yield lexeme, match.end(), depth
+
+
+def _bracketed_lines_joined(text: str) -> str:
+    """``text`` with the new lines and comments inside brackets made spaces, so that a
+    statement goes on over lines while a bracket is open, as in Python. The length is
+    kept, so positions (and carets) are those of the text as written."""
+    if "\n" not in text:
+        return text
+    chars = None
+    for lexeme, end, depth in _layout(text):
+        if depth > 0 and lexeme[0] in "#\n":
+            chars = chars or list(text)
+            chars[end - len(lexeme):end] = " " * len(lexeme)
+    return text if chars is None else "".join(chars)
+
+
+def open_brackets(text: str) -> int:
+    """How many brackets ``text`` leaves open (a REPL entry goes on while some are)."""
+    depth = 0
+    for _lexeme, _end, depth in _layout(text):
+        pass
+    return max(depth, 0)
+
+
+def statement_start(text: str, position: int) -> int:
+    """Where the statement holding ``position`` starts: just after the last new line or
+    ``;`` outside brackets before it (0 in the first statement)."""
+    start = 0
+    for lexeme, end, depth in _layout(text, position):
+        if lexeme in "\n;" and depth <= 0:
+            start = end
+    return start
+
+
+def iter_script(text: str, filename: str | None = None) -> Iterator[Statement]:
+    """The statements of a script, as :func:`parse_script` gives them; when the script has
+    a mistake, first the statements before the one holding it, then its error (so a
+    runner does what precedes a mistake, as a shell does)."""
+    try:
+        statements = parse_script(text, filename)
+    except DcpError as error:
+        if error.span is None or error.source is not text:
+            raise
+        # Lark read every token before the mistake, so the statements before it are whole.
+        yield from parse_script(text[:statement_start(text, error.span.start)], filename)
+        raise
+    yield from statements
 
 
 def check_parameters(name: str, params: tuple[str, ...], spans: list[Span] | None = None) -> None:

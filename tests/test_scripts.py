@@ -1,0 +1,87 @@
+"""Scripts: ``dcp run`` (in a subprocess, as a user runs it) and ``Session.iter_run``.
+
+A script's results arrive as they are made, so a mistake on a later line keeps the
+results before it; a statement may go on over lines while a bracket is open.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dcp import ParseError, Session, UnknownNameError
+from dcp.syntax import parse_script
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dcp(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dcp", *args], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+GOOD_LINES = "certify exp(x) wrt x\ncertify log(x) wrt x\n"
+
+
+@pytest.mark.parametrize("bad_line, message, column", [
+    ("certify relu(x +) wrt x", "unexpected `)`; expected an expression", 17),    # parsing
+    ("certify sigmod(x) wrt x", "unknown function `sigmod`; did you mean `sigmoid`?", 9),
+])
+def test_dcp_run_prints_the_results_before_a_bad_line(tmp_path, bad_line, message, column):
+    script = tmp_path / "net.dcp"
+    script.write_text(GOOD_LINES + bad_line + "\ncertify square(x) wrt x\n")
+    run = dcp("run", str(script), "--no-check")
+    assert run.returncode == 2
+    assert run.stdout.count("verdict: ") == 2, run.stdout          # lines 1 and 2, not 4
+    assert "verdict: convex" in run.stdout and "verdict: concave" in run.stdout
+    assert run.stderr.startswith(f"error: {message}\n  --> {script}:3:{column}\n")
+    assert f"3 | {bad_line}\n  | {' ' * (column - 1)}^" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_dcp_run_reads_a_statement_over_lines_inside_brackets(tmp_path):
+    script = tmp_path / "net.dcp"
+    script.write_text("assume W2 >= 0\n"
+                      "certify relu(W2 @     # the second layer\n"
+                      "    relu(W1 @ x)) wrt W1\n")
+    run = dcp("run", str(script), "--no-check")
+    assert run.returncode == 0, run.stderr
+    assert "verdict: convex" in run.stdout
+    script.write_text("certify relu(W2 @\n    relu(W1 @@ x)) wrt W1\n")
+    run = dcp("run", str(script), "--no-check")
+    assert run.returncode == 2
+    assert f"--> {script}:2:14\n" in run.stderr
+    assert "2 |     relu(W1 @@ x)) wrt W1\n  |              ^\n" in run.stderr
+
+
+def test_iter_run_yields_each_result_before_the_next_statement_runs():
+    results = Session().iter_run("certify exp(x) wrt x\nh = sigmod(x)\ncertify h wrt x")
+    assert next(results).verdict == "convex"
+    with pytest.raises(UnknownNameError) as info:
+        next(results)
+    assert (info.value.line, info.value.column) == (2, 5)
+
+
+def test_run_still_returns_a_list():
+    assert [r.verdict for r in Session().run(GOOD_LINES)] == ["convex", "concave"]
+
+
+def test_new_lines_inside_brackets_do_not_end_a_statement():
+    (statement,) = parse_script("h = relu([x,   # a comment ( that opens nothing\n"
+                                "          y])")
+    assert statement.name == "h" and repr(statement.value) == "Call('relu([x, y])')"
+    # Outside brackets a new line still ends the statement.
+    with pytest.raises(ParseError) as info:
+        parse_script("h = x +\n  y")
+    assert info.value.message.startswith("unexpected end of line")
+    assert (info.value.line, info.value.column) == (1, 8)
+
+
+def test_an_unclosed_bracket_is_reported_at_the_end():
+    with pytest.raises(ParseError) as info:
+        Session().run("certify exp(x) wrt x\nh = relu(x +\n\n")
+    assert info.value.message.startswith("unexpected end of input")
+    assert info.value.line == 2
