@@ -2,8 +2,9 @@
 
 A line is a statement of the language (``h = relu(W1 @ x)``, ``assume W2 >= 0``,
 ``define ...``, ``certify ... wrt ...``), a bare expression (certified in the current
-``:wrt``), or a command. Brackets left open continue on the next line. A mistake prints
-the error with a caret and the session goes on. History is kept in the user's state
+``:wrt``), or a command (``quit``, ``exit`` and ``help`` work bare too). Brackets left
+open continue on the next line. A mistake prints the error with a caret and the session
+goes on. History is kept in the user's state
 directory (``$DCP_STATE_DIR``, else ``$XDG_STATE_HOME/dcp``, else ``~/.local/state/dcp``).
 """
 from __future__ import annotations
@@ -18,10 +19,10 @@ from .api import Session
 from .errors import DcpBug, DcpError
 from .render import RENDERERS, render
 
-__all__ = ["Repl", "run_repl", "COMMANDS", "history_path"]
+__all__ = ["Repl", "run_repl", "COMMANDS", "BARE_COMMANDS", "history_path"]
 
 COMMANDS = {
-    ":help": "this list",
+    ":help": "this list (help alone on a line, too)",
     ":atoms": "list the atoms",
     ":atom NAME": "one atom's facts and their SymPy derivation",
     ":wrt NAMES": "the variables bare expressions are certified in (:wrt W1 W2 for jointly)",
@@ -29,8 +30,12 @@ COMMANDS = {
     ":vars": "the variables, assumptions, bindings and user atoms so far",
     ":format FMT": f"the output format: {', '.join(sorted(RENDERERS))}",
     ":check on|off": "the numeric cross-check (on by default)",
-    ":quit": "leave (Ctrl-D too)",
+    ":quit": "leave (Ctrl-D, or quit or exit alone on a line, too)",
 }
+
+# Bare words that mean a command, as in Python's REPL: a user's first guesses. (They are
+# not reserved: `quit = x` binds a name; only the word alone on a line is the command.)
+BARE_COMMANDS = {"quit": ":quit", "exit": ":quit", "help": ":help"}
 
 HELP = "\n".join([
     "Type an expression to certify it in the current :wrt, or a statement:",
@@ -80,6 +85,7 @@ class Repl:
         text = text.strip()
         if not text:
             return ""
+        text = BARE_COMMANDS.get(text, text)
         try:
             if text.startswith(":"):
                 return self._command(text)

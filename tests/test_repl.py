@@ -47,6 +47,20 @@ def test_commands():
     assert repl.done
 
 
+@pytest.mark.parametrize("word", ["quit", "exit", " quit "])
+def test_quit_and_exit_alone_leave(word):
+    repl = Repl()
+    assert repl.execute(word) == "" and repl.done
+
+
+def test_help_alone_helps_and_the_words_stay_names_elsewhere():
+    repl = Repl()
+    assert repl.execute("help").startswith("Type an expression")
+    assert repl.execute("quit = relu(x)") == "quit bound" and not repl.done
+    repl.execute(":wrt x")
+    assert "verdict: convex" in repl.execute("quit + exp(x)")
+
+
 def test_pipe_input_with_a_multiline_expression(capsys, tmp_path, monkeypatch):
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
@@ -107,3 +121,16 @@ def test_real_terminal_history_and_completion(tmp_path):
     again.expect("verdict: unknown")                # sigmo(x) would be an unknown function
     again.sendline(":quit")
     again.expect(pexpect.EOF)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_real_terminal_help_and_quit_alone(tmp_path):
+    child = _spawn(tmp_path)
+    child.expect("dcp>")
+    child.sendline("help")
+    child.expect(":atom NAME")
+    child.expect("dcp>")
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
