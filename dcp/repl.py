@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Generator, Iterator
 
 from .api import Session
 from .errors import DcpBug, DcpError
@@ -57,14 +57,6 @@ def history_path() -> Path:
     return Path(state) / "dcp" / "history"
 
 
-def _unbalanced(text: str) -> bool:
-    depth = 0
-    for char in re.sub(r"#[^\n]*", "", text):
-        depth += char in "(["
-        depth -= char in ")]"
-    return depth > 0
-
-
 class Repl:
     """The REPL's logic, apart from the terminal: :meth:`execute` takes one input (a line,
     or several joined) and returns the text to show."""
@@ -82,35 +74,36 @@ class Repl:
         return sorted(names) + [c.split()[0] for c in COMMANDS]
 
     def execute(self, text: str) -> str:
+        """All that one input shows, as one text (see :meth:`outputs`)."""
+        return "\n\n".join(self.outputs(text))
+
+    def outputs(self, text: str) -> Iterator[str]:
+        """What one input (a line, or several joined by new lines) shows, each piece as
+        soon as it is ready. A mistake ends it with the error, Ctrl-C with
+        ``interrupted``; either way the session goes on."""
         text = text.strip()
-        if not text:
-            return ""
         text = BARE_COMMANDS.get(text, text)
+        if not text:
+            return
         try:
-            if text.startswith(":"):
-                return self._command(text)
-            return self._statements(text)
+            shown = self._command(text) if text.startswith(":") else self._statements(text)
+            yield from [shown] if isinstance(shown, str) else shown
         except DcpError as error:
-            return f"error: {error}"
+            yield f"error: {error}"
         except DcpBug as error:
-            return f"internal error (a bug in dcp, please report it): {error}"
+            yield f"internal error (a bug in dcp, please report it): {error}"
+        except KeyboardInterrupt:      # Ctrl-C stops the work, not the session
+            yield "interrupted"
 
     def _render(self, result) -> str:
         if self.format == "text":
             return render(result, "text", colour=self.colour)
         return render(result, self.format)
 
-    def _statements(self, text: str) -> str:
-        from .syntax import parse_script
-        from .syntax.ast import (
-            Assignment,
-            Assume,
-            Define,
-            ExpressionStatement,
-            ShapeDecl,
-        )
-        out = []
-        for statement in parse_script(text):
+    def _statements(self, text: str) -> Iterator[str]:
+        from .syntax.ast import Assignment, Assume, Define, ExpressionStatement, ShapeDecl
+        from .syntax.parser import iter_script
+        for statement in iter_script(text):
             if isinstance(statement, ExpressionStatement) and not self.session.wrt:
                 raise DcpError("no variables yet: say which with :wrt, e.g. :wrt W1",
                                span=statement.span)
@@ -118,18 +111,17 @@ class Repl:
                 results = self.session._execute(statement)
             except DcpError as error:
                 raise error.locate(text, statement.span) from None
-            out.extend(self._render(r) for r in results)
+            yield from (self._render(r) for r in results)
             if isinstance(statement, Assignment):
-                out.append(f"{statement.name} bound")
+                yield f"{statement.name} bound"
             elif isinstance(statement, Assume):
-                out.append("assuming " + ", ".join(self.session.assumption_texts))
+                yield "assuming " + ", ".join(self.session.assumption_texts)
             elif isinstance(statement, ShapeDecl):
-                out.append(f"shape of {statement.name}: {statement.dims}")
+                yield f"shape of {statement.name}: {statement.dims}"
             elif isinstance(statement, Define):
-                out.append("\n".join(self.session.atoms[statement.name].derivation
-                                     if hasattr(self.session.atoms[statement.name], "derivation")
-                                     else [f"{statement.name} defined (by expansion)"]))
-        return "\n\n".join(out)
+                atom = self.session.atoms[statement.name]
+                yield "\n".join(getattr(atom, "derivation", None)
+                                or [f"{statement.name} defined (by expansion)"])
 
     def _command(self, text: str) -> str:
         name, _, rest = text.partition(" ")
@@ -195,15 +187,35 @@ def run_repl(input=None, output=None, write: Callable[[str], None] | None = None
     write(f"dcp {__import__('dcp').__version__} - type :help for help, :quit to leave")
     while not repl.done:
         try:
-            text = prompt.prompt("dcp> ")
-            while _unbalanced(text):
-                # One statement across lines: a space keeps columns, a newline would end it.
-                text += " " + prompt.prompt("...  ")
-        except KeyboardInterrupt:
+            text = _read_entry(prompt.prompt)
+        except KeyboardInterrupt:      # Ctrl-C at the prompt: the line is dropped
             continue
-        except EOFError:
+        except EOFError:               # Ctrl-D at the prompt: leave
             break
-        shown = repl.execute(text)
-        if shown:
-            write(shown)
+        if text is not None:
+            _show(repl.outputs(text), write)
     return 0
+
+
+def _read_entry(read: Callable[[str], str]) -> str | None:
+    """One entry: a line, and the lines after it while a bracket stays open. Ctrl-D or
+    Ctrl-C at a continuation prompt cancels the entry: None."""
+    from .syntax.parser import open_brackets
+    lines = [read("dcp> ")]
+    while open_brackets(" ".join(lines)):
+        try:
+            lines.append(read("...  "))
+        except (EOFError, KeyboardInterrupt):
+            return None
+    return " ".join(lines)
+
+
+def _show(pieces: Generator[str, None, None], write: Callable[[str], None]) -> None:
+    """Write each piece of an entry's output as it comes. Ctrl-C while one is written
+    stops the entry as Ctrl-C during its work does."""
+    try:
+        for piece in pieces:
+            write(piece)
+    except KeyboardInterrupt:
+        pieces.close()
+        write("interrupted")

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from dcp.repl import Repl, run_repl
+from dcp.repl import Repl, _read_entry, run_repl
 
 
 def test_session_from_the_issue():
@@ -59,6 +59,42 @@ def test_help_alone_helps_and_the_words_stay_names_elsewhere():
     assert repl.execute("quit = relu(x)") == "quit bound" and not repl.done
     repl.execute(":wrt x")
     assert "verdict: convex" in repl.execute("quit + exp(x)")
+
+
+def test_ctrl_c_during_a_certification_returns_to_the_session(monkeypatch):
+    repl = Repl()
+    repl.execute(":wrt x")
+
+    def interrupted(statement):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(repl.session, "_execute", interrupted)
+    assert repl.execute("exp(x)") == "interrupted"
+    monkeypatch.undo()
+    assert repl.execute(":check off") == "numeric check: off"
+    assert "verdict: convex" in repl.execute("exp(x)")
+
+
+def _reader(*lines):
+    """A prompt that answers with ``lines``; an exception class among them is raised."""
+    answers = iter(lines)
+
+    def read(prompt):
+        answer = next(answers)
+        if isinstance(answer, type):
+            raise answer
+        return answer
+    return read
+
+
+def test_an_entry_goes_on_while_a_bracket_is_open():
+    assert _read_entry(_reader("relu(", "x", ")")) == "relu( x )"
+
+
+@pytest.mark.parametrize("key", [EOFError, KeyboardInterrupt])
+def test_ctrl_d_or_ctrl_c_at_a_continuation_prompt_cancels_the_entry(key):
+    assert _read_entry(_reader("relu(", "x +", key)) is None
+    with pytest.raises(EOFError):                  # at the first prompt Ctrl-D leaves
+        _read_entry(_reader(EOFError))
 
 
 def test_pipe_input_with_a_multiline_expression(capsys, tmp_path, monkeypatch):
@@ -134,3 +170,22 @@ def test_real_terminal_help_and_quit_alone(tmp_path):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_real_terminal_ctrl_c_clears_the_line_and_ctrl_d_cancels_an_entry(tmp_path):
+    child = _spawn(tmp_path)
+    child.expect("dcp>")
+    child.send("relu(x")
+    child.send("\x03")                             # Ctrl-C: the line is dropped
+    child.expect("dcp>")
+    child.send(":wrt x\r")
+    child.expect("variables: x\r\n")
+    child.send("relu(\r")
+    child.expect(r"\.\.\.")                        # the continuation prompt
+    child.send("\x04")                             # Ctrl-D there: the entry goes, not the session
+    child.expect("dcp>")
+    child.send(":wrt y\r")
+    child.expect("variables: y")
+    child.sendline(":quit")
+    child.expect(pexpect.EOF)
