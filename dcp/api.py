@@ -131,7 +131,8 @@ class Session:
         self.max_nodes = max_nodes
         self.bindings: dict[str, Expr] = {}
         self.bounds: dict[str, Interval] = {}
-        self.assumption_texts: list[str] = []
+        # Each condition assumed: the name it bounds, and its text.
+        self._assumed: list[tuple[str, str]] = []
         self.shapes: dict[str, tuple[int | str, ...]] = {}
         self.wrt: tuple[str, ...] = ()
         #: Whether script and REPL certifications run the numeric check.
@@ -140,6 +141,11 @@ class Session:
         self.atoms: dict = {}
 
     # ---- state ----
+    @property
+    def assumption_texts(self) -> list[str]:
+        """The assumptions so far, one text per condition, in the order given."""
+        return [text for _name, text in self._assumed]
+
     def bind(self, name: str, expr: str | Expr) -> None:
         """``name = expr``: later expressions may use ``name``; traces show it."""
         if not isinstance(name, str) or not _IDENTIFIER.match(name):
@@ -153,7 +159,27 @@ class Session:
         """Add assumptions such as ``"W2 >= 0"`` or ``"0 <= p <= 1"``."""
         parsed = parse_assumption_list(conditions)
         self.bounds = bounds_from(parsed, self.bounds)
-        self.assumption_texts.extend(text for text in conditions)
+        self._assumed.extend((c.name, _condition_source(c)) for c, _text in parsed)
+
+    def unassume(self, name: str) -> list[str]:
+        """Drop every assumption on ``name``; returns their texts (none: it had none).
+
+        >>> s = Session()
+        >>> s.assume("W2 >= 0, x >= 0", "W2 <= 1")
+        >>> s.unassume("W2"), s.assumption_texts
+        (['W2 >= 0', 'W2 <= 1'], ['x >= 0'])
+        """
+        dropped = [text for assumed, text in self._assumed if assumed == name]
+        self._assumed = [(assumed, text) for assumed, text in self._assumed if assumed != name]
+        self.bounds.pop(name, None)      # a name's bound is the meet of its own conditions
+        return dropped
+
+    def unbind(self, name: str) -> None:
+        """Forget ``name = ...``: later expressions read ``name`` as a free name again.
+        (A name bound from it keeps the expression it was given.)"""
+        if name not in self.bindings:
+            raise UnknownNameError(f"`{name}` is not bound{close_matches(name, self.bindings)}")
+        del self.bindings[name]
 
     def define(self, name: str, params: Sequence[str] | str, body: str | Expr):
         """``define name(params) = body``: a user atom, usable like a built-in.
@@ -305,7 +331,7 @@ class Session:
             self.bindings[statement.name] = self._resolve(statement.value)
         elif isinstance(statement, Assume):
             self.bounds = bounds_from(((c, "") for c in statement.conditions), self.bounds)
-            self.assumption_texts.extend(_condition_source(c) for c in statement.conditions)
+            self._assumed.extend((c.name, _condition_source(c)) for c in statement.conditions)
         elif isinstance(statement, ShapeDecl):
             self.declare_shape(statement.name, statement.dims)
         elif isinstance(statement, Define):

@@ -162,16 +162,22 @@ def _certify(args) -> int:
     return 0
 
 
-def _run(args) -> int:
-    path = Path(args.file)
+def read_script(file: str) -> str:
+    """The text of a script file, or a DcpError that says why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(file).expanduser().read_text(encoding="utf-8")
     except OSError as error:
-        raise DcpError(f"cannot read {args.file}: {error.strerror}") from None
+        raise DcpError(f"cannot read {file}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise DcpError(f"cannot read {file}: it is not UTF-8 text") from None
+
+
+def _run(args) -> int:
+    text, path = read_script(args.file), args.file
     session = Session(max_nodes=args.max_nodes)
     session.check = False if args.no_check else None
     # Each result as it comes: a mistake on a later line keeps what came before.
-    for result in session.iter_run(text, filename=str(path)):
+    for result in session.iter_run(text, filename=path):
         print(render(result, args.format) + "\n", flush=True)
     return 0
 

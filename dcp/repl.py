@@ -27,9 +27,15 @@ COMMANDS = {
     ":atom NAME": "one atom's facts and their SymPy derivation",
     ":wrt NAMES": "the variables bare expressions are certified in (:wrt W1 W2 for jointly)",
     ":assume COND, ...": "add assumptions, e.g. :assume W2 >= 0, 0 <= y <= 1",
-    ":vars": "the variables, assumptions, bindings and user atoms so far",
+    ":unassume NAME": "drop the assumptions on NAME",
+    ":unbind NAME": "forget what NAME is bound to",
+    ":shape [NAME = DIMS]": "the declared shapes, or declare one: :shape W1 = 4, 3 (a letter: any size)",
+    ":vars": "the variables, assumptions, bindings, user atoms and shapes so far",
     ":format FMT": f"the output format: {', '.join(sorted(RENDERERS))}",
     ":check on|off": "the numeric cross-check (on by default)",
+    ":run FILE": "run a .dcp script in this session, printing each result",
+    ":history": "the entries of this session, numbered",
+    ":reset": "a fresh session: no variables, assumptions, bindings, user atoms or shapes",
     ":quit": "leave (Ctrl-D, or quit or exit alone on a line, too)",
 }
 
@@ -44,7 +50,7 @@ HELP = "\n".join([
     "  define swish2(t) = t * sigmoid(t)   a user atom, analysed by SymPy",
     "  certify relu(W2 @ h) wrt W1",
     "Commands:",
-    *(f"  {name:<18} {what}" for name, what in COMMANDS.items()),
+    *(f"  {name:<20} {what}" for name, what in COMMANDS.items()),
 ])
 
 
@@ -66,6 +72,8 @@ class Repl:
         self.format = "text"
         self.colour = colour
         self.done = False
+        #: The entries of this session, in order (``:history``).
+        self.entries: list[str] = []
 
     def words(self) -> list[str]:
         """What Tab completes: atoms, bound names, user atoms, commands."""
@@ -82,12 +90,13 @@ class Repl:
         soon as it is ready. A mistake ends it with the error, Ctrl-C with
         ``interrupted``; either way the session goes on."""
         text = text.strip()
-        text = BARE_COMMANDS.get(text, text)
         if not text:
             return
+        self.entries.append(text)
+        text = BARE_COMMANDS.get(text, text)
         try:
             shown = self._command(text) if text.startswith(":") else self._statements(text)
-            yield from [shown] if isinstance(shown, str) else shown
+            yield from ([shown] if shown else []) if isinstance(shown, str) else shown
         except DcpError as error:
             yield f"error: {error}"
         except DcpBug as error:
@@ -117,57 +126,141 @@ class Repl:
             elif isinstance(statement, Assume):
                 yield "assuming " + ", ".join(self.session.assumption_texts)
             elif isinstance(statement, ShapeDecl):
-                yield f"shape of {statement.name}: {statement.dims}"
+                yield f"shape of {statement.name}: {_dims(statement.dims)}"
             elif isinstance(statement, Define):
                 atom = self.session.atoms[statement.name]
                 yield "\n".join(getattr(atom, "derivation", None)
                                 or [f"{statement.name} defined (by expansion)"])
 
-    def _command(self, text: str) -> str:
+    def _command(self, text: str) -> str | Iterator[str]:
         name, _, rest = text.partition(" ")
-        rest = rest.strip()
-        if name in (":quit", ":q", ":exit"):
-            self.done = True
-            return ""
-        if name == ":help":
-            return HELP
-        if name == ":atoms":
-            from .atoms import all_atoms
-            from .cli import atoms_table
-            return atoms_table(all_atoms())
-        if name == ":atom":
-            from .cli import describe_atom
-            return describe_atom(rest, self.session.atoms)
-        if name == ":wrt":
-            names = [n for n in re.split(r"[\s,]+", rest) if n]
-            if not names:
-                return "variables: " + (", ".join(self.session.wrt) or "none yet")
+        handlers = {
+            ":help": lambda _: HELP, ":atoms": self._atoms, ":atom": self._atom,
+            ":wrt": self._wrt, ":assume": self._assume, ":unassume": self._unassume,
+            ":vars": self._vars, ":shape": self._shape, ":unbind": self._unbind,
+            ":format": self._format, ":check": self._check, ":run": self._run,
+            ":history": self._history, ":reset": self._reset,
+            ":quit": self._quit, ":q": self._quit, ":exit": self._quit,
+        }
+        if name not in handlers:
+            from .syntax.parser import close_matches
+            raise DcpError(f"unknown command `{name}`{close_matches(name, list(handlers))}; "
+                           f"type :help")
+        return handlers[name](rest.strip())
+
+    def _quit(self, _rest: str) -> str:
+        self.done = True
+        return ""
+
+    def _atoms(self, _rest: str) -> str:
+        from .atoms import all_atoms
+        from .cli import atoms_table
+        return atoms_table(all_atoms())
+
+    def _atom(self, rest: str) -> str:
+        from .cli import describe_atom
+        return describe_atom(rest, self.session.atoms)
+
+    def _wrt(self, rest: str) -> str:
+        names = [n for n in re.split(r"[\s,]+", rest) if n]
+        if names:
             self.session.wrt = tuple(names)
-            return "variables: " + ", ".join(names)
-        if name == ":assume":
-            self.session.assume(*[c.strip() for c in rest.split(",") if c.strip()])
-            return "assuming " + ", ".join(self.session.assumption_texts)
-        if name == ":vars":
-            s = self.session
-            return "\n".join([
-                "variables: " + (", ".join(s.wrt) or "none yet"),
-                "assumptions: " + (", ".join(s.assumption_texts) or "none"),
-                "bindings: " + (", ".join(s.bindings) or "none"),
-                "user atoms: " + (", ".join(s.atoms) or "none"),
-                "shapes: " + (", ".join(f"{k}={v}" for k, v in s.shapes.items()) or "inferred")])
-        if name == ":format":
-            if rest not in RENDERERS:
-                raise DcpError(f"formats are {', '.join(sorted(RENDERERS))}, not {rest!r}")
-            self.format = rest
-            return f"format: {rest}"
-        if name == ":check":
-            if rest not in ("on", "off"):
-                raise DcpError(":check takes on or off")
-            self.session.check = None if rest == "on" else False
-            return f"numeric check: {rest}"
-        from .syntax.parser import close_matches
-        raise DcpError(f"unknown command `{name}`{close_matches(name, [c.split()[0] for c in COMMANDS])}; "
-                       f"type :help")
+        return "variables: " + (", ".join(self.session.wrt) or "none yet")
+
+    def _assume(self, rest: str) -> str:
+        self.session.assume(*[c.strip() for c in rest.split(",") if c.strip()])
+        return "assuming " + ", ".join(self.session.assumption_texts)
+
+    def _unassume(self, rest: str) -> str:
+        _name_argument(":unassume", rest)
+        dropped = self.session.unassume(rest)
+        if not dropped:
+            from .syntax.parser import close_matches
+            raise DcpError(f"no assumption on `{rest}` to drop"
+                           f"{close_matches(rest, self.session.bounds)}")
+        remaining = ", ".join(self.session.assumption_texts) or "nothing"
+        return f"dropped {', '.join(dropped)}; assuming {remaining}"
+
+    def _unbind(self, rest: str) -> str:
+        _name_argument(":unbind", rest)
+        self.session.unbind(rest)
+        return f"{rest} unbound"
+
+    def _vars(self, _rest: str) -> str:
+        s = self.session
+        return "\n".join([
+            "variables: " + (", ".join(s.wrt) or "none yet"),
+            "assumptions: " + (", ".join(s.assumption_texts) or "none"),
+            "bindings: " + (", ".join(s.bindings) or "none"),
+            "user atoms: " + (", ".join(s.atoms) or "none"),
+            "shapes: " + (", ".join(f"{k}={_dims(v)}" for k, v in s.shapes.items()) or "inferred")])
+
+    def _shape(self, rest: str) -> str:
+        """``:shape`` lists the declared shapes; ``:shape W1 = 4, 3`` (or ``W1 4 3``, or
+        ``W1 = (4, 3)``, as a script's ``shape W1 = (4, 3)`` and the CLI's ``W1=4,3``)
+        declares one; ``:shape W1`` shows one."""
+        if not rest:
+            shapes = self.session.shapes
+            return "\n".join(f"shape of {k}: {_dims(v)}" for k, v in shapes.items()) or \
+                "no shapes declared (they are inferred)"
+        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(=?)\s*(.*)", rest)
+        if match is None:
+            raise DcpError(f":shape takes a name and its dimensions, e.g. :shape W1 = 4, 3; got {rest!r}")
+        name, equals, dims_text = match.groups()
+        if not equals and not dims_text:
+            dims = self.session.shapes.get(name)
+            return f"shape of {name}: {_dims(dims)}" if dims is not None else \
+                f"no shape declared for {name} (it is inferred)"
+        dims = []
+        for item in re.split(r"[\s,]+", dims_text.strip().removeprefix("(").removesuffix(")").strip()):
+            if item.isdigit():
+                dims.append(int(item))
+            elif item:
+                dims.append(item)       # a letter, or a mistake declare_shape refuses
+        self.session.declare_shape(name, dims)
+        return f"shape of {name}: {_dims(self.session.shapes[name])}"
+
+    def _format(self, rest: str) -> str:
+        if rest not in RENDERERS:
+            raise DcpError(f"formats are {', '.join(sorted(RENDERERS))}, not {rest!r}")
+        self.format = rest
+        return f"format: {rest}"
+
+    def _check(self, rest: str) -> str:
+        if rest not in ("on", "off"):
+            raise DcpError(":check takes on or off")
+        self.session.check = None if rest == "on" else False
+        return f"numeric check: {rest}"
+
+    def _run(self, rest: str) -> Iterator[str]:
+        from .cli import read_script
+        if not rest:
+            raise DcpError(":run takes a file, e.g. :run net.dcp")
+        text = read_script(rest)
+        for result in self.session.iter_run(text, filename=rest):
+            yield self._render(result)
+
+    def _history(self, _rest: str) -> str:
+        width = len(str(len(self.entries)))
+        return "\n".join(f"{number:>{width}}  " + entry.replace("\n", "\n" + " " * (width + 2))
+                         for number, entry in enumerate(self.entries, start=1))
+
+    def _reset(self, _rest: str) -> str:
+        check = self.session.check                  # a setting of the REPL, as :format is
+        self.session = Session(max_nodes=self.session.max_nodes)
+        self.session.check = check
+        return "a fresh session: no variables, assumptions, bindings, user atoms or shapes"
+
+
+def _name_argument(command: str, rest: str) -> None:
+    """Refuse anything but one name after ``command``."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", rest):
+        raise DcpError(f"{command} takes one name, e.g. {command} W2" + (f"; got {rest!r}" if rest else ""))
+
+
+def _dims(dims: tuple[int | str, ...]) -> str:
+    """A shape as a script writes it: ``(4, 3)``, ``(n,)``, ``()``."""
+    return "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")"
 
 
 def run_repl(input=None, output=None, write: Callable[[str], None] | None = None) -> int:

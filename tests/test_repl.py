@@ -74,6 +74,106 @@ def test_ctrl_c_during_a_certification_returns_to_the_session(monkeypatch):
     assert "verdict: convex" in repl.execute("exp(x)")
 
 
+def test_unassume_drops_the_assumptions_on_one_name():
+    repl = Repl()
+    repl.execute(":assume W2 >= 0, x >= 0")
+    repl.execute("assume W2 <= 3")
+    assert repl.execute(":unassume W2") == "dropped W2 >= 0, W2 <= 3; assuming x >= 0"
+    assert repl.execute(":unassume x") == "dropped x >= 0; assuming nothing"
+    assert repl.execute(":unassume W2") == "error: no assumption on `W2` to drop"
+    assert repl.execute(":unassume").startswith("error: :unassume takes one name")
+    repl.execute(":assume W2 >= 0")
+    assert repl.execute(":unassume w2") == "error: no assumption on `w2` to drop; did you mean `W2`?"
+
+
+def test_a_dropped_assumption_no_longer_applies():
+    repl = Repl()
+    repl.execute(":check off")
+    repl.execute("h = relu(W1 @ x)")
+    repl.execute(":wrt W1")
+    repl.execute(":assume W2 >= 0")
+    assert "verdict: convex" in repl.execute("relu(W2 @ h)")
+    repl.execute(":unassume W2")
+    assert "verdict: unknown" in repl.execute("relu(W2 @ h)")
+
+
+def test_unbind_makes_a_name_free_again():
+    repl = Repl()
+    repl.execute(":check off")
+    repl.execute("h = exp(x)")
+    assert repl.execute(":unbind h") == "h unbound"
+    assert repl.execute(":unbind h") == "error: `h` is not bound"
+    assert "verdict: affine" in repl.execute("certify h wrt h")
+    repl.execute("g = x")
+    assert repl.execute(":unbind G") == "error: `G` is not bound; did you mean `g`?"
+
+
+@pytest.mark.parametrize("entry", [":shape W1 = 4, 3", ":shape W1 4 3", ":shape W1 = (4, 3)",
+                                   ":shape W1=4,3", "shape W1 = (4, 3)"])
+def test_shape_is_written_as_in_scripts_and_the_cli(entry):
+    repl = Repl()
+    assert repl.execute(entry) == "shape of W1: (4, 3)"
+    assert repl.session.shapes == {"W1": (4, 3)}
+
+
+def test_shape_lists_shows_and_refuses():
+    repl = Repl()
+    assert repl.execute(":shape") == "no shapes declared (they are inferred)"
+    assert repl.execute(":shape u = n") == "shape of u: (n,)"          # a letter: any size
+    assert repl.execute(":shape s = ()") == "shape of s: ()"
+    assert repl.execute(":shape") == "shape of u: (n,)\nshape of s: ()"
+    assert repl.execute(":shape u") == "shape of u: (n,)"
+    assert repl.execute(":shape q") == "no shape declared for q (it is inferred)"
+    assert repl.execute(":shape W 0 3").startswith("error: shape of `W` must be () or (n,) or (m, n)")
+    assert repl.execute(":shape 3 = 4").startswith("error: :shape takes a name and its dimensions")
+    assert "shapes: u=(n,), s=()" in repl.execute(":vars")
+
+
+def test_reset_starts_a_fresh_session_and_keeps_the_settings():
+    repl = Repl()
+    for entry in [":wrt x", ":check off", ":format json", "h = relu(x)", "assume W >= 0",
+                  "shape W = (2, 2)", "define sq(t) = square(t)"]:
+        assert not repl.execute(entry).startswith("error")
+    assert repl.execute(":reset").startswith("a fresh session")
+    assert repl.execute(":vars") == ("variables: none yet\nassumptions: none\nbindings: none\n"
+                                     "user atoms: none\nshapes: inferred")
+    assert repl.session.check is False and repl.format == "json"
+
+
+def test_run_a_script_into_the_session(tmp_path):
+    script = tmp_path / "net.dcp"
+    script.write_text("h = relu(W1 @ x)\nassume W2 >= 0\ncertify relu(W2 @\n  h) wrt W1\n"
+                      "certify exp(x) wrt x\ncertify sigmod(x) wrt x\n")
+    repl = Repl()
+    repl.execute(":check off")
+    shown = list(repl.outputs(f":run {script}"))
+    assert len(shown) == 3
+    assert "verdict: convex" in shown[0] and "verdict: convex" in shown[1]
+    assert shown[2].startswith(f"error: unknown function `sigmod`; did you mean `sigmoid`?\n"
+                               f"  --> {script}:6:9\n")
+    assert "h" in repl.session.bindings and repl.session.assumption_texts == ["W2 >= 0"]
+    assert repl.execute(":run /no/such/file.dcp") == \
+        "error: cannot read /no/such/file.dcp: No such file or directory"
+    assert repl.execute(":run") == "error: :run takes a file, e.g. :run net.dcp"
+
+
+def test_history_numbers_the_entries_of_the_session():
+    repl = Repl()
+    repl.execute(":wrt x")
+    repl.execute("relu(\n  x)")
+    repl.execute("   ")
+    assert repl.execute(":history") == "1  :wrt x\n2  relu(\n     x)\n3  :history"
+
+
+def test_every_command_has_a_help_line():
+    repl = Repl()
+    shown = repl.execute(":help")
+    for command in [":reset", ":unassume NAME", ":unbind NAME", ":shape [NAME = DIMS]",
+                    ":run FILE", ":history"]:
+        assert f"  {command} " in shown
+        assert not repl.execute(command.split()[0] + " x").startswith("error: unknown command")
+
+
 def _reader(*lines):
     """A prompt that answers with ``lines``; an exception class among them is raised."""
     answers = iter(lines)
@@ -187,5 +287,25 @@ def test_real_terminal_ctrl_c_clears_the_line_and_ctrl_d_cancels_an_entry(tmp_pa
     child.expect("dcp>")
     child.send(":wrt y\r")
     child.expect("variables: y")
+    child.sendline(":quit")
+    child.expect(pexpect.EOF)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_real_terminal_ctrl_c_stops_a_long_run_and_the_session_goes_on(tmp_path):
+    script = tmp_path / "long.dcp"          # hours of work: Ctrl-C must come first
+    script.write_text("certify relu(W2 @ relu(W1 @ x)) wrt W1\n" * 20_000)
+    child = _spawn(tmp_path)
+    child.expect("dcp>")
+    child.sendline(f":run {script}")
+    child.expect("verdict: nonconvex")                # the first result, as it is made
+    child.sendintr()
+    child.expect("interrupted")
+    child.expect("dcp>")
+    child.sendline(":history")
+    child.expect(f"1  :run {script}")
+    child.expect("2  :history")
+    child.sendline(":reset")
+    child.expect("a fresh session")
     child.sendline(":quit")
     child.expect(pexpect.EOF)
