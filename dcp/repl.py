@@ -19,7 +19,7 @@ from .api import Session
 from .errors import DcpBug, DcpError
 from .render import RENDERERS, render
 
-__all__ = ["Repl", "run_repl", "COMMANDS", "BARE_COMMANDS", "history_path"]
+__all__ = ["Repl", "run_repl", "COMMANDS", "BARE_COMMANDS", "KEYWORDS", "history_path"]
 
 COMMANDS = {
     ":help": "this list (help alone on a line, too)",
@@ -38,6 +38,9 @@ COMMANDS = {
     ":reset": "a fresh session: no variables, assumptions, bindings, user atoms or shapes",
     ":quit": "leave (Ctrl-D, or quit or exit alone on a line, too)",
 }
+
+# The words that start (or go in) a statement.
+KEYWORDS = ("assume", "certify", "define", "shape", "wrt")
 
 # Bare words that mean a command, as in Python's REPL: a user's first guesses. (They are
 # not reserved: `quit = x` binds a name; only the word alone on a line is the command.)
@@ -76,10 +79,38 @@ class Repl:
         self.entries: list[str] = []
 
     def words(self) -> list[str]:
-        """What Tab completes: atoms, bound names, user atoms, commands."""
+        """What Tab offers in an expression or statement: atoms, bound names, user atoms,
+        the statements' keywords, and the commands."""
         from .atoms import REGISTRY
-        names = set(REGISTRY) | set(self.session.bindings) | set(self.session.atoms)
+        names = set(REGISTRY) | set(self.session.bindings) | set(self.session.atoms) | set(KEYWORDS)
         return sorted(names) + [c.split()[0] for c in COMMANDS]
+
+    def completions(self, line: str) -> tuple[str, list[str]]:
+        """What Tab offers at the end of ``line`` (the text before the cursor): the word
+        being typed, and the words that complete it where they fit. After ``:format`` the
+        formats, after ``:check`` on and off, after ``:atom`` the atoms, after ``:run`` the
+        files, after ``:unassume`` the names assumed, after ``:unbind`` the names bound;
+        elsewhere :meth:`words`."""
+        command, space, argument = line.lstrip().partition(" ")
+        if space and command == ":run":
+            word = argument.lstrip()
+            return word, _paths(word)
+        if space and command.startswith(":"):
+            word = re.search(r"[A-Za-z0-9_]*\Z", line)[0]
+            options = self._arguments(command)
+        else:
+            word = re.search(r"[:A-Za-z0-9_]*\Z", line)[0]
+            options = self.words()
+        return word, sorted({o for o in options if o.startswith(word)})
+
+    def _arguments(self, command: str) -> list[str]:
+        """The words a command takes (none offered for free text, such as :assume's)."""
+        from .atoms import REGISTRY
+        return {
+            ":format": list(RENDERERS), ":check": ["on", "off"],
+            ":atom": list(REGISTRY) + list(self.session.atoms),
+            ":unassume": list(self.session.bounds), ":unbind": list(self.session.bindings),
+        }.get(command, [])
 
     def execute(self, text: str) -> str:
         """All that one input shows, as one text (see :meth:`outputs`)."""
@@ -252,6 +283,32 @@ class Repl:
         return "a fresh session: no variables, assumptions, bindings, user atoms or shapes"
 
 
+def _paths(prefix: str) -> list[str]:
+    """The files and folders (with a ``/``) whose path starts with ``prefix``; hidden ones
+    only when ``prefix`` names them."""
+    head, slash, start = prefix.rpartition("/")
+    folder = os.path.expanduser(head + slash) if slash else "."
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    return sorted(head + slash + entry.name + ("/" if entry.is_dir() else "") for entry in entries
+                  if entry.name.startswith(start) and (start[:1] == "." or entry.name[:1] != "."))
+
+
+def _completer(repl: Repl):
+    """A prompt_toolkit completer that asks ``repl`` what fits where the cursor is."""
+    from prompt_toolkit.completion import Completer, Completion
+
+    class ReplCompleter(Completer):
+        def get_completions(self, document, complete_event):
+            word, options = repl.completions(document.text_before_cursor)
+            for option in options:
+                yield Completion(option, start_position=-len(word))
+
+    return ReplCompleter()
+
+
 def _name_argument(command: str, rest: str) -> None:
     """Refuse anything but one name after ``command``."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", rest):
@@ -266,15 +323,13 @@ def _dims(dims: tuple[int | str, ...]) -> str:
 def run_repl(input=None, output=None, write: Callable[[str], None] | None = None) -> int:
     """Run the REPL on a terminal (or on prompt_toolkit ``input``/``output``, for tests)."""
     from prompt_toolkit import PromptSession
-    from prompt_toolkit.completion import WordCompleter
     from prompt_toolkit.history import FileHistory
 
     interactive = output is None and sys.stdout.isatty()
     repl = Repl(colour=interactive and "NO_COLOR" not in os.environ)
     path = history_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    completer = WordCompleter(repl.words, pattern=re.compile(r"([:A-Za-z0-9_]+)"))
-    prompt = PromptSession(history=FileHistory(str(path)), completer=completer,
+    prompt = PromptSession(history=FileHistory(str(path)), completer=_completer(repl),
                            input=input, output=output, complete_while_typing=False)
     write = write or (lambda text: print(text, flush=True))
     write(f"dcp {__import__('dcp').__version__} - type :help for help, :quit to leave")

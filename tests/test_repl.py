@@ -174,6 +174,40 @@ def test_every_command_has_a_help_line():
         assert not repl.execute(command.split()[0] + " x").startswith("error: unknown command")
 
 
+@pytest.mark.parametrize("line, word, offered", [
+    (":format ", "", ["json", "latex", "markdown", "text"]),
+    (":format m", "m", ["markdown"]),
+    (":check o", "o", ["off", "on"]),
+    (":atom sigm", "sigm", ["sigma_max", "sigmoid"]),
+    (":unassume ", "", ["W2"]),                    # only the names that apply
+    (":unbind ", "", ["h"]),
+    (":wrt ", "", []),                             # free text: nothing to guess
+    (":un", ":un", [":unassume", ":unbind"]),
+    ("cer", "cer", ["certify"]),
+    ("certify relu(W2 @ h) w", "w", ["wrt"]),
+    ("relu(W2 @ h", "h", ["h", "hardtanh", "harmonic_mean", "hinge_loss", "hstack", "huber",
+                          "huber_loss"]),
+])
+def test_completion_knows_the_context(line, word, offered):
+    repl = Repl()
+    repl.execute("h = relu(W1 @ x)")
+    repl.execute(":assume W2 >= 0")
+    assert repl.completions(line) == (word, offered)
+
+
+def test_completion_after_run_offers_files(tmp_path, monkeypatch):
+    (tmp_path / "nets").mkdir()
+    (tmp_path / "nets" / "deep.dcp").write_text("")
+    (tmp_path / "net.dcp").write_text("")
+    (tmp_path / ".hidden.dcp").write_text("")
+    monkeypatch.chdir(tmp_path)
+    repl = Repl()
+    assert repl.completions(":run ne") == ("ne", ["net.dcp", "nets/"])
+    assert repl.completions(":run nets/") == ("nets/", ["nets/deep.dcp"])
+    assert repl.completions(f":run {tmp_path}/.h") == (f"{tmp_path}/.h", [f"{tmp_path}/.hidden.dcp"])
+    assert repl.completions(":run /no/such/") == ("/no/such/", [])
+
+
 def _reader(*lines):
     """A prompt that answers with ``lines``; an exception class among them is raised."""
     answers = iter(lines)
@@ -307,5 +341,21 @@ def test_real_terminal_ctrl_c_stops_a_long_run_and_the_session_goes_on(tmp_path)
     child.expect("2  :history")
     child.sendline(":reset")
     child.expect("a fresh session")
+    child.sendline(":quit")
+    child.expect(pexpect.EOF)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_real_terminal_completes_a_command_argument(tmp_path):
+    child = _spawn(tmp_path)
+    child.expect("dcp>")
+    child.send(":format \t")                       # Tab: the formats, in a menu
+    child.expect("latex")
+    child.expect("markdown")
+    child.send("\x15")                             # clear the line
+    child.send(":format ma\t")                     # one fits: it is inserted
+    child.expect("rkdown")
+    child.send("\r")
+    child.expect("format: markdown")
     child.sendline(":quit")
     child.expect(pexpect.EOF)
