@@ -323,13 +323,13 @@ def _dims(dims: tuple[int | str, ...]) -> str:
 def run_repl(input=None, output=None, write: Callable[[str], None] | None = None) -> int:
     """Run the REPL on a terminal (or on prompt_toolkit ``input``/``output``, for tests)."""
     from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory
 
     interactive = output is None and sys.stdout.isatty()
     repl = Repl(colour=interactive and "NO_COLOR" not in os.environ)
     path = history_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    prompt = PromptSession(history=FileHistory(str(path)), completer=_completer(repl),
+    history = _entry_history(path)
+    prompt = PromptSession(history=history, completer=_completer(repl),
                            input=input, output=output, complete_while_typing=False)
     write = write or (lambda text: print(text, flush=True))
     write(f"dcp {__import__('dcp').__version__} - type :help for help, :quit to leave")
@@ -341,21 +341,39 @@ def run_repl(input=None, output=None, write: Callable[[str], None] | None = None
         except EOFError:               # Ctrl-D at the prompt: leave
             break
         if text is not None:
+            history.add_entry(text)
             _show(repl.outputs(text), write)
     return 0
 
 
+def _entry_history(path: Path):
+    """The history file, kept by entries: prompt_toolkit appends each line a prompt
+    accepts, so a multi-line entry would come back line by line; here the REPL appends
+    each entry once it is whole (``add_entry``), and it comes back as one."""
+    from prompt_toolkit.history import FileHistory
+
+    class EntryHistory(FileHistory):
+        def append_string(self, string: str) -> None:
+            """A line a prompt accepted, maybe part of an entry: kept by ``add_entry``."""
+
+        def add_entry(self, entry: str) -> None:
+            FileHistory.append_string(self, entry)
+
+    return EntryHistory(str(path))
+
+
 def _read_entry(read: Callable[[str], str]) -> str | None:
-    """One entry: a line, and the lines after it while a bracket stays open. Ctrl-D or
-    Ctrl-C at a continuation prompt cancels the entry: None."""
+    """One entry: a line, and the lines after it while a bracket stays open, joined by new
+    lines as typed (so an error is shown on its own line). Ctrl-D or Ctrl-C at a
+    continuation prompt cancels the entry: None."""
     from .syntax.parser import open_brackets
     lines = [read("dcp> ")]
-    while open_brackets(" ".join(lines)):
+    while open_brackets("\n".join(lines)):
         try:
             lines.append(read("...  "))
         except (EOFError, KeyboardInterrupt):
             return None
-    return " ".join(lines)
+    return "\n".join(lines)
 
 
 def _show(pieces: Generator[str, None, None], write: Callable[[str], None]) -> None:

@@ -221,7 +221,9 @@ def _reader(*lines):
 
 
 def test_an_entry_goes_on_while_a_bracket_is_open():
-    assert _read_entry(_reader("relu(", "x", ")")) == "relu( x )"
+    assert _read_entry(_reader("relu(", "x", ")")) == "relu(\nx\n)"
+    # A bracket in a comment opens nothing.
+    assert _read_entry(_reader("relu(x) # (", "never read")) == "relu(x) # ("
 
 
 @pytest.mark.parametrize("key", [EOFError, KeyboardInterrupt])
@@ -231,17 +233,22 @@ def test_ctrl_d_or_ctrl_c_at_a_continuation_prompt_cancels_the_entry(key):
         _read_entry(_reader(EOFError))
 
 
-def test_pipe_input_with_a_multiline_expression(capsys, tmp_path, monkeypatch):
+def test_a_multiline_entry_is_one_history_item_joined_by_new_lines(tmp_path, monkeypatch):
+    from prompt_toolkit.history import FileHistory
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
     monkeypatch.setenv("DCP_STATE_DIR", str(tmp_path))
     shown = []
     with create_pipe_input() as pipe:
-        pipe.send_text(":wrt x\r:check off\rrelu(\r  x)\r:quit\r")
+        pipe.send_text(":wrt x\r:check off\rrelu(\r  x)\rrelu(\r  sigmod(x))\r:quit\r")
         assert run_repl(input=pipe, output=DummyOutput(), write=shown.append) == 0
     assert "variables: x" in shown
-    assert any("relu(   x)  wrt x" in text and "verdict: convex" in text for text in shown)
-    assert (tmp_path / "history").exists()
+    assert any(text.startswith("relu(\n  x)  wrt x\n") and "verdict: convex" in text
+               for text in shown)
+    error = next(text for text in shown if text.startswith("error: unknown function `sigmod`"))
+    assert "--> line 2, column 3\n" in error and "2 |   sigmod(x))\n  |   ^^^^^^" in error
+    entries = list(FileHistory(str(tmp_path / "history")).load_history_strings())
+    assert entries == [":quit", "relu(\n  sigmod(x))", "relu(\n  x)", ":check off", ":wrt x"]
 
 
 pexpect = pytest.importorskip("pexpect")
@@ -357,5 +364,25 @@ def test_real_terminal_completes_a_command_argument(tmp_path):
     child.expect("rkdown")
     child.send("\r")
     child.expect("format: markdown")
+    child.sendline(":quit")
+    child.expect(pexpect.EOF)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_real_terminal_multiline_entry_errors_on_its_line_and_comes_back_whole(tmp_path):
+    child = _spawn(tmp_path)
+    child.expect("dcp>")
+    child.send(":wrt x\r")
+    child.expect("variables: x")
+    child.send("relu(\r")
+    child.expect(r"\.\.\.")
+    child.send("  sigmod(x))\r")
+    child.expect("--> line 2, column 3")
+    child.expect(r"2 \|   sigmod\(x\)\)")
+    child.expect("dcp>")
+    child.send("\x1b[A")                           # up arrow: the whole entry comes back
+    child.send("\r")                               # and runs again, as one
+    child.expect("--> line 2, column 3")
+    child.expect("dcp>")
     child.sendline(":quit")
     child.expect(pexpect.EOF)
