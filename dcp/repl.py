@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Callable, Generator, Iterator
+from typing import Callable, Generator, Iterable, Iterator
 
 from .api import Session
 from .errors import DcpBug, DcpError
@@ -77,6 +77,8 @@ class Repl:
         self.done = False
         #: The entries of this session, in order (``:history``).
         self.entries: list[str] = []
+        #: How many entries ended in an error.
+        self.failures = 0
 
     def words(self) -> list[str]:
         """What Tab offers in an expression or statement: atoms, bound names, user atoms,
@@ -129,8 +131,10 @@ class Repl:
             shown = self._command(text) if text.startswith(":") else self._statements(text)
             yield from ([shown] if shown else []) if isinstance(shown, str) else shown
         except DcpError as error:
+            self.failures += 1
             yield f"error: {error}"
         except DcpBug as error:
+            self.failures += 1
             yield f"internal error (a bug in dcp, please report it): {error}"
         except KeyboardInterrupt:      # Ctrl-C stops the work, not the session
             yield "interrupted"
@@ -321,7 +325,14 @@ def _dims(dims: tuple[int | str, ...]) -> str:
 
 
 def run_repl(input=None, output=None, write: Callable[[str], None] | None = None) -> int:
-    """Run the REPL on a terminal (or on prompt_toolkit ``input``/``output``, for tests)."""
+    """Run the REPL on a terminal (or on prompt_toolkit ``input``/``output``, for tests);
+    returns the exit status.
+
+    When standard input is no terminal (``echo ... | dcp repl``), its lines are read
+    plainly (see :func:`_run_piped`)."""
+    write = write or (lambda text: print(text, flush=True))
+    if input is None and not sys.stdin.isatty():
+        return _run_piped(Repl(), sys.stdin, write)
     from prompt_toolkit import PromptSession
 
     interactive = output is None and sys.stdout.isatty()
@@ -331,7 +342,6 @@ def run_repl(input=None, output=None, write: Callable[[str], None] | None = None
     history = _entry_history(path)
     prompt = PromptSession(history=history, completer=_completer(repl),
                            input=input, output=output, complete_while_typing=False)
-    write = write or (lambda text: print(text, flush=True))
     write(f"dcp {__import__('dcp').__version__} - type :help for help, :quit to leave")
     while not repl.done:
         try:
@@ -344,6 +354,29 @@ def run_repl(input=None, output=None, write: Callable[[str], None] | None = None
             history.add_entry(text)
             _show(repl.outputs(text), write)
     return 0
+
+
+def _run_piped(repl: Repl, lines: Iterable[str], write: Callable[[str], None]) -> int:
+    """The REPL on input that is no terminal: no banner, prompts, colour, history or
+    escape codes, only each entry's output (errors too, in their place) as it comes. An
+    entry goes on over lines while a bracket is open; one left open at the end is run,
+    and its error shown. Exit status 2 if any entry failed, as ``dcp run`` (which stops
+    at the first), else 0."""
+    from .syntax.parser import open_brackets
+    entry: list[str] = []
+    written = False
+    for line in lines:
+        entry.append(line.rstrip("\r\n"))
+        if open_brackets("\n".join(entry)):
+            continue
+        written = _show(repl.outputs("\n".join(entry)), write, written)
+        entry = []
+        if repl.done:
+            break
+    else:
+        if entry:
+            _show(repl.outputs("\n".join(entry)), write, written)
+    return 2 if repl.failures else 0
 
 
 def _entry_history(path: Path):
@@ -376,12 +409,18 @@ def _read_entry(read: Callable[[str], str]) -> str | None:
     return "\n".join(lines)
 
 
-def _show(pieces: Generator[str, None, None], write: Callable[[str], None]) -> None:
-    """Write each piece of an entry's output as it comes. Ctrl-C while one is written
-    stops the entry as Ctrl-C during its work does."""
+def _show(pieces: Generator[str, None, None], write: Callable[[str], None],
+          after_output: bool = False) -> bool:
+    """Write each piece of an entry's output as it comes, a blank line between two (and
+    before the first ``after_output``: piped input has no prompt between entries). Ctrl-C
+    while a piece is written stops the entry as Ctrl-C during its work does. Returns
+    whether anything has been written."""
     try:
         for piece in pieces:
-            write(piece)
+            write("\n" + piece if after_output else piece)
+            after_output = True
     except KeyboardInterrupt:
         pieces.close()
         write("interrupted")
+        after_output = True
+    return after_output

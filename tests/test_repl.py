@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from dcp.repl import Repl, _read_entry, run_repl
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_session_from_the_issue():
@@ -251,12 +255,36 @@ def test_a_multiline_entry_is_one_history_item_joined_by_new_lines(tmp_path, mon
     assert entries == [":quit", "relu(\n  sigmod(x))", "relu(\n  x)", ":check off", ":wrt x"]
 
 
+def _piped(text: str, tmp_path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DCP_STATE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT), "TERM": "xterm"}
+    return subprocess.run([sys.executable, "-m", "dcp", "repl"], input=text, capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+def test_piped_input_runs_plainly(tmp_path):
+    run = _piped(":wrt x\n:check off\nrelu(\n  x)\nquit\nexp(x)\n", tmp_path)
+    assert run.returncode == 0 and run.stderr == ""
+    assert run.stdout.startswith("variables: x\n\nnumeric check: off\n\nrelu(\n  x)  wrt x\n")
+    assert "verdict: convex" in run.stdout and "exp(x)" not in run.stdout     # quit stopped it
+    assert "\x1b" not in run.stdout and "dcp>" not in run.stdout and "..." not in run.stdout
+    assert not (tmp_path / "history").exists()
+
+
+def test_piped_input_shows_errors_in_place_goes_on_and_exits_2(tmp_path):
+    run = _piped(":wrt x\n:check off\nsigmod(x)\nexp(x)\nrelu(x +\n", tmp_path)
+    assert run.returncode == 2 and run.stderr == ""
+    parts = run.stdout.split("\n\n")
+    assert parts[2].startswith("error: unknown function `sigmod`; did you mean `sigmoid`?")
+    assert parts[3] == "exp(x)  wrt x"                                 # the session went on
+    assert parts[-1].startswith("error: unexpected end of input")      # left open at the end
+
+
 pexpect = pytest.importorskip("pexpect")
 
 
 def _spawn(tmp_path):
     env = {**os.environ, "DCP_STATE_DIR": str(tmp_path), "NO_COLOR": "1", "TERM": "xterm",
-           "PROMPT_TOOLKIT_NO_CPR": "1"}
+           "PROMPT_TOOLKIT_NO_CPR": "1", "PYTHONPATH": str(ROOT)}
     return pexpect.spawn(sys.executable, ["-m", "dcp", "repl"], env=env, encoding="utf-8",
                          timeout=60, dimensions=(40, 200))
 
