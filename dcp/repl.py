@@ -1,11 +1,19 @@
 """The interactive session: ``dcp repl`` (and plain ``dcp`` on a terminal).
 
-A line is a statement of the language (``h = relu(W1 @ x)``, ``assume W2 >= 0``,
+An entry is a statement of the language (``h = relu(W1 @ x)``, ``assume W2 >= 0``,
 ``define ...``, ``certify ... wrt ...``), a bare expression (certified in the current
-``:wrt``), or a command (``quit``, ``exit`` and ``help`` work bare too). Brackets left
-open continue on the next line. A mistake prints the error with a caret and the session
-goes on. History is kept in the user's state
-directory (``$DCP_STATE_DIR``, else ``$XDG_STATE_HOME/dcp``, else ``~/.local/state/dcp``).
+``:wrt``), or a command (:data:`COMMANDS`; ``quit``, ``exit`` and ``help`` work alone on
+a line too). While a bracket is open the entry goes on over the next lines, joined by new
+lines, and the history keeps it as one item. A mistake prints the error with a caret
+under the line typed, and the session goes on. Ctrl-C stops a certification (or drops the
+line being typed) and the session goes on; Ctrl-D leaves, or at a continuation prompt
+cancels the entry. Tab offers what fits where the cursor is (:meth:`Repl.completions`).
+History is kept in the user's state directory (``$DCP_STATE_DIR``, else
+``$XDG_STATE_HOME/dcp``, else ``~/.local/state/dcp``).
+
+On piped input (``printf ':wrt x\\nexp(x)\\n' | dcp repl``) the lines are read plainly: no
+prompts, banner, colour, history or escape codes, only each entry's output with errors in
+their place; the exit status is 2 if any entry failed, else 0.
 """
 from __future__ import annotations
 
@@ -52,6 +60,7 @@ HELP = "\n".join([
     "  assume W2 >= 0            assumptions (elementwise bounds)",
     "  define swish2(t) = t * sigmoid(t)   a user atom, analysed by SymPy",
     "  certify relu(W2 @ h) wrt W1",
+    "An open bracket goes on to the next line. Tab completes; Ctrl-C stops a certification.",
     "Commands:",
     *(f"  {name:<20} {what}" for name, what in COMMANDS.items()),
 ])
@@ -67,8 +76,9 @@ def history_path() -> Path:
 
 
 class Repl:
-    """The REPL's logic, apart from the terminal: :meth:`execute` takes one input (a line,
-    or several joined) and returns the text to show."""
+    """The REPL's logic, apart from the terminal: :meth:`outputs` takes one entry (a line,
+    or several joined) and gives what to show, piece by piece; :meth:`execute` gives it
+    as one text. :meth:`completions` says what Tab offers."""
 
     def __init__(self, colour: bool = False):
         self.session = Session()
@@ -198,6 +208,8 @@ class Repl:
 
     def _wrt(self, rest: str) -> str:
         names = [n for n in re.split(r"[\s,]+", rest) if n]
+        for name in names:
+            _name_argument(":wrt", name)
         if names:
             self.session.wrt = tuple(names)
         return "variables: " + (", ".join(self.session.wrt) or "none yet")
@@ -313,10 +325,10 @@ def _completer(repl: Repl):
     return ReplCompleter()
 
 
-def _name_argument(command: str, rest: str) -> None:
-    """Refuse anything but one name after ``command``."""
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", rest):
-        raise DcpError(f"{command} takes one name, e.g. {command} W2" + (f"; got {rest!r}" if rest else ""))
+def _name_argument(command: str, text: str) -> None:
+    """Refuse anything but a name as an argument of ``command``."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise DcpError(f"{command} takes names, e.g. {command} W2" + (f"; got {text!r}" if text else ""))
 
 
 def _dims(dims: tuple[int | str, ...]) -> str:

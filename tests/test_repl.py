@@ -78,6 +78,13 @@ def test_ctrl_c_during_a_certification_returns_to_the_session(monkeypatch):
     assert "verdict: convex" in repl.execute("exp(x)")
 
 
+def test_wrt_takes_names_only():
+    repl = Repl()
+    assert repl.execute(":wrt x; exp(x)") == "error: :wrt takes names, e.g. :wrt W2; got 'x;'"
+    assert repl.execute(":wrt") == "variables: none yet"
+    assert repl.execute(":wrt W1, W2") == "variables: W1, W2"
+
+
 def test_unassume_drops_the_assumptions_on_one_name():
     repl = Repl()
     repl.execute(":assume W2 >= 0, x >= 0")
@@ -85,7 +92,8 @@ def test_unassume_drops_the_assumptions_on_one_name():
     assert repl.execute(":unassume W2") == "dropped W2 >= 0, W2 <= 3; assuming x >= 0"
     assert repl.execute(":unassume x") == "dropped x >= 0; assuming nothing"
     assert repl.execute(":unassume W2") == "error: no assumption on `W2` to drop"
-    assert repl.execute(":unassume").startswith("error: :unassume takes one name")
+    assert repl.execute(":unassume") == "error: :unassume takes names, e.g. :unassume W2"
+    assert repl.execute(":unassume a b") == "error: :unassume takes names, e.g. :unassume W2; got 'a b'"
     repl.execute(":assume W2 >= 0")
     assert repl.execute(":unassume w2") == "error: no assumption on `w2` to drop; did you mean `W2`?"
 
