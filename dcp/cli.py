@@ -173,11 +173,11 @@ def read_script(file: str) -> str:
 
 
 def _run(args) -> int:
-    text, path = read_script(args.file), args.file
+    text = read_script(args.file)
     session = Session(max_nodes=args.max_nodes)
     session.check = False if args.no_check else None
     # Each result as it comes: a mistake on a later line keeps what came before.
-    for result in session.iter_run(text, filename=path):
+    for result in session.iter_run(text, filename=args.file):
         print(render(result, args.format) + "\n", flush=True)
     return 0
 
