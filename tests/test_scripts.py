@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from dcp import ParseError, Session, UnknownNameError
 from dcp.syntax import parse_script
@@ -85,3 +86,27 @@ def test_an_unclosed_bracket_is_reported_at_the_end():
         Session().run("certify exp(x) wrt x\nh = relu(x +\n\n")
     assert info.value.message.startswith("unexpected end of input")
     assert info.value.line == 2
+
+
+def test_statements_before_a_mistake_on_the_same_line_run_first():
+    session = Session()
+    results = session.iter_run("certify exp(x) wrt x; h = x  # a comment; with ( and ;\n"
+                               "g = h; certify relu(g +) wrt x")
+    assert next(results).verdict == "convex"
+    with pytest.raises(ParseError) as info:
+        next(results)
+    assert (info.value.line, info.value.column) == (2, 24)
+    assert set(session.bindings) == {"h", "g"}          # g = h ran, before the bad statement
+
+
+_STATEMENT = "certify relu(W2 @ relu(W1 @ [x, y])) + norm(x, p=1) wrt W1, W2"
+_BREAKS = [i + 1 for i, char in enumerate(_STATEMENT) if char in "([,@+" and
+           _STATEMENT[:i + 1].count("(") + _STATEMENT[:i + 1].count("[") >
+           _STATEMENT[:i + 1].count(")") + _STATEMENT[:i + 1].count("]")]
+
+
+@given(st.sets(st.sampled_from(_BREAKS)), st.booleans())
+def test_a_statement_broken_over_lines_inside_brackets_means_the_same(breaks, comments):
+    text = "".join(char + ("  # note\n    " if comments else "\n    ") * (i + 1 in breaks)
+                   for i, char in enumerate(_STATEMENT))
+    assert parse_script(text) == parse_script(_STATEMENT)
