@@ -490,20 +490,47 @@ class EachResult:
         """Convex in each variable with the others fixed."""
         return all(r.is_convex is True for r in self.separate.values())
 
+    @property
+    def block_summary(self) -> str:
+        """The note under the table when the variables are convex one at a time but not
+        (or not known to be) jointly; ``""`` otherwise."""
+        if not self.block_convex or self.joint.is_convex is True:
+            return ""
+        return ("convex in each variable separately (block convex), "
+                + ("not jointly" if self.joint.is_convex is False else "jointly unknown"))
+
+    def rows(self) -> list[tuple[str, Result]]:
+        """One (label, result) per variable, then the joint row."""
+        return [*self.separate.items(), (", ".join(self.joint.wrt) + " (jointly)", self.joint)]
+
     def table(self) -> str:
         """A text table: one row per variable, then the joint row."""
-        rows = [(name, r) for name, r in self.separate.items()]
-        rows.append((", ".join(self.joint.wrt) + " (jointly)", self.joint))
         header = ("wrt", "verdict", "rules", "numeric check")
-        cells = [header] + [(label, r.verdict, str(r.curvature), r.check.note or r.check.outcome)
-                            for label, r in rows]
+        cells = [header] + [(label, r.verdict, str(r.curvature), r.check.brief)
+                            for label, r in self.rows()]
         widths = [max(len(row[i]) for row in cells) for i in range(4)]
         lines = ["  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths)).rstrip() for row in cells]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        if self.block_convex and self.joint.is_convex is not True:
-            lines.append("convex in each variable separately (block convex), "
-                         + ("not jointly" if self.joint.is_convex is False else "jointly unknown"))
+        if self.block_summary:
+            lines.append(self.block_summary)
         return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        """Plain data: ``expression``, ``block_convex``, ``separate`` (each variable's
+        result as :meth:`Result.to_json` gives it, by name) and ``joint`` (likewise)."""
+        return {"expression": self.expression, "block_convex": self.block_convex,
+                "separate": {name: r.to_json() for name, r in self.separate.items()},
+                "joint": self.joint.to_json()}
+
+    def _repr_html_(self) -> str:
+        """The table in a notebook, each verdict in colour."""
+        from .render.html import render_each_html
+        return render_each_html(self)
+
+    def _repr_markdown_(self) -> str:
+        """The table as Markdown."""
+        from .render.markdown import render_each_markdown
+        return render_each_markdown(self)
 
     def __str__(self) -> str:
         return f"{self.expression}\n{self.table()}"

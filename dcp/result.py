@@ -34,6 +34,11 @@ class CheckReport:
     largest_gap: float | None = None
     note: str = ""
 
+    @property
+    def brief(self) -> str:
+        """The note, or the outcome when there is none: a table's cell."""
+        return self.note or self.outcome
+
     def __str__(self) -> str:
         note = f" ({self.note})" if self.note else ""
         if self.outcome in ("not run", "inconclusive"):
@@ -137,9 +142,20 @@ class Result:
         return render_text(self)
 
     def render(self, format: str = "text") -> str:
-        """The result as ``"text"``, ``"markdown"``, ``"json"`` or ``"latex"``."""
+        """The result as ``"text"``, ``"markdown"``, ``"html"``, ``"json"`` or ``"latex"``."""
         from .render import render
         return render(self, format)
+
+    def _repr_html_(self) -> str:
+        """The explanation in a notebook: the verdict and the proof's curvatures in colour,
+        breaks with a caret under the source, hints, the witnesses."""
+        from .render.html import render_html
+        return render_html(self)
+
+    def _repr_markdown_(self) -> str:
+        """The explanation as Markdown (what :meth:`render` gives for ``"markdown"``)."""
+        from .render.markdown import render_markdown
+        return render_markdown(self)
 
     def to_json(self) -> dict:
         """Plain data following docs/result.schema.json."""

@@ -17,7 +17,7 @@ from dcp import certify
 from dcp.render import RENDERERS, render
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "result.schema.json").read_text())
-EXTENSION = {"text": "txt", "markdown": "md", "json": "json", "latex": "tex"}
+EXTENSION = {"text": "txt", "markdown": "md", "html": "html", "json": "json", "latex": "tex"}
 EXAMPLES = {
     "relu_net_w1": ("relu(W2 @ relu(W1 @ x))", ["W1"], []),
     "relu_net_w1_nonneg": ("relu(W2 @ relu(W1 @ x))", ["W1"], ["W2 >= 0"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..errors import caret_block
 from .text import proof_tree
 
-__all__ = ["render_markdown"]
+__all__ = ["render_markdown", "render_each_markdown"]
 
 
 def _code(text: str) -> str:
@@ -45,4 +45,16 @@ def render_markdown(result) -> str:
                   f"f(θa + (1-θ)b) = {witness.lhs:.6g} {relation} {witness.rhs:.6g} = θf(a) + (1-θ)f(b)", ""]
     lines += ["<details><summary>Proof</summary>", "", "```text", *proof_tree(result.proof.root),
               "```", "", "</details>"]
+    return "\n".join(lines)
+
+
+def render_each_markdown(each) -> str:
+    """The verdicts of :func:`~dcp.certify_each` as a Markdown table: one row per variable,
+    then the joint row."""
+    lines = [_code(each.expression), "", "| wrt | verdict | rules | numeric check |",
+             "|---|---|---|---|"]
+    lines += [f"| {_code(label)} | **{r.verdict}** | {r.curvature} | {r.check.brief} |"
+              for label, r in each.rows()]
+    if each.block_summary:
+        lines += ["", each.block_summary]
     return "\n".join(lines)
