@@ -32,7 +32,7 @@ from .syntax.ast import (
     replace,
 )
 from .syntax.parser import close_matches
-from .syntax.reader import read_into
+from .syntax.reader import KEYWORDS, read_into
 from .tape import Tape
 
 __all__ = ["certify", "certify_each", "Session", "EachResult"]
@@ -116,6 +116,27 @@ def _check_shapes(shapes: Mapping[str, Sequence[int | str]] | None) -> dict[str,
     return result
 
 
+def _check_name(name: object, role: str) -> None:
+    """Refuse ``name`` for ``role`` (``"a binding"``, ``"a user atom"``) unless a script
+    could write it: an ASCII identifier that is no keyword of the language. (A built-in
+    atom's name is refused for a user atom where atoms are defined.)"""
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise DcpError(f"{role} must be a name, got {name!r} (a name is ASCII letters, digits "
+                       f"and _, and does not start with a digit)")
+    if name in KEYWORDS:
+        raise DcpError(f"{role} cannot be called `{name}`: it is a keyword of the language "
+                       f"({', '.join(sorted(KEYWORDS))}); choose another name")
+
+
+#: The parts a session's repr shows (wrt, assumptions, each binding, atom and shape).
+_REPR_PARTS = 12
+
+
+def _shape_text(dims: Sequence[int | str]) -> str:
+    """A shape as a script declares it: ``()``, ``(n,)``, ``(4, 3)``."""
+    return "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")"
+
+
 class Session:
     """Bindings, assumptions and shapes that persist across certifications.
 
@@ -139,11 +160,30 @@ class Session:
         #: User atoms from ``define``, by name.
         self.atoms: dict = {}
 
+    def __repr__(self) -> str:
+        """What the session holds, one part per kind, the empty ones left out:
+        ``<Session wrt W1; assume W2 >= 0; h = relu(W1 @ x); define cube(t); shape W1 = (4, 3)>``."""
+        from .syntax.printer import to_text
+        parts = []
+        if self.wrt:
+            parts.append("wrt " + ", ".join(self.wrt))
+        if self.assumption_texts:
+            parts.append("assume " + ", ".join(self.assumption_texts))
+        parts += [f"{name} = {to_text(expr, limit=40)}" for name, expr in self.bindings.items()]
+        parts += [f"define {name}({', '.join(atom.params)})" for name, atom in self.atoms.items()]
+        parts += [f"shape {name} = {_shape_text(dims)}" for name, dims in self.shapes.items()]
+        if self.check is False:
+            parts.append("check off")
+        if self.max_nodes is not None:
+            parts.append(f"max_nodes {self.max_nodes}")
+        if len(parts) > _REPR_PARTS:            # a long script's session: the first few
+            parts[_REPR_PARTS - 1:] = [f"... {len(parts) - _REPR_PARTS + 1} more"]
+        return f"<Session {'; '.join(parts)}>" if parts else "<Session (empty)>"
+
     # ---- state ----
     def bind(self, name: str, expr: str | Expr) -> None:
         """``name = expr``: later expressions may use ``name``; traces show it."""
-        if not isinstance(name, str) or not _IDENTIFIER.match(name):
-            raise DcpError(f"cannot bind {name!r}: not a name")
+        _check_name(name, "a binding")
         if not isinstance(expr, (str, Expr)):
             raise DcpError(f"bind {name} to an expression written as a string, such as "
                            f"'relu(W1 @ x)', not a {type(expr).__name__}")
@@ -167,12 +207,16 @@ class Session:
         'convex'
         """
         from .atoms.user import define_atom
-        if not isinstance(name, str) or not _IDENTIFIER.match(name):
-            raise DcpError(f"cannot define {name!r}: not a name")
+        _check_name(name, "a user atom")
+        if not isinstance(params, (str, list, tuple)):
+            raise DcpError(f"the parameters of `{name}` are a name or a list of names, "
+                           f"got {params!r}")
         params = (params,) if isinstance(params, str) else tuple(params)
         for param in params:
-            if not isinstance(param, str) or not _IDENTIFIER.match(param):
-                raise DcpError(f"a parameter of `{name}` must be a name, got {param!r}")
+            _check_name(param, f"a parameter of `{name}`")
+        if not isinstance(body, (str, Expr)):
+            raise DcpError(f"define {name} by an expression written as a string, such as "
+                           f"'t^3', got {body!r}")
         tree = parse_expression(body) if isinstance(body, str) else body
         atom = define_atom(name, params, tree, self.atoms)
         self.atoms[name] = atom
