@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable
+from os import PathLike
+from typing import TYPE_CHECKING, Callable
 
 from .facts import Curvature
 from .proof import DomainCondition, Proof, Step
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["Result", "CheckReport", "VERDICTS"]
 
@@ -162,9 +166,11 @@ class Result:
         from .render.json import to_json
         return to_json(self)
 
-    def plot(self, path: str, kind: str | None = None) -> str:
-        """Draw the witness slice (f from a to b, the chord, the violating point) to
-        ``path``; needs matplotlib (``pip install 'dcp[plot]'``)."""
+    def plot(self, path: str | PathLike[str] | None = None, kind: str | None = None) -> Figure:
+        """The witness slice (f from a to b, the chord, the violating point) as a
+        matplotlib figure, also written to ``path`` when one is given (the format by its
+        extension); ``kind`` picks the witness (``"convex"`` or ``"concave"``) when there
+        are two. Needs matplotlib (``pip install 'dcp[plot]'``)."""
         from .render.plot import plot_witness
         return plot_witness(self, path, kind)
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import os
 import struct
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import GOLDEN
 
-from dcp import certify
+from dcp import DcpError, certify
 from dcp.render import RENDERERS, render
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "result.schema.json").read_text())
@@ -75,11 +76,28 @@ def test_witness_slice_picture(tmp_path):
     pytest.importorskip("matplotlib")
     result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1")
     path = tmp_path / "w.png"
-    result.plot(str(path))
+    figure = result.plot(path)
+    assert type(figure).__name__ == "Figure"
     width, height = _png_size(path)
     assert 400 <= width <= 2000 and 300 <= height <= 1500
     witness = result.witness
     assert witness.lhs > witness.rhs          # drawn: the curve above the chord at the point
+    assert figure.axes[0].get_title() == "not convex: at the marked point the curve is above the chord"
+
+
+def test_plot_returns_the_figure_and_writes_only_when_asked(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+    monkeypatch.chdir(tmp_path)
+    result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1")
+    figure = result.plot(kind="concave")
+    assert isinstance(figure, Figure) and list(tmp_path.iterdir()) == []
+    assert figure.axes[0].get_title() == "not concave: at the marked point the curve is below the chord"
+    # Made without pyplot: a notebook shows it once, and no figure piles up in pyplot.
+    assert "matplotlib.pyplot" not in sys.modules or not sys.modules["matplotlib.pyplot"].get_fignums()
+    with pytest.raises(DcpError, match="there is no witness against affine to draw; there is one "
+                                       "against concave and convex"):
+        result.plot(kind="affine")
 
 
 def test_atom_picture(tmp_path):
