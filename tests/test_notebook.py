@@ -4,6 +4,7 @@ escapes user text and holds the verdict, the caret, the hints and the witness.""
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -147,3 +148,18 @@ def test_each_result_to_json_holds_a_valid_result_per_entry(each):
     assert data["joint"]["verdict"] == "nonconvex" and data["joint"]["wrt"] == ["U", "V"]
     for result in (*data["separate"].values(), data["joint"]):
         jsonschema.validate(result, SCHEMA)
+
+
+def test_the_results_fields_have_precise_types(refuted):
+    from dcp.check import Witness
+    from dcp.hints import Hint
+    from dcp.result import Result, Shape
+    hints = typing.get_type_hints(Result)
+    assert hints["witness"] == Witness | None
+    assert hints["witnesses"] == typing.Mapping[str, Witness]
+    assert typing.get_type_hints(Result.hints.func)["return"] == tuple[Hint, ...]
+    assert typing.get_type_hints(Result.shapes.func)["return"] == dict[str, Shape]
+    assert Shape == tuple[int | str, ...]
+    assert isinstance(refuted.witness, Witness) and refuted.hints == (Hint(("W2 >= 0",), "convex"),)
+    assert refuted.shapes == {"W2": ("a", "b"), "W1": ("b", "c"), "x": ("c",)}
+    assert certify("W @ x", wrt="x", shapes={"W": (4, 3)}, check=False).shapes == {"W": (4, 3), "x": (3,)}

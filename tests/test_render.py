@@ -53,6 +53,20 @@ def test_json_output_validates_against_the_schema(expr, wrt, assume):
     assert all(p < s["id"] for s in steps for p in s["premises"])      # premises first
 
 
+@pytest.mark.parametrize("expr,shapes,expected", [
+    ("[a, b] @ y", None, {"a": [], "b": [], "y": [2]}),
+    ("W @ x", {"W": (4, "n")}, {"W": [4, "a"], "x": ["a"]}),
+    ("hstack(x, y) + z", None, {"x": ["a"], "y": ["b"], "z": ["a + b"]}),
+])
+def test_json_shapes_are_integers_or_letters(expr, shapes, expected):
+    jsonschema = pytest.importorskip("jsonschema")
+    data = certify(expr, wrt=expr[-1], shapes=shapes, check=False).to_json()
+    assert data["shapes"] == expected and data["schema_version"] == 2
+    jsonschema.validate(data, SCHEMA)
+    with pytest.raises(jsonschema.ValidationError):             # a size as text is refused
+        jsonschema.validate({**data, "shapes": {"y": ["2"]}}, SCHEMA)
+
+
 def test_markdown_and_latex_show_the_witness():
     result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1")
     assert "**Witness** (not convex, proved with interval arithmetic):" in render(result, "markdown")

@@ -16,7 +16,8 @@ from ..facts.interval import round_down, round_up
 
 __all__ = ["to_json", "render_json", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+#: 2: a shape's dimensions are integers, or strings for free sizes (all were strings).
+SCHEMA_VERSION = 2
 
 
 def _number(x: float):
