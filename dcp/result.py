@@ -171,7 +171,7 @@ class Result:
         return render_markdown(self)
 
     def to_json(self) -> dict:
-        """Plain data following docs/result.schema.json."""
+        """Plain data following the JSON schema (``dcp/result.schema.json``)."""
         from .render.json import to_json
         return to_json(self)
 

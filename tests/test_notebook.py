@@ -7,15 +7,15 @@ import json
 import typing
 from dataclasses import replace
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from dcp import certify, certify_each
 from dcp.render import render
 from dcp.render.html import COLOURS, CURVATURE_COLOURS
+from dcp.render.json import load_schema
 
-SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "result.schema.json").read_text())
+SCHEMA = load_schema()
 
 #: Elements that have no end tag.
 VOID = {"br", "hr", "img", "input", "meta", "link", "wbr"}

@@ -16,8 +16,9 @@ from conftest import GOLDEN
 
 from dcp import DcpError, certify
 from dcp.render import RENDERERS, render
+from dcp.render.json import load_schema
 
-SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "result.schema.json").read_text())
+SCHEMA = load_schema()
 EXTENSION = {"text": "txt", "markdown": "md", "html": "html", "json": "json", "latex": "tex"}
 EXAMPLES = {
     "relu_net_w1": ("relu(W2 @ relu(W1 @ x))", ["W1"], []),
@@ -121,3 +122,49 @@ def test_atom_picture(tmp_path):
     path = tmp_path / "sigmoid.png"
     plot_atom(lookup("sigmoid", 1), str(path))
     assert _png_size(path)[0] >= 400
+
+
+def test_the_docs_show_the_schema_the_package_ships():
+    from dcp.generated_docs import schema_markdown
+    text = schema_markdown()
+    assert text.startswith("```json\n{") and '"schema_version": {\n      "const": 2\n    }' in text
+    assert json.loads(text.removeprefix("```json\n").removesuffix("\n```")) == SCHEMA
+
+
+def test_a_missing_schema_fails_the_docs_build_rather_than_showing_nothing(monkeypatch):
+    import dcp.render.json
+    from dcp.generated_docs import schema_markdown
+    monkeypatch.setattr(dcp.render.json, "SCHEMA_FILE", "no.such.schema.json")
+    with pytest.raises(FileNotFoundError, match="no.such.schema.json is missing: this install of "
+                                                "dcp is incomplete"):
+        schema_markdown()
+
+
+def test_the_wheel_ships_the_schema_and_an_install_reads_it(tmp_path):
+    # Built from a copy (setuptools writes build/ and *.egg-info next to the sources), then
+    # unpacked as an installer would, away from the checkout, and asked for the schema.
+    import shutil
+    import subprocess
+    import zipfile
+    pytest.importorskip("wheel", reason="a build without isolation needs the test extra's wheel")
+    root = Path(__file__).parent.parent
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("dcp", "grammar"):
+        shutil.copytree(root / folder, source / folder, symlinks=True, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, source / name)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                            "-q", "-w", str(tmp_path / "wheel"), str(source)],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "wheel").glob("dcp-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert {"dcp/result.schema.json", "dcp/dcp.lark", "dcp/py.typed"} <= names
+        archive.extractall(tmp_path / "site")
+    shown = subprocess.run([sys.executable, "-c", "from dcp.generated_docs import schema_markdown; "
+                            "print(schema_markdown())"], capture_output=True, text=True,
+                           cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site")})
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout.removeprefix("```json\n").removesuffix("\n```\n")) == SCHEMA
