@@ -74,6 +74,33 @@ def test_markdown_and_latex_show_the_witness():
     assert "\\textbf{Witness} (not convex)" in render(result, "latex")
 
 
+def test_latex_shows_the_domain_conditions_in_math_mode():
+    assert render(certify("log(W @ x)", wrt="x", check=False), "latex") == (
+        "\\[ f(x) = \\operatorname{log}\\left(W x\\right) \\]\n\n"
+        "\\textbf{Verdict:} concave (certified by the rules).\n\n"
+        "Holds where the expression is defined: $W x > 0$.")
+    latex = render(certify("sqrt(x) + log(y - 1) + log1p(u) + inv_pos(3 - v)",
+                           wrt=["x", "y", "u", "v"], check=False), "latex")
+    assert latex.endswith("Holds where the expression is defined: "
+                          "$x \\geq 0$, $y - 1 > 0$, $u > -1$, $3 - v > 0$.")
+
+
+def test_latex_sets_every_relation_in_math_mode():
+    latex = render(certify("relu(W2 @ relu(W1 @ x)) + x.T @ P @ x + s_1", wrt="W1",
+                           assume=["0 <= x <= 1", "P psd", "s_1 > 0"], check=False), "latex")
+    assert "\nAssuming $0 \\leq x \\leq 1$, $P \\succeq 0$, $s_{1} > 0$.\n" in latex
+    assert latex.endswith("\\textbf{Hint:} assume $W_{2} \\geq 0$ $\\Rightarrow$ convex.")
+    assert ">=" not in latex and "<=" not in latex
+
+
+def test_latex_escapes_a_reason_and_sets_what_it_quotes_as_code():
+    latex = render(certify("x^2 * y", wrt=["x", "y"], check=False), "latex")
+    assert ("\\textbf{Break} at $ {x}^{2} \\odot y $: product of two non-constant factors "
+            "\\texttt{x\\^{}2} and \\texttt{y}: a product of expressions") in latex
+    from dcp.render.latex import latex_text
+    assert latex_text("`a_1 >= 0` & 50% of {b}") == "\\texttt{a\\_1 $\\geq$ 0} \\& 50\\% of \\{b\\}"
+
+
 def test_colour_only_when_asked():
     result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1", check=False)
     assert "\033[" not in render(result, "text")

@@ -1,9 +1,15 @@
-"""A result as LaTeX: the expression typeset, the verdict, breaks and hints.
+"""A result as LaTeX: the expression typeset, the verdict, assumptions, breaks, hints,
+the domain conditions the verdict relies on, and the witnesses.
 
 Numbers and powers go through SymPy's printer; atoms are set as operators
-(``\\operatorname{relu}``), ``@`` as a product, ``.T`` as a transpose.
+(``\\operatorname{relu}``), ``@`` as a product, ``.T`` as a transpose. Every relation is
+set in math mode (``\\geq``, ``\\leq``): in text mode ``>`` prints as an inverted
+question mark. Prose (a break's reason) is escaped, with what it quotes in backticks set
+in ``\\texttt``.
 """
 from __future__ import annotations
+
+import re
 
 from ..syntax.ast import (
     Binary,
@@ -18,9 +24,12 @@ from ..syntax.ast import (
     Vector,
     walk_postorder,
 )
+from ..errors import DcpError
+from ..proof import DomainCondition, condition_text
+from ..syntax import parse_expression
 from ..syntax.printer import PRECEDENCE
 
-__all__ = ["render_latex", "latex_expression"]
+__all__ = ["render_latex", "latex_expression", "latex_condition", "latex_text"]
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "theta", "lambda", "mu", "sigma", "tau", "phi", "omega"}
 
@@ -70,22 +79,82 @@ def latex_expression(root: Expr) -> str:
     return out[id(root)][0]
 
 
+#: Each relation as math mode sets it; ``in`` for a domain between two ends.
+_RELATIONS = {"<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">", "==": "=", "in": r"\in"}
+_RELATION = re.compile(r"(<=|>=|==|<|>)")
+#: A matrix's structure, as an assumption states it (``P psd``).
+_STRUCTURES = {"psd": r"\succeq 0", "nsd": r"\preceq 0", "symmetric": r"= {}^{\top}"}
+#: Characters that mean something to LaTeX in text mode, and how to print them.
+_TEXT = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}",
+         "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "~": r"\~{}"}
+_TEXT_SPECIAL = re.compile(r"<=|>=|[<>\\{}_^&%$#~]")
+
+
+def _escape(text: str) -> str:
+    """Text-mode LaTeX for ``text``: specials escaped, relations in math mode."""
+    def one(match: re.Match) -> str:
+        token = match.group()
+        return f"${_RELATIONS[token]}$" if token in _RELATIONS else _TEXT[token]
+    return _TEXT_SPECIAL.sub(one, text)
+
+
+def latex_text(prose: str) -> str:
+    """A sentence (a break's reason) for text mode: what it quotes in backticks in
+    ``\\texttt``, everything escaped (``x^2`` in a reason would otherwise stop LaTeX)."""
+    pieces = prose.split("`")
+    if len(pieces) % 2 == 0:                    # an unpaired backtick: quote nothing
+        return _escape(prose)
+    return "".join(f"\\texttt{{{_escape(p)}}}" if i % 2 else _escape(p) for i, p in enumerate(pieces))
+
+
+def _operand(text: str) -> str:
+    """One side of a condition typeset, or as typewriter text if it is no expression."""
+    try:
+        return latex_expression(parse_expression(text.strip()))
+    except DcpError:
+        return f"\\texttt{{{_escape(text.strip())}}}"
+
+
+def latex_condition(text: str) -> str:
+    """An assumption as math-mode LaTeX: ``0 <= y <= 1`` is ``0 \\leq y \\leq 1``, ``P psd``
+    is ``P \\succeq 0``; several, separated by commas, stay so."""
+    parts = []
+    for condition in text.split(","):
+        name, _, structure = condition.strip().partition(" ")
+        if structure.strip() in _STRUCTURES:
+            parts.append(f"{_name(name)} " + _STRUCTURES[structure.strip()].replace("{}", _name(name)))
+            continue
+        sides = _RELATION.split(condition)
+        parts.append(" ".join(_RELATIONS[piece] if i % 2 else _operand(piece)
+                              for i, piece in enumerate(sides)))
+    return ", ".join(parts)
+
+
+def latex_domain(condition: DomainCondition) -> str:
+    """A domain condition as math-mode LaTeX: ``W @ x > 0`` is ``W x > 0``."""
+    relation, _, bound = condition_text(condition.domain).partition(" ")
+    bound = re.sub(r"\binf\b", r"\\infty", bound)
+    return f"{latex_expression(condition.expr)} {_RELATIONS[relation]} {bound}"
+
+
 def render_latex(result) -> str:
+    """The result as a LaTeX fragment (for a paper or a report; needs amsmath)."""
     expression = latex_expression(result.proof.root.node)
     wrt = ", ".join(_name(n) for n in result.wrt)
     lines = [f"\\[ f({wrt}) = {expression} \\]", "",
              f"\\textbf{{Verdict:}} {result.verdict}"
              + (" (certified by the rules)." if result.curvature.is_known else ".")]
     if result.assumptions:
-        lines.append("Assuming " + ", ".join(f"$\\mathtt{{{a.replace('_', chr(92) + '_')}}}$"
-                                             for a in result.assumptions) + ".")
+        lines.append("Assuming " + ", ".join(f"${latex_condition(a)}$" for a in result.assumptions) + ".")
     if not result.curvature.is_known:
         for step in result.breaks:
-            reason = step.reason.replace("_", "\\_").replace("`", "")
-            lines += ["", f"\\textbf{{Break}} at $ {latex_expression(step.node)} $: {reason}."]
+            lines += ["", f"\\textbf{{Break}} at $ {latex_expression(step.node)} $: {latex_text(step.reason)}."]
     for hint in result.hints:
-        lines.append("")
-        lines.append(f"\\textbf{{Hint:}} assume {', '.join(hint.assumptions)} $\\Rightarrow$ {hint.verdict}.")
+        assumptions = ", ".join(f"${latex_condition(a)}$" for a in hint.assumptions)
+        lines += ["", f"\\textbf{{Hint:}} assume {assumptions} $\\Rightarrow$ {hint.verdict}."]
+    if result.domain:
+        lines += ["", "Holds where the expression is defined: "
+                  + ", ".join(f"${latex_domain(c)}$" for c in result.domain) + "."]
     for kind in ("convex", "concave"):
         witness = result.witnesses.get(kind)
         if witness is None:
