@@ -101,6 +101,18 @@ def test_latex_escapes_a_reason_and_sets_what_it_quotes_as_code():
     assert latex_text("`a_1 >= 0` & 50% of {b}") == "\\texttt{a\\_1 $\\geq$ 0} \\& 50\\% of \\{b\\}"
 
 
+@pytest.fixture(scope="module")
+def deep():
+    return certify("relu(" * 10_000 + "x" + ")" * 10_000, wrt="x", check=False)
+
+
+@pytest.mark.parametrize("format", sorted(RENDERERS))
+def test_every_format_renders_a_10000_deep_expression(deep, format):
+    text = render(deep, format)            # iterative walks: no RecursionError
+    name = {"latex": "\\operatorname{relu}"}.get(format, "relu(")
+    assert text.count(name) >= 10_000
+
+
 def test_colour_only_when_asked():
     result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1", check=False)
     assert "\033[" not in render(result, "text")

@@ -22,12 +22,11 @@ from ..syntax.ast import (
     Transpose,
     Unary,
     Vector,
-    walk_postorder,
 )
 from ..errors import DcpError
 from ..proof import DomainCondition, condition_text
 from ..syntax import parse_expression
-from ..syntax.printer import PRECEDENCE
+from ..syntax.printer import ATOM, POSTFIX, POWER, PRECEDENCE, UNARY
 
 __all__ = ["render_latex", "latex_expression", "latex_condition", "latex_text"]
 
@@ -40,43 +39,63 @@ def _name(text: str) -> str:
 
 
 def latex_expression(root: Expr) -> str:
-    """LaTeX for an expression (iterative, like every walk over user input)."""
-    import sympy
-    out: dict[int, tuple[str, int]] = {}      # node -> (latex, precedence level)
+    """LaTeX for an expression. Iterative, like every walk over user input, and linear:
+    pieces are emitted in order and joined once (a node's text built from its children's
+    copied each level again, quadratic in the depth)."""
+    out: list[str] = []
+    # Work items: LaTeX to emit, or (node, the weakest level it may have unbracketed).
+    stack: list[str | tuple[Expr, int]] = [(root, 0)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node, allowed = item
+        level, parts = _parts(node)
+        if level < allowed:
+            parts = ["\\left(", *parts, "\\right)"]
+        stack.extend(reversed(parts))
+    return "".join(out)
 
-    def wrap(node: Expr, level: int) -> str:
-        text, own = out[id(node)]
-        return f"\\left({text}\\right)" if own < level else text
 
-    for node in walk_postorder(root):
-        if isinstance(node, Number):
-            out[id(node)] = (sympy.latex(sympy.nsimplify(node.text or node.value)), 6)
-        elif isinstance(node, (Name, Ref)):
-            out[id(node)] = (_name(node.id), 6)
-        elif isinstance(node, Unary):
-            out[id(node)] = (f"{node.op}{wrap(node.operand, 3)}", 3)
-        elif isinstance(node, Binary):
-            level = PRECEDENCE[node.op]
-            if node.op == "^":
-                out[id(node)] = (f"{{{wrap(node.left, 5)}}}^{{{out[id(node.right)][0]}}}", 4)
-            elif node.op == "/":
-                out[id(node)] = (f"\\frac{{{out[id(node.left)][0]}}}{{{out[id(node.right)][0]}}}", 6)
-            else:
-                symbol = {"+": " + ", "-": " - ", "*": " \\odot ", "@": " "}[node.op]
-                out[id(node)] = (f"{wrap(node.left, level)}{symbol}{wrap(node.right, level + 1)}", level)
-        elif isinstance(node, Transpose):
-            out[id(node)] = (f"{wrap(node.operand, 5)}^{{\\top}}", 5)
-        elif isinstance(node, Index):
-            out[id(node)] = (f"{wrap(node.operand, 5)}_{{{','.join(map(str, node.indices))}}}", 5)
-        elif isinstance(node, Vector):
-            out[id(node)] = ("\\begin{bmatrix}" + " \\\\ ".join(out[id(i)][0] for i in node.items)
-                             + "\\end{bmatrix}", 6)
-        elif isinstance(node, Call):
-            args = [out[id(a)][0] for a in node.args]
-            args += [f"{k}={out[id(v)][0]}" for k, v in node.kwargs]
-            name = node.func.replace("_", "\\_")
-            out[id(node)] = (f"\\operatorname{{{name}}}\\left({', '.join(args)}\\right)", 6)
-    return out[id(root)][0]
+def _parts(node: Expr) -> tuple[int, list[str | tuple[Expr, int]]]:
+    """A node's precedence level and its pieces: LaTeX, or a child with the weakest level
+    it may have there without brackets."""
+    if isinstance(node, Number):
+        import sympy
+        return ATOM, [sympy.latex(sympy.nsimplify(node.text or node.value))]
+    if isinstance(node, (Name, Ref)):
+        return ATOM, [_name(node.id)]
+    if isinstance(node, Unary):
+        return UNARY, [node.op, (node.operand, UNARY)]
+    if isinstance(node, Binary):
+        if node.op == "^":
+            return POWER, ["{", (node.left, POSTFIX), "}^{", (node.right, 0), "}"]
+        if node.op == "/":
+            return ATOM, ["\\frac{", (node.left, 0), "}{", (node.right, 0), "}"]
+        level = PRECEDENCE[node.op]
+        symbol = {"+": " + ", "-": " - ", "*": " \\odot ", "@": " "}[node.op]
+        return level, [(node.left, level), symbol, (node.right, level + 1)]
+    if isinstance(node, Transpose):
+        return POSTFIX, [(node.operand, POSTFIX), "^{\\top}"]
+    if isinstance(node, Index):
+        return POSTFIX, [(node.operand, POSTFIX), f"_{{{','.join(map(str, node.indices))}}}"]
+    if isinstance(node, Vector):
+        return ATOM, ["\\begin{bmatrix}", *_joined([[(item, 0)] for item in node.items], " \\\\ "),
+                      "\\end{bmatrix}"]
+    if isinstance(node, Call):
+        args = [[(arg, 0)] for arg in node.args] + [[f"{k}=", (v, 0)] for k, v in node.kwargs]
+        name = node.func.replace("_", "\\_")
+        return ATOM, [f"\\operatorname{{{name}}}\\left(", *_joined(args, ", "), "\\right)"]
+    raise TypeError(f"cannot typeset {type(node).__name__}")
+
+
+def _joined(items: list[list], separator: str) -> list:
+    """The pieces of ``items`` in order, ``separator`` between two."""
+    parts: list = []
+    for i, item in enumerate(items):
+        parts += [separator, *item] if i else item
+    return parts
 
 
 #: Each relation as math mode sets it; ``in`` for a domain between two ends.
