@@ -92,6 +92,14 @@ def test_a_long_proof_starts_folded():
     assert len(page.pres[-1].splitlines()) == 41
 
 
+def test_a_long_expression_is_shortened_in_the_heading():
+    result = certify(" + ".join(f"x{i}" for i in range(1000)), wrt="x0", check=False)
+    heading = Page(result._repr_html_().split("\n")[1]).text
+    assert heading.startswith("x0 + x1 + ") and heading.endswith("... with respect to x0")
+    assert len(heading) < 250
+    assert len(result._repr_markdown_().split("\n")[0]) < 250
+
+
 def test_a_certified_verdict_is_green_and_says_where_it_holds():
     page = Page(certify("log(W @ x)", wrt="x")._repr_html_())
     assert [COLOURS["good"], "verdict: concave"] in page.spans

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .text import proof_columns, source_lines, verdict_colour, verdict_note
+from .text import proof_columns, shorten, source_lines, verdict_colour, verdict_note
 
 __all__ = ["render_html", "render_each_html"]
 
@@ -64,7 +64,7 @@ def render_html(result) -> str:
 
 
 def _heading(result) -> str:
-    line = f"<p>{_code(result.expression)} with respect to {', '.join(map(_code, result.wrt))}"
+    line = f"<p>{_code(shorten(result.expression))} with respect to {', '.join(map(_code, result.wrt))}"
     if result.assumptions:
         line += ", assuming " + ", ".join(map(_code, result.assumptions))
     return line + "</p>"
@@ -129,7 +129,7 @@ def render_each_html(each) -> str:
         for label, r in each.rows())
     summary = each.block_summary
     return ('<div class="dcp-each">\n'
-            f"<p>{_code(each.expression)}</p>\n"
+            f"<p>{_code(shorten(each.expression))}</p>\n"
             "<table><tr><th>wrt</th><th>verdict</th><th>rules</th><th>numeric check</th></tr>"
             f"{body}</table>"
             + (f"\n<p>{escape(summary)}</p>" if summary else "") + "\n</div>")

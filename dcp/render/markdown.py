@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import caret_block
-from .text import proof_tree
+from .text import proof_tree, shorten
 
 __all__ = ["render_markdown", "render_each_markdown"]
 
@@ -12,7 +12,7 @@ def _code(text: str) -> str:
 
 
 def render_markdown(result) -> str:
-    lines = [f"### {_code(result.expression)} with respect to {', '.join(map(_code, result.wrt))}", ""]
+    lines = [f"### {_code(shorten(result.expression))} with respect to {', '.join(map(_code, result.wrt))}", ""]
     if result.assumptions:
         lines += ["Assuming " + ", ".join(map(_code, result.assumptions)) + ".", ""]
     lines += [f"**Verdict: {result.verdict}**" + (" (certified by the rules, proof re-checked)"
@@ -51,7 +51,7 @@ def render_markdown(result) -> str:
 def render_each_markdown(each) -> str:
     """The verdicts of :func:`~dcp.certify_each` as a Markdown table: one row per variable,
     then the joint row."""
-    lines = [_code(each.expression), "", "| wrt | verdict | rules | numeric check |",
+    lines = [_code(shorten(each.expression)), "", "| wrt | verdict | rules | numeric check |",
              "|---|---|---|---|"]
     lines += [f"| {_code(label)} | **{r.verdict}** | {r.curvature} | {r.check.brief} |"
               for label, r in each.rows()]

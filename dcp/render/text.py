@@ -38,7 +38,7 @@ def verdict_colour(result) -> str:
 
 def render_text(result, colour: bool = False) -> str:
     """The whole explanation of a :class:`~dcp.result.Result` (in ANSI colour if asked)."""
-    lines = [paint(f"{_shorten(result.expression)}  wrt {', '.join(result.wrt)}", "bold", colour)]
+    lines = [paint(f"{shorten(result.expression)}  wrt {', '.join(result.wrt)}", "bold", colour)]
     if result.assumptions:
         lines.append(f"assuming {', '.join(result.assumptions)}")
     lines.append("")
@@ -67,7 +67,8 @@ def render_text(result, colour: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _shorten(text: str, limit: int = 200) -> str:
+def shorten(text: str, limit: int = 200) -> str:
+    """``text`` cut after ``limit`` characters, with ``...``: a heading, not the source."""
     return text if len(text) <= limit else text[:limit] + "..."
 
 
