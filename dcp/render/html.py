@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .text import proof_columns, shorten, source_lines, verdict_colour, verdict_note
+from .text import proof_columns, quoted_pieces, shorten, source_lines, verdict_colour, verdict_note
 
 __all__ = ["render_html", "render_each_html"]
 
@@ -37,10 +37,7 @@ def _code(text: str) -> str:
 
 def _prose(text: str) -> str:
     """A reason or a fix: escaped, with what it quotes in backticks set as code."""
-    pieces = text.split("`")
-    if len(pieces) % 2 == 0:                # an unpaired backtick: quote nothing
-        return escape(text)
-    return "".join(_code(piece) if i % 2 else escape(piece) for i, piece in enumerate(pieces))
+    return "".join(_code(piece) if code else escape(piece) for piece, code in quoted_pieces(text))
 
 
 def render_html(result) -> str:

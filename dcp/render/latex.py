@@ -27,6 +27,7 @@ from ..errors import DcpError
 from ..proof import DomainCondition, condition_text
 from ..syntax import parse_expression
 from ..syntax.printer import ATOM, POSTFIX, POWER, PRECEDENCE, UNARY
+from .text import quoted_pieces
 
 __all__ = ["render_latex", "latex_expression", "latex_condition", "latex_text"]
 
@@ -120,10 +121,8 @@ def _escape(text: str) -> str:
 def latex_text(prose: str) -> str:
     """A sentence (a break's reason) for text mode: what it quotes in backticks in
     ``\\texttt``, everything escaped (``x^2`` in a reason would otherwise stop LaTeX)."""
-    pieces = prose.split("`")
-    if len(pieces) % 2 == 0:                    # an unpaired backtick: quote nothing
-        return _escape(prose)
-    return "".join(f"\\texttt{{{_escape(p)}}}" if i % 2 else _escape(p) for i, p in enumerate(pieces))
+    return "".join(f"\\texttt{{{_escape(piece)}}}" if code else _escape(piece)
+                   for piece, code in quoted_pieces(prose))
 
 
 def _operand(text: str) -> str:

@@ -106,6 +106,16 @@ def source_lines(step: Step) -> list[tuple[str, bool]]:
             for line in caret_block(source, [step.span]).splitlines()]
 
 
+def quoted_pieces(prose: str) -> list[tuple[str, bool]]:
+    """A reason or a fix split at its backticks, each piece with whether it is quoted code
+    (``"a constant `W2`"``: ``[("a constant ", False), ("W2", True), ("", False)]``); an
+    unpaired backtick quotes nothing."""
+    pieces = prose.split("`")
+    if len(pieces) % 2 == 0:
+        return [(prose, False)]
+    return [(piece, i % 2 == 1) for i, piece in enumerate(pieces)]
+
+
 def _witness_lines(witness) -> list[str]:
     def show(values):
         return ", ".join(f"{name} = {value}" for name, value in values.items()) or "(none)"
