@@ -32,7 +32,7 @@ from .syntax.ast import (
     replace,
 )
 from .syntax.parser import close_matches, iter_script
-from .syntax.reader import read_into
+from .syntax.reader import KEYWORDS, read_into
 from .tape import Tape
 
 __all__ = ["certify", "certify_each", "Session", "EachResult"]
@@ -116,6 +116,27 @@ def _check_shapes(shapes: Mapping[str, Sequence[int | str]] | None) -> dict[str,
     return result
 
 
+def _check_name(name: object, role: str) -> None:
+    """Refuse ``name`` for ``role`` (``"a binding"``, ``"a user atom"``) unless a script
+    could write it: an ASCII identifier that is no keyword of the language. (A built-in
+    atom's name is refused for a user atom where atoms are defined.)"""
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise DcpError(f"{role} must be a name, got {name!r} (a name is ASCII letters, digits "
+                       f"and _, and does not start with a digit)")
+    if name in KEYWORDS:
+        raise DcpError(f"{role} cannot be called `{name}`: it is a keyword of the language "
+                       f"({', '.join(sorted(KEYWORDS))}); choose another name")
+
+
+#: The parts a session's repr shows (wrt, assumptions, each binding, atom and shape).
+_REPR_PARTS = 12
+
+
+def _shape_text(dims: Sequence[int | str]) -> str:
+    """A shape as a script declares it: ``()``, ``(n,)``, ``(4, 3)``."""
+    return "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")"
+
+
 class Session:
     """Bindings, assumptions and shapes that persist across certifications.
 
@@ -140,6 +161,26 @@ class Session:
         #: User atoms from ``define``, by name.
         self.atoms: dict = {}
 
+    def __repr__(self) -> str:
+        """What the session holds, one part per kind, the empty ones left out:
+        ``<Session wrt W1; assume W2 >= 0; h = relu(W1 @ x); define cube(t); shape W1 = (4, 3)>``."""
+        from .syntax.printer import to_text
+        parts = []
+        if self.wrt:
+            parts.append("wrt " + ", ".join(self.wrt))
+        if self.assumption_texts:
+            parts.append("assume " + ", ".join(self.assumption_texts))
+        parts += [f"{name} = {to_text(expr, limit=40)}" for name, expr in self.bindings.items()]
+        parts += [f"define {name}({', '.join(atom.params)})" for name, atom in self.atoms.items()]
+        parts += [f"shape {name} = {_shape_text(dims)}" for name, dims in self.shapes.items()]
+        if self.check is False:
+            parts.append("check off")
+        if self.max_nodes is not None:
+            parts.append(f"max_nodes {self.max_nodes}")
+        if len(parts) > _REPR_PARTS:            # a long script's session: the first few
+            parts[_REPR_PARTS - 1:] = [f"... {len(parts) - _REPR_PARTS + 1} more"]
+        return f"<Session {'; '.join(parts)}>" if parts else "<Session (empty)>"
+
     # ---- state ----
     @property
     def assumption_texts(self) -> list[str]:
@@ -148,8 +189,7 @@ class Session:
 
     def bind(self, name: str, expr: str | Expr) -> None:
         """``name = expr``: later expressions may use ``name``; traces show it."""
-        if not isinstance(name, str) or not _IDENTIFIER.match(name):
-            raise DcpError(f"cannot bind {name!r}: not a name")
+        _check_name(name, "a binding")
         if not isinstance(expr, (str, Expr)):
             raise DcpError(f"bind {name} to an expression written as a string, such as "
                            f"'relu(W1 @ x)', not a {type(expr).__name__}")
@@ -193,12 +233,16 @@ class Session:
         'convex'
         """
         from .atoms.user import define_atom
-        if not isinstance(name, str) or not _IDENTIFIER.match(name):
-            raise DcpError(f"cannot define {name!r}: not a name")
+        _check_name(name, "a user atom")
+        if not isinstance(params, (str, list, tuple)):
+            raise DcpError(f"the parameters of `{name}` are a name or a list of names, "
+                           f"got {params!r}")
         params = (params,) if isinstance(params, str) else tuple(params)
         for param in params:
-            if not isinstance(param, str) or not _IDENTIFIER.match(param):
-                raise DcpError(f"a parameter of `{name}` must be a name, got {param!r}")
+            _check_name(param, f"a parameter of `{name}`")
+        if not isinstance(body, (str, Expr)):
+            raise DcpError(f"define {name} by an expression written as a string, such as "
+                           f"'t^3', got {body!r}")
         tree = parse_expression(body) if isinstance(body, str) else body
         atom = define_atom(name, params, tree, self.atoms)
         self.atoms[name] = atom
@@ -529,20 +573,47 @@ class EachResult:
         """Convex in each variable with the others fixed."""
         return all(r.is_convex is True for r in self.separate.values())
 
+    @property
+    def block_summary(self) -> str:
+        """The note under the table when the variables are convex one at a time but not
+        (or not known to be) jointly; ``""`` otherwise."""
+        if not self.block_convex or self.joint.is_convex is True:
+            return ""
+        return ("convex in each variable separately (block convex), "
+                + ("not jointly" if self.joint.is_convex is False else "jointly unknown"))
+
+    def rows(self) -> list[tuple[str, Result]]:
+        """One (label, result) per variable, then the joint row."""
+        return [*self.separate.items(), (", ".join(self.joint.wrt) + " (jointly)", self.joint)]
+
     def table(self) -> str:
         """A text table: one row per variable, then the joint row."""
-        rows = [(name, r) for name, r in self.separate.items()]
-        rows.append((", ".join(self.joint.wrt) + " (jointly)", self.joint))
         header = ("wrt", "verdict", "rules", "numeric check")
-        cells = [header] + [(label, r.verdict, str(r.curvature), r.check.note or r.check.outcome)
-                            for label, r in rows]
+        cells = [header] + [(label, r.verdict, str(r.curvature), r.check.brief)
+                            for label, r in self.rows()]
         widths = [max(len(row[i]) for row in cells) for i in range(4)]
         lines = ["  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths)).rstrip() for row in cells]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        if self.block_convex and self.joint.is_convex is not True:
-            lines.append("convex in each variable separately (block convex), "
-                         + ("not jointly" if self.joint.is_convex is False else "jointly unknown"))
+        if self.block_summary:
+            lines.append(self.block_summary)
         return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        """Plain data: ``expression``, ``block_convex``, ``separate`` (each variable's
+        result as :meth:`Result.to_json` gives it, by name) and ``joint`` (likewise)."""
+        return {"expression": self.expression, "block_convex": self.block_convex,
+                "separate": {name: r.to_json() for name, r in self.separate.items()},
+                "joint": self.joint.to_json()}
+
+    def _repr_html_(self) -> str:
+        """The table in a notebook, each verdict in colour."""
+        from .render.html import render_each_html
+        return render_each_html(self)
+
+    def _repr_markdown_(self) -> str:
+        """The table as Markdown."""
+        from .render.markdown import render_each_markdown
+        return render_each_markdown(self)
 
     def __str__(self) -> str:
         return f"{self.expression}\n{self.table()}"

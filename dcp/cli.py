@@ -25,7 +25,7 @@ examples:
   dcp certify "relu(W2 @ relu(W1 @ x))" --wrt W1 --assume "W2 >= 0"
       convex, with the proof
   dcp certify "sum_squares(U @ V - M)" --wrt U --wrt V --format json
-      joint convexity in U and V, as JSON (docs/result.schema.json)
+      joint convexity in U and V, as JSON (schema: dcp/result.schema.json)
   dcp certify "relu(W2 @ relu(W1 @ x))" --wrt W1 --plot w.png
       draw the counterexample: f from a to b, and the chord below it
   dcp run net.dcp            run a script of bindings, assumptions and certify lines

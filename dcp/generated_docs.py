@@ -6,7 +6,6 @@ them against the registry, so the reference cannot drift from what dcp does.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 __all__ = ["atoms_markdown", "rules_markdown", "cli_markdown", "schema_markdown", "SECTIONS"]
 
@@ -73,9 +72,10 @@ def cli_markdown() -> str:
 
 
 def schema_markdown() -> str:
-    path = Path(__file__).resolve().parent.parent / "docs" / "result.schema.json"
-    schema = json.loads(path.read_text()) if path.exists() else {}
-    return "```json\n" + json.dumps(schema, indent=2) + "\n```"
+    """The JSON schema, as the installed package ships it; a missing file raises (so that
+    ``mkdocs build --strict`` fails rather than printing an empty schema)."""
+    from .render.json import load_schema
+    return "```json\n" + json.dumps(load_schema(), indent=2) + "\n```"
 
 
 SECTIONS = {

@@ -3,12 +3,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable
+from os import PathLike
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
+from .check import Witness
 from .facts import Curvature
+from .hints import Hint
 from .proof import DomainCondition, Proof, Step
 
-__all__ = ["Result", "CheckReport", "VERDICTS"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["Result", "CheckReport", "Shape", "VERDICTS"]
+
+#: A shape, one entry per axis (``()`` a scalar, ``(n,)`` a vector, ``(m, n)`` a matrix):
+#: an int for a known size, a letter for a free one (the same letter, the same size), and
+#: a sum of free sizes as its text (``"a + 1"``, from ``hstack`` or ``diff``).
+Shape = tuple[int | str, ...]
 
 #: Every verdict, strongest first.
 VERDICTS = ("constant", "affine", "convex", "concave", "nonconvex", "unknown")
@@ -33,6 +44,11 @@ class CheckReport:
     seconds: float | None = None
     largest_gap: float | None = None
     note: str = ""
+
+    @property
+    def brief(self) -> str:
+        """The note, or the outcome when there is none: a table's cell."""
+        return self.note or self.outcome
 
     def __str__(self) -> str:
         note = f" ({self.note})" if self.note else ""
@@ -59,26 +75,28 @@ class Result:
     proof: Proof
     is_convex: bool | None = None
     is_concave: bool | None = None
-    witness: object | None = None
+    #: The witness against convexity if there is one, else the one against concavity.
+    witness: Witness | None = None
     check: CheckReport = field(default_factory=CheckReport)
     #: Computes the hints when :attr:`hints` is first read (the search re-runs the rules).
-    hint_search: Callable[[], tuple] | None = field(default=None, repr=False, compare=False)
+    hint_search: Callable[[], Iterable[Hint]] | None = field(default=None, repr=False, compare=False)
     #: Every confirmed witness, by the claim it disproves ("convex", "concave").
-    witnesses: dict = field(default_factory=dict)
+    witnesses: Mapping[str, Witness] = field(default_factory=dict)
     #: Spells the shapes inferred when :attr:`shapes` is first read.
-    shape_template: Callable[[], dict] | None = field(default=None, repr=False, compare=False)
+    shape_template: Callable[[], dict[str, Shape]] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
-    def hints(self) -> tuple:
+    def hints(self) -> tuple[Hint, ...]:
         """Sign assumptions that would make the rules certify (see :mod:`dcp.hints`),
         searched when first read."""
         return tuple(self.hint_search()) if self.hint_search is not None else ()
 
     @cached_property
-    def shapes(self) -> dict[str, tuple[str, ...]]:
-        """The shapes inferred, with letters for free dimensions (``{"W1": ("a", "b"),
-        "x": ("b",)}``), spelled when first read (a name per dimension class costs as much
-        as analysing a node, and a rules-only caller seldom asks)."""
+    def shapes(self) -> dict[str, Shape]:
+        """The shapes inferred: sizes as ints, letters for free dimensions (``{"W1":
+        ("a", 3), "x": (3,)}`` when ``x`` was declared of 3 entries), spelled when first
+        read (a name per dimension class costs as much as analysing a node, and a
+        rules-only caller seldom asks)."""
         return self.shape_template() if self.shape_template is not None else {}
 
     @property
@@ -137,18 +155,31 @@ class Result:
         return render_text(self)
 
     def render(self, format: str = "text") -> str:
-        """The result as ``"text"``, ``"markdown"``, ``"json"`` or ``"latex"``."""
+        """The result as ``"text"``, ``"markdown"``, ``"html"``, ``"json"`` or ``"latex"``."""
         from .render import render
         return render(self, format)
 
+    def _repr_html_(self) -> str:
+        """The explanation in a notebook: the verdict and the proof's curvatures in colour,
+        breaks with a caret under the source, hints, the witnesses."""
+        from .render.html import render_html
+        return render_html(self)
+
+    def _repr_markdown_(self) -> str:
+        """The explanation as Markdown (what :meth:`render` gives for ``"markdown"``)."""
+        from .render.markdown import render_markdown
+        return render_markdown(self)
+
     def to_json(self) -> dict:
-        """Plain data following docs/result.schema.json."""
+        """Plain data following the JSON schema (``dcp/result.schema.json``)."""
         from .render.json import to_json
         return to_json(self)
 
-    def plot(self, path: str, kind: str | None = None) -> str:
-        """Draw the witness slice (f from a to b, the chord, the violating point) to
-        ``path``; needs matplotlib (``pip install 'dcp[plot]'``)."""
+    def plot(self, path: str | PathLike[str] | None = None, kind: str | None = None) -> Figure:
+        """The witness slice (f from a to b, the chord, the violating point) as a
+        matplotlib figure, also written to ``path`` when one is given (the format by its
+        extension); ``kind`` picks the witness (``"convex"`` or ``"concave"``) when there
+        are two. Needs matplotlib (``pip install 'dcp[plot]'``)."""
         from .render.plot import plot_witness
         return plot_witness(self, path, kind)
 

@@ -187,7 +187,7 @@ def test_every_command_has_a_help_line():
 
 
 @pytest.mark.parametrize("line, word, offered", [
-    (":format ", "", ["json", "latex", "markdown", "text"]),
+    (":format ", "", ["html", "json", "latex", "markdown", "text"]),
     (":format m", "m", ["markdown"]),
     (":check o", "o", ["off", "on"]),
     (":atom sigm", "sigm", ["sigma_max", "sigmoid"]),

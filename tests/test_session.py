@@ -1,6 +1,8 @@
 """Sessions and scripts: bindings expand but keep their names in the trace."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dcp import DcpError, Session
@@ -56,3 +58,50 @@ def test_wrt_cannot_be_a_bound_name():
     session.bind("h", "relu(x)")
     with pytest.raises(DcpError, match="bound name"):
         session.certify("h", wrt="h")
+
+
+def test_a_session_repr_says_what_it_holds():
+    session = Session()
+    assert repr(session) == "<Session (empty)>"
+    session.bind("h", "relu(W1 @ x)")
+    session.assume("W2 >= 0")
+    session.define("cube", "t", "t^3")
+    session.declare_shape("W1", (4, 3))
+    session.declare_shape("u", ("n",))
+    session.certify("relu(W2 @ h)", wrt="W1", check=False)
+    session.check = False
+    assert repr(session) == ("<Session wrt W1; assume W2 >= 0; h = relu(W1 @ x); define cube(t); "
+                             "shape W1 = (4, 3); shape u = (n,); check off>")
+
+
+def test_a_session_repr_stays_short():
+    session = Session()
+    session.bind("long", " + ".join(f"x{i}" for i in range(100)))
+    for i in range(20):
+        session.bind(f"h{i}", "x")
+    text = repr(session)
+    assert text.startswith("<Session long = x0 + x1 + ") and "..." in text.split(";")[0]
+    assert text.endswith("; h9 = x; ... 10 more>")
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda s: s.define("wrt", "t", "t^2"),
+     "a user atom cannot be called `wrt`: it is a keyword of the language "
+     "(assume, certify, define, shape, wrt); choose another name"),
+    (lambda s: s.define("relu", "t", "t^2"), "`relu` is a built-in atom; give the new atom another name"),
+    (lambda s: s.define("log_sum_exp", "t", "t^2"), "`log_sum_exp` is a built-in atom"),
+    (lambda s: s.define("f-1", "t", "t^2"),
+     "a user atom must be a name, got 'f-1' (a name is ASCII letters, digits and _, "
+     "and does not start with a digit)"),
+    (lambda s: s.define("\u00e9", "t", "t^2"), "a user atom must be a name, got '\u00e9'"),
+    (lambda s: s.define("f", "assume", "assume^2"), "a parameter of `f` cannot be called `assume`"),
+    (lambda s: s.define("f", 5, "t"), "the parameters of `f` are a name or a list of names, got 5"),
+    (lambda s: s.define("f", "t", 5), "define f by an expression written as a string, such as 't^3', got 5"),
+    (lambda s: s.bind("certify", "x"), "a binding cannot be called `certify`: it is a keyword"),
+    (lambda s: s.bind("2x", "x"), "a binding must be a name, got '2x'"),
+])
+def test_define_and_bind_refuse_what_a_script_could_not_name(call, message):
+    session = Session()
+    with pytest.raises(DcpError, match=re.escape(message)):
+        call(session)
+    assert repr(session) == "<Session (empty)>"          # nothing half-made is kept

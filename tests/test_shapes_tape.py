@@ -18,7 +18,7 @@ def _proof(text: str, wrt: str):
     ("relu(W2 @ relu(W1 @ x))", "W1", {"W2": ("a", "b"), "W1": ("b", "c"), "x": ("c",)}),
     ("(A @ B) @ x", "x", {"A": ("a", "b"), "B": ("b", "c"), "x": ("c",)}),
     ("-W.T @ x", "x", {"W": ("a", "b"), "x": ("a",)}),
-    ("[a, b] @ y", "y", {"a": (), "b": (), "y": ("2",)}),
+    ("[a, b] @ y", "y", {"a": (), "b": (), "y": (2,)}),
     ("sum(X, axis=0) + y", "y", {"X": ("a", "b"), "y": ("b",)}),
     ("quad_over_lin(x, y)", "x", {"x": ("a",), "y": ()}),
     ("trace(X)", "X", {"X": ("a", "a")}),
@@ -34,7 +34,7 @@ def test_a_result_spells_its_shapes_when_read():
     from dcp.api import _with_expression
     result = certify("sum(X, axis=0) + [1, 2] @ y", wrt="y", check=False)
     assert "shapes" not in result.__dict__
-    expected = {"X": ("a", "b"), "y": ("2",)}
+    expected = {"X": ("a", "b"), "y": (2,)}
     assert result.shapes == expected
     assert _with_expression(result, "other text").shapes == expected
 

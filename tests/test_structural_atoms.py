@@ -124,20 +124,20 @@ def test_dcp_and_the_referee_evaluate_alike(name, kw, shapes):
 
 @pytest.mark.parametrize("expression,shapes,expected", [
     ("hstack(x, y) + z", {}, {"x": ("a",), "y": ("b",), "z": ("a + b",)}),
-    ("hstack(x, y) + z", {"z": (5,)}, {"x": ("1",), "y": ("4",), "z": ("5",)}),
-    ("hstack(x, x) + z", {"z": (6,)}, {"x": ("3",), "z": ("6",)}),
+    ("hstack(x, y) + z", {"z": (5,)}, {"x": (1,), "y": (4,), "z": (5,)}),
+    ("hstack(x, x) + z", {"z": (6,)}, {"x": (3,), "z": (6,)}),
     ("diff(x) + y", {}, {"x": ("a",), "y": ("a - 1",)}),
-    ("diff(x, k=2) + y", {"x": (7,)}, {"x": ("7",), "y": ("5",)}),
-    ("hstack(diff(x), c) + x", {}, {"x": ("a",), "c": ("1",)}),
-    ("vstack(A, B) @ v", {"A": (2, 3)}, {"A": ("2", "3"), "B": ("a", "3"), "v": ("3",)}),
-    ("reshape(X, 2, 3) @ v", {"X": (3, 2)}, {"X": ("3", "2"), "v": ("3",)}),
-    ("reshape(x, 2, 3) @ v", {}, {"x": ("6",), "v": ("3",)}),
+    ("diff(x, k=2) + y", {"x": (7,)}, {"x": (7,), "y": (5,)}),
+    ("hstack(diff(x), c) + x", {}, {"x": ("a",), "c": (1,)}),
+    ("vstack(A, B) @ v", {"A": (2, 3)}, {"A": (2, 3), "B": ("a", 3), "v": (3,)}),
+    ("reshape(X, 2, 3) @ v", {"X": (3, 2)}, {"X": (3, 2), "v": (3,)}),
+    ("reshape(x, 2, 3) @ v", {}, {"x": (6,), "v": (3,)}),
     ("diag(x) @ y", {}, {"x": ("a",), "y": ("a",)}),
-    ("reshape(hstack(x, y), 2, 3)", {"x": (2,)}, {"x": ("2",), "y": ("4",)}),
-    ("reshape(diff(x), 2, 2)", {}, {"x": ("5",)}),
+    ("reshape(hstack(x, y), 2, 3)", {"x": (2,)}, {"x": (2,), "y": (4,)}),
+    ("reshape(diff(x), 2, 2)", {}, {"x": (5,)}),
     # x + y = u + v with v of at least 6 entries: u and v are not both left at 1.
     ("sum(hstack(x, y) + hstack(u, v)) + v[5]", {},
-     {"x": ("1",), "y": ("6",), "u": ("1",), "v": ("6",)}),
+     {"x": (1,), "y": (6,), "u": (1,), "v": (6,)}),
 ])
 def test_shapes_carry_sums_and_products_of_sizes(expression, shapes, expected):
     names = [n for n in expected if n not in shapes][:1] or list(expected)[:1]
@@ -186,7 +186,7 @@ def test_reshape_and_keywords_refuse_what_they_cannot_mean():
 def test_reshape_takes_cvxpys_shape_tuple():
     from dcp import DcpError
     tupled = certify("sum_squares(reshape(X, (2, 3)))", wrt="X", shapes={"X": (3, 2)}, check=False)
-    assert tupled.verdict == "convex" and tupled.shapes["X"] == ("3", "2")
+    assert tupled.verdict == "convex" and tupled.shapes["X"] == (3, 2)
     assert certify("reshape(x, (6,))", wrt="x", shapes={"x": (2, 3)}, check=False).verdict == "affine"
     with pytest.raises(DcpError, match="unexpected `,`"):
         certify("(1, 2) + x", wrt="x")

@@ -39,8 +39,8 @@ class ShapeSolution:
     dims: Dims
     steps: Sequence[Sym | None]
 
-    def template(self) -> dict[str, tuple[str, ...]]:
-        """Shapes with letters for free dimensions: ``{"W1": ("a", "b"), "x": ("b",)}``."""
+    def template(self) -> dict[str, tuple[int | str, ...]]:
+        """Shapes with letters for free dimensions: ``{"W1": ("a", 3), "x": (3,)}``."""
         return shape_template(self.names, self.dims)
 
     def instantiate(self, sizes: Mapping[int, int]) -> dict[str, tuple[int, ...]]:
@@ -56,20 +56,20 @@ class ShapeSolution:
                 if dims.size[d] is None and d not in dims.forms]
 
 
-def shape_template(names: Mapping[str, Sym], dims: Dims) -> dict[str, tuple[str, ...]]:
-    """The shapes of ``names`` with letters for the free dimension classes of ``dims``, in
-    the order they are first met (what :meth:`ShapeSolution.template` spells; apart, so
-    that a result can spell them later holding the names and classes only, not every
-    step's shape)."""
+def shape_template(names: Mapping[str, Sym], dims: Dims) -> dict[str, tuple[int | str, ...]]:
+    """The shapes of ``names``: a fixed size as an int, a letter for each free dimension
+    class of ``dims`` in the order they are first met, a sum of them as its text (what
+    :meth:`ShapeSolution.template` spells; apart, so that a result can spell them later
+    holding the names and classes only, not every step's shape)."""
     letters: dict[int, str] = {}
 
     def letter(root: int) -> str:
         return letters.setdefault(root, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
 
-    def spell(d: int) -> str:
+    def spell(d: int) -> int | str:
         root = dims.find(d)
         if dims.size[root] is not None:
-            return str(dims.size[root])
+            return dims.size[root]
         if root in dims.forms:                  # a sum of others: "a + b", "a - 1"
             coefficients, constant = dims.forms[root]
             text = " + ".join(letter(v) if c == 1 else f"{c}{letter(v)}" for v, c in coefficients.items())

@@ -1,4 +1,5 @@
-"""A result as JSON, with a documented, stable schema (docs/result.schema.json).
+"""A result as JSON, with a documented, stable schema (``dcp/result.schema.json``, shipped in
+the package: :func:`load_schema`).
 
 The proof is a list of steps, premises before conclusions, each with an ``id``; a step
 refers to its premises by id, so a shared subexpression appears once. Infinite range
@@ -10,13 +11,29 @@ from __future__ import annotations
 
 import json
 import math
+from importlib.resources import files
 
 from ..facts import Interval
 from ..facts.interval import round_down, round_up
 
-__all__ = ["to_json", "render_json", "SCHEMA_VERSION"]
+__all__ = ["to_json", "render_json", "load_schema", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+#: 2: a shape's dimensions are integers, or strings for free sizes (all were strings).
+SCHEMA_VERSION = 2
+
+#: The schema's file in the package.
+SCHEMA_FILE = "result.schema.json"
+
+
+def load_schema() -> dict:
+    """The JSON schema that :func:`to_json` follows, read from the installed package (a
+    FileNotFoundError that says so when an install left it out)."""
+    resource = files("dcp") / SCHEMA_FILE
+    try:
+        return json.loads(resource.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"the JSON schema {resource} is missing: this install of dcp "
+                                f"is incomplete (the wheel ships dcp/{SCHEMA_FILE})") from None
 
 
 def _number(x: float):

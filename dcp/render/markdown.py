@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from ..errors import caret_block
-from .text import proof_tree
+from .text import proof_tree, shorten
 
-__all__ = ["render_markdown"]
+__all__ = ["render_markdown", "render_each_markdown"]
 
 
 def _code(text: str) -> str:
@@ -12,7 +12,7 @@ def _code(text: str) -> str:
 
 
 def render_markdown(result) -> str:
-    lines = [f"### {_code(result.expression)} with respect to {', '.join(map(_code, result.wrt))}", ""]
+    lines = [f"### {_code(shorten(result.expression))} with respect to {', '.join(map(_code, result.wrt))}", ""]
     if result.assumptions:
         lines += ["Assuming " + ", ".join(map(_code, result.assumptions)) + ".", ""]
     lines += [f"**Verdict: {result.verdict}**" + (" (certified by the rules, proof re-checked)"
@@ -45,4 +45,16 @@ def render_markdown(result) -> str:
                   f"f(θa + (1-θ)b) = {witness.lhs:.6g} {relation} {witness.rhs:.6g} = θf(a) + (1-θ)f(b)", ""]
     lines += ["<details><summary>Proof</summary>", "", "```text", *proof_tree(result.proof.root),
               "```", "", "</details>"]
+    return "\n".join(lines)
+
+
+def render_each_markdown(each) -> str:
+    """The verdicts of :func:`~dcp.certify_each` as a Markdown table: one row per variable,
+    then the joint row."""
+    lines = [_code(shorten(each.expression)), "", "| wrt | verdict | rules | numeric check |",
+             "|---|---|---|---|"]
+    lines += [f"| {_code(label)} | **{r.verdict}** | {r.curvature} | {r.check.brief} |"
+              for label, r in each.rows()]
+    if each.block_summary:
+        lines += ["", each.block_summary]
     return "\n".join(lines)

@@ -9,51 +9,64 @@
 from __future__ import annotations
 
 import math
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import DcpError
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 __all__ = ["plot_witness", "plot_atom"]
 
 
-def _pyplot():
+def _figure(width: float, height: float) -> Figure:
+    """A figure and its axes, made without pyplot: nothing is registered with pyplot's
+    figure manager (a notebook shows the returned figure once, and nothing leaks in a
+    long session) and the backend the user chose is left alone."""
     try:
-        import matplotlib
+        from matplotlib.figure import Figure
     except ImportError:
         raise DcpError("pictures need matplotlib: pip install 'dcp[plot]'") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
+    figure = Figure(figsize=(width, height))
+    figure.subplots()
+    return figure
 
 
-def _save(plt, figure, path: str) -> None:
-    """Write ``figure`` to ``path``, or a DcpError that says why it cannot be (a folder
-    that does not exist, a format matplotlib does not write)."""
-    from pathlib import Path
-    folder = Path(path).parent
-    suffix = Path(path).suffix.lstrip(".").lower()
+def _save(figure: Figure, path: str | PathLike[str] | None) -> Figure:
+    """Write ``figure`` to ``path`` (when one is given), or a DcpError that says why it
+    cannot be (a folder that does not exist, a format matplotlib does not write)."""
+    if path is None:
+        return figure
+    path = Path(path)
+    suffix = path.suffix.lstrip(".").lower()
     formats = figure.canvas.get_supported_filetypes()
+    if not path.parent.is_dir():
+        raise DcpError(f"cannot write {path}: the folder {path.parent} does not exist")
+    if suffix not in formats:
+        raise DcpError(f"cannot write {path}: a picture is one of "
+                       f"{', '.join(sorted(formats))} (by its extension), not {suffix or 'no extension'}")
     try:
-        if not folder.is_dir():
-            raise DcpError(f"cannot write {path}: the folder {folder} does not exist")
-        if suffix not in formats:
-            raise DcpError(f"cannot write {path}: a picture is one of "
-                           f"{', '.join(sorted(formats))} (by its extension), not {suffix or 'no extension'}")
         figure.savefig(path, dpi=110)
     except OSError as error:
         raise DcpError(f"cannot write {path}: {error.strerror}") from None
-    finally:
-        plt.close(figure)
+    return figure
 
 
-def plot_witness(result, path: str, kind: str | None = None) -> str:
-    """Draw the witness slice of ``result`` to ``path`` (PNG, SVG or PDF by extension)."""
+def plot_witness(result, path: str | PathLike[str] | None = None, kind: str | None = None) -> Figure:
+    """Draw the witness slice of ``result``; the figure, also written to ``path`` when one
+    is given (PNG, SVG, PDF, ... by extension)."""
     from ..check.evaluate import evaluate
     from ..ops import FLOAT
     if not result.witnesses:
         raise DcpError("there is no witness to draw: the check found no violation")
     kind = kind or ("convex" if "convex" in result.witnesses else "concave")
+    if kind not in result.witnesses:
+        raise DcpError(f"there is no witness against {kind} to draw; there is one against "
+                       f"{' and '.join(sorted(result.witnesses))}")
     witness = result.witnesses[kind]
     s = np.linspace(0.0, 1.0, 401)
     values = {n: np.repeat(np.asarray(v, dtype=float)[None], len(s), axis=0)
@@ -68,8 +81,8 @@ def plot_witness(result, path: str, kind: str | None = None) -> str:
     chord = (1 - s) * curve[0] + s * curve[-1]
     at = 1 - witness.theta                       # theta*a + (1 - theta)*b sits at s = 1 - theta
 
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(6.4, 4.2))
+    figure = _figure(6.4, 4.2)
+    axes = figure.axes[0]
     axes.plot(s, curve, color="#1f4e79", linewidth=2, label="f along the segment from a to b")
     axes.plot(s, chord, color="#c0392b", linestyle="--", linewidth=1.5, label="chord")
     axes.plot([at, at], [witness.lhs, witness.rhs], color="#555555", linewidth=1)
@@ -82,13 +95,13 @@ def plot_witness(result, path: str, kind: str | None = None) -> str:
     axes.set_ylabel(f"{result.expression[:40]}{entry}")
     axes.legend(loc="best", fontsize=8)
     figure.tight_layout()
-    _save(plt, figure, path)
-    return path
+    return _save(figure, path)
 
 
-def plot_atom(atom, path: str, kw: dict | None = None, window: float = 6.0) -> str:
+def plot_atom(atom, path: str | PathLike[str] | None = None, kw: dict | None = None,
+              window: float = 6.0) -> Figure:
     """Draw ``atom`` over [-window, window] (within its domain), shading where it is
-    convex (blue) and concave (orange)."""
+    convex (blue) and concave (orange); the figure, also written to ``path`` when given."""
     kw = {**{k: v for k, v in atom.keywords.items() if v is not None}, **(kw or {})}
     missing = [k for k in atom.keywords if k not in kw]
     if missing:
@@ -103,8 +116,8 @@ def plot_atom(atom, path: str, kw: dict | None = None, window: float = 6.0) -> s
         x = x[x > domain.lo]
     y = np.array([atom.value(float(t), **kw) for t in x])
 
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(6.4, 4.0))
+    figure = _figure(6.4, 4.0)
+    axes = figure.axes[0]
     for facts, colour, label in ((pieces["convex_on"], "#4c8bf5", "convex"),
                                  (pieces["concave_on"], "#f5a04c", "concave")):
         for i, interval in enumerate(facts):
@@ -116,5 +129,4 @@ def plot_atom(atom, path: str, kw: dict | None = None, window: float = 6.0) -> s
     axes.set_xlabel("x")
     axes.legend(loc="best", fontsize=8)
     figure.tight_layout()
-    _save(plt, figure, path)
-    return path
+    return _save(figure, path)

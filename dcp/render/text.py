@@ -29,7 +29,8 @@ def paint(text: str, colour: str, enabled: bool) -> str:
     return f"\033[{COLOURS[colour]}m{text}\033[0m" if enabled else text
 
 
-def _verdict_colour(result) -> str:
+def verdict_colour(result) -> str:
+    """The colour of the verdict: good when certified, bad when disproved, else unsure."""
     if result.curvature.is_known:
         return "good"
     return "bad" if result.verdict == "nonconvex" else "unsure"
@@ -37,12 +38,12 @@ def _verdict_colour(result) -> str:
 
 def render_text(result, colour: bool = False) -> str:
     """The whole explanation of a :class:`~dcp.result.Result` (in ANSI colour if asked)."""
-    lines = [paint(f"{_shorten(result.expression)}  wrt {', '.join(result.wrt)}", "bold", colour)]
+    lines = [paint(f"{shorten(result.expression)}  wrt {', '.join(result.wrt)}", "bold", colour)]
     if result.assumptions:
         lines.append(f"assuming {', '.join(result.assumptions)}")
     lines.append("")
-    lines.append(paint(f"verdict: {result.verdict}", _verdict_colour(result), colour)
-                 + _verdict_note(result))
+    lines.append(paint(f"verdict: {result.verdict}", verdict_colour(result), colour)
+                 + "  " + verdict_note(result))
     if not result.curvature.is_known:
         for step in result.breaks:
             lines.append("")
@@ -66,34 +67,53 @@ def render_text(result, colour: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _shorten(text: str, limit: int = 200) -> str:
+def shorten(text: str, limit: int = 200) -> str:
+    """``text`` cut after ``limit`` characters, with ``...``: a heading, not the source."""
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _verdict_note(result) -> str:
+def verdict_note(result) -> str:
+    """What stands behind the verdict, in parentheses."""
     if result.curvature.is_known:
-        return "  (certified by the rules; the proof kernel re-checked every step)"
+        return "(certified by the rules; the proof kernel re-checked every step)"
     if result.verdict == "nonconvex":
         free = result.covers
         if free:
             shapes = ", ".join(f"{name} of shape {shape}" for name, shape in free.items())
             example = next(iter(free))
-            return (f"  (disproved by a witness with {shapes}; shapes were free: declare one, "
+            return (f"(disproved by a witness with {shapes}; shapes were free: declare one, "
                     f"e.g. `shape {example} = (n,)`, to ask about others)")
-        return "  (disproved by a witness)"
-    return "  (the rules could not conclude)"
+        return "(disproved by a witness)"
+    return "(the rules could not conclude)"
 
 
 def _break_lines(step: Step, colour: bool = False) -> list[str]:
     lines = [paint(f"break at `{step.text}`", "bad", colour) + f": {step.reason}"]
-    source = step.span.source if step.span is not None else None
-    if source is not None:
-        for line in caret_block(source, [step.span]).splitlines():
-            is_caret = "^" in line and line.strip().startswith("|")
-            lines.append("  " + (paint(line, "bad", colour) if is_caret else line))
+    lines.extend("  " + (paint(line, "bad", colour) if is_caret else line)
+                 for line, is_caret in source_lines(step))
     if step.fix:
         lines.append(f"  fix: {step.fix}")
     return lines
+
+
+def source_lines(step: Step) -> list[tuple[str, bool]]:
+    """The source lines around a break with the caret line under it, each with whether
+    it is the caret line (none when the step has no source)."""
+    source = step.span.source if step.span is not None else None
+    if source is None:
+        return []
+    return [(line, "^" in line and line.strip().startswith("|"))
+            for line in caret_block(source, [step.span]).splitlines()]
+
+
+def quoted_pieces(prose: str) -> list[tuple[str, bool]]:
+    """A reason or a fix split at its backticks, each piece with whether it is quoted code
+    (``"a constant `W2`"``: ``[("a constant ", False), ("W2", True), ("", False)]``); an
+    unpaired backtick quotes nothing."""
+    pieces = prose.split("`")
+    if len(pieces) % 2 == 0:
+        return [(prose, False)]
+    return [(piece, i % 2 == 1) for i, piece in enumerate(pieces)]
 
 
 def _witness_lines(witness) -> list[str]:
@@ -127,6 +147,13 @@ def _describe(step: Step) -> tuple[str, ...]:
 
 def proof_tree(root: Step) -> list[str]:
     """The steps as an indented tree; a shared step is drawn once and referred to after."""
+    return ["  ".join(cells).rstrip() for cells in proof_columns(root)]
+
+
+def proof_columns(root: Step) -> list[list[str]]:
+    """The rows of :func:`proof_tree`, each as its cells padded into columns: the
+    expression (indented), then curvature, range and the rest; a shared step's row is the
+    expression and ``(shown above)``."""
     rows: list[tuple[str, ...]] = []
     seen: set[int] = set()
     # (step, prefix for this line, prefix for its children, depth)
@@ -149,5 +176,5 @@ def proof_tree(root: Step) -> list[str]:
             stack.append((premise, child_prefix + ("└─ " if last else "├─ "),
                           child_prefix + ("   " if last else "│  "), depth + 1))
     widths = [min(max(len(row[i]) for row in rows if len(row) > i + 1), 60) for i in range(3)]
-    return ["  ".join(f"{cell:<{widths[i]}}" if i < 3 and i + 1 < len(row) else cell
-                      for i, cell in enumerate(row)).rstrip() for row in rows]
+    return [[f"{cell:<{widths[i]}}" if i < 3 and i + 1 < len(row) else cell
+             for i, cell in enumerate(row)] for row in rows]

@@ -1,0 +1,132 @@
+"""A result as HTML, for Jupyter (``Result._repr_html_``): the verdict in colour, each
+break with the source line and the caret under it, hints, domain conditions, the numeric
+check, the witnesses, and the proof tree with each step's curvature in colour.
+
+Every piece of user text (expressions, names, assumptions, reasons that quote them) goes
+through :func:`html.escape`: ``0 <= y <= 1`` must not open a tag. The styles are inline,
+because a notebook shows an output without the page's stylesheet.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from .text import proof_columns, quoted_pieces, shorten, source_lines, verdict_colour, verdict_note
+
+__all__ = ["render_html", "render_each_html"]
+
+#: The text renderer's colour names as CSS colours (readable on light and dark themes).
+COLOURS = {"good": "#1a7f37", "bad": "#cf222e", "unsure": "#9a6700"}
+
+#: Each curvature's colour in the proof tree: certified properties green and purple,
+#: affine blue, constants grey, unknown (where the rules broke) red.
+CURVATURE_COLOURS = {"constant": "#57606a", "affine": "#0969da", "convex": "#1a7f37",
+                     "concave": "#8250df", "unknown": "#cf222e"}
+
+#: Longer proofs start folded, so that a deep network's trace does not fill the notebook.
+OPEN_PROOF_ROWS = 30
+
+
+def _span(text: str, colour: str, bold: bool = False) -> str:
+    weight = ";font-weight:bold" if bold else ""
+    return f'<span style="color:{colour}{weight}">{escape(text)}</span>'
+
+
+def _code(text: str) -> str:
+    return f"<code>{escape(text)}</code>"
+
+
+def _prose(text: str) -> str:
+    """A reason or a fix: escaped, with what it quotes in backticks set as code."""
+    return "".join(_code(piece) if code else escape(piece) for piece, code in quoted_pieces(text))
+
+
+def render_html(result) -> str:
+    """The whole explanation of a :class:`~dcp.result.Result` as an HTML fragment."""
+    parts = ['<div class="dcp-result">', _heading(result), _verdict(result)]
+    if not result.curvature.is_known:
+        parts.extend(_break(step) for step in result.breaks)
+    if result.hints:
+        parts.append("<p>Hints (each re-checked by the rules):</p><ul>"
+                     + "".join(f"<li>assume {_code(', '.join(h.assumptions))} &rarr; "
+                               f"{escape(h.verdict)}</li>" for h in result.hints)
+                     + "</ul>")
+    if result.domain:
+        parts.append("<p>Holds where the expression is defined: "
+                     + ", ".join(_code(str(c)) for c in result.domain) + ".</p>")
+    parts.append(f"<p>Numeric check: {escape(result.check_summary)}.</p>")
+    parts.extend(_witness(result.witnesses[kind]) for kind in ("convex", "concave")
+                 if kind in result.witnesses)
+    parts += [_proof(result.proof.root), "</div>"]
+    return "\n".join(parts)
+
+
+def _heading(result) -> str:
+    line = f"<p>{_code(shorten(result.expression))} with respect to {', '.join(map(_code, result.wrt))}"
+    if result.assumptions:
+        line += ", assuming " + ", ".join(map(_code, result.assumptions))
+    return line + "</p>"
+
+
+def _verdict(result) -> str:
+    colour = COLOURS[verdict_colour(result)]
+    return (f"<p>{_span(f'verdict: {result.verdict}', colour, bold=True)} "
+            f"{escape(verdict_note(result))}</p>")
+
+
+def _break(step) -> str:
+    parts = [f"<p>{_span('break', COLOURS['bad'], bold=True)} at {_code(step.text)}: "
+             f"{_prose(step.reason)}</p>"]
+    lines = source_lines(step)
+    if lines:
+        parts.append("<pre>" + "\n".join(_span(line, COLOURS["bad"]) if is_caret else escape(line)
+                                         for line, is_caret in lines) + "</pre>")
+    if step.fix:
+        parts.append(f"<p>Fix: {_prose(step.fix)}</p>")
+    return "\n".join(parts)
+
+
+def _witness(witness) -> str:
+    relation = "&gt;" if witness.kind == "convex" else "&lt;"
+    rows = [("shape of " + name, str(tuple(shape))) for name, shape in witness.shapes.items()]
+    rows += [(name, str(value)) for name, value in witness.params.items()]
+    rows += [(f"{name} at a", str(value)) for name, value in witness.a.items()]
+    rows += [(f"{name} at b", str(value)) for name, value in witness.b.items()]
+    rows.append(("θ", f"{witness.theta:g}"))
+    entry = f" at entry {list(witness.entry)}" if witness.entry else ""
+    return (f"<p><strong>Witness</strong> (not {escape(witness.kind)}, proved "
+            f"{escape(witness.proved_by)}):</p>\n<table>"
+            + "".join(f"<tr><td>{_code(name)}</td><td>{_code(value)}</td></tr>" for name, value in rows)
+            + f"</table>\n<p>f(θa + (1-θ)b) = {witness.lhs:.6g} {relation} {witness.rhs:.6g}"
+            f" = θf(a) + (1-θ)f(b){escape(entry)}</p>")
+
+
+def _proof(root) -> str:
+    """The proof tree in a ``<pre>``, laid out as the text renderer lays it out, with the
+    curvature column coloured."""
+    lines = []
+    for cells in proof_columns(root):
+        if len(cells) > 2:                  # a step's own row: its curvature is the 2nd cell
+            curvature = cells[1].rstrip()
+            padding = cells[1][len(curvature):]
+            cells = [escape(cells[0]), _span(curvature, CURVATURE_COLOURS[curvature]) + padding,
+                     *map(escape, cells[2:])]
+        else:
+            cells = list(map(escape, cells))
+        lines.append("  ".join(cells).rstrip())
+    folded = "" if len(lines) > OPEN_PROOF_ROWS else " open"
+    return f"<details{folded}><summary>Proof</summary>\n<pre>" + "\n".join(lines) + "</pre></details>"
+
+
+def render_each_html(each) -> str:
+    """The verdicts of :func:`~dcp.certify_each` as a table: one row per variable, then the
+    joint row, each verdict in colour."""
+    body = "".join(
+        f"<tr><td>{_code(label)}</td><td>{_span(r.verdict, COLOURS[verdict_colour(r)], bold=True)}"
+        f"</td><td>{escape(str(r.curvature))}</td><td>{escape(r.check.brief)}</td></tr>"
+        for label, r in each.rows())
+    summary = each.block_summary
+    return ('<div class="dcp-each">\n'
+            f"<p>{_code(shorten(each.expression))}</p>\n"
+            "<table><tr><th>wrt</th><th>verdict</th><th>rules</th><th>numeric check</th></tr>"
+            f"{body}</table>"
+            + (f"\n<p>{escape(summary)}</p>" if summary else "") + "\n</div>")
