@@ -112,10 +112,12 @@ def _sessions(text: str) -> list[tuple[str, str, int]]:
 
 
 def _run(command: str) -> tuple[str, int]:
-    """A `dcp ...` command line run as a user runs it: in a shell, from the top folder."""
-    assert command.startswith("dcp "), command
-    python = f"{shlex.quote(sys.executable)} -m dcp"
-    done = subprocess.run(python + command[3:], shell=True, cwd=ROOT, capture_output=True, text=True,
+    """A command line run as a user runs it: in a shell, from the top folder, with `dcp`
+    (at the start or after a `|`) the dcp of this tree."""
+    python = f"{shlex.quote(sys.executable)} -m dcp "
+    command, found = re.subn(r"(^|\|\s*)dcp ", lambda m: m.group(1) + python, command)
+    assert found, f"not a dcp command: {command}"
+    done = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
     return done.stdout + done.stderr, done.returncode
 
@@ -129,7 +131,7 @@ def _matches(expected: str, actual: str) -> bool:
 
 def test_shell_sessions_in_the_docs_print_what_they_show():
     pages = [page for page in sorted(PAGES.rglob("*.md")) if "```console\n" in page.read_text()]
-    assert {page.name for page in pages} >= {"scripts.md"}
+    assert {page.name for page in pages} >= {"scripts.md", "batch.md"}
     for page in pages:
         for command, expected, status in _sessions(page.read_text()):
             actual, code = _run(command)
@@ -149,6 +151,6 @@ def test_files_shown_in_the_docs_are_the_files():
     shown = [(page.name, path, block) for page in sorted(PAGES.rglob("*.md"))
              for path, block in re.findall(r"<!-- file: (\S+) -->\n```\w*\n(.*?)```",
                                            page.read_text(), flags=re.DOTALL)]
-    assert {path for _, path, _ in shown} >= {"docs/examples/two_layer.dcp"}
+    assert {path for _, path, _ in shown} >= {"docs/examples/two_layer.dcp", "docs/examples/cases.jsonl"}
     for name, path, block in shown:
         assert block == (ROOT / path).read_text(), f"{name} shows {path} otherwise than it is"
