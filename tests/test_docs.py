@@ -131,7 +131,7 @@ def _matches(expected: str, actual: str) -> bool:
 
 def test_shell_sessions_in_the_docs_print_what_they_show():
     pages = [page for page in sorted(PAGES.rglob("*.md")) if "```console\n" in page.read_text()]
-    assert {page.name for page in pages} >= {"scripts.md", "batch.md"}
+    assert {page.name for page in pages} >= {"scripts.md", "batch.md", "tutorial.md"}
     for page in pages:
         for command, expected, status in _sessions(page.read_text()):
             actual, code = _run(command)
