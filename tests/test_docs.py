@@ -3,14 +3,19 @@ doctests), a changed output fails, and the reference is generated from the code.
 from __future__ import annotations
 
 import doctest
+import os
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 from dcp.atoms import all_atoms
 from dcp.generated_docs import atoms_markdown, cli_markdown, rules_markdown
 from dcp.proof import RULES
 
-PAGES = Path(__file__).parent.parent / "docs" / "pages"
+ROOT = Path(__file__).parent.parent
+PAGES = ROOT / "docs" / "pages"
 
 
 def _failures(text: str, tmp_path: Path) -> int:
@@ -30,7 +35,7 @@ def test_a_changed_example_output_fails(tmp_path):
 
 
 def test_every_page_has_examples_that_run():
-    for name in ("index.md", "tutorial.md", "concepts.md", "beyond.md"):
+    for name in ("index.md", "tutorial.md", "concepts.md", "beyond.md", "reference/language.md"):
         assert ">>> " in (PAGES / name).read_text()
 
 
@@ -81,6 +86,71 @@ def test_command_lines_in_the_docs_run():
     commands = [line for _, block in _blocks("sh") for line in block.splitlines()
                 if line.startswith("dcp ")]
     assert commands
-    import shlex
     for command in commands:
         assert main(shlex.split(command)[1:] + (["--no-check"] if " certify " in f" {command} " else [])) == 0
+
+
+# ---- shell sessions and the files they run -------------------------------------------
+#
+# A ```console block is a shell session run from the repository's top folder: `$ dcp ...`
+# lines are commands, the lines under one its expected output (stdout and stderr, `...`
+# standing for any text, as in a doctest), and `$ echo $?` the exit status of the command
+# before. A block under `<!-- file: PATH -->` shows the file PATH as it is.
+
+
+def _sessions(text: str) -> list[tuple[str, str, int]]:
+    """The (command, expected output, expected exit status) of each ```console block."""
+    runs: list[tuple[str, str, int]] = []
+    for block in re.findall(r"```console\n(.*?)```", text, flags=re.DOTALL):
+        for part in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
+            command, _, output = part.partition("\n")
+            if command == "echo $?":
+                runs[-1] = (runs[-1][0], runs[-1][1], int(output.strip()))
+            else:
+                runs.append((command, output, 0))
+    return runs
+
+
+def _run(command: str) -> tuple[str, int]:
+    """A command line run as a user runs it: in a shell, from the top folder, with `dcp`
+    (at the start or after a `|`) the dcp of this tree."""
+    python = f"{shlex.quote(sys.executable)} -m dcp "
+    command, found = re.subn(r"(^|\|\s*)dcp ", lambda m: m.group(1) + python, command)
+    assert found, f"not a dcp command: {command}"
+    done = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    return done.stdout + done.stderr, done.returncode
+
+
+def _matches(expected: str, actual: str) -> bool:
+    """Line for line, trailing blanks aside; `...` stands for any text, across lines too."""
+    def tidy(text: str) -> str:
+        return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()) + "\n"
+    return doctest.OutputChecker().check_output(tidy(expected), tidy(actual), doctest.ELLIPSIS)
+
+
+def test_shell_sessions_in_the_docs_print_what_they_show():
+    pages = [page for page in sorted(PAGES.rglob("*.md")) if "```console\n" in page.read_text()]
+    assert {page.name for page in pages} >= {"scripts.md", "batch.md", "tutorial.md"}
+    for page in pages:
+        for command, expected, status in _sessions(page.read_text()):
+            actual, code = _run(command)
+            assert _matches(expected, actual), f"{page.name}: `{command}` printed\n{actual}"
+            assert code == status, f"{page.name}: `{command}` exited {code}, not {status}"
+
+
+def test_a_changed_line_of_a_shell_session_fails():
+    command, expected, _ = _sessions((PAGES / "scripts.md").read_text())[0]
+    actual, _ = _run(command)
+    assert _matches(expected, actual)
+    assert not _matches(expected.replace("verdict: nonconvex", "verdict: unknown"), actual)
+    assert not _matches(expected + "one more line\n", actual)
+
+
+def test_files_shown_in_the_docs_are_the_files():
+    shown = [(page.name, path, block) for page in sorted(PAGES.rglob("*.md"))
+             for path, block in re.findall(r"<!-- file: (\S+) -->\n```\w*\n(.*?)```",
+                                           page.read_text(), flags=re.DOTALL)]
+    assert {path for _, path, _ in shown} >= {"docs/examples/two_layer.dcp", "docs/examples/cases.jsonl"}
+    for name, path, block in shown:
+        assert block == (ROOT / path).read_text(), f"{name} shows {path} otherwise than it is"
