@@ -24,6 +24,7 @@ examples:
       the hint W2 >= 0 repairs it, and a witness shows the failure
   dcp certify "relu(W2 @ relu(W1 @ x))" --wrt W1 --assume "W2 >= 0"
       convex, with the proof
+  dcp certify @layer.txt --wrt W1      the expression in a file (- reads standard input)
   dcp certify "sum_squares(U @ V - M)" --wrt U --wrt V --format json
       joint convexity in U and V, as JSON (schema: dcp/result.schema.json)
   dcp certify "relu(W2 @ relu(W1 @ x))" --wrt W1 --plot w.png
@@ -65,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
                                description="Certify EXPR in the variables given with --wrt and "
                                            "print the verdict, each break with a caret under it, "
                                            "hints, the numeric check and the proof.")
-    cert.add_argument("expression", metavar="EXPR", help='an expression, e.g. "relu(W @ x)"')
+    cert.add_argument("expression", metavar="EXPR",
+                      help='an expression, e.g. "relu(W @ x)"; - reads it from standard input, '
+                           '@FILE from a file')
     cert.add_argument("--wrt", action="append", required=True, metavar="NAME",
                       help="a variable (repeat for joint convexity: --wrt W1 --wrt W2)")
     cert.add_argument("--assume", action="append", default=[], metavar="COND",
@@ -147,9 +150,31 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+def _expression(argument: str) -> str:
+    """EXPR as given: the text itself, ``-`` for standard input, or ``@`` and a path (an
+    expression never starts with ``@``, the matrix product)."""
+    if argument == "-":
+        return sys.stdin.read()
+    if argument.startswith("@"):
+        if not argument[1:].strip():
+            raise DcpError("@ reads the expression from a file: give its path, e.g. @net.txt")
+        return _read_text(argument[1:])
+    return argument.lstrip()
+
+
+def _read_text(path: str) -> str:
+    """The text of the file at ``path``; a file that cannot be read is the user's mistake."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise DcpError(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise DcpError(f"cannot read {path}: it is not UTF-8 text") from None
+
+
 def _certify(args) -> int:
     wrt = [name for names in args.wrt for name in names.split(",") if name.strip()]   # --wrt x,y
-    result = certify(args.expression.lstrip(), wrt=wrt, assume=args.assume, shapes=_shapes(args.shape),
+    result = certify(_expression(args.expression), wrt=wrt, assume=args.assume, shapes=_shapes(args.shape),
                      check=False if args.no_check else None, seed=args.seed,
                      max_nodes=args.max_nodes)
     print(render(result, args.format))

@@ -1,15 +1,23 @@
 """The command line, run as a user runs it: in a subprocess."""
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-import sys
+
+# The tree under test comes first on the path, also when a test runs dcp in another folder.
+_ROOT = Path(__file__).resolve().parent.parent
+_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    [str(_ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
 
 
-def dcp(*args: str) -> subprocess.CompletedProcess:
+def dcp(*args: str, stdin: str | None = None, cwd=None) -> subprocess.CompletedProcess:
+    """Run ``python -m dcp ARGS`` as a user would, with ``stdin`` as its input."""
     return subprocess.run([sys.executable, "-m", "dcp", *args], capture_output=True, text=True,
-                          timeout=120)
+                          input=stdin, cwd=cwd, env=_ENV, timeout=120)
 
 
 def test_certify_prints_the_proof():
@@ -149,8 +157,7 @@ def test_wrt_takes_names_separated_by_commas():
 def test_mistakes_are_one_line_errors_with_exit_2(args, message, tmp_path):
     if "--plot" in args:
         pytest.importorskip("matplotlib")
-    out = subprocess.run([sys.executable, "-m", "dcp", *args], capture_output=True, text=True,
-                         cwd=tmp_path, timeout=120)
+    out = dcp(*args, cwd=tmp_path)
     assert out.returncode == 2, out.stderr
     assert message in out.stderr and "Traceback" not in out.stderr
     assert list(tmp_path.iterdir()) == []
@@ -167,7 +174,7 @@ def test_ctrl_c_stops_the_command_line_quietly_with_exit_130():
              "    time.sleep(60)\n"
              "dcp.cli.certify = slow\n"
              "sys.exit(dcp.cli.main(['certify', 'x', '--wrt', 'x']))")
-    process = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, env=_ENV,
                                stderr=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "started"
     process.send_signal(signal.SIGINT)
@@ -189,3 +196,34 @@ def test_a_shape_without_dimensions_is_refused():
 def test_the_package_says_it_is_typed():
     from importlib.resources import files
     assert files("dcp").joinpath("py.typed").is_file()
+
+
+# ---- where the expression comes from ---------------------------------------------------
+def test_certify_reads_the_expression_from_standard_input():
+    out = dcp("certify", "-", "--wrt", "W1", "--assume", "W2 >= 0", "--no-check",
+                         stdin="relu(W2 @\n  relu(W1 @ x))\n")
+    assert out.returncode == 0, out.stderr
+    assert "verdict: convex" in out.stdout
+
+
+def test_certify_reads_the_expression_from_a_file(tmp_path):
+    (tmp_path / "layer.txt").write_text("sigmoid(x)\n")
+    out = dcp("certify", "@layer.txt", "--wrt", "x", "--no-check", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("sigmoid(x)") and "verdict: unknown" in out.stdout
+
+
+def test_an_error_in_a_file_points_into_it(tmp_path):
+    (tmp_path / "bad.txt").write_text("relu(x\n")
+    out = dcp("certify", "@bad.txt", "--wrt", "x", cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: unexpected end of input") and "1 | relu(x" in out.stderr
+
+
+@pytest.mark.parametrize("argument,message", [
+    ("@missing.txt", "error: cannot read missing.txt: No such file or directory\n"),
+    ("@", "error: @ reads the expression from a file: give its path, e.g. @net.txt\n"),
+])
+def test_a_file_that_cannot_be_read_is_a_one_line_error(argument, message, tmp_path):
+    out = dcp("certify", argument, "--wrt", "x", cwd=tmp_path)
+    assert out.returncode == 2 and out.stderr == message
