@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 from .analysis import Analyzer
 from .assumptions import bounds_from, parse_assumption_list, refuse_structured_variables
 from .check import Budget, Witness, cross_check, infer_shapes, shape_template
-from .errors import DcpError, UnknownNameError
+from .errors import DcpError, UnknownNameError, option
 from .facts import Interval
 from .hints import hint_search
 from .kernel import check_proof
@@ -79,9 +79,10 @@ def _check_report(search) -> CheckReport:
 
 def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
     if wrt is None:
-        raise DcpError("say which variables to certify in: wrt='W1' or wrt=['W1', 'W2']")
+        raise DcpError(f"say which variables to certify in: {option('wrt', 'W1')} or "
+                       f"{option('wrt', ['W1', 'W2'])}")
     if not isinstance(wrt, (str, list, tuple)):
-        raise DcpError(f"wrt must be a name or a list of names, got {type(wrt).__name__}")
+        raise DcpError(f"{option('wrt')} must be a name or a list of names, got {type(wrt).__name__}")
     if isinstance(wrt, str):
         if wrt.isidentifier() and wrt.isascii():
             return (wrt,)                       # the commonest: wrt="x"
@@ -90,10 +91,10 @@ def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
     names = re.split(r"[\s,]+", wrt.strip()) if isinstance(wrt, str) else list(wrt)
     names = [n for n in names if n != ""]
     if not names:
-        raise DcpError("wrt names no variable: give at least one, e.g. wrt='x'")
+        raise DcpError(f"{option('wrt')} names no variable: give at least one, e.g. {option('wrt', 'x')}")
     for name in names:
         if not isinstance(name, str) or not _IDENTIFIER.match(name):
-            raise DcpError(f"wrt must name variables, got {name!r}")
+            raise DcpError(f"{option('wrt')} must name variables, got {name!r}")
     return tuple(dict.fromkeys(names))
 
 
@@ -101,7 +102,7 @@ def _check_shapes(shapes: Mapping[str, Sequence[int | str]] | None) -> dict[str,
     """Declared shapes, checked: each dimension a positive integer or a letter (a
     dimension of any size, the same letter the same size: ``{"u": ("n",)}``)."""
     if shapes is not None and not isinstance(shapes, Mapping):
-        raise DcpError(f"shapes must map names to shapes, such as {{'x': (3,)}}, "
+        raise DcpError(f"{option('shapes')} must map names to shapes, such as {{'x': (3,)}}, "
                        f"not a {type(shapes).__name__}")
     result = {}
     for name, dims in (shapes or {}).items():
@@ -272,7 +273,7 @@ class Session:
             raise DcpError(f"the expression must be a string such as 'relu(W @ x)', "
                            f"not {type(expr).__name__}")
         if isinstance(seed, bool) or not isinstance(seed, int):
-            raise DcpError(f"seed must be an integer, got {seed!r}")
+            raise DcpError(f"{option('seed')} must be an integer, got {seed!r}")
         with _cyclic_gc_paused():
             text = expr if isinstance(expr, str) else None
             tape, root = _tape_of(expr, self.bindings)
@@ -305,7 +306,7 @@ class Session:
         curvature = proof.curvature
         facts = {"convex": True if curvature.is_convex else None,
                  "concave": True if curvature.is_concave else None}
-        witnesses, report = _exact_witnesses(proof, declared), _NOT_RUN
+        witnesses, report = _exact_witnesses(proof, declared), CheckReport(note=option("check=False"))
         if check is not False:
             search = cross_check(proof, solutions, _budget(check_budget), seed)
             witnesses = {**search.witnesses, **witnesses}
@@ -337,7 +338,7 @@ class Session:
                 raise DcpError(f"`{name}` is a bound name (an expression), not a variable; "
                                f"certify with respect to the names it is built from")
             if tape.find("name", name) is None:
-                raise UnknownNameError(f"`{name}` in wrt does not appear in the expression"
+                raise UnknownNameError(f"`{name}` in {option('wrt')} does not appear in the expression"
                                        f"{close_matches(name, tape.names())}")
         for condition, source in strict:
             if tape.find("name", condition.name) is None:
@@ -391,9 +392,6 @@ class Session:
         text = source[expr.span.start:expr.span.end] if source else None
         result = self.certify(expr, wrt, check=self.check)
         return result if text is None else _with_expression(result, text)
-
-
-_NOT_RUN = CheckReport(note="check=False")
 
 
 def _exact_witnesses(proof: Proof, declared: Mapping[str, tuple[int, ...]]) -> dict[str, Witness]:
@@ -478,10 +476,10 @@ def _check_size(size: int, limit: int | None) -> None:
     if limit is None:
         return
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise DcpError(f"max_nodes must be a positive integer, got {limit!r}")
+        raise DcpError(f"{option('max_nodes')} must be a positive integer, got {limit!r}")
     if size > limit:
         raise DcpError(f"the expression has {size} nodes, more than the limit of {limit} "
-                       f"(max_nodes); raise the limit to certify it")
+                       f"({option('max_nodes')}); raise the limit to certify it")
 
 
 def _tape_of(expr: str | Expr, bindings: Mapping[str, Expr]) -> tuple[Tape, int]:

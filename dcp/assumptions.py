@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Iterable, Mapping
 
-from .errors import AssumptionError, DcpError
+from .errors import AssumptionError, DcpError, option
 from .facts import REALS, Interval
 from .facts.structure import Structured, admits, meet, structure_of
 from .syntax.ast import Condition
@@ -98,5 +98,5 @@ def refuse_structured_variables(bounds: Mapping[str, Interval], wrt: Iterable[st
         facts = structure_of(assumed)
         if "psd" in facts or "nsd" in facts:
             raise AssumptionError(f"`{name} {bounds[name].structure}` is an assumption about a "
-                                  f"parameter, but `{name}` is a variable (in wrt); "
-                                  f"assume it of a name not in wrt")
+                                  f"parameter, but `{name}` is a variable (in {option('wrt')}); "
+                                  f"assume it of a name not in {option('wrt')}")

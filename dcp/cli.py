@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .api import Session, certify
-from .errors import DcpBug, DcpError
+from .errors import DcpBug, DcpError, command_line_words
 from .render import RENDERERS, render
 from .result import VERDICTS
 
@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return COMMANDS[args.command](args)
+        with command_line_words():
+            return COMMANDS[args.command](args)
     except KeyboardInterrupt:          # Ctrl-C: stop quietly, as a shell command does
         print("interrupted", file=sys.stderr)
         return 130
@@ -282,8 +283,9 @@ def _batch_one(job) -> str:
             raise DcpError(f"bad case: a case is a JSON object with \"expr\" and \"wrt\", not {case!r}")
         if not isinstance(case.get("shapes") or {}, dict):
             raise DcpError("bad case: \"shapes\" must be an object such as {\"W\": [4, 3]}")
-        result = certify(case["expr"], wrt=case["wrt"], assume=case.get("assume", []),
-                         shapes=case.get("shapes"), check=check, seed=seed, max_nodes=max_nodes)
+        with command_line_words():      # a worker process: its own context
+            result = certify(case["expr"], wrt=case["wrt"], assume=case.get("assume", []),
+                             shapes=case.get("shapes"), check=check, seed=seed, max_nodes=max_nodes)
         data = result.to_json()
     except (DcpError, KeyError, TypeError) as error:
         message = error.message if isinstance(error, DcpError) else f"bad case: missing or wrong {error}"

@@ -15,11 +15,14 @@ be told that *their* input is wrong when the engine is.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Iterator, NamedTuple
 
 __all__ = [
     "Span", "DcpError", "ParseError", "UnknownNameError", "ArgumentError", "ShapeError",
     "AssumptionError", "DcpBug", "SoundnessError", "ProofCheckError", "caret_block",
+    "option", "command_line_words",
 ]
 
 
@@ -110,6 +113,45 @@ def caret_block(source: str, spans: list[Span] | tuple[Span, ...], label: str = 
         out.append(f"{number:>{width}} | {text}")
         out.append(f"{'':>{width}} | {''.join(caret).rstrip()}" + (f" {label}" if label else ""))
     return "\n".join(out)
+
+
+#: Each option as the Python API and the command line write it. A message that names an
+#: option does so through :func:`option`, so it reads in the words of whoever gets it.
+OPTIONS: dict[str, tuple[str, str]] = {
+    "wrt": ("wrt", "--wrt"),
+    "assume": ("assume", "--assume"),
+    "shapes": ("shapes", "--shape"),
+    "check=False": ("check=False", "--no-check"),
+    "seed": ("seed", "--seed"),
+    "max_nodes": ("max_nodes", "--max-nodes"),
+    "Session.run": ("Session.run", "dcp run"),
+}
+
+_COMMAND_LINE = ContextVar("dcp_command_line_words", default=False)
+
+
+def option(name: str, value: object = None) -> str:
+    """The option ``name`` of :data:`OPTIONS`, with an example ``value`` if given, as the
+    reader writes it: ``wrt='x'`` in Python, ``--wrt x`` under :func:`command_line_words`
+    (a list is the option repeated: ``--wrt W1 --wrt W2``)."""
+    python, command_line = OPTIONS[name]
+    if not _COMMAND_LINE.get():
+        return python if value is None else f"{python}={value!r}"
+    if value is None:
+        return command_line
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return " ".join(f"{command_line} {v}" for v in values)
+
+
+@contextmanager
+def command_line_words() -> Iterator[None]:
+    """Within it, messages name options as the command line spells them (``--no-check``,
+    not ``check=False``). The CLI runs each command inside it."""
+    token = _COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _COMMAND_LINE.reset(token)
 
 
 class DcpError(ValueError):

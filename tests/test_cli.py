@@ -56,7 +56,7 @@ def test_max_nodes_refuses_large_input_with_exit_2():
     run = dcp("certify", "relu(W @ x) + relu(V @ x)", "--wrt", "x", "--no-check", "--max-nodes", "5")
     assert run.returncode == 2
     assert run.stderr == ("error: the expression has 8 nodes, more than the limit of 5 "
-                          "(max_nodes); raise the limit to certify it\n")
+                          "(--max-nodes); raise the limit to certify it\n")
 
 
 def test_expect_sets_the_exit_status():
@@ -227,3 +227,24 @@ def test_an_error_in_a_file_points_into_it(tmp_path):
 def test_a_file_that_cannot_be_read_is_a_one_line_error(argument, message, tmp_path):
     out = dcp("certify", argument, "--wrt", "x", cwd=tmp_path)
     assert out.returncode == 2 and out.stderr == message
+
+
+# ---- messages in the command line's words ----------------------------------------------
+@pytest.mark.parametrize("args,message", [
+    (("x", "--wrt", ","), "error: --wrt names no variable: give at least one, e.g. --wrt x\n"),
+    (("x", "--wrt", "1x"), "error: --wrt must name variables, got '1x'\n"),
+    (("x", "--wrt", "x", "--max-nodes", "0"), "error: --max-nodes must be a positive integer, got 0\n"),
+    (("relu(W1 @ x)", "--wrt", "w1"),
+     "error: `w1` in --wrt does not appear in the expression; did you mean `W1`?\n"),
+    (("quad_form(x, P)", "--wrt", "P", "--assume", "P psd"),
+     "error: `P psd` is an assumption about a parameter, but `P` is a variable (in --wrt); "
+     "assume it of a name not in --wrt\n"),
+])
+def test_errors_name_options_as_the_command_line_writes_them(args, message):
+    out = dcp("certify", *args)
+    assert out.returncode == 2 and out.stderr == message
+
+
+def test_a_skipped_check_is_said_in_the_command_line_words():
+    out = dcp("certify", "exp(x)", "--wrt", "x", "--no-check")
+    assert "numeric check: not run (--no-check)\n" in out.stdout and "check=False" not in out.stdout

@@ -140,3 +140,25 @@ def test_wrong_argument_types_are_dcp_errors(kwargs, message):
     with pytest.raises(DcpError) as info:
         certify(**kwargs)
     assert info.value.message == message
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(wrt=","), "wrt names no variable: give at least one, e.g. wrt='x'"),
+    (dict(wrt="x", max_nodes=0), "max_nodes must be a positive integer, got 0"),
+    (dict(wrt="w"), "`w` in wrt does not appear in the expression"),
+    (dict(wrt="x", shapes=[("x", 3)]), "shapes must map names to shapes, such as {'x': (3,)}, not a list"),
+])
+def test_errors_name_options_as_python_writes_them(kwargs, message):
+    """The same mistakes the command line words as --wrt and --max-nodes (tests/test_cli.py)."""
+    with pytest.raises(DcpError) as info:
+        certify("x", check=False, **kwargs)
+    assert info.value.message == message
+
+
+def test_option_words_follow_the_reader():
+    from dcp.errors import command_line_words, option
+    assert (option("check=False"), option("wrt", ["W1", "W2"])) == ("check=False", "wrt=['W1', 'W2']")
+    with command_line_words():
+        assert (option("check=False"), option("wrt", ["W1", "W2"])) == ("--no-check", "--wrt W1 --wrt W2")
+    assert option("max_nodes") == "max_nodes"
+    assert certify("x", wrt="x", check=False).check.note == "check=False"
