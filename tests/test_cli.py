@@ -248,3 +248,20 @@ def test_errors_name_options_as_the_command_line_writes_them(args, message):
 def test_a_skipped_check_is_said_in_the_command_line_words():
     out = dcp("certify", "exp(x)", "--wrt", "x", "--no-check")
     assert "numeric check: not run (--no-check)\n" in out.stdout and "check=False" not in out.stdout
+
+
+# ---- a statement is not an expression ---------------------------------------------------
+@pytest.mark.parametrize("text,what,where", [
+    ("h = relu(x)", "got a binding (`h = ...`)", "1 | h = relu(x)\n  | ^^^^^^^^^^^\n"),
+    ("assume x >= 0", "got an assumption (`assume ...`)", "1 | assume x >= 0\n  | ^^^^^^^^^^^^^\n"),
+    ("certify x wrt x", "got a certify statement", "1 | certify x wrt x\n  | ^^^^^^^^^^^^^^^\n"),
+    ("relu(x)\nexp(x)", "got several statements", "2 | exp(x)\n  | ^^^^^^\n"),
+    ("relu(x); exp(x)", "got several statements", "1 | relu(x); exp(x)\n  |          ^^^^^^\n"),
+])
+def test_a_statement_given_to_certify_says_where_statements_belong(text, what, where):
+    out = dcp("certify", text, "--wrt", "x")
+    assert out.returncode == 2
+    first = out.stderr.splitlines()[0]
+    assert first.startswith(f"error: expected one expression, {what}")
+    assert first.endswith("statements belong in a script (`dcp run`) or the REPL")
+    assert out.stderr.endswith(where) and "Traceback" not in out.stderr

@@ -162,3 +162,28 @@ def test_option_words_follow_the_reader():
         assert (option("check=False"), option("wrt", ["W1", "W2"])) == ("--no-check", "--wrt W1 --wrt W2")
     assert option("max_nodes") == "max_nodes"
     assert certify("x", wrt="x", check=False).check.note == "check=False"
+
+
+def test_a_statement_is_not_an_expression():
+    error = _raise(ParseError, "h = relu(x)")
+    assert error.message == ("expected one expression, got a binding (`h = ...`): statements "
+                             "belong in a script (`Session.run`) or the REPL")
+    assert (error.line, error.column) == (1, 1)
+
+
+_SCRIPT_WORDS = ("`wrt`", "a new line", "`;`", "`assume`", "`certify`", "`define`", "`shape`",
+                 "comparison")
+
+
+@pytest.mark.parametrize("expr,message", [
+    ("x y", "unexpected `y`; expected an operator or the end of the input"),
+    ("relu(x) exp(x)", "unexpected `exp`; expected an operator or the end of the input"),
+    ("[x y]", "unexpected `y`; expected an operator, `,` or `]`"),
+    ("relu(a=1 2)", "unexpected `2`; expected an operator, `)` or `,`"),
+    ("relu(x) wrt x", "unexpected `wrt`; expected the end of the input"),
+    ("x;", "unexpected `;`; expected the end of the input"),
+])
+def test_expression_errors_list_only_what_an_expression_could_take(expr, message):
+    error = _raise(ParseError, expr)
+    assert error.message == message
+    assert not any(word in error.message.split("; expected")[1] for word in _SCRIPT_WORDS)

@@ -25,7 +25,7 @@ from lark.exceptions import (
     VisitError,
 )
 
-from ..errors import ArgumentError, AssumptionError, DcpError, ParseError, Span
+from ..errors import ArgumentError, AssumptionError, DcpError, ParseError, Span, option
 from .ast import (
     MAX_FLOAT,
     MAX_INDEX,
@@ -365,7 +365,10 @@ def _parse_error(error: UnexpectedInput, text: str, filename: str | None) -> Par
         position = error.pos_in_stream
         width = 1
     else:
-        allowed = getattr(error, "expected", None) or set()
+        # `expected` is the LALR state's lookahead, which the entry points share (after
+        # `x` in an expression it lists `wrt`, `;` and a new line); `accepts` tries each
+        # terminal on a copy of the parser and keeps those this input could take.
+        allowed = getattr(error, "accepts", None) or getattr(error, "expected", None) or set()
         token = getattr(error, "token", None)
         if isinstance(error, UnexpectedEOF) or token is None or token.type == "$END":
             position, width = len(text.rstrip()), 1
@@ -391,7 +394,35 @@ def parse_expression(text: str, filename: str | None = None) -> Expr:
     tree = read_expression(text)
     if tree is not None:
         return tree
-    return _parse(text, "expression_input", filename, newlines_are_spaces=True)
+    try:
+        return _parse(text, "expression_input", filename, newlines_are_spaces=True)
+    except ParseError as error:
+        raise _statements_error(text, filename) or error from None
+
+
+# What a script's statement is called, in an error that says it is not an expression.
+_STATEMENT_KINDS = {Assignment: "a binding (`h = ...`)", Assume: "an assumption (`assume ...`)",
+                    ShapeDecl: "a shape (`shape ...`)", Define: "a definition (`define ...`)",
+                    CertifyStatement: "a certify statement (`certify ... wrt ...`)"}
+
+
+def _statements_error(text: str, filename: str | None) -> ParseError | None:
+    """When ``text`` is no expression but a script's statements (``h = relu(x)``,
+    ``assume x >= 0``, two lines, ``a; b``), the error that says where those belong, with a
+    caret under the statement (the second one, of several); otherwise None."""
+    try:
+        statements = parse_script(text, filename)
+    except DcpError:
+        return None
+    if len(statements) > 1:
+        what, span = "several statements (lines, or parts split by `;`)", statements[1].span
+    elif statements and not isinstance(statements[0], ExpressionStatement):
+        what, span = _STATEMENT_KINDS[type(statements[0])], statements[0].span
+    else:
+        return None
+    return ParseError(f"expected one expression, got {what}: statements belong in a script "
+                      f"(`{option('Session.run')}`) or the REPL", source=text,
+                      span=Span(span.start, span.end, text), filename=filename)
 
 
 # Assumptions come mostly as `NAME op c`, `c op NAME`, `c <= NAME <= d` and lists of them
