@@ -93,19 +93,7 @@ def caret_block(source: str, spans: list[Span] | tuple[Span, ...], label: str = 
     out = [f"{'':>{width}} |"]
     for number in sorted(by_line):
         text = lines[number - 1] if number - 1 < len(lines) else ""
-        marks = sorted(by_line[number])
-        shift = 0
-        if len(text) > LINE_WINDOW:
-            first = marks[0][0]
-            begin = max(0, first - LINE_WINDOW // 4)
-            cut = text[begin:begin + LINE_WINDOW]
-            prefix = "..." if begin > 0 else ""
-            suffix = "..." if begin + LINE_WINDOW < len(text) else ""
-            text = prefix + cut + suffix
-            shift = len(prefix) - begin
-            limit = len(prefix) + len(cut)
-            marks = [(max(b + shift, len(prefix)), min(e + shift, limit)) for b, e in marks
-                     if e + shift > len(prefix) and b + shift < limit]
+        text, marks = _window(text, sorted(by_line[number]))
         caret = [" "] * (max((e for _, e in marks), default=0) + 1)
         for begin, end in marks:
             for i in range(begin, end):
@@ -113,6 +101,25 @@ def caret_block(source: str, spans: list[Span] | tuple[Span, ...], label: str = 
         out.append(f"{number:>{width}} | {text}")
         out.append(f"{'':>{width}} | {''.join(caret).rstrip()}" + (f" {label}" if label else ""))
     return "\n".join(out)
+
+
+def _window(text: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """A line longer than ``LINE_WINDOW`` cut to that many characters around its first
+    mark, ``...`` at each cut end, and the marks moved to match (a mark outside the window
+    is dropped). The window starts a quarter of its width before the mark, or later so as
+    to end at the line's end: a mark near the end shows a full window. A mark just past
+    the end (the end of the input) stays there, after the last character."""
+    if len(text) <= LINE_WINDOW:
+        return text, marks
+    begin = max(0, min(marks[0][0] - LINE_WINDOW // 4, len(text) + 1 - LINE_WINDOW))
+    end = begin + LINE_WINDOW
+    prefix = "..." if begin > 0 else ""
+    suffix = "..." if end < len(text) else ""
+    shift = len(prefix) - begin
+    limit = min(end, len(text) + 1) + shift          # one past the text: the end of input
+    marks = [(max(b + shift, len(prefix)), min(e + shift, limit)) for b, e in marks
+             if e + shift > len(prefix) and b + shift < limit]
+    return prefix + text[begin:end] + suffix, marks
 
 
 #: Each option as the Python API and the command line write it. A message that names an

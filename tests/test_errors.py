@@ -187,3 +187,29 @@ def test_expression_errors_list_only_what_an_expression_could_take(expr, message
     error = _raise(ParseError, expr)
     assert error.message == message
     assert not any(word in error.message.split("; expected")[1] for word in _SCRIPT_WORDS)
+
+
+def _shown(error) -> tuple[str, int]:
+    """The source line as the error shows it, and the index of the caret under it."""
+    lines = str(error).splitlines()
+    text = lines[-2].split(" | ", 1)[1]
+    return text, lines[-1].split(" | ", 1)[1].index("^")
+
+
+@pytest.mark.parametrize("column", [10, 150, 290])
+def test_the_caret_stays_under_the_spot_on_a_shortened_line(column):
+    text = list("x" + "+x" * 149 + " ")            # 300 characters
+    text[column - 1] = "$"
+    error = _raise(ParseError, "".join(text))
+    assert error.column == column and len(error.source) == 300
+    shown, caret = _shown(error)
+    assert shown[caret] == "$" and len(shown) <= 106        # a window, ellipses included
+    assert shown.startswith("...") == (column > 25)         # cut before the spot
+    assert shown.endswith("...") == (column < 200)          # cut after the window
+
+
+def test_the_caret_at_the_end_of_a_long_line_stays_visible():
+    error = _raise(ParseError, "x+" * 150)
+    assert error.message == "unexpected end of input; expected an expression"
+    shown, caret = _shown(error)
+    assert shown.startswith("...") and shown.endswith("x+") and caret == len(shown)
