@@ -119,15 +119,28 @@ def _shapes(items: list[str]) -> dict[str, tuple[int, ...]]:
 def _expressions_as_written(argv: list[str]) -> list[str]:
     """``dcp certify "-x^2" --wrt x``: an expression that starts with a minus is no option
     (the commands have no short option but -h); a leading space makes argparse read it as
-    the argument it is, and the expression's reader skips the space."""
-    return [" " + arg if len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and arg != "-h" else arg
-            for arg in argv]
+    the argument it is (:func:`_as_given` takes the space off again). An argument with a
+    space in it (``--assume "-1 <= x"``) argparse reads as a value already."""
+    return [" " + arg if len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and arg != "-h"
+            and " " not in arg else arg for arg in argv]
+
+
+def _as_given(args: argparse.Namespace) -> argparse.Namespace:
+    """The arguments as typed: without the space :func:`_expressions_as_written` added,
+    so that an error's columns count from the user's first character."""
+    def undo(value):
+        if isinstance(value, list):
+            return [undo(item) for item in value]
+        return value[1:] if isinstance(value, str) and value.startswith(" -") else value
+    for key, value in vars(args).items():
+        setattr(args, key, undo(value))
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _parser()
-    args = parser.parse_args(_expressions_as_written(sys.argv[1:] if argv is None else argv))
+    args = _as_given(parser.parse_args(_expressions_as_written(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
             from .repl import run_repl
@@ -160,7 +173,7 @@ def _expression(argument: str) -> str:
         if not argument[1:].strip():
             raise DcpError("@ reads the expression from a file: give its path, e.g. @net.txt")
         return _read_text(argument[1:])
-    return argument.lstrip()
+    return argument
 
 
 def _read_text(path: str) -> str:

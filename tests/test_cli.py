@@ -265,3 +265,27 @@ def test_a_statement_given_to_certify_says_where_statements_belong(text, what, w
     assert first.startswith(f"error: expected one expression, {what}")
     assert first.endswith("statements belong in a script (`dcp run`) or the REPL")
     assert out.stderr.endswith(where) and "Traceback" not in out.stderr
+
+
+# ---- bounds beyond the doubles -----------------------------------------------------------
+@pytest.mark.parametrize("assumption,number,caret", [
+    ("W2 >= 1e400", "1e400", "1 | W2 >= 1e400\n  |       ^^^^^\n"),
+    ("W2 <= -1e400", "-1e400", "1 | W2 <= -1e400\n  |       ^^^^^^\n"),
+    ("-1e400 <= W2 <= 1", "-1e400", "1 | -1e400 <= W2 <= 1\n  | ^^^^^^\n"),
+])
+def test_a_bound_that_overflows_a_double_is_too_large_not_empty(assumption, number, caret):
+    out = dcp("certify", "W2 * square(x)", "--wrt", "x", "--assume", assumption)
+    assert out.returncode == 2
+    assert out.stderr.startswith(f"error: the bound {number} is too large: it overflows a double "
+                                 f"(bounds are finite, at most 1.798e+308 in size)\n")
+    assert out.stderr.endswith(caret) and "allows no value" not in out.stderr
+
+
+@pytest.mark.parametrize("assumption,verdict", [
+    ("W2 >= 1e-400", "convex"),           # a tiny positive number, exact: W2 > 0
+    ("W2 >= -1e-400", "unknown"),         # not rounded to W2 >= 0: W2 may be negative
+])
+def test_a_tiny_bound_is_kept_exactly(assumption, verdict):
+    out = dcp("certify", "W2 * square(x)", "--wrt", "x", "--assume", assumption, "--no-check")
+    assert out.returncode == 0, out.stderr
+    assert f"verdict: {verdict}" in out.stdout

@@ -213,3 +213,11 @@ def test_the_caret_at_the_end_of_a_long_line_stays_visible():
     assert error.message == "unexpected end of input; expected an expression"
     shown, caret = _shown(error)
     assert shown.startswith("...") and shown.endswith("x+") and caret == len(shown)
+
+
+def test_a_script_bound_that_overflows_a_double_is_too_large():
+    from dcp import Session
+    with pytest.raises(AssumptionError) as info:
+        Session().run("assume W2 >= 1e400\ncertify W2 * x wrt x")
+    assert info.value.message.startswith("the bound 1e400 is too large: it overflows a double")
+    assert (info.value.line, info.value.column) == (1, 14)

@@ -284,8 +284,9 @@ def _bound_end(number: Number | float, lower: bool, strict: bool, span: Span
     if number.__class__ is float:
         return number, strict
     if math.isinf(number.value):
-        raise AssumptionError(f"the bound {number.text} is too large: dcp's ranges hold numbers "
-                              f"up to {MAX_FLOAT:.4g} in size", span=number.span or span)
+        raise AssumptionError(f"the bound {number.text} is too large: it overflows a double "
+                              f"(bounds are finite, at most {MAX_FLOAT:.4g} in size)",
+                              span=number.span or span)
     lo, hi, lo_open, hi_open = number.enclosure()
     return (lo, strict or lo_open) if lower else (hi, strict or hi_open)
 
