@@ -283,7 +283,7 @@ class Session:
             bounds = bounds_from(extra, self.bounds)
             refuse_structured_variables(bounds, names)
             declared = {**self.shapes, **_check_shapes(shapes)}
-            _check_size(len(tape), max_nodes if max_nodes is not None else self.max_nodes)
+            _check_size(tape, max_nodes if max_nodes is not None else self.max_nodes)
             # The atoms as they are now: a later `define` must not change this result.
             atoms = dict(self.atoms)
             ranks = {name: len(dims) for name, dims in declared.items()}
@@ -472,14 +472,17 @@ def _check_shape_names(shapes: Mapping[str, object], tape: Tape) -> None:
                                    f"expression{close_matches(name, tape.names())}")
 
 
-def _check_size(size: int, limit: int | None) -> None:
+def _check_size(tape: Tape, limit: int | None) -> None:
+    """Refuse more than ``limit`` distinct subexpressions. The tape holds each once (``x``
+    written twice is one row); a bound name's row only names its body's, so is not one."""
     if limit is None:
         return
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise DcpError(f"{option('max_nodes')} must be a positive integer, got {limit!r}")
+    size = len(tape) - tape.op.count("ref")
     if size > limit:
-        raise DcpError(f"the expression has {size} nodes, more than the limit of {limit} "
-                       f"({option('max_nodes')}); raise the limit to certify it")
+        raise DcpError(f"the expression has {size} distinct subexpressions, more than the "
+                       f"limit of {limit} ({option('max_nodes')}); raise the limit to certify it")
 
 
 def _tape_of(expr: str | Expr, bindings: Mapping[str, Expr]) -> tuple[Tape, int]:

@@ -48,7 +48,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-check", action="store_true", help="skip the numeric cross-check")
     parser.add_argument("--seed", type=int, default=0, help="seed of the numeric check (default 0)")
     parser.add_argument("--max-nodes", type=int, metavar="N",
-                        help="refuse expressions with more than N distinct subexpressions")
+                        help="refuse expressions with more than N distinct subexpressions "
+                             "(one written twice counts once)")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -55,8 +55,23 @@ def test_unknown_function_exits_2():
 def test_max_nodes_refuses_large_input_with_exit_2():
     run = dcp("certify", "relu(W @ x) + relu(V @ x)", "--wrt", "x", "--no-check", "--max-nodes", "5")
     assert run.returncode == 2
-    assert run.stderr == ("error: the expression has 8 nodes, more than the limit of 5 "
-                          "(--max-nodes); raise the limit to certify it\n")
+    assert run.stderr == ("error: the expression has 8 distinct subexpressions, more than the "
+                          "limit of 5 (--max-nodes); raise the limit to certify it\n")
+
+
+def test_max_nodes_counts_a_repeated_subexpression_once(tmp_path):
+    # W, x, W @ x, relu(W @ x) and the sum: 5 distinct, 9 as written.
+    twice = ("certify", "relu(W @ x) + relu(W @ x)", "--wrt", "x", "--no-check", "--max-nodes")
+    assert dcp(*twice, "5").returncode == 0
+    refused = dcp(*twice, "4")
+    assert refused.returncode == 2 and "has 5 distinct subexpressions" in refused.stderr
+    help_text = " ".join(dcp("certify", "--help").stdout.split())       # as argparse wraps it
+    assert "N distinct subexpressions (one written twice counts once)" in help_text
+    # A bound name is its body, not one more: W1, x, W1 @ x, relu(...), W2, W2 @ h, relu(...).
+    script = tmp_path / "net.dcp"
+    script.write_text("h = relu(W1 @ x)\ncertify relu(W2 @ h) wrt W1\n")
+    assert dcp("run", str(script), "--no-check", "--max-nodes", "7").returncode == 0
+    assert "has 7 distinct" in dcp("run", str(script), "--no-check", "--max-nodes", "6").stderr
 
 
 def test_expect_sets_the_exit_status():

@@ -97,8 +97,8 @@ def test_an_optional_size_limit_refuses_large_input_with_a_clear_error():
     text = " + ".join(f"relu(a{i} @ w)" for i in range(10))
     with pytest.raises(DcpError) as info:
         certify(text, wrt="w", check=False, max_nodes=30)
-    assert info.value.message == ("the expression has 40 nodes, more than the limit of 30 "
-                                  "(max_nodes); raise the limit to certify it")
+    assert info.value.message == ("the expression has 40 distinct subexpressions, more than the "
+                                  "limit of 30 (max_nodes); raise the limit to certify it")
     assert certify(text, wrt="w", check=False, max_nodes=49).verdict == "convex"
     with pytest.raises(DcpError, match="max_nodes must be a positive integer"):
         certify(text, wrt="w", check=False, max_nodes=0)
