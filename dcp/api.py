@@ -105,8 +105,9 @@ def _check_shapes(shapes: Mapping[str, Sequence[int | str]] | None) -> dict[str,
         raise DcpError(f"{option('shapes')} must map names to shapes, such as {{'x': (3,)}}, "
                        f"not a {type(shapes).__name__}")
     result = {}
-    for name, dims in (shapes or {}).items():
-        dims = (dims,) if isinstance(dims, (int, str)) else tuple(dims)
+    for name, given in (shapes or {}).items():
+        dims = (given,) if isinstance(given, (int, str)) else tuple(given) \
+            if isinstance(given, (list, tuple)) else (given,)      # (a float: refused below)
         # bool is an int to Python, but `True` is no size.
         if len(dims) > 2 or not all(
                 (isinstance(d, int) and not isinstance(d, bool) and d >= 1)

@@ -42,6 +42,9 @@ def parse_assumption_list(assume: Iterable[str] | str) -> list[tuple[Condition, 
     """Parse each assumption string; each condition with the text it came from."""
     if isinstance(assume, str):
         assume = [assume]
+    elif not isinstance(assume, Iterable):
+        raise AssumptionError(f"{option('assume')} takes a string such as 'W2 >= 0' or a list "
+                              f"of them, not {type(assume).__name__}")
     parsed = []
     for text in assume:
         if isinstance(text, Condition):

@@ -1,7 +1,7 @@
 """The command line: ``dcp certify``, ``run``, ``atoms``, ``atom``, ``repl``, ``batch``.
 
-Exit status: 0 on success; 2 when the input is wrong (the message says where and why);
-1 when ``--expect`` names a verdict other than the one found; 3 for a bug in dcp.
+The exit statuses are listed in :data:`EXIT_STATUS` (``dcp batch``: :data:`BATCH_EXIT_STATUS`),
+which ``--help`` prints.
 """
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Iterable, NamedTuple
 
 from . import __version__
 from .api import Session, certify
-from .errors import DcpBug, DcpError, command_line_words
+from .errors import DcpBug, DcpError, words_for
 from .render import RENDERERS, render
-from .result import VERDICTS
+from .result import VERDICTS, Result
 
 EXAMPLES = """\
 examples:
@@ -41,10 +42,29 @@ Every name not given with --wrt is a parameter: fixed, arbitrary, and subject to
 assumptions. Verdicts: constant, affine, convex, concave, nonconvex, unknown.
 """
 
+EXIT_STATUS = """\
+exit status:
+  0    success
+  1    --expect named a verdict other than the one found
+  2    a mistake in the input or the options (the message says where and why)
+  3    a bug in dcp (please report it)
+  130  interrupted (Ctrl-C)
+"""
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=sorted(RENDERERS), default="text",
-                        help="output format (default text)")
+BATCH_EXIT_STATUS = """\
+exit status:
+  0    every case was certified
+  2    some line was refused (not JSON, a bad case, a mistake in its expression): its
+       record says why, and every other line is still written; or CASES cannot be read
+  3    a bug in dcp on some line (its record says so; the other lines are still written)
+  130  interrupted (Ctrl-C)
+The worst line decides: 3 over 2 over 0.
+"""
+
+
+def _add_common(parser: argparse.ArgumentParser, format: str = "text") -> None:
+    parser.add_argument("--format", choices=sorted(RENDERERS), default=format,
+                        help=f"output format (default {format})")
     parser.add_argument("--no-check", action="store_true", help="skip the numeric cross-check")
     parser.add_argument("--seed", type=int, default=0, help="seed of the numeric check (default 0)")
     parser.add_argument("--max-nodes", type=int, metavar="N",
@@ -55,14 +75,15 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
-        prog="dcp", formatter_class=formatter, epilog=EXAMPLES,
+        prog="dcp", formatter_class=formatter, epilog=EXAMPLES + "\n" + EXIT_STATUS,
         description="dcp: certify that an expression is convex (or concave, affine, "
                     "constant) in the variables you name, see why, and see a "
                     "counterexample when it is not.")
     parser.add_argument("--version", action="version", version=f"dcp {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    cert = commands.add_parser("certify", help="certify one expression", epilog=EXAMPLES,
+    cert = commands.add_parser("certify", help="certify one expression",
+                               epilog=EXAMPLES + "\n" + EXIT_STATUS,
                                formatter_class=formatter,
                                description="Certify EXPR in the variables given with --wrt and "
                                            "print the verdict, each break with a caret under it, "
@@ -94,12 +115,17 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("repl", help="an interactive session")
 
-    batch = commands.add_parser("batch", help="certify many cases in parallel, JSON lines out",
-                                description="Read JSON lines {\"expr\", \"wrt\", \"assume\", \"shapes\", "
-                                            "\"id\"} and write one JSON result per line, in order.")
+    batch = commands.add_parser(
+        "batch", help="certify many cases in parallel, JSON lines out",
+        formatter_class=formatter, epilog=BATCH_EXIT_STATUS,
+        description="Read JSON lines {\"expr\", \"wrt\", \"assume\", \"shapes\", \"id\"} and write one\n"
+                    "record per line, in order. In JSON (the default) a record is one line: the\n"
+                    "result's fields, or \"error\" and \"message\", with \"id\" and \"line\". In text,\n"
+                    "markdown or latex each result is rendered under a heading that names its line.")
     batch.add_argument("file", metavar="CASES.jsonl", help="the cases (- for standard input)")
-    batch.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
-    _add_common(batch)
+    batch.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                       help="worker processes (default: one per CPU)")
+    _add_common(batch, format="json")
     return parser
 
 
@@ -149,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        with command_line_words():
+        with words_for("command line"):
             return COMMANDS[args.command](args)
     except KeyboardInterrupt:          # Ctrl-C: stop quietly, as a shell command does
         print("interrupted", file=sys.stderr)
@@ -290,50 +316,121 @@ def _repl(args) -> int:
     return run_repl()
 
 
-def _batch_one(job) -> str:
-    line_number, case, check, seed, max_nodes = job
-    try:
-        if not isinstance(case, dict):
-            raise DcpError(f"bad case: a case is a JSON object with \"expr\" and \"wrt\", not {case!r}")
-        if not isinstance(case.get("shapes") or {}, dict):
-            raise DcpError("bad case: \"shapes\" must be an object such as {\"W\": [4, 3]}")
-        with command_line_words():      # a worker process: its own context
-            result = certify(case["expr"], wrt=case["wrt"], assume=case.get("assume", []),
-                             shapes=case.get("shapes"), check=check, seed=seed, max_nodes=max_nodes)
-        data = result.to_json()
-    except (DcpError, KeyError, TypeError) as error:
-        message = error.message if isinstance(error, DcpError) else f"bad case: missing or wrong {error}"
-        data = {"error": type(error).__name__, "message": message}
-    if isinstance(case, dict) and "id" in case:
-        data = {"id": case["id"], **data}
-    data["line"] = line_number
-    return json.dumps(data, allow_nan=False)
+class _Options(NamedTuple):
+    """What every case of a batch shares: immutable, so workers share nothing that changes."""
+    format: str
+    check: bool | None
+    seed: int
+    max_nodes: int | None
 
 
-def _batch(args) -> int:
-    import multiprocessing
+def _case_arguments(case: object) -> dict:
+    """The keyword arguments of ``certify`` for one case, or a DcpError saying what is wrong
+    with the case (``5`` and ``null`` are lines too)."""
+    if not isinstance(case, dict):
+        raise DcpError(f"bad case: a case is a JSON object with \"expr\" and \"wrt\", "
+                       f"not {json.dumps(case)}")
+    missing = [key for key in ("expr", "wrt") if key not in case]
+    if missing:
+        raise DcpError(f"bad case: \"{missing[0]}\" is missing (a case has \"expr\" and \"wrt\")")
+    if not isinstance(case.get("shapes") or {}, dict):
+        raise DcpError("bad case: \"shapes\" must be an object such as {\"W\": [4, 3]}")
+    return {"expr": case["expr"], "wrt": case["wrt"], "assume": case.get("assume", []),
+            "shapes": case.get("shapes")}
+
+
+def _batch_one(job: tuple[int, object, _Options]) -> tuple[int, str]:
+    """One case certified and rendered: its exit status (0, 2 refused, 3 a bug in dcp)
+    and its record."""
+    number, case, options = job
     try:
-        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+        with words_for("batch"):        # a case's keys; the options are the command line's
+            if isinstance(case, DcpError):                    # the line was not JSON
+                raise case
+            result = certify(**_case_arguments(case), check=options.check, seed=options.seed,
+                             max_nodes=options.max_nodes)
+        status, record = 0, result
+    except DcpError as error:
+        status, record = 2, error
+    except DcpBug as error:
+        status, record = 3, error
+    case_id = case.get("id") if isinstance(case, dict) else None
+    return status, _record(number, case_id, record, options.format)
+
+
+def _record(number: int, case_id: object, record: Result | Exception, format: str) -> str:
+    """One line's record: in JSON a line of its own (the result's fields or ``error`` and
+    ``message``, with ``id`` and ``line``); otherwise a heading that names the line and
+    the id, then the rendered result or the error."""
+    if format == "json":
+        data = (record.to_json() if isinstance(record, Result)
+                else {"error": type(record).__name__,
+                      "message": record.message if isinstance(record, DcpError) else str(record)})
+        data = {**({"id": case_id} if case_id is not None else {}), **data, "line": number}
+        return json.dumps(data, allow_nan=False)
+    label = f"line {number}" + (f" (id {json.dumps(case_id)})" if case_id is not None else "")
+    if isinstance(record, Result):
+        body = render(record, format)
+    else:
+        kind = "internal error (a bug in dcp, please report it)" if isinstance(record, DcpBug) else "error"
+        body = f"{kind}: {record}"
+        if format == "markdown":
+            body = f"```text\n{body}\n```"
+        elif format == "latex":
+            body = "\n".join(f"% {line}" for line in body.splitlines())
+    heading = {"text": f"=== {label} ===", "markdown": f"## {label[0].upper()}{label[1:]}",
+               "latex": f"% ==== {label} ===="}[format]
+    return f"{heading}\n\n{body}\n"
+
+
+def _warm_up(check: bool | None) -> None:
+    """A worker's start: import dcp and certify a tiny case, so that the imports and the
+    first-use set-up (numpy, Hypothesis, mpmath when the check runs) are paid once per
+    worker, not on its first case."""
+    certify("exp(x)", wrt="x", check=check)
+
+
+def _read_cases(path: str) -> list[tuple[int, object]]:
+    """Each nonblank line's number and case; a line that is not JSON is, in its place,
+    the DcpError that says so (its record will be that error)."""
+    try:
+        stream = sys.stdin if path == "-" else open(path, encoding="utf-8")
     except OSError as error:
-        raise DcpError(f"cannot read {args.file}: {error.strerror}") from None
-    jobs = []
+        raise DcpError(f"cannot read {path}: {error.strerror}") from None
+    cases: list[tuple[int, object]] = []
     with stream:
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
             try:
-                case = json.loads(line)
+                cases.append((number, json.loads(line)))
             except json.JSONDecodeError as error:
-                raise DcpError(f"{args.file}:{number}: not JSON: {error.msg}") from None
-            jobs.append((number, case, False if args.no_check else None, args.seed, args.max_nodes))
+                cases.append((number, DcpError(f"bad case: not JSON: {error.msg} "
+                                               f"(column {error.colno})")))
+    return cases
+
+
+def _batch(args) -> int:
+    options = _Options(args.format, False if args.no_check else None, args.seed, args.max_nodes)
+    jobs = [(number, case, options) for number, case in _read_cases(args.file)]
     if args.jobs <= 1 or len(jobs) <= 1:
-        for output in map(_batch_one, jobs):
-            print(output, flush=True)
-        return 0
-    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-        for output in pool.imap(_batch_one, jobs):
-            print(output, flush=True)
-    return 0
+        return _write(map(_batch_one, jobs))
+    import multiprocessing
+    # Spawned workers (no state inherited from this process), each warmed up once; chunks
+    # of a few cases mean fewer round trips while every worker still gets work.
+    with multiprocessing.get_context("spawn").Pool(
+            min(args.jobs, len(jobs)), initializer=_warm_up, initargs=(options.check,)) as pool:
+        return _write(pool.imap(_batch_one, jobs, chunksize=max(1, len(jobs) // (4 * args.jobs))))
+
+
+def _write(outputs: Iterable[tuple[int, str]]) -> int:
+    """Print each record as it comes, in order; the batch's status is the worst line's
+    (3, a bug in dcp, over 2, a refused case, over 0)."""
+    status = 0
+    for line_status, record in outputs:
+        print(record, flush=True)
+        status = max(status, line_status)
+    return status
 
 
 COMMANDS = {"certify": _certify, "run": _run, "atoms": _atoms, "atom": _atom, "repl": _repl,

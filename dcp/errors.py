@@ -15,6 +15,7 @@ be told that *their* input is wrong when the engine is.
 """
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator, NamedTuple
@@ -22,7 +23,7 @@ from typing import Iterator, NamedTuple
 __all__ = [
     "Span", "DcpError", "ParseError", "UnknownNameError", "ArgumentError", "ShapeError",
     "AssumptionError", "DcpBug", "SoundnessError", "ProofCheckError", "caret_block",
-    "option", "command_line_words",
+    "option", "words_for",
 ]
 
 
@@ -122,43 +123,50 @@ def _window(text: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[in
     return prefix + text[begin:end] + suffix, marks
 
 
-#: Each option as the Python API and the command line write it. A message that names an
-#: option does so through :func:`option`, so it reads in the words of whoever gets it.
-OPTIONS: dict[str, tuple[str, str]] = {
-    "wrt": ("wrt", "--wrt"),
-    "assume": ("assume", "--assume"),
-    "shapes": ("shapes", "--shape"),
-    "check=False": ("check=False", "--no-check"),
-    "seed": ("seed", "--seed"),
-    "max_nodes": ("max_nodes", "--max-nodes"),
-    "Session.run": ("Session.run", "dcp run"),
+#: Each option as each reader of a message writes it: the Python API, the command line,
+#: and a batch case (a JSON line's keys; the other options come from the command line).
+#: A message that names an option does so through :func:`option`.
+OPTIONS: dict[str, tuple[str, str, str]] = {
+    "wrt": ("wrt", "--wrt", '"wrt"'),
+    "assume": ("assume", "--assume", '"assume"'),
+    "shapes": ("shapes", "--shape", '"shapes"'),
+    "check=False": ("check=False", "--no-check", "--no-check"),
+    "seed": ("seed", "--seed", "--seed"),
+    "max_nodes": ("max_nodes", "--max-nodes", "--max-nodes"),
+    "Session.run": ("Session.run", "dcp run", "dcp run"),
 }
+#: The readers, in the order of an :data:`OPTIONS` row.
+READERS = ("python", "command line", "batch")
 
-_COMMAND_LINE = ContextVar("dcp_command_line_words", default=False)
+_READER = ContextVar("dcp_reader", default="python")
 
 
 def option(name: str, value: object = None) -> str:
     """The option ``name`` of :data:`OPTIONS`, with an example ``value`` if given, as the
-    reader writes it: ``wrt='x'`` in Python, ``--wrt x`` under :func:`command_line_words`
-    (a list is the option repeated: ``--wrt W1 --wrt W2``)."""
-    python, command_line = OPTIONS[name]
-    if not _COMMAND_LINE.get():
-        return python if value is None else f"{python}={value!r}"
+    current reader (:func:`words_for`) writes it: ``wrt='x'`` in Python, ``--wrt x`` on
+    the command line (a list repeats the option: ``--wrt W1 --wrt W2``), ``"wrt": "x"`` in
+    a batch case."""
+    spelling = OPTIONS[name][READERS.index(_READER.get())]
     if value is None:
-        return command_line
-    values = value if isinstance(value, (list, tuple)) else [value]
-    return " ".join(f"{command_line} {v}" for v in values)
+        return spelling
+    if spelling.startswith("--"):
+        return " ".join(f"{spelling} {v}" for v in (value if isinstance(value, list) else [value]))
+    if spelling.startswith('"'):
+        return f"{spelling}: {json.dumps(value)}"
+    return f"{spelling}={value!r}"
 
 
 @contextmanager
-def command_line_words() -> Iterator[None]:
-    """Within it, messages name options as the command line spells them (``--no-check``,
-    not ``check=False``). The CLI runs each command inside it."""
-    token = _COMMAND_LINE.set(True)
+def words_for(reader: str) -> Iterator[None]:
+    """Within it, messages name options in ``reader``'s words (one of :data:`READERS`):
+    the CLI runs each command for ``"command line"`` (``--no-check``, not ``check=False``)."""
+    if reader not in READERS:
+        raise ValueError(f"reader must be one of {READERS}, not {reader!r}")
+    token = _READER.set(reader)
     try:
         yield
     finally:
-        _COMMAND_LINE.reset(token)
+        _READER.reset(token)
 
 
 class DcpError(ValueError):

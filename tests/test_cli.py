@@ -139,7 +139,7 @@ def test_batch_writes_one_json_line_per_case_in_order(tmp_path):
                      '{"id": "b", "expr": "x *", "wrt": ["x"]}\n'
                      '{"id": "c", "expr": "relu(W2 @ relu(W1 @ x))", "wrt": ["W1"]}\n')
     run = dcp("batch", str(cases), "--jobs", "2")
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 2, run.stderr          # line 2 was refused; the others written
     lines = [json.loads(line) for line in run.stdout.splitlines()]
     assert [line["id"] for line in lines] == ["a", "b", "c"]
     assert lines[0]["verdict"] == "convex" and lines[1]["error"] == "ParseError"
@@ -304,3 +304,100 @@ def test_a_tiny_bound_is_kept_exactly(assumption, verdict):
     out = dcp("certify", "W2 * square(x)", "--wrt", "x", "--assume", assumption, "--no-check")
     assert out.returncode == 0, out.stderr
     assert f"verdict: {verdict}" in out.stdout
+
+
+# ---- batch: records, formats, exit status ----------------------------------------------
+_CASES = ('{"id": "a", "expr": "relu(W @ x)", "wrt": ["W"]}\n'
+          '5\n'
+          '\n'
+          'null\n'
+          '{"id": "b", "expr": "x *", "wrt": ["x"]}\n'
+          'not json\n'
+          '{"expr": "x"}\n'
+          '{"expr": "exp(x)", "wrt": "x", "assume": 5}\n'
+          '{"id": 7, "expr": "sigmoid(x)", "wrt": "x", "assume": ["x <= 0"]}\n')
+
+
+def test_every_line_of_a_batch_gets_a_record_and_a_refused_line_sets_status_2(tmp_path):
+    import json
+    (tmp_path / "cases.jsonl").write_text(_CASES)
+    run = dcp("batch", "cases.jsonl", "--jobs", "1", "--no-check", cwd=tmp_path)
+    assert run.returncode == 2 and run.stderr == ""
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [r["line"] for r in records] == [1, 2, 4, 5, 6, 7, 8, 9]      # line 3 is blank
+    assert [r.get("verdict") for r in records] == ["convex"] + [None] * 6 + ["convex"]
+    assert [r.get("id") for r in records] == ["a", None, None, "b", None, None, None, 7]
+    messages = [r.get("message") for r in records[1:-1]]
+    assert messages == [
+        'bad case: a case is a JSON object with "expr" and "wrt", not 5',
+        'bad case: a case is a JSON object with "expr" and "wrt", not null',
+        "unexpected end of input; expected an expression",
+        "bad case: not JSON: Expecting value (column 1)",
+        'bad case: "wrt" is missing (a case has "expr" and "wrt")',
+        "\"assume\" takes a string such as 'W2 >= 0' or a list of them, not int",   # the case's key
+    ]
+    assert records[1]["error"] == "DcpError" and records[3]["error"] == "ParseError"
+
+
+def test_a_batch_whose_cases_all_certify_exits_0(tmp_path):
+    (tmp_path / "ok.jsonl").write_text('{"expr": "exp(x)", "wrt": "x"}\n{"expr": "x * y", "wrt": ["x", "y"]}\n')
+    run = dcp("batch", "ok.jsonl", "--jobs", "2", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert [line.count('"verdict"') for line in run.stdout.splitlines()] == [1, 1]
+
+
+@pytest.mark.parametrize("format,heading,error", [
+    ("text", '=== line 1 (id "a") ===\n\nrelu(W @ x)  wrt W\n', "=== line 5 (id \"b\") ===\n\nerror: unexpected end"),
+    ("markdown", '## Line 1 (id "a")\n\n### `relu(W @ x)` with respect to `W`\n',
+     '## Line 5 (id "b")\n\n```text\nerror: unexpected end'),
+    ("latex", '% ==== line 1 (id "a") ====\n\n\\[ f(W) =', '% ==== line 5 (id "b") ====\n\n% error: unexpected end'),
+])
+def test_batch_renders_each_record_in_the_format_asked_for(format, heading, error, tmp_path):
+    (tmp_path / "cases.jsonl").write_text(_CASES)
+    serial = dcp("batch", "cases.jsonl", "--format", format, "--jobs", "1", "--no-check", cwd=tmp_path)
+    assert serial.returncode == 2
+    assert serial.stdout.startswith(heading) and error in serial.stdout
+    assert serial.stdout.lower().count("line 9 (id 7)") == 1 and "verdict" in serial.stdout.lower()
+    assert not serial.stdout.lstrip().startswith("{")                    # not JSON lines
+    parallel = dcp("batch", "cases.jsonl", "--format", format, "--jobs", "2", "--no-check", cwd=tmp_path)
+    assert parallel.stdout == serial.stdout and parallel.returncode == 2
+
+
+def test_a_bug_on_one_line_is_its_record_and_exit_3_while_the_others_are_written(tmp_path):
+    (tmp_path / "cases.jsonl").write_text('{"expr": "exp(x)", "wrt": "x"}\n{"expr": "bug(x)", "wrt": "x"}\n'
+                                          '{"expr": "x", "wrt": "x"}\n')
+    child = ("import sys\n"
+             "import dcp.cli\n"
+             "from dcp.errors import SoundnessError\n"
+             "real = dcp.cli.certify\n"
+             "def certify(expr, **kwargs):\n"
+             "    if expr == 'bug(x)':\n"
+             "        raise SoundnessError('a planted bug')\n"
+             "    return real(expr, **kwargs)\n"
+             "dcp.cli.certify = certify\n"
+             "sys.exit(dcp.cli.main(['batch', 'cases.jsonl', '--jobs', '1', '--no-check']))")
+    run = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                         cwd=tmp_path, env=_ENV, timeout=120)
+    assert run.returncode == 3, run.stderr
+    lines = run.stdout.splitlines()
+    assert len(lines) == 3 and '"error": "SoundnessError", "message": "a planted bug"' in lines[1]
+
+
+@pytest.mark.parametrize("command,statuses", [
+    ((), ("0    success", "1    --expect", "2    a mistake", "3    a bug in dcp", "130  interrupted")),
+    (("batch",), ("0    every case was certified", "2    some line was refused",
+                  "3    a bug in dcp on some line", "130  interrupted", "The worst line decides")),
+])
+def test_help_lists_the_exit_statuses(command, statuses):
+    run = dcp(*command, "--help")
+    assert run.returncode == 0 and "exit status:" in run.stdout
+    for status in statuses:
+        assert status in run.stdout
+
+
+def test_the_batch_benchmark_prints_its_figures():
+    script = _ROOT / "benchmarks" / "batch_jobs.py"
+    run = subprocess.run([sys.executable, str(script), "--cases", "4", "--no-check"],
+                         capture_output=True, text=True, env=_ENV, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "--jobs 1 " in run.stdout and "speed-up" in run.stdout and "(the same records)" in run.stdout

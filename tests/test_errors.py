@@ -156,10 +156,12 @@ def test_errors_name_options_as_python_writes_them(kwargs, message):
 
 
 def test_option_words_follow_the_reader():
-    from dcp.errors import command_line_words, option
+    from dcp.errors import option, words_for
     assert (option("check=False"), option("wrt", ["W1", "W2"])) == ("check=False", "wrt=['W1', 'W2']")
-    with command_line_words():
+    with words_for("command line"):
         assert (option("check=False"), option("wrt", ["W1", "W2"])) == ("--no-check", "--wrt W1 --wrt W2")
+        with words_for("batch"):
+            assert (option("check=False"), option("wrt", ["W1"])) == ("--no-check", '"wrt": ["W1"]')
     assert option("max_nodes") == "max_nodes"
     assert certify("x", wrt="x", check=False).check.note == "check=False"
 
