@@ -135,6 +135,11 @@ def test_numbers_too_large(expr, message):
     (dict(expr="relu(x)", wrt=5), "wrt must be a name or a list of names, got int"),
     (dict(expr=5, wrt="x"), "the expression must be a string such as 'relu(W @ x)', not int"),
     (dict(expr="relu(x)", wrt="x", seed="a"), "seed must be an integer, got 'a'"),
+    (dict(expr="relu(x)", wrt="x", assume=5),
+     "assume takes a string such as 'W2 >= 0' or a list of them, not int"),
+    (dict(expr="relu(x)", wrt="x", shapes={"x": 3.5}),
+     "shape of `x` must be () or (n,) or (m, n) with positive integers or letters (a dimension "
+     "of any size), got (3.5,)"),
 ])
 def test_wrong_argument_types_are_dcp_errors(kwargs, message):
     with pytest.raises(DcpError) as info:
