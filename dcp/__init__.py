@@ -4,11 +4,11 @@
 >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W1", assume=["W2 >= 0"]).verdict
 'convex'
 
-The pipeline, each stage depending only on those before it: :mod:`dcp.syntax` (text to
-AST) -> :mod:`dcp.facts` (ranges, curvature algebra) -> :mod:`dcp.atoms` (the registry)
--> :mod:`dcp.rules` (composition, products, division) -> :mod:`dcp.analysis` (the
-engine) -> :mod:`dcp.proof` and :mod:`dcp.kernel` (traces and their checker) ->
-:mod:`dcp.render` -> :mod:`dcp.cli`.
+The pipeline, each stage depending only on those before it: `dcp.syntax` (text to
+AST) -> `dcp.facts` (ranges, curvature algebra) -> `dcp.atoms` (the registry)
+-> `dcp.rules` (composition, products, division) -> `dcp.analysis` (the
+engine) -> `dcp.proof` and `dcp.kernel` (traces and their checker) ->
+`dcp.render` -> `dcp.cli`.
 """
 from .api import EachResult, Session, certify, certify_each
 from .errors import (

@@ -190,7 +190,7 @@ class Session:
         return [text for _name, text in self._assumed]
 
     def bind(self, name: str, expr: str | Expr) -> None:
-        """``name = expr``: later expressions may use ``name``; traces show it."""
+        """`name = expr`: later expressions may use `name`; traces show it."""
         _check_name(name, "a binding")
         if not isinstance(expr, (str, Expr)):
             raise DcpError(f"bind {name} to an expression written as a string, such as "
@@ -198,13 +198,13 @@ class Session:
         self.bindings[name] = self._resolve(parse_expression(expr) if isinstance(expr, str) else expr)
 
     def assume(self, *conditions: str) -> None:
-        """Add assumptions such as ``"W2 >= 0"`` or ``"0 <= p <= 1"``."""
+        """Add assumptions such as `"W2 >= 0"` or `"0 <= p <= 1"`."""
         parsed = parse_assumption_list(conditions)
         self.bounds = bounds_from(parsed, self.bounds)
         self._assumed.extend((c.name, _condition_source(c)) for c, _text in parsed)
 
     def unassume(self, name: str) -> list[str]:
-        """Drop every assumption on ``name``; returns their texts (none: it had none).
+        """Drop every assumption on `name`; returns their texts (none: it had none).
 
         >>> s = Session()
         >>> s.assume("W2 >= 0, x >= 0", "W2 <= 1")
@@ -217,17 +217,17 @@ class Session:
         return dropped
 
     def unbind(self, name: str) -> None:
-        """Forget ``name = ...``: later expressions read ``name`` as a free name again.
+        """Forget `name = ...`: later expressions read `name` as a free name again.
         (A name bound from it keeps the expression it was given.)"""
         if name not in self.bindings:
             raise UnknownNameError(f"`{name}` is not bound{close_matches(name, self.bindings)}")
         del self.bindings[name]
 
     def define(self, name: str, params: Sequence[str] | str, body: str | Expr):
-        """``define name(params) = body``: a user atom, usable like a built-in.
+        """`define name(params) = body`: a user atom, usable like a built-in.
 
         With one argument, SymPy derives where the body is monotone, convex and concave,
-        and its range (``atom.derivation`` says how); with several it is used by expansion.
+        and its range (`atom.derivation` says how); with several it is used by expansion.
 
         >>> s = Session()
         >>> cube = s.define("cube", "t", "t^3")
@@ -251,8 +251,8 @@ class Session:
         return atom
 
     def declare_shape(self, name: str, dims: Sequence[int | str]) -> None:
-        """``shape W = (4, 3)``, or with letters for dimensions of any size
-        (``shape u = (n,)``): used by the methods that read ranks and by the check."""
+        """`shape W = (4, 3)`, or with letters for dimensions of any size
+        (`shape u = (n,)`): used by the methods that read ranks and by the check."""
         self.shapes.update(_check_shapes({name: dims}))
 
     def _resolve(self, expr: Expr) -> Expr:
@@ -266,9 +266,9 @@ class Session:
                 assume: Iterable[str] | str = (), shapes: Mapping[str, Sequence[int]] | None = None,
                 check: bool | None = None, seed: int = 0, check_budget=None, *,
                 max_nodes: int | None = None, strict_names: bool = False) -> Result:
-        """Certify ``expr`` in the variables ``wrt`` (default: the session's last ``wrt``).
+        """Certify `expr` in the variables `wrt` (default: the session's last `wrt`).
 
-        See :func:`dcp.certify`; the session's bindings, assumptions and shapes apply too.
+        See `dcp.certify`; the session's bindings, assumptions and shapes apply too.
         """
         if not isinstance(expr, (str, Expr)):
             raise DcpError(f"the expression must be a string such as 'relu(W @ x)', "
@@ -349,12 +349,12 @@ class Session:
                     span=condition.span, source=source or None)
 
     def run(self, script: str, filename: str | None = None) -> list[Result]:
-        """Run a script (``.dcp``): bindings, ``assume``, ``shape``, ``define`` and
-        ``certify`` statements; returns the results of its certifications, in order."""
+        """Run a script (`.dcp`): bindings, `assume`, `shape`, `define` and
+        `certify` statements; returns the results of its certifications, in order."""
         return list(self.iter_run(script, filename))
 
     def iter_run(self, script: str, filename: str | None = None) -> Iterator[Result]:
-        """Run a script as :meth:`run` does, yielding each result as soon as it is made:
+        """Run a script as `run` does, yielding each result as soon as it is made:
         the statements before a mistake run, and their results arrive, before the
         mistake's error is raised.
 
@@ -524,27 +524,27 @@ def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (
             shapes: Mapping[str, Sequence[int]] | None = None, check: bool | None = None,
             seed: int = 0, check_budget: Budget | int | float | None = None, *,
             max_nodes: int | None = None) -> Result:
-    """Is ``expr`` convex, concave, affine or constant in the variables ``wrt``?
+    """Is `expr` convex, concave, affine or constant in the variables `wrt`?
 
-    Every other name is a parameter: a fixed but arbitrary array satisfying ``assume``.
-    ``wrt`` is one name or a list (joint convexity). ``assume`` holds elementwise bounds
-    such as ``"W2 >= 0"`` or ``"0 <= y <= 1"``. The result carries the verdict, the proof
+    Every other name is a parameter: a fixed but arbitrary array satisfying `assume`.
+    `wrt` is one name or a list (joint convexity). `assume` holds elementwise bounds
+    such as `"W2 >= 0"` or `"0 <= y <= 1"`. The result carries the verdict, the proof
     (re-checked by the kernel before it is returned), the breaks where the rules could
     not conclude, and the domain conditions the verdict relies on.
 
-    ``shapes`` fixes some names' shapes (``{"W1": (4, 3)}``); the others are inferred.
+    `shapes` fixes some names' shapes (`{"W1": (4, 3)}`); the others are inferred.
 
-    ``check`` (default on) cross-checks the verdict numerically: a search for points
+    `check` (default on) cross-checks the verdict numerically: a search for points
     where Jensen's inequality fails, each violation proved rigorously. A confirmed violation
-    sets ``is_convex``/``is_concave`` to False and gives the ``witness``; one against a
-    certified property raises :class:`SoundnessError`. A check that compared no admissible
-    point says ``inconclusive``. ``seed`` makes it reproducible: the same call gives the same
-    result, cold or warm. ``check_budget`` bounds it: a :class:`~dcp.check.Budget` (counts
+    sets `is_convex`/`is_concave` to False and gives the `witness`; one against a
+    certified property raises `SoundnessError`. A check that compared no admissible
+    point says `inconclusive`. `seed` makes it reproducible: the same call gives the same
+    result, cold or warm. `check_budget` bounds it: a `dcp.check.Budget` (counts
     of points, examples and shrinking tries by default), an int (examples per Hypothesis
     run) or a float (seconds on top of the counts, opt-in; a timed check is not
     reproducible).
 
-    ``max_nodes`` refuses, with a :class:`DcpError`, an expression with more distinct
+    `max_nodes` refuses, with a `DcpError`, an expression with more distinct
     subexpressions than that (a guard for services that certify what others type).
 
     >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W1", assume=["W2 >= 0"]).verdict
@@ -560,7 +560,7 @@ def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (
 class EachResult:
     """Verdicts in each variable separately and jointly (block convexity).
 
-    ``results["W1"]`` is the verdict in W1 alone; ``results.joint`` in all of them.
+    `results["W1"]` is the verdict in W1 alone; `results.joint` in all of them.
     """
 
     expression: str
@@ -578,7 +578,7 @@ class EachResult:
     @property
     def block_summary(self) -> str:
         """The note under the table when the variables are convex one at a time but not
-        (or not known to be) jointly; ``""`` otherwise."""
+        (or not known to be) jointly; `""` otherwise."""
         if not self.block_convex or self.joint.is_convex is True:
             return ""
         return ("convex in each variable separately (block convex), "
@@ -601,8 +601,8 @@ class EachResult:
         return "\n".join(lines)
 
     def to_json(self) -> dict:
-        """Plain data: ``expression``, ``block_convex``, ``separate`` (each variable's
-        result as :meth:`Result.to_json` gives it, by name) and ``joint`` (likewise)."""
+        """Plain data: `expression`, `block_convex`, `separate` (each variable's
+        result as `Result.to_json` gives it, by name) and `joint` (likewise)."""
         return {"expression": self.expression, "block_convex": self.block_convex,
                 "separate": {name: r.to_json() for name, r in self.separate.items()},
                 "joint": self.joint.to_json()}
@@ -624,7 +624,7 @@ class EachResult:
 def certify_each(expr: str, wrt: Sequence[str], assume: Iterable[str] | str = (),
                  shapes: Mapping[str, Sequence[int]] | None = None, check: bool | None = None,
                  seed: int = 0, check_budget: Budget | int | float | None = None) -> EachResult:
-    """Certify ``expr`` in each variable of ``wrt`` separately, and in all jointly.
+    """Certify `expr` in each variable of `wrt` separately, and in all jointly.
 
     >>> table = certify_each("sum_squares(U @ V - M)", ["U", "V"], check=False)
     >>> [table[v].verdict for v in ("U", "V")], table.joint.verdict

@@ -1,7 +1,7 @@
 """Errors a user can cause, and the errors that mean dcp itself is wrong.
 
-Every mistake in what a user types is a :class:`DcpError` (a ``ValueError``) with a
-one-line message; when there is source text, ``str(error)`` adds the line and column
+Every mistake in what a user types is a `DcpError` (a `ValueError`) with a
+one-line message; when there is source text, `str(error)` adds the line and column
 and the source line with a caret under the spot, the way a compiler does::
 
     unknown function `sigmod`; did you mean `sigmoid`?
@@ -10,7 +10,7 @@ and the source line with a caret under the spot, the way a compiler does::
      1 | sigmod(x)
        | ^^^^^^
 
-Bugs in dcp are :class:`DcpBug` subclasses, never ``DcpError``: a user should never
+Bugs in dcp are `DcpBug` subclasses, never `DcpError`: a user should never
 be told that *their* input is wrong when the engine is.
 """
 from __future__ import annotations
@@ -170,10 +170,10 @@ def words_for(reader: str) -> Iterator[None]:
 
 
 class DcpError(ValueError):
-    """A mistake in what the user asked for. ``message`` is one line.
+    """A mistake in what the user asked for. `message` is one line.
 
-    ``source`` and ``span``, when given, locate the mistake; ``line`` and ``column``
-    are then 1-based, and ``str(error)`` shows the source line with a caret.
+    `source` and `span`, when given, locate the mistake; `line` and `column`
+    are then 1-based, and `str(error)` shows the source line with a caret.
     """
 
     def __init__(self, message: str, *, source: str | None = None, span: Span | None = None,
@@ -204,7 +204,7 @@ class DcpError(ValueError):
         return self.source is not None and self.span is not None
 
     def locate(self, source: str, span: Span | None = None, filename: str | None = None) -> DcpError:
-        """Attach the source text (and a span, if none yet); returns ``self`` for ``raise``."""
+        """Attach the source text (and a span, if none yet); returns `self` for `raise`."""
         if self.span is None:
             self.span = span
         if self.source is None:

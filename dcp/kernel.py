@@ -69,7 +69,7 @@ _NO_CALL = (None, (), NO_KEYWORDS)
 
 
 def check_proof(proof: Proof) -> None:
-    """Check every step of ``proof``; raise :class:`ProofCheckError` at the first that does
+    """Check every step of `proof`; raise `ProofCheckError` at the first that does
     not follow. Returns None when the proof is valid.
 
     >>> from dcp import certify, check_proof

@@ -186,9 +186,9 @@ _NO_NOTE = Note()
 
 
 class Step:
-    """One step of a proof: what the rules concluded about ``node``, and why.
+    """One step of a proof: what the rules concluded about `node`, and why.
 
-    A view of one row of the proof's :class:`Facts` (built only for the steps somebody
+    A view of one row of the proof's `Facts` (built only for the steps somebody
     reads; the same object each time).
     """
 
@@ -229,12 +229,12 @@ class Step:
 
     @property
     def kwargs(self) -> tuple[tuple[str, float], ...]:
-        """Keyword constants of the atom (``alpha``, ``p``)."""
+        """Keyword constants of the atom (`alpha`, `p`)."""
         return self.proof.facts.kwargs[self.id]
 
     @property
     def facts(self) -> tuple[str, ...]:
-        """The atom facts used, in words: ``relu: convex, nondecreasing``."""
+        """The atom facts used, in words: `relu: convex, nondecreasing`."""
         if self.rule != "composition":
             return self._note.words
         regions = self._note.regions
@@ -307,9 +307,9 @@ class Step:
 class Proof:
     """The whole trace of one certification, with what it was asked.
 
-    ``tape`` holds the expression and ``facts`` what the rules concluded at each of its
-    nodes; ``root_id`` is the expression's id. ``bounds`` are the assumptions as intervals
-    per name; ``source`` is the text the spans index; ``atoms`` the user atoms in scope.
+    `tape` holds the expression and `facts` what the rules concluded at each of its
+    nodes; `root_id` is the expression's id. `bounds` are the assumptions as intervals
+    per name; `source` is the text the spans index; `atoms` the user atoms in scope.
     """
 
     tape: Tape
@@ -325,7 +325,7 @@ class Proof:
     _steps: dict = field(default_factory=dict, repr=False)
 
     def step(self, index: int) -> Step:
-        """The step of node ``index`` (one object per node)."""
+        """The step of node `index` (one object per node)."""
         index = self.facts.resolve(index)
         found = self._steps.get(index)
         if found is None:
@@ -342,8 +342,8 @@ class Proof:
 
     def ids(self) -> list[int]:
         """The ids of every distinct step, premises before conclusions: depth first from
-        the root, premises left to right. (The analysis names ``a``, not ``+a``, as a
-        premise; only the root may be a ``+``.) Walked once, when first asked."""
+        the root, premises left to right. (The analysis names `a`, not `+a`, as a
+        premise; only the root may be a `+`.) Walked once, when first asked."""
         order = self.__dict__.get("_order")
         if order is None:                   # (a cached_property takes a lock each time)
             facts = self.facts

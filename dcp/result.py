@@ -61,11 +61,11 @@ class CheckReport:
 
 @dataclass(frozen=True)
 class Result:
-    """The checked answer to "is ``expression`` convex in ``wrt``?".
+    """The checked answer to "is `expression` convex in `wrt`?".
 
-    ``verdict`` is the rules' certified curvature when there is one, else ``nonconvex``
-    when a witness disproves convexity, else ``unknown``. ``is_convex`` and
-    ``is_concave`` are True (proved), False (disproved by a witness) or None (unknown).
+    `verdict` is the rules' certified curvature when there is one, else `nonconvex`
+    when a witness disproves convexity, else `unknown`. `is_convex` and
+    `is_concave` are True (proved), False (disproved by a witness) or None (unknown).
     """
 
     expression: str
@@ -87,14 +87,14 @@ class Result:
 
     @cached_property
     def hints(self) -> tuple[Hint, ...]:
-        """Sign assumptions that would make the rules certify (see :mod:`dcp.hints`),
+        """Sign assumptions that would make the rules certify (see `dcp.hints`),
         searched when first read."""
         return tuple(self.hint_search()) if self.hint_search is not None else ()
 
     @cached_property
     def shapes(self) -> dict[str, Shape]:
-        """The shapes inferred: sizes as ints, letters for free dimensions (``{"W1":
-        ("a", 3), "x": (3,)}`` when ``x`` was declared of 3 entries), spelled when first
+        """The shapes inferred: sizes as ints, letters for free dimensions (`{"W1":
+        ("a", 3), "x": (3,)}` when `x` was declared of 3 entries), spelled when first
         read (a name per dimension class costs as much as analysing a node, and a
         rules-only caller seldom asks)."""
         return self.shape_template() if self.shape_template is not None else {}
@@ -120,10 +120,10 @@ class Result:
 
     @property
     def covers(self) -> dict[str, tuple[int, ...]]:
-        """The shapes a ``nonconvex`` verdict was shown for, where the user declared none:
-        ``{}`` when it covers every shape the expression may take (a certified verdict
-        reasons about no particular shape). ``u @ u`` with ``u`` free is disproved with a
-        matrix ``u``; declare ``shape u = (n,)`` to ask about vectors (then convex)."""
+        """The shapes a `nonconvex` verdict was shown for, where the user declared none:
+        `{}` when it covers every shape the expression may take (a certified verdict
+        reasons about no particular shape). `u @ u` with `u` free is disproved with a
+        matrix `u`; declare `shape u = (n,)` to ask about vectors (then convex)."""
         if self.curvature.is_known or self.witness is None:
             return {}
         proof, declared = self.proof, self.proof.ranks
@@ -155,7 +155,7 @@ class Result:
         return render_text(self)
 
     def render(self, format: str = "text") -> str:
-        """The result as ``"text"``, ``"markdown"``, ``"html"``, ``"json"`` or ``"latex"``."""
+        """The result as `"text"`, `"markdown"`, `"html"`, `"json"` or `"latex"`."""
         from .render import render
         return render(self, format)
 
@@ -171,15 +171,15 @@ class Result:
         return render_markdown(self)
 
     def to_json(self) -> dict:
-        """Plain data following the JSON schema (``dcp/result.schema.json``)."""
+        """Plain data following the JSON schema (`dcp/result.schema.json`)."""
         from .render.json import to_json
         return to_json(self)
 
     def plot(self, path: str | PathLike[str] | None = None, kind: str | None = None) -> Figure:
         """The witness slice (f from a to b, the chord, the violating point) as a
-        matplotlib figure, also written to ``path`` when one is given (the format by its
-        extension); ``kind`` picks the witness (``"convex"`` or ``"concave"``) when there
-        are two. Needs matplotlib (``pip install 'dcp[plot]'``)."""
+        matplotlib figure, also written to `path` when one is given (the format by its
+        extension); `kind` picks the witness (`"convex"` or `"concave"`) when there
+        are two. Needs matplotlib (`pip install 'dcp[plot]'`)."""
         from .render.plot import plot_witness
         return plot_witness(self, path, kind)
 

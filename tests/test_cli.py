@@ -401,3 +401,41 @@ def test_the_batch_benchmark_prints_its_figures():
                          capture_output=True, text=True, env=_ENV, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "--jobs 1 " in run.stdout and "speed-up" in run.stdout and "(the same records)" in run.stdout
+
+
+# ---- no raw markup in user text ---------------------------------------------------------
+_RAW_MARKUP = ("``", ":class:", ":meth:", ":func:", ":mod:", ":attr:", ":data:", ":exc:")
+
+
+def test_atom_summaries_hold_no_raw_markup():
+    from dcp.atoms import all_atoms
+    listing = dcp("atoms")
+    assert listing.returncode == 0 and "(`p=inf` is allowed through norm_inf)" in listing.stdout
+    assert not [markup for markup in _RAW_MARKUP if markup in listing.stdout]
+    assert [atom.name for atom in all_atoms() if any(m in atom.summary for m in _RAW_MARKUP)] == []
+
+
+def _public_docstrings():
+    """The docstrings the docs' API page renders (markdown): dcp's exports, their public
+    methods and properties, the check's Budget and Witness, and the modules dcp and
+    dcp.errors."""
+    import inspect
+
+    import dcp
+    import dcp.errors
+    from dcp.check import Budget, Witness
+    yield "dcp", dcp.__doc__
+    yield "dcp.errors", dcp.errors.__doc__
+    for owner in [getattr(dcp, name) for name in dcp.__all__ if name != "__version__"] + [Budget, Witness]:
+        yield owner.__name__, inspect.getdoc(owner)
+        for name, member in vars(owner).items() if isinstance(owner, type) else ():
+            if not name.startswith("_"):
+                yield f"{owner.__name__}.{name}", getattr(member, "__doc__", None)
+
+
+def test_public_docstrings_are_markdown_not_rest():
+    leaks = [(where, markup) for where, doc in _public_docstrings() for markup in _RAW_MARKUP
+             if doc and markup in doc]
+    assert leaks == []
+    names = [where for where, _ in _public_docstrings()]
+    assert {"certify", "Session.certify", "Result.covers", "DcpError.locate", "Witness"} <= set(names)

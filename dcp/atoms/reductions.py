@@ -211,7 +211,7 @@ class NormInf(_Norm):
 
 
 class Norm(_Norm):
-    """norm(x, p=2): the p-norm for p >= 1 (``p=inf`` is allowed through norm_inf); convex."""
+    """norm(x, p=2): the p-norm for p >= 1 (`p=inf` is allowed through norm_inf); convex."""
 
     name = "norm"
     keywords = {"p": 2.0}

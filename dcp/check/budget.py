@@ -16,7 +16,7 @@ class Budget:
     candidates re-confirmed while making a witness smaller (Hypothesis' shrinking and the
     rounding of its numbers, each).
 
-    ``seconds`` adds an opt-in wall-clock limit on top of the counts; its clock starts after
+    `seconds` adds an opt-in wall-clock limit on top of the counts; its clock starts after
     warm-up (imports, first evaluations), so a cold process is not charged for them. A
     timed check may stop at different points from run to run.
     """

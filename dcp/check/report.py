@@ -10,14 +10,14 @@ __all__ = ["Witness", "SearchReport"]
 
 @dataclass(frozen=True)
 class Witness:
-    """A confirmed counterexample to one claim (``kind`` is ``"convex"`` or ``"concave"``).
+    """A confirmed counterexample to one claim (`kind` is `"convex"` or `"concave"`).
 
-    ``lhs`` is f at the mixed point ``theta*a + (1-theta)*b`` and ``rhs`` the chord
-    ``theta*f(a) + (1-theta)*f(b)``, both at ``entry`` of the value; the gap is
-    ``lhs - rhs`` for convexity (``rhs - lhs`` for concavity). The parameters, ``a``, ``b``
-    and ``theta`` are exact floats; ``lhs_ball``, ``rhs_ball`` and ``gap_ball`` are the Arb
+    `lhs` is f at the mixed point `theta*a + (1-theta)*b` and `rhs` the chord
+    `theta*f(a) + (1-theta)*f(b)`, both at `entry` of the value; the gap is
+    `lhs - rhs` for convexity (`rhs - lhs` for concavity). The parameters, `a`, `b`
+    and `theta` are exact floats; `lhs_ball`, `rhs_ball` and `gap_ball` are the Arb
     balls that enclose the exact values (the gap's ball lies wholly above 0: the proof),
-    and ``lhs``, ``rhs``, ``gap`` their midpoints as floats, for display.
+    and `lhs`, `rhs`, `gap` their midpoints as floats, for display.
     """
 
     kind: str

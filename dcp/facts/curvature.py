@@ -41,7 +41,7 @@ class Curvature(Enum):
     is_known: bool
 
     def negate(self) -> Curvature:
-        """Curvature of ``-f``: convex and concave swap."""
+        """Curvature of `-f`: convex and concave swap."""
         return _NEGATED.get(self, self)
 
     def __le__(self, other: Curvature) -> bool:

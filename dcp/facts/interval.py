@@ -257,11 +257,11 @@ class _Ends(NamedTuple):
 
 
 class Interval(_Ends):
-    """The set of reals between ``lo`` and ``hi``; ``lo_open``/``hi_open`` exclude an end.
+    """The set of reals between `lo` and `hi`; `lo_open`/`hi_open` exclude an end.
 
     Immutable and hashable (a tuple underneath: the engine builds one per proof step and
-    uses them as memo keys, so they must be cheap). ``x in interval`` asks whether the
-    number ``x`` lies in it.
+    uses them as memo keys, so they must be cheap). `x in interval` asks whether the
+    number `x` lies in it.
 
     >>> Interval(0, INF)
     [0, inf)
@@ -285,14 +285,14 @@ class Interval(_Ends):
     # ---- construction ----
     @staticmethod
     def parse(text: str) -> Interval:
-        """``"(-inf, 0]"``, ``"[0, 1)"``, ``"[-1.4142, 1.4142]"``."""
+        """`"(-inf, 0]"`, `"[0, 1)"`, `"[-1.4142, 1.4142]"`."""
         text = text.strip()
         lo_text, hi_text = text[1:-1].split(",")
         return Interval(float(lo_text), float(hi_text), text[0] == "(", text[-1] == ")")
 
     @staticmethod
     def hull(intervals) -> Interval:
-        """The smallest interval containing all of ``intervals`` (at least one)."""
+        """The smallest interval containing all of `intervals` (at least one)."""
         items = list(intervals)
         lo = min(i.lo for i in items)
         hi = max(i.hi for i in items)
@@ -301,7 +301,7 @@ class Interval(_Ends):
         return Interval(lo, hi, lo_open, hi_open)
 
     def intersect(self, other: Interval) -> Interval | None:
-        """The common part, or ``None`` when there is none."""
+        """The common part, or `None` when there is none."""
         if self.lo > other.lo or (self.lo == other.lo and self.lo_open):
             lo, lo_open = self.lo, self.lo_open
         else:
@@ -316,13 +316,13 @@ class Interval(_Ends):
 
     # ---- questions ----
     def contains(self, other: Interval) -> bool:
-        """Whether ``other`` is a subset of this interval."""
+        """Whether `other` is a subset of this interval."""
         lo_ok = self.lo < other.lo or (self.lo == other.lo and (not self.lo_open or other.lo_open))
         hi_ok = self.hi > other.hi or (self.hi == other.hi and (not self.hi_open or other.hi_open))
         return lo_ok and hi_ok
 
     def contains_value(self, x: float) -> bool:
-        """Whether the number ``x`` lies in the interval (also spelled ``x in interval``).
+        """Whether the number `x` lies in the interval (also spelled `x in interval`).
 
         >>> 0.0 in Interval(0, 1, lo_open=True), 0.5 in Interval(0, 1, lo_open=True)
         (False, True)
@@ -359,7 +359,7 @@ class Interval(_Ends):
 
     @property
     def sign(self) -> str:
-        """``"+"``, ``"-"``, ``"0"`` or ``"±"``, as read off the range."""
+        """`"+"`, `"-"`, `"0"` or `"±"`, as read off the range."""
         if self.is_zero:
             return "0"
         if self.is_nonneg:
@@ -401,7 +401,7 @@ class Interval(_Ends):
         return Interval(lo, hi, lo_open, hi_open)
 
     def reciprocal(self) -> Interval:
-        """``{1/x : x in self, x != 0}``; all reals when the interval straddles zero."""
+        """`{1/x : x in self, x != 0}`; all reals when the interval straddles zero."""
         if self.is_zero or (self.lo < 0 < self.hi):
             return REALS
         if self.lo >= 0:
@@ -411,7 +411,7 @@ class Interval(_Ends):
         return -(-self).reciprocal()
 
     def square(self) -> Interval:
-        """``{x^2 : x in self}``: tighter than ``self * self``."""
+        """`{x^2 : x in self}`: tighter than `self * self`."""
         a = abs(self)
         return Interval(mul_down(a.lo, a.lo), mul_up(a.hi, a.hi), a.lo_open, a.hi_open)
 
@@ -427,7 +427,7 @@ class Interval(_Ends):
 
     def sum_of_terms(self) -> Interval:
         """All sums of one or more terms each in this interval (entries of an unknown count):
-        ``sum``, and the entries of ``@`` and ``dot``."""
+        `sum`, and the entries of `@` and `dot`."""
         lo, lo_open = (self.lo, self.lo_open) if self.lo >= 0 else (-INF, True)
         hi, hi_open = (self.hi, self.hi_open) if self.hi <= 0 else (INF, True)
         return Interval(lo, hi, lo_open, hi_open)
