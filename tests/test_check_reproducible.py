@@ -30,9 +30,9 @@ SURVIVES = ("relu(W2 @ relu(W1 @ x))", "W1", ("W2 >= 0",))
 HYPOTHESIS_ONLY = Budget(presearch_points=0, examples=60)
 
 
-def dcp(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def dcp(*args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dcp", *args], capture_output=True, text=True,
-                          timeout=300, input=stdin, check=True)
+                          timeout=300, input=stdin, check=check)
 
 
 def _text(expr, wrt, assume=(), **kw) -> str:
@@ -241,7 +241,9 @@ def test_bad_budgets_are_a_dcp_error(fields):
 
 def test_batch_reports_a_malformed_case_on_its_line():
     lines = "[1, 2]\n" + json.dumps({"expr": "relu(x)", "wrt": ["x"], "shapes": [{"x": ["n"]}]}) + "\n"
-    out = [json.loads(line) for line in dcp("batch", "-", "--jobs", "1", "--no-check", stdin=lines).stdout.splitlines()]
+    run = dcp("batch", "-", "--jobs", "1", "--no-check", stdin=lines, check=False)
+    assert run.returncode == 2                       # some line was refused (dcp batch --help)
+    out = [json.loads(line) for line in run.stdout.splitlines()]
     assert [(o["line"], o["error"]) for o in out] == [(1, "DcpError"), (2, "DcpError")]
     assert out[1]["message"] == 'bad case: "shapes" must be an object such as {"W": [4, 3]}'
 
