@@ -170,8 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _as_given(parser.parse_args(_expressions_as_written(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
-            from .repl import run_repl
-            return run_repl()
+            return _repl(args)
         parser.print_help()
         return 0
     try:
@@ -199,18 +198,8 @@ def _expression(argument: str) -> str:
     if argument.startswith("@"):
         if not argument[1:].strip():
             raise DcpError("@ reads the expression from a file: give its path, e.g. @net.txt")
-        return _read_text(argument[1:])
+        return read_script(argument[1:])
     return argument
-
-
-def _read_text(path: str) -> str:
-    """The text of the file at ``path``; a file that cannot be read is the user's mistake."""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise DcpError(f"cannot read {path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise DcpError(f"cannot read {path}: it is not UTF-8 text") from None
 
 
 def _certify(args) -> int:
@@ -313,7 +302,8 @@ def _atom(args) -> int:
 
 def _repl(args) -> int:
     from .repl import run_repl
-    return run_repl()
+    with words_for("repl"):           # messages name the REPL's commands: `:check off`
+        return run_repl()
 
 
 class _Options(NamedTuple):

@@ -124,19 +124,20 @@ def _window(text: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[in
 
 
 #: Each option as each reader of a message writes it: the Python API, the command line,
-#: and a batch case (a JSON line's keys; the other options come from the command line).
-#: A message that names an option does so through :func:`option`.
-OPTIONS: dict[str, tuple[str, str, str]] = {
-    "wrt": ("wrt", "--wrt", '"wrt"'),
-    "assume": ("assume", "--assume", '"assume"'),
-    "shapes": ("shapes", "--shape", '"shapes"'),
-    "check=False": ("check=False", "--no-check", "--no-check"),
-    "seed": ("seed", "--seed", "--seed"),
-    "max_nodes": ("max_nodes", "--max-nodes", "--max-nodes"),
-    "Session.run": ("Session.run", "dcp run", "dcp run"),
+#: a batch case (a JSON line's keys; the other options come from the command line) and
+#: the REPL (its commands; it has no seed or size limit). A message that names an option
+#: does so through :func:`option`.
+OPTIONS: dict[str, tuple[str, str, str, str]] = {
+    "wrt": ("wrt", "--wrt", '"wrt"', ":wrt"),
+    "assume": ("assume", "--assume", '"assume"', ":assume"),
+    "shapes": ("shapes", "--shape", '"shapes"', ":shape"),
+    "check=False": ("check=False", "--no-check", "--no-check", ":check off"),
+    "seed": ("seed", "--seed", "--seed", "seed"),
+    "max_nodes": ("max_nodes", "--max-nodes", "--max-nodes", "max_nodes"),
+    "Session.run": ("Session.run", "dcp run", "dcp run", ":run"),
 }
 #: The readers, in the order of an :data:`OPTIONS` row.
-READERS = ("python", "command line", "batch")
+READERS = ("python", "command line", "batch", "repl")
 
 _READER = ContextVar("dcp_reader", default="python")
 
@@ -145,12 +146,15 @@ def option(name: str, value: object = None) -> str:
     """The option ``name`` of :data:`OPTIONS`, with an example ``value`` if given, as the
     current reader (:func:`words_for`) writes it: ``wrt='x'`` in Python, ``--wrt x`` on
     the command line (a list repeats the option: ``--wrt W1 --wrt W2``), ``"wrt": "x"`` in
-    a batch case."""
+    a batch case, ``:wrt x`` in the REPL (``:wrt W1 W2``)."""
     spelling = OPTIONS[name][READERS.index(_READER.get())]
     if value is None:
         return spelling
+    values = value if isinstance(value, list) else [value]
     if spelling.startswith("--"):
-        return " ".join(f"{spelling} {v}" for v in (value if isinstance(value, list) else [value]))
+        return " ".join(f"{spelling} {v}" for v in values)
+    if spelling.startswith(":"):
+        return " ".join([spelling, *map(str, values)])
     if spelling.startswith('"'):
         return f"{spelling}: {json.dumps(value)}"
     return f"{spelling}={value!r}"

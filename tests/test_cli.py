@@ -439,3 +439,25 @@ def test_public_docstrings_are_markdown_not_rest():
     assert leaks == []
     names = [where for where, _ in _public_docstrings()]
     assert {"certify", "Session.certify", "Result.covers", "DcpError.locate", "Witness"} <= set(names)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_the_repl_names_its_own_commands_in_messages(tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    env = {**_ENV, "DCP_STATE_DIR": str(tmp_path), "NO_COLOR": "1", "TERM": "xterm",
+           "PROMPT_TOOLKIT_NO_CPR": "1"}
+    child = pexpect.spawn(sys.executable, ["-m", "dcp", "repl"], env=env, encoding="utf-8",
+                          timeout=60, dimensions=(40, 200))
+    child.expect("dcp>")
+    child.sendline(":wrt x")
+    child.expect("variables: x")
+    child.sendline(":check off")
+    child.expect("numeric check: off")
+    child.sendline("exp(x)")
+    child.expect(r"numeric check: not run \(:check off\)")
+    child.sendline(":wrt w")
+    child.expect("variables: w")
+    child.sendline("relu(x)")
+    child.expect("`w` in :wrt does not appear in the expression")
+    child.sendline(":quit")
+    child.expect(pexpect.EOF)

@@ -167,6 +167,8 @@ def test_option_words_follow_the_reader():
         assert (option("check=False"), option("wrt", ["W1", "W2"])) == ("--no-check", "--wrt W1 --wrt W2")
         with words_for("batch"):
             assert (option("check=False"), option("wrt", ["W1"])) == ("--no-check", '"wrt": ["W1"]')
+        with words_for("repl"):
+            assert (option("check=False"), option("wrt", ["W1", "W2"])) == (":check off", ":wrt W1 W2")
     assert option("max_nodes") == "max_nodes"
     assert certify("x", wrt="x", check=False).check.note == "check=False"
 
