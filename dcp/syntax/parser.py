@@ -418,7 +418,7 @@ def _statements_error(text: str, filename: str | None) -> ParseError | None:
     if len(statements) > 1:
         what, span = "several statements (lines, or parts split by `;`)", statements[1].span
     elif statements and not isinstance(statements[0], ExpressionStatement):
-        what, span = _STATEMENT_KINDS[type(statements[0])], statements[0].span
+        what, span = _STATEMENT_KINDS.get(type(statements[0]), "a statement"), statements[0].span
     else:
         return None
     return ParseError(f"expected one expression, got {what}: statements belong in a script "
