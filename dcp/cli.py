@@ -49,6 +49,7 @@ exit status:
   2    a mistake in the input or the options (the message says where and why)
   3    a bug in dcp (please report it)
   130  interrupted (Ctrl-C)
+dcp batch exits with its worst line's status (dcp batch --help).
 """
 
 BATCH_EXIT_STATUS = """\
