@@ -461,3 +461,14 @@ def test_the_repl_names_its_own_commands_in_messages(tmp_path):
     child.expect("`w` in :wrt does not appear in the expression")
     child.sendline(":quit")
     child.expect(pexpect.EOF)
+
+
+@pytest.mark.parametrize("flags,why", [
+    (("--no-check",), "the numeric check did not run (--no-check)"),
+    ((), "the check found no violation"),
+])
+def test_plot_without_a_witness_says_why(flags, why, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = dcp("certify", "x + 1" if not flags else "relu(W2 @ relu(W1 @ x))", "--wrt",
+              "x" if not flags else "W1", *flags, "--plot", "w.png", cwd=tmp_path)
+    assert out.returncode == 2 and out.stderr == f"error: there is no witness to draw: {why}\n"

@@ -62,7 +62,9 @@ def plot_witness(result, path: str | PathLike[str] | None = None, kind: str | No
     from ..check.evaluate import evaluate
     from ..ops import FLOAT
     if not result.witnesses:
-        raise DcpError("there is no witness to draw: the check found no violation")
+        why = (f"the numeric check did not run ({result.check.note})" if result.check.outcome == "not run"
+               else "the check found no violation")
+        raise DcpError(f"there is no witness to draw: {why}")
     kind = kind or ("convex" if "convex" in result.witnesses else "concave")
     if kind not in result.witnesses:
         raise DcpError(f"there is no witness against {kind} to draw; there is one against "
