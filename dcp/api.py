@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 from .analysis import Analyzer
 from .assumptions import bounds_from, parse_assumption_list, refuse_structured_variables
 from .check import Budget, Witness, cross_check, infer_shapes, shape_template
-from .errors import DcpError, UnknownNameError, option
+from .errors import DcpError, UnknownNameError, option, words_for
 from .facts import Interval
 from .hints import hint_search
 from .kernel import check_proof
@@ -368,9 +368,13 @@ class Session:
         """
         for statement in iter_script(script, filename):
             try:
-                yield from self._execute(statement)
+                # Messages name the script's words (`certify ... wrt x`); the context is
+                # left before yielding, so the caller's own words are never changed.
+                with words_for("script"):
+                    results = self._execute(statement)
             except DcpError as error:
                 raise error.locate(script, statement.span, filename) from None
+            yield from results
 
     def _execute(self, statement) -> list[Result]:
         if isinstance(statement, Assignment):

@@ -124,20 +124,21 @@ def _window(text: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[in
 
 
 #: Each option as each reader of a message writes it: the Python API, the command line,
-#: a batch case (a JSON line's keys; the other options come from the command line) and
-#: the REPL (its commands; it has no seed or size limit). A message that names an option
-#: does so through :func:`option`.
-OPTIONS: dict[str, tuple[str, str, str, str]] = {
-    "wrt": ("wrt", "--wrt", '"wrt"', ":wrt"),
-    "assume": ("assume", "--assume", '"assume"', ":assume"),
-    "shapes": ("shapes", "--shape", '"shapes"', ":shape"),
-    "check=False": ("check=False", "--no-check", "--no-check", ":check off"),
-    "seed": ("seed", "--seed", "--seed", "seed"),
-    "max_nodes": ("max_nodes", "--max-nodes", "--max-nodes", "max_nodes"),
-    "Session.run": ("Session.run", "dcp run", "dcp run", ":run"),
+#: a batch case (a JSON line's keys; the other options come from the command line), the
+#: REPL (its commands; it has no seed or size limit) and a script (its statements). A
+#: message that names an option does so through :func:`option`.
+OPTIONS: dict[str, tuple[str, str, str, str, str]] = {
+    "wrt": ("wrt", "--wrt", '"wrt"', ":wrt", "wrt|`certify ... wrt {}`"),
+    "assume": ("assume", "--assume", '"assume"', ":assume", "assume"),
+    "shapes": ("shapes", "--shape", '"shapes"', ":shape", "shape"),
+    "check=False": ("check=False", "--no-check", "--no-check", ":check off", "--no-check"),
+    "seed": ("seed", "--seed", "--seed", "seed", "--seed"),
+    "max_nodes": ("max_nodes", "--max-nodes", "--max-nodes", "max_nodes", "--max-nodes"),
+    "Session.run": ("Session.run", "dcp run", "dcp run", ":run", "dcp run"),
 }
-#: The readers, in the order of an :data:`OPTIONS` row.
-READERS = ("python", "command line", "batch", "repl")
+#: The readers, in the order of an :data:`OPTIONS` row. A script's statements name the
+#: script's own words (`certify ... wrt x`); its runner's options are the command line's.
+READERS = ("python", "command line", "batch", "repl", "script")
 
 _READER = ContextVar("dcp_reader", default="python")
 
@@ -146,8 +147,11 @@ def option(name: str, value: object = None) -> str:
     """The option ``name`` of :data:`OPTIONS`, with an example ``value`` if given, as the
     current reader (:func:`words_for`) writes it: ``wrt='x'`` in Python, ``--wrt x`` on
     the command line (a list repeats the option: ``--wrt W1 --wrt W2``), ``"wrt": "x"`` in
-    a batch case, ``:wrt x`` in the REPL (``:wrt W1 W2``)."""
-    spelling = OPTIONS[name][READERS.index(_READER.get())]
+    a batch case, ``:wrt x`` in the REPL (``:wrt W1 W2``), ``certify ... wrt x`` in a
+    script."""
+    # A cell is the option's name, or "name|example" where the example differs from
+    # the name followed by the value ("{}" marks where the value goes).
+    spelling, _, example = OPTIONS[name][READERS.index(_READER.get())].partition("|")
     if value is None:
         return spelling
     values = value if isinstance(value, list) else [value]
@@ -157,6 +161,8 @@ def option(name: str, value: object = None) -> str:
         return " ".join([spelling, *map(str, values)])
     if spelling.startswith('"'):
         return f"{spelling}: {json.dumps(value)}"
+    if example:
+        return example.format(", ".join(map(str, values)))
     return f"{spelling}={value!r}"
 
 

@@ -110,3 +110,20 @@ def test_a_statement_broken_over_lines_inside_brackets_means_the_same(breaks, co
     text = "".join(char + ("  # note\n    " if comments else "\n    ") * (i + 1 in breaks)
                    for i, char in enumerate(_STATEMENT))
     assert parse_script(text) == parse_script(_STATEMENT)
+
+
+def test_a_script_is_told_in_its_own_words(tmp_path):
+    """A script names its variables with `certify ... wrt`, not with --wrt (the command
+    that ran it) nor wrt= (Python's keyword)."""
+    script = tmp_path / "bare.dcp"
+    script.write_text("exp(x)\n")
+    run = dcp("run", str(script))
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[0] == ("error: say which variables to certify in: "
+                                          "`certify ... wrt W1` or `certify ... wrt W1, W2`")
+    with pytest.raises(UnknownNameError, match=r"^`q` in wrt does not appear"):
+        Session().run("certify exp(x) wrt x, q")
+    # Outside the script, Python's words again (the generator left no context behind).
+    from dcp import DcpError, certify
+    with pytest.raises(DcpError, match=r"e\.g\. wrt='x'$"):
+        certify("exp(x)", wrt=[])
