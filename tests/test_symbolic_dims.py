@@ -102,6 +102,9 @@ def test_the_command_line_refuses_them_with_exit_2():
     ("sum(reshape(W, (6,)))", {"W": ("m", "n")}, "reshape(W, (6,))",
      "reshape to (6,) needs 6 entries: m and n are declared as sizes of their own, and the shapes "
      "agree only if m * n = 6"),
+    ("sum(conv([1, 2], u) + v)", {"u": ("n",), "v": ("m",)}, "conv([1, 2], u)",
+     "conv has one entry fewer than its two vectors together: n and m are declared as sizes of "
+     "their own, and the shapes agree only if n + 1 = m"),
     ("sum(hstack(u, x) + w)", {"u": ("n",), "w": ("k",)}, "hstack(u, x)",   # x = k - n: only k > n
      "the sizes of joined values must agree: n and k are declared as sizes of their own, and the "
      "shapes agree only if n + ? = k"),
