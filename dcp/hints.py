@@ -5,11 +5,12 @@ search tries ``p >= 0`` and ``p <= 0`` for each, re-runs the rules under each ch
 follows the proof upward: a choice that repairs the lowest breaks but leaves a break
 higher up is extended with the suspects of the new breaks (so a deep network in its first
 layer gets ``W2 >= 0, W3 >= 0``, not a hint that does not repair it). It keeps the
-smallest choices that certify; every hint reported was verified by that re-run:
+smallest choices that certify, each without a part that certifies on its own, and never
+names a sign already assumed; every hint reported was verified by a re-run:
 ``W2 >= 0 -> convex``.
 
-Bounded: at most :data:`MAX_TRIES` re-runs and choices of at most :data:`MAX_SIZE`
-assumptions. Each re-run is incremental: only the steps that depend on the names whose
+Bounded: at most :data:`MAX_TRIES` re-runs (and ``MAX_SIZE - 1`` more to make the last
+hint found minimal) and choices of at most :data:`MAX_SIZE` assumptions. Each re-run is incremental: only the steps that depend on the names whose
 bounds changed are analysed again (see :class:`Reanalysis`). A choice under which the
 expression is not defined (a denominator pinned at 0) is no hint, and is skipped.
 """
@@ -119,19 +120,22 @@ def depends_on(proof: Proof, order: list[int], premises: Callable[[int], tuple[i
     return [index for index in order if index in dirty]
 
 
-def _suspects(proof: Proof, wrt: frozenset, taken: set[str], room: int) -> list[str]:
-    """Parameters in the lowest breaks of ``proof``, in source order, not yet chosen;
-    none when no ``room`` more assumptions can repair every break.
+def _suspects(proof: Proof, wrt: frozenset, room: int) -> list[str]:
+    """Parameters in the lowest breaks of ``proof``, in source order, that have no sign
+    yet (one assumed, or chosen by the search, leaves nothing for a sign to add: the
+    same sign again says nothing new, the other pins the name at 0); none when no
+    ``room`` more assumptions can repair every break.
 
     A break is repaired only by an assumption on a name below it, so breaks whose
     suspects are pairwise disjoint need one assumption each: more such breaks than
     ``room`` (or a break with no suspect at all) means no hint down this path.
     """
+    bounds = proof.bounds
     found: list[str] = []
     used: set[str] = set()
     separate = 0
     for step in proof.breaks:
-        mine = [n for n in proof.tape.names(step.id) if n not in wrt and n not in taken]
+        mine = [n for n in proof.tape.names(step.id) if n not in wrt and not _signed(bounds.get(n))]
         if not mine:
             return []
         if used.isdisjoint(mine):
@@ -141,6 +145,10 @@ def _suspects(proof: Proof, wrt: frozenset, taken: set[str], room: int) -> list[
         used.update(mine)
         found.extend(n for n in mine if n not in found)
     return found[:MAX_SUSPECTS]
+
+
+def _signed(bound: Interval | None) -> bool:
+    return bound is not None and (bound.is_nonneg or bound.is_nonpos)
 
 
 def _bounds(proof: Proof, choice: Choice) -> dict[str, Interval] | None:
@@ -155,8 +163,60 @@ def _bounds(proof: Proof, choice: Choice) -> dict[str, Interval] | None:
     return bounds
 
 
+class _Tries:
+    """The re-runs of one search: each choice's proof (None where the choice leaves the
+    expression undefined), counted against :data:`MAX_TRIES`."""
+
+    def __init__(self, proof: Proof, reanalyse: Reanalyse):
+        self.proof, self.reanalyse = proof, reanalyse
+        self.count = 0
+
+    def __call__(self, choice: Choice) -> Proof | None:
+        bounds = _bounds(self.proof, choice)
+        if bounds is None:
+            return None
+        self.count += 1
+        try:
+            return self.reanalyse(bounds, frozenset(n for n, _ in choice))
+        except DcpError:
+            return None                     # undefined under this choice: no hint
+
+
+def _certified(proof: Proof | None) -> str | None:
+    """The verdict of ``proof`` (a re-run's), if the rules certify one that is no constant."""
+    if proof is not None and proof.curvature.is_known and not proof.curvature.is_constant:
+        return proof.curvature.value
+    return None
+
+
+def _minimal(choice: Choice, verdict: str, tries: _Tries,
+             failed: set[frozenset]) -> tuple[Choice, str]:
+    """``choice`` (which certifies ``verdict``) without each assumption the rest certify
+    without, one at a time (an assumption more never undoes a verdict, so what is left has
+    no part that certifies: ``x >= 0, y <= 0`` is only ``y <= 0`` where that suffices).
+    ``failed``: the choices tried before, not run again: none of those within ``choice``
+    certified (one that did holds a hint, and no choice holding a hint is tried)."""
+    for pair in choice:
+        rest = tuple(c for c in choice if c != pair)
+        if not rest or frozenset(rest) in failed:       # (none: the proof itself, broken)
+            continue
+        smaller = _certified(tries(rest))
+        if smaller is not None:
+            choice, verdict = rest, smaller
+    return choice, verdict
+
+
 def find_hints(proof: Proof, reanalyse: Reanalyse) -> list[Hint]:
-    """Hints for a proof that broke (none for a certified one)."""
+    """Hints for a proof that broke (none for a certified one): the smallest choices of
+    signs that certify, each with no part that certifies on its own, none of them assumed
+    already.
+
+    Breadth first, so smaller choices come first; but only :data:`MAX_SUSPECTS` names of
+    a break are tried at once, so a choice found at one size may hold a name that was not
+    needed (the one that was came later in the source): each hint found is made minimal
+    (at most ``MAX_SIZE - 1`` re-runs beyond :data:`MAX_TRIES`), and a choice containing
+    a hint is not tried.
+    """
     if proof.curvature.is_known:
         return []
     wrt = frozenset(proof.wrt)
@@ -165,12 +225,11 @@ def find_hints(proof: Proof, reanalyse: Reanalyse) -> list[Hint]:
     seen: set[frozenset] = set()
     hints: list[Hint] = []
     found: list[frozenset] = []                # the hints' choices
-    tries = 0
+    tries = _Tries(proof, reanalyse)
     for _ in range(MAX_SIZE):
         grown: list[tuple[Choice, Proof]] = []
         for choice, current in frontier:
-            taken = {name for name, _ in choice}
-            for name in _suspects(current, wrt, taken, MAX_SIZE - len(choice)):
+            for name in _suspects(current, wrt, MAX_SIZE - len(choice)):
                 order.setdefault(name, len(order))
                 for sign in SIGNS:
                     wider = tuple(sorted(choice + ((name, sign),), key=lambda c: order[c[0]]))
@@ -178,21 +237,17 @@ def find_hints(proof: Proof, reanalyse: Reanalyse) -> list[Hint]:
                     if key in seen or any(f <= key for f in found):
                         continue
                     seen.add(key)
-                    bounds = _bounds(proof, wider)
-                    if bounds is None:
-                        continue
-                    if tries >= MAX_TRIES:
+                    if tries.count >= MAX_TRIES:
                         return hints
-                    tries += 1
-                    try:
-                        result = reanalyse(bounds, frozenset(n for n, _ in wider))
-                    except DcpError:
-                        continue                  # undefined under this choice: no hint
-                    curvature = result.curvature
-                    if curvature.is_known and not curvature.is_constant:
-                        hints.append(Hint(tuple(f"{n} {s}" for n, s in wider), curvature.value))
-                        found.append(key)
-                    elif not curvature.is_known:
+                    result = tries(wider)
+                    if result is None:
+                        continue
+                    verdict = _certified(result)
+                    if verdict is not None:
+                        least, verdict = _minimal(wider, verdict, tries, seen)
+                        hints.append(Hint(tuple(f"{n} {s}" for n, s in least), verdict))
+                        found.append(frozenset(least))
+                    elif not result.curvature.is_known:
                         grown.append((wider, result))
         if hints or not grown:
             return hints

@@ -1,6 +1,8 @@
 """Hints (sign assumptions that repair a break) and per-variable tables."""
 from __future__ import annotations
 
+import pytest
+
 from dcp import Session, certify, certify_each
 
 
@@ -149,3 +151,62 @@ def test_breaks_that_no_few_assumptions_can_repair_end_the_search_at_once(monkey
                         lambda self, *a: reruns.append(1) or real(self, *a))
     result = certify(" + ".join(f"W{i} * square(x)" for i in range(1000)), wrt="x", check=False)
     assert result.hints == () and reruns == []
+
+
+# ---- hints say nothing assumed, and no more than is needed ------------------------------
+
+NET = "relu(W3 @ relu(W2 @ relu(W1 @ x + b1) + b2) + b3)"
+
+
+@pytest.mark.parametrize("expression, wrt, assume, hints", [
+    # Assumed W2, W3 took two of the six suspects' places and came back as hints, and y,
+    # left out, came in only beside another name: seven hints like `x >= 0, y <= 0`.
+    (f"mse({NET}, y)", "W1", ["W2 >= 0", "W3 >= 0"], ["y <= 0 -> convex"]),
+    (f"mse({NET}, y)", "W1", ["W2 >= 0"], ["W3 >= 0, y <= 0 -> convex"]),
+    (f"mse({NET}, y)", "W1", [], ["W2 >= 0, W3 >= 0, y <= 0 -> convex"]),
+    ("mse(W3 @ relu(W2 @ relu(W1 @ x + b1) + b2) + b3, y)", "W1", ["W2 >= 0", "W3 >= 0"],
+     ["b3 >= 0, y <= 0 -> convex"]),
+    # Any bound with a sign leaves nothing for a sign to add; one without, both signs.
+    (f"mse({NET}, y)", "W1", ["W2 >= 1", "W3 >= 1"], ["y <= 0 -> convex"]),
+    ("c * relu(x) + d * square(x)", "x", ["c <= -1"], ["d <= 0 -> concave"]),
+    ("c * relu(x) + d * square(x)", "x", ["-1 <= c <= 1"],
+     ["c >= 0, d >= 0 -> convex", "c <= 0, d <= 0 -> concave"]),
+])
+def test_hints_never_repeat_an_assumption(expression, wrt, assume, hints):
+    result = certify(expression, wrt=wrt, assume=assume, check=False)
+    assert [str(h) for h in result.hints] == hints
+
+
+def test_a_hint_holds_only_what_is_needed_though_its_name_comes_late():
+    """y is the seventh suspect of the break, past the six tried alone: it is first tried
+    beside another, and the hint found is made minimal (it was `a >= 0, y >= 0`, ...)."""
+    result = certify("square(a + b + c + d + e + f + x) * y", wrt="x", check=False)
+    assert [str(h) for h in result.hints] == ["y >= 0 -> convex", "y <= 0 -> concave"]
+
+
+def test_hints_certify_and_have_no_part_that_does_on_random_problems():
+    import random
+
+    from dcp import DcpError
+    from dcp.testing import random_problem
+    rng, checked = random.Random(11), 0
+    while checked < 25:
+        expression, wrt, assume = random_problem(rng)
+        try:
+            result = certify(expression, wrt=wrt, assume=assume, check=False)
+        except DcpError:
+            continue
+        if not result.hints:
+            continue
+        bounds = result.proof.bounds
+        choices = [set(h.assumptions) for h in result.hints]
+        for hint, choice in zip(result.hints, choices):
+            for name in (a.split()[0] for a in choice):     # no sign is assumed already
+                assert name not in bounds or not (bounds[name].is_nonneg or bounds[name].is_nonpos)
+            assert not any(other < choice for other in choices), (expression, hint)
+            again = certify(expression, wrt=wrt, assume=[*assume, *choice], check=False)
+            assert again.verdict == hint.verdict, (expression, assume, hint)
+            for dropped in choice if len(choice) > 1 else ():
+                fewer = certify(expression, wrt=wrt, assume=[*assume, *(choice - {dropped})], check=False)
+                assert not fewer.curvature.is_known, (expression, assume, hint, dropped)
+        checked += 1

@@ -56,7 +56,7 @@ def test_json_output_validates_against_the_schema(expr, wrt, assume):
 
 @pytest.mark.parametrize("expr,shapes,expected", [
     ("[a, b] @ y", None, {"a": [], "b": [], "y": [2]}),
-    ("W @ x", {"W": (4, "n")}, {"W": [4, "a"], "x": ["a"]}),
+    ("W @ x", {"W": (4, "n")}, {"W": [4, "n"], "x": ["n"]}),   # the letter declared
     ("hstack(x, y) + z", None, {"x": ["a"], "y": ["b"], "z": ["a + b"]}),
 ])
 def test_json_shapes_are_integers_or_letters(expr, shapes, expected):

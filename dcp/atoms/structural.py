@@ -265,7 +265,7 @@ class Conv(_Product):
         a, b = shapes
         if len(a) != 1 or len(b) != 1:
             raise ShapeMismatch("conv needs two vectors")
-        return (dims.total([a[0], b[0]], -1, "conv of vectors of m and n entries has m + n - 1"),)
+        return (dims.total([a[0], b[0]], -1, "conv has one entry fewer than its two vectors together"),)
 
     def evaluate(self, ops, args, kw, node):
         import numpy as np

@@ -57,14 +57,18 @@ class ShapeSolution:
 
 
 def shape_template(names: Mapping[str, Sym], dims: Dims) -> dict[str, tuple[int | str, ...]]:
-    """The shapes of ``names``: a fixed size as an int, a letter for each free dimension
+    """The shapes of ``names``: a fixed size as an int, a declared letter as the user
+    wrote it, a fresh letter (one no declared letter is) for each other free dimension
     class of ``dims`` in the order they are first met, a sum of them as its text (what
     :meth:`ShapeSolution.template` spells; apart, so that a result can spell them later
     holding the names and classes only, not every step's shape)."""
-    letters: dict[int, str] = {}
+    letters: dict[int, str] = dict(dims.letters)
+    fresh = _fresh_letters(set(letters.values()))
 
     def letter(root: int) -> str:
-        return letters.setdefault(root, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
+        if root not in letters:
+            letters[root] = next(fresh)
+        return letters[root]
 
     def spell(d: int) -> int | str:
         root = dims.find(d)
@@ -77,6 +81,15 @@ def shape_template(names: Mapping[str, Sym], dims: Dims) -> dict[str, tuple[int 
         return letter(root)
 
     return {name: tuple(spell(d) for d in shape) for name, shape in names.items()}
+
+
+def _fresh_letters(taken: set[str]):
+    """a, b, ..., z, then a2, b2, ...: the names of inferred sizes, none of them ``taken``
+    (a declared letter: an inferred size spelled like it would read as the same size)."""
+    for suffix in itertools.chain([""], map(str, itertools.count(2))):
+        for letter in "abcdefghijklmnopqrstuvwxyz":
+            if letter + suffix not in taken:
+                yield letter + suffix
 
 
 # ---- rank guesses -------------------------------------------------------------------------
@@ -174,11 +187,15 @@ class _Failed:
         self.mismatch, self.index, self.shapes, self.dims = mismatch, index, shapes, dims
 
     def worded(self, proof: Proof) -> ShapeMismatch:
-        """The mismatch, with its step and its first two premises' texts and shapes."""
-        mismatch, step = self.mismatch, proof.step
-        mismatch.step = mismatch.step or step(self.index)
+        """The mismatch, with its step and its first two premises' texts and shapes (a
+        sum or product of sizes solved after every step: the step that made it)."""
+        mismatch, step, index = self.mismatch, proof.step, self.index
+        if mismatch.made is not None:
+            index = next((i for i in proof.ids() if any(d >= mismatch.made for d in self.shapes[i] or ())),
+                         index)
+        mismatch.step = mismatch.step or step(index)
         mismatch.sides = [(step(p).text, _show(self.shapes[step(p).id], self.dims))
-                          for p in proof.facts.premises[self.index][:2]]
+                          for p in proof.facts.premises[index][:2]]
         return mismatch
 
 
@@ -243,14 +260,14 @@ def _name_shapes(ranks: Mapping[str, int],
     letter (``shape u = (n,)``) is a free dimension, one class per letter."""
     names: dict[str, Sym] = {}
     fixed: dict[int, int] = {}                       # the declared sizes, by axis
-    lettered: dict[str, list[int]] = {}              # the axes of each declared letter
+    letters: dict[int, str] = {}                     # the declared letters, by axis
     count = 0
     for name, rank in ranks.items():
         if name in declared:
             rank = len(declared[name])
             for axis, size in enumerate(declared[name], count):
                 if size.__class__ is str:
-                    lettered.setdefault(size, []).append(axis)
+                    letters[axis] = size
                 else:
                     fixed[axis] = size
         # The usual ranks spelled out: tuple(range(...)) costs several times as much.
@@ -263,10 +280,10 @@ def _name_shapes(ranks: Mapping[str, int],
         else:
             names[name] = tuple(range(count, count + rank))
         count += rank
-    dims = Dims(count, fixed)
-    for axes in lettered.values():
-        for axis in axes[1:]:
-            dims.unify(axes[0], axis)
+    dims = Dims(count, fixed, letters)
+    first: dict[str, int] = {}                       # the same letter is the same size
+    for axis, letter in letters.items():
+        dims.unify(first.setdefault(letter, axis), axis)
     return names, dims
 
 
@@ -320,8 +337,9 @@ def _other_shape(rule: str, premises: list[Sym], dims: Dims) -> Sym:
 
 
 def _show(shape: Sym, dims: Dims) -> str:
-    """``(3, 4)``, with ``?`` for a dimension not fixed yet."""
-    sizes = [str(dims.size[dims.find(d)] or "?") for d in shape]
+    """``(3, 4)``, a declared letter as written (``(h, N)``), ``?`` for a dimension not
+    fixed yet."""
+    sizes = [str(dims.size[dims.find(d)] or dims.letter(d) or "?") for d in shape]
     return "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
 
 

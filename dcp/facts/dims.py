@@ -3,6 +3,13 @@
 A shape is a tuple of dimension variables (``Sym``); :class:`Dims` unifies them, fixes
 sizes and tracks minimum sizes. Atoms state their shape rule with it
 (``Atom.shape``); :mod:`dcp.check.shapes` runs the inference.
+
+A dimension the user declared with a letter (``shape u = (n,)``) is a size of its own:
+a verdict about ``u`` must hold for every ``n``. Equating it with another letter or a
+number (or tying it to other sizes by a sum or a product) would narrow the verdict to the
+sizes that satisfy the equation while saying it as if general, so :class:`Dims` refuses
+it, in the few places sizes are equated (:meth:`Dims.unify`, :meth:`Dims._fix` and the
+solver), whichever atom asks. An inferred size may be equated with anything.
 """
 from __future__ import annotations
 
@@ -26,18 +33,37 @@ class ShapeMismatch(Exception):
         self.message, self.step = message, step
         #: ``(text, shape)`` of the step's first two premises, once the step is known.
         self.sides: list[tuple[str, str]] = []
+        #: For a sum or product that failed when solved (after every step was read): the
+        #: number of dimensions there were when it was made, so that the step that made it
+        #: is the first whose shape has a dimension from there on.
+        self.made: int | None = None
 
 
 #: The constraints of a Dims that has none (the commonest): shared, never changed (the
 #: first constraint of each kind makes the Dims its own list).
 _NONE: list = []
 _NO_FORMS: dict = {}
+_NO_LETTERS: dict = {}
+
+
+def _apart(why: str, equation: str, letters: Sequence[str]) -> ShapeMismatch:
+    """The mismatch of a size equation that would tie declared letters: ``why``, the
+    letters, and the ``equation`` that the shapes would need."""
+    letters = list(dict.fromkeys(letters))
+    if len(letters) == 1:
+        who = f"{letters[0]} is declared as a size of its own"
+    else:
+        who = f"{', '.join(letters[:-1])} and {letters[-1]} are declared as sizes of their own"
+    return ShapeMismatch(f"{why}: {who}, and the shapes agree only if {equation}")
 
 
 class Dims:
     """Dimension variables with union-find; each class may be fixed to a size and has a
     minimum size (an index ``a[2]`` needs at least 3 entries). ``parent`` links each
     variable towards its class's root; a root's is ``None``.
+
+    A class may carry the letter the user declared it with (``letters``, by root): such a
+    class stays free, and is never equated with another letter, fixed, or solved for.
 
     Sizes may also be tied by constraints that are not equalities: a dimension that is the
     sum of others plus a constant (``hstack``, ``diff``: :meth:`total`), and dimensions
@@ -47,20 +73,26 @@ class Dims:
     free sizes (:meth:`size_of`) gives sizes that satisfy every constraint.
     """
 
-    __slots__ = ("parent", "size", "minimum", "sums", "products", "forms")
+    __slots__ = ("parent", "size", "minimum", "sums", "products", "forms", "letters")
 
-    def __init__(self, count: int = 0, fixed: Mapping[int, int] | None = None) -> None:
+    def __init__(self, count: int = 0, fixed: Mapping[int, int] | None = None,
+                 letters: Mapping[int, str] | None = None) -> None:
         """``count`` classes to start with (the names' axes, made at once rather than one
-        :meth:`new` each), free but for the sizes ``fixed`` gives some of them."""
+        :meth:`new` each), free but for the sizes ``fixed`` gives some of them; ``letters``
+        names those declared with a letter (each such axis is its own class until
+        unified, so two axes of one letter are unified by the caller)."""
         self.parent: list[int | None] = [None] * count
         self.size: list[int | None] = [None] * count
         self.minimum: list[int] = [1] * count
         #: (result, parts, offset, why): size(result) = sum of size(parts) + offset.
         self.sums: list[tuple[int, tuple[int, ...], int, str]] = _NONE
-        #: (parts, count, why): the product of size(parts) is count.
-        self.products: list[tuple[tuple[int, ...], int, str]] = _NONE
+        #: (parts, count, why, made): the product of size(parts) is count; ``made`` is the
+        #: number of dimensions when it was required (see ShapeMismatch.made).
+        self.products: list[tuple[tuple[int, ...], int, str, int]] = _NONE
         #: After :meth:`settle`: each class that the sums determine, as a form in free ones.
         self.forms: dict[int, Form] = _NO_FORMS
+        #: The declared letter of each class that has one, by root.
+        self.letters: dict[int, str] = dict(letters) if letters else _NO_LETTERS
         if fixed:
             for d, n in fixed.items():
                 self.size[d], self.minimum[d] = n, n or 1
@@ -92,6 +124,9 @@ class Dims:
             b = self.find(b)
         if a == b:
             return
+        letters = self.letters
+        if letters and (a in letters or b in letters):
+            self._keep_letter(a, b, why)
         size, minimum = self.size, self.minimum
         if size[a] is None:
             size[a] = size[b]
@@ -102,6 +137,24 @@ class Dims:
             minimum[a] = minimum[b]
         if size[a] is not None and size[a] < minimum[a]:
             raise ShapeMismatch(f"a dimension of size {size[a]} is indexed past its end")
+
+    def _keep_letter(self, a: int, b: int, why: str) -> None:
+        """Before roots ``a`` and ``b`` are joined: refuse to equate a declared letter with
+        another letter or a fixed size; else the joined class (rooted at ``a``) keeps the
+        letter."""
+        letters = self.letters
+        mine, theirs = letters.get(a), letters.get(b)
+        if mine is not None and theirs is not None and mine != theirs:
+            raise _apart(why, f"{mine} = {theirs}", (mine, theirs))
+        letter, other = (mine, b) if mine is not None else (theirs, a)
+        if self.size[other] is not None:
+            raise _apart(why, f"{letter} = {self.size[other]}", (letter,))
+        if theirs is not None:
+            letters[a] = letters.pop(b)
+
+    def letter(self, d: int) -> str | None:
+        """The letter ``d``'s class was declared with, if any."""
+        return self.letters.get(self.find(d)) if self.letters else None
 
     def at_least(self, d: int, n: int) -> None:
         d = self.find(d)
@@ -157,7 +210,7 @@ class Dims:
         """Require the sizes of ``parts`` to multiply to ``count`` (a reshape's)."""
         if self.products is _NONE:
             self.products = []
-        self.products.append((tuple(parts), count, why))
+        self.products.append((tuple(parts), count, why, len(self.parent)))
 
     def settle(self) -> None:
         """Solve the sums and products, once every equality is known.
@@ -174,9 +227,17 @@ class Dims:
         while changed:
             changed = False
             for result, parts, offset, why in self.sums:
-                changed |= self._settle_sum(result, parts, offset, why)
-            for parts, count, why in self.products:
-                changed |= self._settle_product(parts, count, why)
+                try:
+                    changed |= self._settle_sum(result, parts, offset, why)
+                except ShapeMismatch as mismatch:
+                    mismatch.made = result          # the sum's own, newest dimension
+                    raise
+            for parts, count, why, made in self.products:
+                try:
+                    changed |= self._settle_product(parts, count, why)
+                except ShapeMismatch as mismatch:
+                    mismatch.made = made
+                    raise
         self._raise_minimums()
 
     def size_of(self, d: int, free: Mapping[int, int]) -> int:
@@ -218,7 +279,8 @@ class Dims:
             for v, c in inner.items():
                 coefficients[v] = coefficients.get(v, 0) + c
         root = self.find(result)
-        if self.size[root] is None and root not in self.forms and root not in coefficients:
+        if self.size[root] is None and root not in self.forms and root not in coefficients \
+                and root not in self.letters:
             if coefficients:
                 self.forms[root] = (coefficients, constant)
             else:
@@ -238,6 +300,11 @@ class Dims:
             if constant != 0:
                 raise ShapeMismatch(why)
             return False
+        lettered = [self.letters[v] for v in coefficients if v in self.letters]
+        if lettered:
+            if self._define(coefficients, constant):
+                return True
+            raise _apart(why, self._equation(coefficients, constant), lettered)
         *rest, (last, c) = coefficients.items()
         sizes = {v: self.minimum[v] for v, _ in rest}
         short = self.minimum[last] * c + constant + sum(k * sizes[v] for v, k in rest)
@@ -253,6 +320,20 @@ class Dims:
             raise ShapeMismatch(why)
         self._fix(last, -constant // c, why)
         return True
+
+    def _define(self, coefficients: Mapping[int, int], constant: int) -> bool:
+        """Solve ``sum(c * size(v)) + constant = 0`` for an inferred class, as a form
+        that grows with the others (``x = k + 1`` for ``diff(x)`` of a declared length
+        ``k``), so that every declared size keeps its freedom; False when there is none
+        (``x = k - n`` would hold only for ``k > n``)."""
+        for v, c in coefficients.items():
+            if v in self.letters or abs(c) != 1:
+                continue
+            others = {w: -k * c for w, k in coefficients.items() if w != v}
+            if all(k > 0 for k in others.values()):
+                self.forms[v] = (others, -constant * c)
+                return True
+        return False
 
     def _settle_product(self, parts: tuple[int, ...], count: int, why: str) -> bool:
         known, unknown = 1, []
@@ -282,6 +363,10 @@ class Dims:
                 raise ShapeMismatch(f"{why}: {left} is no power of {len(free)}")
             self._fix(free[0], size, why)
             return True
+        lettered = [self.letters[v] for v in free if v in self.letters]
+        if lettered:
+            product = " * ".join(self.letters.get(v, "?") for v in free)
+            raise _apart(why, f"{product} = {left}", lettered)
         # Several free classes: the first one as small as it may be, of those dividing.
         first = free[0]
         divisor = next((k for k in range(self.minimum[first], left + 1) if left % k == 0), None)
@@ -292,10 +377,23 @@ class Dims:
 
     def _fix(self, d: int, size: int, why: str) -> None:
         root = self.find(d)
+        if root in self.letters:
+            raise _apart(why, f"{self.letters[root]} = {size}", (self.letters[root],))
         if size < max(self.minimum[root], 1) or (self.size[root] is not None and self.size[root] != size):
             raise ShapeMismatch(f"{why}: a dimension would have size {size}")
         self.size[root] = size
         self.forms.pop(root, None)
+
+    def _equation(self, coefficients: Mapping[int, int], constant: int) -> str:
+        """``sum(c * size(v)) + constant = 0`` as text, each side's terms positive
+        (``n + m = k``), a class by its letter (``?`` for an inferred size)."""
+        sides: tuple[list[str], list[str]] = ([], [])
+        for v, c in coefficients.items():
+            name = self.letters.get(v, "?")
+            sides[c < 0].append(name if abs(c) == 1 else f"{abs(c)}{name}")
+        if constant:
+            sides[constant < 0].append(str(abs(constant)))
+        return " = ".join(" + ".join(side) or "0" for side in sides)
 
     def _raise_minimums(self) -> None:
         """Raise the free classes' minimums until each form is at least its class's
