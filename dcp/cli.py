@@ -194,12 +194,14 @@ def main(argv: list[str] | None = None) -> int:
 def _expression(argument: str) -> str:
     """EXPR as given: the text itself, ``-`` for standard input, or ``@`` and a path (an
     expression never starts with ``@``, the matrix product)."""
+    # A file's or a pipe's last new line ends the text, not the expression: stripped,
+    # so the result's heading is the expression alone (positions before it are kept).
     if argument == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().rstrip()
     if argument.startswith("@"):
         if not argument[1:].strip():
             raise DcpError("@ reads the expression from a file: give its path, e.g. @net.txt")
-        return read_script(argument[1:])
+        return read_script(argument[1:]).rstrip()
     return argument
 
 

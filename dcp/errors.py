@@ -77,18 +77,15 @@ LINE_WINDOW = 100
 def caret_block(source: str, spans: list[Span] | tuple[Span, ...], label: str = "") -> str:
     """The source lines touched by ``spans``, each with carets under its part.
 
-    A span that runs over several lines is underlined on its first line only, up to the
-    end of that line. A very long line is cut to a window around the first mark, with
-    ``...`` where it was cut, so a huge expression still gives a readable report.
+    A span that runs over several lines (a statement broken inside brackets) is
+    underlined on each of them, from its first character that is not a space. A very
+    long line is cut to a window around the first mark, with ``...`` where it was cut,
+    so a huge expression still gives a readable report.
     """
     by_line: dict[int, list[tuple[int, int]]] = {}
     for span in spans:
-        line, column = span.line_column(source)
-        line_start = span.start - column + 1
-        line_end = source.find("\n", line_start)
-        line_end = len(source) if line_end < 0 else line_end
-        end = max(min(span.end, line_end), span.start + 1)
-        by_line.setdefault(line, []).append((span.start - line_start, end - line_start))
+        for line, begin, end in _marks(source, span):
+            by_line.setdefault(line, []).append((begin, end))
     lines = source.split("\n")
     width = len(str(max(by_line, default=1)))
     out = [f"{'':>{width}} |"]
@@ -102,6 +99,26 @@ def caret_block(source: str, spans: list[Span] | tuple[Span, ...], label: str = 
         out.append(f"{number:>{width}} | {text}")
         out.append(f"{'':>{width}} | {''.join(caret).rstrip()}" + (f" {label}" if label else ""))
     return "\n".join(out)
+
+
+def _marks(source: str, span: Span) -> Iterator[tuple[int, int, int]]:
+    """Where ``span`` is underlined: (line, first column, column past the end), 0-based
+    columns, one per line it touches that holds more than spaces; at least one column
+    (an empty span, such as the end of the input, is marked where it is)."""
+    line, column = span.line_column(source)
+    line_start = span.start - column + 1
+    begin = span.start
+    while True:
+        line_end = source.find("\n", line_start)
+        line_end = len(source) if line_end < 0 else line_end
+        text = source[begin:min(span.end, line_end)]
+        if text.strip() or begin == span.start:
+            yield line, begin - line_start, max(min(span.end, line_end), begin + 1) - line_start
+        if span.end <= line_end + 1:
+            return
+        line, line_start = line + 1, line_end + 1
+        rest = source[line_start:span.end]
+        begin = line_start + len(rest) - len(rest.lstrip(" \t"))
 
 
 def _window(text: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:

@@ -472,3 +472,14 @@ def test_plot_without_a_witness_says_why(flags, why, tmp_path):
     out = dcp("certify", "x + 1" if not flags else "relu(W2 @ relu(W1 @ x))", "--wrt",
               "x" if not flags else "W1", *flags, "--plot", "w.png", cwd=tmp_path)
     assert out.returncode == 2 and out.stderr == f"error: there is no witness to draw: {why}\n"
+
+
+def test_the_last_new_line_of_a_file_or_pipe_is_not_part_of_the_expression(tmp_path):
+    (tmp_path / "layer.txt").write_text("relu(W2 @\n  relu(W1 @ x))\n")
+    out = dcp("certify", "@layer.txt", "--wrt", "W1", "--no-check", cwd=tmp_path)
+    assert out.returncode == 0
+    assert out.stdout.startswith("relu(W2 @\n  relu(W1 @ x))  wrt W1\n\nverdict: unknown")
+    # The break spans both lines, and both are underlined.
+    assert "  1 | relu(W2 @\n    |      ^^^^\n  2 |   relu(W1 @ x))\n    |   ^^^^^^^^^^^^\n" in out.stdout
+    piped = dcp("certify", "-", "--wrt", "x", "--no-check", stdin="exp(x)\n")
+    assert piped.stdout.startswith("exp(x)  wrt x\n\nverdict: convex")

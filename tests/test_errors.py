@@ -230,3 +230,18 @@ def test_a_script_bound_that_overflows_a_double_is_too_large():
         Session().run("assume W2 >= 1e400\ncertify W2 * x wrt x")
     assert info.value.message.startswith("the bound 1e400 is too large: it overflows a double")
     assert (info.value.line, info.value.column) == (1, 14)
+
+
+def test_a_span_over_lines_is_underlined_on_each_line_that_holds_it():
+    """A statement broken inside brackets (a script, a REPL entry, @file) is marked on
+    every line it covers, from its first character, and a blank line between is skipped."""
+    from dcp.errors import Span, caret_block
+    source = "relu(W2 @\n\n  relu(W1 @ x))"
+    span = Span(5, source.index("x)") + 2)               # W2 @ ... relu(W1 @ x)
+    assert caret_block(source, [span]) == (
+        "  |\n"
+        "1 | relu(W2 @\n"
+        "  |      ^^^^\n"
+        "3 |   relu(W1 @ x))\n"
+        "  |   ^^^^^^^^^^^^")
+    assert caret_block("relu(x", [Span(6, 6)]) == "  |\n1 | relu(x\n  |       ^"
