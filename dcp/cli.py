@@ -193,13 +193,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _expression(argument: str) -> str:
     """EXPR as given: the text itself, ``-`` for standard input, or ``@`` and a path (an
-    expression never starts with ``@``, the matrix product)."""
+    expression never starts with ``@``, the matrix product). A file's last new line is no
+    part of the expression (the result would repeat it)."""
     if argument == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().rstrip()
     if argument.startswith("@"):
         if not argument[1:].strip():
             raise DcpError("@ reads the expression from a file: give its path, e.g. @net.txt")
-        return read_script(argument[1:])
+        return read_script(argument[1:]).rstrip()
     return argument
 
 
