@@ -54,7 +54,8 @@ class Witness:
         def show(values):
             return ", ".join(f"{k}={v}" for k, v in values.items()) or "-"
         relation = ">" if self.kind == "convex" else "<"
-        return (f"not {self.kind}: with {show(self.params)}; a: {show(self.a)}; b: {show(self.b)}; "
+        given = f"with {show(self.params)}; " if self.params else ""
+        return (f"not {self.kind}: {given}a: {show(self.a)}; b: {show(self.b)}; "
                 f"theta={self.theta:g}: f(theta a + (1-theta) b) = {self.lhs:.6g} {relation} "
                 f"{self.rhs:.6g} = theta f(a) + (1-theta) f(b)")
 

@@ -38,6 +38,8 @@ def render_markdown(result) -> str:
         relation = ">" if kind == "convex" else "<"
         lines += [f"**Witness** (not {kind}, proved {witness.proved_by}):", "",
                   "| | |", "|---|---|",
+                  *(f"| shape of {_code(name)} | {_code(str(tuple(shape)))} |"
+                    for name, shape in witness.shapes.items()),
                   *(f"| {_code(name)} | {_code(str(value))} |" for name, value in witness.params.items()),
                   *(f"| {_code(name)} at a | {_code(str(value))} |" for name, value in witness.a.items()),
                   *(f"| {_code(name)} at b | {_code(str(value))} |" for name, value in witness.b.items()),
