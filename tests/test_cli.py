@@ -189,8 +189,11 @@ def test_ctrl_c_stops_the_command_line_quietly_with_exit_130():
              "    time.sleep(60)\n"
              "dcp.cli.certify = slow\n"
              "sys.exit(dcp.cli.main(['certify', 'x', '--wrt', 'x']))")
+    # A suite run in the background (`nohup ... &`) ignores SIGINT and a child inherits
+    # that; a user's shell does not: the child starts with the default, as theirs does.
     process = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, env=_ENV,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stdout.readline().strip() == "started"
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
