@@ -199,8 +199,8 @@ class Result:
     def plot(self, path: str | PathLike[str] | None = None, kind: str | None = None) -> Figure:
         """The witness slice (f from a to b, the chord, the violating point) as a
         matplotlib figure, also written to `path` when one is given (the format by its
-        extension); `kind` picks the witness (`"convex"` or `"concave"`) when there
-        are two. Needs matplotlib (`pip install 'dcp[plot]'`)."""
+        extension); `kind` picks the witness (`"convex"`, `"concave"`, `"quasiconvex"` or
+        `"quasiconcave"`) when there are several. Needs matplotlib (`pip install 'dcp[plot]'`)."""
         from .render.plot import plot_witness
         return plot_witness(self, path, kind)
 
