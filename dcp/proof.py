@@ -18,7 +18,8 @@ from .syntax.ast import Expr
 from .syntax.printer import to_text
 from .tape import Tape, postorder
 
-__all__ = ["RULES", "QUASI_RULES", "QuasiStep", "AS_WRITTEN", "entrywise", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
+__all__ = ["RULES", "QUASI_RULES", "QuasiStep", "AS_WRITTEN", "entrywise", "Step", "Facts", "Note",
+           "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
 RULES: dict[str, str] = {

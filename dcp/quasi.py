@@ -18,7 +18,7 @@ from .facts.quasi import QUASI_UNKNOWN, QUASICONCAVE, QUASICONVEX, Quasi
 from .proof import Facts, QuasiStep
 from .tape import Column, Tape, postorder
 
-__all__ = ["prove_quasi", "domain_kept"]
+__all__ = ["prove_quasi"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
 #: The plain rules whose node equals its one premise (another spelling of it).
@@ -27,6 +27,9 @@ _EQUAL = frozenset({"rewrite", "expansion", "binding", "same"})
 _MOVES = frozenset({".T", "[]"})
 #: The reductions and elementwise extremes: max keeps quasiconvexity, min quasiconcavity.
 _MAXIMA, _MINIMA = frozenset({"max", "maximum"}), frozenset({"min", "minimum"})
+#: The DQCP rule tried at a node, by its plain rule (named on a step left unknown).
+_RULE_OF = {"composition": "quasi monotone", "product": "quasi product",
+            "quotient": "quasi monotone", "reciprocal": "quasi ratio"}
 
 
 def prove_quasi(tape: Tape, facts: Facts, root: int) -> None:
@@ -60,11 +63,7 @@ def _step(tape: Tape, facts: Facts, index: int) -> QuasiStep:
                      reason=f"no DQCP rule applies to a step by {rule}")
 
 
-_RULE_OF = {"composition": "quasi monotone", "product": "quasi product",
-            "quotient": "quasi monotone", "reciprocal": "quasi ratio"}
-
-
-def domain_kept(quasi: Quasi, domain: Interval) -> bool:
+def _domain_kept(quasi: Quasi, domain: Interval) -> bool:
     """Whether ``{g in domain}`` is convex for g of ``quasi``: a bound above is a
     sublevel set (convex for g quasiconvex), a bound below a superlevel set."""
     return (domain.hi == float("inf") or quasi.is_quasiconvex) and \
@@ -90,8 +89,10 @@ def _composition(tape: Tape, facts: Facts, index: int) -> QuasiStep:
             f"{atom.spelling} combines entries (a sum of quasiconvex terms is not quasiconvex)"))
     if len(moving) != 1:
         return QuasiStep(QUASI_UNKNOWN, "quasi monotone", premises, reason=(
-            f"{atom.spelling} of {len(moving)} non-constant arguments: quasiconvexity is not "
-            f"kept by sums or by functions of several arguments"))
+            "a sum of two non-constant terms is neither quasiconvex nor quasiconcave in general"
+            if atom.spelling in ("+", "-") else
+            f"{atom.spelling} of {len(moving)} non-constant arguments: the DQCP rules compose "
+            f"through one argument only (or max, min)"))
     j = moving[0]
     quasi = quasis[j]
     regions = [facts.range[p] for p in premises]
@@ -102,7 +103,7 @@ def _composition(tape: Tape, facts: Facts, index: int) -> QuasiStep:
             if domain is REALS or domain.contains(regions[position]):
                 continue
             common = regions[position].intersect(domain)
-            if position != j or common is None or not domain_kept(quasi, domain):
+            if position != j or common is None or not _domain_kept(quasi, domain):
                 return QuasiStep(QUASI_UNKNOWN, "quasi monotone", premises, reason=(
                     f"`{tape.text(premises[position])}` may leave {atom.spelling}'s domain "
                     f"{domain}, and the part inside it need not be convex"))

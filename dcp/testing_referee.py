@@ -1336,12 +1336,11 @@ def audit(expression: str, wrt: Sequence[str], assume: Sequence[str] = (),
                 verdict.bogus.append(f"{witness} (referee's gap: {gap})")
         if result is not None:
             rng = np.random.default_rng(seed)
-            quasi = result.proof.quasi
+            quasi, plain = result.proof.quasi, result.curvature.is_known
             claims = [k for k, c in (("convex", result.curvature.is_convex),
                                      ("concave", result.curvature.is_concave),
-                                     ("quasiconvex", quasi.is_quasiconvex and not result.curvature.is_known),
-                                     ("quasiconcave", quasi.is_quasiconcave and not result.curvature.is_known))
-                      if c]
+                                     ("quasiconvex", quasi.is_quasiconvex and not plain),
+                                     ("quasiconcave", quasi.is_quasiconcave and not plain)) if c]
             instances = shape_instances(result.proof, rng, rounds) if claims else []
             for kind in claims:
                 finding = jensen_search(referee, kind, instances, rng)

@@ -58,7 +58,7 @@ def test_a_cubic_is_refuted_as_quasiconvex_with_a_witness():
     assert f(theta * a + (1 - theta) * b) > max(f(a), f(b))     # exactly, in rationals
     assert "not quasiconvex" in result.explain() and "max(f(a), f(b))" in result.explain()
     breaks = [q for _, q in result.proof.quasi_breaks]
-    assert breaks and "non-constant arguments" in breaks[0].reason
+    assert breaks and "a sum of two non-constant terms" in breaks[0].reason
 
 
 def _cubic(x: Fraction) -> Fraction:
@@ -220,3 +220,13 @@ def test_quasi_attack_class_is_sound(seed):
     judged = audit(problem.expression, problem.wrt, problem.assume, problem.defines, result=result,
                    seed=seed, rounds=2)
     assert not judged.violations and not judged.bogus, str(problem)
+
+
+def test_a_quasi_witness_is_drawn_against_the_level_of_the_larger_end():
+    pytest.importorskip("matplotlib")
+    result = certify("x^3 - 3*x", wrt="x", shapes={"x": ()})
+    figure = result.plot(kind="quasiconvex")
+    axes = figure.axes[0]
+    assert "above the max(f(a), f(b))" in axes.get_title()
+    level = axes.lines[1].get_ydata()
+    assert min(level) == max(level) == pytest.approx(result.witnesses["quasiconvex"].rhs)
