@@ -82,7 +82,8 @@ class Result:
     check: CheckReport = field(default_factory=CheckReport)
     #: Computes the hints when :attr:`hints` is first read (the search re-runs the rules).
     hint_search: Callable[[], Iterable[Hint]] | None = field(default=None, repr=False, compare=False)
-    #: Every confirmed witness, by the claim it disproves ("convex", "concave").
+    #: Every confirmed witness, by the claim it disproves ("convex", "concave", "quasiconvex",
+    #: "quasiconcave").
     witnesses: Mapping[str, Witness] = field(default_factory=dict)
     #: Spells the shapes inferred when :attr:`shapes` is first read.
     shape_template: Callable[[], dict[str, Shape]] | None = field(default=None, repr=False, compare=False)

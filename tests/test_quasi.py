@@ -230,3 +230,16 @@ def test_a_quasi_witness_is_drawn_against_the_level_of_the_larger_end():
     assert "above the max(f(a), f(b))" in axes.get_title()
     level = axes.lines[1].get_ydata()
     assert min(level) == max(level) == pytest.approx(result.witnesses["quasiconvex"].rhs)
+
+
+def test_a_witness_against_a_certified_quasi_claim_is_a_soundness_error():
+    # A forged claim (the kernel would refuse it; the check must not stay silent either).
+    from dcp import SoundnessError
+    from dcp.check import Budget, cross_check, infer_shapes
+    from dcp.proof import QuasiStep
+    result = certify("x^3 - 3*x", wrt="x", shapes={"x": ()}, check=False)
+    proof = result.proof
+    root = _root_step(result)
+    proof.facts.quasi[root] = QuasiStep(QUASICONVEX, "quasi monotone", proof.facts.premises[root])
+    with pytest.raises(SoundnessError, match="as quasiconvex"):
+        cross_check(proof, infer_shapes(proof, {"x": ()}, alternatives=3), Budget(), 0)
