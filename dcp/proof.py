@@ -185,7 +185,7 @@ class Facts:
             setattr(new, name, list(getattr(self, name)))
         new.notes = dict(self.notes)
         new.witnesses = dict(self.witnesses)
-        new.quasi = dict(self.quasi)
+        # (no DQCP steps: they rest on the facts about to change; dcp.quasi makes them again)
         return new
 
     def resolve(self, index: int) -> int:
