@@ -1125,11 +1125,25 @@ def rigorous_gap(referee: Referee, kind: str, params: Mapping, a: Mapping, b: Ma
             f, valid = referee.evaluate(ns, values, 3)
             if valid.all():
                 fa, fb, fm = (f[(i, *entry)] for i in range(3))
-                chord = t * fa + (1 - t) * fb
-                gap = fm - chord if kind == "convex" else chord - fm
-                if gap > 0 or gap <= 0:
-                    return bool(gap > 0), gap
+                gaps = _gaps(kind, t, fa, fb, fm)
+                if all(g > 0 for g in gaps):
+                    return True, gaps[0]
+                gap = gaps[0]
+                if any(g <= 0 for g in gaps):
+                    return False, gap
     return False, gap
+
+
+def _gaps(kind: str, t, fa, fb, fm) -> tuple:
+    """What must all be positive for a violation of ``kind``: f at the mix above the chord
+    (convex) or below it (concave); above both f(a) and f(b) (quasiconvex) or below both
+    (quasiconcave). Floats or balls alike."""
+    if kind == "convex":
+        return (fm - (t * fa + (1 - t) * fb),)
+    if kind == "concave":
+        return ((t * fa + (1 - t) * fb) - fm,)
+    sign = 1 if kind == "quasiconvex" else -1
+    return sign * (fm - fa), sign * (fm - fb)
 
 
 @dataclass(frozen=True)
@@ -1270,8 +1284,8 @@ def _try_batch(referee, kind, shapes, params, a, b, theta, candidates) -> Findin
     ok = valid[:batch] & valid[batch:2 * batch] & valid[2 * batch:]
     t = theta.reshape((batch,) + (1,) * (f.ndim - 1))
     with np.errstate(all="ignore"):
-        chord = t * fa + (1 - t) * fb
-        gap = fm - chord if kind == "convex" else chord - fm
+        gaps = _gaps(kind, t, fa, fb, fm)
+        gap = gaps[0] if len(gaps) == 1 else np.minimum(*gaps)
         size = np.abs(fm) + np.abs(t * fa) + np.abs((1 - t) * fb)
         relative = _rows(np.where(size > 0, gap / np.where(size > 0, size, 1.0), gap))
     relative = np.where(ok[:, None] & np.isfinite(relative), relative, -np.inf)
@@ -1322,13 +1336,16 @@ def audit(expression: str, wrt: Sequence[str], assume: Sequence[str] = (),
                 verdict.bogus.append(f"{witness} (referee's gap: {gap})")
         if result is not None:
             rng = np.random.default_rng(seed)
+            quasi, plain = result.proof.quasi, result.curvature.is_known
             claims = [k for k, c in (("convex", result.curvature.is_convex),
-                                     ("concave", result.curvature.is_concave)) if c]
+                                     ("concave", result.curvature.is_concave),
+                                     ("quasiconvex", quasi.is_quasiconvex and not plain),
+                                     ("quasiconcave", quasi.is_quasiconcave and not plain)) if c]
             instances = shape_instances(result.proof, rng, rounds) if claims else []
             for kind in claims:
                 finding = jensen_search(referee, kind, instances, rng)
                 if finding is not None:
-                    verdict.violations.append(f"certified {result.curvature}, {finding}")
+                    verdict.violations.append(f"certified {result.verdict}, {finding}")
     except Unsupported as why:
         verdict.skipped = str(why)
     return verdict

@@ -144,7 +144,8 @@ def test_each_result_renders_a_table_of_verdicts(each):
     assert "convex in each variable separately (block convex), not jointly" in page.text
     markdown = each._repr_markdown_()
     assert "| `U` | **convex** | convex | not concave |" in markdown
-    assert "| `U, V (jointly)` | **nonconvex** | unknown | not concave, not convex |" in markdown
+    assert ("| `U, V (jointly)` | **nonconvex** | unknown | not concave, not convex, not quasiconcave, "
+            "not quasiconvex |") in markdown
 
 
 def test_each_result_to_json_holds_a_valid_result_per_entry(each):

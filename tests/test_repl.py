@@ -335,7 +335,7 @@ def test_real_terminal_history_and_completion(tmp_path):
     # (sigm is a prefix of sigma_max too.)
     again.expect("id")
     again.send("(x)\r")
-    again.expect("verdict: unknown")                # sigmo(x) would be an unknown function
+    again.expect("verdict: quasilinear")            # sigmo(x) would be an unknown function
     again.sendline(":quit")
     again.expect(pexpect.EOF)
 
