@@ -111,6 +111,9 @@ def test_weights_longer_than_x_are_refused():
     with pytest.raises(ShapeError, match="at most as many entries"):
         certify("dotsort(x, P)", wrt="x", shapes={"x": (2,), "P": (3,)})
     certify("dotsort(x, P)", wrt="x", shapes={"x": (2, 2), "P": (2, 2)})
+    # A vector x of a free size is drawn at least as long as W (else nothing is defined).
+    checked = certify("dotsort(x, [1, 2, 3])", wrt="x", shapes={"x": ("n",)})
+    assert checked.verdict == "convex" and checked.check.outcome != "inconclusive"
 
 
 # ---- facts against brute force ------------------------------------------------------------

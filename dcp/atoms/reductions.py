@@ -334,9 +334,9 @@ class SumSmallest(_SumOfExtremes, _ConcaveUp):
 
 
 class Dotsort(Atom):
-    """dotsort(X, W) = <sort(vec(X)), sort(vec(W))>, W constant: convex in X.
+    """dotsort(X, W) = dot(sort(vec(X)), sort(vec(W))), W constant: convex; monotone by W's sign.
 
-    W is padded with zeros to the size of X (CVXPY's dotsort; W has at most as many
+    W is padded with zeros to the size of X (CVXPY's dotsort; W may not have more
     entries). By the rearrangement inequality it is the maximum over permutations p of
     sum_i x_i w_p(i): a maximum of linear functions of X, so convex in X for each fixed W
     (only: dotsort(x, w) of two scalars is x*w, so W must be constant). Each sorted entry
@@ -365,12 +365,14 @@ class Dotsort(Atom):
         return (args[0] * padded).sum_of_terms()
 
     def shape(self, shapes, kw, data, dims: Dims) -> Sym:
-        sizes = [[dims.size[dims.find(d)] for d in shape] for shape in shapes]
-        if all(n is not None for sizes_ in sizes for n in sizes_):
-            x, w = (math.prod(sizes_) for sizes_ in sizes)
-            if w > x:
+        x_sizes, w_sizes = ([dims.size[dims.find(d)] for d in shape] for shape in shapes)
+        if None not in w_sizes:
+            w = math.prod(w_sizes)
+            if None not in x_sizes and w > math.prod(x_sizes):
                 raise ShapeMismatch(f"dotsort(X, W) needs W with at most as many entries as X, "
-                                    f"got {w} and {x}")
+                                    f"got {w} and {math.prod(x_sizes)}")
+            if len(shapes[0]) == 1:             # a vector X: at least as long as W (as x[i])
+                dims.at_least(shapes[0][0], w)
         return ()
 
     def evaluate(self, ops, args, kw, node):
@@ -385,6 +387,9 @@ class Dotsort(Atom):
             return nan
         if m < n:
             w = np.concatenate([w, ops.array(np.zeros((len(w), n - m)))], axis=1)
+        # In balls: ops.sort encloses each sorted entry of every point of the balls, so
+        # the products and their sum enclose the value there (and in floats it is exact
+        # up to rounding).
         return (ops.sort(x) * ops.sort(w)).sum(axis=1)
 
 
