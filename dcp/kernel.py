@@ -256,7 +256,8 @@ class _Kernel:
                 known = (conditions, UNKNOWN, None)
             else:
                 found = atom.facts_on(regions, kw)
-                known = (conditions, _dcp_best(found.curvature, found.monotonicity, curvatures), found.range)
+                known = (conditions, _dcp_best(found.curvature, found.monotonicity, curvatures,
+                                                     atom.fixed_arguments), found.range)
             _COMPOSED.put(key, known)
         self._require(index, known[1], known[2])
 
@@ -654,11 +655,16 @@ def _keeps(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _dcp_best(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvature:
+def _dcp_best(f: Curvature, monos: tuple, args: tuple[Curvature, ...],
+              fixed: tuple[int, ...] = ()) -> Curvature:
     """The strongest curvature the composition rule allows (memoised: a pure function
-    of a few enums, asked at every step)."""
+    of a few enums, asked at every step). The arguments at ``fixed`` (an atom's
+    ``fixed_arguments``) must be constant: the atom is convex in the others only for
+    each fixed value there."""
     if all(a is CONSTANT for a in args):
         return CONSTANT
+    if any(args[i] is not CONSTANT for i in fixed):
+        return UNKNOWN
     if f.is_affine and all(a.is_affine for a in args):
         return AFFINE
     if f.is_convex and all(_keeps(CONVEX, m, a) for m, a in zip(monos, args)):
@@ -1007,7 +1013,8 @@ def _literal_structure(self: _Kernel, index: int) -> None:
     regions = list(ranges)
     regions[position] = Structured(*regions[position], structure=claimed)
     facts_on = atom.facts_on(tuple(regions), kw)
-    self._require(index, _dcp_best(facts_on.curvature, facts_on.monotonicity, curvatures), facts_on.range)
+    self._require(index, _dcp_best(facts_on.curvature, facts_on.monotonicity, curvatures,
+                                   atom.fixed_arguments), facts_on.range)
 
 
 _CHECKERS["literal structure"] = _literal_structure

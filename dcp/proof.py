@@ -28,7 +28,8 @@ RULES: dict[str, str] = {
     "variable": "A name in wrt is a variable: affine, with the range its assumptions give.",
     "binding": "A bound name has the facts of the expression it is bound to.",
     "composition": "f(g1, ..., gk) by the DCP composition rule, using f's curvature and "
-                   "monotonicity on the arguments' ranges.",
+                   "monotonicity on the arguments' ranges; an argument f's facts need fixed "
+                   "(dotsort's weights) must be constant.",
     "product": "In a * b, a @ b or dot(a, b), a constant side scales the other and its "
                "range decides the direction; two non-constant sides break.",
     "quotient": "g / c with a constant c scales g by 1/c.",

@@ -40,7 +40,9 @@ def _scalar_atoms() -> list[str]:
               "log_softmax({})", "rel_entr({}, 2)", "rel_entr(1, {})", "rel_entr({}, y)",
               "kl_div({}, 0.5)", "kl_div(2, {})", "kl_div(x, {})", "geo_mean({})",
               "harmonic_mean({})", "inv_prod({})", "max(cumsum({}))", "norm1(diff(hstack({}, y)))",
-              "min(vstack({}, 1))", "sum(diag({}))", "sum_squares(reshape({}, 1))"]
+              "min(vstack({}, 1))", "sum(diag({}))", "sum_squares(reshape({}, 1))",
+              "sum_largest({}, 2)", "sum_smallest({}, k=2)", "dotsort({}, c)", "dotsort({}, -1)",
+              "dotsort({}, y)"]
     return calls
 
 
