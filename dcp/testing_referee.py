@@ -283,7 +283,15 @@ class Balls(Floats):
         return self.arb(2).sqrt()
 
     def power(self, x, n: int):
-        return np.frompyfunc(lambda t: self.ball(t) ** n, 1, 1)(x)
+        """x^n by repeated products (|x| for even n): python-flint's ``ball ** n`` is NaN
+        for a ball across 0, and an x^3 at an eigenvalue enclosed as [+/- 1e-15] is one."""
+        def one(t):
+            t = self.ball(t)
+            base, out = (abs(t) if n % 2 == 0 else t), self.arb(1)
+            for _ in range(abs(n)):
+                out = out * base
+            return out if n >= 0 else 1 / out
+        return np.frompyfunc(one, 1, 1)(x)
 
     def real_power(self, x, p: Fraction):
         exponent = self.ball(p)

@@ -252,3 +252,19 @@ def test_attack_class_finds_nothing_wrong(attack):
         seen += 1
         findings += _judge(problem, seed=seen, budget=THOROUGH)
     assert findings == []
+
+
+def test_referee_raises_a_ball_across_zero_to_an_integer_power():
+    """python-flint's `ball ** 3` is NaN for a ball across 0; the referee's power is not,
+    so dcp's witness against concavity of lambda_min(X @ X)^3 (an eigenvalue 0 enclosed as
+    [+/- 1e-15] at b) is confirmed, not reported as bogus (fuzz seed 1988, matrices)."""
+    ns = Balls()
+    cube = ns.power(np.array([ns.arb("0 +/- 1e-15")], dtype=object), 3)[0]
+    assert cube.is_finite() and cube.contains(0) and abs(cube).upper() < 1e-40
+    square = ns.power(np.array([ns.arb("0 +/- 1e-15")], dtype=object), 2)[0]
+    assert square.is_finite() and square.contains(0)
+    problem = Problem("lambda_min(X @ X) ^ 3", ("X",), (), (), "matrices")
+    result = problem.certify(check_budget=Budget(presearch_points=512, examples=10), seed=1988)
+    assert "concave" in result.witnesses
+    verdict = audit(problem.expression, problem.wrt, result=result, seed=1988)
+    assert verdict.bogus == [] and verdict.violations == []
