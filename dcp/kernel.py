@@ -47,7 +47,7 @@ from .memo import Memo
 from .proof import Note, Proof, Step
 from .tape import Column, Tape, postorder
 
-__all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over",
+__all__ = ["check_proof", "check_set_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over",
            "names_outside", "Stopping"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
@@ -1008,3 +1008,79 @@ def _literal_structure(self: _Kernel, index: int) -> None:
 
 
 _CHECKERS["literal structure"] = _literal_structure
+
+
+# ---- sets (SPEC section 10) -----------------------------------------------------------
+
+def check_set_proof(proof) -> None:
+    """Check a :class:`~dcp.proof.SetProof`: each constraint that claims a convex set,
+    by its rule from its function proofs (each checked whole by :func:`check_proof`, on
+    the set's tape, variables and bounds); the intersection is claimed convex only when
+    every part is. Raises :class:`ProofCheckError` at the first that does not follow."""
+    for part in proof.parts:
+        for role, function in part.proofs.items():
+            if function.tape is not proof.tape or tuple(function.wrt) != tuple(proof.wrt) \
+                    or dict(function.bounds) != dict(proof.bounds):
+                _set_fail(part, f"its proof of {role} is about another expression, other "
+                                f"variables or other assumptions")
+            check_proof(function)
+        tape = proof.tape
+        if tape.op[part.node] != "-" or tape.args[part.node] != (part.left, part.right) or \
+                part.proofs.get("g - h") is None or part.proofs["g - h"].root_id != part.node:
+            _set_fail(part, "its g - h is not the difference of its two sides")
+        if not part.convex:
+            continue
+        checker = _SET_CHECKERS.get(part.rule)
+        if checker is None:
+            _set_fail(part, f"unknown set rule {part.rule!r}")
+        checker(tape, part)
+
+
+def _set_fail(part, why: str) -> None:
+    raise ProofCheckError(f"set step `{part.text}` ({part.rule}) does not check: {why}", part)
+
+
+def _level_set(tape: Tape, part) -> None:
+    """``g - h`` proved convex for ``<=``, concave for ``>=``, affine for ``==``."""
+    from .proof import LEVEL_SET_RULES
+    rule, needed = LEVEL_SET_RULES[part.op]
+    curvature = part.proofs["g - h"].curvature
+    if part.rule != rule or not getattr(curvature, f"is_{needed}"):
+        _set_fail(part, f"{part.op} needs g - h {needed} under {rule}; its proof gives {curvature}")
+
+
+#: The calls whose one argument u makes the cone's square side: |u|^2 and u^2 entrywise.
+_SQUARES = frozenset({("sum_squares", ()), ("square", ())})
+
+
+def _rotated_cone(tape: Tape, part) -> None:
+    """``s <= a * b`` (``a * b >= s``): ``a * b`` a product node whose factors are proved
+    affine with ranges >= 0; ``s`` proved constant, or ``sum_squares(u)``, ``square(u)``
+    or ``u ^ 2`` (exactly 2) with ``u`` proved affine."""
+    if part.op == "==":
+        _set_fail(part, "an equality is no cone")
+    small, big = (part.left, part.right) if part.op == "<=" else (part.right, part.left)
+    if tape.op[big] != "*":
+        _set_fail(part, "its larger side is not a product a * b")
+    proofs = part.proofs
+    for role, node in zip("ab", tape.args[big]):
+        found = proofs.get(role)
+        if found is None or found.root_id != node or not found.curvature.is_affine \
+                or not found.facts.range[node].is_nonneg:
+            _set_fail(part, f"factor {role} is not proved affine and >= 0 on the whole box")
+    if "s" in proofs:
+        if proofs["s"].root_id != small or not proofs["s"].curvature.is_constant:
+            _set_fail(part, "its smaller side is not proved constant")
+        return
+    op, args = tape.op[small], tape.args[small]
+    squared = (op == "call" and tape.data[small] in _SQUARES and len(args) == 1) or \
+        (op == "^" and tape.constant(args[1]) == 2)
+    found = proofs.get("u")
+    if not squared or found is None or found.root_id != args[0] or not found.curvature.is_affine:
+        _set_fail(part, "its smaller side is not a constant nor the square of a proved affine u")
+
+
+_SET_CHECKERS: Mapping[str, Callable] = {
+    "sublevel set": _level_set, "superlevel set": _level_set, "level set": _level_set,
+    "rotated cone": _rotated_cone,
+}

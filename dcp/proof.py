@@ -17,7 +17,7 @@ from .syntax.ast import Expr
 from .syntax.printer import to_text
 from .tape import Tape, postorder
 
-__all__ = ["RULES", "AS_WRITTEN", "entrywise", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
+__all__ = ["RULES", "AS_WRITTEN", "LEVEL_SET_RULES", "SetStep", "SetProof", "entrywise", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
 RULES: dict[str, str] = {
@@ -375,3 +375,102 @@ class Proof:
 
     def __len__(self) -> int:
         return len(self.ids())
+
+
+# ---- sets (SPEC section 10): the proof that a constraint set is convex -----------------
+
+RULES.update({
+    "sublevel set": "{g <= h} is convex when g - h is convex: a sublevel set of a convex function.",
+    "superlevel set": "{g >= h} is convex when g - h is concave: a superlevel set of a concave function.",
+    "level set": "{g == h} is convex when g - h is affine: the zero set of an affine function.",
+    "rotated cone": "{s <= a * b} (or {a * b >= s}) with a, b affine and >= 0 on the whole "
+                    "admissible box, and s a constant or sum_squares(u), square(u), u ^ 2 with u "
+                    "affine, is the preimage of a rotated second-order cone {|u|^2 <= ab, a, b >= 0} "
+                    "(a constant s <= 0 leaves the box) under an affine map: convex.",
+    "intersection": "Constraints joined by `,` define the intersection of their sets: convex "
+                    "when each is.",
+})
+
+#: The set rules whose proof is one function proof of g - h, with the curvature it needs.
+LEVEL_SET_RULES = {"<=": ("sublevel set", "convex"), ">=": ("superlevel set", "concave"),
+                   "==": ("level set", "affine")}
+
+
+@dataclass(frozen=True, eq=False)
+class SetStep:
+    """One constraint ``left op right`` (tape ids) and what the rules concluded of its
+    feasible set: ``convex`` by ``rule``, from the function proofs in ``proofs`` (by role:
+    ``"g - h"`` for a level-set rule; ``"s"``, ``"u"``, ``"a"``, ``"b"`` for a cone), or
+    not concluded (``rule`` None) for ``reason``. ``node`` is the id of ``g - h``."""
+
+    op: str
+    left: int
+    right: int
+    node: int
+    rule: str | None
+    convex: bool
+    proofs: Mapping[str, Proof]
+    reason: str | None = None
+
+    @property
+    def function(self) -> Proof:
+        """The proof of ``g - h`` (always made: the breaks and the check read it)."""
+        return self.proofs["g - h"]
+
+    @property
+    def text(self) -> str:
+        tape = self.function.tape
+        return f"{tape.text(self.left)} {self.op} {tape.text(self.right)}"
+
+    @property
+    def span(self) -> Span | None:
+        tape = self.function.tape
+        left, right = tape.span(self.left), tape.span(self.right)
+        if left is None or right is None:
+            return None
+        return Span(left.start, right.end, left.source)
+
+    @property
+    def is_break(self) -> bool:
+        return not self.convex
+
+    def __repr__(self) -> str:
+        return f"<SetStep {self.text!r}: {'convex' if self.convex else 'unknown'} by {self.rule}>"
+
+
+@dataclass(frozen=True, eq=False)
+class SetProof:
+    """The proof that the intersection of ``parts`` is convex (``convex``), on one tape,
+    in the variables ``wrt`` under ``bounds``."""
+
+    tape: Tape
+    parts: tuple[SetStep, ...]
+    wrt: tuple[str, ...]
+    bounds: Mapping[str, Interval]
+    source: str = ""
+
+    @property
+    def convex(self) -> bool:
+        return all(part.convex for part in self.parts)
+
+    @property
+    def rule(self) -> str | None:
+        """The rule of the whole set: its one constraint's, or the intersection's."""
+        if len(self.parts) == 1:
+            return self.parts[0].rule
+        return "intersection" if self.convex else None
+
+    @property
+    def breaks(self) -> list[SetStep]:
+        """The constraints whose sets the rules could not show convex."""
+        return [part for part in self.parts if not part.convex]
+
+    @property
+    def domain(self) -> list[DomainCondition]:
+        """Every domain condition the parts' proofs rely on, once each."""
+        seen: dict[str, DomainCondition] = {}
+        for part in self.parts:
+            for proof in part.proofs.values():
+                for condition in proof.domain:
+                    seen.setdefault(str(condition), condition)
+        return list(seen.values())

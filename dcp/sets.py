@@ -1,0 +1,120 @@
+"""Convex sets (SPEC section 10): which rule shows each constraint's feasible set convex.
+
+A constraint ``g op h`` is stored as the node ``g - h`` on the set's tape and analysed
+by the existing rules (:class:`~dcp.analysis.Analyzer`). Its set is convex
+
+- by a level-set rule, when ``g - h`` is convex (``<=``), concave (``>=``) or affine
+  (``==``): a sublevel set of a convex function is convex;
+- by the rotated cone, when one side is ``a * b`` with ``a``, ``b`` affine and proved
+  ``>= 0`` on the whole admissible box (the ranges, boundary included), and the other a
+  constant or the square of an affine ``u`` (``sum_squares(u)``, ``square(u)``,
+  ``u ^ 2``): ``{|u|^2 <= ab, a, b >= 0}`` is a rotated second-order cone, and
+  ``x*y >= 1`` with ``x, y >= 0`` is its slice ``u = 1``.
+
+Nothing else is rewritten: a rewrite that holds only where ``x + b > 0`` would certify
+SPEC section 10's ``z*(b + x) <= x*b``, which is not convex. The intersection of
+constraints joined by ``,`` is convex when each part is. This module is the engine; the
+kernel (:func:`dcp.kernel.check_set_proof`) re-checks what it concludes.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from .analysis import Analyzer
+from .facts import Interval
+from .proof import LEVEL_SET_RULES, Proof, SetProof, SetStep
+from .syntax.ast import ConstraintSet
+from .tape import Tape
+
+__all__ = ["add_constraints", "prove_set", "quasiconvex_constraint"]
+
+#: The calls whose one argument u makes the cone's square side (as the kernel reads them).
+_SQUARES = frozenset({("sum_squares", ()), ("square", ())})
+
+
+def add_constraints(tape: Tape, constraints: ConstraintSet, bindings=None
+                    ) -> list[tuple[str, int, int, int]]:
+    """Store each constraint's sides and its ``g - h`` on ``tape`` (located where the
+    constraint is written): ``(op, g, h, g - h)`` per constraint, in order."""
+    stored = []
+    for constraint in constraints.items:
+        left = tape.add_expr(constraint.left, bindings)
+        right = tape.add_expr(constraint.right, bindings)
+        span = constraint.span
+        where = (span.start, span.end, span.source) if span is not None else (-1, -1, None)
+        stored.append((constraint.op, left, right, tape.add("-", None, (left, right), *where)))
+    return stored
+
+
+def prove_set(analyzer: Analyzer, stored, wrt: tuple[str, ...], bounds: Mapping[str, Interval],
+              source: str, atoms: Mapping, ranks: Mapping[str, int]) -> SetProof:
+    """The set proof of the constraints ``stored`` (:func:`add_constraints`): per
+    constraint the function proof of ``g - h``, then the first rule that shows its set
+    convex (a level set, the rotated cone, the quasiconvex hook), else its reason."""
+    tape = analyzer.tape
+    parts = []
+    for op, left, right, node in stored:
+        facts = analyzer.analyse(bounds, node)
+
+        def proof_of(root: int, facts=facts) -> Proof:
+            return Proof(tape, facts, root, wrt, bounds, source, atoms, ranks)
+        function = proof_of(node)
+        part = (_level_set(op, left, right, node, function)
+                or _rotated_cone(op, left, right, node, function, proof_of)
+                or quasiconvex_constraint(op, left, right, node, function))
+        parts.append(part or _unproved(op, left, right, node, function))
+    return SetProof(tape, tuple(parts), wrt, bounds, source)
+
+
+def _level_set(op: str, left: int, right: int, node: int, function: Proof) -> SetStep | None:
+    """``g - h`` convex for ``<=``, concave for ``>=``, affine for ``==``."""
+    rule, needed = LEVEL_SET_RULES[op]
+    if getattr(function.curvature, f"is_{needed}"):
+        return SetStep(op, left, right, node, rule, True, {"g - h": function})
+    return None
+
+
+def _rotated_cone(op: str, left: int, right: int, node: int, function: Proof, proof_of
+                  ) -> SetStep | None:
+    """``s <= a * b`` (or ``a * b >= s``) with ``a``, ``b`` affine and ``>= 0`` on the
+    box, ``s`` a constant or the square of an affine ``u``."""
+    if op == "==":
+        return None
+    tape, facts = function.tape, function.facts
+    small, big = (left, right) if op == "<=" else (right, left)
+    if tape.op[big] != "*":
+        return None
+    proofs = {"g - h": function}
+    for role, factor in zip("ab", tape.args[big]):
+        if not (facts.curvature[factor].is_affine and facts.range[factor].is_nonneg):
+            return None
+        proofs[role] = proof_of(factor)
+    args = tape.args[small]
+    if facts.curvature[small].is_constant:
+        proofs["s"] = proof_of(small)
+    elif ((tape.op[small] == "call" and tape.data[small] in _SQUARES and len(args) == 1)
+          or (tape.op[small] == "^" and tape.constant(args[1]) == 2)) \
+            and facts.curvature[args[0]].is_affine:
+        proofs["u"] = proof_of(args[0])
+    else:
+        return None
+    return SetStep(op, left, right, node, "rotated cone", True, proofs)
+
+
+def quasiconvex_constraint(op: str, left: int, right: int, node: int, function: Proof
+                           ) -> SetStep | None:
+    """The hook for quasiconvexity (issue 14's quasi part): a quasiconvex ``g - h``
+    certifies ``g <= h`` (quasiconcave, ``g >= h``): its sublevel sets are convex. Returns
+    None until the DQCP facts land; then a ``"quasiconvex sublevel set"`` step with its
+    rule in :data:`dcp.proof.RULES` and a kernel checker."""
+    return None
+
+
+def _unproved(op: str, left: int, right: int, node: int, function: Proof) -> SetStep:
+    """A constraint no rule shows convex, with why in words."""
+    _, needed = LEVEL_SET_RULES[op]
+    curvature = function.curvature
+    found = "unknown to the rules" if not curvature.is_known else f"only {curvature}"
+    reason = (f"the set of `{op}` is convex when g - h is {needed}, but `{function.root.text}` is "
+              f"{found}, and no recognised cone matches")
+    return SetStep(op, left, right, node, None, False, {"g - h": function}, reason)
