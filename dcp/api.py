@@ -284,7 +284,7 @@ class Session:
 
         See `dcp.certify`; the session's bindings, assumptions and shapes apply too.
         """
-        if not isinstance(expr, (str, Expr)):
+        if not isinstance(expr, (str, Expr, ConstraintSet)):
             raise DcpError(f"the expression must be a string such as 'relu(W @ x)', "
                            f"not {type(expr).__name__}")
         if isinstance(seed, bool) or not isinstance(seed, int):
