@@ -1049,6 +1049,15 @@ def _level_set(tape: Tape, part) -> None:
         _set_fail(part, f"{part.op} needs g - h {needed} under {rule}; its proof gives {curvature}")
 
 
+def _whole_box(tape: Tape, part) -> None:
+    """``g - h`` has no domain condition and its proved range satisfies the constraint."""
+    from .proof import always_holds
+    function = part.proofs["g - h"]
+    if function.domain or not always_holds(part.op, function.facts.range[part.node]):
+        _set_fail(part, f"the range of g - h, {function.facts.range[part.node]}, does not show "
+                        f"{part.op} everywhere on the box (or g - h has domain conditions)")
+
+
 #: The calls whose one argument u makes the cone's square side: |u|^2 and u^2 entrywise.
 _SQUARES = frozenset({("sum_squares", ()), ("square", ())})
 
@@ -1082,5 +1091,5 @@ def _rotated_cone(tape: Tape, part) -> None:
 
 _SET_CHECKERS: Mapping[str, Callable] = {
     "sublevel set": _level_set, "superlevel set": _level_set, "level set": _level_set,
-    "rotated cone": _rotated_cone,
+    "rotated cone": _rotated_cone, "whole box": _whole_box,
 }

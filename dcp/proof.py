@@ -17,7 +17,8 @@ from .syntax.ast import Expr
 from .syntax.printer import to_text
 from .tape import Tape, postorder
 
-__all__ = ["RULES", "AS_WRITTEN", "LEVEL_SET_RULES", "SetStep", "SetProof", "entrywise", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
+__all__ = ["RULES", "AS_WRITTEN", "LEVEL_SET_RULES", "SetStep", "SetProof",
+           "always_holds", "entrywise", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
 RULES: dict[str, str] = {
@@ -387,6 +388,8 @@ RULES.update({
                     "admissible box, and s a constant or sum_squares(u), square(u), u ^ 2 with u "
                     "affine, is the preimage of a rotated second-order cone {|u|^2 <= ab, a, b >= 0} "
                     "(a constant s <= 0 leaves the box) under an affine map: convex.",
+    "whole box": "{g op h} is the whole admissible box (convex) when g - h is defined on all of "
+                 "it (no domain condition) and its range lies on the feasible side of 0.",
     "intersection": "Constraints joined by `,` define the intersection of their sets: convex "
                     "when each is.",
 })
@@ -394,6 +397,15 @@ RULES.update({
 #: The set rules whose proof is one function proof of g - h, with the curvature it needs.
 LEVEL_SET_RULES = {"<=": ("sublevel set", "convex"), ">=": ("superlevel set", "concave"),
                    "==": ("level set", "affine")}
+
+
+def always_holds(op: str, value: Interval) -> bool:
+    """Whether ``g - h`` in the range ``value`` satisfies ``g op h`` wherever it is."""
+    if op == "<=":
+        return value.is_nonpos
+    if op == ">=":
+        return value.is_nonneg
+    return value.is_zero
 
 
 @dataclass(frozen=True, eq=False)

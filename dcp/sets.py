@@ -5,6 +5,8 @@ by the existing rules (:class:`~dcp.analysis.Analyzer`). Its set is convex
 
 - by a level-set rule, when ``g - h`` is convex (``<=``), concave (``>=``) or affine
   (``==``): a sublevel set of a convex function is convex;
+- as the whole box, when the range of ``g - h`` shows the constraint holds at every
+  admissible point (``exp(x) >= -5``) and ``g - h`` is defined everywhere;
 - by the rotated cone, when one side is ``a * b`` with ``a``, ``b`` affine and proved
   ``>= 0`` on the whole admissible box (the ranges, boundary included), and the other a
   constant or the square of an affine ``u`` (``sum_squares(u)``, ``square(u)``,
@@ -22,7 +24,7 @@ from typing import Mapping
 
 from .analysis import Analyzer
 from .facts import Interval
-from .proof import LEVEL_SET_RULES, Proof, SetProof, SetStep
+from .proof import LEVEL_SET_RULES, Proof, SetProof, SetStep, always_holds
 from .syntax.ast import ConstraintSet
 from .tape import Tape
 
@@ -60,6 +62,7 @@ def prove_set(analyzer: Analyzer, stored, wrt: tuple[str, ...], bounds: Mapping[
             return Proof(tape, facts, root, wrt, bounds, source, atoms, ranks)
         function = proof_of(node)
         part = (_level_set(op, left, right, node, function)
+                or _whole_box(op, left, right, node, function)
                 or _rotated_cone(op, left, right, node, function, proof_of)
                 or quasiconvex_constraint(op, left, right, node, function))
         parts.append(part or _unproved(op, left, right, node, function))
@@ -71,6 +74,15 @@ def _level_set(op: str, left: int, right: int, node: int, function: Proof) -> Se
     rule, needed = LEVEL_SET_RULES[op]
     if getattr(function.curvature, f"is_{needed}"):
         return SetStep(op, left, right, node, rule, True, {"g - h": function})
+    return None
+
+
+def _whole_box(op: str, left: int, right: int, node: int, function: Proof) -> SetStep | None:
+    """``g - h`` defined on the whole box (no domain condition) with its range on the
+    feasible side of 0 (``<= 0`` for ``<=``, ``>= 0`` for ``>=``, exactly 0 for ``==``):
+    every admissible point is feasible, and the box is convex."""
+    if always_holds(op, function.facts.range[node]) and not function.domain:
+        return SetStep(op, left, right, node, "whole box", True, {"g - h": function})
     return None
 
 
