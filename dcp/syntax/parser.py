@@ -452,7 +452,10 @@ def parse_constraints(text: str, filename: str | None = None) -> ConstraintSet:
     """
     if not isinstance(text, str):
         raise DcpError(f"constraints must be a string, not {type(text).__name__}")
-    return _parse(text, "constraint_input", filename, newlines_are_spaces=True)
+    try:
+        return _parse(text, "constraint_input", filename, newlines_are_spaces=True)
+    except ParseError as error:
+        raise _statements_error(text, filename) or error from None
 
 
 # What a script's statement is called, in an error that says it is not an expression.
