@@ -44,7 +44,7 @@ from .identities import (FIXED, QUADRATIC_FORM, RATIONAL, away_from_zero, fixed_
 from .identities import TABLE as IDENTITIES
 from .idioms import IDIOMS
 from .memo import Memo
-from .proof import Note, Proof, Step
+from .proof import Note, Proof, Step, nonconvex_domain
 from .tape import Column, Tape, postorder
 
 __all__ = ["check_proof", "check_set_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over",
@@ -1034,6 +1034,10 @@ def check_set_proof(proof) -> None:
         if checker is None:
             _set_fail(part, f"unknown set rule {part.rule!r}")
         checker(tape, part)
+        for function in part.proofs.values():
+            why = nonconvex_domain(function)
+            if why is not None:
+                _set_fail(part, why)
 
 
 def _set_fail(part, why: str) -> None:

@@ -18,7 +18,7 @@ from .syntax.printer import to_text
 from .tape import Tape, postorder
 
 __all__ = ["RULES", "AS_WRITTEN", "LEVEL_SET_RULES", "SetStep", "SetProof",
-           "always_holds", "entrywise", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
+           "always_holds", "nonconvex_domain", "entrywise", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
 RULES: dict[str, str] = {
@@ -406,6 +406,26 @@ def always_holds(op: str, value: Interval) -> bool:
     if op == ">=":
         return value.is_nonneg
     return value.is_zero
+
+
+def nonconvex_domain(proof: Proof) -> str | None:
+    """The first domain condition of ``proof`` not shown to cut a convex set, in words
+    (None when all are shown convex). A function proved convex "where it is defined" has
+    a sublevel set that is convex only if that domain is: ``(x^2 - 1)^1.5 <= 5`` needs
+    ``x^2 - 1 >= 0``, which is two rays. A condition ``arg in D`` is convex when ``arg`` is
+    constant or affine (D an interval), concave with D unbounded above, or convex with D
+    unbounded below."""
+    facts, tape = proof.facts, proof.tape
+    for index in proof.ids():
+        note = facts.notes.get(index)
+        for premise, domain in (note.requires if note is not None else ()):
+            curvature = facts.curvature[premise]
+            if curvature.is_affine or (curvature.is_concave and domain.hi == float("inf")) or \
+                    (curvature.is_convex and domain.lo == float("-inf")):
+                continue
+            return (f"its domain condition `{tape.text(premise)} {condition_text(domain)}` may cut a "
+                    f"set that is not convex (`{tape.text(premise)}` is {curvature})")
+    return None
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,7 +24,7 @@ from typing import Mapping
 
 from .analysis import Analyzer
 from .facts import Interval
-from .proof import LEVEL_SET_RULES, Proof, SetProof, SetStep, always_holds
+from .proof import LEVEL_SET_RULES, Proof, SetProof, SetStep, always_holds, nonconvex_domain
 from .syntax.ast import ConstraintSet
 from .tape import Tape
 
@@ -65,7 +65,7 @@ def prove_set(analyzer: Analyzer, stored, wrt: tuple[str, ...], bounds: Mapping[
                 or _whole_box(op, left, right, node, function)
                 or _rotated_cone(op, left, right, node, function, proof_of)
                 or quasiconvex_constraint(op, left, right, node, function))
-        parts.append(part or _unproved(op, left, right, node, function))
+        parts.append(_with_convex_domain(part) if part else _unproved(op, left, right, node, function))
     return SetProof(tape, tuple(parts), wrt, bounds, source)
 
 
@@ -120,6 +120,18 @@ def quasiconvex_constraint(op: str, left: int, right: int, node: int, function: 
     None until the DQCP facts land; then a ``"quasiconvex sublevel set"`` step with its
     rule in :data:`dcp.proof.RULES` and a kernel checker."""
     return None
+
+
+def _with_convex_domain(part: SetStep) -> SetStep:
+    """``part``, or when one of its proofs relies on a domain condition not shown to cut
+    a convex set, the same constraint unproved for that reason."""
+    for proof in part.proofs.values():
+        why = nonconvex_domain(proof)
+        if why is not None:
+            return SetStep(part.op, part.left, part.right, part.node, None, False,
+                           {"g - h": part.proofs["g - h"]},
+                           f"the rule {part.rule} would apply, but {why}")
+    return part
 
 
 def _unproved(op: str, left: int, right: int, node: int, function: Proof) -> SetStep:

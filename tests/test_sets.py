@@ -308,3 +308,24 @@ def test_json_follows_the_set_schema():
         assert data["schema_version"] == 3 and data["kind"] == "set"
     data = certify("x*y <= 1", wrt=["x", "y"], assume=["x >= 0", "y >= 0"]).to_json()
     assert data["witness"]["kind"] == "convex set" and data["witness"]["constraint"] == "x * y <= 1"
+
+
+# ---- domains: a function convex where it is defined has a convex set only if that is --
+
+@pytest.mark.parametrize("text,verdict", [
+    ("(x^2 - 1)^1.5 <= 5", "unknown"),          # x^2 - 1 >= 0 is two rays
+    ("inv_pos(1 - x^2) <= 3", "convex"),        # 1 - x^2 > 0: a superlevel set of a concave
+    ("log(x) >= -1", "convex"),                 # x > 0: affine
+    ("x^1.5 <= 2", "convex"),
+])
+def test_a_domain_condition_must_cut_a_convex_set(text, verdict):
+    result = certify(text, wrt="x", check=False)
+    assert result.verdict == verdict
+    if verdict == "unknown":
+        assert "may cut a set that is not convex" in result.constraints[0].reason
+
+
+def test_kernel_rejects_a_set_whose_domain_is_not_shown_convex():
+    result = certify("(x^2 - 1)^1.5 <= 5", wrt="x", check=False)
+    with pytest.raises(ProofCheckError, match="may cut a set that is not convex"):
+        check_set_proof(_tampered(result, convex=True, rule="sublevel set"))
