@@ -22,21 +22,22 @@ __all__ = ["to_json", "set_to_json", "render_json", "load_schema", "SCHEMA_VERSI
 #: 3: ``kind`` says what a result is about; a set's result has a schema of its own.
 SCHEMA_VERSION = 3
 
-#: The schemas' files in the package, by what the result is about.
-SCHEMA_FILES = {"function": "result.schema.json", "set": "set_result.schema.json"}
-SCHEMA_FILE = SCHEMA_FILES["function"]
+#: The schema's file in the package, and that of a result about a set.
+SCHEMA_FILE = "result.schema.json"
+SET_SCHEMA_FILE = "set_result.schema.json"
 
 
 def load_schema(kind: str = "function") -> dict:
     """The JSON schema that :func:`to_json` follows for a result about ``kind``
     (``"function"`` or ``"set"``), read from the installed package (a FileNotFoundError
     that says so when an install left it out)."""
-    resource = files("dcp") / SCHEMA_FILES[kind]
+    name = SET_SCHEMA_FILE if kind == "set" else SCHEMA_FILE
+    resource = files("dcp") / name
     try:
         return json.loads(resource.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"the JSON schema {resource} is missing: this install of dcp "
-                                f"is incomplete (the wheel ships dcp/{SCHEMA_FILES[kind]})") from None
+                                f"is incomplete (the wheel ships dcp/{name})") from None
 
 
 def _number(x: float):
