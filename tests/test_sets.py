@@ -329,3 +329,14 @@ def test_kernel_rejects_a_set_whose_domain_is_not_shown_convex():
     result = certify("(x^2 - 1)^1.5 <= 5", wrt="x", check=False)
     with pytest.raises(ProofCheckError, match="may cut a set that is not convex"):
         check_set_proof(_tampered(result, convex=True, rule="sublevel set"))
+
+
+def test_a_mix_outside_the_domain_is_outside_the_set():
+    result = certify("(x^2 - 1)^1.5 <= 5", wrt="x", shapes={"x": ()})
+    assert result.verdict == "nonconvex"
+    witness = result.witness
+    assert witness.outside == "x^2 - 1 >= 0" and witness.mix < 0
+    a, b, t = Fraction(witness.a["x"]), Fraction(witness.b["x"]), Fraction(witness.theta)
+    assert all(1 <= v * v and (v * v - 1) ** 3 <= 25 for v in (a, b))     # feasible, exactly
+    assert (t * a + (1 - t) * b) ** 2 < 1                                 # the mix: undefined
+    assert "outside its domain" in result.explain()

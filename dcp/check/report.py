@@ -98,6 +98,9 @@ class SetWitness:
     a_values: tuple[str, ...] = field(repr=False, default=())
     b_values: tuple[str, ...] = field(repr=False, default=())
     mix_value: str = field(repr=False, default="")
+    #: The domain condition of the violated constraint that fails at the mix (then `mix`
+    #: is its argument's value there), or "" when `g - h` is on the wrong side of 0.
+    outside: str = ""
     kind: str = "convex set"
 
     @property
@@ -118,12 +121,18 @@ class SetWitness:
         return {"kind": self.kind, "shapes": {k: list(v) for k, v in self.shapes.items()},
                 "params": dict(self.params), "a": dict(self.a), "b": dict(self.b),
                 "theta": self.theta, "violated": self.violated, "constraint": self.constraint,
-                "entry": list(self.entry), "mix": self.mix}
+                "entry": list(self.entry), "mix": self.mix, "outside": self.outside}
 
     def __str__(self) -> str:
         def show(values):
             return ", ".join(f"{k}={v}" for k, v in values.items()) or "-"
         return (f"not a convex set: a: {show(self.a)} and b: {show(self.b)} are feasible"
                 + (f" (with {show(self.params)})" if self.params else "")
-                + f", but at theta={self.theta:g} the mix violates `{self.constraint}` "
-                  f"(g - h = {self.mix:.6g} there)")
+                + f", but at theta={self.theta:g} the mix violates `{self.constraint}` ({self.failure})")
+
+    @property
+    def failure(self) -> str:
+        """How the mix fails, in words: ``g - h = 0.7 there`` or outside the domain."""
+        if self.outside:
+            return f"outside its domain: `{self.outside}` fails, the argument is {self.mix:.6g} there"
+        return f"g - h = {self.mix:.6g} there"

@@ -108,7 +108,10 @@ def _try_batch(proof: SetProof, shapes, checks, first, second, theta, report: Se
         signed = (_sides(part) * f).reshape(3 * batch, -1)
         scale = 1 + np.abs(signed)
         feasible &= valid[:2 * batch] & (signed[:2 * batch] <= 0).all(axis=1)
-        excess = np.where(valid[2 * batch:], (signed[2 * batch:] / scale[2 * batch:]).max(axis=1), -np.inf)
+        # A mix where g - h is not defined may lie outside its domain, so outside the set:
+        # a candidate too (confirmed only when a domain condition certainly fails there).
+        excess = np.where(valid[2 * batch:], (signed[2 * batch:] / scale[2 * batch:]).max(axis=1),
+                          1.0 if part_checks else -np.inf)
         where = np.where(excess > worst, number, where)
         worst = np.maximum(worst, excess)
     pairs = feasible[:batch] & feasible[batch:]
@@ -163,17 +166,43 @@ def _balls(proof: SetProof, shapes, params, a, b, theta: float, checks) -> SetWi
             for entry, v in enumerate(rows[2]):
                 if bad(v):
                     shape = f.shape[1:]
-                    violation = (number, tuple(int(i) for i in np.unravel_index(entry, shape)) if shape else (), v)
+                    violation = (number, tuple(int(i) for i in np.unravel_index(entry, shape)) if shape else (),
+                                 v, "")
                     break
+        elif violation is None:
+            violation = _outside_domain(part, values, part_checks, number)
     if violation is None:
         return None
-    number, entry, ball = violation
+    number, entry, ball, outside = violation
     part = proof.parts[number]
     return SetWitness(shapes=dict(shapes), params={n: np.asarray(v).tolist() for n, v in params.items()},
                       a={n: np.asarray(v).tolist() for n, v in a.items()},
                       b={n: np.asarray(v).tolist() for n, v in b.items()}, theta=float(theta),
                       violated=number, constraint=part.text, entry=entry, mix=float(ball.mid()),
-                      a_values=tuple(a_values), b_values=tuple(b_values), mix_value=ball.str(20))
+                      a_values=tuple(a_values), b_values=tuple(b_values), mix_value=ball.str(20),
+                      outside=outside)
+
+
+def _outside_domain(part, values, checks, number):
+    """``(constraint number, entry, ball, condition)`` when a domain condition of ``part``
+    certainly fails at the mix (row 2 of ``values``): the mix is outside the set; else
+    None. The ball is the argument's value there, the condition the one it fails."""
+    from ..proof import Proof, condition_text
+    function = part.function
+    for premise, domain in checks:
+        inner = Proof(function.tape, function.facts, premise.id, function.wrt, function.bounds,
+                      function.source, function.atoms, function.ranks)
+        value, valid = evaluate(inner, values, ARB, 3)
+        if not valid[2]:
+            continue
+        balls = value[2].reshape(-1) if value.ndim > 1 else [value[2]]
+        for entry, v in enumerate(balls):
+            if (v < domain.lo or (domain.lo_open and v <= domain.lo)
+                    or v > domain.hi or (domain.hi_open and v >= domain.hi)):
+                shape = value.shape[1:]
+                where = tuple(int(i) for i in np.unravel_index(entry, shape)) if shape else ()
+                return number, where, v, f"{premise.text} {condition_text(domain)}"
+    return None
 
 
 def _worst(balls, op: str):

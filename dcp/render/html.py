@@ -167,7 +167,7 @@ def render_set_html(result) -> str:
                      f"{escape(witness.proved_by)}):</p>\n<table>"
                      + "".join(f"<tr><td>{_code(n)}</td><td>{_code(v)}</td></tr>" for n, v in rows)
                      + f"</table>\n<p>a and b are feasible; at θa + (1-θ)b, {_code(witness.constraint)}"
-                       f" fails (g - h = {witness.mix:.6g}).</p>")
+                       f" fails ({_prose(witness.failure)}).</p>")
     parts += ["<details open><summary>Proof</summary>\n<pre>"
               + "\n".join(map(escape, set_proof_tree(result.proof))) + "</pre></details>", "</div>"]
     return "\n".join(parts)

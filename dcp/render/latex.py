@@ -217,5 +217,5 @@ def render_set_latex(result) -> str:
     if witness is not None:
         lines += ["", f"\\textbf{{Witness}} (not a convex set): $a$ and $b$ are feasible, and at "
                       f"$\\theta = {witness.theta:g}$ the point $\\theta a + (1-\\theta) b$ violates "
-                      f"constraint {witness.violated + 1} ($g - h = {witness.mix:.6g}$)."]
+                      f"constraint {witness.violated + 1} ({latex_text(witness.failure)})."]
     return "\n".join(lines)

@@ -88,7 +88,7 @@ def render_set_markdown(result) -> str:
                   *(f"| {_code(name)} at b | {_code(str(value))} |" for name, value in witness.b.items()),
                   f"| θ | {witness.theta:g} |", "",
                   f"a and b are feasible; at θa + (1-θ)b, {_code(witness.constraint)} fails "
-                  f"(g - h = {witness.mix:.6g}).", ""]
+                  f"({witness.failure}).", ""]
     lines += ["<details><summary>Proof</summary>", "", "```text", *set_proof_tree(result.proof),
               "```", "", "</details>"]
     return "\n".join(lines)

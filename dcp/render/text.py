@@ -235,7 +235,7 @@ def set_witness_lines(witness) -> list[str]:
         f"  b: {show(witness.b)}  (feasible: g - h = {', '.join(witness.b_values)})",
         f"  theta = {witness.theta:g}",
         f"  at theta a + (1 - theta) b, `{witness.constraint}` fails{entry}: "
-        f"g - h = {witness.mix:.6g} {relation} 0",
+        + (f"g - h = {witness.mix:.6g} {relation} 0" if not witness.outside else witness.failure),
     ]
 
 
