@@ -613,6 +613,10 @@ def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (
     `max_nodes` refuses, with a `DcpError`, an expression with more distinct
     subexpressions than that (a guard for services that certify what others type).
 
+    Constraints (`"x^2 <= y*z"`, `>=`, `==`, several joined by `,`) ask whether their
+    feasible set is convex: the answer is a `SetResult` (SPEC section 10), with a set
+    witness (two feasible points whose mix is not) when the check disproves it.
+
     >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W1", assume=["W2 >= 0"]).verdict
     'convex'
     >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W2").verdict
@@ -696,6 +700,9 @@ def certify_each(expr: str, wrt: Sequence[str], assume: Iterable[str] | str = ()
     >>> [table[v].verdict for v in ("U", "V")], table.joint.verdict
     (['convex', 'convex'], 'unknown')
     """
+    if is_constraint_text(expr):
+        raise DcpError("certify_each asks about a function in each variable; for the set of "
+                       "constraints, certify them in all the variables with certify()")
     names = _wrt_names(wrt)
     def one(variables):
         return certify(expr, variables, assume, shapes, check, seed, check_budget)

@@ -340,3 +340,15 @@ def test_a_mix_outside_the_domain_is_outside_the_set():
     assert all(1 <= v * v and (v * v - 1) ** 3 <= 25 for v in (a, b))     # feasible, exactly
     assert (t * a + (1 - t) * b) ** 2 < 1                                 # the mix: undefined
     assert "outside its domain" in result.explain()
+
+
+def test_certify_each_is_for_functions_and_batch_takes_sets(tmp_path):
+    from dcp import certify_each
+    with pytest.raises(DcpError, match="certify_each asks about a function"):
+        certify_each("x*y <= 1", ["x", "y"])
+    from test_cli import dcp as run_dcp
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"expr": "x*y >= 1", "wrt": ["x", "y"], "assume": ["x > 0", "y > 0"]}\n')
+    run = run_dcp("batch", str(cases), "--jobs", "1", "--no-check")
+    assert run.returncode == 0, run.stderr
+    assert '"kind": "set"' in run.stdout and '"verdict": "convex"' in run.stdout
