@@ -54,9 +54,18 @@ def prove_set(analyzer: Analyzer, stored, wrt: tuple[str, ...], bounds: Mapping[
     constraint the function proof of ``g - h``, then the first rule that shows its set
     convex (a level set, the rotated cone, the quasiconvex hook), else its reason."""
     tape = analyzer.tape
+    # The plain rules once over the whole tape (rooted at row 0, a leaf, so that no method
+    # runs). A constraint they leave unknown gets a copy, where the methods try its g - h
+    # alone: no method's attempt at one constraint leaves traces in another's proof.
+    plain = analyzer.analyse(bounds, 0)
     parts = []
     for op, left, right, node in stored:
-        facts = analyzer.analyse(bounds, node)
+        facts = plain
+        if plain.curvature[node] is None:           # an error under it: raised here
+            facts = analyzer.analyse(bounds, node)
+        elif not plain.curvature[node].is_known:
+            facts = plain.copy()
+            analyzer.analyse(bounds, node, facts, ids=())
 
         def proof_of(root: int, facts=facts) -> Proof:
             return Proof(tape, facts, root, wrt, bounds, source, atoms, ranks)
