@@ -376,6 +376,8 @@ class Session:
                 _check_calls(tape, self.atoms)
                 raise
             check_set_proof(proof)
+            for part in proof.parts:                # shapes must agree, as for a function
+                infer_shapes(part.function, declared, alternatives=0)
         witness, report = None, CheckReport(note=option("check=False"))
         if check is not False:
             from .check.sets import search_set

@@ -352,3 +352,13 @@ def test_certify_each_is_for_functions_and_batch_takes_sets(tmp_path):
     run = run_dcp("batch", str(cases), "--jobs", "1", "--no-check")
     assert run.returncode == 0, run.stderr
     assert '"kind": "set"' in run.stdout and '"verdict": "convex"' in run.stdout
+
+
+def test_shapes_must_agree_in_a_constraint():
+    from dcp.errors import ShapeError
+    with pytest.raises(ShapeError):
+        certify("x^2 <= y*z", wrt=XYZ, assume=["y >= 0", "z >= 0"], shapes={"y": (2,), "z": (3,)},
+                check=False)
+    result = certify("sum_squares(x) <= y*z", wrt=XYZ, assume=["y >= 0", "z >= 0"],
+                     shapes={"x": (3,), "y": (), "z": ()})
+    assert result.verdict == "convex" and result.check.outcome == "passed"
