@@ -1013,10 +1013,11 @@ _CHECKERS["literal structure"] = _literal_structure
 # ---- sets (SPEC section 10) -----------------------------------------------------------
 
 def check_set_proof(proof) -> None:
-    """Check a :class:`~dcp.proof.SetProof`: each constraint that claims a convex set,
-    by its rule from its function proofs (each checked whole by :func:`check_proof`, on
-    the set's tape, variables and bounds); the intersection is claimed convex only when
-    every part is. Raises :class:`ProofCheckError` at the first that does not follow."""
+    """Check a `SetProof`: each constraint that claims a convex set, by its rule from its
+    function proofs (each checked whole by `check_proof`, on the set's tape, variables
+    and bounds), and that every domain condition they rely on cuts a convex set; the
+    intersection is claimed convex only when every part is. Raises `ProofCheckError` at
+    the first that does not follow."""
     for part in proof.parts:
         for role, function in part.proofs.items():
             if function.tape is not proof.tape or tuple(function.wrt) != tuple(proof.wrt) \

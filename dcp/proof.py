@@ -472,8 +472,8 @@ class SetStep:
 
 @dataclass(frozen=True, eq=False)
 class SetProof:
-    """The proof that the intersection of ``parts`` is convex (``convex``), on one tape,
-    in the variables ``wrt`` under ``bounds``."""
+    """The proof that the intersection of `parts` is convex (`convex`), on one tape,
+    in the variables `wrt` under `bounds`."""
 
     tape: Tape
     parts: tuple[SetStep, ...]

@@ -255,7 +255,7 @@ class SetResult:
 
     @property
     def heading(self) -> str:
-        """``the set {x^2 <= y * z} in x, y, z``."""
+        """`the set {x^2 <= y * z} in x, y, z`."""
         return f"the set {{{self.expression}}} in {', '.join(self.wrt)}"
 
     @property
