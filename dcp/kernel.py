@@ -44,7 +44,7 @@ from .identities import (FIXED, QUADRATIC_FORM, RATIONAL, away_from_zero, fixed_
 from .identities import TABLE as IDENTITIES
 from .idioms import IDIOMS
 from .memo import Memo
-from .proof import Note, Proof, Step, nonconvex_domain
+from .proof import Note, Proof, Step, nonconvex_domain, square_terms, squared_argument
 from .tape import Column, Tape, postorder
 
 __all__ = ["check_proof", "check_set_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over",
@@ -1063,14 +1063,11 @@ def _whole_box(tape: Tape, part) -> None:
                         f"{part.op} everywhere on the box (or g - h has domain conditions)")
 
 
-#: The calls whose one argument u makes the cone's square side: |u|^2 and u^2 entrywise.
-_SQUARES = frozenset({("sum_squares", ()), ("square", ())})
-
-
 def _rotated_cone(tape: Tape, part) -> None:
     """``s <= a * b`` (``a * b >= s``): ``a * b`` a product node whose factors are proved
-    affine with ranges >= 0; ``s`` proved constant, or ``sum_squares(u)``, ``square(u)``
-    or ``u ^ 2`` (exactly 2) with ``u`` proved affine."""
+    affine with ranges >= 0; ``s`` proved constant (role ``s``), or a sum whose term
+    number i is ``sum_squares(u)``, ``square(u)`` or ``u ^ 2`` (exactly 2) with ``u``
+    proved affine (role ``ui``), or is proved constant and >= 0 (role ``ci``)."""
     if part.op == "==":
         _set_fail(part, "an equality is no cone")
     small, big = (part.left, part.right) if part.op == "<=" else (part.right, part.left)
@@ -1086,12 +1083,17 @@ def _rotated_cone(tape: Tape, part) -> None:
         if proofs["s"].root_id != small or not proofs["s"].curvature.is_constant:
             _set_fail(part, "its smaller side is not proved constant")
         return
-    op, args = tape.op[small], tape.args[small]
-    squared = (op == "call" and tape.data[small] in _SQUARES and len(args) == 1) or \
-        (op == "^" and tape.constant(args[1]) == 2)
-    found = proofs.get("u")
-    if not squared or found is None or found.root_id != args[0] or not found.curvature.is_affine:
-        _set_fail(part, "its smaller side is not a constant nor the square of a proved affine u")
+    terms = square_terms(tape, small)
+    if len(proofs) != 3 + len(terms):
+        _set_fail(part, "its proofs are not one per term of the smaller side")
+    for number, term in enumerate(terms, 1):
+        square, constant = proofs.get(f"u{number}"), proofs.get(f"c{number}")
+        if square is not None:
+            if square.root_id != squared_argument(tape, term) or not square.curvature.is_affine:
+                _set_fail(part, f"term {number} is not the square of a proved affine u")
+        elif constant is None or constant.root_id != term or not constant.curvature.is_constant \
+                or not constant.facts.range[term].is_nonneg:
+            _set_fail(part, f"term {number} is neither a square nor a constant proved >= 0")
 
 
 _SET_CHECKERS: Mapping[str, Callable] = {

@@ -18,7 +18,7 @@ from .syntax.printer import to_text
 from .tape import Tape, postorder
 
 __all__ = ["RULES", "AS_WRITTEN", "LEVEL_SET_RULES", "SetStep", "SetProof",
-           "always_holds", "nonconvex_domain", "entrywise", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
+           "always_holds", "nonconvex_domain", "square_terms", "squared_argument", "entrywise", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
 RULES: dict[str, str] = {
@@ -385,9 +385,10 @@ RULES.update({
     "superlevel set": "{g >= h} is convex when g - h is concave: a superlevel set of a concave function.",
     "level set": "{g == h} is convex when g - h is affine: the zero set of an affine function.",
     "rotated cone": "{s <= a * b} (or {a * b >= s}) with a, b affine and >= 0 on the whole "
-                    "admissible box, and s a constant or sum_squares(u), square(u), u ^ 2 with u "
-                    "affine, is the preimage of a rotated second-order cone {|u|^2 <= ab, a, b >= 0} "
-                    "(a constant s <= 0 leaves the box) under an affine map: convex.",
+                    "admissible box, and s a constant, or a sum of terms each sum_squares(u), "
+                    "square(u) or u ^ 2 with u affine or a constant >= 0, is the preimage of a "
+                    "rotated second-order cone {|v|^2 <= ab, a, b >= 0} under an affine map (a "
+                    "constant s <= 0 leaves the box): convex.",
     "whole box": "{g op h} is the whole admissible box (convex) when g - h is defined on all of "
                  "it (no domain condition) and its range lies on the feasible side of 0.",
     "intersection": "Constraints joined by `,` define the intersection of their sets: convex "
@@ -425,6 +426,32 @@ def nonconvex_domain(proof: Proof) -> str | None:
                 continue
             return (f"its domain condition `{tape.text(premise)} {condition_text(domain)}` may cut a "
                     f"set that is not convex (`{tape.text(premise)}` is {curvature})")
+    return None
+
+
+#: The calls whose one argument u makes a square term of the cone: |u|^2 and u^2 entrywise.
+_SQUARES = frozenset({("sum_squares", ()), ("square", ())})
+
+
+def square_terms(tape: Tape, node: int) -> list[int]:
+    """The terms of the sum ``node`` (``+`` only), left to right: ``[node]`` itself when it
+    is no sum."""
+    terms, stack = [], [node]
+    while stack:
+        index = stack.pop()
+        if tape.op[index] == "+":
+            stack.extend(reversed(tape.args[index]))
+        else:
+            terms.append(index)
+    return terms
+
+
+def squared_argument(tape: Tape, node: int) -> int | None:
+    """``u`` when ``node`` is ``sum_squares(u)``, ``square(u)`` or ``u ^ 2`` (exactly 2)."""
+    op, args = tape.op[node], tape.args[node]
+    if (op == "call" and tape.data[node] in _SQUARES and len(args) == 1) or \
+            (op == "^" and tape.constant(args[1]) == 2):
+        return args[0]
     return None
 
 

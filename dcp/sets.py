@@ -9,9 +9,9 @@ by the existing rules (:class:`~dcp.analysis.Analyzer`). Its set is convex
   admissible point (``exp(x) >= -5``) and ``g - h`` is defined everywhere;
 - by the rotated cone, when one side is ``a * b`` with ``a``, ``b`` affine and proved
   ``>= 0`` on the whole admissible box (the ranges, boundary included), and the other a
-  constant or the square of an affine ``u`` (``sum_squares(u)``, ``square(u)``,
-  ``u ^ 2``): ``{|u|^2 <= ab, a, b >= 0}`` is a rotated second-order cone, and
-  ``x*y >= 1`` with ``x, y >= 0`` is its slice ``u = 1``.
+  constant or a sum of squares of affine expressions (``sum_squares(u)``, ``square(u)``,
+  ``u ^ 2``) and constants ``>= 0``: ``{|v|^2 <= ab, a, b >= 0}`` is a rotated
+  second-order cone, and ``x*y >= 1`` with ``x, y >= 0`` is its slice ``v = 1``.
 
 Nothing else is rewritten: a rewrite that holds only where ``x + b > 0`` would certify
 SPEC section 10's ``z*(b + x) <= x*b``, which is not convex. The intersection of
@@ -24,15 +24,12 @@ from typing import Mapping
 
 from .analysis import Analyzer
 from .facts import Interval
-from .proof import LEVEL_SET_RULES, Proof, SetProof, SetStep, always_holds, nonconvex_domain
+from .proof import (LEVEL_SET_RULES, Proof, SetProof, SetStep, always_holds, nonconvex_domain,
+                    square_terms, squared_argument)
 from .syntax.ast import ConstraintSet
 from .tape import Tape
 
 __all__ = ["add_constraints", "prove_set", "quasiconvex_constraint"]
-
-#: The calls whose one argument u makes the cone's square side (as the kernel reads them).
-_SQUARES = frozenset({("sum_squares", ()), ("square", ())})
-
 
 def add_constraints(tape: Tape, constraints: ConstraintSet, bindings=None
                     ) -> list[tuple[str, int, int, int]]:
@@ -98,7 +95,7 @@ def _whole_box(op: str, left: int, right: int, node: int, function: Proof) -> Se
 def _rotated_cone(op: str, left: int, right: int, node: int, function: Proof, proof_of
                   ) -> SetStep | None:
     """``s <= a * b`` (or ``a * b >= s``) with ``a``, ``b`` affine and ``>= 0`` on the
-    box, ``s`` a constant or the square of an affine ``u``."""
+    box, ``s`` a constant or a sum of squares of affine expressions and constants >= 0."""
     if op == "==":
         return None
     tape, facts = function.tape, function.facts
@@ -110,15 +107,17 @@ def _rotated_cone(op: str, left: int, right: int, node: int, function: Proof, pr
         if not (facts.curvature[factor].is_affine and facts.range[factor].is_nonneg):
             return None
         proofs[role] = proof_of(factor)
-    args = tape.args[small]
     if facts.curvature[small].is_constant:
         proofs["s"] = proof_of(small)
-    elif ((tape.op[small] == "call" and tape.data[small] in _SQUARES and len(args) == 1)
-          or (tape.op[small] == "^" and tape.constant(args[1]) == 2)) \
-            and facts.curvature[args[0]].is_affine:
-        proofs["u"] = proof_of(args[0])
-    else:
-        return None
+        return SetStep(op, left, right, node, "rotated cone", True, proofs)
+    for number, term in enumerate(square_terms(tape, small), 1):
+        u = squared_argument(tape, term)
+        if u is not None and facts.curvature[u].is_affine:
+            proofs[f"u{number}"] = proof_of(u)
+        elif facts.curvature[term].is_constant and facts.range[term].is_nonneg:
+            proofs[f"c{number}"] = proof_of(term)
+        else:
+            return None
     return SetStep(op, left, right, node, "rotated cone", True, proofs)
 
 

@@ -477,7 +477,9 @@ def _set_square(rng: random.Random) -> str:
 
 def _cone_like(rng: random.Random) -> str:
     """``s <= a*b`` or ``a*b >= s`` in the cone's spellings, with random sides."""
-    small = _set_square(rng) if rng.random() < 0.7 else rng.choice(SET_CONSTANTS)
+    terms = [_set_square(rng) if rng.random() < 0.7 else rng.choice(SET_CONSTANTS)
+             for _ in range(rng.choice((1, 1, 2, 3)))]
+    small = " + ".join(terms)
     big = f"({_set_affine(rng)})*({_set_affine(rng)})"
     return f"{small} <= {big}" if rng.random() < 0.5 else f"{big} >= {small}"
 

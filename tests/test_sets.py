@@ -79,7 +79,7 @@ def test_rotated_cone_is_convex_with_the_cone_rule_and_its_factors_proved_nonneg
     result = certify("x^2 <= y*z", wrt=XYZ, assume=["y >= 0", "z >= 0"])
     assert result.verdict == "convex" and result.is_convex is True
     (part,) = result.constraints
-    assert part.rule == "rotated cone" and set(part.proofs) == {"g - h", "a", "b", "u"}
+    assert part.rule == "rotated cone" and set(part.proofs) == {"g - h", "a", "b", "u1"}
     assert [part.proofs[r].root.text for r in "ab"] == ["y", "z"]
     assert result.check.outcome == "passed"
 
@@ -192,7 +192,7 @@ def test_kernel_rejects_a_cone_whose_factor_is_not_proved_nonnegative():
     tape = function.tape
     y = tape.args[bad.constraints[0].right][0]
     factor = Proof(tape, function.facts, y, function.wrt, function.bounds, function.source)
-    proofs = {**bad.constraints[0].proofs, "a": factor, "b": factor, "u": factor}
+    proofs = {**bad.constraints[0].proofs, "a": factor, "b": factor, "u1": factor}
     with pytest.raises(ProofCheckError, match="factor a is not proved affine and >= 0"):
         check_set_proof(_tampered(bad, convex=True, rule="rotated cone", proofs=proofs))
 
@@ -362,3 +362,23 @@ def test_shapes_must_agree_in_a_constraint():
     result = certify("sum_squares(x) <= y*z", wrt=XYZ, assume=["y >= 0", "z >= 0"],
                      shapes={"x": (3,), "y": (), "z": ()})
     assert result.verdict == "convex" and result.check.outcome == "passed"
+
+
+def test_kernel_rejects_a_negative_constant_among_the_cone_terms():
+    from dcp.proof import Proof
+    result = certify("x^2 + -1 <= z*w", wrt=["x", "z", "w"], assume=["z >= 0", "w >= 0"], check=False)
+    assert result.verdict == "unknown"
+    part = result.constraints[0]
+    function = part.function
+    tape = function.tape
+
+    def proof(node):
+        return Proof(tape, function.facts, node, function.wrt, function.bounds, function.source)
+    square, constant = tape.args[part.left]
+    z, w = tape.args[part.right]
+    proofs = {"g - h": function, "a": proof(z), "b": proof(w), "u1": proof(tape.args[square][0]),
+              "c2": proof(constant)}
+    with pytest.raises(ProofCheckError, match="term 2 is neither a square nor a constant proved >= 0"):
+        check_set_proof(_tampered(result, convex=True, rule="rotated cone", proofs=proofs))
+    good = certify("x^2 + 1 <= z*w", wrt=["x", "z", "w"], assume=["z >= 0", "w >= 0"], check=False)
+    assert set(good.constraints[0].proofs) == {"g - h", "a", "b", "u1", "c2"}
