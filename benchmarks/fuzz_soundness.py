@@ -41,6 +41,7 @@ def run_one(seed: int) -> tuple[str, str, list[tuple[str, str]], bool]:
     try:
         result = problem.certify(check_budget=Budget(**BUDGET), seed=seed)
         outcome = (f"certified {result.curvature}" if result.curvature.is_known else
+                   f"certified {result.proof.quasi}" if result.proof.quasi.is_known else
                    "refuted" if result.is_convex is False else "unknown")
     except SoundnessError as error:
         outcome, witnesses = "SoundnessError", [error.witness]

@@ -384,7 +384,8 @@ class Analyzer:
         known = _COMPOSED.get(key)
         if known is None:
             found = atom.facts_on(regions, kw)
-            known = _COMPOSED.put(key, (found, rules.composed(found.curvature, found.monotonicity, args)))
+            known = _COMPOSED.put(key, (found, rules.composed(found.curvature, found.monotonicity, args,
+                                                                    atom.fixed_arguments)))
         found, curvature = known
         ranges[index] = found.range
         curvatures[index] = curvature
@@ -406,7 +407,7 @@ class Analyzer:
         def why() -> rules.Outcome:
             return rules.compose(atom.spelling, found.curvature, found.monotonicity,
                                  [operands(p, r) for p, r in zip(premises, regions)],
-                                 lambda: _note(atom, kw))
+                                 lambda: _note(atom, kw), atom.fixed_arguments)
         facts.notes[index] = Note(requires, why, regions=regions if requires else None)
 
     def _operands(self, facts: Facts) -> Callable[..., rules.Operand]:

@@ -17,6 +17,7 @@ from .facts import Interval
 from .hints import hint_search
 from .kernel import check_proof, check_set_proof
 from .proof import Proof
+from .quasi import prove_quasi
 from .result import CheckReport, Result, SetResult
 from .syntax import parse_expression
 from .syntax.ast import (
@@ -311,6 +312,7 @@ class Session:
                 if strict_names and shapes:
                     _check_shape_names(shapes, tape)
                 facts = analyzer.analyse(bounds, root)
+                prove_quasi(tape, facts, root)
             except DcpError:
                 # Unknown functions and wrong arguments are reported first, in source order.
                 # The analysis resolves every call; only on failure are they all rechecked.
@@ -331,6 +333,10 @@ class Session:
             report = _check_report(search)
         for kind in witnesses:
             facts[kind] = False
+        if "quasiconvex" in witnesses:          # f(mix) > max(f(a), f(b)) >= the chord
+            facts["convex"] = False
+        if "quasiconcave" in witnesses:
+            facts["concave"] = False
         return Result(
             expression=text if text is not None else str(expr),
             wrt=names,

@@ -305,8 +305,7 @@ def _atom(args) -> int:
 
 def _repl(args) -> int:
     from .repl import run_repl
-    with words_for("repl"):           # messages name the REPL's commands: `:check off`
-        return run_repl()
+    return run_repl()
 
 
 class _Options(NamedTuple):
@@ -337,7 +336,9 @@ def _batch_one(job: tuple[int, object, _Options]) -> tuple[int, str]:
     and its record."""
     number, case, options = job
     try:
-        with words_for("batch"):        # a case's keys; the options are the command line's
+        # A case's keys; the options are the command line's (said again: a spawned
+        # worker does not inherit the words of the process that started it).
+        with words_for("command line"), words_for("batch"):
             if isinstance(case, DcpError):                    # the line was not JSON
                 raise case
             result = certify(**_case_arguments(case), check=options.check, seed=options.seed,

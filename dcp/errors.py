@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple, TypeVar
+
+T = TypeVar("T")
 
 __all__ = [
     "Span", "DcpError", "ParseError", "UnknownNameError", "ArgumentError", "ShapeError",
     "AssumptionError", "DcpBug", "SoundnessError", "ProofCheckError", "caret_block",
-    "option", "words_for",
+    "option", "words_for", "iterate_in_words_for",
 ]
 
 
@@ -141,34 +143,40 @@ def _window(text: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[in
 
 
 #: Each option as each reader of a message writes it: the Python API, the command line,
-#: a batch case (a JSON line's keys; the other options come from the command line), the
-#: REPL (its commands; it has no seed or size limit) and a script (its statements). A
-#: message that names an option does so through :func:`option`.
-OPTIONS: dict[str, tuple[str, str, str, str, str]] = {
+#: a batch case (a JSON line's keys), the REPL (its commands; it has no seed or size
+#: limit) and a script (its statements). None: this reader has no word of its own, and
+#: the one that runs it speaks (a batch's check is the command line's --no-check; a
+#: script's is that of `dcp run`, the REPL's `:run` or Python's `Session.run`). A message
+#: that names an option does so through :func:`option`.
+OPTIONS: dict[str, tuple[str | None, ...]] = {
     "wrt": ("wrt", "--wrt", '"wrt"', ":wrt", "wrt|`certify ... wrt {}`"),
     "assume": ("assume", "--assume", '"assume"', ":assume", "assume"),
     "shapes": ("shapes", "--shape", '"shapes"', ":shape", "shape"),
-    "check=False": ("check=False", "--no-check", "--no-check", ":check off", "--no-check"),
-    "seed": ("seed", "--seed", "--seed", "seed", "--seed"),
-    "max_nodes": ("max_nodes", "--max-nodes", "--max-nodes", "max_nodes", "--max-nodes"),
-    "Session.run": ("Session.run", "dcp run", "dcp run", ":run", "dcp run"),
+    "check=False": ("check=False", "--no-check", None, ":check off", None),
+    "seed": ("seed", "--seed", None, "seed", None),
+    "max_nodes": ("max_nodes", "--max-nodes", None, "max_nodes", None),
+    "Session.run": ("Session.run", "dcp run", None, ":run", None),
 }
-#: The readers, in the order of an :data:`OPTIONS` row. A script's statements name the
-#: script's own words (`certify ... wrt x`); its runner's options are the command line's.
+#: The readers, in the order of an :data:`OPTIONS` row.
 READERS = ("python", "command line", "batch", "repl", "script")
 
-_READER = ContextVar("dcp_reader", default="python")
+#: The readers in force, outermost first: `dcp run` reads a script, the REPL's `:run`
+#: too; Python is always outermost.
+_READERS: ContextVar[tuple[str, ...]] = ContextVar("dcp_readers", default=("python",))
 
 
 def option(name: str, value: object = None) -> str:
     """The option ``name`` of :data:`OPTIONS`, with an example ``value`` if given, as the
-    current reader (:func:`words_for`) writes it: ``wrt='x'`` in Python, ``--wrt x`` on
-    the command line (a list repeats the option: ``--wrt W1 --wrt W2``), ``"wrt": "x"`` in
-    a batch case, ``:wrt x`` in the REPL (``:wrt W1 W2``), ``certify ... wrt x`` in a
-    script."""
+    innermost reader with a word for it (:func:`words_for`) writes it: ``wrt='x'`` in
+    Python, ``--wrt x`` on the command line (a list repeats the option: ``--wrt W1 --wrt
+    W2``), ``"wrt": "x"`` in a batch case, ``:wrt x`` in the REPL (``:wrt W1 W2``),
+    ``certify ... wrt x`` in a script."""
+    readers = _READERS.get()
+    cell = next(cell for reader in reversed(readers)
+                if (cell := OPTIONS[name][READERS.index(reader)]) is not None)
     # A cell is the option's name, or "name|example" where the example differs from
     # the name followed by the value ("{}" marks where the value goes).
-    spelling, _, example = OPTIONS[name][READERS.index(_READER.get())].partition("|")
+    spelling, _, example = cell.partition("|")
     if value is None:
         return spelling
     values = value if isinstance(value, list) else [value]
@@ -185,15 +193,29 @@ def option(name: str, value: object = None) -> str:
 
 @contextmanager
 def words_for(reader: str) -> Iterator[None]:
-    """Within it, messages name options in ``reader``'s words (one of :data:`READERS`):
-    the CLI runs each command for ``"command line"`` (``--no-check``, not ``check=False``)."""
+    """Within it, messages name options in ``reader``'s words (one of :data:`READERS`),
+    or, for an option it has no word for, in the words of the reader around it: the CLI
+    runs each command for ``"command line"`` (``--no-check``, not ``check=False``)."""
     if reader not in READERS:
         raise ValueError(f"reader must be one of {READERS}, not {reader!r}")
-    token = _READER.set(reader)
+    token = _READERS.set(_READERS.get() + (reader,))
     try:
         yield
     finally:
-        _READER.reset(token)
+        _READERS.reset(token)
+
+
+def iterate_in_words_for(reader: str, items: Iterable[T]) -> Iterator[T]:
+    """The items of a lazy ``items``, each made within :func:`words_for` ``reader`` but
+    handed over outside it, so the caller's words never change between items."""
+    iterator = iter(items)
+    while True:
+        with words_for(reader):
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+        yield item
 
 
 class DcpError(ValueError):

@@ -44,6 +44,7 @@ from .identities import (FIXED, QUADRATIC_FORM, RATIONAL, away_from_zero, fixed_
 from .identities import TABLE as IDENTITIES
 from .idioms import IDIOMS
 from .memo import Memo
+from .facts.quasi import QUASI_UNKNOWN, QUASICONCAVE, QUASICONVEX, QUASILINEAR, Quasi
 from .proof import Note, Proof, Step, nonconvex_domain, square_terms, squared_argument
 from .tape import Column, Tape, postorder
 
@@ -97,6 +98,8 @@ class _Kernel:
             if checker is None:
                 self._fail(index, f"unknown rule {rule[index]!r}")
             checker(self, index)
+        if self.facts.quasi:                        # (the commonest: no DQCP step)
+            _check_quasi(self)
 
     # ---- what every step needs ---------------------------------------------------------
     def _fail(self, index: int, why: str) -> None:
@@ -253,7 +256,8 @@ class _Kernel:
                 known = (conditions, UNKNOWN, None)
             else:
                 found = atom.facts_on(regions, kw)
-                known = (conditions, _dcp_best(found.curvature, found.monotonicity, curvatures), found.range)
+                known = (conditions, _dcp_best(found.curvature, found.monotonicity, curvatures,
+                                                     atom.fixed_arguments), found.range)
             _COMPOSED.put(key, known)
         self._require(index, known[1], known[2])
 
@@ -651,11 +655,16 @@ def _keeps(direction: Curvature, mono: Monotonicity, arg: Curvature) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _dcp_best(f: Curvature, monos: tuple, args: tuple[Curvature, ...]) -> Curvature:
+def _dcp_best(f: Curvature, monos: tuple, args: tuple[Curvature, ...],
+              fixed: tuple[int, ...] = ()) -> Curvature:
     """The strongest curvature the composition rule allows (memoised: a pure function
-    of a few enums, asked at every step)."""
+    of a few enums, asked at every step). The arguments at ``fixed`` (an atom's
+    ``fixed_arguments``) must be constant: the atom is convex in the others only for
+    each fixed value there."""
     if all(a is CONSTANT for a in args):
         return CONSTANT
+    if any(args[i] is not CONSTANT for i in fixed):
+        return UNKNOWN
     if f.is_affine and all(a.is_affine for a in args):
         return AFFINE
     if f.is_convex and all(_keeps(CONVEX, m, a) for m, a in zip(monos, args)):
@@ -1004,10 +1013,183 @@ def _literal_structure(self: _Kernel, index: int) -> None:
     regions = list(ranges)
     regions[position] = Structured(*regions[position], structure=claimed)
     facts_on = atom.facts_on(tuple(regions), kw)
-    self._require(index, _dcp_best(facts_on.curvature, facts_on.monotonicity, curvatures), facts_on.range)
+    self._require(index, _dcp_best(facts_on.curvature, facts_on.monotonicity, curvatures,
+                                   atom.fixed_arguments), facts_on.range)
 
 
 _CHECKERS["literal structure"] = _literal_structure
+
+
+# ---- quasiconvexity (DQCP, SPEC section 10) -----------------------------------------------
+# A DQCP step sits above the plain step of the same node, checked before it: the quasi
+# checkers read that step's atom, keywords, premises and ranges as verified there, and
+# re-derive the quasi-curvature by their own rule.
+
+#: The plain rules whose node is its one premise.
+_EQUAL_RULES = frozenset({"rewrite", "expansion", "binding", "same"})
+_QUASI_MAXIMA, _QUASI_MINIMA = frozenset({"max", "maximum"}), frozenset({"min", "minimum"})
+
+
+def _check_quasi(kernel: _Kernel) -> None:
+    """Every DQCP step the root's claim depends on: its premises are its plain step's,
+    and its claim follows from theirs by its rule."""
+    facts = kernel.facts
+    steps = facts.quasi
+    root = facts.resolve(kernel.proof.root_id)
+    reach = Column(lambda i: steps[i].premises if i in steps else ())
+    for index in postorder(root, reach):
+        step = steps.get(index)
+        if step is None or not step.quasi.is_known:     # (unknown claims nothing)
+            continue
+        if step.premises != facts.premises[index]:
+            kernel._fail(index, "its DQCP premises are not its step's premises")
+        checker = _QUASI_CHECKERS.get(step.rule)
+        if checker is None:
+            kernel._fail(index, f"unknown DQCP rule {step.rule!r}")
+        best = checker(kernel, index)
+        if not best <= step.quasi:
+            kernel._fail(index, f"claims {step.quasi}, the rule gives only {best}")
+
+
+def _quasi_same(kernel: _Kernel, index: int) -> Quasi:
+    """A rewrite, expansion or binding has its premise's quasi-curvature."""
+    facts = kernel.facts
+    if facts.rule[index] not in _EQUAL_RULES:
+        kernel._fail(index, "its plain step does not make it its premise")
+    return facts.quasi_at(facts.premises[index][0])
+
+
+def _quasi_maximum(kernel: _Kernel, index: int) -> Quasi:
+    """max (maximum) of quasiconvex arguments, min (minimum) of quasiconcave ones."""
+    facts = kernel.facts
+    atom = facts.atom[index]
+    if facts.rule[index] != "composition" or atom is None or atom.name not in _QUASI_MAXIMA | _QUASI_MINIMA:
+        kernel._fail(index, "not a max or a min")
+    quasis = [facts.quasi_at(p) for p in facts.premises[index]]
+    if atom.name in _QUASI_MAXIMA:
+        return QUASICONVEX if all(q.is_quasiconvex for q in quasis) else QUASI_UNKNOWN
+    return QUASICONCAVE if all(q.is_quasiconcave for q in quasis) else QUASI_UNKNOWN
+
+
+def _quasi_scaled(quasi: Quasi, factor: Interval) -> Quasi:
+    """g times a constant in ``factor``."""
+    if factor.is_nonneg:
+        return quasi
+    return quasi.flip() if factor.is_nonpos else QUASI_UNKNOWN
+
+
+def _quasi_argument(kernel: _Kernel, index: int) -> tuple[int, Quasi, object]:
+    """For an elementwise composition of one non-constant argument: its position, its
+    quasi-curvature and the atom's facts on the ranges narrowed to the atom's domain,
+    each narrowing listed by the step and keeping the domain convex."""
+    facts, tape = kernel.facts, kernel.tape
+    atom, premises = facts.atom[index], facts.premises[index]
+    if facts.rule[index] != "composition" or atom is None or not (
+            atom.elementwise or tape.op[index] in (".T", "[]")):
+        kernel._fail(index, "not an elementwise function")
+    moving = [j for j, p in enumerate(premises) if not facts.curvature[p].is_constant]
+    if len(moving) != 1:
+        kernel._fail(index, "not a function of one non-constant argument")
+    j = moving[0]
+    quasi = facts.quasi_at(premises[j])
+    kw = dict(facts.kwargs[index])
+    regions = [facts.range[p] for p in premises]
+    domains = atom.domains(len(premises), kw) or ()
+    listed = facts.quasi[index].requires
+    for position, domain in enumerate(domains):
+        if domain is REALS or domain.contains(regions[position]):
+            continue
+        common = regions[position].intersect(domain)
+        kept = (domain.hi == float("inf") or quasi.is_quasiconvex) and \
+            (domain.lo == float("-inf") or quasi.is_quasiconcave)
+        if position != j or common is None or not kept or (premises[position], domain) not in listed:
+            kernel._fail(index, f"domain {domain} of argument {position + 1} is not kept convex and listed")
+        regions[position] = common
+    return j, quasi, atom.facts_on(tuple(regions), kw)
+
+
+def _quasi_monotone(kernel: _Kernel, index: int) -> Quasi:
+    """A monotone elementwise function of one non-constant argument: f(g) keeps g's
+    quasi-curvature where f is nondecreasing on g's range, flips it where nonincreasing.
+    A constant factor or divisor, and c / g for g of one strict sign, are such functions."""
+    facts = kernel.facts
+    rule, premises = facts.rule[index], facts.premises[index]
+    curvatures, ranges = facts.curvature, facts.range
+    if rule == "composition":
+        j, quasi, found = _quasi_argument(kernel, index)
+        mono = found.monotonicity[j]
+        if mono is UP:
+            return quasi
+        return quasi.flip() if mono is DOWN else QUASI_UNKNOWN
+    if rule == "product" and facts.atom[index] is not None and facts.atom[index].elementwise:
+        left, right = premises
+        if curvatures[left].is_constant:
+            return _quasi_scaled(facts.quasi_at(right), ranges[left])
+        if curvatures[right].is_constant:
+            return _quasi_scaled(facts.quasi_at(left), ranges[right])
+    if rule == "quotient" and curvatures[premises[1]].is_constant:
+        return _quasi_scaled(facts.quasi_at(premises[0]), ranges[premises[1]].reciprocal())
+    if rule == "reciprocal" and curvatures[premises[0]].is_constant:
+        bottom = ranges[premises[1]]
+        if bottom.is_positive or bottom.is_negative:    # 1/g is nonincreasing on each side of 0
+            return _quasi_scaled(facts.quasi_at(premises[1]).flip(), ranges[premises[0]])
+    kernel._fail(index, "not a monotone function of one non-constant argument")
+
+
+def _quasi_unimodal(kernel: _Kernel, index: int) -> Quasi:
+    """An elementwise f of one quasilinear argument, convex (concave) on its range."""
+    j, quasi, found = _quasi_argument(kernel, index)
+    if quasi is not QUASILINEAR:
+        return QUASI_UNKNOWN
+    return Quasi.of(found.curvature.is_convex, found.curvature.is_concave)
+
+
+def _quasi_ratio(kernel: _Kernel, index: int) -> Quasi:
+    """f / g with g of one strict sign (as (-f)/(-g) when g < 0): quasiconvex when f is
+    convex and g affine, or f >= 0 and g concave; quasiconcave mirrored."""
+    facts = kernel.facts
+    if facts.rule[index] != "reciprocal":
+        kernel._fail(index, "not a quotient of two non-constant sides")
+    top, bottom = facts.premises[index]
+    f, g = facts.curvature[top], facts.curvature[bottom]
+    f_range, g_range = facts.range[top], facts.range[bottom]
+    if g_range.is_negative:
+        f, g, f_range = f.negate(), g.negate(), -f_range
+    elif not g_range.is_positive:
+        return QUASI_UNKNOWN
+    convex = f.is_convex and (g.is_affine or (g.is_concave and f_range.is_nonneg))
+    concave = f.is_concave and (g.is_affine or (g.is_convex and f_range.is_nonneg))
+    return Quasi.of(convex, concave)
+
+
+def _quasi_product(kernel: _Kernel, index: int) -> Quasi:
+    """x * y entrywise: log-concave, so quasiconcave, for x, y concave and >= 0; a factor
+    convex and <= 0 is minus a concave nonnegative one."""
+    facts = kernel.facts
+    atom = facts.atom[index]
+    if facts.rule[index] != "product" or atom is None or not atom.elementwise:
+        kernel._fail(index, "not an entrywise product")
+    signs = []
+    for premise in facts.premises[index]:
+        curvature, region = facts.curvature[premise], facts.range[premise]
+        if curvature.is_concave and region.is_nonneg:
+            signs.append(1)
+        elif curvature.is_convex and region.is_nonpos:
+            signs.append(-1)
+        else:
+            return QUASI_UNKNOWN
+    return QUASICONCAVE if signs[0] == signs[1] else QUASICONVEX
+
+
+#: The DQCP rules (:data:`dcp.proof.QUASI_RULES`): each gives the strongest claim it allows.
+_QUASI_CHECKERS: Mapping[str, Callable[[_Kernel, int], Quasi]] = {
+    "quasi same": _quasi_same,
+    "quasi maximum": _quasi_maximum,
+    "quasi monotone": _quasi_monotone,
+    "quasi unimodal": _quasi_unimodal,
+    "quasi ratio": _quasi_ratio,
+    "quasi product": _quasi_product,
+}
 
 
 # ---- sets (SPEC section 10) -----------------------------------------------------------

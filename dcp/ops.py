@@ -62,6 +62,11 @@ class FloatOps:
     def smallest(self, x: np.ndarray, axis: int) -> np.ndarray:
         return x.min(axis=axis)
 
+    @staticmethod
+    def sort(rows: np.ndarray) -> np.ndarray:
+        """Each row's entries in nondecreasing order."""
+        return np.sort(rows, axis=1)
+
 
 class ArbOps:
     """Object arrays of ``flint.arb`` balls, at the working precision of :func:`~dcp.facts.balls.precision`.
@@ -118,6 +123,27 @@ class ArbOps:
 
     def smallest(self, x: np.ndarray, axis: int) -> np.ndarray:
         return np.frompyfunc(lambda p, q: p.min(q), 2, 1).reduce(x, axis=axis)
+
+    @staticmethod
+    def sort(rows: np.ndarray) -> np.ndarray:
+        """Each row's order statistics: column j encloses the (j+1)-th smallest entry.
+
+        An odd-even transposition network (n rounds of compare-exchange on neighbours)
+        sorts any n reals, each comparator putting min(a, b) before max(a, b). Run on
+        balls with Arb's min and max, which enclose min(s, t) and max(s, t) for every s in
+        a and t in b, each comparator's outputs enclose the exact outputs; by induction
+        over the rounds, so do the network's: the exact sorted entries of every point in
+        the balls. (The j-th order statistic is nondecreasing in each entry, so its
+        enclosure is at most [j-th smallest lower end, j-th smallest upper end].)"""
+        out = rows.copy()
+        n = out.shape[1]
+        low = np.frompyfunc(lambda p, q: p.min(q), 2, 1)
+        high = np.frompyfunc(lambda p, q: p.max(q), 2, 1)
+        for round_ in range(n):
+            for j in range(round_ % 2, n - 1, 2):
+                a, b = out[:, j], out[:, j + 1]
+                out[:, j], out[:, j + 1] = low(a, b), high(a, b)
+        return out
 
 
 def _each(function, x: np.ndarray) -> np.ndarray:

@@ -13,12 +13,14 @@ from typing import Callable, Iterator, Mapping, NamedTuple
 
 from .errors import Span
 from .facts import Curvature, Interval
+from .facts.quasi import Quasi, from_curvature
 from .syntax.ast import Expr
 from .syntax.printer import to_text
 from .tape import Tape, postorder
 
-__all__ = ["RULES", "AS_WRITTEN", "LEVEL_SET_RULES", "SetStep", "SetProof",
-           "always_holds", "nonconvex_domain", "square_terms", "squared_argument", "entrywise", "Step", "Facts", "Note", "DomainCondition", "Proof", "condition_text"]
+__all__ = ["RULES", "QUASI_RULES", "QuasiStep", "AS_WRITTEN", "LEVEL_SET_RULES", "SetStep", "SetProof",
+           "always_holds", "nonconvex_domain", "square_terms", "squared_argument", "entrywise", "Step", "Facts",
+           "Note", "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
 RULES: dict[str, str] = {
@@ -27,7 +29,8 @@ RULES: dict[str, str] = {
     "variable": "A name in wrt is a variable: affine, with the range its assumptions give.",
     "binding": "A bound name has the facts of the expression it is bound to.",
     "composition": "f(g1, ..., gk) by the DCP composition rule, using f's curvature and "
-                   "monotonicity on the arguments' ranges.",
+                   "monotonicity on the arguments' ranges; an argument f's facts need fixed "
+                   "(dotsort's weights) must be constant.",
     "product": "In a * b, a @ b or dot(a, b), a constant side scales the other and its "
                "range decides the direction; two non-constant sides break.",
     "quotient": "g / c with a constant c scales g by 1/c.",
@@ -57,6 +60,30 @@ RULES.update({
     "distribution": "(p + r) * t is p * t + r * t, p the terms that depend on the variables "
                     "only through quotients over t: the same polynomial in the same subexpressions.",
 })
+# Quasiconvexity (DQCP, SPEC section 10): steps of their own (``Facts.quasi``), above the
+# plain step of the same node, which the kernel checks first. A premise of known curvature
+# is quasiconvex when convex, quasiconcave when concave, quasilinear when affine.
+RULES.update({
+    "quasi same": "A rewrite, an expansion or a binding is its premise: it has the premise's "
+                  "quasi-curvature.",
+    "quasi monotone": "An elementwise f of one non-constant argument g (the others constant), "
+                      "nondecreasing on g's range: f(g) is quasiconvex (quasiconcave) where g "
+                      "is; nonincreasing: the other way round. Scaling by a constant and c/g "
+                      "with g of one strict sign are such functions.",
+    "quasi unimodal": "An elementwise f of one quasilinear argument g, convex (concave) on g's "
+                      "range: f's sublevel (superlevel) sets there are intervals, and {g in I} "
+                      "is convex for g quasilinear, so f(g) is quasiconvex (quasiconcave).",
+    "quasi maximum": "max or maximum of quasiconvex arguments is quasiconvex (an intersection "
+                     "of sublevel sets); min or minimum of quasiconcave ones quasiconcave.",
+    "quasi ratio": "f / g with g > 0: quasiconvex when f is convex and g affine, or f convex "
+                   "and >= 0 and g concave; quasiconcave when f is concave and g affine, or f "
+                   "concave and >= 0 and g convex; for g < 0, as (-f) / (-g).",
+    "quasi product": "x * y, entrywise: quasiconcave when x, y are concave and >= 0 (or convex "
+                     "and <= 0); quasiconvex when one is concave and >= 0 and the other convex "
+                     "and <= 0.",
+})
+#: The rules whose step is a DQCP step (in ``Facts.quasi``), not a plain one.
+QUASI_RULES = frozenset(name for name in RULES if name.startswith("quasi "))
 
 
 #: The rules of methods beyond the composition rule whose premises are not what the
@@ -118,7 +145,7 @@ class Facts:
     node that is its premise (``+a`` is ``a``). A node not analysed has curvature None.
     """
 
-    __slots__ = ("range", "curvature", "rule", "premises", "atom", "kwargs", "notes", "witnesses")
+    __slots__ = ("range", "curvature", "rule", "premises", "atom", "kwargs", "notes", "witnesses", "quasi")
     #: Each column and the entry of a node not analysed.
     COLUMNS = (("range", None), ("curvature", None), ("rule", None), ("premises", ()),
                ("atom", None), ("kwargs", ()))
@@ -137,6 +164,14 @@ class Facts:
         #: Exact proofs that the root is not convex (not concave), by kind, found by a
         #: method without search (an indefinite quadratic form).
         self.witnesses: dict[str, object] = {}
+        #: The DQCP steps (SPEC section 10), for the few nodes whose curvature is unknown
+        #: and that the quasi pass reached (see :mod:`dcp.quasi`).
+        self.quasi: dict[int, QuasiStep] = {}
+
+    def quasi_at(self, index: int) -> Quasi:
+        """The quasi-curvature of node ``index``: its DQCP step's, else its curvature's."""
+        step = self.quasi.get(index)
+        return step.quasi if step is not None else from_curvature(self.curvature[index])
 
     def grow(self, size: int) -> None:
         """Make room for nodes up to ``size`` (the tape grew)."""
@@ -152,6 +187,7 @@ class Facts:
             setattr(new, name, list(getattr(self, name)))
         new.notes = dict(self.notes)
         new.witnesses = dict(self.witnesses)
+        # (no DQCP steps: they rest on the facts about to change; dcp.quasi makes them again)
         return new
 
     def resolve(self, index: int) -> int:
@@ -184,6 +220,18 @@ class Note(NamedTuple):
 
 
 _NO_NOTE = Note()
+
+
+class QuasiStep(NamedTuple):
+    """A DQCP step of a node (SPEC section 10): its quasi-curvature, the rule (one of
+    :data:`QUASI_RULES`), the premises (the plain step's own), the domain conditions it
+    relies on (premise id and interval), and, on a break, why the rule did not conclude."""
+
+    quasi: Quasi
+    rule: str
+    premises: tuple[int, ...]
+    requires: tuple[tuple[int, Interval], ...] = ()
+    reason: str | None = None
 
 
 class Step:
@@ -340,6 +388,21 @@ class Proof:
     @property
     def curvature(self) -> Curvature:
         return self.facts.curvature[self.root_id]
+
+    @property
+    def quasi(self) -> Quasi:
+        """The root's quasi-curvature: by its DQCP step, else by its curvature."""
+        return self.facts.quasi_at(self.facts.resolve(self.root_id))
+
+    def quasi_steps(self) -> list[tuple[Step, QuasiStep]]:
+        """The DQCP steps of the proof (SPEC section 10), premises first."""
+        quasi = self.facts.quasi
+        return [(self.step(i), quasi[i]) for i in self.ids() if i in quasi]
+
+    @property
+    def quasi_breaks(self) -> list[tuple[Step, QuasiStep]]:
+        """The DQCP steps where a rule could not conclude although its premises' were known."""
+        return [(step, q) for step, q in self.quasi_steps() if q.reason is not None]
 
     def ids(self) -> list[int]:
         """The ids of every distinct step, premises before conclusions: depth first from

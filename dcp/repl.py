@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Generator, Iterable, Iterator
 
 from .api import Session
-from .errors import DcpBug, DcpError
+from .errors import DcpBug, DcpError, iterate_in_words_for, words_for
 from .render import RENDERERS, render
 
 __all__ = ["Repl", "run_repl", "COMMANDS", "BARE_COMMANDS", "KEYWORDS", "history_path"]
@@ -139,8 +139,12 @@ class Repl:
         self.entries.append(text)
         text = BARE_COMMANDS.get(text, text)
         try:
-            shown = self._command(text) if text.startswith(":") else self._statements(text)
-            yield from ([shown] if shown else []) if isinstance(shown, str) else shown
+            # Messages name the REPL's commands (`:check off`, `:wrt x`).
+            with words_for("repl"):
+                shown = self._command(text) if text.startswith(":") else self._statements(text)
+            if isinstance(shown, str):
+                shown = [shown] if shown else []
+            yield from iterate_in_words_for("repl", shown)
         except DcpError as error:
             self.failures += 1
             yield f"error: {error}"

@@ -23,7 +23,8 @@ __all__ = ["Result", "SetResult", "CheckReport", "Shape", "VERDICTS"]
 Shape = tuple[int | str, ...]
 
 #: Every verdict, strongest first.
-VERDICTS = ("constant", "affine", "convex", "concave", "nonconvex", "unknown")
+VERDICTS = ("constant", "affine", "convex", "concave", "quasilinear", "quasiconvex", "quasiconcave",
+            "nonconvex", "unknown")
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,9 @@ class CheckReport:
 class Result:
     """The checked answer to "is `expression` convex in `wrt`?".
 
-    `verdict` is the rules' certified curvature when there is one, else `nonconvex`
-    when a witness disproves convexity, else `unknown`. `is_convex` and
+    `verdict` is the rules' certified curvature when there is one, else the DQCP rules'
+    quasi-curvature (`quasilinear`, `quasiconvex`, `quasiconcave`) when there is one, else
+    `nonconvex` when a witness disproves convexity, else `unknown`. `is_convex` and
     `is_concave` are True (proved), False (disproved by a witness) or None (unknown).
     """
 
@@ -84,7 +86,8 @@ class Result:
     check: CheckReport = field(default_factory=CheckReport)
     #: Computes the hints when :attr:`hints` is first read (the search re-runs the rules).
     hint_search: Callable[[], Iterable[Hint]] | None = field(default=None, repr=False, compare=False)
-    #: Every confirmed witness, by the claim it disproves ("convex", "concave").
+    #: Every confirmed witness, by the claim it disproves ("convex", "concave", "quasiconvex",
+    #: "quasiconcave").
     witnesses: Mapping[str, Witness] = field(default_factory=dict)
     #: Spells the shapes inferred when :attr:`shapes` is first read.
     shape_template: Callable[[], dict[str, Shape]] | None = field(default=None, repr=False, compare=False)
@@ -107,16 +110,35 @@ class Result:
     def verdict(self) -> str:
         if self.curvature.is_known:
             return self.curvature.value
+        if self.proof.quasi.is_known:
+            return self.proof.quasi.value
         if self.is_convex is False:
             return "nonconvex"
         return "unknown"
+
+    @property
+    def is_quasiconvex(self) -> bool | None:
+        """True when proved (convex, or by the DQCP rules), False when a witness
+        disproves it, else None (SPEC section 10)."""
+        if self.curvature.is_convex or self.proof.quasi.is_quasiconvex:
+            return True
+        return False if "quasiconvex" in self.witnesses else None
+
+    @property
+    def is_quasiconcave(self) -> bool | None:
+        """True when proved (concave, or by the DQCP rules), False when a witness
+        disproves it, else None."""
+        if self.curvature.is_concave or self.proof.quasi.is_quasiconcave:
+            return True
+        return False if "quasiconcave" in self.witnesses else None
 
     @property
     def check_summary(self) -> str:
         """The numeric check in words that cannot be misread: under a certified verdict a
         witness refutes only what was not claimed ("also not concave"), never the verdict."""
         check = self.check
-        if not self.curvature.is_known or check.outcome != "refuted":
+        certified = self.curvature.is_known or self.proof.quasi.is_known
+        if not certified or check.outcome != "refuted":
             return str(check)
         also = " or ".join(sorted(self.witnesses))
         return (f"no violation of {self.verdict} in {check.trials} admissible comparisons; "
@@ -182,8 +204,8 @@ class Result:
     def plot(self, path: str | PathLike[str] | None = None, kind: str | None = None) -> Figure:
         """The witness slice (f from a to b, the chord, the violating point) as a
         matplotlib figure, also written to `path` when one is given (the format by its
-        extension); `kind` picks the witness (`"convex"` or `"concave"`) when there
-        are two. Needs matplotlib (`pip install 'dcp[plot]'`)."""
+        extension); `kind` picks the witness (`"convex"`, `"concave"`, `"quasiconvex"` or
+        `"quasiconcave"`) when there are several. Needs matplotlib (`pip install 'dcp[plot]'`)."""
         from .render.plot import plot_witness
         return plot_witness(self, path, kind)
 

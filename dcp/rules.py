@@ -79,12 +79,16 @@ _PLAIN = {c: Outcome(c) for c in Curvature}
 
 @lru_cache(maxsize=4096)     # a pure function of a few enums, asked at every node
 def composed(curvature: Curvature, monotonicity: tuple[Monotonicity, ...],
-             args: tuple[Curvature, ...]) -> Curvature:
+             args: tuple[Curvature, ...], fixed: tuple[int, ...] = ()) -> Curvature:
     """The curvature the composition rule gives (see :func:`compose`, which also words
-    why it breaks)."""
+    why it breaks). ``fixed``: the arguments the atom's facts hold for only when they are
+    constant (its ``fixed_arguments``, dotsort's weights): it is convex in the others for
+    each fixed value there, not jointly, so a non-constant one gives unknown."""
     if all(a.is_constant for a in args):
         return CONSTANT
     if not all(a.is_known for a in args):
+        return UNKNOWN
+    if fixed and not all(args[i].is_constant for i in fixed):
         return UNKNOWN
     if curvature.is_affine and all(a.is_affine for a in args):
         return AFFINE
@@ -95,15 +99,24 @@ def composed(curvature: Curvature, monotonicity: tuple[Monotonicity, ...],
 
 
 def compose(name: str, curvature: Curvature, monotonicity: tuple[Monotonicity, ...],
-            args: Sequence[Operand], note: Callable[[], str] = str) -> Outcome:
-    """The DCP composition rule for atom ``name`` with the given facts on ``args``.
+            args: Sequence[Operand], note: Callable[[], str] = str,
+            fixed: tuple[int, ...] = ()) -> Outcome:
+    """The DCP composition rule for atom ``name`` with the given facts on ``args``
+    (``fixed``: see :func:`composed`).
 
     ``note()`` words where the atom is convex or concave, for a break's reason; it is
     called only when the rule breaks."""
     curvatures = tuple([a.curvature for a in args])
-    best = composed(curvature, monotonicity, curvatures)
+    best = composed(curvature, monotonicity, curvatures, fixed)
     if best is not UNKNOWN or UNKNOWN in curvatures:
         return _PLAIN[best]
+    moving = [args[i] for i in fixed if not args[i].curvature.is_constant]
+    if moving:
+        return Outcome(UNKNOWN,
+                       f"{name} is convex in its other arguments only for a constant "
+                       f"`{moving[0].text}`, but `{moving[0].text}` is {moving[0].curvature}: "
+                       f"like a product of two non-constant factors, it is not convex in general",
+                       "make it constant: certify with respect to fewer variables")
     return Outcome(UNKNOWN, _composition_reason(name, curvature, monotonicity, args, note()))
 
 

@@ -41,7 +41,9 @@ def _scalar_atoms() -> list[str]:
               "log_softmax({})", "rel_entr({}, 2)", "rel_entr(1, {})", "rel_entr({}, y)",
               "kl_div({}, 0.5)", "kl_div(2, {})", "kl_div(x, {})", "geo_mean({})",
               "harmonic_mean({})", "inv_prod({})", "max(cumsum({}))", "norm1(diff(hstack({}, y)))",
-              "min(vstack({}, 1))", "sum(diag({}))", "sum_squares(reshape({}, 1))"]
+              "min(vstack({}, 1))", "sum(diag({}))", "sum_squares(reshape({}, 1))",
+              "sum_largest({}, 2)", "sum_smallest({}, k=2)", "dotsort({}, c)", "dotsort({}, -1)",
+              "dotsort({}, y)"]
     return calls
 
 
@@ -442,12 +444,46 @@ def _matrices(rng: random.Random, depth: int) -> Problem:
     return Problem(expression, tuple(wrt), tuple(assume), attack="matrices")
 
 
+#: DQCP (SPEC section 10): monotone functions, functions with one minimum or maximum, and
+#: the pieces the quasi rules combine (max, min, ratios, products), over affine arguments
+#: of either sign; sums, which keep no quasiconvexity, are mixed in on purpose.
+QUASI_MONOTONE = ("sigmoid({})", "tanh({})", "exp({})", "log({})", "sqrt({})", "{} ^ 3", "atanh({})",
+                  "asinh({})", "sinh({})", "-{}", "inv_pos({})", "log1p({})", "softplus({})", "relu({})",
+                  "1 / ({})", "2 - {}", "0.5 * {}", "-3 * {}", "{} / -2", "c * {}", "({}) / c", "c / ({})")
+QUASI_VALLEYS = ("square({})", "abs({})", "huber({}, M=0.5)", "{} ^ 4", "cosh({})", "log_cosh({})",
+                 "entr({})", "-square({})", "{} ^ 0.5", "{} ^ -1", "inv_pos(square({}))")
+QUASI_AFFINE = ("x", "y", "x + y", "x - 2 * y", "c * x + 1", "0.5 - y", "d", "x - d")
+QUASI_JOINS = ("max({}, {})", "min({}, {})", "maximum({}, {}, 1)", "({}) / ({})", "({}) * ({})",
+               "{} + {}", "{} - {}", "max(hstack({}, {}))")
+QUASI_BOXES = ("{} >= 0", "{} > 0", "{} <= 0", "{} < 0", "0 <= {} <= 1", "-1 < {} < 1", "{} >= 1",
+               "-2 <= {} <= -1")
+
+
+def _quasi_piece(rng: random.Random, depth: int) -> str:
+    piece = rng.choice(QUASI_AFFINE)
+    for _ in range(rng.randint(1, max(1, depth - 1))):
+        piece = rng.choice(QUASI_MONOTONE + QUASI_VALLEYS).format(piece)
+    return piece
+
+
+def _quasi(rng: random.Random, depth: int) -> Problem:
+    expression = _quasi_piece(rng, depth)
+    if rng.random() < 0.6:
+        expression = rng.choice(QUASI_JOINS).format(expression, _quasi_piece(rng, depth))
+    if rng.random() < 0.3:
+        expression = rng.choice(QUASI_MONOTONE + QUASI_VALLEYS).format(expression)
+    wrt = [v for v in VARIABLES if _mentions(expression, v)] or ["x"]
+    assume = [rng.choice(QUASI_BOXES).format(n) for n in ("x", "y", "c", "d")
+              if _mentions(expression, n) and rng.random() < 0.6]
+    return Problem(expression, tuple(wrt), tuple(assume), attack="quasi")
+
+
 ATTACKS = {"random": (6, _random_tree), "extreme constants": (1, _extreme_constants),
            "decimal literals": (1, _decimal_literals), "cancelling functions": (1, _cancelling),
            "far tails": (1, _far_tails), "atom constants": (1, _atom_constants),
            "tight parameters": (1, _tight_parameters), "boxes": (1, _boxes),
             "user atoms": (1, _user_atoms), "monomials": (1, _monomials), "matrices": (1, _matrices),
-            "rewrites": (1, _rewrites), "perspectives": (1, _perspectives)}
+            "rewrites": (1, _rewrites), "perspectives": (1, _perspectives), "quasi": (1, _quasi)}
 
 
 # ---- sets (SPEC section 10): random constraints and an exact referee -------------------

@@ -349,6 +349,55 @@ def _rows(x):
     return x.reshape(x.shape[0], -1)
 
 
+def _descending(ns, rows):
+    """Each row's entries from the largest down, by insertion (column j encloses the
+    (j+1)-th largest entry): each step puts a new entry e into the sorted prefix with
+    prefix'[i] = max(prefix[i], min(prefix[i - 1], e)), which is exact on reals, and on
+    balls encloses it, maximum and minimum being enclosed entrywise."""
+    columns = []
+    for j in range(rows.shape[1]):
+        e = rows[:, j]
+        merged = []
+        for i in range(len(columns) + 1):
+            above = columns[i - 1] if i > 0 else None
+            here = columns[i] if i < len(columns) else None
+            candidate = e if above is None else ns.minimum(above, e)
+            merged.append(candidate if here is None else ns.maximum(here, candidate))
+        columns = merged
+    return columns
+
+
+def _sum_of_extremes(ns, a, kw, largest: bool):
+    """sum_largest(x, k) / sum_smallest(x, k): the k largest (smallest) entries summed,
+    all of them when there are fewer; k a whole number >= 1."""
+    k = kw.get("k")
+    if not isinstance(k, Fraction) or k.denominator != 1 or k < 1:
+        raise Unsupported("k of sum_largest")
+    rows = _rows(a[0]) if largest else -_rows(a[0])
+    chosen = _descending(ns, rows)[:int(k)]
+    total = chosen[0]
+    for column in chosen[1:]:
+        total = total + column
+    return total if largest else -total
+
+
+def _dotsort(ns, x, w):
+    """<sort(x), sort(w)> with w padded with zeros to the size of x (undefined when w is
+    longer): the j-th largest entries of each multiplied and summed."""
+    x, w = _rows(x), _rows(w)
+    if w.shape[1] > x.shape[1]:
+        raise Unsupported("dotsort with W longer than X")
+    if w.shape[1] < x.shape[1]:
+        zeros = np.empty((w.shape[0], x.shape[1] - w.shape[1]), dtype=w.dtype)
+        zeros.fill(ns.num(Fraction(0)))
+        w = np.concatenate([w, zeros], axis=1)
+    xs, ws = _descending(ns, x), _descending(ns, w)
+    total = xs[0] * ws[0]
+    for j in range(1, len(xs)):
+        total = total + xs[j] * ws[j]
+    return total
+
+
 def _sigmoid(ns, x):
     # 1/(1 + e^-x), written so that neither branch overflows.
     return ns.piecewise(x, 0, lambda t: ns.exp(t) / (1 + ns.exp(t)), lambda t: 1 / (1 + ns.exp(-t)))
@@ -661,6 +710,9 @@ ATOMS: dict[str, tuple] = {
     "log_softmax": (1, {}, lambda ns, a, kw: _log_softmax(ns, a[0])),
     "softmax": (1, {}, lambda ns, a, kw: ns.exp(_log_softmax(ns, a[0]))),
     "layer_norm": (1, {"eps": Fraction(1, 100000)}, lambda ns, a, kw: _layer_norm(ns, a[0], kw["eps"])),
+    "sum_largest": (1, {"k": None}, lambda ns, a, kw: _sum_of_extremes(ns, a, kw, largest=True)),
+    "sum_smallest": (1, {"k": None}, lambda ns, a, kw: _sum_of_extremes(ns, a, kw, largest=False)),
+    "dotsort": (2, {}, lambda ns, a, kw: _dotsort(ns, a[0], a[1])),
     "dot": (2, {}, lambda ns, a, kw: _dot(a[0], a[1])),
     "conv": (2, {}, lambda ns, a, kw: _conv(a[0], a[1])),
     # The losses, as SPEC section 5 spells them out.
@@ -1070,6 +1122,10 @@ class Referee:
             if not isinstance(exponent, Fraction) or len(args) not in (1, 2):
                 raise Unsupported("power without a constant exponent")
             return _power(ns, _lift(ns, args[0], batch), as_constant(exponent)), None
+        if name in ("sum_largest", "sum_smallest") and len(args) == 2:     # k by position
+            if not isinstance(args[1], Fraction) or "k" in kwargs:
+                raise Unsupported(f"arguments of {node.func}")
+            args, kwargs = args[:1], {**kwargs, "k": as_constant(args[1])}
         if arity is not None and len(args) != arity or not set(kwargs) <= set(defaults):
             raise Unsupported(f"arguments of {node.func}")
         kw = {**defaults, **kwargs}
@@ -1125,11 +1181,25 @@ def rigorous_gap(referee: Referee, kind: str, params: Mapping, a: Mapping, b: Ma
             f, valid = referee.evaluate(ns, values, 3)
             if valid.all():
                 fa, fb, fm = (f[(i, *entry)] for i in range(3))
-                chord = t * fa + (1 - t) * fb
-                gap = fm - chord if kind == "convex" else chord - fm
-                if gap > 0 or gap <= 0:
-                    return bool(gap > 0), gap
+                gaps = _gaps(kind, t, fa, fb, fm)
+                if all(g > 0 for g in gaps):
+                    return True, gaps[0]
+                gap = gaps[0]
+                if any(g <= 0 for g in gaps):
+                    return False, gap
     return False, gap
+
+
+def _gaps(kind: str, t, fa, fb, fm) -> tuple:
+    """What must all be positive for a violation of ``kind``: f at the mix above the chord
+    (convex) or below it (concave); above both f(a) and f(b) (quasiconvex) or below both
+    (quasiconcave). Floats or balls alike."""
+    if kind == "convex":
+        return (fm - (t * fa + (1 - t) * fb),)
+    if kind == "concave":
+        return ((t * fa + (1 - t) * fb) - fm,)
+    sign = 1 if kind == "quasiconvex" else -1
+    return sign * (fm - fa), sign * (fm - fb)
 
 
 @dataclass(frozen=True)
@@ -1270,8 +1340,8 @@ def _try_batch(referee, kind, shapes, params, a, b, theta, candidates) -> Findin
     ok = valid[:batch] & valid[batch:2 * batch] & valid[2 * batch:]
     t = theta.reshape((batch,) + (1,) * (f.ndim - 1))
     with np.errstate(all="ignore"):
-        chord = t * fa + (1 - t) * fb
-        gap = fm - chord if kind == "convex" else chord - fm
+        gaps = _gaps(kind, t, fa, fb, fm)
+        gap = gaps[0] if len(gaps) == 1 else np.minimum(*gaps)
         size = np.abs(fm) + np.abs(t * fa) + np.abs((1 - t) * fb)
         relative = _rows(np.where(size > 0, gap / np.where(size > 0, size, 1.0), gap))
     relative = np.where(ok[:, None] & np.isfinite(relative), relative, -np.inf)
@@ -1322,13 +1392,16 @@ def audit(expression: str, wrt: Sequence[str], assume: Sequence[str] = (),
                 verdict.bogus.append(f"{witness} (referee's gap: {gap})")
         if result is not None:
             rng = np.random.default_rng(seed)
+            quasi, plain = result.proof.quasi, result.curvature.is_known
             claims = [k for k, c in (("convex", result.curvature.is_convex),
-                                     ("concave", result.curvature.is_concave)) if c]
+                                     ("concave", result.curvature.is_concave),
+                                     ("quasiconvex", quasi.is_quasiconvex and not plain),
+                                     ("quasiconcave", quasi.is_quasiconcave and not plain)) if c]
             instances = shape_instances(result.proof, rng, rounds) if claims else []
             for kind in claims:
                 finding = jensen_search(referee, kind, instances, rng)
                 if finding is not None:
-                    verdict.violations.append(f"certified {result.curvature}, {finding}")
+                    verdict.violations.append(f"certified {result.verdict}, {finding}")
     except Unsupported as why:
         verdict.skipped = str(why)
     return verdict

@@ -13,6 +13,10 @@ from pathlib import Path
 
 import dcp.generated_docs as generated
 
+#: The tutorial's two-sample loss of a sigmoid unit, whose quasiconvexity witness is drawn.
+TWO_SAMPLES = "square(sigmoid(w @ x1) - y1) + square(sigmoid(w @ x2) - y2)"
+TWO_SAMPLE_SHAPES = {"w": (2,), "x1": (2,), "x2": (2,), "y1": (), "y2": ()}
+
 
 def on_page_markdown(markdown: str, **kwargs) -> str:
     for marker, make in generated.SECTIONS.items():
@@ -35,6 +39,8 @@ def on_files(files, config):
         pictures = {
             "img/sigmoid.png": lambda path: plot_atom(lookup("sigmoid", 1), path),
             "img/witness.png": lambda path: certify("mse(W2 @ relu(W1 @ x), y)", wrt="W1").plot(path),
+            "img/quasi_witness.png": lambda path: certify(TWO_SAMPLES, wrt="w", shapes=TWO_SAMPLE_SHAPES)
+            .plot(path, kind="quasiconvex"),
         }
         for uri, draw in pictures.items():
             path = Path(folder) / uri.replace("/", "_")

@@ -90,7 +90,7 @@ def test_batch_gives_the_same_lines_with_one_job_or_several(tmp_path):
     one = dcp("batch", str(path), "--jobs", "1").stdout
     assert dcp("batch", str(path), "--jobs", "3").stdout == one
     assert [json.loads(line)["verdict"] for line in one.splitlines()] == [
-        "convex", "nonconvex", "nonconvex", "unknown", "nonconvex", "convex"]
+        "convex", "nonconvex", "quasiconvex", "unknown", "nonconvex", "convex"]
 
 
 def test_the_default_report_shows_no_wall_clock_time():
@@ -139,8 +139,9 @@ def test_trials_count_admissible_comparisons_only():
 def test_a_violation_at_the_end_of_a_variables_box_is_found():
     # f = sigmoid(x^2 - 4): f''(2.1) = 17.64 s''(0.41) + 2 s'(0.41) < 0, so f is not convex
     # near the end of [-2.1, 2.1]; it is not concave near 0 either.
+    # (a nondecreasing function of a convex one: quasiconvex, SPEC section 10)
     result = certify("sigmoid(square(x) - 4)", wrt="x", assume=["-2.1 <= x <= 2.1"])
-    assert (result.is_convex, result.is_concave, result.verdict) == (False, False, "nonconvex")
+    assert (result.is_convex, result.is_concave, result.verdict) == (False, False, "quasiconvex")
 
 
 def test_an_icnn_with_slightly_negative_hidden_weights_is_not_convex():

@@ -144,7 +144,8 @@ def test_each_result_renders_a_table_of_verdicts(each):
     assert "convex in each variable separately (block convex), not jointly" in page.text
     markdown = each._repr_markdown_()
     assert "| `U` | **convex** | convex | not concave |" in markdown
-    assert "| `U, V (jointly)` | **nonconvex** | unknown | not concave, not convex |" in markdown
+    assert ("| `U, V (jointly)` | **nonconvex** | unknown | not concave, not convex, not quasiconcave, "
+            "not quasiconvex |") in markdown
 
 
 def test_each_result_to_json_holds_a_valid_result_per_entry(each):
@@ -171,3 +172,12 @@ def test_the_results_fields_have_precise_types(refuted):
     assert isinstance(refuted.witness, Witness) and refuted.hints == (Hint(("W2 >= 0",), "convex"),)
     assert refuted.shapes == {"W2": ("a", "b"), "W1": ("b", "c"), "x": ("c",)}
     assert certify("W @ x", wrt="x", shapes={"W": (4, 3)}, check=False).shapes == {"W": (4, 3), "x": (3,)}
+
+
+def test_markdown_witness_lists_shapes_and_a_witness_without_parameters_reads_plainly():
+    from dcp import certify
+    result = certify("relu(W2 @ relu(W1 @ x))", wrt="W1")
+    shown = result._repr_markdown_()
+    assert "| shape of `W2` | `(3, 2)` |" in shown and "| shape of `W1` | `(2, 2)` |" in shown
+    plain = certify("exp(x)", wrt="x", shapes={"x": ()})
+    assert str(plain.witness).startswith("not concave: a: x=")     # no "with -;"

@@ -127,3 +127,19 @@ def test_a_script_is_told_in_its_own_words(tmp_path):
     from dcp import DcpError, certify
     with pytest.raises(DcpError, match=r"e\.g\. wrt='x'$"):
         certify("exp(x)", wrt=[])
+
+
+def test_the_check_is_said_off_in_the_words_of_whoever_turned_it_off(tmp_path):
+    """A script has no word for the numeric check: its runner's is used (dcp run's
+    --no-check, the REPL's :check off, Python's check=False)."""
+    from dcp.repl import Repl
+    script = tmp_path / "one.dcp"
+    script.write_text("certify exp(x) wrt x\n")
+    assert "numeric check: not run (--no-check)" in dcp("run", str(script), "--no-check").stdout
+    repl = Repl()
+    repl.execute(":check off")
+    assert "numeric check: not run (:check off)" in repl.execute(f":run {script}")
+    assert "numeric check: not run (:check off)" in repl.execute("certify exp(x) wrt x")
+    session = Session()
+    session.check = False
+    assert session.run("certify exp(x) wrt x")[0].check_summary == "not run (check=False)"

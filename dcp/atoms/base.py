@@ -84,6 +84,12 @@ class Atom:
     formula: ClassVar[str] = ""
     #: Whether the value is a scalar (a reduction) or has the shape of its argument.
     reduces: ClassVar[bool] = False
+    #: Arguments the facts hold for only when they are fixed: the atom is convex (or
+    #: concave) in the others for each constant value there, not jointly (dotsort's
+    #: weights W: dotsort(x, w) of scalars is x*w). The composition rule gives unknown
+    #: unless every one of them is constant, as the product rule does for two
+    #: non-constant factors.
+    fixed_arguments: ClassVar[tuple[int, ...]] = ()
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)

@@ -279,6 +279,120 @@ class QuadOverLin(Atom):
         return np.where(inside(y, self.domain(1, kw)), divide(ops, squares, y), ops.nan)
 
 
+class _SumOfExtremes(Atom):
+    """The sum of the k largest (or smallest) entries of x, for a whole number k >= 1 (all
+    the entries when x has fewer than k, as CVXPY's)."""
+
+    keywords = {"k": None}
+    positional_keywords = ("k",)                # sum_largest(x, 3), as CVXPY writes it
+    reduces = True
+
+    def validate(self, kw: Keywords) -> None:
+        k = kw.get("k")
+        if k is None or k != int(k) or not k >= 1:
+            shown = "nothing" if k is None else f"k={format_constant(k)}"
+            raise ArgumentError(f"{self.name}(x, k) needs k, a whole number >= 1, got {shown}")
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        # A sum of c entries, each in the range X, for some c from 1 to k: in c X, whose
+        # ends are linear in c, so within the hull of X (c = 1) and k X (c = k). (With no
+        # k, as the docs' table asks: any c >= 1.)
+        k = kw.get("k")
+        if k is None:
+            return args[0].sum_of_terms()
+        return Interval.hull([args[0], Interval(k, k) * args[0]])
+
+    def _sum(self, ops, args, kw, largest: bool):
+        from ..ops import entries
+        rows = ops.sort(entries(args[0]))
+        count = min(int(kw["k"]), rows.shape[1])
+        return (rows[:, rows.shape[1] - count:] if largest else rows[:, :count]).sum(axis=1)
+
+
+class SumLargest(_SumOfExtremes, _ConvexUp):
+    """sum_largest(x, k): the sum of the k largest entries of x; convex, nondecreasing.
+
+    It is max over sets S of k entries of sum(x[S]), a maximum of linear functions.
+    """
+
+    name = "sum_largest"
+
+    def evaluate(self, ops, args, kw, node):
+        return self._sum(ops, args, kw, largest=True)
+
+
+class SumSmallest(_SumOfExtremes, _ConcaveUp):
+    """sum_smallest(x, k): the sum of the k smallest entries of x; concave, nondecreasing.
+
+    It is min over sets S of k entries of sum(x[S]), a minimum of linear functions.
+    """
+
+    name = "sum_smallest"
+
+    def evaluate(self, ops, args, kw, node):
+        return self._sum(ops, args, kw, largest=False)
+
+
+class Dotsort(Atom):
+    """dotsort(X, W) = dot(sort(vec(X)), sort(vec(W))), W constant: convex; monotone by W's sign.
+
+    W is padded with zeros to the size of X (CVXPY's dotsort; W may not have more
+    entries). By the rearrangement inequality it is the maximum over permutations p of
+    sum_i x_i w_p(i): a maximum of linear functions of X, so convex in X for each fixed W
+    (only: dotsort(x, w) of two scalars is x*w, so W must be constant). Each sorted entry
+    of X is nondecreasing in every entry of X, so dotsort is nondecreasing in X where
+    W >= 0 and nonincreasing where W <= 0.
+    """
+
+    name = "dotsort"
+    min_args = max_args = 2
+    reduces = True
+    fixed_arguments = (1,)
+
+    def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
+        return Curvature.CONVEX
+
+    def monotonicity(self, index: int, args: Ranges, kw: Keywords) -> Monotonicity:
+        if index == 1:
+            return _NONE
+        weights = args[1]
+        return _UP if weights.is_nonneg else _DOWN if weights.is_nonpos else _NONE
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        # A sum of n >= 1 terms s_j(X) s_j(W0), where s_j(X) is in X's range and the
+        # padded weight s_j(W0) in the hull of W's range and 0.
+        padded = Interval.hull([args[1], Interval(0.0, 0.0)])
+        return (args[0] * padded).sum_of_terms()
+
+    def shape(self, shapes, kw, data, dims: Dims) -> Sym:
+        x_sizes, w_sizes = ([dims.size[dims.find(d)] for d in shape] for shape in shapes)
+        if None not in w_sizes:
+            w = math.prod(w_sizes)
+            if None not in x_sizes and w > math.prod(x_sizes):
+                raise ShapeMismatch(f"dotsort(X, W) needs W with at most as many entries as X, "
+                                    f"got {w} and {math.prod(x_sizes)}")
+            if len(shapes[0]) == 1:             # a vector X: at least as long as W (as x[i])
+                dims.at_least(shapes[0][0], w)
+        return ()
+
+    def evaluate(self, ops, args, kw, node):
+        import numpy as np
+
+        from ..ops import entries
+        x, w = entries(args[0]), entries(args[1])
+        n, m = x.shape[1], w.shape[1]
+        if m > n:                                   # undefined (CVXPY refuses it)
+            nan = np.empty(len(x), dtype=object if ops.name == "arb" else float)
+            nan[:] = [ops.nan] * len(x)
+            return nan
+        if m < n:
+            w = np.concatenate([w, ops.array(np.zeros((len(w), n - m)))], axis=1)
+        # In balls: ops.sort encloses each sorted entry of every point of the balls, so
+        # the products and their sum enclose the value there (and in floats it is exact
+        # up to rounding).
+        return (ops.sort(x) * ops.sort(w)).sum(axis=1)
+
+
 class _MeanOfPositives(Atom):
     """A reduction of a vector's entries (``x`` in the formula, with ``n`` of them) that
     lies between the smallest and the largest entry: a mean."""

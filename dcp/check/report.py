@@ -5,16 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-__all__ = ["Witness", "SearchReport", "SetWitness"]
+__all__ = ["Witness", "SearchReport", "SetWitness", "KINDS"]
+
+#: The claims a witness may disprove, and what it compares f at the mixed point with: the
+#: chord for convexity and concavity, the larger (smaller) end value for quasiconvexity
+#: (quasiconcavity), SPEC section 10.
+KINDS = ("convex", "concave", "quasiconvex", "quasiconcave")
+_RELATIONS = {"convex": ">", "concave": "<", "quasiconvex": ">", "quasiconcave": "<"}
+_RIGHT_SIDES = {"convex": "theta f(a) + (1 - theta) f(b)", "concave": "theta f(a) + (1 - theta) f(b)",
+                "quasiconvex": "max(f(a), f(b))", "quasiconcave": "min(f(a), f(b))"}
 
 
 @dataclass(frozen=True)
 class Witness:
-    """A confirmed counterexample to one claim (`kind` is `"convex"` or `"concave"`).
+    """A confirmed counterexample to one claim (`kind` is one of `KINDS`: convex, concave,
+    quasiconvex, quasiconcave).
 
     `lhs` is f at the mixed point `theta*a + (1-theta)*b` and `rhs` the chord
     `theta*f(a) + (1-theta)*f(b)`, both at `entry` of the value; the gap is
-    `lhs - rhs` for convexity (`rhs - lhs` for concavity). The parameters, `a`, `b`
+    `lhs - rhs` for convexity (`rhs - lhs` for concavity). Against quasiconvexity `rhs` is
+    the larger of f(a) and f(b) (`lhs - rhs` > 0 and f(mix) exceeds both); against
+    quasiconcavity the smaller (`rhs - lhs`). The parameters, `a`, `b`
     and `theta` are exact floats; `lhs_ball`, `rhs_ball` and `gap_ball` are the Arb
     balls that enclose the exact values (the gap's ball lies wholly above 0: the proof),
     and `lhs`, `rhs`, `gap` their midpoints as floats, for display.
@@ -38,6 +49,16 @@ class Witness:
     exact: bool = field(repr=False, default=False)
 
     @property
+    def relation(self) -> str:
+        """How f at the mixed point compares with `right_side`: `>` or `<`."""
+        return _RELATIONS[self.kind]
+
+    @property
+    def right_side(self) -> str:
+        """What `rhs` is, in words: the chord, or the larger (smaller) end value."""
+        return _RIGHT_SIDES[self.kind]
+
+    @property
     def proved_by(self) -> str:
         """How the gap is proved: in exact arithmetic (a method's witness, found without
         search) or with interval arithmetic (Arb balls)."""
@@ -53,10 +74,10 @@ class Witness:
     def __str__(self) -> str:
         def show(values):
             return ", ".join(f"{k}={v}" for k, v in values.items()) or "-"
-        relation = ">" if self.kind == "convex" else "<"
-        return (f"not {self.kind}: with {show(self.params)}; a: {show(self.a)}; b: {show(self.b)}; "
-                f"theta={self.theta:g}: f(theta a + (1-theta) b) = {self.lhs:.6g} {relation} "
-                f"{self.rhs:.6g} = theta f(a) + (1-theta) f(b)")
+        given = f"with {show(self.params)}; " if self.params else ""
+        return (f"not {self.kind}: {given}a: {show(self.a)}; b: {show(self.b)}; "
+                f"theta={self.theta:g}: f(theta a + (1-theta) b) = {self.lhs:.6g} {self.relation} "
+                f"{self.rhs:.6g} = {self.right_side}")
 
 
 @dataclass
@@ -66,7 +87,7 @@ class SearchReport:
 
     trials: int = 0
     seconds: float | None = None
-    largest_gap: dict = field(default_factory=lambda: {"convex": 0.0, "concave": 0.0})
+    largest_gap: dict = field(default_factory=lambda: dict.fromkeys(KINDS, 0.0))
     witnesses: dict = field(default_factory=dict)
     #: Whether the Hypothesis stage was skipped because a Hypothesis test was running.
     nested: bool = False

@@ -138,17 +138,34 @@ class Search:
             started = time.perf_counter()
             self.deadline = started + self.budget.seconds
         self._presearch(wanted)
+        self._implied(wanted)
         if _inside_hypothesis_test():
             # Hypothesis cannot nest one search in another (a user's @given test calling
             # certify): the pre-search alone stands, and the report says so.
             self.report.nested = True
         else:
             for kind in sorted(wanted - set(self.report.witnesses)):
-                if self.budget.examples and not self.out_of_time():
+                if kind not in self.report.witnesses and self.budget.examples and not self.out_of_time():
                     self._hypothesis(kind)
+                    self._implied(wanted)
         if self.deadline is not None:
             self.report.seconds = time.perf_counter() - started
         return self.report
+
+    def _implied(self, wanted: set[str]) -> None:
+        """A mixed point above both end values is above the chord: each witness against
+        quasiconvexity (quasiconcavity) is confirmed again against convexity (concavity)."""
+        found = self.report.witnesses
+        for quasi, plain in (("quasiconvex", "convex"), ("quasiconcave", "concave")):
+            witness = found.get(quasi)
+            if witness is None or plain not in wanted or plain in found:
+                continue
+            exact = {part: {n: np.asarray(v, dtype=float) for n, v in getattr(witness, part).items()}
+                     for part in ("params", "a", "b")}
+            again = self.confirm(plain, witness.shapes, exact["params"], exact["a"], exact["b"],
+                                 witness.theta, witness.entry)
+            if again is not None:
+                found[plain] = again
 
     def _warm_up(self) -> None:
         """Pay the one-time costs before a timed budget's clock starts: the imports of the
@@ -212,10 +229,9 @@ class Search:
         ok = valid[:batch] & valid[batch:2 * batch] & valid[2 * batch:]
         self.report.trials += int(ok.sum())
         t = theta.reshape((batch,) + (1,) * (f.ndim - 1))
-        chord = t * fa + (1 - t) * fb
         scale = 1 + np.abs(fm) + np.abs(t * fa) + np.abs((1 - t) * fb)
         for kind in sorted(wanted - set(self.report.witnesses)):     # sorted: no hash order
-            gap = (fm - chord) if kind == "convex" else (chord - fm)
+            gap = _float_gap(kind, t, fa, fb, fm)
             relative = np.where(ok.reshape(t.shape), gap / scale, -np.inf)
             rows = relative.reshape(batch, -1)
             best = rows.max(axis=1)
@@ -336,8 +352,7 @@ class Search:
             return None, None
         fa, fb, fm = f
         with np.errstate(all="ignore"):
-            chord = theta * fa + (1 - theta) * fb
-            gap = (fm - chord) if kind == "convex" else (chord - fm)
+            gap = _float_gap(kind, theta, fa, fb, fm)
             relative = np.asarray(gap / (1 + np.abs(fm) + np.abs(theta * fa) + np.abs((1 - theta) * fb)))
         if not np.isfinite(relative).all():
             return None, None
@@ -450,8 +465,10 @@ class Search:
         if not valid.all():
             return None
         fa, fb, fm = (f[i][entry] if f.ndim > 1 else f[i] for i in range(3))
-        chord = t * fa + (1 - t) * fb
-        return fm, chord, (fm - chord) if kind == "convex" else (chord - fm)
+        if kind in ("convex", "concave"):
+            chord = t * fa + (1 - t) * fb
+            return fm, chord, (fm - chord) if kind == "convex" else (chord - fm)
+        return (fm,) + _ball_gap(kind, fa, fb, fm)
 
 
 @dataclass(frozen=True)
@@ -624,6 +641,36 @@ def _point_key(point) -> str:
     shapes, params, a, b, theta = point
     return repr((sorted(shapes.items()), [(n, v.tolist()) for side in (params, a, b)
                                           for n, v in sorted(side.items())], theta))
+
+
+def _float_gap(kind: str, t, fa, fb, fm):
+    """How far f at the mix lies beyond what ``kind`` allows, in floats (positive: a
+    candidate): above the chord (convex), below it (concave), above both ends
+    (quasiconvex), below both (quasiconcave)."""
+    if kind == "convex":
+        return fm - (t * fa + (1 - t) * fb)
+    if kind == "concave":
+        return (t * fa + (1 - t) * fb) - fm
+    if kind == "quasiconvex":
+        return fm - np.maximum(fa, fb)
+    return np.minimum(fa, fb) - fm
+
+
+def _ball_gap(kind: str, fa, fb, fm) -> tuple:
+    """The end value compared with and the gap against quasiconvexity (quasiconcavity), as
+    balls: f(mix) - f(a) and f(mix) - f(b) (negated for quasiconcavity) must both be
+    certainly positive. Returns the smaller when both are, one certainly <= 0 when there
+    is one, else one that straddles 0 (decided at a higher precision)."""
+    sign = 1 if kind == "quasiconvex" else -1
+    gaps = [(sign * (fm - end), end) for end in (fa, fb)]
+    if all(gap > 0 for gap, _ in gaps):
+        gap, end = min(gaps, key=lambda pair: pair[0].mid())
+        return end, gap
+    for gap, end in gaps:
+        if gap <= 0:
+            return end, gap
+    gap, end = next((g, e) for g, e in gaps if not g > 0)
+    return end, gap
 
 
 def _mix(theta: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -43,7 +43,7 @@ def attempt(analyzer, index: int, bounds, facts: Facts) -> bool:
     regions[position] = Structured(*regions[position], structure=structure)
     found = atom.facts_on(tuple(regions), kw)
     curvature = rules.composed(found.curvature, found.monotonicity,
-                               tuple(facts.curvature[p] for p in premises))
+                               tuple(facts.curvature[p] for p in premises), atom.fixed_arguments)
     if curvature is UNKNOWN:
         return False
     facts.range[index], facts.curvature[index], facts.rule[index] = found.range, curvature, RULE

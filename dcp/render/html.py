@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from html import escape
 
-from .text import (proof_columns, quoted_pieces, set_proof_tree, set_verdict_note, shorten, source_lines,
-                   verdict_colour, verdict_note)
+from ..check.report import KINDS
+from .text import (proof_columns, quasi_lines, quoted_pieces, set_proof_tree, set_verdict_note, shorten,
+                   source_lines, verdict_colour, verdict_note)
 
 __all__ = ["render_html", "render_set_html", "render_each_html"]
 
@@ -57,9 +58,13 @@ def render_html(result) -> str:
         parts.append("<p>Holds where the expression is defined: "
                      + ", ".join(_code(str(c)) for c in result.domain) + ".</p>")
     parts.append(f"<p>Numeric check: {escape(result.check_summary)}.</p>")
-    parts.extend(_witness(result.witnesses[kind]) for kind in ("convex", "concave")
-                 if kind in result.witnesses)
-    parts += [_proof(result.proof.root), "</div>"]
+    parts.extend(_witness(result.witnesses[kind]) for kind in KINDS if kind in result.witnesses)
+    parts.append(_proof(result.proof.root))
+    quasi = quasi_lines(result.proof)
+    if quasi:
+        parts.append("<p>Quasiconvexity (DQCP rules):</p><ul>"
+                     + "".join(f"<li>{_code(line.strip())}</li>" for line in quasi) + "</ul>")
+    parts.append("</div>")
     return "\n".join(parts)
 
 
@@ -89,7 +94,7 @@ def _break(step) -> str:
 
 
 def _witness(witness) -> str:
-    relation = "&gt;" if witness.kind == "convex" else "&lt;"
+    relation = escape(witness.relation)
     rows = [("shape of " + name, str(tuple(shape))) for name, shape in witness.shapes.items()]
     rows += [(name, str(value)) for name, value in witness.params.items()]
     rows += [(f"{name} at a", str(value)) for name, value in witness.a.items()]
@@ -100,7 +105,7 @@ def _witness(witness) -> str:
             f"{escape(witness.proved_by)}):</p>\n<table>"
             + "".join(f"<tr><td>{_code(name)}</td><td>{_code(value)}</td></tr>" for name, value in rows)
             + f"</table>\n<p>f(θa + (1-θ)b) = {witness.lhs:.6g} {relation} {witness.rhs:.6g}"
-            f" = θf(a) + (1-θ)f(b){escape(entry)}</p>")
+            f" = {escape(witness.right_side.replace('theta', 'θ'))}{escape(entry)}</p>")
 
 
 def _proof(root) -> str:

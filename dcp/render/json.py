@@ -15,11 +15,14 @@ from importlib.resources import files
 
 from ..facts import Interval
 from ..facts.interval import round_down, round_up
+from ..proof import condition_text
 
 __all__ = ["to_json", "set_to_json", "render_json", "load_schema", "SCHEMA_VERSION"]
 
 #: 2: a shape's dimensions are integers, or strings for free sizes (all were strings).
-#: 3: ``kind`` says what a result is about; a set's result has a schema of its own.
+#: 3: quasiconvexity (SPEC section 10): is_quasiconvex, is_quasiconcave, quasi_curvature,
+#: the quasi verdicts and witnesses, and a step's DQCP step; and ``kind`` says what a
+#: result is about (``"function"``; a set's result has a schema of its own).
 SCHEMA_VERSION = 3
 
 #: The schema's file in the package, and that of a result about a set.
@@ -59,6 +62,17 @@ def _witness(witness) -> dict | None:
     return None if witness is None else witness.as_dict()
 
 
+def _quasi_steps(proof, ids: dict[int, int], steps: list[dict]) -> None:
+    """Each DQCP step, under ``"quasi"`` of the step of its node."""
+    tape = proof.tape
+    for step, quasi in proof.quasi_steps():
+        steps[ids[id(step)]]["quasi"] = {
+            "quasi": quasi.quasi.value, "rule": quasi.rule,
+            "premises": [ids[id(proof.step(p))] for p in quasi.premises],
+            "requires": [f"{tape.text(p, 60)} {condition_text(d)}" for p, d in quasi.requires],
+            "break": quasi.reason}
+
+
 def to_json(result) -> dict:
     """The result as plain data following the schema (of its kind)."""
     if result.kind == "set":
@@ -74,6 +88,9 @@ def to_json(result) -> dict:
         "curvature": result.curvature.value,
         "is_convex": result.is_convex,
         "is_concave": result.is_concave,
+        "is_quasiconvex": result.is_quasiconvex,
+        "is_quasiconcave": result.is_quasiconcave,
+        "quasi_curvature": result.proof.quasi.value,
         "breaks": [proof["ids"][id(s)] for s in result.breaks],
         "hints": [{"assume": list(h.assumptions), "verdict": h.verdict} for h in result.hints],
         "domain": [str(c) for c in result.domain],
@@ -106,6 +123,8 @@ def _proof(proof) -> dict:
             "requires": [str(c) for c in step.requires],
             "break": None if not step.is_break else {"reason": step.reason, "fix": step.fix},
         })
+    if proof.facts.quasi:
+        _quasi_steps(proof, ids, steps)
     return {"root": ids[id(proof.root)], "steps": steps, "ids": ids}
 
 

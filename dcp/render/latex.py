@@ -23,6 +23,7 @@ from ..syntax.ast import (
     Unary,
     Vector,
 )
+from ..check.report import KINDS
 from ..errors import DcpError
 from ..proof import DomainCondition, condition_text
 from ..syntax import parse_expression
@@ -100,6 +101,9 @@ def _joined(items: list[list], separator: str) -> list:
 
 
 #: Each relation as math mode sets it; ``in`` for a domain between two ends.
+#: What a witness compares f at the mixed point with, by the claim it disproves.
+_RIGHT_SIDES = {"convex": r"\theta f(a) + (1-\theta) f(b)", "concave": r"\theta f(a) + (1-\theta) f(b)",
+                "quasiconvex": r"\max(f(a), f(b))", "quasiconcave": r"\min(f(a), f(b))"}
 _RELATIONS = {"<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">", "==": "=", "in": r"\in"}
 _RELATION = re.compile(r"(<=|>=|==|<|>)")
 #: A matrix's structure, as an assumption states it (``P psd``).
@@ -163,7 +167,8 @@ def render_latex(result) -> str:
     wrt = ", ".join(_name(n) for n in result.wrt)
     lines = [f"\\[ f({wrt}) = {expression} \\]", "",
              f"\\textbf{{Verdict:}} {result.verdict}"
-             + (" (certified by the rules)." if result.curvature.is_known else ".")]
+             + (" (certified by the rules)." if result.curvature.is_known else
+                " (certified by the DQCP rules)." if result.proof.quasi.is_known else ".")]
     if result.assumptions:
         lines.append("Assuming " + ", ".join(f"${latex_condition(a)}$" for a in result.assumptions) + ".")
     if not result.curvature.is_known:
@@ -175,14 +180,13 @@ def render_latex(result) -> str:
     if result.domain:
         lines += ["", "Holds where the expression is defined: "
                   + ", ".join(f"${latex_domain(c)}$" for c in result.domain) + "."]
-    for kind in ("convex", "concave"):
+    for kind in KINDS:
         witness = result.witnesses.get(kind)
         if witness is None:
             continue
-        relation = ">" if kind == "convex" else "<"
         lines += ["", f"\\textbf{{Witness}} (not {kind}): with $\\theta = {witness.theta:g}$, "
-                      f"$f(\\theta a + (1-\\theta) b) = {witness.lhs:.6g} {relation} {witness.rhs:.6g}"
-                      f" = \\theta f(a) + (1-\\theta) f(b)$."]
+                      f"$f(\\theta a + (1-\\theta) b) = {witness.lhs:.6g} {witness.relation} {witness.rhs:.6g}"
+                      f" = {_RIGHT_SIDES[kind]}$."]
     return "\n".join(lines)
 
 

@@ -1,8 +1,9 @@
 """A result as Markdown: for issues, notebooks and reports."""
 from __future__ import annotations
 
+from ..check.report import KINDS
 from ..errors import caret_block
-from .text import proof_tree, set_proof_tree, set_verdict_note, shorten
+from .text import proof_tree, quasi_lines, set_proof_tree, set_verdict_note, shorten
 
 __all__ = ["render_markdown", "render_each_markdown", "render_set_markdown"]
 
@@ -17,8 +18,9 @@ def render_markdown(result) -> str:
     lines = [f"### {_code(shorten(result.expression))} with respect to {', '.join(map(_code, result.wrt))}", ""]
     if result.assumptions:
         lines += ["Assuming " + ", ".join(map(_code, result.assumptions)) + ".", ""]
-    lines += [f"**Verdict: {result.verdict}**" + (" (certified by the rules, proof re-checked)"
-                                                  if result.curvature.is_known else ""), ""]
+    certified = " (certified by the rules, proof re-checked)" if result.curvature.is_known else \
+        " (certified by the DQCP rules, proof re-checked)" if result.proof.quasi.is_known else ""
+    lines += [f"**Verdict: {result.verdict}**" + certified, ""]
     if not result.curvature.is_known:
         for step in result.breaks:
             lines += [f"**Break** at {_code(step.text)}: {step.reason}", ""]
@@ -33,20 +35,26 @@ def render_markdown(result) -> str:
     if result.domain:
         lines += ["Holds where " + ", ".join(_code(str(c)) for c in result.domain) + ".", ""]
     lines += [f"Numeric check: {result.check_summary}.", ""]
-    for kind in ("convex", "concave"):
+    for kind in KINDS:
         witness = result.witnesses.get(kind)
         if witness is None:
             continue
-        relation = ">" if kind == "convex" else "<"
         lines += [f"**Witness** (not {kind}, proved {witness.proved_by}):", "",
                   "| | |", "|---|---|",
+                  *(f"| shape of {_code(name)} | {_code(str(tuple(shape)))} |"
+                    for name, shape in witness.shapes.items()),
                   *(f"| {_code(name)} | {_code(str(value))} |" for name, value in witness.params.items()),
                   *(f"| {_code(name)} at a | {_code(str(value))} |" for name, value in witness.a.items()),
                   *(f"| {_code(name)} at b | {_code(str(value))} |" for name, value in witness.b.items()),
                   f"| θ | {witness.theta:g} |", "",
-                  f"f(θa + (1-θ)b) = {witness.lhs:.6g} {relation} {witness.rhs:.6g} = θf(a) + (1-θ)f(b)", ""]
+                  f"f(θa + (1-θ)b) = {witness.lhs:.6g} {witness.relation} {witness.rhs:.6g} = "
+                  f"{witness.right_side.replace('theta', 'θ')}", ""]
     lines += ["<details><summary>Proof</summary>", "", "```text", *proof_tree(result.proof.root),
               "```", "", "</details>"]
+    quasi = quasi_lines(result.proof)
+    if quasi:
+        lines += ["", "<details><summary>Quasiconvexity (DQCP rules)</summary>", "", "```text",
+                  *quasi, "```", "", "</details>"]
     return "\n".join(lines)
 
 

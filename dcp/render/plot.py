@@ -2,7 +2,8 @@
 
 * The witness slice: f along the segment from ``a`` to ``b``, the chord between the ends,
   and the violating point, where the chord passes below the curve (not convex) or above
-  it (not concave).
+  it (not concave); against quasiconvexity (quasiconcavity) the level of the larger
+  (smaller) end instead of the chord, with the curve above (below) it.
 * An atom's curvature: the function with the intervals where it is convex or concave
   shaded; the picture that answers "why is the sigmoid not convex?".
 """
@@ -65,7 +66,8 @@ def plot_witness(result, path: str | PathLike[str] | None = None, kind: str | No
         why = (f"the numeric check did not run ({result.check.note})" if result.check.outcome == "not run"
                else "the check found no violation")
         raise DcpError(f"there is no witness to draw: {why}")
-    kind = kind or ("convex" if "convex" in result.witnesses else "concave")
+    from ..check.report import KINDS
+    kind = kind or next(k for k in KINDS if k in result.witnesses)
     if kind not in result.witnesses:
         raise DcpError(f"there is no witness against {kind} to draw; there is one against "
                        f"{' and '.join(sorted(result.witnesses))}")
@@ -80,18 +82,23 @@ def plot_witness(result, path: str | PathLike[str] | None = None, kind: str | No
     f, valid = evaluate(result.proof, values, FLOAT, len(s))
     curve = f[(slice(None),) + tuple(witness.entry)] if f.ndim > 1 else f
     curve = np.where(valid, curve, np.nan)
-    chord = (1 - s) * curve[0] + s * curve[-1]
+    if kind in ("convex", "concave"):
+        chord, reference = (1 - s) * curve[0] + s * curve[-1], "chord"
+    else:
+        level = max(curve[0], curve[-1]) if kind == "quasiconvex" else min(curve[0], curve[-1])
+        chord = np.full_like(s, level)
+        reference = "max(f(a), f(b))" if kind == "quasiconvex" else "min(f(a), f(b))"
     at = 1 - witness.theta                       # theta*a + (1 - theta)*b sits at s = 1 - theta
 
     figure = _figure(6.4, 4.2)
     axes = figure.axes[0]
     axes.plot(s, curve, color="#1f4e79", linewidth=2, label="f along the segment from a to b")
-    axes.plot(s, chord, color="#c0392b", linestyle="--", linewidth=1.5, label="chord")
+    axes.plot(s, chord, color="#c0392b", linestyle="--", linewidth=1.5, label=reference)
     axes.plot([at, at], [witness.lhs, witness.rhs], color="#555555", linewidth=1)
     axes.scatter([at], [witness.lhs], color="#1f4e79", zorder=3)
     axes.scatter([at], [witness.rhs], color="#c0392b", zorder=3)
-    relation = "above" if kind == "convex" else "below"
-    axes.set_title(f"not {kind}: at the marked point the curve is {relation} the chord", fontsize=10)
+    relation = "above" if kind in ("convex", "quasiconvex") else "below"
+    axes.set_title(f"not {kind}: at the marked point the curve is {relation} the {reference}", fontsize=10)
     axes.set_xlabel("s   (the point (1 - s) a + s b)")
     entry = f"[{', '.join(map(str, witness.entry))}]" if witness.entry else ""
     axes.set_ylabel(f"{result.expression[:40]}{entry}")

@@ -11,8 +11,9 @@ source line and carets under the failing part, domain conditions, then the proof
 """
 from __future__ import annotations
 
+from ..check.report import KINDS
 from ..errors import caret_block
-from ..proof import Step
+from ..proof import Step, condition_text
 
 __all__ = ["render_text", "render_set_text", "proof_tree", "set_verdict_note"]
 
@@ -31,7 +32,7 @@ def paint(text: str, colour: str, enabled: bool) -> str:
 
 def verdict_colour(result) -> str:
     """The colour of the verdict: good when certified, bad when disproved, else unsure."""
-    if result.curvature.is_known:
+    if result.curvature.is_known or result.proof.quasi.is_known:
         return "good"
     return "bad" if result.verdict == "nonconvex" else "unsure"
 
@@ -60,13 +61,40 @@ def render_text(result, colour: bool = False) -> str:
         lines.extend(f"  requires {condition}" for condition in result.domain)
     lines.append("")
     lines.append(f"numeric check: {result.check_summary}")
-    for kind in ("convex", "concave"):
+    for kind in KINDS:
         if kind in result.witnesses:
             lines.extend(_witness_lines(result.witnesses[kind]))
     lines.append("")
     lines.append("proof:")
     lines.extend(proof_tree(result.proof.root))
+    quasi = quasi_lines(result.proof)
+    if quasi:
+        lines.append("")
+        lines.append("quasiconvexity (DQCP rules, SPEC section 10):")
+        lines.extend(quasi)
     return "\n".join(lines)
+
+
+def quasi_lines(proof) -> list[str]:
+    """The DQCP steps that concluded or broke, premises first: text, quasi-curvature, rule,
+    and a break's reason (a step left unknown because a premise is, is not shown)."""
+    rows: list[tuple[str, str, str]] = []
+    if not proof.facts.quasi:                   # (the commonest: no DQCP step)
+        return rows
+    for step, quasi in proof.quasi_steps():
+        if not quasi.quasi.is_known and quasi.reason is None:
+            continue
+        rest = quasi.rule
+        if quasi.requires:
+            rest += " requires " + ", ".join(
+                f"{proof.tape.text(p, 60)} {condition_text(d)}" for p, d in quasi.requires)
+        if quasi.reason is not None:
+            rest += f" <- BREAK: {quasi.reason}"
+        rows.append((step.text, str(quasi.quasi), rest))
+    if not rows:
+        return []
+    width = min(max(len(row[0]) for row in rows), 60)
+    return [f"  {text:<{width}}  {quasi:<12}  {rest}" for text, quasi, rest in rows]
 
 
 def shorten(text: str, limit: int = 200) -> str:
@@ -78,6 +106,8 @@ def verdict_note(result) -> str:
     """What stands behind the verdict, in parentheses."""
     if result.curvature.is_known:
         return "(certified by the rules; the proof kernel re-checked every step)"
+    if result.proof.quasi.is_known:
+        return "(certified by the DQCP rules; the proof kernel re-checked every step)"
     if result.verdict == "nonconvex":
         free = result.covers
         if free:
@@ -121,7 +151,6 @@ def quoted_pieces(prose: str) -> list[tuple[str, bool]]:
 def _witness_lines(witness) -> list[str]:
     def show(values):
         return ", ".join(f"{name} = {value}" for name, value in values.items()) or "(none)"
-    relation = ">" if witness.kind == "convex" else "<"
     entry = f" at entry {list(witness.entry)}" if witness.entry else ""
     return [
         f"witness: not {witness.kind} (proved {witness.proved_by})",
@@ -130,8 +159,8 @@ def _witness_lines(witness) -> list[str]:
         f"  a: {show(witness.a)}",
         f"  b: {show(witness.b)}",
         f"  theta = {witness.theta:g}",
-        f"  f(theta a + (1 - theta) b) = {witness.lhs:.6g} {relation} {witness.rhs:.6g} "
-        f"= theta f(a) + (1 - theta) f(b){entry}",
+        f"  f(theta a + (1 - theta) b) = {witness.lhs:.6g} {witness.relation} {witness.rhs:.6g} "
+        f"= {witness.right_side}{entry}",
     ]
 
 
