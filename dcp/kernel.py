@@ -45,7 +45,8 @@ from .identities import TABLE as IDENTITIES
 from .idioms import IDIOMS
 from .memo import Memo
 from .facts.quasi import QUASI_UNKNOWN, QUASICONCAVE, QUASICONVEX, QUASILINEAR, Quasi
-from .proof import Note, Proof, Step, nonconvex_domain, square_terms, squared_argument
+from .proof import (QUASI_LEVEL_NEEDS, Note, Proof, Step, nonconvex_domain, quasi_level_holds, square_terms,
+                    squared_argument)
 from .tape import Column, Tape, postorder
 
 __all__ = ["check_proof", "check_set_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over",
@@ -1278,7 +1279,19 @@ def _rotated_cone(tape: Tape, part) -> None:
             _set_fail(part, f"term {number} is neither a square nor a constant proved >= 0")
 
 
+def _quasi_level_set(tape: Tape, part) -> None:
+    """``g - h`` proved quasiconvex for ``<=``, quasiconcave for ``>=``, quasilinear for
+    ``==`` by its DQCP steps. Those steps are re-checked here by the kernel's quasi
+    checkers (:func:`_check_quasi`, on the plain steps ``check_proof`` has checked), then
+    the root's claim must give the set."""
+    function = part.proofs["g - h"]
+    _check_quasi(_Kernel(function))
+    if not quasi_level_holds(part.op, function.quasi):
+        _set_fail(part, f"{part.op} needs g - h {QUASI_LEVEL_NEEDS[part.op]}; its DQCP proof gives "
+                        f"{function.quasi}")
+
+
 _SET_CHECKERS: Mapping[str, Callable] = {
     "sublevel set": _level_set, "superlevel set": _level_set, "level set": _level_set,
-    "rotated cone": _rotated_cone, "whole box": _whole_box,
+    "rotated cone": _rotated_cone, "whole box": _whole_box, "DQCP level set": _quasi_level_set,
 }

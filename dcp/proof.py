@@ -18,7 +18,8 @@ from .syntax.ast import Expr
 from .syntax.printer import to_text
 from .tape import Tape, postorder
 
-__all__ = ["RULES", "QUASI_RULES", "QuasiStep", "AS_WRITTEN", "LEVEL_SET_RULES", "SetStep", "SetProof",
+__all__ = ["RULES", "QUASI_RULES", "QuasiStep", "AS_WRITTEN", "LEVEL_SET_RULES", "QUASI_LEVEL_NEEDS",
+           "quasi_level_holds", "SetStep", "SetProof",
            "always_holds", "nonconvex_domain", "square_terms", "squared_argument", "entrywise", "Step", "Facts",
            "Note", "DomainCondition", "Proof", "condition_text"]
 
@@ -454,6 +455,9 @@ RULES.update({
                     "constant s <= 0 leaves the box): convex.",
     "whole box": "{g op h} is the whole admissible box (convex) when g - h is defined on all of "
                  "it (no domain condition) and its range lies on the feasible side of 0.",
+    "DQCP level set": "{g <= h} is convex when g - h is quasiconvex by the DQCP rules (its "
+                      "sublevel set at 0), {g >= h} when quasiconcave, {g == h} when quasilinear "
+                      "(both at once).",
     "intersection": "Constraints joined by `,` define the intersection of their sets: convex "
                     "when each is.",
 })
@@ -461,6 +465,15 @@ RULES.update({
 #: The set rules whose proof is one function proof of g - h, with the curvature it needs.
 LEVEL_SET_RULES = {"<=": ("sublevel set", "convex"), ">=": ("superlevel set", "concave"),
                    "==": ("level set", "affine")}
+#: What the DQCP level set needs of g - h's quasi-curvature, by the constraint's operator.
+QUASI_LEVEL_NEEDS = {"<=": "quasiconvex", ">=": "quasiconcave", "==": "quasilinear"}
+
+
+def quasi_level_holds(op: str, quasi: Quasi) -> bool:
+    """Whether g - h of quasi-curvature ``quasi`` has a convex set ``{g op h}``: a sublevel
+    set of a quasiconvex function (``<=``), a superlevel set of a quasiconcave one
+    (``>=``), or both at once (``==``)."""
+    return (op == ">=" or quasi.is_quasiconvex) and (op == "<=" or quasi.is_quasiconcave)
 
 
 def always_holds(op: str, value: Interval) -> bool:

@@ -11,7 +11,10 @@ by the existing rules (:class:`~dcp.analysis.Analyzer`). Its set is convex
   ``>= 0`` on the whole admissible box (the ranges, boundary included), and the other a
   constant or a sum of squares of affine expressions (``sum_squares(u)``, ``square(u)``,
   ``u ^ 2``) and constants ``>= 0``: ``{|v|^2 <= ab, a, b >= 0}`` is a rotated
-  second-order cone, and ``x*y >= 1`` with ``x, y >= 0`` is its slice ``v = 1``.
+  second-order cone, and ``x*y >= 1`` with ``x, y >= 0`` is its slice ``v = 1``;
+- by a DQCP level set, when the DQCP rules (:mod:`dcp.quasi`) prove ``g - h``
+  quasiconvex (``<=``), quasiconcave (``>=``) or quasilinear (``==``):
+  ``sigmoid(w @ x) <= 0.5`` is a halfspace in ``w``.
 
 Nothing else is rewritten: a rewrite that holds only where ``x + b > 0`` would certify
 SPEC section 10's ``z*(b + x) <= x*b``, which is not convex. The intersection of
@@ -24,8 +27,9 @@ from typing import Mapping
 
 from .analysis import Analyzer
 from .facts import Interval
-from .proof import (LEVEL_SET_RULES, Proof, SetProof, SetStep, always_holds, nonconvex_domain,
-                    square_terms, squared_argument)
+from .proof import (LEVEL_SET_RULES, QUASI_LEVEL_NEEDS, Proof, SetProof, SetStep, always_holds, nonconvex_domain,
+                    quasi_level_holds, square_terms, squared_argument)
+from .quasi import prove_quasi
 from .syntax.ast import ConstraintSet
 from .tape import Tape
 
@@ -49,7 +53,8 @@ def prove_set(analyzer: Analyzer, stored, wrt: tuple[str, ...], bounds: Mapping[
               source: str, atoms: Mapping, ranks: Mapping[str, int]) -> SetProof:
     """The set proof of the constraints ``stored`` (:func:`add_constraints`): per
     constraint the function proof of ``g - h``, then the first rule that shows its set
-    convex (a level set, the rotated cone, the quasiconvex hook), else its reason."""
+    convex (a level set, the whole box, the rotated cone, a DQCP level set), else its
+    reason."""
     tape = analyzer.tape
     # The plain rules once over the whole tape (rooted at row 0, a leaf, so that no method
     # runs). A constraint they leave unknown gets a copy, where the methods try its g - h
@@ -123,10 +128,18 @@ def _rotated_cone(op: str, left: int, right: int, node: int, function: Proof, pr
 
 def quasiconvex_constraint(op: str, left: int, right: int, node: int, function: Proof
                            ) -> SetStep | None:
-    """The hook for quasiconvexity (issue 14's quasi part): a quasiconvex ``g - h``
-    certifies ``g <= h`` (quasiconcave, ``g >= h``): its sublevel sets are convex. Returns
-    None until the DQCP facts land; then a ``"quasiconvex sublevel set"`` step with its
-    rule in :data:`dcp.proof.RULES` and a kernel checker."""
+    """``g - h`` proved quasiconvex by the DQCP rules (:func:`dcp.quasi.prove_quasi`)
+    certifies ``g <= h``: a sublevel set of a quasiconvex function is convex; quasiconcave
+    certifies ``g >= h``, quasilinear ``g == h``. Tried only where the curvature of
+    ``g - h`` is unknown (a known one decided the level-set rules already), whose facts
+    are the constraint's own copy: the DQCP steps written into them belong to this
+    proof alone. Its domain conditions are checked as for every rule
+    (:func:`_with_convex_domain`)."""
+    if function.curvature.is_known:
+        return None
+    prove_quasi(function.tape, function.facts, node)
+    if quasi_level_holds(op, function.quasi):
+        return SetStep(op, left, right, node, "DQCP level set", True, {"g - h": function})
     return None
 
 
@@ -146,7 +159,9 @@ def _unproved(op: str, left: int, right: int, node: int, function: Proof) -> Set
     """A constraint no rule shows convex, with why in words."""
     _, needed = LEVEL_SET_RULES[op]
     curvature = function.curvature
-    found = "unknown to the rules" if not curvature.is_known else f"only {curvature}"
-    reason = (f"the set of `{op}` is convex when g - h is {needed}, but `{function.root.text}` is "
-              f"{found}, and no recognised cone matches")
+    quasi = function.quasi
+    found = (f"only {curvature}" if curvature.is_known else "unknown to the rules, the DQCP ones too"
+             if not quasi.is_known else f"unknown to the rules and only {quasi} by DQCP")
+    reason = (f"the set of `{op}` is convex when g - h is {needed} (or {QUASI_LEVEL_NEEDS[op]}), but "
+              f"`{function.root.text}` is {found}, and no recognised cone matches")
     return SetStep(op, left, right, node, None, False, {"g - h": function}, reason)

@@ -215,7 +215,8 @@ def test_kernel_rejects_a_whole_box_claim_the_range_does_not_give():
 
 
 def test_every_set_rule_is_catalogued():
-    for rule in ("sublevel set", "superlevel set", "level set", "whole box", "rotated cone", "intersection"):
+    for rule in ("sublevel set", "superlevel set", "level set", "whole box", "rotated cone", "DQCP level set",
+                 "intersection"):
         assert rule in RULES
 
 
@@ -302,7 +303,7 @@ def test_json_follows_the_set_schema():
     from dcp.render.json import load_schema
     schema = load_schema("set")
     for text, assume in [("x*y <= 1, x <= 5", ["x >= 0", "y >= 0"]), ("x*y >= 1", ["x >= 0", "y >= 0"]),
-                         ("x + y == 1", []), ("exp(x) >= -5, y <= 2", [])]:
+                         ("x + y == 1", []), ("exp(x) >= -5, y <= 2", []), ("x/y <= 2", ["y > 0"])]:
         data = certify(text, wrt=["x", "y"], assume=assume).to_json()
         jsonschema.validate(data, schema)
         assert data["schema_version"] == 3 and data["kind"] == "set"
@@ -382,3 +383,98 @@ def test_kernel_rejects_a_negative_constant_among_the_cone_terms():
         check_set_proof(_tampered(result, convex=True, rule="rotated cone", proofs=proofs))
     good = certify("x^2 + 1 <= z*w", wrt=["x", "z", "w"], assume=["z >= 0", "w >= 0"], check=False)
     assert set(good.constraints[0].proofs) == {"g - h", "a", "b", "u1", "c2"}
+
+
+# ---- the DQCP level set: a quasiconvex g - h (SPEC section 10) ---------------------------
+
+UNIT = {"x": (3,)}
+
+
+@pytest.mark.parametrize("op", ["<=", ">=", "=="])
+def test_a_sigmoid_unit_cuts_a_halfspace_or_a_hyperplane(op):
+    result = certify(f"sigmoid(w @ x) {op} 0.5", wrt="w", shapes=UNIT)
+    assert result.verdict == "convex" and result.is_convex is True
+    (part,) = result.constraints
+    assert part.rule == "DQCP level set" and str(part.function.quasi) == "quasilinear"
+    assert [q.rule for _, q in part.function.quasi_steps()] == ["quasi monotone", "quasi monotone"]
+    assert result.check.outcome == ("not run" if op == "==" else "passed")
+
+
+def test_a_single_units_squared_error_has_convex_sublevel_sets_not_superlevel_ones():
+    below = certify("square(sigmoid(w @ x) - y) <= 0.01", wrt="w", shapes=UNIT)
+    assert below.verdict == "convex" and below.constraints[0].rule == "DQCP level set"
+    assert str(below.constraints[0].function.quasi) == "quasiconvex"
+    above = certify("square(sigmoid(w @ x) - y) >= 0.01", wrt="w", shapes=UNIT)
+    assert above.verdict == "nonconvex" and above.check.outcome == "refuted"
+    assert "only quasiconvex by DQCP" in above.constraints[0].reason
+
+
+def test_two_samples_errors_are_no_dqcp_set():
+    result = certify("square(sigmoid(w @ a) - y) + square(sigmoid(w @ b) - z) <= 0.01", wrt="w",
+                     shapes={"a": (2,), "b": (2,)}, check=False)
+    assert result.verdict == "unknown"
+    assert "the DQCP ones too" in result.constraints[0].reason
+    assert "a sum of two non-constant terms" in result.render("text")
+
+
+def test_the_hyperbola_stays_the_cones_and_products_of_unknown_sign_are_refused():
+    assert certify("x*y >= 1", wrt=["x", "y"], assume=["x > 0", "y > 0"]).constraints[0].rule == "rotated cone"
+    result = certify("x*y <= 1", wrt=["x", "y"], assume=["x >= 0", "y >= 0"], check=False)
+    assert result.verdict == "unknown" and "only quasiconcave by DQCP" in result.constraints[0].reason
+
+
+def test_a_dqcp_set_needs_its_domain_shown_convex():
+    result = certify("log(x*y - 1) >= 0", wrt=["x", "y"], assume=["x >= 0", "y >= 0"], check=False)
+    assert result.verdict == "unknown"
+    assert result.constraints[0].reason.startswith("the rule DQCP level set would apply, but its domain "
+                                                   "condition `x * y - 1 > 0` may cut a set")
+    with pytest.raises(ProofCheckError, match="may cut a set that is not convex"):
+        check_set_proof(_tampered(result, convex=True, rule="DQCP level set"))
+
+
+def test_kernel_rejects_a_dqcp_set_its_quasi_curvature_does_not_give():
+    unit = certify("square(sigmoid(w @ x) - y) <= 0.01", wrt="w", shapes=UNIT, check=False)
+    check_set_proof(unit.proof)
+    with pytest.raises(ProofCheckError, match="needs g - h quasiconcave; its DQCP proof gives quasiconvex"):
+        check_set_proof(_tampered(unit, op=">="))
+    with pytest.raises(ProofCheckError, match="needs g - h quasilinear"):
+        check_set_proof(_tampered(unit, op="=="))
+    product = certify("x*y <= 1", wrt=["x", "y"], assume=["x >= 0", "y >= 0"], check=False)
+    with pytest.raises(ProofCheckError, match="its DQCP proof gives quasiconcave"):
+        check_set_proof(_tampered(product, convex=True, rule="DQCP level set"))
+
+
+def test_kernel_rejects_a_tampered_dqcp_step_under_a_set():
+    from dcp.facts.quasi import QUASICONVEX, QUASILINEAR
+    from dcp.proof import QuasiStep
+    unit = certify("square(sigmoid(w @ x) - y) <= 0.01", wrt="w", shapes=UNIT, check=False)
+    function = unit.constraints[0].function
+    steps = function.facts.quasi
+    square = next(i for i, q in steps.items() if q.rule == "quasi unimodal")
+    steps[square] = steps[square]._replace(quasi=QUASILINEAR)      # square of a quasilinear: only quasiconvex
+    with pytest.raises(ProofCheckError, match="claims quasilinear, the rule gives only quasiconvex"):
+        check_set_proof(unit.proof)
+    pair = certify("sigmoid(w @ x) + sigmoid(w @ z) <= 1", wrt="w", shapes={"x": (3,), "z": (3,)}, check=False)
+    assert pair.verdict == "unknown"
+    function = pair.constraints[0].function
+    node = function.facts.resolve(function.root_id)
+    function.facts.quasi[node] = QuasiStep(QUASICONVEX, "quasi monotone", function.facts.premises[node])
+    total = function.facts.premises[node][0]
+    function.facts.quasi[total] = QuasiStep(QUASICONVEX, "quasi monotone", function.facts.premises[total])
+    with pytest.raises(ProofCheckError, match="does not check"):
+        check_set_proof(_tampered(pair, convex=True, rule="DQCP level set"))
+
+
+@pytest.mark.parametrize("format", ["text", "markdown", "html"])
+def test_renderers_show_a_dqcp_sets_steps(format):
+    text = certify("sigmoid(w @ x) <= 0.5", wrt="w", shapes=UNIT, check=False).render(format)
+    assert "DQCP level set" in text and "g - h by the DQCP rules:" in text and "quasilinear" in text
+
+
+def test_json_of_a_dqcp_set_carries_its_quasi_steps():
+    data = certify("sigmoid(w @ x) <= 0.5", wrt="w", shapes=UNIT, check=False).to_json()
+    (part,) = data["constraints"]
+    assert part["rule"] == "DQCP level set"
+    quasi = [step["quasi"] for step in part["proofs"]["g - h"]["steps"] if "quasi" in step]
+    assert [q["rule"] for q in quasi] == ["quasi monotone", "quasi monotone"]
+    assert quasi[-1]["quasi"] == "quasilinear"

@@ -269,7 +269,8 @@ def set_witness_lines(witness) -> list[str]:
 
 
 def set_proof_tree(proof) -> list[str]:
-    """Each constraint's set step, then the proofs it rests on, indented."""
+    """Each constraint's set step, then the proofs it rests on, indented (with their DQCP
+    steps, where the DQCP rules were tried)."""
     lines = []
     if len(proof.parts) > 1:
         lines.append(f"intersection of {len(proof.parts)} sets: "
@@ -282,4 +283,8 @@ def set_proof_tree(proof) -> list[str]:
                 continue                    # (the cone reads its sides, not g - h)
             lines.append(f"    {role}:")
             lines.extend("      " + line for line in proof_tree(function.root))
+            quasi = quasi_lines(function)
+            if quasi:
+                lines.append(f"    {role} by the DQCP rules:")
+                lines.extend("    " + line for line in quasi)
     return lines
