@@ -534,10 +534,19 @@ def _convex_sides(rng: random.Random) -> str:
     return f"{left} <= {_set_affine(rng)}" if rng.random() < 0.5 else f"{_set_affine(rng)} >= {left}"
 
 
+def _quasi_like(rng: random.Random) -> str:
+    """A constraint aimed at the DQCP level set: a ratio of affine expressions, a product
+    of affine factors (of either sign on the box), their max, against a constant."""
+    a, b = _set_affine(rng), _set_affine(rng)
+    shapes = ("({0})/({1}) <= {c}", "({0})/({1}) >= {c}", "({0})/({1}) == {c}", "({0})*({1}) <= {c}",
+              "max(({0})*({1}), {0}) <= {c}", "min(({0})/({1}), {0}) >= {c}", "{c}/({0}) <= {d}")
+    return rng.choice(shapes).format(a, b, c=rng.choice(SET_CONSTANTS), d=rng.choice(SET_CONSTANTS))
+
+
 def random_set_case(rng: random.Random) -> Problem:
     """One or two random polynomial constraints (an intersection), with random boxes."""
-    makers = (_cone_like, _product_bound, _convex_sides)
-    parts = [rng.choices(makers, (3, 2, 1))[0](rng) for _ in range(rng.choice((1, 1, 2)))]
+    makers = (_cone_like, _product_bound, _convex_sides, _quasi_like)
+    parts = [rng.choices(makers, (3, 2, 1, 2))[0](rng) for _ in range(rng.choice((1, 1, 2)))]
     text = ", ".join(parts)
     names = [v for v in SET_VARIABLES if _mentions(text, v)]
     assume = tuple(a for a in (rng.choice(SET_BOXES).format(v) for v in names) if a)
@@ -547,7 +556,7 @@ def random_set_case(rng: random.Random) -> Problem:
 def _exact_environment(values: dict) -> dict:
     from fractions import Fraction
     return {"__builtins__": {}, "square": lambda t: t * t, "sum_squares": lambda t: t * t,
-            "F": Fraction, **values}
+            "max": max, "min": min, "F": Fraction, **values}
 
 
 def _exact_text(side: str) -> str:
@@ -555,12 +564,27 @@ def _exact_text(side: str) -> str:
     return re.sub(r"(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)", r"F('\1')", side).replace("^", "**")
 
 
+def _constraints(text: str) -> list[str]:
+    """The constraints of ``text``: split at the commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(text):
+        depth += (char in "([") - (char in ")]")
+        if char == "," and depth == 0:
+            parts.append(text[start:position])
+            start = position + 1
+    return parts + [text[start:]]
+
+
 def exact_feasible(text: str, values: dict) -> bool:
-    """Whether every constraint of ``text`` holds at the rational ``values`` (exact)."""
+    """Whether every constraint of ``text`` holds at the rational ``values`` (exact); where
+    a side is undefined (a division by 0) it does not."""
     environment = _exact_environment(values)
-    for constraint in text.split(","):
+    for constraint in _constraints(text):
         left, op, right = re.split(r"(<=|>=|==)", constraint)
-        lhs, rhs = (eval(_exact_text(side), environment) for side in (left, right))  # noqa: S307
+        try:
+            lhs, rhs = (eval(_exact_text(side), environment) for side in (left, right))  # noqa: S307
+        except ZeroDivisionError:
+            return False
         if not {"<=": lhs <= rhs, ">=": lhs >= rhs, "==": lhs == rhs}[op]:
             return False
     return True

@@ -20,6 +20,7 @@ def test_random_constraint_sets_are_sound():
     assert {"convex", "nonconvex", "unknown"} <= outcomes     # every verdict is reached
 
 
-def test_the_cone_rule_is_reached_and_judged():
+def test_the_cone_and_the_dqcp_level_set_are_reached_and_judged():
     outcomes = {run_one(seed)[0] for seed in range(120)}
     assert any("rotated cone" in outcome for outcome in outcomes)
+    assert any("convex (DQCP level set" in outcome for outcome in outcomes)
