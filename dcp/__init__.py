@@ -23,14 +23,15 @@ from .errors import (
                      UnknownNameError,
 )
 from .facts import Curvature, Interval
-from .kernel import check_proof
-from .proof import Proof, Step
-from .result import Result
+from .kernel import check_proof, check_set_proof
+from .proof import Proof, SetProof, Step
+from .result import Result, SetResult
 
 __version__ = "0.1.0"
 
 __all__ = [
     "certify", "certify_each", "EachResult", "Session", "check_proof", "Result", "Proof", "Step", "Curvature", "Interval",
+    "SetResult", "SetProof", "check_set_proof",
     "DcpError", "ParseError", "UnknownNameError", "ArgumentError", "ShapeError",
     "AssumptionError", "DcpBug", "SoundnessError", "ProofCheckError", "__version__",
 ]

@@ -15,15 +15,16 @@ from .check import Budget, Witness, cross_check, infer_shapes, shape_template
 from .errors import DcpError, UnknownNameError, option, words_for
 from .facts import Interval
 from .hints import hint_search
-from .kernel import check_proof
+from .kernel import check_proof, check_set_proof
 from .proof import Proof
 from .quasi import prove_quasi
-from .result import CheckReport, Result
+from .result import CheckReport, Result, SetResult
 from .syntax import parse_expression
 from .syntax.ast import (
     Assignment,
     Assume,
     CertifyStatement,
+    ConstraintSet,
     Define,
     Expr,
     ExpressionStatement,
@@ -32,7 +33,8 @@ from .syntax.ast import (
     ShapeDecl,
     replace,
 )
-from .syntax.parser import close_matches, iter_script
+from .syntax.parser import close_matches, is_constraint_text, iter_script, parse_constraints
+from .syntax.printer import to_text_set
 from .syntax.reader import KEYWORDS, read_into
 from .tape import Tape
 
@@ -76,6 +78,18 @@ def _check_report(search) -> CheckReport:
     return CheckReport(outcome=outcome, trials=search.trials, seconds=search.seconds,
                        largest_gap=max(search.largest_gap.values()) if search.trials else None,
                        note=", ".join(notes))
+
+
+def _set_check_report(search) -> CheckReport:
+    """The set search's report: refuted by a set witness, inconclusive when no pair of
+    admissible feasible points was compared (or why it did not run), else passed."""
+    if search.skipped:
+        return CheckReport(note=search.skipped)
+    if search.witness is not None:
+        return CheckReport(outcome="refuted", trials=search.trials, note="not a convex set")
+    if search.trials == 0:
+        return CheckReport(outcome="inconclusive", note="no two feasible points compared")
+    return CheckReport(outcome="passed", trials=search.trials)
 
 
 def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -271,11 +285,14 @@ class Session:
 
         See `dcp.certify`; the session's bindings, assumptions and shapes apply too.
         """
-        if not isinstance(expr, (str, Expr)):
+        if not isinstance(expr, (str, Expr, ConstraintSet)):
             raise DcpError(f"the expression must be a string such as 'relu(W @ x)', "
                            f"not {type(expr).__name__}")
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise DcpError(f"{option('seed')} must be an integer, got {seed!r}")
+        if isinstance(expr, ConstraintSet) or is_constraint_text(expr):
+            return self._certify_set(expr, wrt, assume, shapes, check, seed, check_budget,
+                                     max_nodes=max_nodes, strict_names=strict_names)
         with _cyclic_gc_paused():
             text = expr if isinstance(expr, str) else None
             tape, root = _tape_of(expr, self.bindings)
@@ -334,6 +351,53 @@ class Session:
             check=report,
             hint_search=hints,
             shape_template=partial(shape_template, solutions[0].names, solutions[0].dims),
+        )
+
+    def _certify_set(self, constraints: str | ConstraintSet, wrt, assume, shapes, check, seed,
+                     check_budget, *, max_nodes, strict_names) -> SetResult:
+        """Certify the feasible set of ``constraints`` (SPEC section 10): the set proof,
+        checked by the kernel, then (unless ``check`` is False) the search for a set
+        witness. See :meth:`certify` for the arguments."""
+        from .sets import add_constraints, prove_set
+        text = constraints if isinstance(constraints, str) else None
+        parsed = parse_constraints(constraints) if text is not None else constraints
+        with _cyclic_gc_paused():
+            tape = Tape()
+            stored = add_constraints(tape, parsed, self.bindings)
+            names = _wrt_names(wrt if wrt is not None else (self.wrt or None))
+            self.wrt = names
+            extra = parse_assumption_list(assume)
+            bounds = bounds_from(extra, self.bounds)
+            refuse_structured_variables(bounds, names)
+            declared = {**self.shapes, **_check_shapes(shapes)}
+            _check_size(tape, max_nodes if max_nodes is not None else self.max_nodes)
+            atoms, ranks = dict(self.atoms), {name: len(dims) for name, dims in declared.items()}
+            analyzer = Analyzer(tape, names, atoms, ranks)
+            try:
+                self._check_names(names, tape, extra if strict_names else ())
+                if strict_names and shapes:
+                    _check_shape_names(shapes, tape)
+                proof = prove_set(analyzer, stored, names, bounds, text or "", atoms, ranks)
+            except DcpError:
+                _check_calls(tape, self.atoms)
+                raise
+            check_set_proof(proof)
+            for part in proof.parts:                # shapes must agree, as for a function
+                infer_shapes(part.function, declared, alternatives=0)
+        witness, report = None, CheckReport(note=option("check=False"))
+        if check is not False:
+            from .check.sets import search_set
+            search = search_set(proof, declared, _budget(check_budget), seed)
+            witness, report = search.witness, _set_check_report(search)
+        return SetResult(
+            expression=text if text is not None else to_text_set(parsed),
+            wrt=names,
+            assumptions=tuple(self.assumption_texts) + tuple(
+                a for a in ([assume] if isinstance(assume, str) else assume)),
+            proof=proof,
+            is_convex=True if proof.convex else (False if witness is not None else None),
+            witness=witness,
+            check=report,
         )
 
     def _check_names(self, wrt: tuple[str, ...], tape: Tape, strict) -> None:
@@ -557,6 +621,10 @@ def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (
     `max_nodes` refuses, with a `DcpError`, an expression with more distinct
     subexpressions than that (a guard for services that certify what others type).
 
+    Constraints (`"x^2 <= y*z"`, `>=`, `==`, several joined by `,`) ask whether their
+    feasible set is convex: the answer is a `SetResult` (SPEC section 10), with a set
+    witness (two feasible points whose mix is not) when the check disproves it.
+
     >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W1", assume=["W2 >= 0"]).verdict
     'convex'
     >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W2").verdict
@@ -640,6 +708,9 @@ def certify_each(expr: str, wrt: Sequence[str], assume: Iterable[str] | str = ()
     >>> [table[v].verdict for v in ("U", "V")], table.joint.verdict
     (['convex', 'convex'], 'unknown')
     """
+    if is_constraint_text(expr):
+        raise DcpError("certify_each asks about a function in each variable; for the set of "
+                       "constraints, certify them in all the variables with certify()")
     names = _wrt_names(wrt)
     def one(variables):
         return certify(expr, variables, assume, shapes, check, seed, check_budget)

@@ -16,7 +16,7 @@ from . import __version__
 from .api import Session, certify
 from .errors import DcpBug, DcpError, words_for
 from .render import RENDERERS, render
-from .result import VERDICTS, Result
+from .result import VERDICTS, Result, SetResult
 
 EXAMPLES = """\
 examples:
@@ -352,18 +352,18 @@ def _batch_one(job: tuple[int, object, _Options]) -> tuple[int, str]:
     return status, _record(number, case_id, record, options.format)
 
 
-def _record(number: int, case_id: object, record: Result | Exception, format: str) -> str:
+def _record(number: int, case_id: object, record: Result | SetResult | Exception, format: str) -> str:
     """One line's record: in JSON a line of its own (the result's fields or ``error`` and
     ``message``, with ``id`` and ``line``); otherwise a heading that names the line and
     the id, then the rendered result or the error."""
     if format == "json":
-        data = (record.to_json() if isinstance(record, Result)
+        data = (record.to_json() if isinstance(record, (Result, SetResult))
                 else {"error": type(record).__name__,
                       "message": record.message if isinstance(record, DcpError) else str(record)})
         data = {**({"id": case_id} if case_id is not None else {}), **data, "line": number}
         return json.dumps(data, allow_nan=False)
     label = f"line {number}" + (f" (id {json.dumps(case_id)})" if case_id is not None else "")
-    if isinstance(record, Result):
+    if isinstance(record, (Result, SetResult)):
         body = render(record, format)
     else:
         kind = "internal error (a bug in dcp, please report it)" if isinstance(record, DcpBug) else "error"

@@ -71,11 +71,12 @@ def cli_markdown() -> str:
     return "\n".join(parts)
 
 
-def schema_markdown() -> str:
-    """The JSON schema, as the installed package ships it; a missing file raises (so that
-    ``mkdocs build --strict`` fails rather than printing an empty schema)."""
+def schema_markdown(kind: str = "function") -> str:
+    """The JSON schema of a result about ``kind`` (a function, a set), as the installed
+    package ships it; a missing file raises (so that ``mkdocs build --strict`` fails
+    rather than printing an empty schema)."""
     from .render.json import load_schema
-    return "```json\n" + json.dumps(load_schema(), indent=2) + "\n```"
+    return "```json\n" + json.dumps(load_schema(kind), indent=2) + "\n```"
 
 
 SECTIONS = {
@@ -83,4 +84,5 @@ SECTIONS = {
     "<!-- dcp:rules -->": rules_markdown,
     "<!-- dcp:cli -->": cli_markdown,
     "<!-- dcp:schema -->": schema_markdown,
+    "<!-- dcp:set-schema -->": lambda: schema_markdown("set"),
 }

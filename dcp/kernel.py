@@ -45,10 +45,11 @@ from .identities import TABLE as IDENTITIES
 from .idioms import IDIOMS
 from .memo import Memo
 from .facts.quasi import QUASI_UNKNOWN, QUASICONCAVE, QUASICONVEX, QUASILINEAR, Quasi
-from .proof import Note, Proof, Step
+from .proof import (QUASI_LEVEL_NEEDS, Note, Proof, Step, nonconvex_domain, quasi_level_holds, square_terms,
+                    squared_argument)
 from .tape import Column, Tape, postorder
 
-__all__ = ["check_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over",
+__all__ = ["check_proof", "check_set_proof", "stand_in_name", "is_stand_in", "substituted", "leak", "distributed", "terms_of", "over",
            "names_outside", "Stopping"]
 
 UP, DOWN = Monotonicity.NONDECREASING, Monotonicity.NONINCREASING
@@ -1189,4 +1190,108 @@ _QUASI_CHECKERS: Mapping[str, Callable[[_Kernel, int], Quasi]] = {
     "quasi unimodal": _quasi_unimodal,
     "quasi ratio": _quasi_ratio,
     "quasi product": _quasi_product,
+}
+
+
+# ---- sets (SPEC section 10) -----------------------------------------------------------
+
+def check_set_proof(proof) -> None:
+    """Check a `SetProof`: each constraint that claims a convex set, by its rule from its
+    function proofs (each checked whole by `check_proof`, on the set's tape, variables
+    and bounds), and that every domain condition they rely on cuts a convex set; the
+    intersection is claimed convex only when every part is. Raises `ProofCheckError` at
+    the first that does not follow."""
+    for part in proof.parts:
+        for role, function in part.proofs.items():
+            if function.tape is not proof.tape or tuple(function.wrt) != tuple(proof.wrt) \
+                    or dict(function.bounds) != dict(proof.bounds):
+                _set_fail(part, f"its proof of {role} is about another expression, other "
+                                f"variables or other assumptions")
+            check_proof(function)
+        tape = proof.tape
+        if tape.op[part.node] != "-" or tape.args[part.node] != (part.left, part.right) or \
+                part.proofs.get("g - h") is None or part.proofs["g - h"].root_id != part.node:
+            _set_fail(part, "its g - h is not the difference of its two sides")
+        if not part.convex:
+            continue
+        checker = _SET_CHECKERS.get(part.rule)
+        if checker is None:
+            _set_fail(part, f"unknown set rule {part.rule!r}")
+        checker(tape, part)
+        for function in part.proofs.values():
+            why = nonconvex_domain(function)
+            if why is not None:
+                _set_fail(part, why)
+
+
+def _set_fail(part, why: str) -> None:
+    raise ProofCheckError(f"set step `{part.text}` ({part.rule}) does not check: {why}", part)
+
+
+def _level_set(tape: Tape, part) -> None:
+    """``g - h`` proved convex for ``<=``, concave for ``>=``, affine for ``==``."""
+    from .proof import LEVEL_SET_RULES
+    rule, needed = LEVEL_SET_RULES[part.op]
+    curvature = part.proofs["g - h"].curvature
+    if part.rule != rule or not getattr(curvature, f"is_{needed}"):
+        _set_fail(part, f"{part.op} needs g - h {needed} under {rule}; its proof gives {curvature}")
+
+
+def _whole_box(tape: Tape, part) -> None:
+    """``g - h`` has no domain condition and its proved range satisfies the constraint."""
+    from .proof import always_holds
+    function = part.proofs["g - h"]
+    if function.domain or not always_holds(part.op, function.facts.range[part.node]):
+        _set_fail(part, f"the range of g - h, {function.facts.range[part.node]}, does not show "
+                        f"{part.op} everywhere on the box (or g - h has domain conditions)")
+
+
+def _rotated_cone(tape: Tape, part) -> None:
+    """``s <= a * b`` (``a * b >= s``): ``a * b`` a product node whose factors are proved
+    affine with ranges >= 0; ``s`` proved constant (role ``s``), or a sum whose term
+    number i is ``sum_squares(u)``, ``square(u)`` or ``u ^ 2`` (exactly 2) with ``u``
+    proved affine (role ``ui``), or is proved constant and >= 0 (role ``ci``)."""
+    if part.op == "==":
+        _set_fail(part, "an equality is no cone")
+    small, big = (part.left, part.right) if part.op == "<=" else (part.right, part.left)
+    if tape.op[big] != "*":
+        _set_fail(part, "its larger side is not a product a * b")
+    proofs = part.proofs
+    for role, node in zip("ab", tape.args[big]):
+        found = proofs.get(role)
+        if found is None or found.root_id != node or not found.curvature.is_affine \
+                or not found.facts.range[node].is_nonneg:
+            _set_fail(part, f"factor {role} is not proved affine and >= 0 on the whole box")
+    if "s" in proofs:
+        if proofs["s"].root_id != small or not proofs["s"].curvature.is_constant:
+            _set_fail(part, "its smaller side is not proved constant")
+        return
+    terms = square_terms(tape, small)
+    if len(proofs) != 3 + len(terms):
+        _set_fail(part, "its proofs are not one per term of the smaller side")
+    for number, term in enumerate(terms, 1):
+        square, constant = proofs.get(f"u{number}"), proofs.get(f"c{number}")
+        if square is not None:
+            if square.root_id != squared_argument(tape, term) or not square.curvature.is_affine:
+                _set_fail(part, f"term {number} is not the square of a proved affine u")
+        elif constant is None or constant.root_id != term or not constant.curvature.is_constant \
+                or not constant.facts.range[term].is_nonneg:
+            _set_fail(part, f"term {number} is neither a square nor a constant proved >= 0")
+
+
+def _quasi_level_set(tape: Tape, part) -> None:
+    """``g - h`` proved quasiconvex for ``<=``, quasiconcave for ``>=``, quasilinear for
+    ``==`` by its DQCP steps. Those steps are re-checked here by the kernel's quasi
+    checkers (:func:`_check_quasi`, on the plain steps ``check_proof`` has checked), then
+    the root's claim must give the set."""
+    function = part.proofs["g - h"]
+    _check_quasi(_Kernel(function))
+    if not quasi_level_holds(part.op, function.quasi):
+        _set_fail(part, f"{part.op} needs g - h {QUASI_LEVEL_NEEDS[part.op]}; its DQCP proof gives "
+                        f"{function.quasi}")
+
+
+_SET_CHECKERS: Mapping[str, Callable] = {
+    "sublevel set": _level_set, "superlevel set": _level_set, "level set": _level_set,
+    "rotated cone": _rotated_cone, "whole box": _whole_box, "DQCP level set": _quasi_level_set,
 }

@@ -18,8 +18,10 @@ from .syntax.ast import Expr
 from .syntax.printer import to_text
 from .tape import Tape, postorder
 
-__all__ = ["RULES", "QUASI_RULES", "QuasiStep", "AS_WRITTEN", "entrywise", "Step", "Facts", "Note",
-           "DomainCondition", "Proof", "condition_text"]
+__all__ = ["RULES", "QUASI_RULES", "QuasiStep", "AS_WRITTEN", "LEVEL_SET_RULES", "QUASI_LEVEL_NEEDS",
+           "quasi_level_holds", "SetStep", "SetProof",
+           "always_holds", "nonconvex_domain", "square_terms", "squared_argument", "entrywise", "Step", "Facts",
+           "Note", "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
 RULES: dict[str, str] = {
@@ -438,3 +440,172 @@ class Proof:
 
     def __len__(self) -> int:
         return len(self.ids())
+
+
+# ---- sets (SPEC section 10): the proof that a constraint set is convex -----------------
+
+RULES.update({
+    "sublevel set": "{g <= h} is convex when g - h is convex: a sublevel set of a convex function.",
+    "superlevel set": "{g >= h} is convex when g - h is concave: a superlevel set of a concave function.",
+    "level set": "{g == h} is convex when g - h is affine: the zero set of an affine function.",
+    "rotated cone": "{s <= a * b} (or {a * b >= s}) with a, b affine and >= 0 on the whole "
+                    "admissible box, and s a constant, or a sum of terms each sum_squares(u), "
+                    "square(u) or u ^ 2 with u affine or a constant >= 0, is the preimage of a "
+                    "rotated second-order cone {|v|^2 <= ab, a, b >= 0} under an affine map (a "
+                    "constant s <= 0 leaves the box): convex.",
+    "whole box": "{g op h} is the whole admissible box (convex) when g - h is defined on all of "
+                 "it (no domain condition) and its range lies on the feasible side of 0.",
+    "DQCP level set": "{g <= h} is convex when g - h is quasiconvex by the DQCP rules (its "
+                      "sublevel set at 0), {g >= h} when quasiconcave, {g == h} when quasilinear "
+                      "(both at once).",
+    "intersection": "Constraints joined by `,` define the intersection of their sets: convex "
+                    "when each is.",
+})
+
+#: The set rules whose proof is one function proof of g - h, with the curvature it needs.
+LEVEL_SET_RULES = {"<=": ("sublevel set", "convex"), ">=": ("superlevel set", "concave"),
+                   "==": ("level set", "affine")}
+#: What the DQCP level set needs of g - h's quasi-curvature, by the constraint's operator.
+QUASI_LEVEL_NEEDS = {"<=": "quasiconvex", ">=": "quasiconcave", "==": "quasilinear"}
+
+
+def quasi_level_holds(op: str, quasi: Quasi) -> bool:
+    """Whether g - h of quasi-curvature ``quasi`` has a convex set ``{g op h}``: a sublevel
+    set of a quasiconvex function (``<=``), a superlevel set of a quasiconcave one
+    (``>=``), or both at once (``==``)."""
+    return (op == ">=" or quasi.is_quasiconvex) and (op == "<=" or quasi.is_quasiconcave)
+
+
+def always_holds(op: str, value: Interval) -> bool:
+    """Whether ``g - h`` in the range ``value`` satisfies ``g op h`` wherever it is."""
+    if op == "<=":
+        return value.is_nonpos
+    if op == ">=":
+        return value.is_nonneg
+    return value.is_zero
+
+
+def nonconvex_domain(proof: Proof) -> str | None:
+    """The first domain condition of ``proof`` not shown to cut a convex set, in words
+    (None when all are shown convex). A function proved convex "where it is defined" has
+    a sublevel set that is convex only if that domain is: ``(x^2 - 1)^1.5 <= 5`` needs
+    ``x^2 - 1 >= 0``, which is two rays. A condition ``arg in D`` is convex when ``arg`` is
+    constant or affine (D an interval), concave with D unbounded above, or convex with D
+    unbounded below."""
+    facts, tape = proof.facts, proof.tape
+    for index in proof.ids():
+        note = facts.notes.get(index)
+        for premise, domain in (note.requires if note is not None else ()):
+            curvature = facts.curvature[premise]
+            if curvature.is_affine or (curvature.is_concave and domain.hi == float("inf")) or \
+                    (curvature.is_convex and domain.lo == float("-inf")):
+                continue
+            return (f"its domain condition `{tape.text(premise)} {condition_text(domain)}` may cut a "
+                    f"set that is not convex (`{tape.text(premise)}` is {curvature})")
+    return None
+
+
+#: The calls whose one argument u makes a square term of the cone: |u|^2 and u^2 entrywise.
+_SQUARES = frozenset({("sum_squares", ()), ("square", ())})
+
+
+def square_terms(tape: Tape, node: int) -> list[int]:
+    """The terms of the sum ``node`` (``+`` only), left to right: ``[node]`` itself when it
+    is no sum."""
+    terms, stack = [], [node]
+    while stack:
+        index = stack.pop()
+        if tape.op[index] == "+":
+            stack.extend(reversed(tape.args[index]))
+        else:
+            terms.append(index)
+    return terms
+
+
+def squared_argument(tape: Tape, node: int) -> int | None:
+    """``u`` when ``node`` is ``sum_squares(u)``, ``square(u)`` or ``u ^ 2`` (exactly 2)."""
+    op, args = tape.op[node], tape.args[node]
+    if (op == "call" and tape.data[node] in _SQUARES and len(args) == 1) or \
+            (op == "^" and tape.constant(args[1]) == 2):
+        return args[0]
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class SetStep:
+    """One constraint ``left op right`` (tape ids) and what the rules concluded of its
+    feasible set: ``convex`` by ``rule``, from the function proofs in ``proofs`` (by role:
+    ``"g - h"`` for a level-set rule; ``"s"``, ``"u"``, ``"a"``, ``"b"`` for a cone), or
+    not concluded (``rule`` None) for ``reason``. ``node`` is the id of ``g - h``."""
+
+    op: str
+    left: int
+    right: int
+    node: int
+    rule: str | None
+    convex: bool
+    proofs: Mapping[str, Proof]
+    reason: str | None = None
+
+    @property
+    def function(self) -> Proof:
+        """The proof of ``g - h`` (always made: the breaks and the check read it)."""
+        return self.proofs["g - h"]
+
+    @property
+    def text(self) -> str:
+        tape = self.function.tape
+        return f"{tape.text(self.left)} {self.op} {tape.text(self.right)}"
+
+    @property
+    def span(self) -> Span | None:
+        tape = self.function.tape
+        left, right = tape.span(self.left), tape.span(self.right)
+        if left is None or right is None:
+            return None
+        return Span(left.start, right.end, left.source)
+
+    @property
+    def is_break(self) -> bool:
+        return not self.convex
+
+    def __repr__(self) -> str:
+        return f"<SetStep {self.text!r}: {'convex' if self.convex else 'unknown'} by {self.rule}>"
+
+
+@dataclass(frozen=True, eq=False)
+class SetProof:
+    """The proof that the intersection of `parts` is convex (`convex`), on one tape,
+    in the variables `wrt` under `bounds`."""
+
+    tape: Tape
+    parts: tuple[SetStep, ...]
+    wrt: tuple[str, ...]
+    bounds: Mapping[str, Interval]
+    source: str = ""
+
+    @property
+    def convex(self) -> bool:
+        return all(part.convex for part in self.parts)
+
+    @property
+    def rule(self) -> str | None:
+        """The rule of the whole set: its one constraint's, or the intersection's."""
+        if len(self.parts) == 1:
+            return self.parts[0].rule
+        return "intersection" if self.convex else None
+
+    @property
+    def breaks(self) -> list[SetStep]:
+        """The constraints whose sets the rules could not show convex."""
+        return [part for part in self.parts if not part.convex]
+
+    @property
+    def domain(self) -> list[DomainCondition]:
+        """Every domain condition the parts' proofs rely on, once each."""
+        seen: dict[str, DomainCondition] = {}
+        for part in self.parts:
+            for proof in part.proofs.values():
+                for condition in proof.domain:
+                    seen.setdefault(str(condition), condition)
+        return list(seen.values())

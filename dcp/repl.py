@@ -60,6 +60,7 @@ HELP = "\n".join([
     "  assume W2 >= 0            assumptions (elementwise bounds)",
     "  define swish2(t) = t * sigmoid(t)   a user atom, analysed by SymPy",
     "  certify relu(W2 @ h) wrt W1",
+    "  x^2 <= y*z, y >= 0        constraints: is their feasible set convex?",
     "An open bracket goes on to the next line. Tab completes; Ctrl-C stops a certification.",
     "Commands:",
     *(f"  {name:<20} {what}" for name, what in COMMANDS.items()),

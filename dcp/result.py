@@ -4,17 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from os import PathLike
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterable, Mapping
 
 from .check import Witness
+from .check.report import SetWitness
 from .facts import Curvature
 from .hints import Hint
-from .proof import DomainCondition, Proof, Step
+from .proof import DomainCondition, Proof, SetProof, SetStep, Step
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["Result", "CheckReport", "Shape", "VERDICTS"]
+__all__ = ["Result", "SetResult", "CheckReport", "Shape", "VERDICTS"]
 
 #: A shape, one entry per axis (``()`` a scalar, ``(n,)`` a vector, ``(m, n)`` a matrix):
 #: an int for a known size, a letter for a free one (the same letter, the same size), and
@@ -69,6 +70,9 @@ class Result:
     `nonconvex` when a witness disproves convexity, else `unknown`. `is_convex` and
     `is_concave` are True (proved), False (disproved by a witness) or None (unknown).
     """
+
+    #: What the result is about: a function (a :class:`SetResult` is about a set).
+    kind: ClassVar[str] = "function"
 
     expression: str
     wrt: tuple[str, ...]
@@ -219,3 +223,101 @@ class Result:
 
     def __repr__(self) -> str:
         return f"<Result {self.verdict}: {self.expression!r} wrt {', '.join(self.wrt)}>"
+
+
+# ---- sets (SPEC section 10) -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SetResult:
+    """The checked answer to "is the set {`expression`} convex in `wrt`?" (the points of
+    the admissible box where every constraint holds).
+
+    `verdict` is `convex` when the rules proved it (the kernel re-checked the set proof),
+    `nonconvex` when a set witness disproves it, else `unknown`. `is_convex` is True,
+    False or None accordingly; `is_concave` is None (a set has no concavity).
+    """
+
+    expression: str
+    wrt: tuple[str, ...]
+    assumptions: tuple[str, ...]
+    proof: SetProof
+    is_convex: bool | None = None
+    witness: SetWitness | None = None
+    check: CheckReport = field(default_factory=CheckReport)
+
+    #: What the result is about.
+    kind: ClassVar[str] = "set"
+    #: A set is neither concave nor not: never claimed.
+    is_concave: ClassVar[None] = None
+    hints: ClassVar[tuple] = ()
+
+    @property
+    def verdict(self) -> str:
+        if self.proof.convex:
+            return "convex"
+        return "nonconvex" if self.is_convex is False else "unknown"
+
+    @property
+    def constraints(self) -> tuple[SetStep, ...]:
+        """Each constraint's step: its rule, or why none applied."""
+        return self.proof.parts
+
+    @property
+    def witnesses(self) -> Mapping[str, SetWitness]:
+        return {"convex": self.witness} if self.witness is not None else {}
+
+    @property
+    def breaks(self) -> list[SetStep]:
+        """The constraints whose sets the rules could not show convex."""
+        return self.proof.breaks
+
+    @property
+    def domain(self) -> list[DomainCondition]:
+        return self.proof.domain
+
+    @property
+    def heading(self) -> str:
+        """`the set {x^2 <= y * z} in x, y, z`."""
+        return f"the set {{{self.expression}}} in {', '.join(self.wrt)}"
+
+    @property
+    def check_summary(self) -> str:
+        return str(self.check)
+
+    def explain(self) -> str:
+        from .render.text import render_text
+        return render_text(self)
+
+    def render(self, format: str = "text") -> str:
+        from .render import render
+        return render(self, format)
+
+    def _repr_html_(self) -> str:
+        from .render.html import render_html
+        return render_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .render.markdown import render_markdown
+        return render_markdown(self)
+
+    def to_json(self) -> dict:
+        from .render.json import to_json
+        return to_json(self)
+
+    def plot(self, path: str | PathLike[str] | None = None, kind: str | None = None) -> Figure:
+        """The set witness on a 2-D slice (the plane of the two coordinates where a and b
+        differ most): the feasible region shaded, a, b, the segment and the infeasible
+        mix; also written to `path` when given. Needs matplotlib."""
+        from .render.plot import plot_set_witness
+        return plot_set_witness(self, path)
+
+    def __str__(self) -> str:
+        line = f"{self.verdict}: {self.heading}"
+        if self.assumptions:
+            line += f" assuming {', '.join(self.assumptions)}"
+        for part in self.breaks[:1]:
+            line += f"\n  `{part.text}`: {part.reason}"
+        return line
+
+    def __repr__(self) -> str:
+        return f"<SetResult {self.verdict}: {{{self.expression}}} in {', '.join(self.wrt)}>"

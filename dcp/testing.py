@@ -22,7 +22,8 @@ from decimal import Decimal
 
 from .atoms import ScalarAtom, all_atoms
 
-__all__ = ["random_problem", "random_case", "Problem", "ATTACKS"]
+__all__ = ["random_problem", "random_case", "Problem", "ATTACKS", "random_set_case", "judge_set",
+           "exact_feasible"]
 
 VARIABLES = ("x", "y")
 PARAMETERS = ("c", "d")
@@ -483,3 +484,157 @@ ATTACKS = {"random": (6, _random_tree), "extreme constants": (1, _extreme_consta
            "tight parameters": (1, _tight_parameters), "boxes": (1, _boxes),
             "user atoms": (1, _user_atoms), "monomials": (1, _monomials), "matrices": (1, _matrices),
             "rewrites": (1, _rewrites), "perspectives": (1, _perspectives), "quasi": (1, _quasi)}
+
+
+# ---- sets (SPEC section 10): random constraints and an exact referee -------------------
+#
+# Polynomial constraints in scalars, so that the referee can decide feasibility exactly
+# in rationals (sharing nothing with dcp's rules or its interval check). The attack
+# classes aim at the rotated cone's conditions: factors >= 0 on part of the box only,
+# boundaries where a product vanishes (SPEC section 10's z*(b + x) <= x*b), constants of
+# either sign and of extreme size.
+
+SET_VARIABLES = ("x", "y", "z")
+SET_BOXES = ("{} >= 0", "{} > 0", "0 <= {} <= 1", "-1 <= {} <= 1", "{} >= -1", "{} <= 0",
+             "{} >= 1e-300", "0 <= {} <= 1e-9", "")
+SET_CONSTANTS = ("0", "1", "0.5", "3", "-2", "1e-9", "0.1", "1e6", "-0.3")
+
+
+def _set_affine(rng: random.Random) -> str:
+    """A random affine expression of the set variables (sometimes a constant)."""
+    terms = [rng.choice(("{v}", "2*{v}", "-{v}", "0.5*{v}", "({v} + {c})", "({v} - {c})")).format(
+        v=rng.choice(SET_VARIABLES), c=rng.choice(SET_CONSTANTS)) for _ in range(rng.randint(1, 2))]
+    return " + ".join(terms)
+
+
+def _set_square(rng: random.Random) -> str:
+    return rng.choice(("({})^2", "square({})", "sum_squares({})", "{}")).format(_set_affine(rng))
+
+
+def _cone_like(rng: random.Random) -> str:
+    """``s <= a*b`` or ``a*b >= s`` in the cone's spellings, with random sides."""
+    terms = [_set_square(rng) if rng.random() < 0.7 else rng.choice(SET_CONSTANTS)
+             for _ in range(rng.choice((1, 1, 2, 3)))]
+    small = " + ".join(terms)
+    big = f"({_set_affine(rng)})*({_set_affine(rng)})"
+    return f"{small} <= {big}" if rng.random() < 0.5 else f"{big} >= {small}"
+
+
+def _product_bound(rng: random.Random) -> str:
+    """A product or a sum of products bounded by a constant or another product."""
+    v = rng.sample(SET_VARIABLES, 3)
+    shapes = ("{0}*{1} <= {c}", "{0}*{1} >= {c}", "{0}*({1} + {2}) <= {2}*{1}",
+              "{0}*{1} + {0}*{2} - {2}*{1} <= 0", "{0}*{1} <= {1}*{2}", "{0}^2 >= {c}")
+    return rng.choice(shapes).format(*v, c=rng.choice(SET_CONSTANTS))
+
+
+def _convex_sides(rng: random.Random) -> str:
+    """A convex quadratic against an affine side (certified by the level-set rules)."""
+    left = " + ".join(_set_square(rng) for _ in range(rng.randint(1, 2)))
+    return f"{left} <= {_set_affine(rng)}" if rng.random() < 0.5 else f"{_set_affine(rng)} >= {left}"
+
+
+def _quasi_like(rng: random.Random) -> str:
+    """A constraint aimed at the DQCP level set: a ratio of affine expressions, a product
+    of affine factors (of either sign on the box), their max, against a constant."""
+    a, b = _set_affine(rng), _set_affine(rng)
+    shapes = ("({0})/({1}) <= {c}", "({0})/({1}) >= {c}", "({0})/({1}) == {c}", "({0})*({1}) <= {c}",
+              "max(({0})*({1}), {0}) <= {c}", "min(({0})/({1}), {0}) >= {c}", "{c}/({0}) <= {d}")
+    return rng.choice(shapes).format(a, b, c=rng.choice(SET_CONSTANTS), d=rng.choice(SET_CONSTANTS))
+
+
+def random_set_case(rng: random.Random) -> Problem:
+    """One or two random polynomial constraints (an intersection), with random boxes."""
+    makers = (_cone_like, _product_bound, _convex_sides, _quasi_like)
+    parts = [rng.choices(makers, (3, 2, 1, 2))[0](rng) for _ in range(rng.choice((1, 1, 2)))]
+    text = ", ".join(parts)
+    names = [v for v in SET_VARIABLES if _mentions(text, v)]
+    assume = tuple(a for a in (rng.choice(SET_BOXES).format(v) for v in names) if a)
+    return Problem(text, tuple(names), assume, attack="sets")
+
+
+def _exact_environment(values: dict) -> dict:
+    from fractions import Fraction
+    return {"__builtins__": {}, "square": lambda t: t * t, "sum_squares": lambda t: t * t,
+            "max": max, "min": min, "F": Fraction, **values}
+
+
+def _exact_text(side: str) -> str:
+    """A polynomial constraint's side as Python over Fractions: literals exact, ``^`` a power."""
+    return re.sub(r"(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)", r"F('\1')", side).replace("^", "**")
+
+
+def _constraints(text: str) -> list[str]:
+    """The constraints of ``text``: split at the commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(text):
+        depth += (char in "([") - (char in ")]")
+        if char == "," and depth == 0:
+            parts.append(text[start:position])
+            start = position + 1
+    return parts + [text[start:]]
+
+
+def exact_feasible(text: str, values: dict) -> bool:
+    """Whether every constraint of ``text`` holds at the rational ``values`` (exact); where
+    a side is undefined (a division by 0) it does not."""
+    environment = _exact_environment(values)
+    for constraint in _constraints(text):
+        left, op, right = re.split(r"(<=|>=|==)", constraint)
+        try:
+            lhs, rhs = (eval(_exact_text(side), environment) for side in (left, right))  # noqa: S307
+        except ZeroDivisionError:
+            return False
+        if not {"<=": lhs <= rhs, ">=": lhs >= rhs, "==": lhs == rhs}[op]:
+            return False
+    return True
+
+
+def _in_box(problem: Problem, values: dict) -> bool:
+    from .assumptions import bounds_from, parse_assumption_list
+    bounds = bounds_from(parse_assumption_list(list(problem.assume)))
+    return all(bounds.get(name) is None or float(value) in bounds[name] and
+               value >= _end(bounds[name].lo) and value <= _end(bounds[name].hi)
+               for name, value in values.items())
+
+
+def _end(end):
+    from fractions import Fraction
+    return end if not isinstance(end, float) or math.isinf(end) else Fraction(end)
+
+
+def judge_set(problem: Problem, result, rng: random.Random, pairs: int = 300) -> list[str]:
+    """The referee's findings on dcp's ``result`` for the constraint ``problem``: a set
+    witness that does not hold exactly, or (for a certified set) a pair of feasible box
+    points whose rational mix is infeasible, found by its own search."""
+    from fractions import Fraction
+    findings = []
+    witness = result.witness
+    if witness is not None:
+        points = [{n: Fraction(float(v[0] if isinstance(v, list) else v)) for n, v in p.items()}
+                  for p in (witness.a, witness.b)]
+        theta = Fraction(witness.theta)
+        mix = {n: theta * points[0][n] + (1 - theta) * points[1][n] for n in points[0]}
+        if not (all(_in_box(problem, p) and exact_feasible(problem.expression, p) for p in points)
+                and not exact_feasible(problem.expression, mix)):
+            findings.append(f"bogus set witness: {witness}")
+    if result.verdict == "convex":
+        for _ in range(pairs):
+            a, b = ({n: _draw(rng) for n in problem.wrt} for _ in range(2))
+            if not all(_in_box(problem, p) and exact_feasible(problem.expression, p) for p in (a, b)):
+                continue
+            theta = Fraction(rng.randint(1, 99), 100)
+            mix = {n: theta * a[n] + (1 - theta) * b[n] for n in a}
+            if not exact_feasible(problem.expression, mix):
+                findings.append(f"certified, but {a} and {b} are feasible and their mix at "
+                                f"{theta} is not")
+                break
+    return findings
+
+
+def _draw(rng: random.Random):
+    from fractions import Fraction
+    special = (0, 1, -1, Fraction(1, 2), 1000, Fraction(1, 10**9), 2, -2)
+    if rng.random() < 0.4:
+        return Fraction(rng.choice(special))
+    return Fraction(rng.randint(-4000, 4000), rng.choice((1, 10, 100, 1000)))

@@ -35,7 +35,7 @@ def test_a_changed_example_output_fails(tmp_path):
 
 
 def test_every_page_has_examples_that_run():
-    for name in ("index.md", "tutorial.md", "concepts.md", "beyond.md", "reference/language.md"):
+    for name in ("index.md", "tutorial.md", "concepts.md", "beyond.md", "sets.md", "reference/language.md"):
         assert ">>> " in (PAGES / name).read_text()
 
 

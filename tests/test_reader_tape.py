@@ -139,8 +139,8 @@ def test_a_string_certifies_as_its_tree_does(text):
         [(s.span.start, s.span.end) for s in from_tree.proof.steps() if s.span]
 
 
-@pytest.mark.parametrize("text", ["x +", "relu(x", "f(x, p=1, 2)", "x[0.5]", "f(p=1, p=2)",
-                                  "x >= 0"])
+# (`x >= 0` given to certify is a constraint, a set: tests/test_sets.py.)
+@pytest.mark.parametrize("text", ["x +", "relu(x", "f(x, p=1, 2)", "x[0.5]", "f(p=1, p=2)"])
 def test_an_error_is_worded_by_the_grammar(text):
     assert read_into(text, Tape()) is None
     with pytest.raises(DcpError) as expected:

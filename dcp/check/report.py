@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-__all__ = ["Witness", "SearchReport", "KINDS"]
+__all__ = ["Witness", "SearchReport", "SetWitness", "KINDS"]
 
 #: The claims a witness may disprove, and what it compares f at the mixed point with: the
 #: chord for convexity and concavity, the larger (smaller) end value for quasiconvexity
@@ -93,3 +93,67 @@ class SearchReport:
     nested: bool = False
     #: Why the search did not run at all (arrays too large to evaluate), or None.
     skipped: str | None = None
+
+
+@dataclass(frozen=True)
+class SetWitness:
+    """A confirmed counterexample to "the set is convex" (SPEC section 10): points `a` and
+    `b` (with the parameters `params`) that satisfy every constraint, and `theta` whose mix
+    `theta*a + (1-theta)*b` violates constraint number `violated` at `entry`.
+
+    The parameters, `a`, `b` and `theta` are exact floats. `a_values` and `b_values` are,
+    per constraint, the Arb ball of `g - h` at the worst entry (wholly <= 0 for `<=`,
+    wholly >= 0 for `>=`: the proof of feasibility), and `mix_value` the ball of the
+    violated constraint's `g - h` at the mix (wholly on the wrong side of 0); `mix` is its
+    midpoint as a float, for display."""
+
+    shapes: Mapping[str, tuple[int, ...]]
+    params: Mapping[str, object]
+    a: Mapping[str, object]
+    b: Mapping[str, object]
+    theta: float
+    violated: int
+    constraint: str
+    entry: tuple[int, ...]
+    mix: float
+    a_values: tuple[str, ...] = field(repr=False, default=())
+    b_values: tuple[str, ...] = field(repr=False, default=())
+    mix_value: str = field(repr=False, default="")
+    #: The domain condition of the violated constraint that fails at the mix (then `mix`
+    #: is its argument's value there), or "" when `g - h` is on the wrong side of 0.
+    outside: str = ""
+    kind: str = "convex set"
+
+    @property
+    def proved_by(self) -> str:
+        return "with interval arithmetic"
+
+    def point(self, which: str) -> dict:
+        """The mixed point (``"mix"``), or ``a`` or ``b``, as floats or nested lists."""
+        if which != "mix":
+            return dict(self.a if which == "a" else self.b)
+        import numpy as np
+        t = self.theta
+        return {n: (t * np.asarray(self.a[n], dtype=float)
+                    + (1 - t) * np.asarray(self.b[n], dtype=float)).tolist() for n in self.a}
+
+    def as_dict(self) -> dict:
+        """Plain data (lists and floats), e.g. for JSON."""
+        return {"kind": self.kind, "shapes": {k: list(v) for k, v in self.shapes.items()},
+                "params": dict(self.params), "a": dict(self.a), "b": dict(self.b),
+                "theta": self.theta, "violated": self.violated, "constraint": self.constraint,
+                "entry": list(self.entry), "mix": self.mix, "outside": self.outside}
+
+    def __str__(self) -> str:
+        def show(values):
+            return ", ".join(f"{k}={v}" for k, v in values.items()) or "-"
+        return (f"not a convex set: a: {show(self.a)} and b: {show(self.b)} are feasible"
+                + (f" (with {show(self.params)})" if self.params else "")
+                + f", but at theta={self.theta:g} the mix violates `{self.constraint}` ({self.failure})")
+
+    @property
+    def failure(self) -> str:
+        """How the mix fails, in words: ``g - h = 0.7 there`` or outside the domain."""
+        if self.outside:
+            return f"outside its domain: `{self.outside}` fails, the argument is {self.mix:.6g} there"
+        return f"g - h = {self.mix:.6g} there"

@@ -11,10 +11,10 @@ from __future__ import annotations
 from html import escape
 
 from ..check.report import KINDS
-from .text import (proof_columns, quasi_lines, quoted_pieces, shorten, source_lines, verdict_colour,
-                   verdict_note)
+from .text import (proof_columns, quasi_lines, quoted_pieces, set_proof_tree, set_verdict_note, shorten,
+                   source_lines, verdict_colour, verdict_note)
 
-__all__ = ["render_html", "render_each_html"]
+__all__ = ["render_html", "render_set_html", "render_each_html"]
 
 #: The text renderer's colour names as CSS colours (readable on light and dark themes).
 COLOURS = {"good": "#1a7f37", "bad": "#cf222e", "unsure": "#9a6700"}
@@ -44,6 +44,8 @@ def _prose(text: str) -> str:
 
 def render_html(result) -> str:
     """The whole explanation of a :class:`~dcp.result.Result` as an HTML fragment."""
+    if result.kind == "set":
+        return render_set_html(result)
     parts = ['<div class="dcp-result">', _heading(result), _verdict(result)]
     if not result.curvature.is_known:
         parts.extend(_break(step) for step in result.breaks)
@@ -136,3 +138,41 @@ def render_each_html(each) -> str:
             "<table><tr><th>wrt</th><th>verdict</th><th>rules</th><th>numeric check</th></tr>"
             f"{body}</table>"
             + (f"\n<p>{escape(summary)}</p>" if summary else "") + "\n</div>")
+
+
+# ---- sets (SPEC section 10) -------------------------------------------------------------
+
+def render_set_html(result) -> str:
+    """A :class:`~dcp.result.SetResult` as an HTML fragment."""
+    heading = f"<p>the set {_code('{' + shorten(result.expression) + '}')} in {', '.join(map(_code, result.wrt))}"
+    if result.assumptions:
+        heading += ", assuming " + ", ".join(map(_code, result.assumptions))
+    colour = COLOURS[{"convex": "good", "nonconvex": "bad"}.get(result.verdict, "unsure")]
+    parts = ['<div class="dcp-result">', heading + "</p>",
+             f"<p>{_span(f'verdict: {result.verdict}', colour, bold=True)} "
+             f"{escape(set_verdict_note(result))}</p>"]
+    for part in result.breaks:
+        parts.append(f"<p>{_span('no rule', COLOURS['bad'], bold=True)} for {_code(part.text)}: "
+                     f"{_prose(part.reason)}</p>")
+        lines = source_lines(part)
+        if lines:
+            parts.append("<pre>" + "\n".join(_span(line, COLOURS["bad"]) if is_caret else escape(line)
+                                             for line, is_caret in lines) + "</pre>")
+    if result.domain:
+        parts.append("<p>Holds where the expressions are defined: "
+                     + ", ".join(_code(str(c)) for c in result.domain) + ".</p>")
+    parts.append(f"<p>Numeric check: {escape(result.check_summary)}.</p>")
+    witness = result.witness
+    if witness is not None:
+        rows = [(name, str(value)) for name, value in witness.params.items()]
+        rows += [(f"{name} at a", str(value)) for name, value in witness.a.items()]
+        rows += [(f"{name} at b", str(value)) for name, value in witness.b.items()]
+        rows.append(("θ", f"{witness.theta:g}"))
+        parts.append(f"<p><strong>Witness</strong> (not a convex set, proved "
+                     f"{escape(witness.proved_by)}):</p>\n<table>"
+                     + "".join(f"<tr><td>{_code(n)}</td><td>{_code(v)}</td></tr>" for n, v in rows)
+                     + f"</table>\n<p>a and b are feasible; at θa + (1-θ)b, {_code(witness.constraint)}"
+                       f" fails ({_prose(witness.failure)}).</p>")
+    parts += ["<details open><summary>Proof</summary>\n<pre>"
+              + "\n".join(map(escape, set_proof_tree(result.proof))) + "</pre></details>", "</div>"]
+    return "\n".join(parts)

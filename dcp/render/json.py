@@ -17,26 +17,30 @@ from ..facts import Interval
 from ..facts.interval import round_down, round_up
 from ..proof import condition_text
 
-__all__ = ["to_json", "render_json", "load_schema", "SCHEMA_VERSION"]
+__all__ = ["to_json", "set_to_json", "render_json", "load_schema", "SCHEMA_VERSION"]
 
 #: 2: a shape's dimensions are integers, or strings for free sizes (all were strings).
 #: 3: quasiconvexity (SPEC section 10): is_quasiconvex, is_quasiconcave, quasi_curvature,
-#: the quasi verdicts and witnesses, and a step's DQCP step.
+#: the quasi verdicts and witnesses, and a step's DQCP step; and ``kind`` says what a
+#: result is about (``"function"``; a set's result has a schema of its own).
 SCHEMA_VERSION = 3
 
-#: The schema's file in the package.
+#: The schema's file in the package, and that of a result about a set.
 SCHEMA_FILE = "result.schema.json"
+SET_SCHEMA_FILE = "set_result.schema.json"
 
 
-def load_schema() -> dict:
-    """The JSON schema that :func:`to_json` follows, read from the installed package (a
-    FileNotFoundError that says so when an install left it out)."""
-    resource = files("dcp") / SCHEMA_FILE
+def load_schema(kind: str = "function") -> dict:
+    """The JSON schema that :func:`to_json` follows for a result about ``kind``
+    (``"function"`` or ``"set"``), read from the installed package (a FileNotFoundError
+    that says so when an install left it out)."""
+    name = SET_SCHEMA_FILE if kind == "set" else SCHEMA_FILE
+    resource = files("dcp") / name
     try:
         return json.loads(resource.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"the JSON schema {resource} is missing: this install of dcp "
-                                f"is incomplete (the wheel ships dcp/{SCHEMA_FILE})") from None
+                                f"is incomplete (the wheel ships dcp/{name})") from None
 
 
 def _number(x: float):
@@ -58,22 +62,53 @@ def _witness(witness) -> dict | None:
     return None if witness is None else witness.as_dict()
 
 
-def _quasi_steps(result, ids: dict[int, int], steps: list[dict]) -> None:
+def _quasi_steps(proof, ids: dict[int, int], steps: list[dict]) -> None:
     """Each DQCP step, under ``"quasi"`` of the step of its node."""
-    tape = result.proof.tape
-    for step, quasi in result.proof.quasi_steps():
+    tape = proof.tape
+    for step, quasi in proof.quasi_steps():
         steps[ids[id(step)]]["quasi"] = {
             "quasi": quasi.quasi.value, "rule": quasi.rule,
-            "premises": [ids[id(result.proof.step(p))] for p in quasi.premises],
+            "premises": [ids[id(proof.step(p))] for p in quasi.premises],
             "requires": [f"{tape.text(p, 60)} {condition_text(d)}" for p, d in quasi.requires],
             "break": quasi.reason}
 
 
 def to_json(result) -> dict:
-    """The result as plain data following the schema."""
+    """The result as plain data following the schema (of its kind)."""
+    if result.kind == "set":
+        return set_to_json(result)
+    proof = _proof(result.proof)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "function",
+        "expression": result.expression,
+        "wrt": list(result.wrt),
+        "assumptions": list(result.assumptions),
+        "verdict": result.verdict,
+        "curvature": result.curvature.value,
+        "is_convex": result.is_convex,
+        "is_concave": result.is_concave,
+        "is_quasiconvex": result.is_quasiconvex,
+        "is_quasiconcave": result.is_quasiconcave,
+        "quasi_curvature": result.proof.quasi.value,
+        "breaks": [proof["ids"][id(s)] for s in result.breaks],
+        "hints": [{"assume": list(h.assumptions), "verdict": h.verdict} for h in result.hints],
+        "domain": [str(c) for c in result.domain],
+        "check": {"outcome": result.check.outcome, "trials": result.check.trials,
+                  "seconds": None if result.check.seconds is None else round(result.check.seconds, 4),
+                  "largest_gap": result.check.largest_gap, "note": result.check.note},
+        "witnesses": {kind: _witness(w) for kind, w in result.witnesses.items()},
+        "shapes": {k: list(v) for k, v in result.shapes.items()},
+        "proof": {"root": proof["root"], "steps": proof["steps"]},
+    }
+
+
+def _proof(proof) -> dict:
+    """A proof's steps as plain data, premises first, each with an id; ``ids`` maps each
+    step object to its id (for breaks)."""
     ids: dict[int, int] = {}
     steps = []
-    for step in result.proof.steps():
+    for step in proof.steps():
         ids[id(step)] = len(steps)
         steps.append({
             "id": len(steps),
@@ -88,29 +123,34 @@ def to_json(result) -> dict:
             "requires": [str(c) for c in step.requires],
             "break": None if not step.is_break else {"reason": step.reason, "fix": step.fix},
         })
-    if result.proof.facts.quasi:
-        _quasi_steps(result, ids, steps)
+    if proof.facts.quasi:
+        _quasi_steps(proof, ids, steps)
+    return {"root": ids[id(proof.root)], "steps": steps, "ids": ids}
+
+
+def set_to_json(result) -> dict:
+    """A :class:`~dcp.result.SetResult` as plain data following ``set_result.schema.json``."""
+    def function(proof) -> dict:
+        found = _proof(proof)
+        return {"root": found["root"], "curvature": proof.curvature.value, "steps": found["steps"]}
     return {
         "schema_version": SCHEMA_VERSION,
+        "kind": "set",
         "expression": result.expression,
         "wrt": list(result.wrt),
         "assumptions": list(result.assumptions),
         "verdict": result.verdict,
-        "curvature": result.curvature.value,
         "is_convex": result.is_convex,
-        "is_concave": result.is_concave,
-        "is_quasiconvex": result.is_quasiconvex,
-        "is_quasiconcave": result.is_quasiconcave,
-        "quasi_curvature": result.proof.quasi.value,
-        "breaks": [ids[id(s)] for s in result.breaks],
-        "hints": [{"assume": list(h.assumptions), "verdict": h.verdict} for h in result.hints],
+        "is_concave": None,
+        "rule": result.proof.rule,
+        "constraints": [{"text": part.text, "op": part.op, "span": _span(part.span),
+                         "convex": part.convex, "rule": part.rule, "reason": part.reason,
+                         "proofs": {role: function(p) for role, p in part.proofs.items()}}
+                        for part in result.constraints],
         "domain": [str(c) for c in result.domain],
         "check": {"outcome": result.check.outcome, "trials": result.check.trials,
-                  "seconds": None if result.check.seconds is None else round(result.check.seconds, 4),
-                  "largest_gap": result.check.largest_gap, "note": result.check.note},
-        "witnesses": {kind: _witness(w) for kind, w in result.witnesses.items()},
-        "shapes": {k: list(v) for k, v in result.shapes.items()},
-        "proof": {"root": ids[id(result.proof.root)], "steps": steps},
+                  "note": result.check.note},
+        "witness": _witness(result.witness),
     }
 
 

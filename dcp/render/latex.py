@@ -30,7 +30,7 @@ from ..syntax import parse_expression
 from ..syntax.printer import ATOM, POSTFIX, POWER, PRECEDENCE, UNARY
 from .text import quoted_pieces
 
-__all__ = ["render_latex", "latex_expression", "latex_condition", "latex_text"]
+__all__ = ["render_latex", "render_set_latex", "latex_expression", "latex_condition", "latex_text"]
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "theta", "lambda", "mu", "sigma", "tau", "phi", "omega"}
 
@@ -161,6 +161,8 @@ def latex_domain(condition: DomainCondition) -> str:
 
 def render_latex(result) -> str:
     """The result as a LaTeX fragment (for a paper or a report; needs amsmath)."""
+    if result.kind == "set":
+        return render_set_latex(result)
     expression = latex_expression(result.proof.root.node)
     wrt = ", ".join(_name(n) for n in result.wrt)
     lines = [f"\\[ f({wrt}) = {expression} \\]", "",
@@ -185,4 +187,39 @@ def render_latex(result) -> str:
         lines += ["", f"\\textbf{{Witness}} (not {kind}): with $\\theta = {witness.theta:g}$, "
                       f"$f(\\theta a + (1-\\theta) b) = {witness.lhs:.6g} {witness.relation} {witness.rhs:.6g}"
                       f" = {_RIGHT_SIDES[kind]}$."]
+    return "\n".join(lines)
+
+
+# ---- sets (SPEC section 10) -------------------------------------------------------------
+
+_SET_RELATIONS = {"<=": "\\leq", ">=": "\\geq", "==": "="}
+
+
+def render_set_latex(result) -> str:
+    """A :class:`~dcp.result.SetResult` as a LaTeX fragment: the set typeset, the verdict,
+    the rule of each constraint (or why none applied), the set witness."""
+    tape = result.proof.tape
+    constraints = ", \\; ".join(
+        f"{latex_expression(tape.expr(part.left))} {_SET_RELATIONS[part.op]} "
+        f"{latex_expression(tape.expr(part.right))}" for part in result.constraints)
+    wrt = ", ".join(_name(n) for n in result.wrt)
+    lines = [f"\\[ \\{{ ({wrt}) : {constraints} \\}} \\]", "",
+             f"\\textbf{{Verdict:}} the set is {result.verdict}"
+             + (" (certified by the rules)." if result.verdict == "convex" else ".")]
+    if result.assumptions:
+        lines.append("Assuming " + ", ".join(f"${latex_condition(a)}$" for a in result.assumptions) + ".")
+    for part in result.constraints:
+        lines.append("")
+        if part.convex:
+            lines.append(f"$ {latex_expression(tape.expr(part.left))} {_SET_RELATIONS[part.op]} "
+                         f"{latex_expression(tape.expr(part.right))} $: convex by {part.rule}.")
+        else:
+            lines.append(f"\\textbf{{No rule}} for $ {latex_expression(tape.expr(part.left))} "
+                         f"{_SET_RELATIONS[part.op]} {latex_expression(tape.expr(part.right))} $: "
+                         f"{latex_text(part.reason)}.")
+    witness = result.witness
+    if witness is not None:
+        lines += ["", f"\\textbf{{Witness}} (not a convex set): $a$ and $b$ are feasible, and at "
+                      f"$\\theta = {witness.theta:g}$ the point $\\theta a + (1-\\theta) b$ violates "
+                      f"constraint {witness.violated + 1} ({latex_text(witness.failure)})."]
     return "\n".join(lines)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from ..check.report import KINDS
 from ..errors import caret_block
-from .text import proof_tree, quasi_lines, shorten
+from .text import proof_tree, quasi_lines, set_proof_tree, set_verdict_note, shorten
 
-__all__ = ["render_markdown", "render_each_markdown"]
+__all__ = ["render_markdown", "render_each_markdown", "render_set_markdown"]
 
 
 def _code(text: str) -> str:
@@ -13,6 +13,8 @@ def _code(text: str) -> str:
 
 
 def render_markdown(result) -> str:
+    if result.kind == "set":
+        return render_set_markdown(result)
     lines = [f"### {_code(shorten(result.expression))} with respect to {', '.join(map(_code, result.wrt))}", ""]
     if result.assumptions:
         lines += ["Assuming " + ", ".join(map(_code, result.assumptions)) + ".", ""]
@@ -65,4 +67,36 @@ def render_each_markdown(each) -> str:
               for label, r in each.rows()]
     if each.block_summary:
         lines += ["", each.block_summary]
+    return "\n".join(lines)
+
+
+# ---- sets (SPEC section 10) -------------------------------------------------------------
+
+def render_set_markdown(result) -> str:
+    """A :class:`~dcp.result.SetResult` as Markdown: the set, the verdict, the constraints
+    no rule showed convex (with carets), the check, the set witness, the proof."""
+    lines = [f"### The set {_code('{' + shorten(result.expression) + '}')} in "
+             f"{', '.join(map(_code, result.wrt))}", ""]
+    if result.assumptions:
+        lines += ["Assuming " + ", ".join(map(_code, result.assumptions)) + ".", ""]
+    lines += [f"**Verdict: {result.verdict}** {set_verdict_note(result)}", ""]
+    for part in result.breaks:
+        lines += [f"**No rule** for {_code(part.text)}: {part.reason}", ""]
+        if part.span is not None and part.span.source is not None:
+            lines += ["```text", caret_block(part.span.source, [part.span]), "```", ""]
+    if result.domain:
+        lines += ["Holds where " + ", ".join(_code(str(c)) for c in result.domain) + ".", ""]
+    lines += [f"Numeric check: {result.check_summary}.", ""]
+    witness = result.witness
+    if witness is not None:
+        lines += [f"**Witness** (not a convex set, proved {witness.proved_by}):", "",
+                  "| | |", "|---|---|",
+                  *(f"| {_code(name)} | {_code(str(value))} |" for name, value in witness.params.items()),
+                  *(f"| {_code(name)} at a | {_code(str(value))} |" for name, value in witness.a.items()),
+                  *(f"| {_code(name)} at b | {_code(str(value))} |" for name, value in witness.b.items()),
+                  f"| θ | {witness.theta:g} |", "",
+                  f"a and b are feasible; at θa + (1-θ)b, {_code(witness.constraint)} fails "
+                  f"({witness.failure}).", ""]
+    lines += ["<details><summary>Proof</summary>", "", "```text", *set_proof_tree(result.proof),
+              "```", "", "</details>"]
     return "\n".join(lines)

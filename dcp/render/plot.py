@@ -21,7 +21,7 @@ from ..errors import DcpError
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["plot_witness", "plot_atom"]
+__all__ = ["plot_witness", "plot_atom", "plot_set_witness"]
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -139,3 +139,74 @@ def plot_atom(atom, path: str | PathLike[str] | None = None, kw: dict | None = N
     axes.legend(loc="best", fontsize=8)
     figure.tight_layout()
     return _save(figure, path)
+
+
+# ---- sets (SPEC section 10) -------------------------------------------------------------
+
+def plot_set_witness(result, path: str | PathLike[str] | None = None) -> Figure:
+    """Draw a set witness on a 2-D slice: the plane through ``a`` and ``b`` spanned by the
+    segment and the coordinate axis where they differ most after it, drawn in those two
+    coordinates (each point of the slice has its other coordinates where the segment has
+    them at the same first coordinate). The feasible region is shaded; ``a``, ``b``, the
+    segment and the infeasible mix are marked."""
+    from ..check.evaluate import evaluate
+    from ..ops import FLOAT
+    witness = result.witness
+    if witness is None:
+        why = (f"the numeric check did not run ({result.check.note})" if result.check.outcome == "not run"
+               else "the check found no set witness")
+        raise DcpError(f"there is no witness to draw: {why}")
+    coords = _coordinates(witness)
+    if len(coords) < 2:
+        coords.append(("(none)", None, (), 0.0, 0.0))
+    (first, name1, at1, a1, b1), (second, name2, at2, a2, b2) = coords[:2]
+    xs = np.linspace(min(a1, b1) - 0.25 * abs(b1 - a1), max(a1, b1) + 0.25 * abs(b1 - a1), 241)
+    spread = max(abs(b2 - a2), 0.5 * abs(b1 - a1), 1.0)
+    ys = np.linspace(min(a2, b2) - 0.5 * spread, max(a2, b2) + 0.5 * spread, 241)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    s = (grid_x.ravel() - a1) / (b1 - a1)
+    values = {n: np.repeat(np.asarray(v, dtype=float)[None], s.size, axis=0) for n, v in witness.params.items()}
+    for name in result.wrt:
+        a, b = np.asarray(witness.a[name], dtype=float), np.asarray(witness.b[name], dtype=float)
+        values[name] = a + s.reshape((-1,) + (1,) * a.ndim) * (b - a)
+    if name2 is not None:
+        values[name2][(slice(None), *at2)] += grid_y.ravel() - (a2 + s * (b2 - a2))
+    feasible = np.ones(s.size, dtype=bool)
+    for name in result.wrt:                          # the admissible box
+        bound = result.proof.bounds.get(name)
+        if bound is not None:
+            inside = np.vectorize(bound.contains_value, otypes=[bool])(values[name])
+            feasible &= inside.reshape(s.size, -1).all(axis=1)
+    with np.errstate(all="ignore"):
+        for part in result.proof.parts:
+            f, valid = evaluate(part.function, values, FLOAT, s.size)
+            side = f <= 0 if part.op == "<=" else (f >= 0 if part.op == ">=" else np.isclose(f, 0))
+            feasible &= valid & side.reshape(s.size, -1).all(axis=1)
+    figure = _figure(6.4, 4.8)
+    axes = figure.axes[0]
+    axes.contourf(grid_x, grid_y, feasible.reshape(grid_x.shape).astype(float), levels=[0.5, 1.5],
+                  colors=["#9ecae1"], alpha=0.6)
+    t = witness.theta
+    mix = (t * a1 + (1 - t) * b1, t * a2 + (1 - t) * b2)
+    axes.plot([a1, b1], [a2, b2], color="#333333", linewidth=1.2, label="segment from a to b")
+    axes.plot([a1, b1], [a2, b2], "o", color="#1a7f37", label="a and b (feasible)")
+    axes.plot(*mix, "X", color="#cf222e", markersize=10, label=f"θ = {t:g}: infeasible")
+    axes.annotate("a", (a1, a2), textcoords="offset points", xytext=(6, 6))
+    axes.annotate("b", (b1, b2), textcoords="offset points", xytext=(6, 6))
+    axes.set_xlabel(first)
+    axes.set_ylabel(second)
+    axes.set_title(f"not a convex set: {{{result.expression[:60]}}}", fontsize=10)
+    axes.legend(loc="best", fontsize=8)
+    return _save(figure, path)
+
+
+def _coordinates(witness) -> list[tuple[str, str, tuple[int, ...], float, float]]:
+    """The witness's coordinates (label, name, entry, value at a, value at b), those where
+    a and b differ most first."""
+    found = []
+    for name in witness.a:
+        a, b = np.asarray(witness.a[name], dtype=float), np.asarray(witness.b[name], dtype=float)
+        for at in np.ndindex(a.shape):
+            label = name + (f"[{', '.join(map(str, at))}]" if a.size > 1 else "")
+            found.append((label, name, at, float(a[at]), float(b[at])))
+    return sorted(found, key=lambda c: -abs(c[4] - c[3]))

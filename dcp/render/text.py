@@ -15,7 +15,7 @@ from ..check.report import KINDS
 from ..errors import caret_block
 from ..proof import Step, condition_text
 
-__all__ = ["render_text", "proof_tree"]
+__all__ = ["render_text", "render_set_text", "proof_tree", "set_verdict_note"]
 
 #: Deeper steps are drawn at this indentation with their depth written out, so the
 #: trace of a 10,000-deep expression stays readable and linear in size.
@@ -39,6 +39,8 @@ def verdict_colour(result) -> str:
 
 def render_text(result, colour: bool = False) -> str:
     """The whole explanation of a :class:`~dcp.result.Result` (in ANSI colour if asked)."""
+    if result.kind == "set":
+        return render_set_text(result, colour)
     lines = [paint(f"{shorten(result.expression)}  wrt {', '.join(result.wrt)}", "bold", colour)]
     if result.assumptions:
         lines.append(f"assuming {', '.join(result.assumptions)}")
@@ -207,3 +209,82 @@ def proof_columns(root: Step) -> list[list[str]]:
     widths = [min(max(len(row[i]) for row in rows if len(row) > i + 1), 60) for i in range(3)]
     return [[f"{cell:<{widths[i]}}" if i < 3 and i + 1 < len(row) else cell
              for i, cell in enumerate(row)] for row in rows]
+
+
+# ---- sets (SPEC section 10) -------------------------------------------------------------
+
+def set_verdict_note(result) -> str:
+    """What stands behind a set's verdict, in parentheses."""
+    if result.verdict == "convex":
+        return "(certified by the rules; the proof kernel re-checked every step)"
+    if result.verdict == "nonconvex":
+        return "(disproved by a set witness)"
+    return "(the rules could not conclude)"
+
+
+def render_set_text(result, colour: bool = False) -> str:
+    """The explanation of a :class:`~dcp.result.SetResult`: the set, its verdict, each
+    constraint no rule showed convex (with a caret under it), the check and its witness,
+    then each constraint's proof."""
+    lines = [paint(shorten(result.heading), "bold", colour)]
+    if result.assumptions:
+        lines.append(f"assuming {', '.join(result.assumptions)}")
+    lines.append("")
+    good = {"convex": "good", "nonconvex": "bad"}.get(result.verdict, "unsure")
+    lines.append(paint(f"verdict: {result.verdict}", good, colour) + "  " + set_verdict_note(result))
+    for part in result.breaks:
+        lines.append("")
+        lines.append(paint(f"no rule for `{part.text}`", "bad", colour) + f": {part.reason}")
+        lines.extend("  " + (paint(line, "bad", colour) if is_caret else line)
+                     for line, is_caret in source_lines(part))
+    if result.domain:
+        lines.append("")
+        lines.append("holds where the expressions are defined:")
+        lines.extend(f"  requires {condition}" for condition in result.domain)
+    lines.append("")
+    lines.append(f"numeric check: {result.check_summary}")
+    if result.witness is not None:
+        lines.extend(set_witness_lines(result.witness))
+    lines.append("")
+    lines.append("proof:")
+    lines.extend(set_proof_tree(result.proof))
+    return "\n".join(lines)
+
+
+def set_witness_lines(witness) -> list[str]:
+    """A set witness: the two feasible points, theta, and the violated constraint."""
+    def show(values):
+        return ", ".join(f"{name} = {value}" for name, value in values.items()) or "(none)"
+    relation = ">" if "<=" in witness.constraint else "<"
+    entry = f" at entry {list(witness.entry)}" if witness.entry else ""
+    return [
+        f"witness: not a convex set (proved {witness.proved_by})",
+        f"  parameters: {show(witness.params)}",
+        f"  a: {show(witness.a)}  (feasible: g - h = {', '.join(witness.a_values)})",
+        f"  b: {show(witness.b)}  (feasible: g - h = {', '.join(witness.b_values)})",
+        f"  theta = {witness.theta:g}",
+        f"  at theta a + (1 - theta) b, `{witness.constraint}` fails{entry}: "
+        + (f"g - h = {witness.mix:.6g} {relation} 0" if not witness.outside else witness.failure),
+    ]
+
+
+def set_proof_tree(proof) -> list[str]:
+    """Each constraint's set step, then the proofs it rests on, indented (with their DQCP
+    steps, where the DQCP rules were tried)."""
+    lines = []
+    if len(proof.parts) > 1:
+        lines.append(f"intersection of {len(proof.parts)} sets: "
+                     + ("convex by intersection" if proof.convex else "not shown convex"))
+    for number, part in enumerate(proof.parts, 1):
+        claim = f"convex set by {part.rule}" if part.convex else "unknown  <- no rule"
+        lines.append(f"[{number}] {part.text}: {claim}")
+        for role, function in part.proofs.items():
+            if role == "g - h" and part.rule == "rotated cone":
+                continue                    # (the cone reads its sides, not g - h)
+            lines.append(f"    {role}:")
+            lines.extend("      " + line for line in proof_tree(function.root))
+            quasi = quasi_lines(function)
+            if quasi:
+                lines.append(f"    {role} by the DQCP rules:")
+                lines.extend("    " + line for line in quasi)
+    return lines

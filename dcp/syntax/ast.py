@@ -22,8 +22,8 @@ from ..facts.interval import MAX_FLOAT
 __all__ = [
     "Node", "Expr", "Number", "Name", "Unary", "Binary", "Call", "Transpose", "Index",
     "Vector", "Ref", "Statement", "Assignment", "Assume", "Condition", "ShapeDecl",
-    "Define", "CertifyStatement", "ExpressionStatement", "walk_postorder", "fold_constant", "replace",
-    "format_constant", "constant_node",
+    "Define", "CertifyStatement", "ExpressionStatement", "Constraint", "ConstraintSet",
+    "CONSTRAINT_OPS", "walk_postorder", "fold_constant", "replace", "format_constant", "constant_node",
 ]
 
 #: Indices past this are refused: the numeric check instantiates arrays that large.
@@ -459,19 +459,41 @@ class Define(Statement):
     body: Expr
 
 
+#: The comparisons a constraint may use (a strict one would make an open set).
+CONSTRAINT_OPS = ("<=", ">=", "==")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Constraint(Node):
+    """``left op right`` with ``op`` one of :data:`CONSTRAINT_OPS`: the points where it
+    holds (SPEC section 10)."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ConstraintSet(Node):
+    """Constraints joined by ``,``: the intersection of their feasible sets."""
+
+    items: tuple[Constraint, ...]
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class CertifyStatement(Statement):
-    """``certify expr wrt a, b``."""
+    """``certify expr wrt a, b`` (``expr`` may be a :class:`ConstraintSet`)."""
 
-    expr: Expr
+    expr: Expr | ConstraintSet
     wrt: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ExpressionStatement(Statement):
-    """A bare expression (certified against the session's current ``wrt``)."""
+    """A bare expression or constraint set (certified against the session's current
+    ``wrt``)."""
 
-    expr: Expr
+    expr: Expr | ConstraintSet
 
 
 def walk_postorder(root, children=None, key=id) -> list:

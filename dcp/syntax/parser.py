@@ -33,8 +33,11 @@ from .ast import (
     Assume,
     Binary,
     Call,
+    CONSTRAINT_OPS,
     CertifyStatement,
     Condition,
+    Constraint,
+    ConstraintSet,
     Define,
     Expr,
     ExpressionStatement,
@@ -49,7 +52,8 @@ from .ast import (
 )
 from .reader import read_expression
 
-__all__ = ["parse_expression", "parse_assumptions", "parse_script", "iter_script", "grammar_text"]
+__all__ = ["parse_expression", "parse_assumptions", "parse_constraints", "is_constraint_text",
+           "parse_script", "iter_script", "grammar_text"]
 
 
 def grammar_text() -> str:
@@ -192,6 +196,28 @@ class _Builder(Transformer):
         name, word = children
         return Condition(name=str(name), structure=str(word), span=_span(name, word))
 
+    # ---- constraints ----
+    def constraint(self, children):
+        left, op, right = children
+        if str(op) not in CONSTRAINT_OPS:
+            raise ParseError(f"a constraint compares with <=, >= or ==, not {op} (a strict "
+                             f"inequality makes an open set; write {'<=' if op == '<' else '>='})",
+                             span=_new_span(op.start_pos, op.end_pos))
+        return Constraint(str(op), left, right, span=_span(left, right))
+
+    def chained_constraint(self, children):
+        first, _op, middle, op, _last = children
+        raise ParseError(f"a constraint compares two sides; write a chain as two constraints "
+                         f"joined by `,` (`a <= b, b <= c`)",
+                         span=_new_span(op.start_pos, op.end_pos))
+
+    def constraints(self, children):
+        items = tuple(c for c in children if isinstance(c, Constraint))
+        return ConstraintSet(items, span=_span(items[0], items[-1]))
+
+    def constraint_input(self, children):
+        return children[0]
+
     # ---- statements ----
     def assignment(self, children):
         name, _equal, value = children
@@ -228,7 +254,7 @@ class _Builder(Transformer):
         return Define(str(name), params, body, span=_span(keyword, body))
 
     def certify_statement(self, children):
-        keyword, expr, _wrt, *names = children
+        keyword, expr, _wrt, *names = children     # expr: an expression or a ConstraintSet
         wrt = tuple(str(t) for t in names if t.type == "NAME")
         return CertifyStatement(expr, wrt, span=_span(keyword, names[-1]))
 
@@ -294,7 +320,7 @@ def _bound_end(number: Number | float, lower: bool, strict: bool, span: Span
 @lru_cache(maxsize=None)
 def _parser() -> Lark:
     return Lark(grammar_text(), parser="lalr", lexer="contextual", transformer=_Builder(),
-                start=["expression_input", "assumption_input", "script"],
+                start=["expression_input", "assumption_input", "constraint_input", "script"],
                 maybe_placeholders=True, cache=False)
 
 
@@ -306,6 +332,7 @@ _WORDS = {
     "LSQB": "`[`", "RSQB": "`]`", "COMPARE": "a comparison (`>=`, `<=`, `>`, `<`)",
     "STRUCTURE": "`psd`, `nsd` or `symmetric`", "_NL": "a new line", "$END": "the end of the input", "ASSUME": "`assume`",
     "SHAPE": "`shape`", "DEFINE": "`define`", "CERTIFY": "`certify`", "WRT": "`wrt`",
+    "EQEQ": "`==`",
 }
 # Terminals listed by what they start: an expression is summarised as one phrase.
 _EXPRESSION_STARTS = {"NAME", "NUMBER", "MINUS", "PLUS", "LPAR", "LSQB"}
@@ -397,6 +424,36 @@ def parse_expression(text: str, filename: str | None = None) -> Expr:
         return tree
     try:
         return _parse(text, "expression_input", filename, newlines_are_spaces=True)
+    except ParseError as error:
+        raise _statements_error(text, filename) or error from None
+
+
+def is_constraint_text(text: object) -> bool:
+    """Whether ``text`` is written as constraints (it compares: ``<=``, ``>=``, ``==``,
+    ``<``, ``>`` outside comments), not as a function.
+
+    >>> is_constraint_text("x^2 <= y*z"), is_constraint_text("norm(x, p=1)")
+    (True, False)
+    """
+    if not isinstance(text, str) or not ("<" in text or ">" in text or "==" in text):
+        return False
+    return bool(_COMPARISON.search(_COMMENT.sub("", text)))
+
+
+_COMPARISON = re.compile(r"[<>]|==")
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def parse_constraints(text: str, filename: str | None = None) -> ConstraintSet:
+    """Parse constraints joined by ``,`` (SPEC section 10). Line breaks count as spaces.
+
+    >>> [c.op for c in parse_constraints("x^2 <= y*z, y >= 0").items]
+    ['<=', '>=']
+    """
+    if not isinstance(text, str):
+        raise DcpError(f"constraints must be a string, not {type(text).__name__}")
+    try:
+        return _parse(text, "constraint_input", filename, newlines_are_spaces=True)
     except ParseError as error:
         raise _statements_error(text, filename) or error from None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .ast import Binary, Call, Expr, Index, Name, Number, Ref, Transpose, Unary, Vector
 
-__all__ = ["to_text", "PRECEDENCE"]
+__all__ = ["to_text", "to_text_set", "PRECEDENCE"]
 
 # Binding strength of each level of the grammar; a child printed where a tighter level
 # is expected gets parentheses.
@@ -136,3 +136,9 @@ def _comma_separated(items: list[object]) -> list[object]:
             parts.append(", ")
         parts.extend(item if isinstance(item, list) else [item])
     return parts
+
+
+def to_text_set(constraints, limit: int | None = None) -> str:
+    """Constraints as source text: ``x^2 <= y * z, x * y >= 1``."""
+    return ", ".join(f"{to_text(c.left, limit)} {c.op} {to_text(c.right, limit)}"
+                     for c in constraints.items)
