@@ -296,21 +296,10 @@ class Session:
         with _cyclic_gc_paused():
             text = expr if isinstance(expr, str) else None
             tape, root = _tape_of(expr, self.bindings)
-            names = _wrt_names(wrt if wrt is not None else (self.wrt or None))
-            self.wrt = names
-            extra = parse_assumption_list(assume)
-            bounds = bounds_from(extra, self.bounds)
-            refuse_structured_variables(bounds, names)
-            declared = {**self.shapes, **_check_shapes(shapes)}
-            _check_size(tape, max_nodes if max_nodes is not None else self.max_nodes)
-            # The atoms as they are now: a later `define` must not change this result.
-            atoms = dict(self.atoms)
-            ranks = {name: len(dims) for name, dims in declared.items()}
-            analyzer = Analyzer(tape, names, atoms, ranks)
+            names, bounds, declared, analyzer = self._setting(tape, wrt, assume, shapes, max_nodes,
+                                                              strict_names)
+            atoms, ranks = analyzer.atoms, analyzer.ranks
             try:
-                self._check_names(names, tape, extra if strict_names else ())
-                if strict_names and shapes:
-                    _check_shape_names(shapes, tape)
                 facts = analyzer.analyse(bounds, root)
                 prove_quasi(tape, facts, root)
             except DcpError:
@@ -364,19 +353,10 @@ class Session:
         with _cyclic_gc_paused():
             tape = Tape()
             stored = add_constraints(tape, parsed, self.bindings)
-            names = _wrt_names(wrt if wrt is not None else (self.wrt or None))
-            self.wrt = names
-            extra = parse_assumption_list(assume)
-            bounds = bounds_from(extra, self.bounds)
-            refuse_structured_variables(bounds, names)
-            declared = {**self.shapes, **_check_shapes(shapes)}
-            _check_size(tape, max_nodes if max_nodes is not None else self.max_nodes)
-            atoms, ranks = dict(self.atoms), {name: len(dims) for name, dims in declared.items()}
-            analyzer = Analyzer(tape, names, atoms, ranks)
+            names, bounds, declared, analyzer = self._setting(tape, wrt, assume, shapes, max_nodes,
+                                                              strict_names)
+            atoms, ranks = analyzer.atoms, analyzer.ranks
             try:
-                self._check_names(names, tape, extra if strict_names else ())
-                if strict_names and shapes:
-                    _check_shape_names(shapes, tape)
                 proof = prove_set(analyzer, stored, names, bounds, text or "", atoms, ranks)
             except DcpError:
                 _check_calls(tape, self.atoms)
@@ -399,6 +379,30 @@ class Session:
             witness=witness,
             check=report,
         )
+
+    def _setting(self, tape: Tape, wrt, assume, shapes, max_nodes, strict_names: bool):
+        """What a certification of ``tape`` (a function's or a set's) works in: the
+        variables (now the session's), the bounds with ``assume`` added, the declared
+        shapes, and an analyzer over the atoms as they are now (a later `define` must not
+        change this result). Names, shapes and size are checked first; a wrong name is
+        reported before the analysis runs."""
+        names = _wrt_names(wrt if wrt is not None else (self.wrt or None))
+        self.wrt = names
+        extra = parse_assumption_list(assume)
+        bounds = bounds_from(extra, self.bounds)
+        refuse_structured_variables(bounds, names)
+        declared = {**self.shapes, **_check_shapes(shapes)}
+        _check_size(tape, max_nodes if max_nodes is not None else self.max_nodes)
+        ranks = {name: len(dims) for name, dims in declared.items()}
+        analyzer = Analyzer(tape, names, dict(self.atoms), ranks)
+        try:
+            self._check_names(names, tape, extra if strict_names else ())
+            if strict_names and shapes:
+                _check_shape_names(shapes, tape)
+        except DcpError:
+            _check_calls(tape, self.atoms)        # an unknown function is said first
+            raise
+        return names, bounds, declared, analyzer
 
     def _check_names(self, wrt: tuple[str, ...], tape: Tape, strict) -> None:
         """Every wrt name is a free variable of the expression; with ``strict``, the

@@ -61,8 +61,39 @@ class CheckReport:
         return f"{self.outcome}{note} after {self.trials} admissible comparisons{timed}{gap}"
 
 
+class _Shown:
+    """How a result (of a function or of a set) is shown: the renderers dispatch on it."""
+
+    def explain(self) -> str:
+        """The whole trace as text, with carets under each break."""
+        from .render.text import render_text
+        return render_text(self)
+
+    def render(self, format: str = "text") -> str:
+        """The result as `"text"`, `"markdown"`, `"html"`, `"json"` or `"latex"`."""
+        from .render import render
+        return render(self, format)
+
+    def _repr_html_(self) -> str:
+        """The explanation in a notebook: the verdict and the proof's curvatures in colour,
+        breaks with a caret under the source, hints, the witnesses."""
+        from .render.html import render_html
+        return render_html(self)
+
+    def _repr_markdown_(self) -> str:
+        """The explanation as Markdown (what `render("markdown")` gives)."""
+        from .render.markdown import render_markdown
+        return render_markdown(self)
+
+    def to_json(self) -> dict:
+        """Plain data following the JSON schema (`dcp/result.schema.json`, or
+        `dcp/set_result.schema.json` for a set)."""
+        from .render.json import to_json
+        return to_json(self)
+
+
 @dataclass(frozen=True)
-class Result:
+class Result(_Shown):
     """The checked answer to "is `expression` convex in `wrt`?".
 
     `verdict` is the rules' certified curvature when there is one, else the DQCP rules'
@@ -175,31 +206,6 @@ class Result:
         """Conditions the verdict relies on (it holds where the expression is defined)."""
         return self.proof.domain
 
-    def explain(self) -> str:
-        """The whole trace as text, with carets under each break."""
-        from .render.text import render_text
-        return render_text(self)
-
-    def render(self, format: str = "text") -> str:
-        """The result as `"text"`, `"markdown"`, `"html"`, `"json"` or `"latex"`."""
-        from .render import render
-        return render(self, format)
-
-    def _repr_html_(self) -> str:
-        """The explanation in a notebook: the verdict and the proof's curvatures in colour,
-        breaks with a caret under the source, hints, the witnesses."""
-        from .render.html import render_html
-        return render_html(self)
-
-    def _repr_markdown_(self) -> str:
-        """The explanation as Markdown (what :meth:`render` gives for ``"markdown"``)."""
-        from .render.markdown import render_markdown
-        return render_markdown(self)
-
-    def to_json(self) -> dict:
-        """Plain data following the JSON schema (`dcp/result.schema.json`)."""
-        from .render.json import to_json
-        return to_json(self)
 
     def plot(self, path: str | PathLike[str] | None = None, kind: str | None = None) -> Figure:
         """The witness slice (f from a to b, the chord, the violating point) as a
@@ -228,7 +234,7 @@ class Result:
 # ---- sets (SPEC section 10) -------------------------------------------------------------
 
 @dataclass(frozen=True)
-class SetResult:
+class SetResult(_Shown):
     """The checked answer to "is the set {`expression`} convex in `wrt`?" (the points of
     the admissible box where every constraint holds).
 
@@ -283,26 +289,6 @@ class SetResult:
     @property
     def check_summary(self) -> str:
         return str(self.check)
-
-    def explain(self) -> str:
-        from .render.text import render_text
-        return render_text(self)
-
-    def render(self, format: str = "text") -> str:
-        from .render import render
-        return render(self, format)
-
-    def _repr_html_(self) -> str:
-        from .render.html import render_html
-        return render_html(self)
-
-    def _repr_markdown_(self) -> str:
-        from .render.markdown import render_markdown
-        return render_markdown(self)
-
-    def to_json(self) -> dict:
-        from .render.json import to_json
-        return to_json(self)
 
     def plot(self, path: str | PathLike[str] | None = None, kind: str | None = None) -> Figure:
         """The set witness on a 2-D slice (the plane of the two coordinates where a and b
