@@ -1040,6 +1040,8 @@ def _check_quasi(kernel: _Kernel) -> None:
     reach = Column(lambda i: steps[i].premises if i in steps else ())
     for index in postorder(root, reach):
         step = steps.get(index)
+        if step is not None and not isinstance(step.quasi, Quasi):
+            kernel._fail(index, f"its DQCP claim {step.quasi!r} is no quasi-curvature")
         if step is None or not step.quasi.is_known:     # (unknown claims nothing)
             continue
         if step.premises != facts.premises[index]:
@@ -1201,6 +1203,7 @@ def check_set_proof(proof) -> None:
     and bounds), and that every domain condition they rely on cuts a convex set; the
     intersection is claimed convex only when every part is. Raises `ProofCheckError` at
     the first that does not follow."""
+    _check_parts_are_the_constraints(proof)
     for part in proof.parts:
         for role, function in part.proofs.items():
             if function.tape is not proof.tape or tuple(function.wrt) != tuple(proof.wrt) \
@@ -1222,6 +1225,26 @@ def check_set_proof(proof) -> None:
             why = nonconvex_domain(function)
             if why is not None:
                 _set_fail(part, why)
+
+
+def _check_parts_are_the_constraints(proof) -> None:
+    """The claim is about the constraints as written (`proof.source`, when the set was
+    given as text): one part per constraint, in order, each with its operator and where
+    it is written. A part dropped or its operator flipped proves another set."""
+    if not proof.source:
+        return
+    from .syntax.parser import parse_constraints
+    written = parse_constraints(proof.source).items
+    if len(written) != len(proof.parts):
+        raise ProofCheckError(f"the set proof has {len(proof.parts)} parts for "
+                              f"{len(written)} constraints written")
+    for constraint, part in zip(written, proof.parts):
+        span = proof.tape.span(part.node)
+        if part.op != constraint.op or span is None or constraint.span is None or \
+                (span.start, span.end) != (constraint.span.start, constraint.span.end):
+            _set_fail(part, f"it is not the constraint written there "
+                            f"(`{proof.source[constraint.span.start:constraint.span.end]}`)"
+                      if constraint.span is not None else "it is not the constraint written")
 
 
 def _set_fail(part, why: str) -> None:

@@ -151,7 +151,7 @@ class Result(_Shown):
     def is_quasiconvex(self) -> bool | None:
         """True when proved (convex, or by the DQCP rules), False when a witness
         disproves it, else None (SPEC section 10)."""
-        if self.curvature.is_convex or self.proof.quasi.is_quasiconvex:
+        if self.proof.quasi.is_quasiconvex:         # (convex included, on a convex domain)
             return True
         return False if "quasiconvex" in self.witnesses else None
 
@@ -159,7 +159,7 @@ class Result(_Shown):
     def is_quasiconcave(self) -> bool | None:
         """True when proved (concave, or by the DQCP rules), False when a witness
         disproves it, else None."""
-        if self.curvature.is_concave or self.proof.quasi.is_quasiconcave:
+        if self.proof.quasi.is_quasiconcave:
             return True
         return False if "quasiconcave" in self.witnesses else None
 

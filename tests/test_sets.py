@@ -165,9 +165,25 @@ def test_an_equality_is_left_to_the_rules():
 # ---- the kernel -----------------------------------------------------------------------
 
 def _tampered(result, **changes):
+    """The proof with its first part changed. A flipped operator is refused as another
+    constraint than the one written (`test_kernel_ties_parts_to_the_constraints_written`);
+    here the source goes too, so that the rule's own checker must refuse it."""
     parts = list(result.proof.parts)
     parts[0] = dataclasses.replace(parts[0], **changes)
-    return dataclasses.replace(result.proof, parts=tuple(parts))
+    source = "" if "op" in changes else result.proof.source
+    return dataclasses.replace(result.proof, parts=tuple(parts), source=source)
+
+
+def test_kernel_ties_parts_to_the_constraints_written():
+    """Found by an adversary: a part whose operator was flipped (x*y >= 1 is a cone, x*y
+    <= 1 is not convex) or a constraint dropped proved another set than the one written."""
+    product = certify("x*y <= 1", wrt=["x", "y"], assume=["x >= 0", "y >= 0"], check=False)
+    parts = (dataclasses.replace(product.proof.parts[0], op=">=", convex=True, rule="DQCP level set"),)
+    with pytest.raises(ProofCheckError, match=r"not the constraint written there \(`x\*y <= 1`\)"):
+        check_set_proof(dataclasses.replace(product.proof, parts=parts))
+    two = certify("x <= 1, x*y <= 1", wrt=["x", "y"], assume=["x >= 0", "y >= 0"], check=False)
+    with pytest.raises(ProofCheckError, match="has 1 parts for 2 constraints written"):
+        check_set_proof(dataclasses.replace(two.proof, parts=two.proof.parts[:1]))
 
 
 def test_kernel_rejects_a_convex_claim_without_a_rule_that_gives_it():
@@ -424,12 +440,17 @@ def test_the_hyperbola_stays_the_cones_and_products_of_unknown_sign_are_refused(
 
 
 def test_a_dqcp_set_needs_its_domain_shown_convex():
-    result = certify("log(x*y - 1) >= 0", wrt=["x", "y"], assume=["x >= 0", "y >= 0"], check=False)
-    assert result.verdict == "unknown"
-    assert result.constraints[0].reason.startswith("the rule DQCP level set would apply, but its domain "
-                                                   "condition `x * y - 1 > 0` may cut a set")
-    with pytest.raises(ProofCheckError, match="may cut a set that is not convex"):
-        check_set_proof(_tampered(result, convex=True, rule="DQCP level set"))
+    # x*y - 1 > 0 on the orthant is {xy > 1}: x*y is quasiconcave there, so the domain
+    # of log is convex, and {log(xy - 1) >= 0} = {xy >= 2} is certified.
+    hyperbolic = certify("log(x*y - 1) >= 0", wrt=["x", "y"], assume=["x >= 0", "y >= 0"],
+                         check=False)
+    assert hyperbolic.verdict == "convex" and hyperbolic.constraints[0].rule == "DQCP level set"
+    # x^2 - 1 > 0 is two rays: log is nondecreasing, but only there, so the function is not
+    # claimed quasiconcave at all (Proof.quasi), and no DQCP level set follows.
+    rays = certify("log(x^2 - 1) >= 0", wrt=["x"], check=False)
+    assert rays.verdict != "convex"
+    with pytest.raises(ProofCheckError, match="does not check"):
+        check_set_proof(_tampered(rays, convex=True, rule="DQCP level set"))
 
 
 def test_kernel_rejects_a_dqcp_set_its_quasi_curvature_does_not_give():

@@ -90,6 +90,10 @@ class Atom:
     #: unless every one of them is constant, as the product rule does for two
     #: non-constant factors.
     fixed_arguments: ClassVar[tuple[int, ...]] = ()
+    #: The arguments that must be positive definite (read through their symmetric part),
+    #: a domain no interval can say and the analysis does not list: a set rule relies on
+    #: it being convex only where the argument is affine (`dcp.proof.domain_holes`).
+    definite_arguments: ClassVar[tuple[int, ...]] = ()
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)

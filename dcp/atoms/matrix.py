@@ -177,6 +177,7 @@ class LogDet(_Matrix):
 
     name = "log_det"
     formula = "log(det(X))"
+    definite_arguments = (0,)
 
     def curvature(self, args: Ranges, kw: Keywords) -> Curvature:
         return Curvature.CONCAVE
@@ -288,6 +289,7 @@ class MatrixFrac(Atom):
 
     name = "matrix_frac"
     min_args = max_args = 2
+    definite_arguments = (1,)
     reduces = True
     formula = "x.T @ inv(P) @ x"
 
