@@ -116,7 +116,7 @@ def _wrt_names(wrt: str | Sequence[str] | None) -> tuple[str, ...]:
 def _check_shapes(shapes: Mapping[str, Sequence[int | str]] | None) -> dict[str, tuple[int | str, ...]]:
     """Declared shapes, checked: each dimension a positive integer or a letter (a
     dimension of any size, the same letter the same size: ``{"u": ("n",)}``)."""
-    if shapes is not None and not isinstance(shapes, Mapping):
+    if shapes is not None and not isinstance(shapes, dict) and not isinstance(shapes, Mapping):
         raise DcpError(f"{option('shapes')} must map names to shapes, such as {{'x': (3,)}}, "
                        f"not a {type(shapes).__name__}")
     result = {}

