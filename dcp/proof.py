@@ -20,7 +20,7 @@ from .tape import Tape, postorder
 
 __all__ = ["RULES", "QUASI_RULES", "QuasiStep", "AS_WRITTEN", "LEVEL_SET_RULES", "QUASI_LEVEL_NEEDS",
            "quasi_level_holds", "SetStep", "SetProof",
-           "always_holds", "nonconvex_domain", "domain_holes", "square_terms", "squared_argument", "entrywise", "Step", "Facts",
+           "always_holds", "nonconvex_domain", "square_terms", "squared_argument", "entrywise", "Step", "Facts",
            "Note", "DomainCondition", "Proof", "condition_text"]
 
 #: Every rule name a step may carry, with what it means. The kernel checks each.
@@ -395,10 +395,16 @@ class Proof:
         """The root's quasi-curvature: by its DQCP step, else by its curvature; unknown
         when the domain it holds on may not be convex (a quasiconvex function's sublevel
         sets are convex: `sigmoid((x^2 - 1)^1.5)` is monotone in a convex function, but
-        only where x^2 - 1 >= 0, two rays, so {f <= 0.6} holds -1 and 1 but not 0)."""
-        quasi = self.facts.quasi_at(self.facts.resolve(self.root_id))
-        if quasi.is_known and nonconvex_domain(self) is not None:
-            return Quasi.UNKNOWN
+        only where x^2 - 1 >= 0, two rays, so {f <= 0.6} holds -1 and 1 but not 0).
+        Found when first asked, a walk of the proof: the verdict, the renderers and the
+        check read it several times. (Whoever runs `dcp.quasi.prove_quasi` on a proof's
+        facts does so before reading this.)"""
+        quasi = self.__dict__.get("_quasi")
+        if quasi is None:
+            quasi = self.facts.quasi_at(self.facts.resolve(self.root_id))
+            if quasi.is_known and nonconvex_domain(self) is not None:
+                quasi = Quasi.UNKNOWN
+            self.__dict__["_quasi"] = quasi
         return quasi
 
     def quasi_steps(self) -> list[tuple[Step, QuasiStep]]:
@@ -492,17 +498,18 @@ def always_holds(op: str, value: Interval) -> bool:
 
 
 def nonconvex_domain(proof: Proof) -> str | None:
-    """The first domain condition of ``proof`` not shown to cut a convex set, in words
-    (None when all are shown convex). A function proved convex "where it is defined" has
-    a sublevel set that is convex only if that domain is: ``(x^2 - 1)^1.5 <= 5`` needs
+    """The first place where the domain of ``proof`` may not be convex, in words (None
+    when it is shown convex). A function proved convex "where it is defined" has a
+    sublevel set that is convex only if that domain is: ``(x^2 - 1)^1.5 <= 5`` needs
     ``x^2 - 1 >= 0``, which is two rays. A condition ``arg in D`` is convex when ``arg`` is
     quasilinear (affine, or monotone in one: D an interval), quasiconcave with D unbounded
-    above, or quasiconvex with D unbounded below."""
+    above, or quasiconvex with D unbounded below. Holes no condition names count too
+    (:func:`_hole`)."""
     facts, tape = proof.facts, proof.tape
-    hole = domain_holes(proof)
-    if hole is not None:
-        return hole
     for index in proof.ids():
+        hole = _hole(facts, tape, index)
+        if hole is not None:
+            return hole
         note = facts.notes.get(index)
         for premise, domain in (note.requires if note is not None else ()):
             # {arg <= hi} is convex for arg quasiconvex, {arg >= lo} for arg quasiconcave
@@ -516,26 +523,24 @@ def nonconvex_domain(proof: Proof) -> str | None:
     return None
 
 
-def domain_holes(proof: Proof) -> str | None:
-    """Where ``proof``'s expression may be undefined though it lists no domain condition,
-    in words (None when nowhere): a quotient whose denominator's range holds 0
-    (``sigmoid(1/x)`` has a hole at x = 0, and {sigmoid(1/x) >= 0} is not convex), and an
-    atom's argument that must be positive definite unless it is affine (its preimage of
-    the definite cone is then convex). Domain conditions never name these, so a set rule
-    asks here too; a function's verdict is unaffected (it holds where defined)."""
-    facts, tape = proof.facts, proof.tape
-    for index in proof.ids():
-        op, args = tape.op[index], tape.args[index]
-        if op == "/" and facts.range[args[1]].contains_value(0.0):
-            return (f"`{tape.text(index)}` is undefined where `{tape.text(args[1])}` = 0, which "
-                    f"its range {facts.range[args[1]]} allows: the set may have a hole there")
-        atom = facts.atom[index] if op == "call" else None
-        for position in getattr(atom, "definite_arguments", ()):
-            argument = args[position]
-            if not facts.curvature[argument].is_affine:
-                return (f"`{tape.text(index)}` is defined only where `{tape.text(argument)}` is "
-                        f"positive definite, a set that need not be convex "
-                        f"(`{tape.text(argument)}` is {facts.curvature[argument]})")
+def _hole(facts: Facts, tape: Tape, index: int) -> str | None:
+    """Where node ``index`` may be undefined though no domain condition says so, in words
+    (None when it is defined wherever its arguments are): a quotient whose denominator's
+    range holds 0 (``sigmoid(1/x)`` has a hole at x = 0, and {sigmoid(1/x) >= 0} is not
+    convex), and an atom's argument that must be positive definite unless it is affine
+    (its preimage of the definite cone is then convex). A function's verdict is
+    unaffected (it holds where defined); a set's convexity is not."""
+    op, args = tape.op[index], tape.args[index]
+    if op == "/" and facts.range[args[1]].contains_value(0.0):
+        return (f"`{tape.text(index)}` is undefined where `{tape.text(args[1])}` = 0, which "
+                f"its range {facts.range[args[1]]} allows: the set may have a hole there")
+    atom = facts.atom[index] if op == "call" else None
+    for position in getattr(atom, "definite_arguments", ()):
+        argument = args[position]
+        if not facts.curvature[argument].is_affine:
+            return (f"`{tape.text(index)}` is defined only where `{tape.text(argument)}` is "
+                    f"positive definite, a set that need not be convex "
+                    f"(`{tape.text(argument)}` is {facts.curvature[argument]})")
     return None
 
 

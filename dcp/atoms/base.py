@@ -92,7 +92,7 @@ class Atom:
     fixed_arguments: ClassVar[tuple[int, ...]] = ()
     #: The arguments that must be positive definite (read through their symmetric part),
     #: a domain no interval can say and the analysis does not list: a set rule relies on
-    #: it being convex only where the argument is affine (`dcp.proof.domain_holes`).
+    #: it being convex only where the argument is affine (`dcp.proof.nonconvex_domain`).
     definite_arguments: ClassVar[tuple[int, ...]] = ()
 
     def __init_subclass__(cls, **kwargs) -> None:

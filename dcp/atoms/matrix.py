@@ -207,11 +207,7 @@ class LambdaMax(_Matrix):
         return Interval(args[0].lo, math.inf, args[0].lo_open)
 
     def evaluate(self, ops, args, kw, node):
-        s = _symmetric_part(_matrices(args[0]))
-        if ops.name == "arb":
-            return _each_matrix(s, lambda m: _arb_eigenvalues(m, "max"))
-        import numpy as np
-        return _lapack(np.linalg.eigvalsh, s)[:, -1]
+        return _extreme_eigenvalue(ops, args[0], "max")
 
 
 class LambdaMin(_Matrix):
@@ -229,11 +225,17 @@ class LambdaMin(_Matrix):
         return Interval(-math.inf, args[0].hi, False, args[0].hi_open)
 
     def evaluate(self, ops, args, kw, node):
-        s = _symmetric_part(_matrices(args[0]))
-        if ops.name == "arb":
-            return _each_matrix(s, lambda m: _arb_eigenvalues(m, "min"))
-        import numpy as np
-        return _lapack(np.linalg.eigvalsh, s)[:, 0]
+        return _extreme_eigenvalue(ops, args[0], "min")
+
+
+def _extreme_eigenvalue(ops, x, end: str):
+    """The largest (``end`` "max") or smallest ("min") eigenvalue of S(X), per matrix of
+    the batch: certified by Arb in balls, by LAPACK's eigvalsh (ascending) in floats."""
+    s = _symmetric_part(_matrices(x))
+    if ops.name == "arb":
+        return _each_matrix(s, lambda m: _arb_eigenvalues(m, end))
+    import numpy as np
+    return _lapack(np.linalg.eigvalsh, s)[:, -1 if end == "max" else 0]
 
 
 class _Singular(Atom):

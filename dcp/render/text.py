@@ -55,12 +55,7 @@ def render_text(result, colour: bool = False) -> str:
         lines.append("")
         lines.append("hints (each re-checked by the rules):")
         lines.extend(paint(f"  assume {hint}", "good", colour) for hint in result.hints)
-    if result.domain:
-        lines.append("")
-        lines.append("holds where the expression is defined:")
-        lines.extend(f"  requires {condition}" for condition in result.domain)
-    lines.append("")
-    lines.append(f"numeric check: {result.check_summary}")
+    lines.extend(_domain_and_check(result, "the expression is"))
     for kind in KINDS:
         if kind in result.witnesses:
             lines.extend(_witness_lines(result.witnesses[kind]))
@@ -222,6 +217,16 @@ def set_verdict_note(result) -> str:
     return "(the rules could not conclude)"
 
 
+def _domain_and_check(result, defined: str) -> list[str]:
+    """The domain conditions a verdict relies on ("holds where {defined} defined"), then
+    the numeric check's line: a function's result and a set's alike."""
+    lines = []
+    if result.domain:
+        lines += ["", f"holds where {defined} defined:"]
+        lines += [f"  requires {condition}" for condition in result.domain]
+    return lines + ["", f"numeric check: {result.check_summary}"]
+
+
 def render_set_text(result, colour: bool = False) -> str:
     """The explanation of a :class:`~dcp.result.SetResult`: the set, its verdict, each
     constraint no rule showed convex (with a caret under it), the check and its witness,
@@ -237,12 +242,7 @@ def render_set_text(result, colour: bool = False) -> str:
         lines.append(paint(f"no rule for `{part.text}`", "bad", colour) + f": {part.reason}")
         lines.extend("  " + (paint(line, "bad", colour) if is_caret else line)
                      for line, is_caret in source_lines(part))
-    if result.domain:
-        lines.append("")
-        lines.append("holds where the expressions are defined:")
-        lines.extend(f"  requires {condition}" for condition in result.domain)
-    lines.append("")
-    lines.append(f"numeric check: {result.check_summary}")
+    lines.extend(_domain_and_check(result, "the expressions are"))
     if result.witness is not None:
         lines.extend(set_witness_lines(result.witness))
     lines.append("")
