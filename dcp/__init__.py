@@ -29,8 +29,17 @@ from .result import Result, SetResult
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """``dcp.from_onnx``, imported on first use: ``import dcp`` never imports onnx."""
+    if name == "from_onnx":
+        from .models import from_onnx
+        return from_onnx
+    raise AttributeError(f"module 'dcp' has no attribute {name!r}")
+
+
 __all__ = [
-    "certify", "certify_each", "EachResult", "Session", "check_proof", "Result", "Proof", "Step", "Curvature", "Interval",
+    "certify", "certify_each", "from_onnx", "EachResult", "Session", "check_proof", "Result", "Proof", "Step", "Curvature", "Interval",
     "SetResult", "SetProof", "check_set_proof",
     "DcpError", "ParseError", "UnknownNameError", "ArgumentError", "ShapeError",
     "AssumptionError", "DcpBug", "SoundnessError", "ProofCheckError", "__version__",

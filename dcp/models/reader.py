@@ -1,0 +1,258 @@
+"""Read an ONNX model: :func:`translate` gives its :class:`Translation` (bindings,
+constants, inputs, the output's text, origins); :func:`from_onnx` a :class:`dcp.Session`
+that holds it.
+
+The model is read on one sample. An input ``FLOAT[batch, n]`` (the batch of symbolic size
+or 1) is a vector of n; ``FLOAT[n]`` is a vector of n with no batch axis; a scalar input
+is a scalar. Each node's output is one sample's activation, so a reduction over the
+batch axis is the identity (the sum or mean of one number is the number), and anything
+else that would mix samples is refused.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DcpError
+from .graph import ATOM, Graph, Label, Names, Node, Tensor, Value
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..api import Session
+
+__all__ = ["Translation", "translate", "from_onnx", "load"]
+
+
+@dataclass(frozen=True)
+class Translation:
+    """An ONNX graph as dcp text, for one sample.
+
+    ``bindings`` are ``(name, text)`` in graph order (the outputs of activations, and of
+    values used more than once; the rest is written inline); ``constants`` the weights
+    used, by dcp name, as float64 arrays; ``inputs`` each graph input's dcp name and
+    shape for one sample (a class-index input read by a loss is a one-hot vector);
+    ``expression`` the graph output's text; ``origins`` where each dcp name came from.
+    """
+
+    bindings: tuple[tuple[str, str], ...]
+    constants: dict[str, "np.ndarray"]
+    inputs: dict[str, tuple[int, ...]]
+    expression: str
+    origins: dict[str, str]
+
+    def script(self) -> str:
+        """The translation as a dcp script (constants as shapes; their values are not
+        text): ``shape`` lines, then the bindings."""
+        from ..api import _shape_text
+        lines = [f"shape {name} = {_shape_text(dims)}" for name, dims in self.inputs.items()]
+        lines += [f"shape {name} = {_shape_text(array.shape)}" for name, array in self.constants.items()]
+        lines += [f"{name} = {text}" for name, text in self.bindings]
+        return "\n".join(lines)
+
+
+def load(model_or_path: Any) -> Any:
+    """The ``onnx.ModelProto`` of a path or a model, checked by ``onnx.checker``."""
+    try:
+        import onnx
+    except ImportError:
+        raise DcpError('reading ONNX models needs the onnx package: pip install "dcp[onnx]"') from None
+    if isinstance(model_or_path, (str, os.PathLike)):
+        path = os.fspath(model_or_path)
+        if not os.path.isfile(path):
+            raise DcpError(f"no ONNX model at {path!r}: the file does not exist")
+        try:
+            model = onnx.load(path)
+        except Exception as error:              # protobuf's DecodeError and its kin
+            raise DcpError(f"{path!r} is not an ONNX model: {_first_line(error)}") from None
+    elif isinstance(model_or_path, onnx.ModelProto):
+        model = model_or_path
+    else:
+        raise DcpError(f"from_onnx reads an onnx.ModelProto or a path to a .onnx file, "
+                       f"not a {type(model_or_path).__name__}")
+    try:
+        onnx.checker.check_model(model)
+    except Exception as error:                  # onnx.checker.ValidationError
+        raise DcpError(f"the ONNX model is not valid: {_first_line(error)}") from None
+    return model
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _opset(model: Any) -> int:
+    """The version of the default (ai.onnx) operator set the model imports."""
+    for entry in model.opset_import:
+        if entry.domain in ("", "ai.onnx"):
+            return entry.version
+    raise DcpError("the ONNX model imports no version of the standard operator set")
+
+
+def _reserved() -> frozenset[str]:
+    """Names dcp text cannot use for a value: keywords and atoms."""
+    from ..atoms import REGISTRY
+    from ..syntax.reader import KEYWORDS
+    return frozenset(KEYWORDS) | frozenset(REGISTRY)
+
+
+def _input(value_info: Any, name: str) -> Value | Label:
+    """A graph input as one sample: ``[batch, n]`` (batch symbolic or 1) is a vector of
+    n; ``[n]`` a vector; ``[]`` a scalar; ``[batch]`` (symbolic) one number per sample.
+    An integer input is a class index (:class:`Label`)."""
+    from onnx import TensorProto
+    kind = value_info.type.WhichOneof("value")
+    if kind != "tensor_type":
+        raise DcpError(f"graph input `{value_info.name}` is a {kind}, not a tensor")
+    tensor = value_info.type.tensor_type
+    dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim]
+    batched = len(dims) == 2 or (len(dims) == 1 and dims[0] is None)
+    if batched and dims[0] not in (None, 1):
+        raise DcpError(f"graph input `{value_info.name}` has shape {dims}: a batch of "
+                       f"{dims[0]} samples (dcp reads one sample: a batch axis of symbolic size or 1)")
+    sample = dims[1:] if batched else dims
+    if len(dims) > 2 or None in sample:
+        raise DcpError(f"graph input `{value_info.name}` has shape {_shape(tensor)}; dcp reads "
+                       f"one sample as a vector of known length: [batch, n], [n] or []")
+    if tensor.elem_type in (TensorProto.INT64, TensorProto.INT32):
+        if sample:
+            raise DcpError(f"graph input `{value_info.name}` holds integers of shape "
+                           f"{_shape(tensor)}; dcp reads integers only as one class index per sample")
+        return Label(value_info.name, name, batched)
+    if tensor.elem_type not in (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16,
+                                TensorProto.BFLOAT16):
+        raise DcpError(f"graph input `{value_info.name}` is not a tensor of real numbers")
+    return Value(name, ATOM, tuple(sample), batched)
+
+
+def _shape(tensor: Any) -> list:
+    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in tensor.shape.dim]
+
+
+def translate(model_or_path: Any, *, output: str | None = None) -> Translation:
+    """The :class:`Translation` of an ONNX model (a path or an ``onnx.ModelProto``);
+    ``output`` names the graph output to translate when there are several."""
+    from onnx import numpy_helper
+
+    from .operators import LAYERS, OPERATORS, as_numbers, supported
+    model = load(model_or_path)
+    opset, graph_proto = _opset(model), model.graph
+    _refuse_unsupported(graph_proto, OPERATORS, supported)
+    graph = Graph(Names(_reserved()))
+    values: dict[str, Value | Tensor | Label] = {}
+    for tensor in graph_proto.initializer:
+        values[tensor.name] = Tensor(tensor.name, as_numbers(None, numpy_helper.to_array(tensor)),
+                                     f"initializer {tensor.name}")
+    inputs: dict[str, tuple[int, ...]] = {}
+    for value_info in graph_proto.input:
+        if value_info.name in values:          # an initializer listed as an input (IR < 4)
+            continue
+        given = _input(value_info, graph.names.new(value_info.name))
+        values[value_info.name] = given
+        name = given.name if isinstance(given, Label) else given.text
+        graph.origins[name] = f"graph input {value_info.name}"
+        if isinstance(given, Value):
+            inputs[name] = given.dims
+    target = _output(graph_proto, output)
+    uses = _uses(graph_proto)
+    for proto in graph_proto.node:
+        node = Node(proto, [values[n] if n else None for n in proto.input], _node_opset(model, proto, opset))
+        result = OPERATORS[proto.op_type](node, graph)
+        # A guard for attributes a newer opset adds: one no entry reads is refused,
+        # never ignored.
+        if node.unread():
+            raise node.fail(f"dcp does not translate the attribute {', '.join(node.unread())}")
+        if any(uses.get(extra) for extra in proto.output[1:] if extra) or \
+                any(extra == target for extra in proto.output[1:]):
+            raise node.fail("only its first output can be used")
+        out = proto.output[0]
+        if isinstance(result, Value) and _layer(proto, result, uses.get(out, 0), out == target, LAYERS):
+            name = graph.names.new(out)
+            graph.bind(name, result.text, node.origin)
+            result = Value(name, ATOM, result.dims, result.batched, result.scalar)
+        values[out] = result
+    final = values.get(target)
+    if not isinstance(final, Value):
+        raise DcpError(f"the graph output `{target}` does not depend on the graph's inputs")
+    inputs.update(graph.labels)
+    for label in (v for v in values.values() if isinstance(v, Label)):
+        graph.origins[label.name] += " (a class index, read as a one-hot vector)" \
+            if label.name in graph.labels else ""
+    return Translation(tuple(graph.bindings), graph.constants, inputs, final.text, graph.origins)
+
+
+def _refuse_unsupported(graph_proto: Any, operators: dict, supported) -> None:
+    """The first node dcp has no entry for, named with the supported list (before any
+    other complaint: an unsupported operator is the news)."""
+    for proto in graph_proto.node:
+        if proto.domain not in ("", "ai.onnx") or proto.op_type not in operators:
+            kind = proto.op_type if proto.domain in ("", "ai.onnx") else f"{proto.domain}.{proto.op_type}"
+            name = proto.name or proto.output[0]
+            raise DcpError(f"ONNX node `{name}` is a {kind}, which dcp cannot translate; "
+                           f"supported: {supported()}")
+
+
+def _node_opset(model: Any, proto: Any, default: int) -> int:
+    for entry in model.opset_import:
+        if entry.domain == proto.domain:
+            return entry.version
+    return default
+
+
+def _output(graph_proto: Any, output: str | None) -> str:
+    """The graph output to translate: the only one, or the one ``output`` names."""
+    names = [o.name for o in graph_proto.output]
+    if output is None:
+        if len(names) != 1:
+            raise DcpError(f"the model has {len(names)} outputs ({', '.join(names)}); say which "
+                           f"to certify with output=NAME")
+        return names[0]
+    if output not in names:
+        raise DcpError(f"the model has no output `{output}`; its outputs: {', '.join(names)}")
+    return output
+
+
+def _uses(graph_proto: Any) -> dict[str, int]:
+    """How many times each value is read: by nodes and as a graph output."""
+    counts: dict[str, int] = {}
+    for proto in graph_proto.node:
+        for name in proto.input:
+            counts[name] = counts.get(name, 0) + 1
+    for value_info in graph_proto.output:
+        counts[value_info.name] = counts.get(value_info.name, 0) + 1
+    return counts
+
+
+def _layer(proto: Any, result: Value, uses: int, is_output: bool, layers: set[str]) -> bool:
+    """Whether a node's output is bound to a name: an activation's (a layer, so traces
+    read ``h1 = relu(W0 @ x + b0)``) or a value read more than once, unless it is the
+    graph output read only as such (its text is the expression), or already a name or
+    a number."""
+    if result.text.isidentifier() or result.level == ATOM and result.text[:1].isdigit():
+        return False
+    if is_output and uses == 1:
+        return False
+    return proto.op_type in layers or uses > 1
+
+
+def from_onnx(model_or_path: Any, *, symbolic: bool = False, output: str | None = None) -> "Session":
+    """A :class:`dcp.Session` holding an ONNX model: its weights as constants with their
+    values (``symbolic=True``: parameters with the sign pattern of their values), its
+    inputs' shapes for one sample, a binding per layer, and the graph output as the
+    default expression, so ``from_onnx("icnn.onnx").certify(wrt="y")`` certifies the
+    network in its input ``y``.
+    """
+    from ..api import Session
+    translation = translate(model_or_path, output=output)
+    session = Session()
+    for name, values in translation.constants.items():
+        session.constant(name, values, symbolic=symbolic)
+    for name, dims in translation.inputs.items():
+        session.declare_shape(name, dims)
+    for name, text in translation.bindings:
+        session.bind(name, text)
+    session.expression = translation.expression
+    session.origins = dict(translation.origins)
+    return session
