@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["atoms_markdown", "rules_markdown", "cli_markdown", "schema_markdown", "SECTIONS"]
+__all__ = ["atoms_markdown", "rules_markdown", "cli_markdown", "schema_markdown", "onnx_markdown",
+           "SECTIONS"]
 
 
 def _facts(atom) -> tuple[str, str, str, str]:
@@ -79,10 +80,25 @@ def schema_markdown(kind: str = "function") -> str:
     return "```json\n" + json.dumps(load_schema(kind), indent=2) + "\n```"
 
 
+def onnx_markdown() -> str:
+    """A table of the ONNX operators dcp translates, one row per entry of
+    ``dcp.models.operators.OPERATORS`` with its docstring's first paragraph."""
+    from .models.operators import LAYERS, OPERATORS
+    entries: dict = {}
+    for op_type, entry in sorted(OPERATORS.items()):
+        entries.setdefault(entry, []).append(op_type)
+    rows = ["| ONNX operators | read as | a layer |", "|---|---|---|"]
+    for entry, op_types in sorted(entries.items(), key=lambda item: item[1][0]):
+        text = " ".join((entry.__doc__ or "").split("\n\n")[0].split()).replace("|", "\\|")
+        rows.append(f"| {', '.join(op_types)} | {text} | {'yes' if op_types[0] in LAYERS else ''} |")
+    return "\n".join(rows)
+
+
 SECTIONS = {
     "<!-- dcp:atoms -->": atoms_markdown,
     "<!-- dcp:rules -->": rules_markdown,
     "<!-- dcp:cli -->": cli_markdown,
     "<!-- dcp:schema -->": schema_markdown,
     "<!-- dcp:set-schema -->": lambda: schema_markdown("set"),
+    "<!-- dcp:onnx -->": onnx_markdown,
 }

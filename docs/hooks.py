@@ -5,7 +5,8 @@ A page may hold these markers, each replaced when the site is built:
 * ``<!-- dcp:atoms -->``  the atom table, from the registry;
 * ``<!-- dcp:rules -->``  the rule catalogue, from ``dcp.proof.RULES``;
 * ``<!-- dcp:cli -->``    the command line's ``--help``, and the REPL's commands;
-* ``<!-- dcp:schema -->`` the JSON schema of results.
+* ``<!-- dcp:schema -->`` the JSON schema of results;
+* ``<!-- dcp:onnx -->``   the ONNX operators dcp translates, from ``dcp.models.operators``.
 """
 from __future__ import annotations
 

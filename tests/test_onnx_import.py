@@ -167,6 +167,15 @@ def test_a_class_index_is_read_as_a_one_hot_vector():
         "graph input label (a class index, read as a one-hot vector)"
 
 
+def test_the_operator_reference_comes_from_the_table():
+    from dcp.generated_docs import onnx_markdown
+    from dcp.models.operators import OPERATORS
+    rows = re.findall(r"^\| ([A-Za-z, ]+) \|", onnx_markdown(), flags=re.MULTILINE)
+    assert sorted(op for row in rows[1:] for op in row.split(", ")) == sorted(OPERATORS)
+    assert "<!-- dcp:onnx -->" in (Path(__file__).parent.parent / "docs" / "pages" / "reference"
+                                   / "onnx.md").read_text()
+
+
 def test_numbers_are_written_exactly():
     from decimal import Decimal
     from dcp.models.graph import number

@@ -208,12 +208,14 @@ class Graph:
     # The dcp name of each (tensor, per-sample shape) used so far.
     _constant_names: dict[tuple[str, tuple[int, ...]], str] = field(default_factory=dict)
 
-    def constant(self, tensor: Tensor, array: "np.ndarray") -> str:
+    def constant(self, node: Node, tensor: Tensor, array: "np.ndarray") -> str:
         """The dcp name for ``array``, the values of ``tensor`` (possibly with leading
-        size-1 axes dropped): registered on first use."""
+        size-1 axes dropped), registered on first use. A tensor the exporter named
+        itself (PyTorch's ``onnx::MatMul_28``) is named after the node that uses it
+        (``wy1_MatMul``)."""
         key = (tensor.onnx_name, array.shape)
         if key not in self._constant_names:
-            name = self.names.new(tensor.onnx_name)
+            name = self.names.new(node.name if tensor.onnx_name.startswith("onnx::") else tensor.onnx_name)
             self._constant_names[key] = name
             self.constants[name] = array
             self.origins[name] = tensor.source
@@ -227,7 +229,7 @@ class Graph:
                             f"{list(tensor.array.shape)}")
         if tensor.of is not None:
             tensor, transpose = tensor.of, not transpose
-        name = self.constant(tensor, tensor.array)
+        name = self.constant(node, tensor, tensor.array)
         return f"{name}.T" if transpose else name
 
     def operand(self, node: Node, given: Value | Tensor | Label | None, partner: Value | None) -> Value:
@@ -258,7 +260,7 @@ class Graph:
         if array.ndim > 1:
             raise node.fail(f"a constant of shape {list(array.shape)} would make one sample "
                             f"a matrix; dcp reads one sample as a vector")
-        return Value(self.constant(given.of or given, array), ATOM, array.shape, False)
+        return Value(self.constant(node, given.of or given, array), ATOM, array.shape, False)
 
     def bind(self, name: str, text: str, origin: str) -> None:
         self.bindings.append((name, text))

@@ -60,26 +60,28 @@ _ATOMS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softplus": "sof
 
 @translates(*_ATOMS, layer=True)
 def _atom(node: Node, graph: Graph) -> Value:
-    """An activation that is a dcp atom without parameters: ``Relu`` is ``relu``, ..."""
+    """``relu(x)``, ``sigmoid(x)``, ``tanh(x)``, ``softplus(x)``, ``softsign(x)``, ``abs(x)``,
+    ``exp(x)``, ``log(x)``, ``sqrt(x)``, ``erf(x)``: the dcp atom of the same function."""
     return _call(_ATOMS[node.op_type], node.value(0))
 
 
 @translates("LeakyRelu", layer=True)
 def _leaky_relu(node: Node, graph: Graph) -> Value:
-    """max(x, 0) + alpha min(x, 0); ONNX's default alpha is the float32 0.01."""
+    """``leaky_relu(x, alpha=a)``; ONNX's default alpha is the float32 nearest 0.01, and
+    dcp writes it exactly."""
     return _call("leaky_relu", node.value(0), alpha=node.attribute("alpha", 0.009999999776482582))
 
 
 @translates("Elu", layer=True)
 def _elu(node: Node, graph: Graph) -> Value:
-    """x for x >= 0, alpha (exp(x) - 1) below."""
+    """``elu(x)``, ``elu(x, alpha=a)``."""
     alpha = node.attribute("alpha", 1.0)
     return _call("elu", node.value(0), alpha=None if alpha == 1 else alpha)
 
 
 @translates("Celu", layer=True)
 def _celu(node: Node, graph: Graph) -> Value:
-    """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
+    """``celu(x)``, ``celu(x, alpha=a)``."""
     alpha = node.attribute("alpha", 1.0)
     return _call("celu", node.value(0), alpha=None if alpha == 1 else alpha)
 
@@ -90,8 +92,10 @@ _SELU_ALPHA, _SELU_GAMMA = 1.6732631921768188, 1.0507010221481323
 
 @translates("Selu", layer=True)
 def _selu(node: Node, graph: Graph) -> Value:
-    """gamma * elu(x, alpha). At ONNX's defaults (SELU's constants, stored as float32)
-    it is dcp's ``selu`` (whose constants are the same numbers to double precision)."""
+    """``gamma * elu(x, alpha=a)``; at ONNX's defaults ``selu(x)``.
+
+    ONNX's defaults are SELU's constants stored as float32; dcp's ``selu`` has the same
+    constants to double precision (they differ by less than 1e-7 relatively)."""
     x = node.value(0)
     alpha = node.attribute("alpha", _SELU_ALPHA)
     gamma = node.attribute("gamma", _SELU_GAMMA)
@@ -104,7 +108,7 @@ def _selu(node: Node, graph: Graph) -> Value:
 
 @translates("Gelu", layer=True)
 def _gelu(node: Node, graph: Graph) -> Value:
-    """x Phi(x) (``approximate="none"``) or its tanh approximation (``"tanh"``)."""
+    """``gelu(x)`` (``approximate="none"``), ``gelu_tanh(x)`` (``"tanh"``)."""
     approximate = node.attribute("approximate", "none")
     if approximate not in ("none", "tanh"):
         raise node.fail(f"approximate={approximate!r} is not one of 'none', 'tanh'")
@@ -113,15 +117,17 @@ def _gelu(node: Node, graph: Graph) -> Value:
 
 @translates("HardSigmoid", layer=True)
 def _hard_sigmoid(node: Node, graph: Graph) -> Value:
-    """max(0, min(1, alpha x + beta)); ONNX's defaults are the float32 0.2 and 0.5."""
+    """``hard_sigmoid(x, alpha=a, beta=b)``, alpha and beta as the model stores them
+    (ONNX's defaults: the float32 nearest 0.2, and 0.5)."""
     return _call("hard_sigmoid", node.value(0), alpha=node.attribute("alpha", 0.20000000298023224),
                  beta=node.attribute("beta", 0.5))
 
 
 @translates("Clip", layer=True)
 def _clip(node: Node, graph: Graph) -> Value:
-    """min(max(x, lo), hi), the bounds as inputs (opset >= 11) or attributes: (0, 6) is
-    ``relu6``, (-1, 1) ``hardtanh``, one bound ``maximum`` or ``minimum``."""
+    """``relu6(x)`` for bounds (0, 6), ``hardtanh(x)`` for (-1, 1), else
+    ``hardtanh(x, min_val=lo, max_val=hi)``; ``maximum(x, lo)`` or ``minimum(x, hi)`` with
+    one bound. The bounds are constant inputs (opset >= 11) or attributes."""
     x = node.value(0)
     if node.opset < 11:
         lo, hi = node.attribute("min", -math.inf), node.attribute("max", math.inf)
@@ -145,14 +151,14 @@ def _clip(node: Node, graph: Graph) -> Value:
 
 @translates("Pow", layer=True)
 def _pow(node: Node, graph: Graph) -> Value:
-    """x ^ p, the exponent a constant number."""
+    """``x ^ p``, the exponent a constant number."""
     x, p = node.value(0), number(node.scalar(1))
     return Value(f"{wrap(x, ATOM)} ^ {p.text}", POWER, x.dims, x.batched, x.scalar)
 
 
 @translates("Max", "Min", layer=True)
 def _extreme(node: Node, graph: Graph) -> Value:
-    """The elementwise maximum (minimum) of any number of inputs."""
+    """``maximum(a, b, ...)``, ``minimum(a, b, ...)``; one input is itself."""
     first = next((v for v in node.inputs if isinstance(v, Value)), None)
     if first is None:
         raise node.fail("every input is a constant")
@@ -180,7 +186,7 @@ def _pair(node: Node, graph: Graph) -> tuple[Value, Value, Value]:
 
 @translates("Add", "Sub")
 def _sum(node: Node, graph: Graph) -> Value:
-    """a + b, a - b (a negative number added is written as its subtraction)."""
+    """``a + b``, ``a - b`` (a negative number added is written as its subtraction)."""
     a, b, result = _pair(node, graph)
     return _plus(a, "+" if node.op_type == "Add" else "-", b, result)
 
@@ -206,7 +212,8 @@ def _is_number(text: str) -> bool:
 
 @translates("Mul", "Div")
 def _product(node: Node, graph: Graph) -> Value:
-    """a * b, a / b, elementwise (dcp's product and division rules decide what follows)."""
+    """``a * b``, ``a / b``, elementwise, by constants or between activations (dcp's
+    product and division rules decide what follows)."""
     a, b, result = _pair(node, graph)
     op = "*" if node.op_type == "Mul" else "/"
     return Value(f"{wrap(a, PRODUCT)} {op} {wrap(b, UNARY)}", PRODUCT, result.dims,
@@ -215,6 +222,7 @@ def _product(node: Node, graph: Graph) -> Value:
 
 @translates("Neg")
 def _neg(node: Node, graph: Graph) -> Value:
+    """``-x``."""
     x = node.value(0)
     return Value(f"-{wrap(x, POWER)}", UNARY, x.dims, x.batched, x.scalar)
 
@@ -228,9 +236,9 @@ def _vector(node: Node, x: Value, role: str) -> Value:
 
 @translates("Gemm")
 def _gemm(node: Node, graph: Graph) -> Value:
-    """alpha * A' B' + beta * C with A the activation (one row per sample) and B a
-    constant: for one sample ``W @ x + b`` (``transB=1``, PyTorch's Linear) or
-    ``W.T @ x + b`` (``transB=0``)."""
+    """``W @ x + b`` (``transB=1``, PyTorch's Linear), ``W.T @ x + b`` (``transB=0``),
+    with ``alpha * ...`` and ``beta * b`` when they are not 1: alpha A B' + beta C with A
+    the activation (a row per sample) and B a constant; C is optional."""
     alpha, beta = node.attribute("alpha", 1.0), node.attribute("beta", 1.0)
     if node.attribute("transA", 0):
         raise node.fail("transA=1 multiplies across the batch axis, which would mix samples")
@@ -255,9 +263,9 @@ def _gemm(node: Node, graph: Graph) -> Value:
 
 @translates("MatMul")
 def _matmul(node: Node, graph: Graph) -> Value:
-    """A @ B with one side a constant: the activation times a matrix (one row per
-    sample) is ``W.T @ x``, a matrix times a vector ``W @ x``, a vector times a
-    constant vector ``dot(w, x)``."""
+    """``W.T @ x`` (the activation, a row per sample, times a constant matrix W),
+    ``W @ x`` (a constant matrix times a vector without a batch axis), ``dot(w, x)``
+    (times a constant vector)."""
     a, b = node.input(0), node.input(1)
     if isinstance(a, Value) and isinstance(b, Tensor):
         x = _vector(node, a, "input A")
@@ -292,8 +300,9 @@ _REDUCTIONS = {"ReduceSum": ("sum", 13), "ReduceMean": ("mean", 18), "ReduceMax"
 
 @translates(*_REDUCTIONS, layer=True)
 def _reduce(node: Node, graph: Graph) -> Value:
-    """sum, mean, max, logsumexp over the feature axis. Over the batch axis of one sample
-    each is the identity (the sum, mean, max or log-sum-exp of one number is the number)."""
+    """``sum(x)``, ``mean(x)``, ``max(x)``, ``logsumexp(x)`` over the feature axis (axes
+    as attribute or input by opset; keepdims changes nothing for one sample). Over the
+    batch axis alone, the identity: of one number, each is the number."""
     atom, input_from = _REDUCTIONS[node.op_type]
     x = node.value(0)
     keep = bool(node.attribute("keepdims", 1))
@@ -315,7 +324,7 @@ def _reduce(node: Node, graph: Graph) -> Value:
 
 @translates("Softmax", "LogSoftmax", layer=True)
 def _softmax(node: Node, graph: Graph) -> Value:
-    """softmax, log_softmax over the feature axis (the last)."""
+    """``softmax(x)``, ``log_softmax(x)``; the axis must be the feature axis."""
     x = _vector(node, node.value(0), "the input")
     axis = node.attribute("axis", 1 if node.opset < 13 else -1)
     if (axis + x.rank if axis < 0 else axis) != x.rank - 1:
@@ -329,6 +338,9 @@ def _softmax(node: Node, graph: Graph) -> Value:
 def _label(node: Node, graph: Graph, classes: int) -> str:
     """The dcp name of the loss's label input, declared a vector of ``classes``."""
     label = node.input(1)
+    if isinstance(label, Value):
+        raise node.fail("the label is a tensor of real numbers, but this operator takes class "
+                        "indices (the model is not valid ONNX); dcp reads an integer input")
     if not isinstance(label, Label):
         raise node.fail("the label must be a graph input of class indices")
     if node.input(2) is not None:
@@ -346,8 +358,9 @@ def _label(node: Node, graph: Graph, classes: int) -> str:
 
 @translates("SoftmaxCrossEntropyLoss", layer=True)
 def _cross_entropy(node: Node, graph: Graph) -> Value:
-    """-log softmax(z)[label] = ``cross_entropy(z, y)`` with ``y`` the label's one-hot
-    vector (the mean or sum over one sample is the sample's loss)."""
+    """``cross_entropy(z, y)``, ``y`` the label as a one-hot vector: -log softmax(z)[label]
+    is logsumexp(z) - dot(y, z). Any reduction of one sample is its loss; class weights,
+    and an ignore_index that is a class, are refused."""
     z = _vector(node, node.value(0), "the scores")
     y = _label(node, graph, z.dims[0])
     return Value(f"cross_entropy({z.text}, {y})", ATOM, (), False)
@@ -355,7 +368,7 @@ def _cross_entropy(node: Node, graph: Graph) -> Value:
 
 @translates("NegativeLogLikelihoodLoss", layer=True)
 def _nll(node: Node, graph: Graph) -> Value:
-    """-z[label] = ``-dot(y, z)`` with ``y`` the label's one-hot vector."""
+    """``-dot(y, z)``, ``y`` the label as a one-hot vector: -z[label]."""
     z = _vector(node, node.value(0), "the input")
     y = _label(node, graph, z.dims[0])
     return Value(f"-dot({y}, {z.text})", UNARY, (), False)
@@ -365,6 +378,7 @@ def _nll(node: Node, graph: Graph) -> Value:
 
 @translates("Identity")
 def _identity(node: Node, graph: Graph) -> Value | Tensor:
+    """The input itself."""
     given = node.input(0)
     if isinstance(given, Label):
         raise node.fail("a class-index input can only be a loss's label")
@@ -373,7 +387,7 @@ def _identity(node: Node, graph: Graph) -> Value | Tensor:
 
 @translates("Concat")
 def _concat(node: Node, graph: Graph) -> Value:
-    """Vectors joined along the feature axis: ``hstack(a, b, ...)``."""
+    """``hstack(a, b, ...)``: vectors joined along the feature axis."""
     first = next((v for v in node.inputs if isinstance(v, Value)), None)
     if first is None:
         raise node.fail("every input is a constant")
@@ -390,8 +404,8 @@ def _concat(node: Node, graph: Graph) -> Value:
 
 @translates("Flatten")
 def _flatten(node: Node, graph: Graph) -> Value:
-    """A no-op when one sample stays the same vector: the result, [1, n] for one sample,
-    is a batch of vectors."""
+    """The input itself, when one sample stays the same vector (the result, [1, n] for
+    one sample, is a batch of vectors); else refused."""
     x = node.value(0)
     axis = node.attribute("axis", 1)
     onnx_dims = ((1,) if x.batched else ()) + x.dims      # one sample: the batch axis is 1
@@ -404,8 +418,8 @@ def _flatten(node: Node, graph: Graph) -> Value:
 
 @translates("Reshape")
 def _reshape(node: Node, graph: Graph) -> Value:
-    """A no-op when one sample stays the same vector: shape [-1, n], [0, n], [1, n], or
-    [n] (the sample's n entries in their order)."""
+    """The input itself, when one sample stays the same vector: shape [-1, n], [0, n],
+    [1, n] or [n] (the sample's n entries in their order); else refused."""
     x, shape = node.value(0), [int(s) for s in node.tensor(1).array.reshape(-1)]
     allow_zero = node.attribute("allowzero", 0)
     onnx_dims = ((1,) if x.batched else ()) + x.dims      # one sample: the batch axis is 1
@@ -435,8 +449,8 @@ def _same_vector(x: Value, dims: tuple[int, ...], batched: bool) -> Value:
 
 @translates("Transpose")
 def _transpose(node: Node, graph: Graph) -> Value | Tensor:
-    """A constant matrix's transpose (written ``W.T`` where it is used), or the
-    identity on a vector of one sample."""
+    """A constant matrix's transpose (written ``W.T`` where it is used); on a vector
+    without a batch axis, the vector."""
     given = node.input(0)
     perm = node.attribute("perm")
     if isinstance(given, Tensor):
@@ -454,7 +468,8 @@ def _transpose(node: Node, graph: Graph) -> Value | Tensor:
 
 @translates("Constant")
 def _constant(node: Node, graph: Graph) -> Tensor:
-    """A tensor given in the node: ``value``, ``value_float(s)`` or ``value_int(s)``."""
+    """A number where one entry is used, else a named constant: the tensor given as
+    ``value``, ``value_float(s)`` or ``value_int(s)``."""
     from onnx import numpy_helper
     found = [k for k in ("value", "value_float", "value_floats", "value_int", "value_ints")
              if node.attribute(k) is not None]

@@ -117,10 +117,11 @@ def _input(value_info: Any, name: str) -> Value | Label:
         raise DcpError(f"graph input `{value_info.name}` has shape {_shape(tensor)}; dcp reads "
                        f"one sample as a vector of known length: [batch, n], [n] or []")
     if tensor.elem_type in (TensorProto.INT64, TensorProto.INT32):
-        if sample:
+        # [batch] or [1]: one class index per sample (a batch axis of fixed size 1 too).
+        if len(dims) > 1 or (dims and dims[0] not in (None, 1)):
             raise DcpError(f"graph input `{value_info.name}` holds integers of shape "
                            f"{_shape(tensor)}; dcp reads integers only as one class index per sample")
-        return Label(value_info.name, name, batched)
+        return Label(value_info.name, name, bool(dims))
     if tensor.elem_type not in (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16,
                                 TensorProto.BFLOAT16):
         raise DcpError(f"graph input `{value_info.name}` is not a tensor of real numbers")
