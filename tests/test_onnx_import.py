@@ -22,6 +22,7 @@ from dcp.atoms import REGISTRY  # noqa: E402
 from dcp.check.evaluate import evaluate  # noqa: E402
 from dcp.models import translate  # noqa: E402
 from dcp.models.graph import Names  # noqa: E402
+from dcp.models.operators import OPERATORS  # noqa: E402
 from dcp.ops import FLOAT  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "onnx"
@@ -35,7 +36,6 @@ def path(name: str) -> Path:
 
 
 def test_every_fixture_has_its_text_and_every_operator_a_fixture():
-    from dcp.models.operators import OPERATORS
     files = {p.stem for p in FIXTURES.glob("*.onnx")} - {"conv"}
     assert files == set(NETWORKS)
     used = {node.op_type for name in MODELS for node in onnx.load(path(name)).graph.node}
@@ -54,33 +54,34 @@ def _needs_atoms(text: str) -> None:
 
 # ---- faithful: the translation computes what the model computes ----
 
-def _samples(translation, rng, batch):
-    """Random inputs for dcp (a batch of one-sample values) and the same as ONNX feeds."""
+def _samples(translation, model, rng, batch):
+    """Random inputs for dcp (a batch of one-sample values) and the same samples as ONNX
+    feeds, one per sample (with the batch axis of size 1 where the input has one)."""
+    ranks = {i.name: len(i.type.tensor_type.shape.dim) for i in model.graph.input}
     values, feeds = {}, [{} for _ in range(batch)]
-    model_inputs = {}
     for name, dims in translation.inputs.items():
         origin = translation.origins[name]
         onnx_name = origin.removeprefix("graph input ").split(" (")[0]
         if "one-hot" in origin:
             classes = rng.integers(0, dims[0], batch)
             values[name] = np.eye(dims[0])[classes]
-            for feed, k in zip(feeds, classes):
-                feed[onnx_name] = np.array([k], dtype=np.int64)
+            samples = classes.astype(np.int64)
         else:
-            values[name] = rng.normal(0, 1.5, (batch,) + dims).astype(np.float32).astype(np.float64)
-            for feed, v in zip(feeds, values[name]):
-                feed[onnx_name] = v.astype(np.float32)[None]
-        model_inputs[onnx_name] = name
+            samples = rng.normal(0, 1.5, (batch,) + dims).astype(np.float32)
+            values[name] = samples.astype(np.float64)
+        for feed, sample in zip(feeds, samples):
+            feed[onnx_name] = np.asarray(sample).reshape((1,) * (ranks[onnx_name] - np.ndim(sample))
+                                                         + np.shape(sample))
     for name, array in translation.constants.items():
         values[name] = np.broadcast_to(array, (batch,) + array.shape)
     return values, feeds
 
 
-@pytest.mark.parametrize("name", MODELS)
-def test_translation_computes_what_the_model_computes(name):
-    translation = translate(path(name))
-    text = " ".join(t for _, t in translation.bindings) + " " + translation.expression
-    _needs_atoms(text)
+def _assert_faithful(model) -> None:
+    """The translation of ``model`` (a path or a ModelProto), evaluated by dcp at random
+    inputs, equals onnx's reference evaluation of the model, one sample at a time."""
+    translation = translate(model)
+    _needs_atoms(" ".join(t for _, t in translation.bindings) + " " + translation.expression)
     session = dcp.Session()
     for constant, array in translation.constants.items():
         session.declare_shape(constant, array.shape)
@@ -91,13 +92,19 @@ def test_translation_computes_what_the_model_computes(name):
     first = next(iter(translation.inputs))
     proof = session.certify(translation.expression, wrt=first, check=False).proof
     batch = 16
-    values, feeds = _samples(translation, np.random.default_rng(0), batch)
+    loaded = onnx.load(model) if isinstance(model, Path) else model
+    values, feeds = _samples(translation, loaded, np.random.default_rng(0), batch)
     ours, valid = evaluate(proof, values, FLOAT, batch)
-    reference = ReferenceEvaluator(str(path(name)))
+    reference = ReferenceEvaluator(loaded)
     theirs = np.array([reference.run(None, feed)[0].reshape(-1) for feed in feeds])
     assert valid.all()
     np.testing.assert_allclose(np.asarray(ours, dtype=float).reshape(batch, -1), theirs,
                                rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_translation_computes_what_the_model_computes(name):
+    _assert_faithful(path(name))
 
 
 # ---- the same verdict as the network written as text ----
@@ -169,7 +176,6 @@ def test_a_class_index_is_read_as_a_one_hot_vector():
 
 def test_the_operator_reference_comes_from_the_table():
     from dcp.generated_docs import onnx_markdown
-    from dcp.models.operators import OPERATORS
     rows = re.findall(r"^\| ([A-Za-z, ]+) \|", onnx_markdown(), flags=re.MULTILINE)
     assert sorted(op for row in rows[1:] for op in row.split(", ")) == sorted(OPERATORS)
     assert "<!-- dcp:onnx -->" in (Path(__file__).parent.parent / "docs" / "pages" / "reference"
@@ -280,3 +286,83 @@ def test_a_clip_that_is_a_constant_is_refused():
                    [_vector("y", 3)], [lo])
     _refused(model, "ONNX node `c` (Clip): Clip with min 1.0 >= max 1.0 is a constant; dcp does "
                     "not translate it")
+
+
+def _weights(name, shape, seed=0):
+    return numpy_helper.from_array(
+        np.round(np.random.default_rng(seed).normal(0, 0.5, shape), 2).astype(np.float32), name)
+
+
+def _ints(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def test_shapes_of_one_sample_read_faithfully():
+    """Inputs without a batch axis, reductions that keep their axis next to vectors,
+    reshapes that keep the sample, a batch reduction that is the identity."""
+    f = onnx.TensorProto.FLOAT
+    x = _vector("x", 3)
+    cases = {
+        # [n] input, a matrix times it: W @ x
+        "relu(W @ u)": _model(
+            [helper.make_node("MatMul", ["W", "u"], ["m"], name="mm"), helper.make_node("Relu", ["m"], ["y"], name="r")],
+            [helper.make_tensor_value_info("u", f, [3])], [helper.make_tensor_value_info("y", f, [4])],
+            [_weights("W", (4, 3))]),
+        # a stable softmax written out: the kept axis broadcasts as a scalar
+        "exp(x - m)": _model(   # m = max(x)
+            [helper.make_node("ReduceMax", ["x", "a"], ["m"], name="rm"), helper.make_node("Sub", ["x", "m"], ["d"], name="s"),
+             helper.make_node("Exp", ["d"], ["y"], name="e")], [x], [_vector("y", 3)], [_ints("a", [1])]),
+        # Reshape [0, -1] and [-1], Flatten axis 0: the same vector
+        "x": _model(
+            [helper.make_node("Reshape", ["x", "s1"], ["r1"], name="r1"),
+             helper.make_node("Flatten", ["r1"], ["r2"], name="f", axis=0),
+             helper.make_node("Reshape", ["r2", "s2"], ["y"], name="r2")],
+            [_vector("x", 3, 1)], [helper.make_tensor_value_info("y", f, [3])], [_ints("s1", [0, -1]), _ints("s2", [-1])]),
+        # a mean over the batch axis of one sample: the sample
+        "x * 2": _model(
+            [helper.make_node("ReduceMean", ["x", "a"], ["m"], name="rm", keepdims=0),
+             helper.make_node("Mul", ["m", "two"], ["y"], name="mul")],
+            [x], [helper.make_tensor_value_info("y", f, [3])],
+            [_ints("a", [0]), numpy_helper.from_array(np.array([2], dtype=np.float32), "two")]),
+        # a one-row layer's output (a vector of 1) added to a vector
+        "(w @ x + c)[0] + x": _model(
+            [helper.make_node("Gemm", ["x", "w", "c"], ["g"], name="g", transB=1),
+             helper.make_node("Add", ["g", "x"], ["y"], name="add")],
+            [x], [_vector("y", 3)], [_weights("w", (1, 3)), _weights("c", (1,), 1)]),
+    }
+    for expression, model in cases.items():
+        assert translate(model).expression == expression
+        _assert_faithful(model)
+
+
+def test_what_dcp_cannot_read_exactly_is_refused():
+    f = onnx.TensorProto.FLOAT
+    x = _vector("x", 3)
+    label = helper.make_tensor_value_info("k", onnx.TensorProto.INT64, ["batch"])
+    _refused(_model([helper.make_node("Cast", ["k"], ["c"], name="cast", to=f),
+                     helper.make_node("Add", ["x", "c"], ["y"], name="a")], [x, label], [x]),
+             "ONNX node `cast` is a Cast, which dcp cannot translate; supported: "
+             + ", ".join(sorted(OPERATORS)))
+    _refused(_model([helper.make_node("Relu", ["k"], ["y"], name="r")], [label],
+                    [helper.make_tensor_value_info("y", onnx.TensorProto.INT64, ["batch"])]),
+             "ONNX node `r` (Relu): input 0 is a class-index input; dcp translates this operator "
+             "on an activation only")
+    two = numpy_helper.from_array(np.array(2, dtype=np.float32), "two")
+    _refused(_model([helper.make_node("Mul", ["two", "two"], ["t"], name="m"),
+                     helper.make_node("Add", ["x", "t"], ["y"], name="a")], [x], [_vector("y", 3)], [two]),
+             "ONNX node `m` (Mul): both operands are constants; export with constant folding "
+             "(torch.onnx.export(..., do_constant_folding=True))")
+    _refused(_model([helper.make_node("MatMul", ["x", "x"], ["y"], name="mm")], [_vector("x", 3, 3)],
+                    [helper.make_tensor_value_info("y", f, [3, 3])]),
+             "graph input `x` has shape [3, 3]: a batch of 3 samples (dcp reads one sample: a batch "
+             "axis of symbolic size or 1)")
+    _refused(_model([helper.make_node("MatMul", ["x", "x"], ["y"], name="mm")], [helper.make_tensor_value_info("x", f, [3])],
+                    [helper.make_tensor_value_info("y", f, [])]),
+             "ONNX node `mm` (MatMul): dcp translates a product of an activation and a constant "
+             "matrix only")
+    _refused(_model([helper.make_node("Relu", ["x"], ["y"], name="r")],
+                    [helper.make_tensor_value_info("x", f, [1, 2, 3])], [helper.make_tensor_value_info("y", f, [1, 2, 3])]),
+             "graph input `x` has shape [1, 2, 3]; dcp reads one sample as a vector of known length: "
+             "[batch, n], [n] or []")
+    _refused(_model([helper.make_node("Gelu", ["x"], ["y"], name="g", approximate="erf")], [x], [x], opset=20),
+             "ONNX node `g` (Gelu): approximate='erf' is not one of 'none', 'tanh'")

@@ -248,7 +248,7 @@ def _gemm(node: Node, graph: Graph) -> Value:
     matrix = graph.matrix(node, node.tensor(1), transpose=not node.attribute("transB", 0))
     text = f"{matrix} @ {wrap(x, UNARY)}"
     if alpha != 1:
-        text = f"{wrap(number(alpha), PRODUCT)} * {text}"
+        text = f"{wrap(number(alpha), PRODUCT)} * ({text})"
     rows = (node.tensor(1).array.shape[0 if node.attribute("transB", 0) else 1],)
     product = Value(text, PRODUCT, rows, True)
     if node.input(2) is None or beta == 0:

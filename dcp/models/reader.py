@@ -42,15 +42,6 @@ class Translation:
     expression: str
     origins: dict[str, str]
 
-    def script(self) -> str:
-        """The translation as a dcp script (constants as shapes; their values are not
-        text): ``shape`` lines, then the bindings."""
-        from ..api import _shape_text
-        lines = [f"shape {name} = {_shape_text(dims)}" for name, dims in self.inputs.items()]
-        lines += [f"shape {name} = {_shape_text(array.shape)}" for name, array in self.constants.items()]
-        lines += [f"{name} = {text}" for name, text in self.bindings]
-        return "\n".join(lines)
-
 
 def load(model_or_path: Any) -> Any:
     """The ``onnx.ModelProto`` of a path or a model, checked by ``onnx.checker``."""
