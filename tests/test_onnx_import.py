@@ -366,3 +366,13 @@ def test_what_dcp_cannot_read_exactly_is_refused():
              "[batch, n], [n] or []")
     _refused(_model([helper.make_node("Gelu", ["x"], ["y"], name="g", approximate="erf")], [x], [x], opset=20),
              "ONNX node `g` (Gelu): approximate='erf' is not one of 'none', 'tanh'")
+
+
+def test_an_attribute_no_entry_reads_is_found():
+    """The guard against attributes a newer opset adds (the checker of this onnx refuses
+    unknown ones, so the guard is seen on a node made by hand)."""
+    from dcp.models.graph import Graph, Node, Value
+    proto = helper.make_node("Relu", ["x"], ["y"], name="r", beta=2.0)
+    node = Node(proto, [Value("x", 5, (3,), True)], 18)
+    assert OPERATORS["Relu"](node, Graph(Names(frozenset()))).text == "relu(x)"
+    assert node.unread() == ["beta"]

@@ -353,6 +353,7 @@ def _label(node: Node, graph: Graph, classes: int) -> str:
     if reduction not in ("mean", "sum", "none"):
         raise node.fail(f"reduction={reduction!r} is not one of 'mean', 'sum', 'none'")
     graph.labels[label.name] = (classes,)
+    graph.origins[label.name] = f"graph input {label.onnx_name} (a class index, read as a one-hot vector)"
     return label.name
 
 

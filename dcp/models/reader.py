@@ -126,38 +126,22 @@ def _shape(tensor: Any) -> list:
 def translate(model_or_path: Any, *, output: str | None = None) -> Translation:
     """The :class:`Translation` of an ONNX model (a path or an ``onnx.ModelProto``);
     ``output`` names the graph output to translate when there are several."""
-    from onnx import numpy_helper
-
-    from .operators import LAYERS, OPERATORS, as_numbers, supported
+    from .operators import LAYERS, OPERATORS, supported
     model = load(model_or_path)
     opset, graph_proto = _opset(model), model.graph
     _refuse_unsupported(graph_proto, OPERATORS, supported)
     graph = Graph(Names(_reserved()))
-    values: dict[str, Value | Tensor | Label] = {}
-    for tensor in graph_proto.initializer:
-        values[tensor.name] = Tensor(tensor.name, as_numbers(None, numpy_helper.to_array(tensor)),
-                                     f"initializer {tensor.name}")
-    inputs: dict[str, tuple[int, ...]] = {}
-    for value_info in graph_proto.input:
-        if value_info.name in values:          # an initializer listed as an input (IR < 4)
-            continue
-        given = _input(value_info, graph.names.new(value_info.name))
-        values[value_info.name] = given
-        name = given.name if isinstance(given, Label) else given.text
-        graph.origins[name] = f"graph input {value_info.name}"
-        if isinstance(given, Value):
-            inputs[name] = given.dims
+    values, inputs = _sources(graph_proto, graph)
     target = _output(graph_proto, output)
     uses = _uses(graph_proto)
     for proto in graph_proto.node:
-        node = Node(proto, [values[n] if n else None for n in proto.input], _node_opset(model, proto, opset))
+        node = Node(proto, [values[n] if n else None for n in proto.input], opset)
         result = OPERATORS[proto.op_type](node, graph)
         # A guard for attributes a newer opset adds: one no entry reads is refused,
         # never ignored.
         if node.unread():
             raise node.fail(f"dcp does not translate the attribute {', '.join(node.unread())}")
-        if any(uses.get(extra) for extra in proto.output[1:] if extra) or \
-                any(extra == target for extra in proto.output[1:]):
+        if any(extra and (uses.get(extra) or extra == target) for extra in proto.output[1:]):
             raise node.fail("only its first output can be used")
         out = proto.output[0]
         if isinstance(result, Value) and _layer(proto, result, uses.get(out, 0), out == target, LAYERS):
@@ -168,11 +152,30 @@ def translate(model_or_path: Any, *, output: str | None = None) -> Translation:
     final = values.get(target)
     if not isinstance(final, Value):
         raise DcpError(f"the graph output `{target}` does not depend on the graph's inputs")
-    inputs.update(graph.labels)
-    for label in (v for v in values.values() if isinstance(v, Label)):
-        graph.origins[label.name] += " (a class index, read as a one-hot vector)" \
-            if label.name in graph.labels else ""
-    return Translation(tuple(graph.bindings), graph.constants, inputs, final.text, graph.origins)
+    return Translation(tuple(graph.bindings), graph.constants, {**inputs, **graph.labels},
+                       final.text, graph.origins)
+
+
+def _sources(graph_proto: Any, graph: Graph) -> tuple[dict, dict[str, tuple[int, ...]]]:
+    """The graph's initializers and inputs, by ONNX name; and each real-valued input's
+    dcp name and shape for one sample."""
+    from onnx import numpy_helper
+
+    from .operators import as_numbers
+    values: dict[str, Value | Tensor | Label] = {}
+    for tensor in graph_proto.initializer:
+        values[tensor.name] = Tensor(tensor.name, as_numbers(None, numpy_helper.to_array(tensor)),
+                                     f"initializer {tensor.name}")
+    inputs: dict[str, tuple[int, ...]] = {}
+    for value_info in graph_proto.input:
+        if value_info.name in values:          # an initializer listed as an input (IR < 4)
+            continue
+        given = _input(value_info, graph.names.new(value_info.name))
+        values[value_info.name] = given
+        if isinstance(given, Value):
+            inputs[given.text] = given.dims
+            graph.origins[given.text] = f"graph input {value_info.name}"
+    return values, inputs
 
 
 def _refuse_unsupported(graph_proto: Any, operators: dict, supported) -> None:
@@ -184,13 +187,6 @@ def _refuse_unsupported(graph_proto: Any, operators: dict, supported) -> None:
             name = proto.name or proto.output[0]
             raise DcpError(f"ONNX node `{name}` is a {kind}, which dcp cannot translate; "
                            f"supported: {supported()}")
-
-
-def _node_opset(model: Any, proto: Any, default: int) -> int:
-    for entry in model.opset_import:
-        if entry.domain == proto.domain:
-            return entry.version
-    return default
 
 
 def _output(graph_proto: Any, output: str | None) -> str:
