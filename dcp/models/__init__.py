@@ -5,7 +5,7 @@
 >>> session.certify(wrt="y").verdict                            # doctest: +SKIP
 'convex'
 
-``onnx`` (and numpy) are imported only when a model is read.
+`onnx` (and numpy) are imported only when a model is read.
 """
 from .reader import Translation, from_onnx, translate
 

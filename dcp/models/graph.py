@@ -1,12 +1,12 @@
 """An ONNX graph read as dcp text, one sample at a time.
 
-A value of the graph is either a :class:`Tensor` (its entries are in the file: an
-initializer, a ``Constant`` node's value) or a :class:`Value` (it depends on the graph's
+A value of the graph is either a `Tensor` (its entries are in the file: an
+initializer, a `Constant` node's value) or a `Value` (it depends on the graph's
 inputs: dcp text for one sample). A model is read on one sample: the leading batch axis
-of inputs and activations (of symbolic size or 1) is dropped, so an input ``FLOAT[batch,
-3]`` is a vector of 3, and each activation is a vector or a scalar.
+of inputs and activations (of symbolic size or 1) is dropped, so an input `FLOAT[batch,
+3]` is a vector of 3, and each activation is a vector or a scalar.
 
-The operators themselves are in :mod:`dcp.models.operators`, one entry per ONNX op type;
+The operators themselves are in `dcp.models.operators`, one entry per ONNX op type;
 this module holds what they share: precedence-aware text, exact numbers, dcp names made
 from ONNX names, constants aligned with the activation they meet, and the rule for which
 values become bindings.
@@ -36,9 +36,9 @@ SUM, PRODUCT, UNARY, POWER, ATOM = range(1, 6)
 class Value:
     """An activation of one sample, as dcp text.
 
-    ``dims`` is its per-sample ONNX shape (``()`` or ``(n,)``); ``batched`` whether the
-    ONNX tensor has the leading batch axis; ``scalar`` whether the text is a dcp scalar
-    although ``dims`` is ``(1,)`` (a reduction that kept its axis: ONNX broadcasts a
+    `dims` is its per-sample ONNX shape (`()` or `(n,)`); `batched` whether the
+    ONNX tensor has the leading batch axis; `scalar` whether the text is a dcp scalar
+    although `dims` is `(1,)` (a reduction that kept its axis: ONNX broadcasts a
     length-1 axis as dcp broadcasts a scalar).
     """
 
@@ -56,19 +56,19 @@ class Value:
 
 @dataclass(frozen=True)
 class Tensor:
-    """A tensor whose entries the file holds; ``source`` names where (for origins)."""
+    """A tensor whose entries the file holds; `source` names where (for origins)."""
 
     onnx_name: str
     array: "np.ndarray"
     source: str
-    #: This tensor is ``of.array.T``: text writes ``W.T`` of the named ``of``.
+    #: This tensor is `of.array.T`: text writes `W.T` of the named `of`.
     of: "Tensor | None" = None
 
 
 @dataclass(frozen=True)
 class Label:
     """An integer graph input: a class index, used only as a loss's label and read as
-    a one-hot vector parameter named ``name``."""
+    a one-hot vector parameter named `name`."""
 
     onnx_name: str
     name: str
@@ -76,13 +76,13 @@ class Label:
 
 
 def wrap(value: Value, level: int) -> str:
-    """``value``'s text as an operand that needs precedence ``level``."""
+    """`value`'s text as an operand that needs precedence `level`."""
     return value.text if value.level >= level else f"({value.text})"
 
 
 def number(x: float) -> Value:
-    """The float ``x`` written so that dcp, which reads a literal as the exact decimal
-    written, reads exactly ``x``: the shortest repr when it is exact, else the float's
+    """The float `x` written so that dcp, which reads a literal as the exact decimal
+    written, reads exactly `x`: the shortest repr when it is exact, else the float's
     full decimal expansion (a binary float always has a finite one)."""
     if not math.isfinite(x):
         raise DcpError(f"dcp cannot use the number {x!r} from the model")
@@ -97,9 +97,9 @@ _NAME_CHARS = re.compile(r"[^A-Za-z0-9_]+")
 
 
 def _readable(onnx_name: str) -> str:
-    """A dcp identifier that reads like ``onnx_name``: PyTorch's ``/layer1/Relu_output_0``
-    is ``layer1_Relu``, ``fc1.weight`` is ``fc1_weight``, ``onnx::MatMul_28`` is
-    ``MatMul_28``."""
+    """A dcp identifier that reads like `onnx_name`: PyTorch's `/layer1/Relu_output_0`
+    is `layer1_Relu`, `fc1.weight` is `fc1_weight`, `onnx::MatMul_28` is
+    `MatMul_28`."""
     text = re.sub(r"^onnx::", "", onnx_name)
     text = re.sub(r"_output_0$", "", text)
     text = re.sub(r"_+", "_", _NAME_CHARS.sub("_", text)).strip("_") or "t"
@@ -108,7 +108,7 @@ def _readable(onnx_name: str) -> str:
 
 class Names:
     """dcp names for ONNX names: readable, never a keyword or an atom's name, unique
-    (a clash gets ``_2``, ``_3``, ... in the order names are asked for)."""
+    (a clash gets `_2`, `_3`, ... in the order names are asked for)."""
 
     def __init__(self, reserved: frozenset[str]) -> None:
         self._reserved = reserved
@@ -126,8 +126,8 @@ class Names:
 
 
 class Node:
-    """One ONNX node as the operator table reads it: its inputs (a :class:`Value`, a
-    :class:`Tensor`, a :class:`Label`, or None for an omitted optional input), its
+    """One ONNX node as the operator table reads it: its inputs (a `Value`, a
+    `Tensor`, a `Label`, or None for an omitted optional input), its
     attributes (each read at most once; an attribute no entry read is refused), the
     opset of its domain."""
 
@@ -146,15 +146,15 @@ class Node:
 
     @property
     def origin(self) -> str:
-        """Where a dcp name made by this node came from: ``ONNX node /fc2/Gemm (Gemm)``."""
+        """Where a dcp name made by this node came from: `ONNX node /fc2/Gemm (Gemm)`."""
         return f"ONNX node {self.name} ({self.op_type})"
 
     def fail(self, why: str) -> DcpError:
-        """An error about this node: ``ONNX node `/fc/Gemm` (Gemm): why``."""
+        """An error about this node: `ONNX node `/fc/Gemm` (Gemm): why`."""
         return DcpError(f"{self}: {why}")
 
     def attribute(self, name: str, default: Any = None) -> Any:
-        """The attribute ``name``, or ``default`` when the node does not set it. Strings
+        """The attribute `name`, or `default` when the node does not set it. Strings
         are decoded; floats are the float32 stored, exactly."""
         self._read.add(name)
         value = self._attributes.get(name, default)
@@ -165,11 +165,11 @@ class Node:
         return sorted(set(self._attributes) - self._read)
 
     def input(self, index: int) -> Value | Tensor | Label | None:
-        """Input ``index``, or None when it is omitted (absent or the empty name)."""
+        """Input `index`, or None when it is omitted (absent or the empty name)."""
         return self.inputs[index] if index < len(self.inputs) else None
 
     def value(self, index: int = 0) -> Value:
-        """Input ``index``, which must depend on the graph's inputs."""
+        """Input `index`, which must depend on the graph's inputs."""
         given = self.input(index)
         if not isinstance(given, Value):
             what = "a class-index input" if isinstance(given, Label) else \
@@ -179,7 +179,7 @@ class Node:
         return given
 
     def tensor(self, index: int) -> Tensor:
-        """Input ``index``, which must be a tensor the file holds."""
+        """Input `index`, which must be a tensor the file holds."""
         given = self.input(index)
         if not isinstance(given, Tensor):
             raise self.fail(f"input {index} must be a constant (an initializer or a Constant "
@@ -187,7 +187,7 @@ class Node:
         return given
 
     def scalar(self, index: int) -> float:
-        """Input ``index``, a constant with a single entry, as a float."""
+        """Input `index`, a constant with a single entry, as a float."""
         array = self.tensor(index).array
         if array.size != 1:
             raise self.fail(f"input {index} must be a single number, got a tensor of shape "
@@ -209,10 +209,10 @@ class Graph:
     _constant_names: dict[tuple[str, tuple[int, ...]], str] = field(default_factory=dict)
 
     def constant(self, node: Node, tensor: Tensor, array: "np.ndarray") -> str:
-        """The dcp name for ``array``, the values of ``tensor`` (possibly with leading
+        """The dcp name for `array`, the values of `tensor` (possibly with leading
         size-1 axes dropped), registered on first use. A tensor the exporter named
-        itself (PyTorch's ``onnx::MatMul_28``) is named after the node that uses it
-        (``wy1_MatMul``)."""
+        itself (PyTorch's `onnx::MatMul_28`) is named after the node that uses it
+        (`wy1_MatMul`)."""
         key = (tensor.onnx_name, array.shape)
         if key not in self._constant_names:
             name = self.names.new(node.name if tensor.onnx_name.startswith("onnx::") else tensor.onnx_name)
@@ -222,7 +222,7 @@ class Graph:
         return self._constant_names[key]
 
     def matrix(self, node: Node, tensor: Tensor, transpose: bool) -> str:
-        """Text for the 2-D ``tensor`` (transposed when ``transpose``) as a matrix that
+        """Text for the 2-D `tensor` (transposed when `transpose`) as a matrix that
         multiplies a vector: its own name, or the name of the tensor it transposes."""
         if tensor.array.ndim != 2:
             raise node.fail(f"dcp multiplies by a matrix; this constant has shape "
@@ -233,7 +233,7 @@ class Graph:
         return f"{name}.T" if transpose else name
 
     def operand(self, node: Node, given: Value | Tensor | Label | None, partner: Value | None) -> Value:
-        """``given`` as an elementwise operand next to the activation ``partner``: a
+        """`given` as an elementwise operand next to the activation `partner`: a
         constant is aligned with it as ONNX broadcasts (its axis against the batch axis
         must have size 1 and is dropped), then written as a number when it has one entry,
         else named."""
@@ -270,7 +270,7 @@ class Graph:
 def broadcast(node: Node, operands: list[Value]) -> tuple[list[Value], Value]:
     """Elementwise operands as dcp writes them, and a result template (empty text) with
     the per-sample shape, batch flag and scalar flag. A length-1 vector next to a longer
-    one is indexed (``v[0]``): ONNX broadcasts it, dcp broadcasts only scalars."""
+    one is indexed (`v[0]`): ONNX broadcasts it, dcp broadcasts only scalars."""
     dims = max((v.dims for v in operands), key=lambda d: (math.prod(d), len(d)))
     for v in operands:
         if math.prod(v.dims) != 1 and v.dims != dims:

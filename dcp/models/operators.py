@@ -1,10 +1,10 @@
 """The ONNX operators dcp translates: one entry per op type, each the one place its
 attributes are read and checked.
 
-An entry takes a :class:`~dcp.models.graph.Node` and the :class:`~dcp.models.graph.Graph`
-and returns the node's output: a :class:`Value` (dcp text for one sample) or a
-:class:`Tensor` (for operators on constants: ``Constant``, ``Transpose``, ``Identity``,
-shape operators). Anything an entry cannot translate exactly is a ``DcpError`` naming
+An entry takes a `~dcp.models.graph.Node` and the `~dcp.models.graph.Graph`
+and returns the node's output: a `Value` (dcp text for one sample) or a
+`Tensor` (for operators on constants: `Constant`, `Transpose`, `Identity`,
+shape operators). Anything an entry cannot translate exactly is a `DcpError` naming
 the node; nothing is approximated.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ def supported() -> str:
 
 
 def translates(*op_types: str, layer: bool = False) -> Callable[[Entry], Entry]:
-    """Register an entry for ``op_types``; ``layer``: its outputs are bound to names."""
+    """Register an entry for `op_types`; `layer`: its outputs are bound to names."""
     def register(entry: Entry) -> Entry:
         for op_type in op_types:
             OPERATORS[op_type] = entry
@@ -46,7 +46,7 @@ def translates(*op_types: str, layer: bool = False) -> Callable[[Entry], Entry]:
 
 
 def _call(name: str, x: Value, **keywords: float | None) -> Value:
-    """``name(x, k=v, ...)`` elementwise, keywords given as None left out."""
+    """`name(x, k=v, ...)` elementwise, keywords given as None left out."""
     written = "".join(f", {k}={number(v).text}" for k, v in keywords.items() if v is not None)
     return Value(f"{name}({x.text}{written})", ATOM, x.dims, x.batched, x.scalar)
 
@@ -60,28 +60,28 @@ _ATOMS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softplus": "sof
 
 @translates(*_ATOMS, layer=True)
 def _atom(node: Node, graph: Graph) -> Value:
-    """``relu(x)``, ``sigmoid(x)``, ``tanh(x)``, ``softplus(x)``, ``softsign(x)``, ``abs(x)``,
-    ``exp(x)``, ``log(x)``, ``sqrt(x)``, ``erf(x)``: the dcp atom of the same function."""
+    """`relu(x)`, `sigmoid(x)`, `tanh(x)`, `softplus(x)`, `softsign(x)`, `abs(x)`,
+    `exp(x)`, `log(x)`, `sqrt(x)`, `erf(x)`: the dcp atom of the same function."""
     return _call(_ATOMS[node.op_type], node.value(0))
 
 
 @translates("LeakyRelu", layer=True)
 def _leaky_relu(node: Node, graph: Graph) -> Value:
-    """``leaky_relu(x, alpha=a)``; ONNX's default alpha is the float32 nearest 0.01, and
+    """`leaky_relu(x, alpha=a)`; ONNX's default alpha is the float32 nearest 0.01, and
     dcp writes it exactly."""
     return _call("leaky_relu", node.value(0), alpha=node.attribute("alpha", 0.009999999776482582))
 
 
 @translates("Elu", layer=True)
 def _elu(node: Node, graph: Graph) -> Value:
-    """``elu(x)``, ``elu(x, alpha=a)``."""
+    """`elu(x)`, `elu(x, alpha=a)`."""
     alpha = node.attribute("alpha", 1.0)
     return _call("elu", node.value(0), alpha=None if alpha == 1 else alpha)
 
 
 @translates("Celu", layer=True)
 def _celu(node: Node, graph: Graph) -> Value:
-    """``celu(x)``, ``celu(x, alpha=a)``."""
+    """`celu(x)`, `celu(x, alpha=a)`."""
     alpha = node.attribute("alpha", 1.0)
     return _call("celu", node.value(0), alpha=None if alpha == 1 else alpha)
 
@@ -92,9 +92,9 @@ _SELU_ALPHA, _SELU_GAMMA = 1.6732631921768188, 1.0507010221481323
 
 @translates("Selu", layer=True)
 def _selu(node: Node, graph: Graph) -> Value:
-    """``gamma * elu(x, alpha=a)``; at ONNX's defaults ``selu(x)``.
+    """`gamma * elu(x, alpha=a)`; at ONNX's defaults `selu(x)`.
 
-    ONNX's defaults are SELU's constants stored as float32; dcp's ``selu`` has the same
+    ONNX's defaults are SELU's constants stored as float32; dcp's `selu` has the same
     constants to double precision (they differ by less than 1e-7 relatively)."""
     x = node.value(0)
     alpha = node.attribute("alpha", _SELU_ALPHA)
@@ -108,7 +108,7 @@ def _selu(node: Node, graph: Graph) -> Value:
 
 @translates("Gelu", layer=True)
 def _gelu(node: Node, graph: Graph) -> Value:
-    """``gelu(x)`` (``approximate="none"``), ``gelu_tanh(x)`` (``"tanh"``)."""
+    """`gelu(x)` (`approximate="none"`), `gelu_tanh(x)` (`"tanh"`)."""
     approximate = node.attribute("approximate", "none")
     if approximate not in ("none", "tanh"):
         raise node.fail(f"approximate={approximate!r} is not one of 'none', 'tanh'")
@@ -117,7 +117,7 @@ def _gelu(node: Node, graph: Graph) -> Value:
 
 @translates("HardSigmoid", layer=True)
 def _hard_sigmoid(node: Node, graph: Graph) -> Value:
-    """``hard_sigmoid(x, alpha=a, beta=b)``, alpha and beta as the model stores them
+    """`hard_sigmoid(x, alpha=a, beta=b)`, alpha and beta as the model stores them
     (ONNX's defaults: the float32 nearest 0.2, and 0.5)."""
     return _call("hard_sigmoid", node.value(0), alpha=node.attribute("alpha", 0.20000000298023224),
                  beta=node.attribute("beta", 0.5))
@@ -125,8 +125,8 @@ def _hard_sigmoid(node: Node, graph: Graph) -> Value:
 
 @translates("Clip", layer=True)
 def _clip(node: Node, graph: Graph) -> Value:
-    """``relu6(x)`` for bounds (0, 6), ``hardtanh(x)`` for (-1, 1), else
-    ``hardtanh(x, min_val=lo, max_val=hi)``; ``maximum(x, lo)`` or ``minimum(x, hi)`` with
+    """`relu6(x)` for bounds (0, 6), `hardtanh(x)` for (-1, 1), else
+    `hardtanh(x, min_val=lo, max_val=hi)`; `maximum(x, lo)` or `minimum(x, hi)` with
     one bound. The bounds are constant inputs (opset >= 11) or attributes."""
     x = node.value(0)
     if node.opset < 11:
@@ -151,14 +151,14 @@ def _clip(node: Node, graph: Graph) -> Value:
 
 @translates("Pow", layer=True)
 def _pow(node: Node, graph: Graph) -> Value:
-    """``x ^ p``, the exponent a constant number."""
+    """`x ^ p`, the exponent a constant number."""
     x, p = node.value(0), number(node.scalar(1))
     return Value(f"{wrap(x, ATOM)} ^ {p.text}", POWER, x.dims, x.batched, x.scalar)
 
 
 @translates("Max", "Min", layer=True)
 def _extreme(node: Node, graph: Graph) -> Value:
-    """``maximum(a, b, ...)``, ``minimum(a, b, ...)``; one input is itself."""
+    """`maximum(a, b, ...)`, `minimum(a, b, ...)`; one input is itself."""
     first = next((v for v in node.inputs if isinstance(v, Value)), None)
     if first is None:
         raise node.fail("every input is a constant")
@@ -186,14 +186,14 @@ def _pair(node: Node, graph: Graph) -> tuple[Value, Value, Value]:
 
 @translates("Add", "Sub")
 def _sum(node: Node, graph: Graph) -> Value:
-    """``a + b``, ``a - b`` (a negative number added is written as its subtraction)."""
+    """`a + b`, `a - b` (a negative number added is written as its subtraction)."""
     a, b, result = _pair(node, graph)
     return _plus(a, "+" if node.op_type == "Add" else "-", b, result)
 
 
 def _plus(a: Value, op: str, b: Value, result: Value) -> Value:
-    """``a + b`` or ``a - b`` with ``result``'s shape; a negative number added is written
-    as its subtraction (``W @ x - 0.5``)."""
+    """`a + b` or `a - b` with `result`'s shape; a negative number added is written
+    as its subtraction (`W @ x - 0.5`)."""
     right = b.text
     if b.level == UNARY and b.text.startswith("-") and _is_number(b.text[1:]):
         op, right = "-" if op == "+" else "+", b.text[1:]
@@ -212,7 +212,7 @@ def _is_number(text: str) -> bool:
 
 @translates("Mul", "Div")
 def _product(node: Node, graph: Graph) -> Value:
-    """``a * b``, ``a / b``, elementwise, by constants or between activations (dcp's
+    """`a * b`, `a / b`, elementwise, by constants or between activations (dcp's
     product and division rules decide what follows)."""
     a, b, result = _pair(node, graph)
     op = "*" if node.op_type == "Mul" else "/"
@@ -222,13 +222,13 @@ def _product(node: Node, graph: Graph) -> Value:
 
 @translates("Neg")
 def _neg(node: Node, graph: Graph) -> Value:
-    """``-x``."""
+    """`-x`."""
     x = node.value(0)
     return Value(f"-{wrap(x, POWER)}", UNARY, x.dims, x.batched, x.scalar)
 
 
 def _vector(node: Node, x: Value, role: str) -> Value:
-    """``x`` as a dcp vector: ``[s]`` for a scalar kept as a length-1 axis."""
+    """`x` as a dcp vector: `[s]` for a scalar kept as a length-1 axis."""
     if len(x.dims) != 1:
         raise node.fail(f"{role} must be a vector for one sample, got shape {list(x.dims)}")
     return Value(f"[{x.text}]", ATOM, x.dims, x.batched) if x.scalar else x
@@ -236,8 +236,8 @@ def _vector(node: Node, x: Value, role: str) -> Value:
 
 @translates("Gemm")
 def _gemm(node: Node, graph: Graph) -> Value:
-    """``W @ x + b`` (``transB=1``, PyTorch's Linear), ``W.T @ x + b`` (``transB=0``),
-    with ``alpha * ...`` and ``beta * b`` when they are not 1: alpha A B' + beta C with A
+    """`W @ x + b` (`transB=1`, PyTorch's Linear), `W.T @ x + b` (`transB=0`),
+    with `alpha * ...` and `beta * b` when they are not 1: alpha A B' + beta C with A
     the activation (a row per sample) and B a constant; C is optional."""
     alpha, beta = node.attribute("alpha", 1.0), node.attribute("beta", 1.0)
     if node.attribute("transA", 0):
@@ -263,8 +263,8 @@ def _gemm(node: Node, graph: Graph) -> Value:
 
 @translates("MatMul")
 def _matmul(node: Node, graph: Graph) -> Value:
-    """``W.T @ x`` (the activation, a row per sample, times a constant matrix W),
-    ``W @ x`` (a constant matrix times a vector without a batch axis), ``dot(w, x)``
+    """`W.T @ x` (the activation, a row per sample, times a constant matrix W),
+    `W @ x` (a constant matrix times a vector without a batch axis), `dot(w, x)`
     (times a constant vector)."""
     a, b = node.input(0), node.input(1)
     if isinstance(a, Value) and isinstance(b, Tensor):
@@ -283,7 +283,7 @@ def _matmul(node: Node, graph: Graph) -> Value:
 # ---- reductions ----
 
 def _axes(node: Node, rank: int, input_from: int) -> list[int] | None:
-    """The axes a reduction names (attribute before opset ``input_from``, input after),
+    """The axes a reduction names (attribute before opset `input_from`, input after),
     normalised; None when it names none."""
     if node.opset < input_from:
         axes = node.attribute("axes")
@@ -300,7 +300,7 @@ _REDUCTIONS = {"ReduceSum": ("sum", 13), "ReduceMean": ("mean", 18), "ReduceMax"
 
 @translates(*_REDUCTIONS, layer=True)
 def _reduce(node: Node, graph: Graph) -> Value:
-    """``sum(x)``, ``mean(x)``, ``max(x)``, ``logsumexp(x)`` over the feature axis (axes
+    """`sum(x)`, `mean(x)`, `max(x)`, `logsumexp(x)` over the feature axis (axes
     as attribute or input by opset; keepdims changes nothing for one sample). Over the
     batch axis alone, the identity: of one number, each is the number."""
     atom, input_from = _REDUCTIONS[node.op_type]
@@ -324,7 +324,7 @@ def _reduce(node: Node, graph: Graph) -> Value:
 
 @translates("Softmax", "LogSoftmax", layer=True)
 def _softmax(node: Node, graph: Graph) -> Value:
-    """``softmax(x)``, ``log_softmax(x)``; the axis must be the feature axis."""
+    """`softmax(x)`, `log_softmax(x)`; the axis must be the feature axis."""
     x = _vector(node, node.value(0), "the input")
     axis = node.attribute("axis", 1 if node.opset < 13 else -1)
     if (axis + x.rank if axis < 0 else axis) != x.rank - 1:
@@ -336,7 +336,7 @@ def _softmax(node: Node, graph: Graph) -> Value:
 # ---- losses (the label a one-hot vector) ----
 
 def _label(node: Node, graph: Graph, classes: int) -> str:
-    """The dcp name of the loss's label input, declared a vector of ``classes``."""
+    """The dcp name of the loss's label input, declared a vector of `classes`."""
     label = node.input(1)
     if isinstance(label, Value):
         raise node.fail("the label is a tensor of real numbers, but this operator takes class "
@@ -359,7 +359,7 @@ def _label(node: Node, graph: Graph, classes: int) -> str:
 
 @translates("SoftmaxCrossEntropyLoss", layer=True)
 def _cross_entropy(node: Node, graph: Graph) -> Value:
-    """``cross_entropy(z, y)``, ``y`` the label as a one-hot vector: -log softmax(z)[label]
+    """`cross_entropy(z, y)`, `y` the label as a one-hot vector: -log softmax(z)[label]
     is logsumexp(z) - dot(y, z). Any reduction of one sample is its loss; class weights,
     and an ignore_index that is a class, are refused."""
     z = _vector(node, node.value(0), "the scores")
@@ -369,7 +369,7 @@ def _cross_entropy(node: Node, graph: Graph) -> Value:
 
 @translates("NegativeLogLikelihoodLoss", layer=True)
 def _nll(node: Node, graph: Graph) -> Value:
-    """``-dot(y, z)``, ``y`` the label as a one-hot vector: -z[label]."""
+    """`-dot(y, z)`, `y` the label as a one-hot vector: -z[label]."""
     z = _vector(node, node.value(0), "the input")
     y = _label(node, graph, z.dims[0])
     return Value(f"-dot({y}, {z.text})", UNARY, (), False)
@@ -388,7 +388,7 @@ def _identity(node: Node, graph: Graph) -> Value | Tensor:
 
 @translates("Concat")
 def _concat(node: Node, graph: Graph) -> Value:
-    """``hstack(a, b, ...)``: vectors joined along the feature axis."""
+    """`hstack(a, b, ...)`: vectors joined along the feature axis."""
     first = next((v for v in node.inputs if isinstance(v, Value)), None)
     if first is None:
         raise node.fail("every input is a constant")
@@ -442,7 +442,7 @@ def _reshape(node: Node, graph: Graph) -> Value:
 
 
 def _same_vector(x: Value, dims: tuple[int, ...], batched: bool) -> Value:
-    """``x`` (the same entries in the same order) seen with per-sample shape ``dims``."""
+    """`x` (the same entries in the same order) seen with per-sample shape `dims`."""
     if dims == () and x.dims == (1,) and not x.scalar:
         return Value(f"{wrap(x, ATOM)}[0]", ATOM, (), batched)
     return Value(x.text, x.level, dims, batched, dims == (1,) and (x.scalar or x.dims == ()))
@@ -450,7 +450,7 @@ def _same_vector(x: Value, dims: tuple[int, ...], batched: bool) -> Value:
 
 @translates("Transpose")
 def _transpose(node: Node, graph: Graph) -> Value | Tensor:
-    """A constant matrix's transpose (written ``W.T`` where it is used); on a vector
+    """A constant matrix's transpose (written `W.T` where it is used); on a vector
     without a batch axis, the vector."""
     given = node.input(0)
     perm = node.attribute("perm")
@@ -470,7 +470,7 @@ def _transpose(node: Node, graph: Graph) -> Value | Tensor:
 @translates("Constant")
 def _constant(node: Node, graph: Graph) -> Tensor:
     """A number where one entry is used, else a named constant: the tensor given as
-    ``value``, ``value_float(s)`` or ``value_int(s)``."""
+    `value`, `value_float(s)` or `value_int(s)`."""
     from onnx import numpy_helper
     found = [k for k in ("value", "value_float", "value_floats", "value_int", "value_ints")
              if node.attribute(k) is not None]
@@ -482,7 +482,7 @@ def _constant(node: Node, graph: Graph) -> Tensor:
 
 
 def as_numbers(node: Node | None, array: np.ndarray) -> np.ndarray:
-    """``array`` as float64 (exact for every float and for integers below 2^53) or
+    """`array` as float64 (exact for every float and for integers below 2^53) or
     int64 for integers (shapes and axes)."""
     if array.dtype.kind in "iub":
         return array.astype(np.int64)

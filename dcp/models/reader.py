@@ -1,9 +1,9 @@
-"""Read an ONNX model: :func:`translate` gives its :class:`Translation` (bindings,
-constants, inputs, the output's text, origins); :func:`from_onnx` a :class:`dcp.Session`
+"""Read an ONNX model: `translate` gives its `Translation` (bindings,
+constants, inputs, the output's text, origins); `from_onnx` a `dcp.Session`
 that holds it.
 
-The model is read on one sample. An input ``FLOAT[batch, n]`` (the batch of symbolic size
-or 1) is a vector of n; ``FLOAT[n]`` is a vector of n with no batch axis; a scalar input
+The model is read on one sample. An input `FLOAT[batch, n]` (the batch of symbolic size
+or 1) is a vector of n; `FLOAT[n]` is a vector of n with no batch axis; a scalar input
 is a scalar. Each node's output is one sample's activation, so a reduction over the
 batch axis is the identity (the sum or mean of one number is the number), and anything
 else that would mix samples is refused.
@@ -29,11 +29,11 @@ __all__ = ["Translation", "translate", "from_onnx", "load"]
 class Translation:
     """An ONNX graph as dcp text, for one sample.
 
-    ``bindings`` are ``(name, text)`` in graph order (the outputs of activations, and of
-    values used more than once; the rest is written inline); ``constants`` the weights
-    used, by dcp name, as float64 arrays; ``inputs`` each graph input's dcp name and
+    `bindings` are `(name, text)` in graph order (the outputs of activations, and of
+    values used more than once; the rest is written inline); `constants` the weights
+    used, by dcp name, as float64 arrays; `inputs` each graph input's dcp name and
     shape for one sample (a class-index input read by a loss is a one-hot vector);
-    ``expression`` the graph output's text; ``origins`` where each dcp name came from.
+    `expression` the graph output's text; `origins` where each dcp name came from.
     """
 
     bindings: tuple[tuple[str, str], ...]
@@ -44,7 +44,7 @@ class Translation:
 
 
 def load(model_or_path: Any) -> Any:
-    """The ``onnx.ModelProto`` of a path or a model, checked by ``onnx.checker``."""
+    """The `onnx.ModelProto` of a path or a model, checked by `onnx.checker`."""
     try:
         import onnx
     except ImportError:
@@ -90,9 +90,9 @@ def _reserved() -> frozenset[str]:
 
 
 def _input(value_info: Any, name: str) -> Value | Label:
-    """A graph input as one sample: ``[batch, n]`` (batch symbolic or 1) is a vector of
-    n; ``[n]`` a vector; ``[]`` a scalar; ``[batch]`` (symbolic) one number per sample.
-    An integer input is a class index (:class:`Label`)."""
+    """A graph input as one sample: `[batch, n]` (batch symbolic or 1) is a vector of
+    n; `[n]` a vector; `[]` a scalar; `[batch]` (symbolic) one number per sample.
+    An integer input is a class index (`Label`)."""
     from onnx import TensorProto
     kind = value_info.type.WhichOneof("value")
     if kind != "tensor_type":
@@ -124,8 +124,8 @@ def _shape(tensor: Any) -> list:
 
 
 def translate(model_or_path: Any, *, output: str | None = None) -> Translation:
-    """The :class:`Translation` of an ONNX model (a path or an ``onnx.ModelProto``);
-    ``output`` names the graph output to translate when there are several."""
+    """The `Translation` of an ONNX model (a path or an `onnx.ModelProto`);
+    `output` names the graph output to translate when there are several."""
     from .operators import LAYERS, OPERATORS, supported
     model = load(model_or_path)
     opset, graph_proto = _opset(model), model.graph
@@ -190,7 +190,7 @@ def _refuse_unsupported(graph_proto: Any, operators: dict, supported) -> None:
 
 
 def _output(graph_proto: Any, output: str | None) -> str:
-    """The graph output to translate: the only one, or the one ``output`` names."""
+    """The graph output to translate: the only one, or the one `output` names."""
     names = [o.name for o in graph_proto.output]
     if output is None:
         if len(names) != 1:
@@ -215,7 +215,7 @@ def _uses(graph_proto: Any) -> dict[str, int]:
 
 def _layer(proto: Any, result: Value, uses: int, is_output: bool, layers: set[str]) -> bool:
     """Whether a node's output is bound to a name: an activation's (a layer, so traces
-    read ``h1 = relu(W0 @ x + b0)``) or a value read more than once, unless it is the
+    read `h1 = relu(W0 @ x + b0)`) or a value read more than once, unless it is the
     graph output read only as such (its text is the expression), or already a name or
     a number."""
     if result.text.isidentifier() or result.level == ATOM and result.text[:1].isdigit():
@@ -226,11 +226,11 @@ def _layer(proto: Any, result: Value, uses: int, is_output: bool, layers: set[st
 
 
 def from_onnx(model_or_path: Any, *, symbolic: bool = False, output: str | None = None) -> "Session":
-    """A :class:`dcp.Session` holding an ONNX model: its weights as constants with their
-    values (``symbolic=True``: parameters with the sign pattern of their values), its
+    """A `dcp.Session` holding an ONNX model: its weights as constants with their
+    values (`symbolic=True`: parameters with the sign pattern of their values), its
     inputs' shapes for one sample, a binding per layer, and the graph output as the
-    default expression, so ``from_onnx("icnn.onnx").certify(wrt="y")`` certifies the
-    network in its input ``y``.
+    default expression, so `from_onnx("icnn.onnx").certify(wrt="y")` certifies the
+    network in its input `y`.
     """
     from ..api import Session
     translation = translate(model_or_path, output=output)
