@@ -36,6 +36,7 @@ import numpy as np
 from ..facts.balls import precision, to_arb
 from ..facts.interval import MAX_FLOAT, next_down, next_up, round_down, round_up
 from ..facts.structure import STRUCTURES, Structured, exact_structure
+from ..facts.valued import Entries, entries_of
 from ..ops import ARB, FLOAT
 from ..proof import Proof
 from .budget import Budget
@@ -493,6 +494,9 @@ class Box:
         hi = next_down(hi) if bound.hi_open and hi == bound.hi < math.inf else hi
         if isinstance(bound, Structured):
             return MatrixBox(lo, hi, bound.structure)
+        entries = entries_of(bound)
+        if entries is not None:
+            return ValuedBox(lo, hi, entries)
         return cls(lo, hi)
 
     @property
@@ -606,6 +610,42 @@ class MatrixBox(Box):
             return False
         found = exact_structure([[Fraction(float(v)) for v in row] for row in matrix])
         return found is not None and STRUCTURES[self.structure] <= STRUCTURES[found]
+
+
+@dataclass(frozen=True)
+class ValuedBox(Box):
+    """The box of a parameter given its values (:mod:`dcp.facts.valued`): every draw is
+    the values themselves; in the symbolic mode, each entry is drawn with its value's sign
+    (0 stays 0), at any magnitude the scale gives."""
+
+    entries: Entries = None
+
+    def shaped(self, values: np.ndarray) -> np.ndarray:
+        entries = self.entries
+        if values.shape[1:] != entries.shape:
+            return np.full(values.shape, np.nan)        # not this constant's shape: skipped
+        if entries.symbolic:
+            return np.abs(values) * entries.signs()
+        return np.broadcast_to(entries.values, values.shape).copy()
+
+    def sample(self, rng, shape, scale: float, integers: bool) -> np.ndarray:
+        if not self.entries.symbolic:
+            return self.shaped(np.zeros(shape))
+        return self.shaped(Box().sample(rng, shape, scale, integers))
+
+    def strategy(self, st):
+        if not self.entries.symbolic:
+            return st.just(0.0)                          # replaced by the values
+        return _floats(st, 0.0, 10.0)
+
+    def holds(self, value) -> bool:
+        value = np.asarray(value, dtype=float)
+        entries = self.entries
+        if value.shape != entries.shape:
+            return False
+        if entries.symbolic:
+            return bool(((value >= entries.lo) & (value <= entries.hi)).all())
+        return bool((value == entries.values).all())
 
 
 def _semidefinite(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
