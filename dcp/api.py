@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from dataclasses import dataclass
 from functools import partial
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 from .analysis import Analyzer
 from .assumptions import bounds_from, parse_assumption_list, refuse_structured_variables
@@ -39,6 +39,9 @@ from .syntax.parser import close_matches, is_constraint_text, iter_script, parse
 from .syntax.printer import to_text_set
 from .syntax.reader import KEYWORDS, read_into
 from .tape import Tape
+
+if TYPE_CHECKING:
+    from onnx import ModelProto
 
 __all__ = ["certify", "certify_each", "Session", "EachResult"]
 
@@ -658,7 +661,7 @@ def _condition_source(condition) -> str:
     return condition.name
 
 
-def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (),
+def certify(expr: str | ModelProto, wrt: str | Sequence[str], assume: Iterable[str] | str = (),
             shapes: Mapping[str, Sequence[int]] | None = None, check: bool | None = None,
             seed: int = 0, check_budget: Budget | int | float | None = None, *,
             max_nodes: int | None = None) -> Result:
@@ -693,7 +696,14 @@ def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (
     'convex'
     >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W2").verdict
     'convex'
+
+    `expr` may also be a model loaded with `onnx.load` (an ONNX `ModelProto`): its output
+    is certified, its weights at their values (see `dcp.from_onnx`).
     """
+    if type(expr).__name__ == "ModelProto":             # (onnx is not imported to ask)
+        from .models import from_onnx
+        return from_onnx(expr).certify(None, wrt, assume, shapes, check, seed, check_budget,
+                                       max_nodes=max_nodes, strict_names=True)
     return Session().certify(expr, wrt, assume, shapes, check, seed, check_budget,
                              max_nodes=max_nodes, strict_names=True)
 

@@ -58,6 +58,8 @@ SPECIAL_RATES, SPECIAL_WEIGHTS = (1.0, 0.25, 0.0), (0.125, 0.375, 0.5)
 TINY = sys.float_info.min
 
 
+#: A name with more entries than this draws them from a seed in the Hypothesis stage.
+_MAX_DRAWN_ENTRIES = 1000
 #: A point with more numbers than this is not evaluated: the check is skipped, and says so.
 MAX_ENTRIES = 1_000_000
 
@@ -328,11 +330,7 @@ class Search:
             shapes = solution.instantiate(sizes)
 
             def values(name):
-                # Flat lists are several times cheaper to draw than hypothesis.extra.numpy arrays.
-                count = int(np.prod(shapes[name], dtype=int))
-                flat = draw(st.lists(entries[name], min_size=count, max_size=count))
-                drawn = np.array(flat, dtype=float).reshape((1, *shapes[name]))
-                return boxes[name].shaped(drawn)[0]
+                return boxes[name].drawn(draw, st, entries[name], shapes[name])
 
             params = {n: values(n) for n in names if n not in wrt}
             a = {n: values(n) for n in wrt}
@@ -564,6 +562,14 @@ class Box:
 
         return entry()
 
+    def drawn(self, draw, st, entry, shape: tuple[int, ...]) -> np.ndarray:
+        """One value of ``shape`` drawn by Hypothesis, each entry from ``entry`` (this box's
+        :meth:`strategy`). Flat lists are several times cheaper to draw than
+        hypothesis.extra.numpy arrays."""
+        count = int(np.prod(shape, dtype=int))
+        flat = draw(st.lists(entry, min_size=count, max_size=count))
+        return self.shaped(np.array(flat, dtype=float).reshape((1, *shape)))[0]
+
     def window(self) -> tuple[float, float]:
         """Finite ends for Hypothesis: the box, cut to [-10, 10] or to a stretch as long as
         the distance of its one finite end from 0."""
@@ -634,9 +640,18 @@ class ValuedBox(Box):
         return self.shaped(Box().sample(rng, shape, scale, integers))
 
     def strategy(self, st):
+        return _floats(st, 0.0, 10.0)                    # magnitudes (symbolic mode)
+
+    def drawn(self, draw, st, entry, shape: tuple[int, ...]) -> np.ndarray:
+        """The values themselves (nothing to draw); in the symbolic mode magnitudes drawn
+        entry by entry, or, for more entries than Hypothesis draws in one list, from a
+        seed it draws."""
         if not self.entries.symbolic:
-            return st.just(0.0)                          # replaced by the values
-        return _floats(st, 0.0, 10.0)
+            return self.shaped(np.zeros((1, *shape)))[0]
+        if int(np.prod(shape, dtype=int)) <= _MAX_DRAWN_ENTRIES:
+            return Box.drawn(self, draw, st, entry, shape)
+        rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+        return self.sample(rng, (1, *shape), 1.0, False)[0]
 
     def holds(self, value) -> bool:
         value = np.asarray(value, dtype=float)
