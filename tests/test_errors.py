@@ -54,7 +54,7 @@ def test_parse_error_on_a_later_line_of_a_script():
 
 def test_unknown_function_suggests_close_names():
     error = _raise(UnknownNameError, "sigmod(w @ x)")
-    assert error.message == "unknown function `sigmod`; did you mean `sigmoid`?"
+    assert error.message == "unknown function `sigmod`; did you mean `sigmoid` or `hard_sigmoid`?"
     assert (error.line, error.column) == (1, 1)
     assert "| ^^^^^^" in str(error)
 
