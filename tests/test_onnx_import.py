@@ -18,7 +18,6 @@ from onnx import helper, numpy_helper  # noqa: E402
 from onnx.reference import ReferenceEvaluator  # noqa: E402
 
 import dcp  # noqa: E402
-from dcp.atoms import REGISTRY  # noqa: E402
 from dcp.check.evaluate import evaluate  # noqa: E402
 from dcp.models import translate  # noqa: E402
 from dcp.models.graph import Names  # noqa: E402
@@ -40,16 +39,6 @@ def test_every_fixture_has_its_text_and_every_operator_a_fixture():
     assert files == set(NETWORKS)
     used = {node.op_type for name in MODELS for node in onnx.load(path(name)).graph.node}
     assert used == set(OPERATORS)
-
-
-def _needs_atoms(text: str) -> None:
-    """Skip while an atom the text uses is not registered (the atoms of issue 17 land on
-    their own branch)."""
-    for atom in ("erf", "celu", "hard_sigmoid", "gelu_tanh"):
-        if f"{atom}(" in text and atom not in REGISTRY:
-            pytest.skip(f"{atom} is not an atom of this dcp yet")
-    if "min_val=" in text and "hardtanh" in REGISTRY and "min_val" not in REGISTRY["hardtanh"][0].keywords:
-        pytest.skip("hardtanh takes no min_val yet")
 
 
 # ---- faithful: the translation computes what the model computes ----
@@ -81,7 +70,6 @@ def _assert_faithful(model) -> None:
     """The translation of ``model`` (a path or a ModelProto), evaluated by dcp at random
     inputs, equals onnx's reference evaluation of the model, one sample at a time."""
     translation = translate(model)
-    _needs_atoms(" ".join(t for _, t in translation.bindings) + " " + translation.expression)
     session = dcp.Session()
     for constant, array in translation.constants.items():
         session.declare_shape(constant, array.shape)
@@ -105,6 +93,29 @@ def _assert_faithful(model) -> None:
 @pytest.mark.parametrize("name", MODELS)
 def test_translation_computes_what_the_model_computes(name):
     _assert_faithful(path(name))
+
+
+TORCH = sorted(p.stem for p in (FIXTURES / "torch").glob("*.onnx"))
+
+
+@pytest.mark.parametrize("name", TORCH)
+def test_pytorch_exports_translate_faithfully(name):
+    _assert_faithful(FIXTURES / "torch" / f"{name}.onnx")
+
+
+def test_a_pytorch_icnn_reads_like_its_module():
+    """Linear layers with bias are Gemms, without bias MatMuls by a pre-transposed weight
+    the exporter named itself (named here after its node)."""
+    translation = translate(FIXTURES / "torch" / "icnn.onnx")
+    assert translation.bindings[1] == (
+        "act2_Relu", "relu(wz1_weight @ act1_Relu + wz1_bias + wy1_MatMul.T @ y)")
+    assert translation.expression == "wz3_weight @ act3_Relu + wz3_bias + wy3_MatMul.T @ y"
+    assert translation.origins["wy1_MatMul"] == "initializer onnx::MatMul_28"
+    soft = translate(FIXTURES / "torch" / "mlp_ce.onnx")
+    assert (soft.bindings[-1], soft.expression) == (
+        ("LogSoftmax", "log_softmax(fc2_weight @ Relu + fc2_bias)"), "-sum(y * LogSoftmax)")
+    assert translate(FIXTURES / "torch" / "mlp_ce_index.onnx").expression == \
+        "cross_entropy(fc2_weight @ Relu + fc2_bias, label)"
 
 
 # ---- the same verdict as the network written as text ----
@@ -139,10 +150,7 @@ CASES = [(name, tuple(wrt)) for name in MODELS for wrt in NETWORKS[name].get("wr
 
 @pytest.mark.parametrize("name, wrt", CASES, ids=[f"{n}-{','.join(w)}" for n, w in CASES])
 def test_certified_verdict_agrees_with_the_text(name, wrt):
-    if not hasattr(dcp.Session, "constant"):
-        pytest.skip("Session.constant is not on this branch yet")
     case = NETWORKS[name]
-    _needs_atoms(" ".join(t for _, t in case["bindings"]) + " " + case["expression"])
     model = dcp.from_onnx(path(name)).certify(wrt=list(wrt))
     text = _hand_session(name).certify(wrt=list(wrt))
     assert (model.verdict, model.is_convex, model.is_concave) == \

@@ -298,7 +298,8 @@ _REDUCTIONS = {"ReduceSum": ("sum", 13), "ReduceMean": ("mean", 18), "ReduceMax"
                "ReduceLogSumExp": ("logsumexp", 18)}
 
 
-@translates(*_REDUCTIONS, layer=True)
+@translates("ReduceMax", "ReduceLogSumExp", layer=True)
+@translates("ReduceSum", "ReduceMean")
 def _reduce(node: Node, graph: Graph) -> Value:
     """`sum(x)`, `mean(x)`, `max(x)`, `logsumexp(x)` over the feature axis (axes
     as attribute or input by opset; keepdims changes nothing for one sample). Over the
