@@ -110,7 +110,8 @@ def test_a_pytorch_icnn_reads_like_its_module():
     assert translation.bindings[1] == (
         "act2_Relu", "relu(wz1_weight @ act1_Relu + wz1_bias + wy1_MatMul.T @ y)")
     assert translation.expression == "wz3_weight @ act3_Relu + wz3_bias + wy3_MatMul.T @ y"
-    assert translation.origins["wy1_MatMul"] == "initializer onnx::MatMul_28"
+    assert translation.origins["wy1_MatMul"] == \
+        "initializer onnx::MatMul_28, read by ONNX node /wy1/MatMul (MatMul)"
     soft = translate(FIXTURES / "torch" / "mlp_ce.onnx")
     assert (soft.bindings[-1], soft.expression) == (
         ("LogSoftmax", "log_softmax(fc2_weight @ Relu + fc2_bias)"), "-sum(y * LogSoftmax)")
@@ -168,7 +169,7 @@ def test_icnn_reads_like_the_network():
     assert translation.expression == "Wz3 @ act3_Relu + b3 + Wy3 @ y"
     assert translation.inputs == {"y": (3,)}
     assert translation.origins["act2_Relu"] == "ONNX node /act2/Relu (Relu)"
-    assert translation.origins["Wz1"] == "initializer Wz1"
+    assert translation.origins["Wz1"] == "initializer Wz1, read by ONNX node /wz1/Gemm (Gemm)"
     assert translation.origins["y"] == "graph input y"
     assert translation.constants["Wz1"].dtype == np.float64
 

@@ -218,7 +218,10 @@ class Graph:
             name = self.names.new(node.name if tensor.onnx_name.startswith("onnx::") else tensor.onnx_name)
             self._constant_names[key] = name
             self.constants[name] = array
-            self.origins[name] = tensor.source
+            self.origins[name] = f"{tensor.source}, read by {node.origin}"
+        elif node.origin not in self.origins[self._constant_names[key]]:
+            # The nodes that read a weight: a break on its product names them.
+            self.origins[self._constant_names[key]] += f", {node.origin}"
         return self._constant_names[key]
 
     def matrix(self, node: Node, tensor: Tensor, transpose: bool) -> str:
