@@ -353,6 +353,9 @@ def _label(node: Node, graph: Graph, classes: int) -> str:
     reduction = node.attribute("reduction", "mean")
     if reduction not in ("mean", "sum", "none"):
         raise node.fail(f"reduction={reduction!r} is not one of 'mean', 'sum', 'none'")
+    if graph.labels.get(label.name, (classes,)) != (classes,):
+        raise node.fail(f"the label is read with {graph.labels[label.name][0]} classes elsewhere, "
+                        f"with {classes} here")
     graph.labels[label.name] = (classes,)
     graph.origins[label.name] = f"graph input {label.onnx_name} (a class index, read as a one-hot vector)"
     return label.name
