@@ -385,3 +385,17 @@ def test_an_attribute_no_entry_reads_is_found():
     node = Node(proto, [Value("x", 5, (3,), True)], 18)
     assert OPERATORS["Relu"](node, Graph(Names(frozenset()))).text == "relu(x)"
     assert node.unread() == ["beta"]
+
+
+def test_from_onnx_builds_a_session_of_the_translation():
+    translation = translate(path("icnn_negative"))
+    session = dcp.from_onnx(path("icnn_negative"))
+    assert session.expression == translation.expression
+    assert session.origins == translation.origins
+    assert list(session.bindings) == [name for name, _ in translation.bindings]
+    assert set(session.constants) == set(translation.constants)
+    assert session.shapes["y"] == (3,) and session.shapes["Wz1"] == (4, 4)
+    # The symbolic mode: every network of the architecture and sign pattern.
+    assert dcp.from_onnx(path("icnn"), symbolic=True).certify(wrt="y", check=False).verdict == "convex"
+    assert dcp.from_onnx(path("icnn_negative"), symbolic=True).certify(wrt="y", check=False).verdict \
+        == "unknown"

@@ -126,10 +126,9 @@ class Names:
 
 
 class Node:
-    """One ONNX node as the operator table reads it: its inputs (a `Value`, a
-    `Tensor`, a `Label`, or None for an omitted optional input), its
-    attributes (each read at most once; an attribute no entry read is refused), the
-    opset of its domain."""
+    """One ONNX node as the operator table reads it: its inputs (a `Value`, a `Tensor`,
+    a `Label`, or None for an omitted optional input), its attributes (the reader
+    refuses one its entry did not read), the model's opset."""
 
     def __init__(self, proto: Any, inputs: list, opset: int) -> None:
         from onnx import helper
@@ -150,7 +149,7 @@ class Node:
         return f"ONNX node {self.name} ({self.op_type})"
 
     def fail(self, why: str) -> DcpError:
-        """An error about this node: `ONNX node `/fc/Gemm` (Gemm): why`."""
+        """An error about this node, "ONNX node `/fc/Gemm` (Gemm): why"."""
         return DcpError(f"{self}: {why}")
 
     def attribute(self, name: str, default: Any = None) -> Any:
