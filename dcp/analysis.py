@@ -27,6 +27,7 @@ from typing import Callable, Iterable, Mapping
 from . import rules
 from .atoms import Atom, lookup, operator
 from .atoms.calls import expand_at, resolve_at, resolves_once
+from .atoms.structural import index_keywords
 from .errors import ArgumentError, DcpError
 from .facts import NEG, POS, REALS, Interval, literal_range
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
@@ -266,6 +267,10 @@ class Analyzer:
         if op == "pos":
             return (Analyzer._same, tape.args[index], "same")
         args = _plain(tape, tape.args[index])
+        if op == "[]":
+            kw = index_keywords(tape, index)
+            if kw:                                  # of a name: its entry's range, if given
+                return (Analyzer._composition, args, _applying(operator(op), kw, 1))
         known = _OPERATOR_PLANS.get(op)
         if known is not None:                       # + - * @ neg .T []: the operator's atom
             return (known[0], args, known[1])

@@ -7,13 +7,15 @@ from decimal import Decimal
 from fractions import Fraction
 from dataclasses import dataclass
 from functools import partial
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 from .analysis import Analyzer
 from .assumptions import bounds_from, parse_assumption_list, refuse_structured_variables
 from .check import Budget, Witness, cross_check, infer_shapes, shape_template
-from .errors import DcpError, UnknownNameError, option, words_for
+from .errors import AssumptionError, DcpError, UnknownNameError, option, words_for
 from .facts import Interval
+from .facts.valued import Entries, Valued
+from .entries import entry_verdicts
 from .hints import hint_search
 from .kernel import check_proof, check_set_proof
 from .proof import Proof
@@ -37,6 +39,9 @@ from .syntax.parser import close_matches, is_constraint_text, iter_script, parse
 from .syntax.printer import to_text_set
 from .syntax.reader import KEYWORDS, read_into
 from .tape import Tape
+
+if TYPE_CHECKING:
+    from onnx import ModelProto
 
 __all__ = ["certify", "certify_each", "Session", "EachResult"]
 
@@ -177,6 +182,12 @@ class Session:
         self.check: bool | None = None
         #: User atoms from ``define``, by name.
         self.atoms: dict = {}
+        #: Parameters given their values (a model's weights), by name: see :meth:`constant`.
+        self.constants: dict[str, Entries] = {}
+        #: What ``certify()`` certifies when given no expression (a model's output).
+        self.expression: str | None = None
+        #: Where a name came from, in words (``"ONNX node /fc2/Gemm (Gemm)"``): breaks say it.
+        self.origins: dict[str, str] = {}
 
     def __repr__(self) -> str:
         """What the session holds, one part per kind, the empty ones left out:
@@ -189,6 +200,7 @@ class Session:
             parts.append("assume " + ", ".join(self.assumption_texts))
         parts += [f"{name} = {to_text(expr, limit=40)}" for name, expr in self.bindings.items()]
         parts += [f"define {name}({', '.join(atom.params)})" for name, atom in self.atoms.items()]
+        parts += [f"{name} = {entries!r}" for name, entries in self.constants.items()]
         parts += [f"shape {name} = {_shape_text(dims)}" for name, dims in self.shapes.items()]
         if self.check is False:
             parts.append("check off")
@@ -265,6 +277,32 @@ class Session:
         self.atoms[name] = atom
         return atom
 
+    def constant(self, name: str, values, *, symbolic: bool = False) -> None:
+        """`name` is a parameter given its values (an array of rank 0 to 2: a model's
+        weight). Its range is the hull of its entries, `name[i, j]` has the entry's own
+        value (`name[i]` its row's hull), its shape is the array's, and the numeric check
+        uses the values instead of drawing them. With `symbolic`, each entry stands for any
+        number of its value's sign, so a verdict covers every array of that sign pattern.
+        Certified with respect to `name`, it is a variable and its values are not used.
+
+        >>> s = Session()
+        >>> s.constant("W", [[1.0, 0.5], [0.0, 2.0]])
+        >>> s.certify("relu(W @ relu(x))", wrt="x").verdict
+        'convex'
+        >>> s.constant("W", [[1.0, -0.5], [0.0, 2.0]])
+        >>> s.certify("relu(W[1] @ relu(x))", wrt="x").verdict
+        'convex'
+        """
+        _check_name(name, "a constant")
+        if name in self.bindings:
+            raise DcpError(f"`{name}` is bound to an expression; unbind it before giving it values")
+        try:
+            entries = Entries.of(values, symbolic=bool(symbolic))
+        except (TypeError, ValueError) as error:
+            raise DcpError(f"the values of `{name}` must be an array of numbers: {error}") from None
+        self.constants[name] = entries
+        self.shapes[name] = entries.shape
+
     def declare_shape(self, name: str, dims: Sequence[int | str]) -> None:
         """`shape W = (4, 3)`, or with letters for dimensions of any size
         (`shape u = (n,)`): used by the methods that read ranks and by the check."""
@@ -277,14 +315,20 @@ class Session:
                        if type(n) is Name and n.id in self.bindings else None)
 
     # ---- certification ----
-    def certify(self, expr: str | Expr, wrt: str | Sequence[str] | None = None,
+    def certify(self, expr: str | Expr | None = None, wrt: str | Sequence[str] | None = None,
                 assume: Iterable[str] | str = (), shapes: Mapping[str, Sequence[int]] | None = None,
                 check: bool | None = None, seed: int = 0, check_budget=None, *,
                 max_nodes: int | None = None, strict_names: bool = False) -> Result:
-        """Certify `expr` in the variables `wrt` (default: the session's last `wrt`).
+        """Certify `expr` (default: the session's `expression`, a model's output) in the
+        variables `wrt` (default: the session's last `wrt`).
 
-        See `dcp.certify`; the session's bindings, assumptions and shapes apply too.
+        See `dcp.certify`; the session's bindings, assumptions, shapes and constants apply too.
         """
+        if expr is None:
+            if self.expression is None:
+                raise DcpError("certify what? give an expression, such as 'relu(W @ x)' "
+                               "(this session has no default expression)")
+            expr = self.expression
         if not isinstance(expr, (str, Expr, ConstraintSet)):
             raise DcpError(f"the expression must be a string such as 'relu(W @ x)', "
                            f"not {type(expr).__name__}")
@@ -309,6 +353,8 @@ class Session:
                 raise
             proof = Proof(tape, facts, root, names, bounds, text or "", atoms, ranks)
             check_proof(proof)
+            entries = entry_verdicts(proof, analyzer, self.origins) if self.constants and \
+                not proof.curvature.is_known else ()
             hints = hint_search(proof, analyzer)
             # Without the check, shapes only need to agree; the check wants a few ways to agree.
             solutions = infer_shapes(proof, declared, alternatives=0 if check is False else 3)
@@ -340,6 +386,7 @@ class Session:
             check=report,
             hint_search=hints,
             shape_template=partial(shape_template, solutions[0].names, solutions[0].dims),
+            entries=entries,
         )
 
     def _certify_set(self, constraints: str | ConstraintSet, wrt, assume, shapes, check, seed,
@@ -390,6 +437,8 @@ class Session:
         self.wrt = names
         extra = parse_assumption_list(assume)
         bounds = bounds_from(extra, self.bounds)
+        if self.constants:
+            bounds = self._with_values(bounds, names)
         refuse_structured_variables(bounds, names)
         declared = {**self.shapes, **_check_shapes(shapes)}
         _check_size(tape, max_nodes if max_nodes is not None else self.max_nodes)
@@ -403,6 +452,20 @@ class Session:
             _check_calls(tape, self.atoms)        # an unknown function is said first
             raise
         return names, bounds, declared, analyzer
+
+    def _with_values(self, bounds: dict[str, Interval], wrt: tuple[str, ...]) -> dict[str, Interval]:
+        """``bounds`` with each constant's values as its range, but for the variables (a
+        weight certified with respect to is a variable: its values are not used). An
+        assumption on a constant is refused: its values say what it is."""
+        for name, entries in self.constants.items():
+            if name in wrt:
+                continue
+            if name in bounds:
+                raise AssumptionError(f"`{name}` is a constant given its values; an assumption "
+                                      f"on it cannot apply (certify with respect to `{name}` "
+                                      f"to let it vary)")
+            bounds[name] = Valued(entries)
+        return bounds
 
     def _check_names(self, wrt: tuple[str, ...], tape: Tape, strict) -> None:
         """Every wrt name is a free variable of the expression; with ``strict``, the
@@ -598,7 +661,7 @@ def _condition_source(condition) -> str:
     return condition.name
 
 
-def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (),
+def certify(expr: str | ModelProto, wrt: str | Sequence[str], assume: Iterable[str] | str = (),
             shapes: Mapping[str, Sequence[int]] | None = None, check: bool | None = None,
             seed: int = 0, check_budget: Budget | int | float | None = None, *,
             max_nodes: int | None = None) -> Result:
@@ -633,7 +696,14 @@ def certify(expr: str, wrt: str | Sequence[str], assume: Iterable[str] | str = (
     'convex'
     >>> certify("relu(W2 @ relu(W1 @ x))", wrt="W2").verdict
     'convex'
+
+    `expr` may also be a model loaded with `onnx.load` (an ONNX `ModelProto`): its output
+    is certified, its weights at their values (see `dcp.from_onnx`).
     """
+    if type(expr).__name__ == "ModelProto":             # (onnx is not imported to ask)
+        from .models import from_onnx
+        return from_onnx(expr).certify(None, wrt, assume, shapes, check, seed, check_budget,
+                                       max_nodes=max_nodes, strict_names=True)
     return Session().certify(expr, wrt, assume, shapes, check, seed, check_budget,
                              max_nodes=max_nodes, strict_names=True)
 

@@ -1,4 +1,4 @@
-"""The command line: ``dcp certify``, ``run``, ``atoms``, ``atom``, ``repl``, ``batch``.
+"""The command line: ``dcp certify``, ``certify-model``, ``run``, ``atoms``, ``atom``, ``repl``, ``batch``.
 
 The exit statuses are listed in :data:`EXIT_STATUS` (``dcp batch``: :data:`BATCH_EXIT_STATUS`),
 which ``--help`` prints.
@@ -30,6 +30,8 @@ examples:
       joint convexity in U and V, as JSON (schema: dcp/result.schema.json)
   dcp certify "relu(W2 @ relu(W1 @ x))" --wrt W1 --plot w.png
       draw the counterexample: f from a to b, and the chord below it
+  dcp certify-model icnn.onnx --wrt y
+      a trained model from its ONNX file, its weights at their values
   dcp run net.dcp            run a script of bindings, assumptions and certify lines
   dcp atoms                  list every atom and its facts
   dcp atom sigmoid --plot s.png
@@ -40,6 +42,20 @@ examples:
 
 Every name not given with --wrt is a parameter: fixed, arbitrary, and subject to the
 assumptions. Verdicts: constant, affine, convex, concave, nonconvex, unknown.
+"""
+
+MODEL_EXAMPLES = """\
+examples:
+  dcp certify-model icnn.onnx --wrt y
+      is the input-convex network convex in its input y? the proof reads like the
+      network (z1 = relu(...)); a break names the layer, the node and the weights
+  dcp certify-model icnn.onnx --wrt y --assume "-1 <= y <= 1" --plot w.png
+      the numeric check draws y in that box; draw the witness if there is one
+  dcp certify-model mlp.onnx --wrt fc2_weight --assume "y >= 0"
+      convex in the last layer's weights (names as dcp writes them: fc2.weight is
+      fc2_weight; an unknown name lists the model's names)
+  dcp certify-model icnn.onnx --wrt y --symbolic
+      a verdict for every network with these weights' signs, not only these values
 """
 
 EXIT_STATUS = """\
@@ -102,6 +118,26 @@ def _parser() -> argparse.ArgumentParser:
                       help="exit with status 1 unless the verdict is this one")
     cert.add_argument("--plot", metavar="FILE", help="draw the witness slice to FILE (needs matplotlib)")
     _add_common(cert)
+
+    model = commands.add_parser(
+        "certify-model", help="certify a trained model from its ONNX file",
+        formatter_class=formatter, epilog=MODEL_EXAMPLES + "\n" + EXIT_STATUS,
+        description="Read MODEL.onnx (its weights as constants at their values, its layers as "
+                    "bindings,\nread on one sample) and certify its output in the input or "
+                    "weight given with --wrt.\nNeeds the onnx package: pip install \"dcp[onnx]\".")
+    model.add_argument("model", metavar="MODEL.onnx")
+    model.add_argument("--wrt", action="append", required=True, metavar="NAME",
+                       help="an input or a weight of the model, as dcp names it (repeatable)")
+    model.add_argument("--assume", action="append", default=[], metavar="COND",
+                       help='an assumption on an input, e.g. "0 <= y <= 1": the box the check '
+                            'draws from (repeatable)')
+    model.add_argument("--symbolic", action="store_true",
+                       help="each weight stands for any number of its value's sign: the verdict "
+                            "covers every network of this architecture and sign pattern")
+    model.add_argument("--expect", choices=VERDICTS, metavar="VERDICT",
+                       help="exit with status 1 unless the verdict is this one")
+    model.add_argument("--plot", metavar="FILE", help="draw the witness slice to FILE (needs matplotlib)")
+    _add_common(model)
 
     run = commands.add_parser("run", help="run a .dcp script", formatter_class=formatter,
                               description="Run a script: bindings (h = ...), assume, shape, define "
@@ -210,6 +246,20 @@ def _certify(args) -> int:
     result = certify(_expression(args.expression), wrt=wrt, assume=args.assume, shapes=_shapes(args.shape),
                      check=False if args.no_check else None, seed=args.seed,
                      max_nodes=args.max_nodes)
+    return _report(result, args)
+
+
+def _certify_model(args) -> int:
+    from .models import from_onnx
+    wrt = [name for names in args.wrt for name in names.split(",") if name.strip()]
+    session = from_onnx(args.model, symbolic=args.symbolic)
+    result = session.certify(wrt=wrt, assume=args.assume, check=False if args.no_check else None,
+                             seed=args.seed, max_nodes=args.max_nodes)
+    return _report(result, args)
+
+
+def _report(result: Result, args) -> int:
+    """Print a certification's result as asked, draw its witness, compare with --expect."""
     print(render(result, args.format))
     if args.plot:
         result.plot(args.plot)
@@ -428,7 +478,7 @@ def _write(outputs: Iterable[tuple[int, str]]) -> int:
 
 
 COMMANDS = {"certify": _certify, "run": _run, "atoms": _atoms, "atom": _atom, "repl": _repl,
-            "batch": _batch}
+            "batch": _batch, "certify-model": _certify_model}
 
 
 if __name__ == "__main__":

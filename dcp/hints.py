@@ -22,6 +22,7 @@ from typing import Callable, Mapping
 from .analysis import Analyzer
 from .errors import DcpError
 from .facts import NONNEG, NONPOS, Interval
+from .facts.valued import entries_of
 from .proof import Proof
 from .syntax.ast import walk_postorder
 
@@ -135,7 +136,8 @@ def _suspects(proof: Proof, wrt: frozenset, room: int) -> list[str]:
     used: set[str] = set()
     separate = 0
     for step in proof.breaks:
-        mine = [n for n in proof.tape.names(step.id) if n not in wrt and not _signed(bounds.get(n))]
+        mine = [n for n in proof.tape.names(step.id) if n not in wrt and not _signed(bounds.get(n))
+                and not _given(bounds.get(n))]
         if not mine:
             return []
         if used.isdisjoint(mine):
@@ -145,6 +147,12 @@ def _suspects(proof: Proof, wrt: frozenset, room: int) -> list[str]:
         used.update(mine)
         found.extend(n for n in mine if n not in found)
     return found[:MAX_SUSPECTS]
+
+
+def _given(bound: Interval | None) -> bool:
+    """Whether the name is a constant given its values: no assumption applies to it (the
+    per-entry verdicts say which of its entries spoil the proof)."""
+    return bound is not None and entries_of(bound) is not None
 
 
 def _signed(bound: Interval | None) -> bool:

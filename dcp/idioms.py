@@ -77,6 +77,16 @@ def _sigmoid(tape: Tape, node: int) -> int | None:
     return None
 
 
+def _softsign(tape: Tape, node: int) -> int | None:
+    """t / (1 + abs(t)) = softsign(t) (PyTorch exports Softsign so)."""
+    if tape.op[node] != "/":
+        return None
+    top, bottom = tape.args[node]
+    rest = _one_plus(tape, bottom)
+    inner = _call(tape, rest, "abs")
+    return _atom(tape, node, "softsign", (top,)) if inner and inner[0] == top else None
+
+
 def _relu(tape: Tape, node: int) -> int | None:
     """max(t, 0) = maximum(t, 0) = relu(t), either order."""
     args = _call(tape, node, "max", 2) or _call(tape, node, "maximum", 2)
@@ -112,6 +122,7 @@ IDIOMS: dict[str, Idiom] = {
     "logsumexp": Idiom(_logsumexp, "log(sum(exp(z))) = logsumexp(z)", ("log",)),
     "norm2": Idiom(_norm2, "sqrt(sum(square(x))) = norm2(x)", ("sqrt",)),
     "sigmoid": Idiom(_sigmoid, "1 / (1 + exp(-t)) = sigmoid(t)", ("/",)),
+    "softsign": Idiom(_softsign, "t / (1 + abs(t)) = softsign(t)", ("/",)),
     "relu": Idiom(_relu, "max(t, 0) = relu(t)", ("max", "maximum")),
     "square": Idiom(_square, "x * x = square(x)", ("*",)),
 }

@@ -33,6 +33,7 @@ from typing import Callable, Iterator, Mapping
 from .atoms import Atom, lookup, operator
 from .atoms.base import NO_KEYWORDS
 from .atoms.calls import expand_at, resolve_at
+from .atoms.structural import index_keywords
 from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.algebra import enclose, inner, node_ranks, opens, polynomial, substitute, same_function
@@ -229,7 +230,7 @@ class _Kernel:
         op = tape.op[index]
         atom = _OPERATOR_ATOMS.get(op)
         if atom is not None:                # + - neg .T [] [...]: the commonest
-            args, kw = tape.args[index], NO_KEYWORDS
+            args, kw = tape.args[index], (index_keywords(tape, index) if op == "[]" else NO_KEYWORDS)
         elif op == "call":
             atom, args, kw = self._call(index) or _NO_CALL
         else:

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Callable, ClassVar, Iterable, Mapping
 
 from .check import Witness
 from .check.report import SetWitness
+from .entries import EntryVerdicts
 from .facts import Curvature
+from .facts.valued import entries_of
 from .hints import Hint
 from .proof import DomainCondition, Proof, SetProof, SetStep, Step
 
@@ -122,6 +124,16 @@ class Result(_Shown):
     witnesses: Mapping[str, Witness] = field(default_factory=dict)
     #: Spells the shapes inferred when :attr:`shapes` is first read.
     shape_template: Callable[[], dict[str, Shape]] | None = field(default=None, repr=False, compare=False)
+    #: At each break on a product with a constant given its values (a model's weight), the
+    #: verdict on each output entry and the entries that spoil it (:mod:`dcp.entries`).
+    entries: tuple[EntryVerdicts, ...] = ()
+
+    @property
+    def given(self) -> tuple[str, ...]:
+        """The constants at their values (a model's weights, `Session.constant`): a witness
+        uses them as they are, so renderers leave them out of its parameters."""
+        return tuple(name for name, bound in self.proof.bounds.items()
+                     if (entries := entries_of(bound)) is not None and not entries.symbolic)
 
     @cached_property
     def hints(self) -> tuple[Hint, ...]:

@@ -17,6 +17,7 @@ t = sympy.Symbol("t", real=True)
 SCALAR = {
     "softplus": sympy.log(1 + sympy.exp(t)),
     "sigmoid": 1 / (1 + sympy.exp(-t)),
+    "softsign": t / (1 + sympy.Abs(t)),
     "relu": sympy.Max(t, 0),
     "square": t * t,
 }
@@ -43,6 +44,8 @@ def test_vector_idioms_are_identities():
     ("sqrt(sum(square(x)))", "norm2(x)"),
     ("sqrt(sum_squares(x))", "norm2(x)"),
     ("1 / (1 + exp(-t))", "sigmoid(t)"),
+    ("(a - b) / (1 + abs(a - b))", "softsign(a - b)"),
+    ("t / (abs(t) + 1)", "softsign(t)"),
     ("max(t, 0)", "relu(t)"),
     ("maximum(0, t)", "relu(t)"),
     ("(a + b) * (a + b)", "square(a + b)"),
@@ -54,7 +57,7 @@ def test_rewrites_match_exactly(spelled, atom):
     assert name in IDIOMS
 
 
-@pytest.mark.parametrize("spelled", ["log(2 + exp(t))", "max(t, 1)", "x * y", "log(sum(exp(z), axis=0))"])
+@pytest.mark.parametrize("spelled", ["log(2 + exp(t))", "max(t, 1)", "x * y", "t / (1 + abs(s))", "log(sum(exp(z), axis=0))"])
 def test_near_misses_are_not_rewritten(spelled):
     tape = Tape()
     assert rewrite(tape, tape.add_expr(parse_expression(spelled))) is None

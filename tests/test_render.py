@@ -62,7 +62,7 @@ def test_json_output_validates_against_the_schema(expr, wrt, assume):
 def test_json_shapes_are_integers_or_letters(expr, shapes, expected):
     jsonschema = pytest.importorskip("jsonschema")
     data = certify(expr, wrt=expr[-1], shapes=shapes, check=False).to_json()
-    assert data["shapes"] == expected and data["schema_version"] == 3
+    assert data["shapes"] == expected and data["schema_version"] == 4
     jsonschema.validate(data, SCHEMA)
     with pytest.raises(jsonschema.ValidationError):             # a size as text is refused
         jsonschema.validate({**data, "shapes": {"y": ["2"]}}, SCHEMA)
@@ -166,7 +166,7 @@ def test_atom_picture(tmp_path):
 def test_the_docs_show_the_schema_the_package_ships():
     from dcp.generated_docs import schema_markdown
     text = schema_markdown()
-    assert text.startswith("```json\n{") and '"schema_version": {\n      "const": 3\n    }' in text
+    assert text.startswith("```json\n{") and '"schema_version": {\n      "const": 4\n    }' in text
     assert json.loads(text.removeprefix("```json\n").removesuffix("\n```")) == SCHEMA
 
 

@@ -322,7 +322,7 @@ def test_json_follows_the_set_schema():
                          ("x + y == 1", []), ("exp(x) >= -5, y <= 2", []), ("x/y <= 2", ["y > 0"])]:
         data = certify(text, wrt=["x", "y"], assume=assume).to_json()
         jsonschema.validate(data, schema)
-        assert data["schema_version"] == 3 and data["kind"] == "set"
+        assert data["schema_version"] == 4 and data["kind"] == "set"
     data = certify("x*y <= 1", wrt=["x", "y"], assume=["x >= 0", "y >= 0"]).to_json()
     assert data["witness"]["kind"] == "convex set" and data["witness"]["constraint"] == "x * y <= 1"
 

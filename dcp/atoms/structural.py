@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import ArgumentError
 from ..facts import Curvature, Interval, Monotonicity
 from ..facts.dims import Dims, ShapeMismatch, Sym
+from ..facts.valued import Valued
 from ..syntax.ast import MAX_INDEX, format_constant
 from .base import Atom, Keywords, Ranges
 
@@ -74,10 +75,20 @@ class Transpose(_Affine):
 
 
 class IndexAtom(_Affine):
-    """a[i], a[i, j]: one entry, affine."""
+    """a[i], a[i, j]: one entry, affine.
+
+    Of a name given its values (a model's weight, :mod:`dcp.facts.valued`), the range is
+    the entry's own (a row's hull for ``W[i]``): the keyword ``at`` holds the indices then,
+    as :func:`index_keywords` says for the engine and the kernel alike."""
 
     name = "index"
     operator = "[]"
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        region, at = args[0], kw.get("at")
+        if region.__class__ is Valued:
+            return region.entry(at) if at is not None else region.hull
+        return region
 
     def shape(self, shapes, kw, data, dims: Dims) -> Sym:
         shape, indices = shapes[0], data
@@ -89,6 +100,15 @@ class IndexAtom(_Affine):
 
     def evaluate(self, ops, args, kw, node):
         return args[0][(slice(None), *node.indices)]
+
+
+def index_keywords(tape, index: int) -> dict:
+    """The keywords of the index node ``index``: ``{"at": indices}`` when it indexes a
+    name itself (whose range may hold its entries), none otherwise. (Only a name's own
+    range holds the entries it was given; ``W.T[0]`` reads the hull.)"""
+    if tape.op[tape.plain(tape.args[index][0])] == "name":
+        return {"at": tape.data[index]}
+    return {}
 
 
 class Stack(_Affine):

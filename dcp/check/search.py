@@ -36,6 +36,7 @@ import numpy as np
 from ..facts.balls import precision, to_arb
 from ..facts.interval import MAX_FLOAT, next_down, next_up, round_down, round_up
 from ..facts.structure import STRUCTURES, Structured, exact_structure
+from ..facts.valued import Entries, entries_of
 from ..ops import ARB, FLOAT
 from ..proof import Proof
 from .budget import Budget
@@ -57,6 +58,8 @@ SPECIAL_RATES, SPECIAL_WEIGHTS = (1.0, 0.25, 0.0), (0.125, 0.375, 0.5)
 TINY = sys.float_info.min
 
 
+#: A name with more entries than this draws them from a seed in the Hypothesis stage.
+_MAX_DRAWN_ENTRIES = 1000
 #: A point with more numbers than this is not evaluated: the check is skipped, and says so.
 MAX_ENTRIES = 1_000_000
 
@@ -327,11 +330,7 @@ class Search:
             shapes = solution.instantiate(sizes)
 
             def values(name):
-                # Flat lists are several times cheaper to draw than hypothesis.extra.numpy arrays.
-                count = int(np.prod(shapes[name], dtype=int))
-                flat = draw(st.lists(entries[name], min_size=count, max_size=count))
-                drawn = np.array(flat, dtype=float).reshape((1, *shapes[name]))
-                return boxes[name].shaped(drawn)[0]
+                return boxes[name].drawn(draw, st, entries[name], shapes[name])
 
             params = {n: values(n) for n in names if n not in wrt}
             a = {n: values(n) for n in wrt}
@@ -493,6 +492,9 @@ class Box:
         hi = next_down(hi) if bound.hi_open and hi == bound.hi < math.inf else hi
         if isinstance(bound, Structured):
             return MatrixBox(lo, hi, bound.structure)
+        entries = entries_of(bound)
+        if entries is not None:
+            return ValuedBox(lo, hi, entries)
         return cls(lo, hi)
 
     @property
@@ -560,6 +562,14 @@ class Box:
 
         return entry()
 
+    def drawn(self, draw, st, entry, shape: tuple[int, ...]) -> np.ndarray:
+        """One value of ``shape`` drawn by Hypothesis, each entry from ``entry`` (this box's
+        :meth:`strategy`). Flat lists are several times cheaper to draw than
+        hypothesis.extra.numpy arrays."""
+        count = int(np.prod(shape, dtype=int))
+        flat = draw(st.lists(entry, min_size=count, max_size=count))
+        return self.shaped(np.array(flat, dtype=float).reshape((1, *shape)))[0]
+
     def window(self) -> tuple[float, float]:
         """Finite ends for Hypothesis: the box, cut to [-10, 10] or to a stretch as long as
         the distance of its one finite end from 0."""
@@ -606,6 +616,51 @@ class MatrixBox(Box):
             return False
         found = exact_structure([[Fraction(float(v)) for v in row] for row in matrix])
         return found is not None and STRUCTURES[self.structure] <= STRUCTURES[found]
+
+
+@dataclass(frozen=True)
+class ValuedBox(Box):
+    """The box of a parameter given its values (:mod:`dcp.facts.valued`): every draw is
+    the values themselves; in the symbolic mode, each entry is drawn with its value's sign
+    (0 stays 0), at any magnitude the scale gives."""
+
+    entries: Entries = None
+
+    def shaped(self, values: np.ndarray) -> np.ndarray:
+        entries = self.entries
+        if values.shape[1:] != entries.shape:
+            return np.full(values.shape, np.nan)        # not this constant's shape: skipped
+        if entries.symbolic:
+            return np.abs(values) * entries.signs()
+        return np.broadcast_to(entries.values, values.shape).copy()
+
+    def sample(self, rng, shape, scale: float, integers: bool) -> np.ndarray:
+        if not self.entries.symbolic:
+            return self.shaped(np.zeros(shape))
+        return self.shaped(Box().sample(rng, shape, scale, integers))
+
+    def strategy(self, st):
+        return _floats(st, 0.0, 10.0)                    # magnitudes (symbolic mode)
+
+    def drawn(self, draw, st, entry, shape: tuple[int, ...]) -> np.ndarray:
+        """The values themselves (nothing to draw); in the symbolic mode magnitudes drawn
+        entry by entry, or, for more entries than Hypothesis draws in one list, from a
+        seed it draws."""
+        if not self.entries.symbolic:
+            return self.shaped(np.zeros((1, *shape)))[0]
+        if int(np.prod(shape, dtype=int)) <= _MAX_DRAWN_ENTRIES:
+            return Box.drawn(self, draw, st, entry, shape)
+        rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+        return self.sample(rng, (1, *shape), 1.0, False)[0]
+
+    def holds(self, value) -> bool:
+        value = np.asarray(value, dtype=float)
+        entries = self.entries
+        if value.shape != entries.shape:
+            return False
+        if entries.symbolic:
+            return bool(((value >= entries.lo) & (value <= entries.hi)).all())
+        return bool((value == entries.values).all())
 
 
 def _semidefinite(values: np.ndarray, lo: float, hi: float) -> np.ndarray:

@@ -48,7 +48,10 @@ def render_html(result) -> str:
         return render_set_html(result)
     parts = ['<div class="dcp-result">', _heading(result), _verdict(result)]
     if not result.curvature.is_known:
-        parts.extend(_break(step) for step in result.breaks)
+        for step in result.breaks:
+            parts.append(_break(step))
+            parts.extend(f"<p>{_prose(line)}</p>" for found in result.entries
+                         if found.index == step.id for line in found.lines())
     if result.hints:
         parts.append("<p>Hints (each re-checked by the rules):</p><ul>"
                      + "".join(f"<li>assume {_code(', '.join(h.assumptions))} &rarr; "
@@ -58,7 +61,8 @@ def render_html(result) -> str:
         parts.append("<p>Holds where the expression is defined: "
                      + ", ".join(_code(str(c)) for c in result.domain) + ".</p>")
     parts.append(f"<p>Numeric check: {escape(result.check_summary)}.</p>")
-    parts.extend(_witness(result.witnesses[kind]) for kind in KINDS if kind in result.witnesses)
+    parts.extend(_witness(result.witnesses[kind], result.given) for kind in KINDS
+                 if kind in result.witnesses)
     parts.append(_proof(result.proof.root))
     quasi = quasi_lines(result.proof)
     if quasi:
@@ -93,10 +97,13 @@ def _break(step) -> str:
     return "\n".join(parts)
 
 
-def _witness(witness) -> str:
+def _witness(witness, given: tuple[str, ...] = ()) -> str:
+    """A witness as a table, its parameters but the ``given`` constants (at their values)."""
     relation = escape(witness.relation)
-    rows = [("shape of " + name, str(tuple(shape))) for name, shape in witness.shapes.items()]
-    rows += [(name, str(value)) for name, value in witness.params.items()]
+    rows = [("shape of " + name, str(tuple(shape))) for name, shape in witness.shapes.items()
+            if name not in given]
+    rows += [(name, str(value)) for name, value in witness.params.items() if name not in given]
+    rows += [(name, "at its value") for name in given]
     rows += [(f"{name} at a", str(value)) for name, value in witness.a.items()]
     rows += [(f"{name} at b", str(value)) for name, value in witness.b.items()]
     rows.append(("θ", f"{witness.theta:g}"))

@@ -23,7 +23,7 @@ __all__ = ["to_json", "set_to_json", "render_json", "load_schema", "SCHEMA_VERSI
 #: 3: quasiconvexity (SPEC section 10): is_quasiconvex, is_quasiconcave, quasi_curvature,
 #: the quasi verdicts and witnesses, and a step's DQCP step; and ``kind`` says what a
 #: result is about (``"function"``; a set's result has a schema of its own).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: The schema's file in the package, and that of a result about a set.
 SCHEMA_FILE = "result.schema.json"
@@ -92,6 +92,8 @@ def to_json(result) -> dict:
         "is_quasiconcave": result.is_quasiconcave,
         "quasi_curvature": result.proof.quasi.value,
         "breaks": [proof["ids"][id(s)] for s in result.breaks],
+        "entries": [{"step": proof["ids"].get(id(result.proof.step(found.index))), **found.to_json()}
+                    for found in result.entries],
         "hints": [{"assume": list(h.assumptions), "verdict": h.verdict} for h in result.hints],
         "domain": [str(c) for c in result.domain],
         "check": {"outcome": result.check.outcome, "trials": result.check.trials,

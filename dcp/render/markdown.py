@@ -26,6 +26,10 @@ def render_markdown(result) -> str:
             lines += [f"**Break** at {_code(step.text)}: {step.reason}", ""]
             if step.span is not None and step.span.source is not None:
                 lines += ["```text", caret_block(step.span.source, [step.span]), "```", ""]
+            lines += [f"{line}  " for found in result.entries if found.index == step.id
+                      for line in found.lines()]
+            if lines[-1].endswith("  "):
+                lines.append("")
             if step.fix:
                 lines += [f"*Fix:* {step.fix}", ""]
     if result.hints:
@@ -42,8 +46,10 @@ def render_markdown(result) -> str:
         lines += [f"**Witness** (not {kind}, proved {witness.proved_by}):", "",
                   "| | |", "|---|---|",
                   *(f"| shape of {_code(name)} | {_code(str(tuple(shape)))} |"
-                    for name, shape in witness.shapes.items()),
-                  *(f"| {_code(name)} | {_code(str(value))} |" for name, value in witness.params.items()),
+                    for name, shape in witness.shapes.items() if name not in result.given),
+                  *(f"| {_code(name)} | {_code(str(value))} |" for name, value in witness.params.items()
+                    if name not in result.given),
+                  *(f"| {_code(name)} | at its value |" for name in result.given),
                   *(f"| {_code(name)} at a | {_code(str(value))} |" for name, value in witness.a.items()),
                   *(f"| {_code(name)} at b | {_code(str(value))} |" for name, value in witness.b.items()),
                   f"| θ | {witness.theta:g} |", "",

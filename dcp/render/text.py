@@ -51,6 +51,8 @@ def render_text(result, colour: bool = False) -> str:
         for step in result.breaks:
             lines.append("")
             lines.extend(_break_lines(step, colour))
+            lines.extend(f"  {line}" for found in result.entries if found.index == step.id
+                         for line in found.lines())
     if result.hints:
         lines.append("")
         lines.append("hints (each re-checked by the rules):")
@@ -58,7 +60,7 @@ def render_text(result, colour: bool = False) -> str:
     lines.extend(_domain_and_check(result, "the expression is"))
     for kind in KINDS:
         if kind in result.witnesses:
-            lines.extend(_witness_lines(result.witnesses[kind]))
+            lines.extend(_witness_lines(result.witnesses[kind], result.given))
     lines.append("")
     lines.append("proof:")
     lines.extend(proof_tree(result.proof.root))
@@ -143,14 +145,19 @@ def quoted_pieces(prose: str) -> list[tuple[str, bool]]:
     return [(piece, i % 2 == 1) for i, piece in enumerate(pieces)]
 
 
-def _witness_lines(witness) -> list[str]:
+def _witness_lines(witness, given: tuple[str, ...] = ()) -> list[str]:
+    """A witness, its parameters but the ``given`` constants (at their values)."""
     def show(values):
-        return ", ".join(f"{name} = {value}" for name, value in values.items()) or "(none)"
+        return ", ".join(f"{name} = {value}" for name, value in values.items()
+                         if name not in given) or "(none)"
     entry = f" at entry {list(witness.entry)}" if witness.entry else ""
+    constants = [f"  constants at their values: {', '.join(given)}"] if given else []
     return [
         f"witness: not {witness.kind} (proved {witness.proved_by})",
         f"  shapes: {show({k: tuple(v) for k, v in witness.shapes.items()})}",
-        f"  parameters: {show(witness.params)}",
+        *([f"  parameters: {show(witness.params)}"] if set(witness.params) - set(given) or not given
+          else []),
+        *constants,
         f"  a: {show(witness.a)}",
         f"  b: {show(witness.b)}",
         f"  theta = {witness.theta:g}",
