@@ -138,6 +138,23 @@ def test_referee_rebuilds_the_witness_point_dcp_claims():
     assert verdict.bogus == [] and verdict.skipped is None
 
 
+@pytest.mark.parametrize("expression, assume, verdict, disproved", [
+    ("gelu_tanh(x)", (), "nonconvex", ["concave", "convex", "quasiconcave"]),
+    ("gelu_tanh(x)", ("x >= -2",), "nonconvex", ["concave", "convex", "quasiconcave"]),
+    ("erf(x)", ("x >= -0.01",), "quasilinear", ["concave", "convex"]),
+    ("hard_sigmoid(x, alpha=1/6, beta=0.5)", (), "quasilinear", ["concave", "convex"]),
+    ("hardtanh(x, min_val=0.1, max_val=2)", (), "quasilinear", ["concave", "convex"]),
+    ("-celu(x, alpha=0.5)", (), "concave", ["convex"]),
+])
+def test_witnesses_against_the_new_atoms_are_proved_by_the_referee(expression, assume, verdict, disproved):
+    """dcp's witnesses on erf, celu, hard_sigmoid, hardtanh's bounds and gelu_tanh are
+    confirmed in its balls and proved again by the referee's own formulas."""
+    result = certify(expression, "x", assume=list(assume), seed=0)
+    assert result.verdict == verdict and sorted(result.witnesses) == disproved
+    judged = audit(expression, ["x"], list(assume), result=result)
+    assert judged.bogus == [] and judged.violations == [] and judged.skipped is None
+
+
 def test_referee_skips_what_it_does_not_know_instead_of_guessing(monkeypatch):
     assert audit("x + y", ["x"], ["y pd"]).skipped
     monkeypatch.delitem(ATOMS, "rel_entr")          # as if the referee lacked an atom
