@@ -616,11 +616,11 @@ class Celu(ScalarAtom):
 
 
 class Hardtanh(ScalarAtom):
-    """hardtanh(x, min_val=-1, max_val=1) = clip(x, min_val, max_val): nondecreasing.
+    """hardtanh(x, min_val=-1, max_val=1) = clip(x, min_val, max_val): convex for x <= max_val.
 
     Convex for x <= max_val, where it is max(x, min_val); concave for x >= min_val, where it
-    is min(x, max_val). PyTorch's Hardtanh, and ONNX's Clip with both bounds; the bounds are
-    finite, min_val < max_val.
+    is min(x, max_val); nondecreasing. PyTorch's Hardtanh, and ONNX's Clip with both bounds;
+    the bounds are finite, min_val < max_val.
     """
 
     name = "hardtanh"
@@ -812,12 +812,12 @@ def _gelu_tanh(x: float) -> float:
 
 
 class GeluTanh(ScalarAtom):
-    """gelu_tanh(x) = x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2: convex on [-r, r].
+    """gelu_tanh(x) = x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2: convex on [-1.4185, 1.4185].
 
     GELU's tanh approximation (ONNX Gelu approximate="tanh", PyTorch GELU(approximate=
-    "tanh")). Here r = 1.41850... is the positive root of f'' (ends rounded inward); concave
-    on (-inf, -r] and on [r, inf); nondecreasing right of its minimum at x = -0.75246...,
-    where it is -0.17004...
+    "tanh")). The ends are -r and r, r = 1.41850... the positive root of f'' (rounded
+    inward); concave on (-inf, -r] and on [r, inf); nondecreasing right of its minimum at
+    x = -0.75246..., where it is -0.17004...
 
     With c = sqrt(2/pi), k = 0.044715 and u = c (x + k x^3), f''(x) = sech(u)^2 (c (1 +
     6k x^2) - x u'^2 tanh u), u' = c (1 + 3k x^2): even, and for x > 0 its sign is that of
