@@ -399,3 +399,40 @@ def test_from_onnx_builds_a_session_of_the_translation():
     assert dcp.from_onnx(path("icnn"), symbolic=True).certify(wrt="y", check=False).verdict == "convex"
     assert dcp.from_onnx(path("icnn_negative"), symbolic=True).certify(wrt="y", check=False).verdict \
         == "unknown"
+
+
+_UNARY = [("Relu", {}), ("Tanh", {}), ("Sigmoid", {}), ("Abs", {}), ("Neg", {}), ("Softplus", {}),
+          ("LeakyRelu", {"alpha": 0.3}), ("Elu", {"alpha": 0.7}), ("Softsign", {}), ("Erf", {})]
+_BINARY = ["Add", "Sub", "Mul", "Div", "Max", "Min"]
+
+
+def _random_network(seed: int):
+    """A random graph of elementwise operators over x -> Gemm: each node reads earlier
+    values (or a constant, on either side), so texts nest, share and mix precedence."""
+    rng = np.random.default_rng(seed)
+    nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["v0"], name="/fc/Gemm", transB=1)]
+    initializers = [_weights("W", (4, 3), seed), _weights("b", (4,), seed + 1)]
+    for k in range(1, 7):
+        earlier = [f"v{i}" for i in range(k)]
+        if rng.random() < 0.4:
+            op, attributes = _UNARY[rng.integers(len(_UNARY))]
+            nodes.append(helper.make_node(op, [rng.choice(earlier)], [f"v{k}"], name=f"/n{k}/{op}", **attributes))
+            continue
+        op = _BINARY[rng.integers(len(_BINARY))]
+        a, b = rng.choice(earlier), rng.choice(earlier)
+        if rng.random() < 0.5 and op != "Div":
+            constant = f"c{k}"
+            shape = [(), (1,), (4,), (1, 4)][rng.integers(4)]
+            initializers.append(numpy_helper.from_array(
+                np.round(rng.uniform(0.5, 2, shape), 2).astype(np.float32), constant))
+            a, b = (constant, b) if rng.random() < 0.5 else (a, constant)
+        if op == "Div":                     # by a positive quantity
+            nodes.append(helper.make_node("Exp", [b], [f"e{k}"], name=f"/e{k}/Exp"))
+            b = f"e{k}"
+        nodes.append(helper.make_node(op, [a, b], [f"v{k}"], name=f"/n{k}/{op}"))
+    return _model(nodes, [_vector("x", 3)], [_vector("v6", 4)], initializers)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_graphs_translate_faithfully(seed):
+    _assert_faithful(_random_network(seed))
