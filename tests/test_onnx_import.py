@@ -349,7 +349,7 @@ def test_what_dcp_cannot_read_exactly_is_refused():
     x = _vector("x", 3)
     label = helper.make_tensor_value_info("k", onnx.TensorProto.INT64, ["batch"])
     _refused(_model([helper.make_node("Cast", ["k"], ["c"], name="cast", to=f),
-                     helper.make_node("Add", ["x", "c"], ["y"], name="a")], [x, label], [x]),
+                     helper.make_node("Add", ["x", "c"], ["y"], name="a")], [x, label], [_vector("y", 3)]),
              "ONNX node `cast` is a Cast, which dcp cannot translate; supported: "
              + ", ".join(sorted(OPERATORS)))
     _refused(_model([helper.make_node("Relu", ["k"], ["y"], name="r")], [label],
@@ -373,7 +373,7 @@ def test_what_dcp_cannot_read_exactly_is_refused():
                     [helper.make_tensor_value_info("x", f, [1, 2, 3])], [helper.make_tensor_value_info("y", f, [1, 2, 3])]),
              "graph input `x` has shape [1, 2, 3]; dcp reads one sample as a vector of known length: "
              "[batch, n], [n] or []")
-    _refused(_model([helper.make_node("Gelu", ["x"], ["y"], name="g", approximate="erf")], [x], [x], opset=20),
+    _refused(_model([helper.make_node("Gelu", ["x"], ["y"], name="g", approximate="erf")], [x], [_vector("y", 3)], opset=20),
              "ONNX node `g` (Gelu): approximate='erf' is not one of 'none', 'tanh'")
 
 
@@ -436,3 +436,16 @@ def _random_network(seed: int):
 @pytest.mark.parametrize("seed", range(30))
 def test_random_graphs_translate_faithfully(seed):
     _assert_faithful(_random_network(seed))
+
+
+def test_only_what_the_output_depends_on_is_read():
+    """Logits beside their ArgMax: dcp reads the logits' branch alone."""
+    x = _vector("x", 3)
+    model = _model([helper.make_node("Relu", ["x"], ["logits"], name="r"),
+                    helper.make_node("Exp", ["logits"], ["unused"], name="e"),
+                    helper.make_node("ArgMax", ["logits"], ["k"], name="am", axis=1)],
+                   [x], [_vector("logits", 3), helper.make_tensor_value_info("k", onnx.TensorProto.INT64, ["batch", 1])])
+    translation = translate(model, output="logits")
+    assert (translation.bindings, translation.expression) == ((), "relu(x)")
+    with pytest.raises(dcp.DcpError, match="^ONNX node `am` is an ArgMax, which dcp cannot translate"):
+        translate(model, output="k")

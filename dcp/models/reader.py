@@ -129,12 +129,13 @@ def translate(model_or_path: Any, *, output: str | None = None) -> Translation:
     from .operators import LAYERS, OPERATORS, supported
     model = load(model_or_path)
     opset, graph_proto = _opset(model), model.graph
-    _refuse_unsupported(graph_proto, OPERATORS, supported)
+    target = _output(graph_proto, output)
+    nodes = _needed(graph_proto.node, target)
+    _refuse_unsupported(nodes, OPERATORS, supported)
     graph = Graph(Names(_reserved()))
     values, inputs = _sources(graph_proto, graph)
-    target = _output(graph_proto, output)
-    uses = _uses(graph_proto)
-    for proto in graph_proto.node:
+    uses = _uses(nodes, target)
+    for proto in nodes:
         node = Node(proto, [values[n] if n else None for n in proto.input], opset)
         result = OPERATORS[proto.op_type](node, graph)
         # A guard for attributes a newer opset adds: one no entry reads is refused,
@@ -178,14 +179,26 @@ def _sources(graph_proto: Any, graph: Graph) -> tuple[dict, dict[str, tuple[int,
     return values, inputs
 
 
-def _refuse_unsupported(graph_proto: Any, operators: dict, supported) -> None:
+def _needed(nodes: Any, target: str) -> list:
+    """The nodes the output `target` depends on, in graph order (another output's
+    branch, say an ArgMax beside the logits, is not read)."""
+    wanted, needed = {target}, []
+    for proto in reversed(nodes):
+        if wanted.intersection(proto.output):
+            needed.append(proto)
+            wanted.update(name for name in proto.input if name)
+    return needed[::-1]
+
+
+def _refuse_unsupported(nodes: list, operators: dict, supported) -> None:
     """The first node dcp has no entry for, named with the supported list (before any
     other complaint: an unsupported operator is the news)."""
-    for proto in graph_proto.node:
+    for proto in nodes:
         if proto.domain not in ("", "ai.onnx") or proto.op_type not in operators:
             kind = proto.op_type if proto.domain in ("", "ai.onnx") else f"{proto.domain}.{proto.op_type}"
             name = proto.name or proto.output[0]
-            raise DcpError(f"ONNX node `{name}` is a {kind}, which dcp cannot translate; "
+            article = "an" if kind[0] in "AEIOU" else "a"
+            raise DcpError(f"ONNX node `{name}` is {article} {kind}, which dcp cannot translate; "
                            f"supported: {supported()}")
 
 
@@ -202,14 +215,12 @@ def _output(graph_proto: Any, output: str | None) -> str:
     return output
 
 
-def _uses(graph_proto: Any) -> dict[str, int]:
-    """How many times each value is read: by nodes and as a graph output."""
-    counts: dict[str, int] = {}
-    for proto in graph_proto.node:
+def _uses(nodes: list, target: str) -> dict[str, int]:
+    """How many times each value is read: by the nodes, and as the output."""
+    counts = {target: 1}
+    for proto in nodes:
         for name in proto.input:
             counts[name] = counts.get(name, 0) + 1
-    for value_info in graph_proto.output:
-        counts[value_info.name] = counts.get(value_info.name, 0) + 1
     return counts
 
 
