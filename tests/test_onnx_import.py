@@ -333,6 +333,10 @@ def test_shapes_of_one_sample_read_faithfully():
              helper.make_node("Mul", ["m", "two"], ["y"], name="mul")],
             [x], [helper.make_tensor_value_info("y", f, [3])],
             [_ints("a", [0]), numpy_helper.from_array(np.array([2], dtype=np.float32), "two")]),
+        # a batch of vectors times a constant vector: one number per sample
+        "dot(w, x)": _model(
+            [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")],
+            [x], [helper.make_tensor_value_info("y", f, ["batch"])], [_weights("w", (3,))]),
         # a one-row layer's output (a vector of 1) added to a vector
         "(w @ x + c)[0] + x": _model(
             [helper.make_node("Gemm", ["x", "w", "c"], ["g"], name="g", transB=1),

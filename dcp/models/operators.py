@@ -1,10 +1,9 @@
 """The ONNX operators dcp translates: one entry per op type, each the one place its
 attributes are read and checked.
 
-An entry takes a `~dcp.models.graph.Node` and the `~dcp.models.graph.Graph`
-and returns the node's output: a `Value` (dcp text for one sample) or a
-`Tensor` (for operators on constants: `Constant`, `Transpose`, `Identity`,
-shape operators). Anything an entry cannot translate exactly is a `DcpError` naming
+An entry takes a `Node` and the `Graph` (dcp.models.graph) and returns the node's
+output: a `Value` (dcp text for one sample) or a `Tensor` (for operators on constants:
+`Constant`, `Transpose`, `Identity`). Anything an entry cannot translate exactly is a `DcpError` naming
 the node; nothing is approximated.
 """
 from __future__ import annotations
@@ -270,7 +269,7 @@ def _matmul(node: Node, graph: Graph) -> Value:
     if isinstance(a, Value) and isinstance(b, Tensor):
         x = _vector(node, a, "input A")
         if b.array.ndim == 1:
-            return Value(f"dot({graph.operand(node, b, None).text}, {x.text})", ATOM, (), x.batched)
+            return Value(f"dot({graph.operand(node, b, x).text}, {x.text})", ATOM, (), x.batched)
         matrix = graph.matrix(node, b, transpose=True)
         return Value(f"{matrix} @ {wrap(x, UNARY)}", PRODUCT, (b.array.shape[1],), x.batched)
     if isinstance(a, Tensor) and isinstance(b, Value) and not b.batched:
