@@ -4,7 +4,7 @@ Every mistake in what a user types is a `DcpError` (a `ValueError`) with a
 one-line message; when there is source text, `str(error)` adds the line and column
 and the source line with a caret under the spot, the way a compiler does::
 
-    unknown function `sigmod`; did you mean `sigmoid`?
+    unknown function `sigmod`; did you mean `sigmoid` or `hard_sigmoid`?
       --> line 1, column 1
        |
      1 | sigmod(x)

@@ -35,6 +35,8 @@ def _scalar_atoms() -> list[str]:
     calls = [f"{atom.name}({{}})" for atom in all_atoms()
              if isinstance(atom, ScalarAtom) and atom.name not in ("power",)]
     calls += ["leaky_relu({}, alpha=2)", "leaky_relu({}, alpha=-0.5)", "elu({}, alpha=2)",
+              "celu({}, alpha=0.5)", "celu({}, alpha=3)", "hard_sigmoid({}, alpha=1/6, beta=0.5)",
+              "hard_sigmoid({}, alpha=3, beta=-0.7)", "hardtanh({}, min_val=0.1, max_val=2)",
               "huber({}, M=0.5)", "{} ^ 2", "{} ^ 3", "{} ^ 0.5", "{} ^ 1.5", "{} ^ -1",
               "power({}, 4)", "-{}", "max({})", "min({})", "sum({})", "mean({})",
               "logsumexp({})", "norm2({})", "norm1({})", "norm_inf({})", "sum_squares({})",
@@ -189,7 +191,7 @@ def _cancelling(rng: random.Random, depth: int) -> Problem:
 
 
 TAIL_ATOMS = ("gelu", "silu", "sigmoid", "softplus", "tanh", "softsign", "elu", "selu", "log1p",
-              "exp", "hardtanh", "swish")
+              "exp", "hardtanh", "gelu_tanh", "erf", "celu", "swish")
 TAILS = ("x <= -30", "x >= 1e10", "x <= -1e3", "-40 <= x <= -30", "x >= 30", "x <= -1e10",
          "-1e300 <= x <= -1e299", "-9 <= x <= -3", "x >= 3", "x <= -1.4142135623730951")
 

@@ -166,8 +166,14 @@ class Floats:
     def erfc(self, x):
         return _float_erfc(x) if np.size(x) else np.asarray(x, dtype=float)
 
+    def erf(self, x):
+        return _float_erf(x) if np.size(x) else np.asarray(x, dtype=float)
+
     def root2(self):
         return math.sqrt(2)
+
+    def root_two_over_pi(self):
+        return math.sqrt(2 / math.pi)
 
     def power(self, x, n: int):
         return np.power(x, float(n))
@@ -200,6 +206,7 @@ class Floats:
 
 
 _float_erfc = np.vectorize(math.erfc, otypes=[float])
+_float_erf = np.vectorize(math.erf, otypes=[float])
 
 
 class Balls(Floats):
@@ -215,7 +222,7 @@ class Balls(Floats):
         self._exp, self._expm1 = lift(lambda t: t.exp()), lift(lambda t: t.expm1())
         self._log, self._log1p = lift(lambda t: t.log()), lift(lambda t: t.log1p())
         self._sqrt, self._tanh = lift(lambda t: t.sqrt()), lift(lambda t: t.tanh())
-        self._erfc = lift(lambda t: t.erfc())
+        self._erfc, self._erf = lift(lambda t: t.erfc()), lift(lambda t: t.erf())
         # A sum of squares is >= 0 though its ball may reach below 0 (x*x of [0 +/- r]).
         self.root_of_square_sum = lift(lambda t: t.nonnegative_part().sqrt())
         self._max = np.frompyfunc(lambda p, q: p.max(q), 2, 1)
@@ -279,8 +286,14 @@ class Balls(Floats):
     def erfc(self, x):
         return self._erfc(x)
 
+    def erf(self, x):
+        return self._erf(x)
+
     def root2(self):
         return self.arb(2).sqrt()
+
+    def root_two_over_pi(self):
+        return (2 / self.arb.pi()).sqrt()
 
     def power(self, x, n: int):
         """x^n by repeated products (|x| for even n): python-flint's ``ball ** n`` is NaN
@@ -437,6 +450,22 @@ def _log_cosh(ns, x):
 
 def _elu(ns, x, alpha):
     return ns.piecewise(x, 0, lambda t: ns.num(alpha) * ns.expm1(t), lambda t: t)
+
+
+def _celu(ns, x, alpha):
+    # max(0, x) + min(0, alpha (e^(x/alpha) - 1)): one of the two terms is 0 on each side.
+    return ns.piecewise(x, 0, lambda t: ns.num(alpha) * ns.expm1(t / ns.num(alpha)), lambda t: t)
+
+
+def _clip(ns, x, lo, hi):
+    return ns.minimum(ns.maximum(x, ns.num(lo)), ns.num(hi))
+
+
+def _gelu_tanh(ns, x):
+    """x (1 + tanh(u)) / 2 = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): the sigmoid
+    does not cancel where tanh(u) is near -1."""
+    u = ns.root_two_over_pi() * (x + ns.num(Fraction(44715, 10 ** 6)) * ns.power(x, 3))
+    return x * _sigmoid(ns, 2 * u)
 
 
 def _huber(ns, x, m):
@@ -682,10 +711,14 @@ ATOMS: dict[str, tuple] = {
     # x (1 + erf(x/√2)) / 2 = x erfc(-x/√2) / 2, which does not cancel in the left tail.
     "gelu": (1, {}, lambda ns, a, kw: a[0] * ns.erfc(-a[0] / ns.root2()) / 2),
     "silu": (1, {}, lambda ns, a, kw: a[0] * _sigmoid(ns, a[0])),
-    "hardtanh": (1, {}, lambda ns, a, kw: ns.minimum(ns.maximum(a[0], ns.num(Fraction(-1))),
-                                                     ns.num(Fraction(1)))),
-    "relu6": (1, {}, lambda ns, a, kw: ns.minimum(ns.maximum(a[0], ns.num(Fraction(0))),
-                                                  ns.num(Fraction(6)))),
+    "gelu_tanh": (1, {}, lambda ns, a, kw: _gelu_tanh(ns, a[0])),
+    "erf": (1, {}, lambda ns, a, kw: ns.erf(a[0])),
+    "celu": (1, {"alpha": Fraction(1)}, lambda ns, a, kw: _celu(ns, a[0], kw["alpha"])),
+    "hardtanh": (1, {"min_val": Fraction(-1), "max_val": Fraction(1)},
+                 lambda ns, a, kw: _clip(ns, a[0], kw["min_val"], kw["max_val"])),
+    "relu6": (1, {}, lambda ns, a, kw: _clip(ns, a[0], Fraction(0), Fraction(6))),
+    "hard_sigmoid": (1, {"alpha": Fraction(1, 5), "beta": Fraction(1, 2)}, lambda ns, a, kw: _clip(
+        ns, ns.num(kw["alpha"]) * a[0] + ns.num(kw["beta"]), Fraction(0), Fraction(1))),
     "entr": (1, {}, lambda ns, a, kw: _entr(ns, a[0])),
     "rel_entr": (2, {}, lambda ns, a, kw: _rel_entr(ns, a[0], a[1])),
     "kl_div": (2, {}, lambda ns, a, kw: _rel_entr(ns, a[0], a[1]) - _sub(a[0], a[1])),

@@ -8,10 +8,13 @@ here and the fact is checked densely at 40 digits (tests/test_atoms.py).
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 import sympy
 
 from dcp.atoms import ScalarAtom, all_atoms
+from dcp.facts import REALS, Interval
 
 x = sympy.Symbol("x", real=True)
 
@@ -21,8 +24,15 @@ VARIANTS = {"power": [{"p": p} for p in (2.0, 3.0, 4.0, 1.5, 0.5, 0.25, -1.0, -0
 KINKS = {
     "relu": "max of the affine pieces 0 and x: convex; both pieces nondecreasing.",
     "abs": "max of x and -x: convex; -x on x <= 0, x on x >= 0.",
-    "hardtanh": "min(max(x, -1), 1): max(x, -1) is convex, and equals hardtanh for x <= 1; "
-                "min(x, 1) is concave and equals it for x >= -1; every piece is nondecreasing.",
+    "hardtanh": "min(max(x, min_val), max_val), min_val < max_val: max(x, min_val) is convex, "
+                "and equals hardtanh for x <= max_val; min(x, max_val) is concave and equals it "
+                "for x >= min_val; every piece is nondecreasing.",
+    "hard_sigmoid": "max(0, min(1, alpha x + beta)), alpha > 0: max(0, alpha x + beta) (convex) "
+                    "for x <= (1 - beta)/alpha, min(1, alpha x + beta) (concave) for x >= "
+                    "-beta/alpha; every piece is nondecreasing "
+                    "(test_hard_sigmoid_is_a_max_then_a_min_of_affine_pieces).",
+    "celu": "x for x >= 0; alpha (e^(x/alpha) - 1) for x < 0, with f'' > 0 there and slope 1 "
+            "at 0 from both sides: convex for every alpha > 0 (test_celu_is_convex_for_every_alpha).",
     "relu6": "as hardtanh, with the knees at 0 and 6.",
     "softsign": "x/(1+|x|) is smooth except at 0; its second derivative is 2/(1-x)^3 > 0 "
                 "for x < 0 and -2/(1+x)^3 < 0 for x > 0; the derivative 1/(1+|x|)^2 > 0.",
@@ -54,6 +64,18 @@ ARGUMENTS = {
         "positive at the declared left end; it is positive for x >= 0.",
     ("silu", "decreasing_on"): "1 + x(1 - s) is negative at the declared right end and, "
         "for x <= -1.27..., stays negative: x(1-s) <= x / 2 ... <= -1 there (checked densely).",
+    ("gelu_tanh", "convex_on"): "f''(x) = sech(u)^2 (c (1 + 6k x^2) - x u'^2 tanh u), even, and "
+        "for x > 0 of the sign of (1 + 6k x^2)/(x (1 + 3k x^2)^2) - c tanh u, decreasing minus "
+        "increasing: positive up to the declared end "
+        "(test_gelu_tanh_curvature_changes_only_at_the_declared_ends).",
+    ("gelu_tanh", "concave_on"): "the same factor is negative from the declared end on, and f'' "
+        "is even (test_gelu_tanh_curvature_changes_only_at_the_declared_ends).",
+    ("gelu_tanh", "increasing_on"): "f' = (1 + tanh u)/2 + x u' sech(u)^2/2 > 0 for x >= 0; f' "
+        "increases on [-r, 0] (f'' > 0) and is positive at the declared left end "
+        "(test_gelu_tanh_slope_changes_sign_once).",
+    ("gelu_tanh", "decreasing_on"): "f' tends to 0 at -inf and decreases on (-inf, -r] (f'' < 0), "
+        "so it is negative there; it increases on [-r, 0] and is negative at the declared "
+        "right end (test_gelu_tanh_slope_changes_sign_once).",
 }
 
 
@@ -102,7 +124,7 @@ def test_every_stated_argument_is_used():
     assert {name for name, _ in ARGUMENTS} <= names
 
 
-@pytest.mark.parametrize("name", ["gelu", "silu", "entr"])
+@pytest.mark.parametrize("name", ["gelu", "silu", "entr", "gelu_tanh"])
 def test_turning_points_lie_between_the_monotone_pieces(name):
     """f' changes sign inside the declared turning interval (checked at 40 digits), so the
     pieces on either side, rounded inward, are where the monotonicity holds."""
@@ -150,6 +172,128 @@ def test_silu_curvature_changes_only_at_the_declared_ends():
         assert g(-left.hi) <= 0 and g(right.lo) <= 0
     finally:
         ctx.prec = 53
+
+
+def _gelu_tanh_parts():
+    """gelu_tanh's formula, and its c = sqrt(2/pi), k = 0.044715 and u = c (x + k x^3)."""
+    from dcp.atoms import lookup
+    c, k = sympy.sqrt(2 / sympy.pi), sympy.Rational(44715, 10 ** 6)
+    return sympy.sympify(lookup("gelu_tanh", 1).formula, locals={"x": x}), c, k, c * (x + k * x ** 3)
+
+
+def _gelu_tanh_balls():
+    """In Arb balls at the working precision: the factor whose sign is that of
+    gelu_tanh'' for x > 0, and f'."""
+    from flint import arb
+    c, k = (2 / arb.pi()).sqrt(), arb(44715) / 10 ** 6
+
+    def factor(t):
+        t = arb(t)
+        return (1 + 6 * k * t * t) / (t * (1 + 3 * k * t * t) ** 2) - c * (c * (t + k * t * t * t)).tanh()
+
+    def slope(t):
+        t = arb(t)
+        u = c * (t + k * t * t * t)
+        return (1 + u.tanh()) / 2 + t * c * (1 + 3 * k * t * t) / (2 * u.cosh() ** 2)
+    return factor, slope
+
+
+def test_gelu_tanh_curvature_changes_only_at_the_declared_ends():
+    """f'' = sech(u)^2 (c (1 + 6k x^2) - x u'^2 tanh u) and f'' is even (SymPy proves both).
+    For x > 0, f'' has the sign of (1 + 6k x^2)/(x (1 + 3k x^2)^2) - c tanh u: its first
+    term decreases (SymPy: its derivative is never >= 0) and tanh u increases (u' > 0),
+    so the factor has one root r; its signs at the declared ends (Arb balls) put r between
+    them: convex on [-r, r], concave outside."""
+    from dcp.atoms import lookup
+    from dcp.facts.balls import precision
+    formula, c, k, u = _gelu_tanh_parts()
+    du = sympy.diff(u, x)
+    second = sympy.diff(formula, x, 2)
+    claimed = sympy.sech(u) ** 2 * (c * (1 + 6 * k * x ** 2) - x * du ** 2 * sympy.tanh(u))
+    assert sympy.simplify((second - claimed).rewrite(sympy.exp)) == 0
+    assert sympy.simplify((second.subs(x, -x) - second).rewrite(sympy.exp)) == 0
+    t = sympy.Symbol("t", positive=True)
+    first_term = (1 + 6 * k * t ** 2) / (t * (1 + 3 * k * t ** 2) ** 2)
+    assert sympy.solveset(sympy.diff(first_term, t) >= 0, t, sympy.Interval.open(0, sympy.oo)) is sympy.S.EmptySet
+    assert du.is_positive
+    facts = lookup("gelu_tanh", 1).pieces({})
+    (convex,) = facts["convex_on"]
+    left, right = facts["concave_on"]
+    assert convex.lo == -convex.hi and left.hi == -right.lo
+    assert left.lo == float("-inf") and right.hi == float("inf")
+    with precision(256):
+        factor, _ = _gelu_tanh_balls()
+        assert factor(convex.hi) > 0 and factor(right.lo) < 0
+
+
+def test_gelu_tanh_slope_changes_sign_once():
+    """f' = (1 + tanh u)/2 + x u' sech(u)^2 / 2 (SymPy), a sum of a positive and a
+    nonnegative term for x >= 0. f' tends to 0 at -inf (SymPy) and decreases on (-inf, -r]
+    (f'' < 0 there), so it is negative there; on [-r, 0] it increases (f'' > 0): negative
+    at the declared right end of the decreasing piece and positive at the left end of the
+    increasing one (Arb balls), its one root lies between. The minimum, f at that root, is
+    at least the declared lower end of the range: f(root) >= f(a) - (b - a) max |f'| on
+    [a, b], the turning interval (mean value theorem, in balls)."""
+    from flint import arb
+
+    from dcp.atoms import lookup
+    from dcp.facts.balls import precision, to_arb
+    formula, c, k, u = _gelu_tanh_parts()
+    first = sympy.diff(formula, x)
+    split = (1 + sympy.tanh(u)) / 2 + x * sympy.diff(u, x) * sympy.sech(u) ** 2 / 2
+    assert sympy.simplify((first - split).rewrite(sympy.exp)) == 0
+    assert sympy.limit(first, x, -sympy.oo) == 0
+    atom = lookup("gelu_tanh", 1)
+    facts = atom.pieces({})
+    (convex,) = facts["convex_on"]
+    (down,), (up,) = facts["decreasing_on"], facts["increasing_on"]
+    assert -convex.hi < down.hi < up.lo < 0 and atom.turning == (f"[{down.hi!r}, {up.lo!r}]", "min")
+    with precision(256):
+        _, slope = _gelu_tanh_balls()
+        assert slope(down.hi) < 0 < slope(up.lo)
+        a, b = to_arb(down.hi), to_arb(up.lo)
+        at_a = a * (1 + ((2 / arb.pi()).sqrt() * (a + arb(44715) / 10 ** 6 * a ** 3)).tanh()) / 2
+        steepest = abs(slope(a.union(b))).upper()
+        assert at_a - (b - a) * steepest >= to_arb(facts["image"][0].lo)
+
+
+def test_celu_is_convex_for_every_alpha():
+    """Below 0, celu is alpha (e^(x/alpha) - 1): f'' = e^(x/alpha)/alpha > 0 and f' > 0 for
+    every alpha > 0; at 0 it is 0 with slope 1, the value and slope of x above 0, so the
+    slope never drops (convex on R) and it increases; it tends to -alpha at -inf and stays
+    above (increasing), and is x >= 0 above 0: the range (-alpha, inf)."""
+    from dcp.atoms import lookup
+    alpha = sympy.Symbol("alpha", positive=True)
+    formula = sympy.sympify(lookup("celu", 1).formula, locals={"x": x, "alpha": alpha})
+    (right, right_where), (left, _) = formula.args
+    assert right == x and right_where == (x >= 0)
+    assert sympy.diff(left, x, 2).is_positive and sympy.diff(left, x).is_positive
+    assert left.subs(x, 0) == 0 and sympy.diff(left, x).subs(x, 0) == 1
+    assert sympy.limit(left, x, -sympy.oo) == -alpha
+    for value in (0.5, 1.0, 3.0):
+        facts = lookup("celu", 1).pieces({"alpha": value})
+        assert facts["convex_on"] == (REALS,) and facts["increasing_on"] == (REALS,)
+        assert facts["image"][0] == Interval(-value, float("inf"), lo_open=True)
+
+
+def test_hard_sigmoid_is_a_max_then_a_min_of_affine_pieces():
+    """Left of the declared right end of convexity, x = (1 - beta)/alpha - s with s >= 0,
+    hard_sigmoid is max(0, 1 - alpha s): a max of affine functions, convex; right of the
+    left end of concavity, x = -beta/alpha + s, it is min(1, alpha s), concave (SymPy
+    simplifies both, for every alpha > 0 and beta). Each piece is nondecreasing in x."""
+    from dcp.atoms import lookup
+    alpha, beta = sympy.Symbol("alpha", positive=True), sympy.Symbol("beta", real=True)
+    s = sympy.Symbol("s", nonnegative=True)
+    atom = lookup("hard_sigmoid", 1)
+    formula = sympy.sympify(atom.formula, locals={"x": x, "alpha": alpha, "beta": beta})
+    assert sympy.simplify(formula.subs(x, (1 - beta) / alpha - s)) == sympy.Max(0, 1 - alpha * s)
+    assert sympy.simplify(formula.subs(x, -beta / alpha + s)) == sympy.Min(1, alpha * s)
+    for a, b in ((Fraction(1, 5), 0.5), (Fraction(1, 6), 0.5), (3.0, Fraction(-7, 10))):
+        facts = atom.pieces({"alpha": a, "beta": b})
+        (convex,), (concave,) = facts["convex_on"], facts["concave_on"]
+        # The knees exactly: Fraction ends (or the floats that equal them).
+        assert Fraction(convex.hi) == (1 - Fraction(b)) / Fraction(a)
+        assert Fraction(concave.lo) == -Fraction(b) / Fraction(a)
 
 
 # ---- elementwise atoms of two arguments ------------------------------------------------------

@@ -82,6 +82,13 @@ def test_literals_are_the_decimals_written():
         assert not proved and gap == 0
 
 
+def _gelu_tanh(t):
+    """x (1 + tanh u)/2 as x / (1 + e^(-2u)) (no 1 - 1 far left), at 120 digits: u is
+    3.6e7 at t = -800, and e^(-2u) loses as many digits as u has before the point."""
+    with mpmath.workdps(120):
+        return t / (1 + mpmath.exp(-2 * mpmath.sqrt(2 / mpmath.pi) * (t + 44715 * t ** 3 / 10 ** 6)))
+
+
 #: atom -> its value as mpmath computes it at 60 digits (through log1p and expm1, which do
 #: not cancel near 0), written from the definitions in SPEC section 5.
 KNOWN = {
@@ -98,6 +105,10 @@ KNOWN = {
     "entr": lambda t: -t * mpmath.log(t) if t > 0 else mpmath.mpf(0),
     "huber": lambda t: t * t if abs(t) <= 1 else 2 * abs(t) - 1,
     "exp": mpmath.exp,
+    "erf": mpmath.erf,
+    "celu": lambda t: t if t >= 0 else mpmath.expm1(t),
+    "hard_sigmoid": lambda t: max(0, min(1, t / 5 + mpmath.mpf(1) / 2)),
+    "gelu_tanh": _gelu_tanh,
 }
 
 
@@ -127,6 +138,23 @@ def test_referee_rebuilds_the_witness_point_dcp_claims():
     assert verdict.bogus == [] and verdict.skipped is None
 
 
+@pytest.mark.parametrize("expression, assume, verdict, disproved", [
+    ("gelu_tanh(x)", (), "nonconvex", ["concave", "convex", "quasiconcave"]),
+    ("gelu_tanh(x)", ("x >= -2",), "nonconvex", ["concave", "convex", "quasiconcave"]),
+    ("erf(x)", ("x >= -0.01",), "quasilinear", ["concave", "convex"]),
+    ("hard_sigmoid(x, alpha=1/6, beta=0.5)", (), "quasilinear", ["concave", "convex"]),
+    ("hardtanh(x, min_val=0.1, max_val=2)", (), "quasilinear", ["concave", "convex"]),
+    ("-celu(x, alpha=0.5)", (), "concave", ["convex"]),
+])
+def test_witnesses_against_the_new_atoms_are_proved_by_the_referee(expression, assume, verdict, disproved):
+    """dcp's witnesses on erf, celu, hard_sigmoid, hardtanh's bounds and gelu_tanh are
+    confirmed in its balls and proved again by the referee's own formulas."""
+    result = certify(expression, "x", assume=list(assume), seed=0)
+    assert result.verdict == verdict and sorted(result.witnesses) == disproved
+    judged = audit(expression, ["x"], list(assume), result=result)
+    assert judged.bogus == [] and judged.violations == [] and judged.skipped is None
+
+
 def test_referee_skips_what_it_does_not_know_instead_of_guessing(monkeypatch):
     assert audit("x + y", ["x"], ["y pd"]).skipped
     monkeypatch.delitem(ATOMS, "rel_entr")          # as if the referee lacked an atom
@@ -151,7 +179,9 @@ RANGE_ATOMS = (("relu", {}), ("abs", {}), ("square", {}), ("exp", {}), ("log", {
                ("softsign", {}), ("leaky_relu", {"alpha": "0.1"}), ("elu", {}), ("selu", {}),
                ("hardtanh", {}), ("relu6", {}), ("entr", {}), ("huber", {"M": "0.5"}),
                ("power", {"p": "3"}), ("power", {"p": "0.5"}), ("power", {"p": "-1"}),
-               ("gelu", {}), ("silu", {}))
+               ("gelu", {}), ("silu", {}), ("erf", {}), ("celu", {}), ("celu", {"alpha": "0.3"}),
+               ("hard_sigmoid", {}), ("hard_sigmoid", {"alpha": "1/6", "beta": "0.5"}),
+               ("hardtanh", {"min_val": "0.1", "max_val": "2"}), ("gelu_tanh", {}))
 ENDS = (-1e10, -700.0, -40.0, -30.0, -5.5, -5.0, -3.0, -1.0, -1e-200, 0.0, 1e-300, 0.5, 1.0,
         3.0, 7.0, 30.0, 1e10)
 #: Single points where a float range once escaped (found by this search at more regions).

@@ -49,7 +49,7 @@ def test_bad_input_exits_2_with_a_caret_and_no_traceback():
 
 def test_unknown_function_exits_2():
     run = dcp("certify", "sigmod(x)", "--wrt", "x")
-    assert run.returncode == 2 and "did you mean `sigmoid`?" in run.stderr
+    assert run.returncode == 2 and "did you mean `sigmoid` or `hard_sigmoid`?" in run.stderr
 
 
 def test_max_nodes_refuses_large_input_with_exit_2():

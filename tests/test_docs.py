@@ -47,6 +47,9 @@ def test_atom_reference_lists_exactly_the_registry():
     # Atoms of a fixed number of arguments: their facts on their whole domain.
     assert "| `rel_entr` |  | [0, inf), (0, inf) | (-inf, inf) | convex | ·, ↓ |" in atoms_markdown()
     assert "| `geo_mean` |  | [0, inf) | [0, inf) | concave | ↑ |" in atoms_markdown()
+    # Facts that depend on keywords: at the defaults (hard_sigmoid's knees at -2.5 and 2.5).
+    assert "| `hard_sigmoid` |  | (-inf, inf) | [0, 1] | convex on (-inf, 2.5]; concave on [-2.5, inf) | " \
+        "↑ on (-inf, inf) |" in atoms_markdown()
 
 
 def test_rule_and_cli_references_come_from_the_code():

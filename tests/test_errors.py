@@ -54,7 +54,7 @@ def test_parse_error_on_a_later_line_of_a_script():
 
 def test_unknown_function_suggests_close_names():
     error = _raise(UnknownNameError, "sigmod(w @ x)")
-    assert error.message == "unknown function `sigmod`; did you mean `sigmoid`?"
+    assert error.message == "unknown function `sigmod`; did you mean `sigmoid` or `hard_sigmoid`?"
     assert (error.line, error.column) == (1, 1)
     assert "| ^^^^^^" in str(error)
 
@@ -78,6 +78,14 @@ def test_assumption_on_a_name_not_in_the_expression():
     ("x ^ y", "the exponent must be a numeric constant (x ^ 2, x ^ -1, x ^ 0.5); for other powers write exp(a * log(x))", 5),
     ("norm(x, p=0.5)", "norm(x, p) is a norm only for p >= 1, got p=0.5", 1),
     ("huber(x, M=-1)", "huber needs M > 0, got M=-1", 1),
+    ("celu(x, alpha=0)", "celu needs a finite alpha > 0, got alpha=0", 1),
+    ("celu(x, alpha=inf)", "celu needs a finite alpha > 0, got alpha=inf", 1),
+    ("hard_sigmoid(x, alpha=-0.2)",
+     "hard_sigmoid needs a finite alpha > 0 and a finite beta, got alpha=-0.2, beta=0.5", 1),
+    ("hardtanh(x, min_val=1, max_val=-1)", "hardtanh needs finite min_val < max_val, got min_val=1, max_val=-1", 1),
+    ("hardtanh(x, min_val=1)", "hardtanh needs finite min_val < max_val, got min_val=1, max_val=1", 1),
+    ("hardtanh(x, max_val=inf)", "hardtanh needs finite min_val < max_val, got min_val=-1, max_val=inf", 1),
+    ("gelu_tanh(x, approximate=1)", "gelu_tanh takes no keyword arguments, got `approximate`", 26),
     ("x[1.5]", "an index must be an integer constant, not 1.5", 3),
     ("f(a=1, x)", "a positional argument cannot follow a keyword argument", 8),
     ("sum(x, axis=2)", "sum takes axis=0 or axis=1, got axis=2", 1),

@@ -32,7 +32,7 @@ def test_mistakes_show_a_caret_and_the_session_goes_on():
     error = repl.execute("relu(x +)")
     assert error.startswith("error: unexpected `)`; expected an expression")
     assert "1 | relu(x +)\n  |         ^" in error
-    assert repl.execute("sigmod(x)").startswith("error: unknown function `sigmod`; did you mean `sigmoid`?")
+    assert repl.execute("sigmod(x)").startswith("error: unknown function `sigmod`; did you mean `sigmoid` or `hard_sigmoid`?")
     assert "verdict: affine" in repl.execute("x + 1")
 
 
@@ -162,7 +162,7 @@ def test_run_a_script_into_the_session(tmp_path):
     shown = list(repl.outputs(f":run {script}"))
     assert len(shown) == 3
     assert "verdict: convex" in shown[0] and "verdict: convex" in shown[1]
-    assert shown[2].startswith(f"error: unknown function `sigmod`; did you mean `sigmoid`?\n"
+    assert shown[2].startswith(f"error: unknown function `sigmod`; did you mean `sigmoid` or `hard_sigmoid`?\n"
                                f"  --> {script}:6:9\n")
     assert "h" in repl.session.bindings and repl.session.assumption_texts == ["W2 >= 0"]
     assert repl.execute(":run /no/such/file.dcp") == \
@@ -198,8 +198,8 @@ def test_every_command_has_a_help_line():
     (":un", ":un", [":unassume", ":unbind"]),
     ("cer", "cer", ["certify"]),
     ("certify relu(W2 @ h) w", "w", ["wrt"]),
-    ("relu(W2 @ h", "h", ["h", "hardtanh", "harmonic_mean", "hinge_loss", "hstack", "huber",
-                          "huber_loss"]),
+    ("relu(W2 @ h", "h", ["h", "hard_sigmoid", "hardtanh", "harmonic_mean", "hinge_loss", "hstack",
+                          "huber", "huber_loss"]),
 ])
 def test_completion_knows_the_context(line, word, offered):
     repl = Repl()
@@ -283,7 +283,7 @@ def test_piped_input_shows_errors_in_place_goes_on_and_exits_2(tmp_path):
     run = _piped(":wrt x\n:check off\nsigmod(x)\nexp(x)\nrelu(x +\n", tmp_path)
     assert run.returncode == 2 and run.stderr == ""
     parts = run.stdout.split("\n\n")
-    assert parts[2].startswith("error: unknown function `sigmod`; did you mean `sigmoid`?")
+    assert parts[2].startswith("error: unknown function `sigmod`; did you mean `sigmoid` or `hard_sigmoid`?")
     assert parts[3] == "exp(x)  wrt x"                                 # the session went on
     assert parts[-1].startswith("error: unexpected end of input")      # left open at the end
 

@@ -26,7 +26,11 @@ from dcp.syntax.ast import Number
 VARIANTS = {"power": [{"p": p} for p in (2.0, 3.0, 1.5, 0.5, -1.0, -2.0, 0.0)],
             "elu": [{"alpha": a} for a in (1.0, 0.0, 2.0, -0.5)],
             "leaky_relu": [{"alpha": a} for a in (0.01, 2.0, -1.0)],
-            "huber": [{"M": 1.0}, {"M": 1e-3}]}
+            "huber": [{"M": 1.0}, {"M": 1e-3}],
+            "celu": [{"alpha": a} for a in (1.0, Fraction(1, 10), 3.0)],
+            "hard_sigmoid": [{"alpha": Fraction(1, 5), "beta": 0.5}, {"alpha": Fraction(1, 6), "beta": 0.5},
+                             {"alpha": 3.0, "beta": Fraction(-7, 10)}],
+            "hardtanh": [{"min_val": -1.0, "max_val": 1.0}, {"min_val": Fraction(1, 10), "max_val": Fraction(7, 3)}]}
 
 
 # ---- an independent reference: the atom's SymPy formula evaluated in balls ----------------
@@ -44,7 +48,8 @@ def arb_formula(formula: str, keys: tuple[str, ...]):
     expression = sympy.sympify(formula, locals=symbols)
     arguments = [x, *[symbols[k] for k in keys]]
     names = {name: (lambda method: lambda v: getattr(_as_arb(v), method)())(name)
-             for name in ("exp", "log", "sqrt", "log1p", "expm1", "erf", "erfc", "tanh", "cosh")}
+             for name in ("exp", "log", "sqrt", "log1p", "expm1", "erf", "erfc", "tanh", "cosh",
+                                  "sinh", "asinh", "atanh")}
     names.update({"abs": abs, "max": lambda *v: reduce(lambda p, q: _as_arb(p).max(q), v),
                   "min": lambda *v: reduce(lambda p, q: _as_arb(p).min(q), v),
                   "mpf": _mpf, "pi": _as_arb(0).pi(), "e": _as_arb(1).exp()})
@@ -79,7 +84,8 @@ def _scalar_cases():
 
 def _reference(atom, kw, t):
     """f(t) from the atom's formula in Arb, at rising precision until the ball is narrow
-    (None if it never is, or t is outside the domain)."""
+    (None if it never is, or t is outside the domain); a keyword enters as a ball holding
+    its exact value."""
     if t not in atom.domain(0, kw):
         return None
     keys = tuple(sorted(kw))
@@ -87,7 +93,7 @@ def _reference(atom, kw, t):
     for bits in (256, 1024, 4096):
         with precision(bits):
             try:
-                ball = to_arb(function(to_arb(t), *[kw[k] for k in keys]))
+                ball = to_arb(function(to_arb(t), *[to_arb(kw[k]) for k in keys]))
             except (ZeroDivisionError, ValueError):
                 return None
             if ball.is_finite() and (ball.rel_accuracy_bits() > 60 or ball.is_exact()):

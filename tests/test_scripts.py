@@ -29,7 +29,7 @@ GOOD_LINES = "certify exp(x) wrt x\ncertify log(x) wrt x\n"
 
 @pytest.mark.parametrize("bad_line, message, column", [
     ("certify relu(x +) wrt x", "unexpected `)`; expected an expression", 17),    # parsing
-    ("certify sigmod(x) wrt x", "unknown function `sigmod`; did you mean `sigmoid`?", 9),
+    ("certify sigmod(x) wrt x", "unknown function `sigmod`; did you mean `sigmoid` or `hard_sigmoid`?", 9),
 ])
 def test_dcp_run_prints_the_results_before_a_bad_line(tmp_path, bad_line, message, column):
     script = tmp_path / "net.dcp"

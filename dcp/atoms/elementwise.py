@@ -13,7 +13,7 @@ from ..facts import NONNEG, NONPOS, REALS, Interval
 from ..facts.balls import arb_power, monotone, to_arb
 from ..facts.interval import round_down
 from ..syntax.ast import format_constant
-from .base import Keywords, Ranges, ScalarAtom, safe
+from .base import Keywords, Ranges, ScalarAtom, lookup, safe
 
 
 def _split(x, cut, left, right):
@@ -280,6 +280,27 @@ class Tanh(ScalarAtom):
     @staticmethod
     def enclose(x, kw):
         return x.tanh()
+
+
+class Erf(ScalarAtom):
+    """erf(x), the error function: convex for x <= 0, concave for x >= 0, increasing, in (-1, 1).
+
+    erf(x) = 2/sqrt(pi) times the integral of e^(-t^2) from 0 to x (ONNX Erf); f'(x) =
+    2 e^(-x^2) / sqrt(pi) > 0 and f''(x) = -2x f'(x), whose sign is that of -x.
+    """
+
+    name = "erf"
+    formula = "erf(x)"
+    image = "(-1, 1)"
+    convex_on = ("(-inf, 0]",)
+    concave_on = ("[0, inf)",)
+    increasing_on = ("(-inf, inf)",)
+    zeros = (0.0,)
+    value = staticmethod(math.erf)
+
+    @staticmethod
+    def enclose(x, kw):
+        return monotone(lambda t: t.erf(), x)
 
 
 class Sinh(ScalarAtom):
@@ -558,23 +579,77 @@ def _elu_pieces(alpha: float) -> dict:
             "strict": alpha != 0}           # constant 0 on x <= 0 when alpha = 0
 
 
-class Hardtanh(ScalarAtom):
-    """hardtanh(x) = clip(x, -1, 1): convex for x <= 1, concave for x >= -1, nondecreasing."""
+class Celu(ScalarAtom):
+    """celu(x, alpha=1) = x for x >= 0, alpha*(e^(x/alpha) - 1) below: convex, increasing.
 
-    name = "hardtanh"
-    formula = "Min(Max(x, -1), 1)"
-    image = "[-1, 1]"
-    convex_on = ("(-inf, 1]",)
-    concave_on = ("[-1, inf)",)
-    increasing_on = ("(-inf, inf)",)
+    For every alpha > 0 (ONNX Celu, PyTorch CELU: max(0, x) + min(0, alpha*(e^(x/alpha) -
+    1))). The slope e^(x/alpha) rises to 1 as x rises to 0, where the identity takes over
+    with slope 1: the slope never drops, so it is convex on all of R (f'' = e^(x/alpha) /
+    alpha > 0 below 0), and affine for x >= 0. Its values lie in (-alpha, inf).
+    """
+
+    name = "celu"
+    formula = "Piecewise((x, x >= 0), (alpha*(exp(x/alpha) - 1), True))"
+    keywords = {"alpha": 1.0}
     zeros = (0.0,)
-    exact = True
-    strict = False
-    value = staticmethod(lambda x: min(max(x, -1.0), 1.0))
+
+    def validate(self, kw: Keywords) -> None:
+        if not 0 < kw["alpha"] < math.inf:
+            raise ArgumentError(f"celu needs a finite alpha > 0, got alpha={format_constant(kw['alpha'])}")
+
+    @staticmethod
+    def value(x: float, alpha: float | Fraction = 1.0) -> float | Fraction:
+        # The limit at -inf is -alpha exactly (a range end); elsewhere a float.
+        if x == -math.inf:
+            return -alpha
+        return x if x >= 0 else float(alpha) * math.expm1(x / float(alpha))
 
     @staticmethod
     def enclose(x, kw):
-        return x.max(-1).min(1)
+        alpha = to_arb(kw["alpha"])
+        return _split(x, 0, lambda t: alpha * (t / alpha).expm1(), lambda t: t)
+
+    def pieces(self, kw: Keywords) -> dict:
+        return {"domain": (REALS,), "image": (Interval(-kw["alpha"], math.inf, lo_open=True),),
+                "convex_on": (REALS,), "concave_on": (NONNEG,), "increasing_on": (REALS,),
+                "decreasing_on": (), "strict": True}
+
+
+class Hardtanh(ScalarAtom):
+    """hardtanh(x, min_val=-1, max_val=1) = clip(x, min_val, max_val): convex for x <= max_val.
+
+    Convex for x <= max_val, where it is max(x, min_val); concave for x >= min_val, where it
+    is min(x, max_val); nondecreasing. PyTorch's Hardtanh, and ONNX's Clip with both bounds;
+    the bounds are finite, min_val < max_val.
+    """
+
+    name = "hardtanh"
+    formula = "Min(Max(x, min_val), max_val)"
+    keywords = {"min_val": -1.0, "max_val": 1.0}
+    exact = True
+    strict = False
+
+    def validate(self, kw: Keywords) -> None:
+        low, high = kw["min_val"], kw["max_val"]
+        if not -math.inf < low < high < math.inf:
+            raise ArgumentError(f"hardtanh needs finite min_val < max_val, got "
+                                f"min_val={format_constant(low)}, max_val={format_constant(high)}")
+
+    @staticmethod
+    def value(x: float, min_val: float | Fraction = -1.0, max_val: float | Fraction = 1.0
+              ) -> float | Fraction:
+        # Exact: the ends of a range are x itself or a bound (a Fraction when min_val=0.1).
+        return min(max(x, min_val), max_val)
+
+    @staticmethod
+    def enclose(x, kw):
+        return x.max(to_arb(kw["min_val"])).min(to_arb(kw["max_val"]))
+
+    def pieces(self, kw: Keywords) -> dict:
+        low, high = kw["min_val"], kw["max_val"]
+        return {"domain": (REALS,), "image": (Interval(low, high),),
+                "convex_on": (Interval(-math.inf, high),), "concave_on": (Interval(low, math.inf),),
+                "increasing_on": (REALS,), "decreasing_on": (), "strict": False}
 
 
 class Relu6(ScalarAtom):
@@ -594,6 +669,48 @@ class Relu6(ScalarAtom):
     @staticmethod
     def enclose(x, kw):
         return x.max(0).min(6)
+
+
+class HardSigmoid(ScalarAtom):
+    """hard_sigmoid(x, alpha=0.2, beta=0.5) = max(0, min(1, alpha*x + beta)): nondecreasing, in [0, 1].
+
+    ONNX HardSigmoid's defaults (PyTorch's Hardsigmoid is alpha=1/6, beta=1/2); alpha > 0
+    and beta finite. It is hardtanh(alpha*x + beta, min_val=0, max_val=1): convex where
+    alpha*x + beta <= 1, that is for x <= (1 - beta)/alpha, and concave where alpha*x +
+    beta >= 0, for x >= -beta/alpha (the knees are kept exact).
+    """
+
+    name = "hard_sigmoid"
+    formula = "Max(0, Min(1, alpha*x + beta))"
+    keywords = {"alpha": Fraction(1, 5), "beta": 0.5}     # the decimal 0.2, as alpha=0.2 folds
+    strict = False
+
+    def validate(self, kw: Keywords) -> None:
+        alpha, beta = kw["alpha"], kw["beta"]
+        if not (0 < alpha < math.inf and -math.inf < beta < math.inf):
+            raise ArgumentError(f"hard_sigmoid needs a finite alpha > 0 and a finite beta, got "
+                                f"alpha={format_constant(alpha)}, beta={format_constant(beta)}")
+
+    @staticmethod
+    def value(x: float, alpha: float | Fraction = Fraction(1, 5), beta: float | Fraction = 0.5) -> float:
+        return max(0.0, min(1.0, float(alpha) * x + float(beta)))
+
+    @staticmethod
+    def enclose(x, kw):
+        return (to_arb(kw["alpha"]) * x + to_arb(kw["beta"])).max(0).min(1)
+
+    def pieces(self, kw: Keywords) -> dict:
+        alpha, beta = Fraction(kw["alpha"]), Fraction(kw["beta"])
+        return {"domain": (REALS,), "image": (Interval(0, 1),),
+                "convex_on": (Interval(-math.inf, (1 - beta) / alpha),),
+                "concave_on": (Interval(-beta / alpha, math.inf),),
+                "increasing_on": (REALS,), "decreasing_on": (), "strict": False}
+
+    def range(self, args: Ranges, kw: Keywords) -> Interval:
+        # alpha*x + beta in exact interval arithmetic, then clipped as hardtanh clips:
+        # alpha*x + beta in floats is not exact, so its values could not end a range.
+        line = Interval(kw["alpha"], kw["alpha"]) * args[0] + Interval(kw["beta"], kw["beta"])
+        return lookup("hardtanh", 1).range([line], {"min_val": 0.0, "max_val": 1.0})
 
 
 class Entr(ScalarAtom):
@@ -679,6 +796,51 @@ class Gelu(ScalarAtom):
         """x * erfc(-x / sqrt(2)) / 2; erfc (monotone) from the ends of its argument's
         ball, which stays accurate far left, where 1 + erf(x / sqrt(2)) cancels."""
         return x * monotone(lambda t: t.erfc(), -x / to_arb(2).sqrt()) / 2
+
+
+#: gelu_tanh's constants: sqrt(2/pi), and 0.044715 (ONNX's and PyTorch's, as a decimal).
+GELU_TANH_KAPPA = Fraction(44715, 10 ** 6)
+_ROOT_TWO_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def _gelu_tanh(x: float) -> float:
+    """x * sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): (1 + tanh u)/2 is sigmoid(2u),
+    which does not cancel where tanh u is near -1 (x*x*x overflows to inf, not an error)."""
+    if not math.isfinite(x):
+        return x if x > 0 else 0.0
+    return x * _sigmoid(2 * _ROOT_TWO_OVER_PI * (x + float(GELU_TANH_KAPPA) * (x * x * x)))
+
+
+class GeluTanh(ScalarAtom):
+    """gelu_tanh(x) = x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2: convex on [-1.4185, 1.4185].
+
+    GELU's tanh approximation (ONNX Gelu approximate="tanh", PyTorch GELU(approximate=
+    "tanh")). The ends are -r and r, r = 1.41850... the positive root of f'' (rounded
+    inward); concave on (-inf, -r] and on [r, inf); nondecreasing right of its minimum at
+    x = -0.75246..., where it is -0.17004...
+
+    With c = sqrt(2/pi), k = 0.044715 and u = c (x + k x^3), f''(x) = sech(u)^2 (c (1 +
+    6k x^2) - x u'^2 tanh u), u' = c (1 + 3k x^2): even, and for x > 0 its sign is that of
+    (1 + 6k x^2) / (x (1 + 3k x^2)^2) - c tanh u, decreasing minus increasing, so f''
+    changes sign only at -r and r.
+    """
+
+    name = "gelu_tanh"
+    formula = "x*(1 + tanh(sqrt(2/pi)*(x + 44715*x**3/1000000)))/2"
+    image = "[-0.17004075057125406, inf)"
+    convex_on = ("[-1.4185040087908283, 1.4185040087908283]",)
+    concave_on = ("(-inf, -1.4185040087908285]", "[1.4185040087908285, inf)")
+    increasing_on = ("[-0.7524614220710162, inf)",)
+    decreasing_on = ("(-inf, -0.7524614220710163]",)
+    turning = ("[-0.7524614220710163, -0.7524614220710162]", "min")
+    zeros = (0.0,)
+    value = staticmethod(_gelu_tanh)
+
+    @staticmethod
+    def enclose(x, kw):
+        from flint import arb
+        u = (2 / arb.pi()).sqrt() * (x + to_arb(GELU_TANH_KAPPA) * arb_power(x, 3))
+        return x * _arb_sigmoid(2 * u)
 
 
 def _silu(x: float) -> float:
