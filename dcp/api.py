@@ -188,6 +188,9 @@ class Session:
         self.expression: str | None = None
         #: Where a name came from, in words (``"ONNX node /fc2/Gemm (Gemm)"``): breaks say it.
         self.origins: dict[str, str] = {}
+        #: Other spellings of names, accepted in ``wrt`` (a model's own: ``fc2.weight`` is
+        #: ``fc2_weight``).
+        self.aliases: dict[str, str] = {}
 
     def __repr__(self) -> str:
         """What the session holds, one part per kind, the empty ones left out:
@@ -433,6 +436,8 @@ class Session:
         shapes, and an analyzer over the atoms as they are now (a later `define` must not
         change this result). Names, shapes and size are checked first; a wrong name is
         reported before the analysis runs."""
+        if wrt is not None and self.aliases:
+            wrt = self._unaliased(wrt)
         names = _wrt_names(wrt if wrt is not None else (self.wrt or None))
         self.wrt = names
         extra = parse_assumption_list(assume)
@@ -452,6 +457,12 @@ class Session:
             _check_calls(tape, self.atoms)        # an unknown function is said first
             raise
         return names, bounds, declared, analyzer
+
+    def _unaliased(self, wrt: str | Sequence[str]) -> str | list[str]:
+        """``wrt`` with each alias replaced by the name it stands for."""
+        if isinstance(wrt, str):
+            return self.aliases.get(wrt, wrt)
+        return [self.aliases.get(name, name) if isinstance(name, str) else name for name in wrt]
 
     def _with_values(self, bounds: dict[str, Interval], wrt: tuple[str, ...]) -> dict[str, Interval]:
         """``bounds`` with each constant's values as its range, but for the variables (a

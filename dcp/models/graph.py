@@ -113,8 +113,15 @@ class Names:
     def __init__(self, reserved: frozenset[str]) -> None:
         self._reserved = reserved
         self._taken: set[str] = set()
+        #: The dcp name each ONNX name was first given.
+        self.given: dict[str, str] = {}
 
     def new(self, onnx_name: str) -> str:
+        name = self._fresh(onnx_name)
+        self.given.setdefault(onnx_name, name)
+        return name
+
+    def _fresh(self, onnx_name: str) -> str:
         base = _readable(onnx_name)
         if base in self._reserved:
             base += "_"

@@ -41,6 +41,8 @@ class Translation:
     inputs: dict[str, tuple[int, ...]]
     expression: str
     origins: dict[str, str]
+    #: The dcp name of each ONNX name that was renamed (``wz2.weight`` -> ``wz2_weight``).
+    renamed: dict[str, str]
 
 
 def load(model_or_path: Any) -> Any:
@@ -154,7 +156,8 @@ def translate(model_or_path: Any, *, output: str | None = None) -> Translation:
     if not isinstance(final, Value):
         raise DcpError(f"the graph output `{target}` does not depend on the graph's inputs")
     return Translation(tuple(graph.bindings), graph.constants, {**inputs, **graph.labels},
-                       final.text, graph.origins)
+                       final.text, graph.origins,
+                       {onnx: name for onnx, name in graph.names.given.items() if onnx != name})
 
 
 def _sources(graph_proto: Any, graph: Graph) -> tuple[dict, dict[str, tuple[int, ...]]]:
@@ -254,4 +257,5 @@ def from_onnx(model_or_path: Any, *, symbolic: bool = False, output: str | None 
         session.bind(name, text)
     session.expression = translation.expression
     session.origins = dict(translation.origins)
+    session.aliases = dict(translation.renamed)
     return session
