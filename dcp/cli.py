@@ -131,6 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     model.add_argument("--assume", action="append", default=[], metavar="COND",
                        help='an assumption on an input, e.g. "0 <= y <= 1": the box the check '
                             'draws from (repeatable)')
+    model.add_argument("--output", metavar="NAME",
+                       help="the graph output to certify, for a model with several")
     model.add_argument("--symbolic", action="store_true",
                        help="each weight stands for any number of its value's sign: the verdict "
                             "covers every network of this architecture and sign pattern")
@@ -252,7 +254,7 @@ def _certify(args) -> int:
 def _certify_model(args) -> int:
     from .models import from_onnx
     wrt = [name for names in args.wrt for name in names.split(",") if name.strip()]
-    session = from_onnx(args.model, symbolic=args.symbolic)
+    session = from_onnx(args.model, symbolic=args.symbolic, output=args.output)
     result = session.certify(wrt=wrt, assume=args.assume, check=False if args.no_check else None,
                              seed=args.seed, max_nodes=args.max_nodes)
     return _report(result, args)

@@ -156,6 +156,7 @@ OPTIONS: dict[str, tuple[str | None, ...]] = {
     "seed": ("seed", "--seed", None, "seed", None),
     "max_nodes": ("max_nodes", "--max-nodes", None, "max_nodes", None),
     "Session.run": ("Session.run", "dcp run", None, ":run", None),
+    "output": ("output", "--output", None, None, None),
 }
 #: The readers, in the order of an :data:`OPTIONS` row.
 READERS = ("python", "command line", "batch", "repl", "script")

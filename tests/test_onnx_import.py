@@ -283,10 +283,23 @@ def test_several_outputs_need_a_choice():
     x = _vector("x", 3)
     model = _model([helper.make_node("Relu", ["x"], ["a"], name="r"),
                     helper.make_node("Exp", ["x"], ["b"], name="e")], [x], [_vector("a", 3), _vector("b", 3)])
-    _refused(model, "the model has 2 outputs (a, b); say which to certify with output=NAME")
+    _refused(model, "the model has 2 outputs (a, b); say which to certify with output='a'")
     assert translate(model, output="b").expression == "exp(x)"
     with pytest.raises(dcp.DcpError, match=r"^the model has no output `c`; its outputs: a, b$"):
         translate(model, output="c")
+
+
+def test_the_command_line_chooses_an_output(tmp_path, capsys):
+    from dcp.cli import main
+    x = _vector("x", 3)
+    model = _model([helper.make_node("Relu", ["x"], ["a"], name="r"),
+                    helper.make_node("Exp", ["x"], ["b"], name="e")], [x], [_vector("a", 3), _vector("b", 3)])
+    path = tmp_path / "two.onnx"
+    onnx.save(model, path)
+    assert main(["certify-model", str(path), "--wrt", "x", "--no-check"]) == 2
+    assert "say which to certify with --output a" in capsys.readouterr().err
+    assert main(["certify-model", str(path), "--wrt", "x", "--output", "b", "--no-check"]) == 0
+    assert "exp(x)  wrt x" in capsys.readouterr().out
 
 
 def test_a_clip_that_is_a_constant_is_refused():

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DcpError
+from ..errors import DcpError, option
 from .graph import ATOM, Graph, Label, Names, Node, Tensor, Value
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def _output(graph_proto: Any, output: str | None) -> str:
     if output is None:
         if len(names) != 1:
             raise DcpError(f"the model has {len(names)} outputs ({', '.join(names)}); say which "
-                           f"to certify with output=NAME")
+                           f"to certify with {option('output', names[0])}")
         return names[0]
     if output not in names:
         raise DcpError(f"the model has no output `{output}`; its outputs: {', '.join(names)}")
