@@ -50,7 +50,16 @@ class EntryVerdicts:
     #: The id of the break's step in the proof.
     index: int = -1
     #: Where the layer and the constant came from (a model file's node and tensor), in words.
-    origin: str = ""
+    layer_origin: str = ""
+    constant_origin: str = ""
+
+    @property
+    def origin(self) -> str:
+        """Where the layer and the constant came from, in one line (empty if unknown)."""
+        parts = [f"layer `{self.layer}`: {self.layer_origin}"] if self.layer_origin else []
+        if self.constant_origin:
+            parts.append(f"`{self.constant}`: {self.constant_origin}")
+        return "; ".join(parts)
 
     def at(self, verdict: str) -> list[tuple[int, ...]]:
         """The output entries with this verdict."""
@@ -64,12 +73,12 @@ class EntryVerdicts:
 
     def lines(self) -> list[str]:
         """The text under the break: where it is, then the verdicts per entry."""
-        where = []
+        lines = []
         if self.layer is not None:
-            where.append(f"in layer `{self.layer}`")
-        if self.origin:
-            where.append(self.origin)
-        return ([", ".join(where)] if where else []) + [self.summary()]
+            lines.append(f"in layer `{self.layer}`" + (f": {self.layer_origin}" if self.layer_origin else ""))
+        if self.constant_origin:
+            lines.append(f"`{self.constant}`: {self.constant_origin}")
+        return lines + [self.summary()]
 
     def summary(self) -> str:
         """The verdicts per entry in one line: ``convex at [0], [1]; not proved at [2]
@@ -146,9 +155,10 @@ def entry_verdicts(proof: Proof, analyzer, origins: dict[str, str] | None = None
             for entry, verdict in verdicts if verdict == "unknown"
             for where, value in _spoiling(entries, entry, side, transposed, wanted))
         layer = layers.get(index)
-        origin = "; ".join(f"`{n}`: {origins[n]}" for n in (layer, name) if origins and n in origins)
+        origins = origins or {}
         results.append(EntryVerdicts(tape.text(index, 60), name, verdicts, offending,
-                                     layer, wanted, index, origin))
+                                     layer, wanted, index, origins.get(layer, ""),
+                                     origins.get(name, "")))
     return tuple(results)
 
 
