@@ -108,6 +108,11 @@ class Expr(Node):
         from .printer import to_text
         return f"{type(self).__name__}({to_text(self, limit=80)!r})"
 
+    def __str__(self) -> str:
+        """The expression as dcp text: ``relu(W @ x + b)``."""
+        from .printer import to_text
+        return to_text(self)
+
 
 #: Literals longer than this many digits, or whose exponent lies further than this from
 #: zero, are not converted exactly: 10**9999999 alone would take minutes to build.
