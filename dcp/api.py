@@ -15,7 +15,7 @@ from .check import Budget, Witness, cross_check, infer_shapes, shape_template
 from .errors import AssumptionError, DcpError, UnknownNameError, option, words_for
 from .facts import Interval
 from .facts.valued import Entries, Valued
-from .entries import entry_verdicts
+from .entries import entry_verdicts, entrywise_proof
 from .hints import hint_search
 from .kernel import check_proof, check_set_proof
 from .proof import Proof
@@ -356,8 +356,12 @@ class Session:
                 raise
             proof = Proof(tape, facts, root, names, bounds, text or "", atoms, ranks)
             check_proof(proof)
-            entries = entry_verdicts(proof, analyzer, self.origins) if self.constants and \
-                not proof.curvature.is_known else ()
+            entries, layerwise = (), None
+            if self.constants and not proof.curvature.is_known:
+                entries = entry_verdicts(proof, analyzer, self.origins)
+                finer = entrywise_proof(proof, analyzer, {**_fixed_shapes(proof, declared), **declared})
+                if finer is not None and finer.curvature.is_known:
+                    layerwise, proof = proof, finer     # the verdict is proved entry by entry
             hints = hint_search(proof, analyzer)
             # Without the check, shapes only need to agree; the check wants a few ways to agree.
             solutions = infer_shapes(proof, declared, alternatives=0 if check is False else 3)
@@ -390,6 +394,7 @@ class Session:
             hint_search=hints,
             shape_template=partial(shape_template, solutions[0].names, solutions[0].dims),
             entries=entries,
+            layerwise=layerwise,
         )
 
     def _certify_set(self, constraints: str | ConstraintSet, wrt, assume, shapes, check, seed,
@@ -545,6 +550,14 @@ class Session:
         text = source[expr.span.start:expr.span.end] if source else None
         result = self.certify(expr, wrt, check=self.check)
         return result if text is None else _with_expression(result, text)
+
+
+def _fixed_shapes(proof: Proof, declared) -> dict[str, tuple[int, ...]]:
+    """The shapes the expression fixes (a constant's shape fixes what it multiplies), of
+    the names whose every size is known: an entry-by-entry proof is about those sizes."""
+    solution = infer_shapes(proof, declared, alternatives=0)[0]
+    return {name: shape for name, shape in shape_template(solution.names, solution.dims).items()
+            if all(isinstance(size, int) for size in shape)}
 
 
 def _exact_witnesses(proof: Proof, declared: Mapping[str, tuple[int, ...]]) -> dict[str, Witness]:

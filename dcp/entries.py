@@ -130,7 +130,6 @@ def entry_verdicts(proof: Proof, analyzer, origins: dict[str, str] | None = None
         return ()
     copy = facts.copy()
     rows_of = {}
-    size_before = len(tape)
     for index, side, name, entries, transposed, other in found:
         rows = _rows(tape, index, side, name, entries, transposed, other)
         if rows is None:
@@ -139,7 +138,7 @@ def entry_verdicts(proof: Proof, analyzer, origins: dict[str, str] | None = None
     if not rows_of:
         return ()
     root = tape.add("[...]", None, tuple(node for rows in rows_of.values() for _, node in rows))
-    analyzer.analyse(proof.bounds, root, copy, ids=range(size_before, len(tape)))
+    analyzer.analyse(proof.bounds, root, copy)      # the nodes with no facts yet
     check_proof(Proof(tape, copy, root, proof.wrt, proof.bounds, proof.source, proof.atoms,
                       proof.ranks))
     layers = _layers(proof)
@@ -256,3 +255,237 @@ def _layers(proof: Proof) -> dict[int, str]:
             layer = tape.data[index]
         stack.extend((p, layer) for p in premises[index])
     return found
+
+
+# ---- entry by entry: the whole expression, one scalar per entry ------------------------
+#
+# Rows that break at a product may not matter: a unit that is not convex may be read by the
+# next layer with weight 0. Written out entry by entry (``act3[2] = relu(W[2, 0] *
+# act2[0] + ...)``), the same rules see each unit on its own: a weight that is exactly 0
+# drops its term, and a unit no one reads is not in the proof at all. This is the
+# composition rule with each entry's own facts, for expressions of vectors (matrices only
+# as names: weights), within a size budget.
+
+#: The most nodes an entry-by-entry proof may add to the tape.
+MAX_ENTRYWISE_NODES = 20_000
+#: Atoms of vectors that give a scalar (their argument's entries stacked into a vector).
+_REDUCTIONS = frozenset({"sum", "mean", "logsumexp", "max", "min", "norm", "norm1", "norm2",
+                         "norm_inf", "sum_squares", "cross_entropy", "mse", "mae",
+                         "huber_loss", "hinge_loss", "bce_with_logits", "sum_largest",
+                         "sum_smallest", "quad_over_lin", "geo_mean", "harmonic_mean", "inv_prod"})
+#: Atoms of a vector that give a vector of the same length.
+_VECTOR_MAPS = frozenset({"softmax", "log_softmax"})
+#: Elementwise atoms of several arguments (broadcast like numpy).
+_ELEMENTWISE = frozenset({"maximum", "minimum", "rel_entr", "kl_div"})
+
+
+class _TooBig(Exception):
+    """The expression cannot be written entry by entry within the budget, or uses a form
+    this writing does not cover."""
+
+
+def entrywise_proof(proof: Proof, analyzer, shapes: dict[str, tuple]) -> Proof | None:
+    """The proof of ``proof``'s expression written entry by entry, re-checked by the
+    kernel; None when it cannot be written so (a name of unknown shape, a matrix that is
+    not a name, an atom this writing does not cover, or more than
+    :data:`MAX_ENTRYWISE_NODES` nodes). ``shapes`` are the names' declared shapes."""
+    tape = proof.tape
+    try:
+        root = _Writer(proof, shapes, analyzer.atoms).write()
+    except _TooBig:
+        return None
+    facts = proof.facts.copy()
+    analyzer.analyse(proof.bounds, root, facts)     # the nodes with no facts yet
+    found = Proof(tape, facts, root, proof.wrt, proof.bounds, proof.source, proof.atoms, proof.ranks)
+    check_proof(found)
+    return found
+
+
+class _Writer:
+    """Writes each node of a proof's expression as its entries: a node id for a scalar,
+    a list of ids for a vector, a list of rows for a matrix (names only)."""
+
+    def __init__(self, proof: Proof, shapes: dict[str, tuple], atoms) -> None:
+        self.tape, self.shapes, self.atoms = proof.tape, shapes, atoms
+        self.root = proof.root_id
+        self.budget = len(self.tape) + MAX_ENTRYWISE_NODES
+        # A weight exactly 0 drops its term only where every value is defined (0 times
+        # an undefined value is not 0).
+        self.drop_zeros = not proof.domain
+        self.bounds = proof.bounds
+
+    def write(self) -> int:
+        from .tape import postorder
+        tape = self.tape
+        done: dict[int, object] = {}
+        for node in postorder(self.root, tape.args):
+            done[node] = self._entries(node, [done[a] for a in tape.args[node]])
+            if len(tape) > self.budget:
+                raise _TooBig
+        value = done[self.root]
+        if isinstance(value, int):
+            return value
+        if value and isinstance(value[0], list):
+            raise _TooBig
+        return self.tape.add("[...]", None, tuple(value))
+
+    def add(self, op: str, data, args: tuple[int, ...]) -> int:
+        return self.tape.add(op, data, args)
+
+    # ---- one node ----------------------------------------------------------------------
+    def _entries(self, node: int, args: list):
+        tape = self.tape
+        op = tape.op[node]
+        if op == "number":
+            return node
+        if op == "name":
+            return self._name(node)
+        if op == "ref":
+            return _map(args[0], lambda e, where: self.add(
+                "ref", tape.data[node] + (f"[{', '.join(map(str, where))}]" if where else ""), (e,)))
+        if op == "pos":
+            return args[0]
+        if op == "neg":
+            return _map(args[0], lambda e, _: self.add("neg", None, (e,)))
+        if op in ("+", "-", "*", "/"):
+            return self._elementwise(args, lambda pair: self._binary(op, *pair))
+        if op == "^":
+            return _map(args[0], lambda e, _: self.add("^", None, (e, tape.args[node][1])))
+        if op == "@":
+            return self._matmul(*args)
+        if op == ".T":
+            return _transposed(args[0])
+        if op == "[]":
+            return _indexed(args[0], tape.data[node])
+        if op == "[...]":
+            return list(args)
+        if op == "call":
+            return self._call(node, args)
+        raise _TooBig
+
+    def _name(self, node: int):
+        name = self.tape.data[node]
+        shape = self.shapes.get(name)
+        if shape is None or any(not isinstance(d, int) for d in shape):
+            raise _TooBig
+        if len(shape) == 0:
+            return node
+        if len(shape) == 1:
+            return [self.add("[]", (i,), (node,)) for i in range(shape[0])]
+        if len(shape) == 2:
+            return [[self.add("[]", (i, j), (node,)) for j in range(shape[1])] for i in range(shape[0])]
+        raise _TooBig
+
+    def _binary(self, op: str, left: int, right: int) -> int:
+        if op == "*" and self.drop_zeros and (self._is_zero(left) or self._is_zero(right)):
+            return self.tape.add_number("0")
+        return self.add(op, None, (left, right))
+
+    def _is_zero(self, node: int) -> bool:
+        """Whether node is exactly 0 whatever the parameters: the literal 0, or an entry of
+        a constant that is 0 (in the symbolic mode too: a zero's sign is zero)."""
+        tape = self.tape
+        if tape.op[node] == "number":
+            return tape.data[node].exact == 0
+        if tape.op[node] != "[]":
+            return False
+        base = tape.args[node][0]
+        if tape.op[base] != "name" or tape.data[base] not in self.bounds:
+            return False
+        entries = entries_of(self.bounds[tape.data[base]])
+        if entries is None or len(tape.data[node]) != len(entries.shape):
+            return False
+        where = tape.data[node]
+        return entries.lo[where] == 0 and entries.hi[where] == 0
+
+    def _elementwise(self, args: list, combine):
+        """Entries of an elementwise operation on ``args`` broadcast like numpy (scalars
+        against vectors; matrices are refused)."""
+        if any(isinstance(a, list) and a and isinstance(a[0], list) for a in args):
+            raise _TooBig
+        lengths = {len(a) for a in args if isinstance(a, list)}
+        if len(lengths) > 1:
+            raise _TooBig
+        if not lengths:
+            return combine(tuple(args))
+        (n,) = lengths
+        return [combine(tuple(a[i] if isinstance(a, list) else a for a in args)) for i in range(n)]
+
+    def _sum(self, terms: list[int]) -> int:
+        terms = [t for t in terms if not (self.tape.op[t] == "number" and self.tape.data[t].exact == 0)]
+        if not terms:
+            return self.tape.add_number("0")
+        total = terms[0]
+        for term in terms[1:]:
+            total = self.add("+", None, (total, term))
+        return total
+
+    def _dot(self, left: list[int], right: list[int]) -> int:
+        if len(left) != len(right):
+            raise _TooBig
+        return self._sum([self._binary("*", a, b) for a, b in zip(left, right)])
+
+    def _matmul(self, left, right):
+        left_matrix = isinstance(left, list) and left and isinstance(left[0], list)
+        right_matrix = isinstance(right, list) and right and isinstance(right[0], list)
+        if not isinstance(left, list) or not isinstance(right, list) or (left_matrix and right_matrix):
+            raise _TooBig
+        if left_matrix:
+            return [self._dot(row, right) for row in left]
+        if right_matrix:
+            return [self._dot(left, list(column)) for column in zip(*right)]
+        return self._dot(left, right)
+
+    def _call(self, node: int, args: list):
+        from .atoms.base import ScalarAtom
+        from .atoms.calls import resolve_at
+        tape = self.tape
+        func, keys = tape.data[node]
+        positional, keywords = tape.call_args(node)
+        count = len(positional)
+        written, kw_values = args[:count], tuple(value for _, value in keywords)
+        if any(not isinstance(v, int) for v in args[count:]):
+            raise _TooBig
+        atom = resolve_at(tape, node, self.atoms)[0]
+        if isinstance(atom, ScalarAtom) or atom.name in _ELEMENTWISE:
+            return self._elementwise(written, lambda entries: tape.add_call(
+                func, keys, (*entries, *kw_values), None))
+        if "axis" in keys or any(isinstance(a, list) and a and isinstance(a[0], list) for a in written):
+            raise _TooBig
+        if atom.name == "dot" and all(isinstance(a, list) for a in written):
+            return self._dot(*written)                  # a sum of products: zeros drop out
+        stacked = tuple(self.add("[...]", None, tuple(a)) if isinstance(a, list) else a for a in written)
+        if atom.name in _REDUCTIONS and all(isinstance(a, list) for a in written):
+            return tape.add_call(func, keys, (*stacked, *kw_values), None)
+        if atom.name in _VECTOR_MAPS and count == 1 and isinstance(written[0], list):
+            whole = tape.add_call(func, keys, (*stacked, *kw_values), None)
+            return [self.add("[]", (i,), (whole,)) for i in range(len(written[0]))]
+        if atom.name == "hstack" and all(isinstance(a, list) for a in written):
+            return [entry for a in written for entry in a]
+        raise _TooBig
+
+
+def _map(value, function):
+    """``function(entry, indices)`` on each entry of a scalar, vector or matrix."""
+    if isinstance(value, int):
+        return function(value, ())
+    if value and isinstance(value[0], list):
+        return [[function(e, (i, j)) for j, e in enumerate(row)] for i, row in enumerate(value)]
+    return [function(e, (i,)) for i, e in enumerate(value)]
+
+
+def _transposed(value):
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        return [list(column) for column in zip(*value)]
+    return value
+
+
+def _indexed(value, indices: tuple[int, ...]):
+    for i in indices:
+        if not isinstance(value, list):
+            raise _TooBig
+        try:
+            value = value[i]
+        except IndexError:
+            raise _TooBig from None
+    return value

@@ -127,6 +127,9 @@ class Result(_Shown):
     #: At each break on a product with a constant given its values (a model's weight), the
     #: verdict on each output entry and the entries that spoil it (:mod:`dcp.entries`).
     entries: tuple[EntryVerdicts, ...] = ()
+    #: When the verdict was proved entry by entry (:func:`dcp.entries.entrywise_proof`):
+    #: the proof on whole layers, which broke (its breaks are where :attr:`entries` are).
+    layerwise: Proof | None = None
 
     @property
     def given(self) -> tuple[str, ...]:

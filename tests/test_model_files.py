@@ -67,11 +67,18 @@ def test_one_negative_hidden_weight_breaks_there_with_per_entry_verdicts_and_a_w
     assert mixed - (t * f_a + (1 - t) * f_b) > 1e-4
 
 
-def test_a_negative_weight_in_a_unit_the_output_ignores_is_not_disproved():
+def test_a_negative_weight_in_a_unit_the_output_ignores_is_proved_harmless_entry_by_entry():
     result = dcp.from_onnx(TORCH / "icnn_dead_unit.onnx").certify(wrt="y")
-    assert "convex" not in result.witnesses         # the network is convex: no witness
+    assert result.verdict == "convex" and "convex" not in result.witnesses
+    # On whole layers the rules break at the product; entry by entry, unit 2 of act3_Relu
+    # (not convex) is read with weight wz3.weight[0, 2] = 0, so it is not in the proof.
+    assert [step.text for step in result.layerwise.breaks] == ["wz2_weight @ act2_Relu"]
     (entries,) = result.entries
     assert entries.spoilers((2,)) == ["wz2_weight[2, 0] = -0.31"]
+    texts = {step.text for step in result.proof.steps()}
+    assert "act3_Relu[1]" in texts and "act3_Relu[3]" in texts and "act3_Relu[2]" not in texts
+    assert "certified entry by entry" in result.explain()
+    assert result.to_json()["entrywise"] is True
 
 
 def test_a_tanh_layer_breaks_at_the_activation():

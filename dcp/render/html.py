@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from ..check.report import KINDS
-from .text import (proof_columns, quasi_lines, quoted_pieces, set_proof_tree, set_verdict_note, shorten,
+from .text import (layerwise_lines, proof_columns, quasi_lines, quoted_pieces, set_proof_tree, set_verdict_note, shorten,
                    source_lines, verdict_colour, verdict_note)
 
 __all__ = ["render_html", "render_set_html", "render_each_html"]
@@ -52,6 +52,8 @@ def render_html(result) -> str:
             parts.append(_break(step))
             parts.extend(f"<p>{_prose(line)}</p>" for found in result.entries
                          if found.index == step.id for line in found.lines())
+    if result.curvature.is_known and result.layerwise is not None:
+        parts.extend(f"<p>{_prose(line)}</p>" for line in layerwise_lines(result))
     if result.hints:
         parts.append("<p>Hints (each re-checked by the rules):</p><ul>"
                      + "".join(f"<li>assume {_code(', '.join(h.assumptions))} &rarr; "

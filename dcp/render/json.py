@@ -94,6 +94,7 @@ def to_json(result) -> dict:
         "breaks": [proof["ids"][id(s)] for s in result.breaks],
         "entries": [{"step": proof["ids"].get(id(result.proof.step(found.index))), **found.to_json()}
                     for found in result.entries],
+        "entrywise": result.layerwise is not None,
         "hints": [{"assume": list(h.assumptions), "verdict": h.verdict} for h in result.hints],
         "domain": [str(c) for c in result.domain],
         "check": {"outcome": result.check.outcome, "trials": result.check.trials,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..check.report import KINDS
 from ..errors import caret_block
-from .text import proof_tree, quasi_lines, set_proof_tree, set_verdict_note, shorten
+from .text import layerwise_lines, proof_tree, quasi_lines, set_proof_tree, set_verdict_note, shorten
 
 __all__ = ["render_markdown", "render_each_markdown", "render_set_markdown"]
 
@@ -32,6 +32,8 @@ def render_markdown(result) -> str:
                 lines.append("")
             if step.fix:
                 lines += [f"*Fix:* {step.fix}", ""]
+    if result.curvature.is_known and result.layerwise is not None:
+        lines += [f"{line}  " for line in layerwise_lines(result)] + [""]
     if result.hints:
         lines += ["**Hints** (each re-checked by the rules):", ""]
         lines += [f"- assume {_code(', '.join(h.assumptions))} → {h.verdict}" for h in result.hints]

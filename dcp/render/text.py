@@ -53,6 +53,9 @@ def render_text(result, colour: bool = False) -> str:
             lines.extend(_break_lines(step, colour))
             lines.extend(f"  {line}" for found in result.entries if found.index == step.id
                          for line in found.lines())
+    elif result.layerwise is not None:
+        lines.append("")
+        lines.extend(layerwise_lines(result))
     if result.hints:
         lines.append("")
         lines.append("hints (each re-checked by the rules):")
@@ -101,6 +104,8 @@ def shorten(text: str, limit: int = 200) -> str:
 
 def verdict_note(result) -> str:
     """What stands behind the verdict, in parentheses."""
+    if result.curvature.is_known and result.layerwise is not None:
+        return "(certified entry by entry by the rules; the proof kernel re-checked every step)"
     if result.curvature.is_known:
         return "(certified by the rules; the proof kernel re-checked every step)"
     if result.proof.quasi.is_known:
@@ -114,6 +119,13 @@ def verdict_note(result) -> str:
                     f"e.g. `shape {example} = (n,)`, to ask about others)")
         return "(disproved by a witness)"
     return "(the rules could not conclude)"
+
+
+def layerwise_lines(result) -> list[str]:
+    """Where the rules on whole layers broke, for a verdict proved entry by entry."""
+    broken = ", ".join(f"`{step.text}`" for step in result.layerwise.breaks)
+    return ([f"on whole layers the rules break at {broken}; entry by entry they hold:"]
+            + [f"  {line}" for found in result.entries for line in found.lines()])
 
 
 def _break_lines(step: Step, colour: bool = False) -> list[str]:
