@@ -153,3 +153,15 @@ def test_the_witness_of_a_model_is_drawn(tmp_path):
     result = dcp.from_onnx(TORCH / "icnn_negative.onnx").certify(wrt="y")
     figure = result.plot(tmp_path / "w.png")
     assert (tmp_path / "w.png").stat().st_size > 0 and figure.axes
+
+
+def test_a_models_json_names_its_weights_instead_of_copying_them():
+    import jsonschema
+
+    from dcp.render.json import load_schema
+    data = dcp.from_onnx(TORCH / "icnn_negative.onnx").certify(wrt="y").to_json()
+    jsonschema.validate(data, load_schema())
+    witness = data["witnesses"]["convex"]
+    assert set(witness["params"]) == set() and set(witness["shapes"]) == {"y"}
+    assert "wz2_weight" in witness["given"]
+    assert data["entries"][0]["offending"] == [{"entry": [3], "at": [3, 0], "value": -0.3100000023841858}]

@@ -58,8 +58,17 @@ def _span(span) -> list | None:
     return None if span is None else [span.start, span.end]
 
 
-def _witness(witness) -> dict | None:
-    return None if witness is None else witness.as_dict()
+def _witness(witness, given: tuple[str, ...] = ()) -> dict | None:
+    """A witness as plain data; the ``given`` constants (a model's weights, at their
+    values) are named under ``"given"`` rather than copied into its parameters."""
+    if witness is None:
+        return None
+    data = witness.as_dict()
+    if given:
+        data["params"] = {n: v for n, v in data["params"].items() if n not in given}
+        data["shapes"] = {n: v for n, v in data["shapes"].items() if n not in given}
+        data["given"] = [n for n in given if n in witness.params]
+    return data
 
 
 def _quasi_steps(proof, ids: dict[int, int], steps: list[dict]) -> None:
@@ -100,7 +109,7 @@ def to_json(result) -> dict:
         "check": {"outcome": result.check.outcome, "trials": result.check.trials,
                   "seconds": None if result.check.seconds is None else round(result.check.seconds, 4),
                   "largest_gap": result.check.largest_gap, "note": result.check.note},
-        "witnesses": {kind: _witness(w) for kind, w in result.witnesses.items()},
+        "witnesses": {kind: _witness(w, result.given) for kind, w in result.witnesses.items()},
         "shapes": {k: list(v) for k, v in result.shapes.items()},
         "proof": {"root": proof["root"], "steps": proof["steps"]},
     }
