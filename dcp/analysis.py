@@ -28,6 +28,7 @@ from . import rules
 from .atoms import Atom, lookup, operator
 from .atoms.calls import expand_at, resolve_at, resolves_once
 from .atoms.structural import index_keywords
+from .facts.valued import zero_entry
 from .errors import ArgumentError, DcpError
 from .facts import NEG, POS, REALS, Interval, literal_range
 from .facts.curvature import AFFINE, CONSTANT, UNKNOWN
@@ -461,6 +462,11 @@ class Analyzer:
         if ranges[bottom].is_zero:                   # e.g. 1/0, x/(1 - 1), x/(0.3 - 0.1 - 0.2)
             why = "" if tape.op[bottom] == "number" else f": `{tape.text(bottom)}` is 0"
             raise ArgumentError(f"division by zero{why}", span=tape.span(index))
+        zero = zero_entry(ranges[bottom])
+        if zero is not None:                         # a weight with an entry 0: x / c
+            raise ArgumentError(f"division by zero: `{tape.text(bottom)}` has the entry "
+                                f"{tape.text(bottom)}[{', '.join(map(str, zero))}] = 0",
+                                span=tape.span(index))
         known = curvatures[top].is_known and curvatures[bottom].is_known
         if curvatures[bottom].is_constant:
             factor, value_range = _divided(ranges[top], ranges[bottom])

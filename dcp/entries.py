@@ -18,6 +18,7 @@ per entry of `W @ relu(x)`: convex at [0]; not proved at [1] (W[1, 0] = -0.31 < 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .facts import Curvature
@@ -31,7 +32,14 @@ __all__ = ["EntryVerdicts", "entry_verdicts"]
 #: Above this many rows and entries to write out, per-entry verdicts are not made: the
 #: proof of each row costs its row's length.
 MAX_ENTRY_NODES = 200_000
-_PRODUCTS = {"@": "matmul", "*": "multiply"}
+#: The constant's entries named as spoilers per output entry at most (the rest are counted).
+MAX_OFFENDING = 3
+#: Entries listed per verdict in a summary line (the rest are counted).
+SHOWN = 8
+#: How each product or quotient multiplies its constant: the operators, and the atoms
+#: called by name (``dot(w, h)`` is a sum of the terms ``w[i] * h``: one per entry of w).
+_KINDS = {"@": "@", "*": "*", "/": "/"}
+_CALLED = {"matmul": "@", "multiply": "*", "dot": "*"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,9 @@ class EntryVerdicts:
     offending: tuple[tuple[tuple[int, ...], tuple[int, ...], float], ...]
     layer: str | None = None
     wanted: str = "convex"
+    #: Spoiling entries beyond the first :data:`MAX_OFFENDING` of each output entry,
+    #: counted only: ``(output entry, how many more)``.
+    more_offending: tuple[tuple[tuple[int, ...], int], ...] = ()
     #: The id of the break's step in the proof.
     index: int = -1
     #: Where the layer and the constant came from (a model file's node and tensor), in words.
@@ -66,10 +77,16 @@ class EntryVerdicts:
         return [entry for entry, found in self.verdicts if found == verdict]
 
     def spoilers(self, entry: tuple[int, ...]) -> list[str]:
-        """The constant's entries that keep output entry ``entry`` from the wanted
-        curvature, written ``W[2, 0] = -0.31``."""
-        return [f"{self.constant}[{', '.join(map(str, where))}] = {value:g}"
-                for at, where, value in self.offending if at == entry]
+        """The constant's entries (of the first :data:`MAX_OFFENDING`) that keep output
+        entry ``entry`` from the wanted curvature, written ``W[2, 0] = -0.31``."""
+        by_entry = self.__dict__.get("_by_entry")
+        if by_entry is None:                # one pass, however many entries are asked
+            by_entry = {}
+            for at, where, value in self.offending:
+                by_entry.setdefault(at, []).append(
+                    f"{self.constant}[{', '.join(map(str, where))}] = {value:g}")
+            object.__setattr__(self, "_by_entry", by_entry)
+        return by_entry.get(entry, [])
 
     def lines(self) -> list[str]:
         """The text under the break: where it is, then the verdicts per entry."""
@@ -89,9 +106,15 @@ class EntryVerdicts:
             if entries:
                 parts.append(f"{verdict} at {_listed(entries)}")
         sign = "< 0" if self.wanted == "convex" else "> 0"
-        for entry in self.at("unknown"):
-            spoilers = ", ".join(f"{s} {sign}" for s in self.spoilers(entry))
-            parts.append(f"not proved at {list(entry)}" + (f" ({spoilers})" if spoilers else ""))
+        unproved = self.at("unknown")
+        for entry in unproved[:SHOWN]:
+            named = ", ".join(f"{s} {sign}" for s in self.spoilers(entry))
+            more = dict(self.more_offending).get(entry, 0)
+            if more:
+                named += f" and {more} more"
+            parts.append(f"not proved at {list(entry)}" + (f" ({named})" if named else ""))
+        if len(unproved) > SHOWN:
+            parts.append(f"not proved at {len(unproved) - SHOWN} more")
         return f"per entry of `{self.node}`: " + "; ".join(parts)
 
     def __str__(self) -> str:
@@ -105,11 +128,14 @@ class EntryVerdicts:
             "verdicts": [{"entry": list(entry), "verdict": verdict} for entry, verdict in self.verdicts],
             "offending": [{"entry": list(entry), "at": list(where), "value": value}
                           for entry, where, value in self.offending],
+            "more_offending": [{"entry": list(entry), "count": count}
+                               for entry, count in self.more_offending],
         }
 
 
 def _listed(entries: list[tuple[int, ...]]) -> str:
-    return ", ".join(str(list(e)) for e in entries)
+    shown = ", ".join(str(list(e)) for e in entries[:SHOWN])
+    return shown + (f" and {len(entries) - SHOWN} more" if len(entries) > SHOWN else "")
 
 
 def entry_verdicts(proof: Proof, analyzer, origins: dict[str, str] | None = None
@@ -121,17 +147,16 @@ def entry_verdicts(proof: Proof, analyzer, origins: dict[str, str] | None = None
     tape, facts = proof.tape, proof.facts
     found = []
     for step in proof.breaks:
-        if step.rule != "product" or tape.op[step.id] not in _PRODUCTS:
-            continue
-        split = _split(tape, facts, step.id)
-        if split is not None:
-            found.append((step.id, *split))
+        kind = _kind(tape, step.id) if step.rule in ("product", "quotient") else None
+        split = _split(tape, facts, step.id) if kind is not None else None
+        if split is not None and (kind != "/" or split[0] == 1):   # a constant denominator
+            found.append((step.id, kind, *split))
     if not found:
         return ()
     copy = facts.copy()
     rows_of = {}
-    for index, side, name, entries, transposed, other in found:
-        rows = _rows(tape, index, side, name, entries, transposed, other)
+    for index, kind, side, name, entries, transposed, other in found:
+        rows = _rows(tape, kind, side, name, entries, transposed, other)
         if rows is None:
             continue
         rows_of[index] = rows
@@ -143,22 +168,33 @@ def entry_verdicts(proof: Proof, analyzer, origins: dict[str, str] | None = None
                       proof.ranks))
     layers = _layers(proof)
     results = []
-    for index, side, name, entries, transposed, other in found:
+    origins = origins or {}
+    for index, kind, side, name, entries, transposed, other in found:
         if index not in rows_of:
             continue
         wanted = "concave" if copy.curvature[other].is_concave and not copy.curvature[other].is_convex \
             else "convex"
         verdicts = tuple((entry, _word(copy.curvature[node])) for entry, node in rows_of[index])
-        offending = tuple(
-            (entry, where, value)
-            for entry, verdict in verdicts if verdict == "unknown"
-            for where, value in _spoiling(entries, entry, side, transposed, wanted))
+        offending, more = [], []
+        for entry, verdict in verdicts:
+            if verdict == "unknown":
+                named, count = _spoiling(entries, entry, kind, side, transposed, wanted)
+                offending += [(entry, where, value) for where, value in named]
+                if count > len(named):
+                    more.append((entry, count - len(named)))
         layer = layers.get(index)
-        origins = origins or {}
-        results.append(EntryVerdicts(tape.text(index, 60), name, verdicts, offending,
-                                     layer, wanted, index, origins.get(layer, ""),
-                                     origins.get(name, "")))
+        results.append(EntryVerdicts(tape.text(index, 60), name, verdicts, tuple(offending),
+                                     layer, wanted, tuple(more), index,
+                                     origins.get(layer, ""), origins.get(name, "")))
     return tuple(results)
+
+
+def _kind(tape: Tape, index: int) -> str | None:
+    """How node ``index`` multiplies (``@``, ``*``, ``/``), or None."""
+    op = tape.op[index]
+    if op == "call":
+        return _CALLED.get(tape.data[index][0]) if not tape.data[index][1] else None
+    return _KINDS.get(op)
 
 
 def _split(tape: Tape, facts, index: int):
@@ -175,12 +211,12 @@ def _split(tape: Tape, facts, index: int):
     return None
 
 
-def _rows(tape: Tape, index: int, side: int, name: str, entries: Entries, transposed: bool,
+def _rows(tape: Tape, op: str, side: int, name: str, entries: Entries, transposed: bool,
           other: int) -> list[tuple[tuple[int, ...], int]] | None:
-    """Each output entry of the product and a node for it: the constant's row (or column,
-    or entry) times the other factor, in the product's order. None when there are too
-    many to write out."""
-    shape, op = entries.shape, tape.op[index]
+    """Each output entry of the product (``op``: ``@``, ``*`` or ``/``) and a node for it:
+    the constant's row (or column, or entry) times (or dividing) the other factor, in the
+    product's order. None when there are too many to write out."""
+    shape = entries.shape
     matrix = len(shape) == 2
     if op == "@" and matrix:
         # W @ h: row i; W.T @ h: column i of W; h @ W: column j; h @ W.T: row j.
@@ -199,7 +235,7 @@ def _rows(tape: Tape, index: int, side: int, name: str, entries: Entries, transp
             pair = (part, other) if side == 0 else (other, part)
             rows.append(((i,), tape.add("@", None, pair)))
         return rows
-    if op == "*" and not transposed:
+    if op in ("*", "/") and not transposed:
         if entries.values.size > MAX_ENTRY_NODES:
             return None
         constant = tape.find("name", name)
@@ -207,7 +243,7 @@ def _rows(tape: Tape, index: int, side: int, name: str, entries: Entries, transp
         for where in _indices(shape):
             part = tape.add("[]", where, (constant,))
             pair = (part, other) if side == 0 else (other, part)
-            rows.append((where, tape.add("*", None, pair)))
+            rows.append((where, tape.add(op, None, pair)))
         return rows
     return None
 
@@ -217,20 +253,23 @@ def _indices(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
     return [tuple(int(i) for i in where) for where in np.ndindex(*shape)]
 
 
-def _spoiling(entries: Entries, entry: tuple[int, ...], side: int, transposed: bool,
-              wanted: str):
+def _spoiling(entries: Entries, entry: tuple[int, ...], op: str, side: int, transposed: bool,
+              wanted: str) -> tuple[list[tuple[tuple[int, ...], float]], int]:
     """The constant's entries in output ``entry``'s row whose sign keeps it from
-    ``wanted`` (negative ones for convex, positive for concave), with their values."""
+    ``wanted`` (negative ones for convex, positive for concave): the first
+    :data:`MAX_OFFENDING` with their values, and how many there are."""
     import numpy as np
     values = entries.values
-    if values.ndim == 2 and len(entry) == 1:
+    if values.ndim == 2 and len(entry) == 1 and op == "@":
         by_rows = (side == 0) != transposed
-        picked = [((entry[0], k), values[entry[0], k]) for k in range(values.shape[1])] if by_rows \
-            else [((k, entry[0]), values[k, entry[0]]) for k in range(values.shape[0])]
-    else:
-        picked = [(entry, values[entry])]
-    bad = np.signbit if wanted == "convex" else (lambda v: v > 0)
-    return [(where, float(value)) for where, value in picked if value != 0 and bad(value)]
+        line = values[entry[0], :] if by_rows else values[:, entry[0]]
+        found = np.flatnonzero(line < 0 if wanted == "convex" else line > 0)
+        named = [(((entry[0], int(k)) if by_rows else (int(k), entry[0])), float(line[k]))
+                 for k in found[:MAX_OFFENDING]]
+        return named, len(found)
+    value = float(values[entry])
+    named = [(entry, value)] if (value < 0 if wanted == "convex" else value > 0) else []
+    return named, len(named)
 
 
 def _word(curvature: Curvature) -> str:
@@ -370,11 +409,17 @@ class _Writer:
             raise _TooBig
         if len(shape) == 0:
             return node
+        self._spend(math.prod(shape))
         if len(shape) == 1:
             return [self.add("[]", (i,), (node,)) for i in range(shape[0])]
         if len(shape) == 2:
             return [[self.add("[]", (i, j), (node,)) for j in range(shape[1])] for i in range(shape[0])]
         raise _TooBig
+
+    def _spend(self, count: int) -> None:
+        """Refuse before writing ``count`` more nodes past the budget."""
+        if len(self.tape) + count > self.budget:
+            raise _TooBig
 
     def _binary(self, op: str, left: int, right: int) -> int:
         if op == "*" and self.drop_zeros and (self._is_zero(left) or self._is_zero(right)):
@@ -430,6 +475,7 @@ class _Writer:
         right_matrix = isinstance(right, list) and right and isinstance(right[0], list)
         if not isinstance(left, list) or not isinstance(right, list) or (left_matrix and right_matrix):
             raise _TooBig
+        self._spend(2 * len(left) * len(right if not right_matrix else right[0]))
         if left_matrix:
             return [self._dot(row, right) for row in left]
         if right_matrix:

@@ -34,6 +34,7 @@ from .atoms import Atom, lookup, operator
 from .atoms.base import NO_KEYWORDS
 from .atoms.calls import expand_at, resolve_at
 from .atoms.structural import index_keywords
+from .facts.valued import zero_entry
 from .errors import DcpError, ProofCheckError
 from .facts import NEG, POS, REALS, Curvature, Interval, Monotonicity, literal_range
 from .facts.algebra import enclose, inner, node_ranks, opens, polynomial, substitute, same_function
@@ -307,7 +308,7 @@ class _Kernel:
         top, bottom = self._premises(index, tape.args[index])
         ranges, curvatures = self.facts.range, self.facts.curvature
         region = ranges[bottom]
-        if region.is_zero:
+        if region.is_zero or zero_entry(region) is not None:
             self._fail(index, "it divides by zero")
         if reciprocal and not (region.is_positive or region.is_negative):
             for strict in (POS, NEG):       # g > 0 (or g < 0) where the step lists it

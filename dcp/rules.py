@@ -22,6 +22,7 @@ from typing import Callable, NamedTuple, Sequence
 
 from .facts import Curvature, Interval, Monotonicity
 from .facts.curvature import AFFINE, CONCAVE, CONSTANT, CONVEX, UNKNOWN
+from .facts.valued import Valued
 
 __all__ = ["Outcome", "Operand", "compose", "composed", "product_curvature", "scale", "product",
            "quotient_curvature", "quotient", "reciprocal_curvature", "reciprocal"]
@@ -188,6 +189,10 @@ def _sign_fix(constant: Operand, wanted: Curvature) -> str | None:
     if constant.parameter is None:
         return None
     name = constant.parameter
+    if constant.range.__class__ is Valued:      # a weight: its values say what it is
+        negative, positive = ("negative", "positive") if wanted is CONVEX else ("positive", "negative")
+        return (f"with no {negative} entry {name} would make it convex; with no {positive} "
+                f"entry, concave")
     if wanted is CONVEX:
         return f"{name} >= 0 would make it convex; {name} <= 0 would make it concave"
     return f"{name} >= 0 would make it concave; {name} <= 0 would make it convex"

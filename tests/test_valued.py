@@ -211,3 +211,40 @@ def test_fuzz_per_entry_verdicts_hold_numerically(weights, inner):
                 assert gap <= 1e-9 * (1 + abs(W[i]) @ g(a + b))
             if verdict in ("concave", "affine", "constant"):
                 assert gap >= -1e-9 * (1 + abs(W[i]) @ g(a + b))
+
+
+def test_dividing_by_a_constant_with_an_entry_zero_is_a_division_by_zero():
+    from dcp.errors import ArgumentError
+    for values, symbolic in (([0.0, 1.0, 1.0], False), ([-0.0, 1.0, 1.0], False), ([0.0, 2.0, 3.0], True)):
+        s = Session()
+        s.constant("c", values, symbolic=symbolic)
+        with pytest.raises(ArgumentError, match=r"division by zero: `c` has the entry c\[0\] = 0"):
+            s.certify("relu(x) / c", wrt="x", check=False)
+
+
+def test_a_wide_mixed_layer_is_explained_briefly():
+    rng = np.random.default_rng(0)
+    s = Session()
+    s.constant("W", rng.normal(size=(400, 400)))
+    result = s.certify("W @ relu(x)", wrt="x", check=False)
+    (found,) = result.entries
+    assert len(found.at("unknown")) == 400 and len(found.offending) <= 3 * 400
+    line = found.summary()
+    assert len(line) < 2000 and "not proved at 392 more" in line
+    assert " more)" in line                      # each row names three and counts the rest
+
+
+def test_a_dot_product_and_a_division_by_a_weight_vector_have_per_entry_verdicts():
+    s = Session()
+    s.constant("w", np.array([1.0, -0.5, 2.0]))
+    (by_dot,) = s.certify("dot(w, relu(x))", wrt="x", check=False).entries
+    assert by_dot.at("convex") == [(0,), (2,)] and by_dot.at("concave") == [(1,)]
+    (by_division,) = s.certify("relu(x) / w", wrt="x", check=False).entries
+    assert by_division.at("concave") == [(1,)]
+
+
+def test_a_breaks_fix_for_a_weight_asks_for_no_entry_of_the_wrong_sign():
+    s = Session()
+    s.constant("W", WZ1)
+    (broken,) = s.certify("W @ relu(x)", wrt="x", check=False).breaks
+    assert broken.fix == "with no negative entry W would make it convex; with no positive entry, concave"

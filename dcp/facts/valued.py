@@ -30,7 +30,7 @@ import math
 
 from .interval import INF, Interval
 
-__all__ = ["Entries", "Valued", "entries_of"]
+__all__ = ["Entries", "Valued", "entries_of", "zero_entry"]
 
 
 class Entries:
@@ -124,3 +124,15 @@ class Valued(Interval):
 def entries_of(region: Interval) -> Entries | None:
     """The entries a range holds (None for any range but a :class:`Valued` one)."""
     return region[4] if region.__class__ is Valued else None
+
+
+def zero_entry(region: Interval) -> tuple[int, ...] | None:
+    """The indices of an entry that is exactly 0 (a value 0, or in the symbolic mode the
+    sign of 0) of a range holding entries; None when there is none (or no entries). A
+    division by it divides by 0."""
+    entries = entries_of(region)
+    if entries is None or not (region.lo <= 0 <= region.hi):
+        return None
+    import numpy as np
+    found = np.argwhere((entries.lo == 0) & (entries.hi == 0))
+    return tuple(int(i) for i in found[0]) if len(found) else None
