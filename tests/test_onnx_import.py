@@ -142,6 +142,7 @@ def _hand_session(name: str) -> dcp.Session:
         session.declare_shape(given, tuple(dims))
     for bound, expr in case["bindings"]:
         session.bind(bound, expr)
+    session.assume(*case.get("assume", []))
     session.expression = case["expression"]
     return session
 
@@ -340,8 +341,8 @@ def test_shapes_of_one_sample_read_faithfully():
              helper.make_node("Flatten", ["r1"], ["r2"], name="f", axis=0),
              helper.make_node("Reshape", ["r2", "s2"], ["y"], name="r2")],
             [_vector("x", 3, 1)], [helper.make_tensor_value_info("y", f, [3])], [_ints("s1", [0, -1]), _ints("s2", [-1])]),
-        # a mean over the batch axis of one sample: the sample
-        "x * 2": _model(
+        # a mean over the batch axis of one sample: the sample (times a weight of one entry)
+        "x * two": _model(
             [helper.make_node("ReduceMean", ["x", "a"], ["m"], name="rm", keepdims=0),
              helper.make_node("Mul", ["m", "two"], ["y"], name="mul")],
             [x], [helper.make_tensor_value_info("y", f, [3])],
