@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from ..api import Session
 
-__all__ = ["Translation", "translate", "from_onnx", "load"]
+__all__ = ["Translation", "translate", "from_onnx", "load", "check_wrt"]
 
 
 @dataclass(frozen=True)
@@ -275,6 +275,19 @@ def _layer(proto: Any, result: Value, uses: int, is_output: bool, layers: set[st
     if is_output and uses == 1:
         return False
     return proto.op_type in layers or uses > 1
+
+
+def check_wrt(session: "Session", wrt: list[str]) -> None:
+    """Refuse a name in `wrt` (ONNX spellings allowed: `x.1`) that is neither an input
+    nor a weight of the model `session` holds (from `from_onnx`), listing them as dcp
+    names them."""
+    inputs = [name for name, origin in session.origins.items() if origin.startswith("graph input ")]
+    known = set(inputs) | set(session.constants)
+    for name in wrt:
+        if session.aliases.get(name, name) not in known:
+            weights = ", ".join(f"`{w}`" for w in session.constants) or "none"
+            raise DcpError(f"`{name}` in {option('wrt')} is not an input or a weight of the model; "
+                           f"its inputs: {', '.join(f'`{i}`' for i in inputs)}; its weights: {weights}")
 
 
 def from_onnx(model_or_path: Any, *, symbolic: bool = False, output: str | None = None) -> "Session":
