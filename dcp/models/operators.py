@@ -167,7 +167,8 @@ def _pow(node: Node, graph: Graph) -> Value:
     outside the domain of dcp's `x ^ p`."""
     x, p = node.value(0), node.scalar(1)
     if p < 0 and p == int(p):
-        return Value(f"1 / {wrap(x, ATOM)} ^ {number(-p).text}", PRODUCT, x.dims, x.batched, x.scalar)
+        power = wrap(x, UNARY) if p == -1 else f"{wrap(x, ATOM)} ^ {number(-p).text}"
+        return Value(f"1 / {power}", PRODUCT, x.dims, x.batched, x.scalar)
     return Value(f"{wrap(x, ATOM)} ^ {number(p).text}", POWER, x.dims, x.batched, x.scalar)
 
 
@@ -516,7 +517,8 @@ def as_numbers(node: Node, array: np.ndarray, what: str) -> np.ndarray:
     if array.dtype.kind in "iub":
         return array.astype(np.int64)
     if array.dtype.kind != "f" and str(array.dtype) != "bfloat16":
-        raise node.fail(f"{what} holds {array.dtype} values; dcp reads tensors of real numbers "
+        kind = "strings" if array.dtype.kind in "OSU" else f"{array.dtype} values"
+        raise node.fail(f"{what} holds {kind}; dcp reads tensors of real numbers "
                         f"(float16 to float64, bfloat16, integers)")
     numbers = array.astype(np.float64)
     if not np.isfinite(numbers).all():
