@@ -277,6 +277,10 @@ def _layer(proto: Any, result: Value, uses: int, is_output: bool, layers: set[st
     return proto.op_type in layers or uses > 1
 
 
+#: How many weights an unknown --wrt lists (a model may have hundreds).
+_LISTED = 20
+
+
 def check_wrt(session: "Session", wrt: list[str]) -> None:
     """Refuse a name in `wrt` (ONNX spellings allowed: `x.1`) that is neither an input
     nor a weight of the model `session` holds (from `from_onnx`), listing them as dcp
@@ -285,7 +289,9 @@ def check_wrt(session: "Session", wrt: list[str]) -> None:
     known = set(inputs) | set(session.constants)
     for name in wrt:
         if session.aliases.get(name, name) not in known:
-            weights = ", ".join(f"`{w}`" for w in session.constants) or "none"
+            listed = [f"`{w}`" for w in list(session.constants)[:_LISTED]]
+            more = len(session.constants) - len(listed)
+            weights = ", ".join(listed + ([f"and {more} more"] if more > 0 else [])) or "none"
             raise DcpError(f"`{name}` in {option('wrt')} is not an input or a weight of the model; "
                            f"its inputs: {', '.join(f'`{i}`' for i in inputs)}; its weights: {weights}")
 
