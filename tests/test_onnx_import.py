@@ -20,7 +20,7 @@ from onnx.reference import ReferenceEvaluator  # noqa: E402
 import dcp  # noqa: E402
 from dcp.check.evaluate import evaluate  # noqa: E402
 from dcp.models import translate  # noqa: E402
-from dcp.models.graph import Names  # noqa: E402
+from dcp.models.graph import Names, number  # noqa: E402
 from dcp.models.operators import OPERATORS  # noqa: E402
 from dcp.ops import FLOAT  # noqa: E402
 
@@ -194,7 +194,6 @@ def test_the_operator_reference_comes_from_the_table():
 
 def test_numbers_are_written_exactly():
     from decimal import Decimal
-    from dcp.models.graph import number
     for x in (0.5, 2.0, -3.0, 1e-30, float(np.float32(0.1)), 1e20, -0.0):
         assert Decimal(number(x).text) == Decimal(x)
     assert number(float(np.float32(0.1))).text == "0.100000001490116119384765625"
@@ -574,7 +573,7 @@ def test_pow_is_the_model_below_zero(p):
     fraction it is NaN, and outside dcp's domain."""
     model = _model([helper.make_node("Pow", ["x", "p"], ["y"], name="pw")], [_vector("x", 3)],
                    [_vector("y", 3)], [_init("p", p)])
-    expected = {-1.0: "1 / x", -2.0: "1 / x ^ 2", -3.0: "1 / x ^ 3"}.get(p, f"x ^ {number_text(p)}")
+    expected = {-1.0: "1 / x", -2.0: "1 / x ^ 2", -3.0: "1 / x ^ 3"}.get(p, f"x ^ {number(p).text}")
     assert translate(model).expression == expected
     ours, theirs = _at(model, [-2.0, 1.0, 0.5])
     if p == int(p):
@@ -583,11 +582,6 @@ def test_pow_is_the_model_below_zero(p):
         assert np.isnan(theirs[0]) and np.isfinite(theirs[1:]).all()
         assert not np.isfinite(ours[0])
         np.testing.assert_allclose(ours[1:], theirs[1:], rtol=1e-6)
-
-
-def number_text(p):
-    from dcp.models.graph import number
-    return number(p).text
 
 
 # ---- errors at the node ----

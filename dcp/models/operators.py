@@ -13,7 +13,6 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import DcpError
 from .graph import ATOM, POWER, PRODUCT, SUM, UNARY, Graph, Label, Node, Tensor, Value, \
     broadcast, number, wrap
 
