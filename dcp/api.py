@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -724,6 +725,10 @@ def certify(expr: str | ModelProto, wrt: str | Sequence[str], assume: Iterable[s
     `expr` may also be a model loaded with `onnx.load` (an ONNX `ModelProto`): its output
     is certified, its weights at their values (see `dcp.from_onnx`).
     """
+    if isinstance(expr, os.PathLike) or isinstance(expr, str) and expr.rstrip().endswith(".onnx"):
+        raise DcpError(f"certify reads an expression or a loaded model, not a path: read the file "
+                       f"with dcp.from_onnx({os.fspath(expr).strip()!r}).certify(wrt=...) (on the "
+                       f"command line: dcp certify-model)")
     if type(expr).__name__ == "ModelProto":             # (onnx is not imported to ask)
         from .models import from_onnx
         return from_onnx(expr).certify(None, wrt, assume, shapes, check, seed, check_budget,

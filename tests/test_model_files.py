@@ -140,7 +140,10 @@ def test_the_command_line_says_what_is_wrong_with_a_model(capsys, tmp_path):
     assert main(["certify-model", str(tmp_path / "none.onnx"), "--wrt", "x"]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert main(["certify-model", str(TORCH / "icnn.onnx"), "--wrt", "x"]) == 2
-    assert "`x` in --wrt does not appear" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "error: `x` in --wrt is not an input or a weight of the model; its inputs: `y`; its "
+        "weights: `wy0_weight`, `wy0_bias`, `wz1_weight`, `wz1_bias`, `wy1_MatMul`, `wz2_weight`, "
+        "`wz2_bias`, `wy2_MatMul`, `wz3_weight`, `wz3_bias`, `wy3_MatMul`\n")
 
 
 def test_a_weight_may_be_named_as_the_model_names_it():

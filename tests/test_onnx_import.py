@@ -20,7 +20,7 @@ from onnx.reference import ReferenceEvaluator  # noqa: E402
 import dcp  # noqa: E402
 from dcp.check.evaluate import evaluate  # noqa: E402
 from dcp.models import translate  # noqa: E402
-from dcp.models.graph import Names  # noqa: E402
+from dcp.models.graph import Names, number  # noqa: E402
 from dcp.models.operators import OPERATORS  # noqa: E402
 from dcp.ops import FLOAT  # noqa: E402
 
@@ -142,6 +142,7 @@ def _hand_session(name: str) -> dcp.Session:
         session.declare_shape(given, tuple(dims))
     for bound, expr in case["bindings"]:
         session.bind(bound, expr)
+    session.assume(*case.get("assume", []))
     session.expression = case["expression"]
     return session
 
@@ -193,7 +194,6 @@ def test_the_operator_reference_comes_from_the_table():
 
 def test_numbers_are_written_exactly():
     from decimal import Decimal
-    from dcp.models.graph import number
     for x in (0.5, 2.0, -3.0, 1e-30, float(np.float32(0.1)), 1e20, -0.0):
         assert Decimal(number(x).text) == Decimal(x)
     assert number(float(np.float32(0.1))).text == "0.100000001490116119384765625"
@@ -340,8 +340,8 @@ def test_shapes_of_one_sample_read_faithfully():
              helper.make_node("Flatten", ["r1"], ["r2"], name="f", axis=0),
              helper.make_node("Reshape", ["r2", "s2"], ["y"], name="r2")],
             [_vector("x", 3, 1)], [helper.make_tensor_value_info("y", f, [3])], [_ints("s1", [0, -1]), _ints("s2", [-1])]),
-        # a mean over the batch axis of one sample: the sample
-        "x * 2": _model(
+        # a mean over the batch axis of one sample: the sample (times a weight of one entry)
+        "x * two": _model(
             [helper.make_node("ReduceMean", ["x", "a"], ["m"], name="rm", keepdims=0),
              helper.make_node("Mul", ["m", "two"], ["y"], name="mul")],
             [x], [helper.make_tensor_value_info("y", f, [3])],
@@ -466,3 +466,229 @@ def test_only_what_the_output_depends_on_is_read():
     assert (translation.bindings, translation.expression) == ((), "relu(x)")
     with pytest.raises(dcp.DcpError, match="^ONNX node `am` is an ArgMax, which dcp cannot translate"):
         translate(model, output="k")
+
+
+# ---- a weight of one entry, names, labels ----
+
+def _init(name, values):
+    return numpy_helper.from_array(np.asarray(values, dtype=np.float32), name)
+
+
+def _at(model, x):
+    """dcp's value of the translation of ``model`` at one sample ``x`` of its input
+    `x`, and onnx's (float32, as ONNX runs it), both flat float64."""
+    translation = translate(model)
+    session = dcp.Session()
+    for name, array in {**translation.constants, **translation.inputs}.items():
+        session.declare_shape(name, np.shape(array) if name in translation.constants else array)
+    for bound, text in translation.bindings:
+        session.bind(bound, text)
+    proof = session.certify(translation.expression, wrt="x", check=False).proof
+    values = {"x": np.asarray(x, dtype=float)[None]}
+    values.update({c: a[None] for c, a in translation.constants.items()})
+    with np.errstate(all="ignore"):
+        ours, _ = evaluate(proof, values, FLOAT, 1)
+        theirs = ReferenceEvaluator(model).run(None, {"x": np.asarray(x, np.float32)[None]})[0]
+    return np.asarray(ours, dtype=float).reshape(-1), np.asarray(theirs, dtype=float).reshape(-1)
+
+
+def _shared_weight(c, shape=(1,)):
+    """y = (x * c) * (W1 @ x * c): the weight c meets a vector of 3 and a vector of 1."""
+    return _model([helper.make_node("Gemm", ["x", "W1"], ["g"], name="g", transB=1),
+                   helper.make_node("Mul", ["x", "c"], ["a"], name="a"),
+                   helper.make_node("Mul", ["g", "c"], ["b"], name="b"),
+                   helper.make_node("Mul", ["a", "b"], ["y"], name="y")],
+                  [_vector("x", 3)], [_vector("y", 3)], [_init("W1", [[1.0, 1.0, 1.0]]), _init("c", np.full(shape, c))])
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_a_weight_of_one_entry_is_one_scalar_name(shape):
+    """Wherever it is used: one variable for wrt (the model is 3 c^2 at x = 1, not
+    affine in c), its sign in the symbolic mode."""
+    model = _shared_weight(0.5, shape)
+    translation = translate(model)
+    assert translation.expression == "x * c * (W1 @ x * c)[0]"
+    assert translation.constants["c"].shape == ()
+    _assert_faithful(model)
+    assert dcp.from_onnx(model).certify(wrt="c", check=False).verdict == "unknown"
+    single = _model([helper.make_node("Mul", ["x", "c"], ["y"], name="m")], [_vector("x", 3)],
+                    [_vector("y", 3)], [_init("c", np.full(shape, 0.5))])
+    assert dcp.from_onnx(single).certify(wrt="c").verdict == "affine"
+    # hardtanh(sqrt(x) - 0.5) is concave; with c = -2 (the same sign) it is not.
+    clipped = _model([helper.make_node("Sqrt", ["x"], ["s"], name="s"),
+                      helper.make_node("Add", ["s", "c"], ["a"], name="a"),
+                      helper.make_node("Clip", ["a", "lo", "hi"], ["y"], name="clip")],
+                     [_vector("x", 3)], [_vector("y", 3)],
+                     [_init("c", np.full(shape, -0.5)), _init("lo", -1.0), _init("hi", 1.0)])
+    assert dcp.from_onnx(clipped).certify(wrt="x", check=False).verdict == "concave"
+    assert dcp.from_onnx(clipped, symbolic=True).certify(wrt="x", check=False).verdict == "quasiconcave"
+
+
+def test_a_weight_of_one_entry_multiplies_a_vector_of_one():
+    u = _vector("x", 1)
+    gemm = _model([helper.make_node("Gemm", ["x", "W"], ["g"], name="g", transB=1),
+                   helper.make_node("Mul", ["g", "W"], ["y"], name="m")], [u], [_vector("y", 1)],
+                  [_init("W", [[2.0]])])
+    dot = _model([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], [u],
+                 [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["batch"])], [_init("w", [2.0])])
+    assert (translate(gemm).expression, translate(dot).expression) == ("W * x * W", "w * x[0]")
+    _assert_faithful(gemm)
+    _assert_faithful(dot)
+
+
+def test_an_onnx_name_that_is_a_dcp_name_keeps_it():
+    """`a.b` is renamed, but not to `a_b`: another input has that name as its own."""
+    model = _model([helper.make_node("Relu", ["a.b"], ["r"], name="r"),
+                    helper.make_node("Neg", ["a_b"], ["n"], name="n"),
+                    helper.make_node("Add", ["r", "n"], ["y"], name="s")],
+                   [_vector("a.b", 3), _vector("a_b", 3)], [_vector("y", 3)])
+    translation = translate(model)
+    assert (translation.bindings, translation.expression) == ((("r", "relu(a_b_2)"),), "r - a_b")
+    assert translation.renamed == {"a.b": "a_b_2"}
+    assert translation.origins["a_b"] == "graph input a_b"
+    assert dcp.from_onnx(model).certify(wrt="a_b").verdict == "affine"
+    names = Names(frozenset({"relu"}), frozenset({"x", "x_2", "relu", "fc1.weight"}))
+    assert [names.new(n) for n in ("x.1", "x", "fc1.weight", "relu", "x")] == \
+        ["x_1", "x", "fc1_weight", "relu_", "x_3"]
+
+
+def test_a_label_is_a_vector_in_the_unit_box():
+    """NLL of log-softmax is convex in the logits for every nonnegative label: no
+    witness with a label no model takes."""
+    f = onnx.TensorProto.FLOAT
+    model = _model([helper.make_node("Gemm", ["x", "W", "b"], ["z"], name="fc", transB=1),
+                    helper.make_node("LogSoftmax", ["z"], ["lp"], name="ls", axis=1),
+                    helper.make_node("NegativeLogLikelihoodLoss", ["lp", "label"], ["loss"], name="nll")],
+                   [_vector("x", 3), helper.make_tensor_value_info("label", onnx.TensorProto.INT64, ["batch"])],
+                   [helper.make_tensor_value_info("loss", f, [])],
+                   [_init("W", [[1, -2, 0.5], [0.3, 1, -1], [2, 0, 1], [1, 1, 1]]), _init("b", [0.1, -0.2, 0.3, 0])])
+    assert translate(model).labels == ("label",)
+    result = dcp.from_onnx(model).certify(wrt="x")
+    assert (result.verdict, result.assumptions) == ("convex", ("0 <= label <= 1",))
+
+
+@pytest.mark.parametrize("p", [-1.0, -2.0, -3.0, 2.0, 0.5, -0.5])
+def test_pow_is_the_model_below_zero(p):
+    """ONNX's Pow of a negative number by an integer is defined (`1 / x ^ k`); by a
+    fraction it is NaN, and outside dcp's domain."""
+    model = _model([helper.make_node("Pow", ["x", "p"], ["y"], name="pw")], [_vector("x", 3)],
+                   [_vector("y", 3)], [_init("p", p)])
+    expected = {-1.0: "1 / x", -2.0: "1 / x ^ 2", -3.0: "1 / x ^ 3"}.get(p, f"x ^ {number(p).text}")
+    assert translate(model).expression == expected
+    ours, theirs = _at(model, [-2.0, 1.0, 0.5])
+    if p == int(p):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    else:
+        assert np.isnan(theirs[0]) and np.isfinite(theirs[1:]).all()
+        assert not np.isfinite(ours[0])
+        np.testing.assert_allclose(ours[1:], theirs[1:], rtol=1e-6)
+
+
+# ---- errors at the node ----
+
+def test_errors_name_the_node():
+    x, y = _vector("x", 3), _vector("y", 3)
+    f = onnx.TensorProto.FLOAT
+    node = helper.make_node
+    cases = [
+        (_model([node("HardSigmoid", ["x"], ["y"], name="act", alpha=-0.5)], [x], [y]),
+         "ONNX node `act` (HardSigmoid): hard_sigmoid needs a finite alpha > 0 and a finite beta, "
+         "got alpha=-0.5, beta=0.5"),
+        (_model([node("Celu", ["x"], ["y"], name="act", alpha=-1.0)], [x], [y]),
+         "ONNX node `act` (Celu): celu needs a finite alpha > 0, got alpha=-1"),
+        (_model([node("Relu", ["x"], ["r"], name="r"), node("Div", ["r", "c"], ["y"], name="d")], [x], [y],
+                [_init("c", 0.0)]),
+         "ONNX node `d` (Div): divides by 0 (the model's value is inf or NaN there)"),
+        (_model([node("MatMul", ["x", "W"], ["y"], name="mm")], [x], [_vector("y", 2)], [_init("W", np.ones((4, 2)))]),
+         "ONNX node `mm` (MatMul): a matrix of shape [2, 4] cannot multiply a vector of 3 (one sample)"),
+        (_model([node("MatMul", ["x", "w"], ["y"], name="mm")], [x], [helper.make_tensor_value_info("y", f, ["batch"])],
+                [_init("w", np.ones(4))]),
+         "ONNX node `mm` (MatMul): a vector of 4 cannot multiply a vector of 3 (one sample)"),
+        (_model([node("Mul", ["x", "c"], ["y"], name="m")], [x], [y],
+                [helper.make_tensor("c", onnx.TensorProto.FLOAT8E4M3FN, [3], [1.5, -2.0, 0.25])], opset=19),
+         "ONNX node `m` (Mul): initializer `c` holds float8_e4m3fn values; dcp reads tensors of real "
+         "numbers (float16 to float64, bfloat16, integers)"),
+        (_model([node("Mul", ["x", "s"], ["y"], name="m")], [x], [y],
+                [helper.make_tensor("s", onnx.TensorProto.STRING, [1], [b"a"])]),
+         "ONNX node `m` (Mul): initializer `s` holds strings; dcp reads tensors of real numbers "
+         "(float16 to float64, bfloat16, integers)"),
+        (_model([node("Clip", ["x", "lo"], ["y"], name="clip")], [x], [y], [_init("lo", float("nan"))]),
+         "ONNX node `clip` (Clip): initializer `lo` holds nan; dcp reads finite numbers"),
+        (_model([node("Mul", ["x", "w.0"], ["y"], name="m")], [x], [y], [_init("w.0", [1.0, float("inf"), 2.0])]),
+         "ONNX node `m` (Mul): initializer `w.0` holds inf; dcp reads finite numbers"),
+        (_model([node("LeakyRelu", ["x"], ["y"], name="lr", alpha=float("nan"))], [x], [y]),
+         "ONNX node `lr` (LeakyRelu): the attribute alpha is nan; dcp reads finite numbers"),
+    ]
+    for model, message in cases:
+        _refused(model, message)
+
+
+@pytest.mark.parametrize("kind", [onnx.TensorProto.STRING, onnx.TensorProto.COMPLEX64])
+def test_an_initializer_the_output_does_not_read_is_not_read(kind):
+    extra = helper.make_tensor("extra", kind, [1], [b"a"] if kind == onnx.TensorProto.STRING else [1 + 2j])
+    model = _model([helper.make_node("Relu", ["x"], ["y"], name="r")], [_vector("x", 3)], [_vector("y", 3)], [extra])
+    assert translate(model).expression == "relu(x)"
+
+
+def test_gemm_at_opset_6_broadcasts_with_broadcast_1():
+    f = onnx.TensorProto.FLOAT
+
+    def gemm(**attributes):
+        model = _model([helper.make_node("Gemm", ["x", "W", "b"], ["y"], name="g", **attributes)],
+                       [_vector("x", 3), helper.make_tensor_value_info("W", f, [3, 3]),
+                        helper.make_tensor_value_info("b", f, [3])], [_vector("y", 3)],
+                       [_init("W", np.eye(3)), _init("b", [1, 2, 3])], opset=6)
+        model.ir_version = 3
+        return model
+    assert translate(gemm(broadcast=1)).expression == "W.T @ x + b"
+    _refused(gemm(), "ONNX node `g` (Gemm): a bias of rank 1 without broadcast=1 is not valid at this opset")
+
+
+def test_files_that_are_not_models(tmp_path):
+    folder = tmp_path / "model.onnx"
+    folder.mkdir()
+    with pytest.raises(dcp.DcpError, match=r"^'.*model.onnx' is a directory, not an ONNX file$"):
+        translate(folder)
+    model = _model([helper.make_node("Gemm", ["x", "W"], ["y"], name="g", transB=1)], [_vector("x", 3)],
+                   [_vector("y", 2)], [_init("W", np.ones((2, 3)))])
+    onnx.save_model(model, str(tmp_path / "m.onnx"), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="m.data", size_threshold=0)
+    assert translate(tmp_path / "m.onnx").expression == "W @ x"
+    (tmp_path / "m.data").unlink()
+    with pytest.raises(dcp.DcpError, match=r"^the weights of '.*m.onnx' are stored in an external "
+                                           r"file that cannot be read: "):
+        translate(tmp_path / "m.onnx")
+    for given in (tmp_path / "m.onnx", "m.onnx"):
+        with pytest.raises(dcp.DcpError) as error:
+            dcp.certify(given, wrt="x")
+        assert str(error.value) == (
+            f"certify reads an expression or a loaded model, not a path: read the file with "
+            f"dcp.from_onnx({str(given)!r}).certify(wrt=...) (on the command line: dcp certify-model)")
+
+
+def test_wrt_by_an_onnx_name_and_an_unknown_wrt(tmp_path, capsys):
+    from dcp.cli import main
+    model = _model([helper.make_node("Relu", ["x.1"], ["r"], name="r"),
+                    helper.make_node("Gemm", ["r", "W"], ["out"], name="g", transB=1)],
+                   [_vector("x.1", 3)], [_vector("out", 3)], [_init("W", np.eye(3))])
+    assert dcp.from_onnx(model).certify(wrt="x.1", check=False).wrt == ("x_1",)
+    onnx.save(model, tmp_path / "m.onnx")
+    assert main(["certify-model", str(tmp_path / "m.onnx"), "--wrt", "x.1", "--no-check"]) == 0
+    assert capsys.readouterr().out.startswith("W @ r  wrt x_1\n")
+    assert main(["certify-model", str(tmp_path / "m.onnx"), "--wrt", "nothere"]) == 2
+    assert capsys.readouterr().err == ("error: `nothere` in --wrt is not an input or a weight of the "
+                                       "model; its inputs: `x_1`; its weights: `W`\n")
+
+
+def test_the_text_writes_no_factor_one_and_subtractions():
+    x, y = _vector("x", 3), _vector("y", 3)
+    selu = _model([helper.make_node("Selu", ["x"], ["y"], name="s", alpha=3.0, gamma=1.0)], [x], [y])
+    gemm = _model([helper.make_node("Gemm", ["x", "W", "b"], ["y"], name="g", beta=-3.0)], [x], [y],
+                  [_init("W", np.eye(3)), _init("b", [1.0, 2.0, 3.0])])
+    negation = _model([helper.make_node("Neg", ["x"], ["n"], name="n"),
+                       helper.make_node("Relu", ["x"], ["r"], name="r"),
+                       helper.make_node("Add", ["r", "n"], ["y"], name="s")], [x], [y])
+    assert [translate(m).expression for m in (selu, gemm, negation)] == \
+        ["elu(x, alpha=3)", "W.T @ x - 3 * b", "r - x"]
+    for model in (selu, gemm, negation):
+        _assert_faithful(model)

@@ -64,6 +64,12 @@ class Tensor:
     #: This tensor is `of.array.T`: text writes `W.T` of the named `of`.
     of: "Tensor | None" = None
 
+    @property
+    def weight(self) -> bool:
+        """Whether the tensor is an initializer (a weight, which may be certified in or
+        stand for its sign), not a `Constant` node's value (part of the architecture)."""
+        return self.source.startswith("initializer ")
+
 
 @dataclass(frozen=True)
 class Label:
@@ -107,26 +113,39 @@ def _readable(onnx_name: str) -> str:
 
 
 class Names:
-    """dcp names for ONNX names: readable, never a keyword or an atom's name, unique
-    (a clash gets `_2`, `_3`, ... in the order names are asked for)."""
+    """dcp names for ONNX names: an ONNX name that is already a dcp name keeps it; the
+    others are made readable, never a keyword or an atom's name, unique (a clash gets
+    `_2`, `_3`, ... in the order names are asked for) and never the name another ONNX
+    value of the graph (`own`, asked up front) has as its own."""
 
-    def __init__(self, reserved: frozenset[str]) -> None:
+    def __init__(self, reserved: frozenset[str], own: frozenset[str] = frozenset()) -> None:
         self._reserved = reserved
+        # Names other values keep: a renamed value must not take one.
+        self._own = frozenset(n for n in own if self._valid(n))
         self._taken: set[str] = set()
         #: The dcp name each ONNX name was first given.
         self.given: dict[str, str] = {}
 
-    def new(self, onnx_name: str) -> str:
-        name = self._fresh(onnx_name)
+    def new(self, onnx_name: str, *, base: str | None = None) -> str:
+        """A dcp name for the value `onnx_name`, made from `base` (another ONNX name, a
+        node's) when given, else from `onnx_name` itself."""
+        if base is None and self._valid(onnx_name) and onnx_name not in self._taken:
+            name = onnx_name
+            self._taken.add(name)
+        else:
+            name = self._fresh(base if base is not None else onnx_name)
         self.given.setdefault(onnx_name, name)
         return name
+
+    def _valid(self, name: str) -> bool:
+        return name.isidentifier() and name.isascii() and name not in self._reserved
 
     def _fresh(self, onnx_name: str) -> str:
         base = _readable(onnx_name)
         if base in self._reserved:
             base += "_"
         name, k = base, 2
-        while name in self._taken:
+        while name in self._taken or name in self._own:
             name, k = f"{base}_{k}", k + 1
         self._taken.add(name)
         return name
@@ -164,6 +183,9 @@ class Node:
         are decoded; floats are the float32 stored, exactly."""
         self._read.add(name)
         value = self._attributes.get(name, default)
+        numbers = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, float) and not math.isfinite(v) for v in numbers):
+            raise self.fail(f"the attribute {name} is {value!r}; dcp reads finite numbers")
         return value.decode() if isinstance(value, bytes) else value
 
     def unread(self) -> list[str]:
@@ -221,7 +243,8 @@ class Graph:
         (`wy1_MatMul`)."""
         key = (tensor.onnx_name, array.shape)
         if key not in self._constant_names:
-            name = self.names.new(node.name if tensor.onnx_name.startswith("onnx::") else tensor.onnx_name)
+            name = self.names.new(tensor.onnx_name, base=node.name if tensor.onnx_name.startswith("onnx::")
+                                  else None)
             self._constant_names[key] = name
             self.constants[name] = array
             self.origins[name] = f"{tensor.source}, read by {node.origin}"
@@ -230,16 +253,25 @@ class Graph:
             self.origins[self._constant_names[key]] += f", {node.origin}"
         return self._constant_names[key]
 
-    def matrix(self, node: Node, tensor: Tensor, transpose: bool) -> str:
-        """Text for the 2-D `tensor` (transposed when `transpose`) as a matrix that
-        multiplies a vector: its own name, or the name of the tensor it transposes."""
-        if tensor.array.ndim != 2:
+    def product(self, node: Node, tensor: Tensor, transpose: bool, x: Value) -> Value:
+        """The 2-D `tensor` (transposed when `transpose`) times the vector `x`: `W @ x`
+        by its own name or `W.T @ x` by the name of the tensor it transposes; a weight
+        of one entry is its scalar name (`c * x`). The shapes must agree."""
+        array = tensor.array.T if transpose else tensor.array
+        if array.ndim != 2:
             raise node.fail(f"dcp multiplies by a matrix; this constant has shape "
                             f"{list(tensor.array.shape)}")
+        if array.shape[1] != x.dims[0]:
+            raise node.fail(f"a matrix of shape {list(array.shape)} cannot multiply a vector "
+                            f"of {x.dims[0]} (one sample)")
+        if array.size == 1 and tensor.weight:
+            c = self.operand(node, tensor, None)
+            return Value(f"{c.text} * {wrap(x, UNARY)}", PRODUCT, (1,), x.batched)
         if tensor.of is not None:
             tensor, transpose = tensor.of, not transpose
         name = self.constant(node, tensor, tensor.array)
-        return f"{name}.T" if transpose else name
+        return Value(f"{name}.T @ {wrap(x, UNARY)}" if transpose else f"{name} @ {wrap(x, UNARY)}",
+                     PRODUCT, (array.shape[0],), x.batched)
 
     def operand(self, node: Node, given: Value | Tensor | Label | None, partner: Value | None) -> Value:
         """`given` as an elementwise operand next to the activation `partner`: a
@@ -262,7 +294,12 @@ class Graph:
                 raise node.fail(f"a constant of shape {list(array.shape)} differs across the "
                                 f"batch axis, which would mix samples")
             array = array[0]
-        # A number where ONNX broadcasts one entry (a bias of one entry keeps its name).
+        # A weight of one entry is a scalar name wherever it is used (one name, so that
+        # it is one variable and, in the symbolic mode, stands for its sign); a Constant
+        # node's number is written where ONNX broadcasts it.
+        if array.size == 1 and given.weight:
+            name = self.constant(node, given.of or given, array.reshape(()))
+            return Value(name, ATOM, array.shape, False, True)
         if array.size == 1 and (array.ndim == 0 or partner is None or partner.dims != array.shape):
             written = number(float(array.reshape(())))
             return Value(written.text, written.level, array.shape, False, True)

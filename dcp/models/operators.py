@@ -13,7 +13,6 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import DcpError
 from .graph import ATOM, POWER, PRODUCT, SUM, UNARY, Graph, Label, Node, Tensor, Value, \
     broadcast, number, wrap
 
@@ -44,9 +43,18 @@ def translates(*op_types: str, layer: bool = False) -> Callable[[Entry], Entry]:
     return register
 
 
-def _call(name: str, x: Value, **keywords: float | None) -> Value:
-    """`name(x, k=v, ...)` elementwise, keywords given as None left out."""
-    written = "".join(f", {k}={number(v).text}" for k, v in keywords.items() if v is not None)
+def _call(node: Node, name: str, x: Value, **keywords: float | None) -> Value:
+    """`name(x, k=v, ...)` elementwise, keywords given as None left out; keywords the
+    atom refuses (celu's alpha <= 0) are the node's error."""
+    from ..atoms import lookup
+    from ..errors import ArgumentError
+    given = {k: v for k, v in keywords.items() if v is not None}
+    atom = lookup(name, 1)
+    try:
+        atom.validate({**atom.keywords, **given})
+    except ArgumentError as error:
+        raise node.fail(str(error)) from None
+    written = "".join(f", {k}={number(v).text}" for k, v in given.items())
     return Value(f"{name}({x.text}{written})", ATOM, x.dims, x.batched, x.scalar)
 
 
@@ -61,28 +69,28 @@ _ATOMS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softplus": "sof
 def _atom(node: Node, graph: Graph) -> Value:
     """`relu(x)`, `sigmoid(x)`, `tanh(x)`, `softplus(x)`, `softsign(x)`, `abs(x)`,
     `exp(x)`, `log(x)`, `sqrt(x)`, `erf(x)`: the dcp atom of the same function."""
-    return _call(_ATOMS[node.op_type], node.value(0))
+    return _call(node, _ATOMS[node.op_type], node.value(0))
 
 
 @translates("LeakyRelu", layer=True)
 def _leaky_relu(node: Node, graph: Graph) -> Value:
     """`leaky_relu(x, alpha=a)`; ONNX's default alpha is the float32 nearest 0.01, and
     dcp writes it exactly."""
-    return _call("leaky_relu", node.value(0), alpha=node.attribute("alpha", 0.009999999776482582))
+    return _call(node, "leaky_relu", node.value(0), alpha=node.attribute("alpha", 0.009999999776482582))
 
 
 @translates("Elu", layer=True)
 def _elu(node: Node, graph: Graph) -> Value:
     """`elu(x)`, `elu(x, alpha=a)`."""
     alpha = node.attribute("alpha", 1.0)
-    return _call("elu", node.value(0), alpha=None if alpha == 1 else alpha)
+    return _call(node, "elu", node.value(0), alpha=None if alpha == 1 else alpha)
 
 
 @translates("Celu", layer=True)
 def _celu(node: Node, graph: Graph) -> Value:
     """`celu(x)`, `celu(x, alpha=a)`."""
     alpha = node.attribute("alpha", 1.0)
-    return _call("celu", node.value(0), alpha=None if alpha == 1 else alpha)
+    return _call(node, "celu", node.value(0), alpha=None if alpha == 1 else alpha)
 
 
 #: ONNX's default Selu attributes: SELU's constants rounded to float32.
@@ -99,8 +107,10 @@ def _selu(node: Node, graph: Graph) -> Value:
     alpha = node.attribute("alpha", _SELU_ALPHA)
     gamma = node.attribute("gamma", _SELU_GAMMA)
     if (alpha, gamma) == (_SELU_ALPHA, _SELU_GAMMA):
-        return _call("selu", x)
-    scaled = _call("elu", x, alpha=None if alpha == 1 else alpha)
+        return _call(node, "selu", x)
+    scaled = _call(node, "elu", x, alpha=None if alpha == 1 else alpha)
+    if gamma == 1:
+        return scaled
     factor = number(gamma)
     return Value(f"{wrap(factor, PRODUCT)} * {scaled.text}", PRODUCT, x.dims, x.batched, x.scalar)
 
@@ -111,14 +121,14 @@ def _gelu(node: Node, graph: Graph) -> Value:
     approximate = node.attribute("approximate", "none")
     if approximate not in ("none", "tanh"):
         raise node.fail(f"approximate={approximate!r} is not one of 'none', 'tanh'")
-    return _call("gelu" if approximate == "none" else "gelu_tanh", node.value(0))
+    return _call(node, "gelu" if approximate == "none" else "gelu_tanh", node.value(0))
 
 
 @translates("HardSigmoid", layer=True)
 def _hard_sigmoid(node: Node, graph: Graph) -> Value:
     """`hard_sigmoid(x, alpha=a, beta=b)`, alpha and beta as the model stores them
     (ONNX's defaults: the float32 nearest 0.2, and 0.5)."""
-    return _call("hard_sigmoid", node.value(0), alpha=node.attribute("alpha", 0.20000000298023224),
+    return _call(node, "hard_sigmoid", node.value(0), alpha=node.attribute("alpha", 0.20000000298023224),
                  beta=node.attribute("beta", 0.5))
 
 
@@ -136,23 +146,29 @@ def _clip(node: Node, graph: Graph) -> Value:
     if lo >= hi:
         raise node.fail(f"Clip with min {lo} >= max {hi} is a constant; dcp does not translate it")
     if (lo, hi) == (0, 6):
-        return _call("relu6", x)
+        return _call(node, "relu6", x)
     if (lo, hi) == (-1, 1):
-        return _call("hardtanh", x)
+        return _call(node, "hardtanh", x)
     if math.isinf(lo) and math.isinf(hi):
         return x
     if math.isinf(hi):
         return Value(f"maximum({x.text}, {number(lo).text})", ATOM, x.dims, x.batched, x.scalar)
     if math.isinf(lo):
         return Value(f"minimum({x.text}, {number(hi).text})", ATOM, x.dims, x.batched, x.scalar)
-    return _call("hardtanh", x, min_val=lo, max_val=hi)
+    return _call(node, "hardtanh", x, min_val=lo, max_val=hi)
 
 
 @translates("Pow", layer=True)
 def _pow(node: Node, graph: Graph) -> Value:
-    """`x ^ p`, the exponent a constant number."""
-    x, p = node.value(0), number(node.scalar(1))
-    return Value(f"{wrap(x, ATOM)} ^ {p.text}", POWER, x.dims, x.batched, x.scalar)
+    """`x ^ p`, the exponent a constant number; `1 / x ^ k` for a negative integer
+    `p = -k`, which ONNX defines for negative x too (dcp's `x ^ -k` is defined for
+    x > 0 only). A fractional exponent of a negative number is NaN in ONNX, and
+    outside the domain of dcp's `x ^ p`."""
+    x, p = node.value(0), node.scalar(1)
+    if p < 0 and p == int(p):
+        power = wrap(x, UNARY) if p == -1 else f"{wrap(x, ATOM)} ^ {number(-p).text}"
+        return Value(f"1 / {power}", PRODUCT, x.dims, x.batched, x.scalar)
+    return Value(f"{wrap(x, ATOM)} ^ {number(p).text}", POWER, x.dims, x.batched, x.scalar)
 
 
 @translates("Max", "Min", layer=True)
@@ -194,25 +210,23 @@ def _plus(a: Value, op: str, b: Value, result: Value) -> Value:
     """`a + b` or `a - b` with `result`'s shape; a negative number added is written
     as its subtraction (`W @ x - 0.5`)."""
     right = b.text
-    if b.level == UNARY and b.text.startswith("-") and _is_number(b.text[1:]):
+    # `-t` and `-3 * t` are the negation of what follows the sign (a leading minus
+    # negates the first factor, so the product).
+    if b.level in (PRODUCT, UNARY) and b.text.startswith("-"):
         op, right = "-" if op == "+" else "+", b.text[1:]
     elif b.level <= SUM:
         right = f"({b.text})"
     return Value(f"{wrap(a, SUM)} {op} {right}", SUM, result.dims, result.batched, result.scalar)
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 @translates("Mul", "Div")
 def _product(node: Node, graph: Graph) -> Value:
     """`a * b`, `a / b`, elementwise, by constants or between activations (dcp's
     product and division rules decide what follows)."""
+    divisor = node.input(1)
+    if node.op_type == "Div" and isinstance(divisor, Tensor) and divisor.array.size == 1 \
+            and divisor.array.reshape(()) == 0:
+        raise node.fail("divides by 0 (the model's value is inf or NaN there)")
     a, b, result = _pair(node, graph)
     op = "*" if node.op_type == "Mul" else "/"
     return Value(f"{wrap(a, PRODUCT)} {op} {wrap(b, UNARY)}", PRODUCT, result.dims,
@@ -241,17 +255,19 @@ def _gemm(node: Node, graph: Graph) -> Value:
     alpha, beta = node.attribute("alpha", 1.0), node.attribute("beta", 1.0)
     if node.attribute("transA", 0):
         raise node.fail("transA=1 multiplies across the batch axis, which would mix samples")
+    # Before opset 7 a bias that broadcasts says so (broadcast=1): dcp broadcasts it.
+    broadcasts = node.attribute("broadcast", 0) if node.opset < 7 else 1
     x = _vector(node, node.value(0), "input A")
     if not x.batched:
         raise node.fail("input A must have a batch axis (rank 2)")
-    matrix = graph.matrix(node, node.tensor(1), transpose=not node.attribute("transB", 0))
-    text = f"{matrix} @ {wrap(x, UNARY)}"
+    product = graph.product(node, node.tensor(1), not node.attribute("transB", 0), x)
     if alpha != 1:
-        text = f"{wrap(number(alpha), PRODUCT)} * ({text})"
-    rows = (node.tensor(1).array.shape[0 if node.attribute("transB", 0) else 1],)
-    product = Value(text, PRODUCT, rows, True)
+        product = Value(f"{wrap(number(alpha), PRODUCT)} * ({product.text})", PRODUCT,
+                        product.dims, True)
     if node.input(2) is None or beta == 0:
         return product
+    if not broadcasts and node.tensor(2).array.ndim != 2:
+        raise node.fail("a bias of rank 1 without broadcast=1 is not valid at this opset")
     bias = graph.operand(node, node.tensor(2), product)
     if beta != 1:
         bias = Value(f"{wrap(number(beta), PRODUCT)} * {wrap(bias, UNARY)}", PRODUCT, bias.dims,
@@ -269,14 +285,23 @@ def _matmul(node: Node, graph: Graph) -> Value:
     if isinstance(a, Value) and isinstance(b, Tensor):
         x = _vector(node, a, "input A")
         if b.array.ndim == 1:
-            return Value(f"dot({graph.operand(node, b, x).text}, {x.text})", ATOM, (), x.batched)
-        matrix = graph.matrix(node, b, transpose=True)
-        return Value(f"{matrix} @ {wrap(x, UNARY)}", PRODUCT, (b.array.shape[1],), x.batched)
+            return _dot(node, graph, b, x)
+        return graph.product(node, b, True, x)
     if isinstance(a, Tensor) and isinstance(b, Value) and not b.batched:
-        x = _vector(node, b, "input B")
-        matrix = graph.matrix(node, a, transpose=False)
-        return Value(f"{matrix} @ {wrap(x, UNARY)}", PRODUCT, (a.array.shape[0],), False)
+        return graph.product(node, a, False, _vector(node, b, "input B"))
     raise node.fail("dcp translates a product of an activation and a constant matrix only")
+
+
+def _dot(node: Node, graph: Graph, w: Tensor, x: Value) -> Value:
+    """`dot(w, x)`, one number per sample; `c * x[0]` for a weight of one entry."""
+    if w.array.shape[0] != x.dims[0]:
+        raise node.fail(f"a vector of {w.array.shape[0]} cannot multiply a vector of "
+                        f"{x.dims[0]} (one sample)")
+    c = graph.operand(node, w, x)
+    if c.scalar:
+        entry = x.text[1:-1] if x.scalar else f"{wrap(x, ATOM)}[0]"     # `[s]`: s
+        return Value(f"{c.text} * {entry}", PRODUCT, (), x.batched)
+    return Value(f"dot({c.text}, {x.text})", ATOM, (), x.batched)
 
 
 # ---- reductions ----
@@ -481,16 +506,22 @@ def _constant(node: Node, graph: Graph) -> Tensor:
         raise node.fail("dcp reads a Constant given as value, value_float(s) or value_int(s)")
     given = node.attribute(found[0])
     array = numpy_helper.to_array(given) if found[0] == "value" else np.asarray(given)
-    return Tensor(node.outputs[0], as_numbers(node, array), node.origin)
+    return Tensor(node.outputs[0], as_numbers(node, array, "its value"), node.origin)
 
 
-def as_numbers(node: Node | None, array: np.ndarray) -> np.ndarray:
-    """`array` as float64 (exact for every float and for integers below 2^53) or
-    int64 for integers (shapes and axes)."""
+def as_numbers(node: Node, array: np.ndarray, what: str) -> np.ndarray:
+    """`array` (`what`, read by `node`) as float64 (exact for every float and for
+    integers below 2^53) or int64 for integers (shapes and axes); a tensor of other
+    numbers (float8, complex), of strings, or holding NaN or inf is the node's error."""
     if array.dtype.kind in "iub":
         return array.astype(np.int64)
-    if array.dtype.kind == "f" or str(array.dtype) == "bfloat16":
-        return array.astype(np.float64)
-    where = f"{node}: " if node is not None else ""
-    raise DcpError(f"{where}dcp reads tensors of numbers, not {array.dtype}")
+    if array.dtype.kind != "f" and str(array.dtype) != "bfloat16":
+        kind = "strings" if array.dtype.kind in "OSU" else f"{array.dtype} values"
+        raise node.fail(f"{what} holds {kind}; dcp reads tensors of real numbers "
+                        f"(float16 to float64, bfloat16, integers)")
+    numbers = array.astype(np.float64)
+    if not np.isfinite(numbers).all():
+        bad = numbers[~np.isfinite(numbers)][0]
+        raise node.fail(f"{what} holds {float(bad)!r}; dcp reads finite numbers")
+    return numbers
 

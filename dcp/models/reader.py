@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from ..api import Session
 
-__all__ = ["Translation", "translate", "from_onnx", "load"]
+__all__ = ["Translation", "translate", "from_onnx", "load", "check_wrt"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,9 @@ class Translation:
     values used more than once; the rest is written inline); `constants` the weights
     used, by dcp name, as float64 arrays; `inputs` each graph input's dcp name and
     shape for one sample (a class-index input read by a loss is a one-hot vector);
-    `expression` the graph output's text; `origins` where each dcp name came from.
+    `expression` the graph output's text; `origins` where each dcp name came from;
+    `labels` the class-index inputs read as one-hot vectors (a session assumes
+    `0 <= label <= 1` on them).
     """
 
     bindings: tuple[tuple[str, str], ...]
@@ -43,6 +45,7 @@ class Translation:
     origins: dict[str, str]
     #: The dcp name of each ONNX name that was renamed (``wz2.weight`` -> ``wz2_weight``).
     renamed: dict[str, str]
+    labels: tuple[str, ...] = ()
 
 
 def load(model_or_path: Any) -> Any:
@@ -53,12 +56,15 @@ def load(model_or_path: Any) -> Any:
         raise DcpError('reading ONNX models needs the onnx package: pip install "dcp[onnx]"') from None
     if isinstance(model_or_path, (str, os.PathLike)):
         path = os.fspath(model_or_path)
+        if os.path.isdir(path):
+            raise DcpError(f"{path!r} is a directory, not an ONNX file")
         if not os.path.isfile(path):
             raise DcpError(f"no ONNX model at {path!r}: the file does not exist")
         try:
-            model = onnx.load(path)
+            model = onnx.load(path, load_external_data=False)
         except Exception as error:              # protobuf's DecodeError and its kin
             raise DcpError(f"{path!r} is not an ONNX model: {_first_line(error)}") from None
+        _load_external_data(model, path)
     elif isinstance(model_or_path, onnx.ModelProto):
         model = model_or_path
     else:
@@ -69,6 +75,18 @@ def load(model_or_path: Any) -> Any:
     except Exception as error:                  # onnx.checker.ValidationError
         raise DcpError(f"the ONNX model is not valid: {_first_line(error)}") from None
     return model
+
+
+def _load_external_data(model: Any, path: str) -> None:
+    """The weights a model keeps in files beside it, read into `model`."""
+    from onnx.external_data_helper import load_external_data_for_model, uses_external_data
+    if not any(uses_external_data(t) for t in model.graph.initializer):
+        return
+    try:
+        load_external_data_for_model(model, os.path.dirname(os.path.abspath(path)))
+    except Exception as error:                  # a missing or short file: OSError and kin
+        raise DcpError(f"the weights of {path!r} are stored in an external file that cannot be "
+                       f"read: {_first_line(error)}") from None
 
 
 def _first_line(error: Exception) -> str:
@@ -134,11 +152,13 @@ def translate(model_or_path: Any, *, output: str | None = None) -> Translation:
     target = _output(graph_proto, output)
     nodes = _needed(graph_proto.node, target)
     _refuse_unsupported(nodes, OPERATORS, supported)
-    graph = Graph(Names(_reserved()))
+    graph = Graph(Names(_reserved(), _onnx_names(graph_proto)))
     values, inputs = _sources(graph_proto, graph)
+    initializers = {tensor.name: tensor for tensor in graph_proto.initializer}
     uses = _uses(nodes, target)
     for proto in nodes:
-        node = Node(proto, [values[n] if n else None for n in proto.input], opset)
+        node = Node(proto, [], opset)
+        node.inputs = [_read(node, n, values, initializers) if n else None for n in proto.input]
         result = OPERATORS[proto.op_type](node, graph)
         # A guard for attributes a newer opset adds: one no entry reads is refused,
         # never ignored.
@@ -157,22 +177,40 @@ def translate(model_or_path: Any, *, output: str | None = None) -> Translation:
         raise DcpError(f"the graph output `{target}` does not depend on the graph's inputs")
     return Translation(tuple(graph.bindings), graph.constants, {**inputs, **graph.labels},
                        final.text, graph.origins,
-                       {onnx: name for onnx, name in graph.names.given.items() if onnx != name})
+                       {onnx: name for onnx, name in graph.names.given.items() if onnx != name},
+                       tuple(graph.labels))
+
+
+def _onnx_names(graph_proto: Any) -> frozenset[str]:
+    """The names of the graph's values: inputs, initializers, node outputs."""
+    names = {v.name for v in graph_proto.input} | {t.name for t in graph_proto.initializer}
+    return frozenset(names.union(*(proto.output for proto in graph_proto.node)))
+
+
+def _read(node: Node, name: str, values: dict, initializers: dict) -> Value | Tensor | Label:
+    """The value `name` that `node` reads; an initializer is read when a node first
+    reads it (one the output does not depend on is never read), its errors the node's."""
+    if name not in values:
+        from onnx import numpy_helper
+
+        from .operators import as_numbers
+        what = f"initializer `{name}`"
+        try:
+            array = numpy_helper.to_array(initializers[name])
+        except Exception as error:              # a data type numpy cannot hold, a short buffer
+            raise node.fail(f"{what} cannot be read: {_first_line(error)}") from None
+        values[name] = Tensor(name, as_numbers(node, array, what), f"initializer {name}")
+    return values[name]
 
 
 def _sources(graph_proto: Any, graph: Graph) -> tuple[dict, dict[str, tuple[int, ...]]]:
-    """The graph's initializers and inputs, by ONNX name; and each real-valued input's
-    dcp name and shape for one sample."""
-    from onnx import numpy_helper
-
-    from .operators import as_numbers
+    """The graph's inputs, by ONNX name (initializers are read when a node reads them);
+    and each real-valued input's dcp name and shape for one sample."""
     values: dict[str, Value | Tensor | Label] = {}
-    for tensor in graph_proto.initializer:
-        values[tensor.name] = Tensor(tensor.name, as_numbers(None, numpy_helper.to_array(tensor)),
-                                     f"initializer {tensor.name}")
+    initializers = {tensor.name for tensor in graph_proto.initializer}
     inputs: dict[str, tuple[int, ...]] = {}
     for value_info in graph_proto.input:
-        if value_info.name in values:          # an initializer listed as an input (IR < 4)
+        if value_info.name in initializers:    # an initializer listed as an input (IR < 4)
             continue
         given = _input(value_info, graph.names.new(value_info.name))
         values[value_info.name] = given
@@ -239,6 +277,25 @@ def _layer(proto: Any, result: Value, uses: int, is_output: bool, layers: set[st
     return proto.op_type in layers or uses > 1
 
 
+#: How many weights an unknown --wrt lists (a model may have hundreds).
+_LISTED = 20
+
+
+def check_wrt(session: "Session", wrt: list[str]) -> None:
+    """Refuse a name in `wrt` (ONNX spellings allowed: `x.1`) that is neither an input
+    nor a weight of the model `session` holds (from `from_onnx`), listing them as dcp
+    names them."""
+    inputs = [name for name, origin in session.origins.items() if origin.startswith("graph input ")]
+    known = set(inputs) | set(session.constants)
+    for name in wrt:
+        if session.aliases.get(name, name) not in known:
+            listed = [f"`{w}`" for w in list(session.constants)[:_LISTED]]
+            more = len(session.constants) - len(listed)
+            weights = ", ".join(listed + ([f"and {more} more"] if more > 0 else [])) or "none"
+            raise DcpError(f"`{name}` in {option('wrt')} is not an input or a weight of the model; "
+                           f"its inputs: {', '.join(f'`{i}`' for i in inputs)}; its weights: {weights}")
+
+
 def from_onnx(model_or_path: Any, *, symbolic: bool = False, output: str | None = None) -> "Session":
     """A `dcp.Session` holding an ONNX model: its weights as constants with their
     values (`symbolic=True`: parameters with the sign pattern of their values), its
@@ -256,6 +313,10 @@ def from_onnx(model_or_path: Any, *, symbolic: bool = False, output: str | None 
     for name, text in translation.bindings:
         session.bind(name, text)
     session.expression = translation.expression
+    for label in translation.labels:
+        # A one-hot vector lies in [0, 1]; NLL and cross-entropy are convex in the logits
+        # for every nonnegative label, so a witness never needs a label no model takes.
+        session.assume(f"0 <= {label} <= 1")
     session.origins = dict(translation.origins)
     session.aliases = dict(translation.renamed)
     return session
