@@ -176,8 +176,9 @@ def entry_verdicts(proof: Proof, analyzer, origins: dict[str, str] | None = None
             else "convex"
         verdicts = tuple((entry, _word(copy.curvature[node])) for entry, node in rows_of[index])
         offending, more = [], []
+        opposite = "concave" if wanted == "convex" else "convex"
         for entry, verdict in verdicts:
-            if verdict == "unknown":
+            if verdict in ("unknown", opposite):        # (an opposite term spoils dot's sum)
                 named, count = _spoiling(entries, entry, kind, side, transposed, wanted)
                 offending += [(entry, where, value) for where, value in named]
                 if count > len(named):
