@@ -102,3 +102,11 @@ def test_fuzz_entrywise_verdicts_hold_numerically(w1, w2, w3, act, symbolic):
                 assert gap <= scale, (result.verdict, A, B, c, act)
             if result.curvature.is_concave:
                 assert gap >= -scale, (result.verdict, A, B, c, act)
+
+
+def test_a_network_whose_every_path_from_the_input_has_a_zero_weight_is_constant():
+    # Written out entry by entry, x is read nowhere; the check must not stumble on it.
+    w2 = np.array([[1.0, 0.0], [-1.0, 2.0]])
+    result = network(np.eye(2), w2, np.array([0.0, 0.0]), "relu").certify(wrt="x")
+    assert result.verdict == "constant" and result.layerwise is not None
+    assert result.witnesses == {}

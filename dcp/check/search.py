@@ -116,7 +116,10 @@ class Search:
 
     def __init__(self, proof: Proof, solutions: list[ShapeSolution], wrt: tuple[str, ...],
                  bounds: Mapping, budget: Budget, seed: int):
-        self.proof, self.solutions, self.wrt = proof, solutions, wrt
+        self.proof, self.solutions = proof, solutions
+        # A variable the expression no longer reads (a proof entry by entry drops the
+        # terms of weights exactly 0) is drawn nowhere: f does not depend on it.
+        self.wrt = tuple(n for n in wrt if n in solutions[0].names)
         self.bounds, self.budget, self.seed = bounds, budget, seed
         self.names = list(solutions[0].names)
         self.boxes = {n: Box.of(bounds.get(n)) for n in self.names}
