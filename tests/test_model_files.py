@@ -168,3 +168,14 @@ def test_a_models_json_names_its_weights_instead_of_copying_them():
     assert set(witness["params"]) == set() and set(witness["shapes"]) == {"y"}
     assert "wz2_weight" in witness["given"]
     assert data["entries"][0]["offending"] == [{"entry": [3], "at": [3, 0], "value": -0.3100000023841858}]
+
+
+def test_the_command_line_draws_a_models_witness_inside_the_box_assumed(tmp_path, capsys):
+    picture = tmp_path / "w.png"
+    assert main(["certify-model", str(TORCH / "icnn_negative.onnx"), "--wrt", "y",
+                 "--assume", "-2 <= y <= 2", "--plot", str(picture)]) == 0
+    out = capsys.readouterr()
+    assert picture.stat().st_size > 0 and f"wrote {picture}" in out.err
+    result = dcp.from_onnx(TORCH / "icnn_negative.onnx").certify(wrt="y", assume=["-2 <= y <= 2"])
+    witness = result.witnesses["convex"]
+    assert all(-2 <= v <= 2 for point in (witness.a["y"], witness.b["y"]) for v in point)
