@@ -179,3 +179,13 @@ def test_the_command_line_draws_a_models_witness_inside_the_box_assumed(tmp_path
     result = dcp.from_onnx(TORCH / "icnn_negative.onnx").certify(wrt="y", assume=["-2 <= y <= 2"])
     witness = result.witnesses["convex"]
     assert all(-2 <= v <= 2 for point in (witness.a["y"], witness.b["y"]) for v in point)
+
+
+def test_notebooks_show_a_models_per_entry_verdicts_and_an_entry_by_entry_proof():
+    negative = dcp.from_onnx(TORCH / "icnn_negative.onnx").certify(wrt="y", check=False)
+    for shown in (negative._repr_html_(), negative._repr_markdown_()):
+        assert "per entry of `wz2_weight @ act2_Relu`" in shown.replace("<code>", "`").replace("</code>", "`")
+        assert "wz2_weight[3, 0] = -0.31" in shown
+    dead = dcp.from_onnx(TORCH / "icnn_dead_unit.onnx").certify(wrt="y", check=False)
+    assert "on whole layers the rules break at" in dead._repr_markdown_()
+    assert "entry by entry" in dead._repr_html_()
