@@ -1,4 +1,9 @@
-"""Per-entry verdicts where a product with a constant given its values breaks.
+"""Reasoning entry by entry about constants given their values (a model's weights).
+
+Two tools, both the same rules on finer pieces, both re-checked by the kernel:
+:func:`entry_verdicts`, the verdict on each output entry where a product with such a
+constant breaks, and :func:`entrywise_proof`, the whole expression written out one
+scalar per entry when the rules on whole layers do not conclude.
 
 A trained network's weight matrix usually mixes signs, and then ``Wz1 @ z1`` (z1 convex)
 breaks: the rules see one range for the whole matrix. But each entry of the product is
@@ -27,7 +32,7 @@ from .kernel import check_proof
 from .proof import Proof
 from .tape import Tape
 
-__all__ = ["EntryVerdicts", "entry_verdicts"]
+__all__ = ["EntryVerdicts", "entry_verdicts", "entrywise_proof"]
 
 #: Above this many rows and entries to write out, per-entry verdicts are not made: the
 #: proof of each row costs its row's length.
