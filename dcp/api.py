@@ -333,6 +333,9 @@ class Session:
                 raise DcpError("certify what? give an expression, such as 'relu(W @ x)' "
                                "(this session has no default expression)")
             expr = self.expression
+            if self.origins and wrt is not None:    # a model's: wrt names its inputs or weights
+                from .models.reader import check_wrt
+                check_wrt(self, [wrt] if isinstance(wrt, str) else list(wrt))
         if not isinstance(expr, (str, Expr, ConstraintSet)):
             raise DcpError(f"the expression must be a string such as 'relu(W @ x)', "
                            f"not {type(expr).__name__}")

@@ -252,10 +252,9 @@ def _certify(args) -> int:
 
 
 def _certify_model(args) -> int:
-    from .models.reader import check_wrt, from_onnx
+    from .models import from_onnx
     wrt = [name.strip() for names in args.wrt for name in names.split(",") if name.strip()]
     session = from_onnx(args.model, symbolic=args.symbolic, output=args.output)
-    check_wrt(session, wrt)
     result = session.certify(wrt=wrt, assume=args.assume, check=False if args.no_check else None,
                              seed=args.seed, max_nodes=args.max_nodes)
     return _report(result, args)

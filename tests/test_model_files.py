@@ -189,3 +189,14 @@ def test_notebooks_show_a_models_per_entry_verdicts_and_an_entry_by_entry_proof(
     dead = dcp.from_onnx(TORCH / "icnn_dead_unit.onnx").certify(wrt="y", check=False)
     assert "on whole layers the rules break at" in dead._repr_markdown_()
     assert "entry by entry" in dead._repr_html_()
+
+
+def test_a_name_that_is_not_the_models_is_refused_with_the_models_names():
+    session = dcp.from_onnx(TORCH / "mlp_ce.onnx")
+    with pytest.raises(dcp.DcpError, match=r"^`x\.2` in wrt is not an input or a weight of the model; "
+                                           r"its inputs: `x`, `y`; its weights: `fc1_weight`"):
+        session.certify(wrt="x.2")
+    with pytest.raises(dcp.DcpError, match="wrt must name variables"):
+        session.certify(wrt=[["x"]])
+    # An expression of the user's own may name new variables.
+    assert session.certify("Relu + z", wrt="z", check=False).verdict == "affine"

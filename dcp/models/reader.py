@@ -288,7 +288,7 @@ def check_wrt(session: "Session", wrt: list[str]) -> None:
     inputs = [name for name, origin in session.origins.items() if origin.startswith("graph input ")]
     known = set(inputs) | set(session.constants)
     for name in wrt:
-        if session.aliases.get(name, name) not in known:
+        if isinstance(name, str) and session.aliases.get(name, name) not in known:
             listed = [f"`{w}`" for w in list(session.constants)[:_LISTED]]
             more = len(session.constants) - len(listed)
             weights = ", ".join(listed + ([f"and {more} more"] if more > 0 else [])) or "none"
