@@ -386,8 +386,7 @@ class Session:
         return Result(
             expression=text if text is not None else str(expr),
             wrt=names,
-            assumptions=tuple(self.assumption_texts) + tuple(
-                a for a in ([assume] if isinstance(assume, str) else assume)),
+            assumptions=self._assumptions_with(assume),
             curvature=curvature,
             proof=proof,
             is_convex=facts["convex"],
@@ -431,8 +430,7 @@ class Session:
         return SetResult(
             expression=text if text is not None else to_text_set(parsed),
             wrt=names,
-            assumptions=tuple(self.assumption_texts) + tuple(
-                a for a in ([assume] if isinstance(assume, str) else assume)),
+            assumptions=self._assumptions_with(assume),
             proof=proof,
             is_convex=True if proof.convex else (False if witness is not None else None),
             witness=witness,
@@ -486,6 +484,10 @@ class Session:
                                       f"to let it vary)")
             bounds[name] = Valued(entries)
         return bounds
+
+    def _assumptions_with(self, assume: Iterable[str] | str) -> tuple[str, ...]:
+        """The session's assumption texts, then those of one certification's ``assume``."""
+        return tuple(self.assumption_texts) + ((assume,) if isinstance(assume, str) else tuple(assume))
 
     def _check_names(self, wrt: tuple[str, ...], tape: Tape, strict) -> None:
         """Every wrt name is a free variable of the expression; with ``strict``, the

@@ -43,7 +43,6 @@ MAX_OFFENDING = 3
 SHOWN = 8
 #: How each product or quotient multiplies its constant: the operators, and the atoms
 #: called by name (``dot(w, h)`` is a sum of the terms ``w[i] * h``: one per entry of w).
-_KINDS = {"@": "@", "*": "*", "/": "/"}
 _CALLED = {"matmul": "@", "multiply": "*", "dot": "*"}
 
 
@@ -200,7 +199,7 @@ def _kind(tape: Tape, index: int) -> str | None:
     op = tape.op[index]
     if op == "call":
         return _CALLED.get(tape.data[index][0]) if not tape.data[index][1] else None
-    return _KINDS.get(op)
+    return op if op in ("@", "*", "/") else None
 
 
 def _split(tape: Tape, facts, index: int):
@@ -313,15 +312,8 @@ def _layers(proof: Proof) -> dict[int, str]:
 
 #: The most nodes an entry-by-entry proof may add to the tape.
 MAX_ENTRYWISE_NODES = 20_000
-#: Atoms of vectors that give a scalar (their argument's entries stacked into a vector).
-_REDUCTIONS = frozenset({"sum", "mean", "logsumexp", "max", "min", "norm", "norm1", "norm2",
-                         "norm_inf", "sum_squares", "cross_entropy", "mse", "mae",
-                         "huber_loss", "hinge_loss", "bce_with_logits", "sum_largest",
-                         "sum_smallest", "quad_over_lin", "geo_mean", "harmonic_mean", "inv_prod"})
-#: Atoms of a vector that give a vector of the same length.
+#: Atoms of a vector that give a vector of the same length, each entry depending on all.
 _VECTOR_MAPS = frozenset({"softmax", "log_softmax"})
-#: Elementwise atoms of several arguments (broadcast like numpy).
-_ELEMENTWISE = frozenset({"maximum", "minimum", "rel_entr", "kl_div"})
 
 
 class _TooBig(Exception):
@@ -358,14 +350,26 @@ class _Writer:
         # an undefined value is not 0).
         self.drop_zeros = not proof.domain
         self.bounds = proof.bounds
+        #: The body written for each call of an atom defined by expansion.
+        self.bodies: dict[int, int] = {}
 
     def write(self) -> int:
-        from .tape import postorder
-        tape = self.tape
+        """The root's entries, written children first with a stack (no recursion); a
+        call of an atom defined by expansion (a loss) is written as its body."""
         done: dict[int, object] = {}
-        for node in postorder(self.root, tape.args):
-            done[node] = self._entries(node, [done[a] for a in tape.args[node]])
-            if len(tape) > self.budget:
+        stack = [(self.root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if node in done:
+                continue
+            children = self._children(node)
+            if not ready:
+                stack.append((node, True))
+                stack.extend((child, False) for child in children if child not in done)
+                continue
+            done[node] = done[children[0]] if node in self.bodies else \
+                self._entries(node, [done[a] for a in children])
+            if len(self.tape) > self.budget:
                 raise _TooBig
         value = done[self.root]
         if isinstance(value, int):
@@ -376,6 +380,20 @@ class _Writer:
 
     def add(self, op: str, data, args: tuple[int, ...]) -> int:
         return self.tape.add(op, data, args)
+
+    def _children(self, node: int) -> tuple[int, ...]:
+        """What node ``node`` is written from: its arguments, or for a call of an atom
+        defined by expansion, its body with the arguments put in (added once)."""
+        tape = self.tape
+        if node in self.bodies:
+            return (self.bodies[node],)
+        if tape.op[node] == "call":
+            from .atoms.calls import expand_at, resolve_at
+            atom, args, kw = resolve_at(tape, node, self.atoms)
+            if atom.kind == "expansion":
+                self.bodies[node] = expand_at(tape, node, atom, args, kw)
+                return (self.bodies[node],)
+        return tape.args[node]
 
     # ---- one node ----------------------------------------------------------------------
     def _entries(self, node: int, args: list):
@@ -489,7 +507,6 @@ class _Writer:
         return self._dot(left, right)
 
     def _call(self, node: int, args: list):
-        from .atoms.base import ScalarAtom
         from .atoms.calls import resolve_at
         tape = self.tape
         func, keys = tape.data[node]
@@ -499,7 +516,7 @@ class _Writer:
         if any(not isinstance(v, int) for v in args[count:]):
             raise _TooBig
         atom = resolve_at(tape, node, self.atoms)[0]
-        if isinstance(atom, ScalarAtom) or atom.name in _ELEMENTWISE:
+        if atom.kind == "composition" and atom.elementwise:
             return self._elementwise(written, lambda entries: tape.add_call(
                 func, keys, (*entries, *kw_values), None))
         if "axis" in keys or any(isinstance(a, list) and a and isinstance(a[0], list) for a in written):
@@ -507,7 +524,7 @@ class _Writer:
         if atom.name == "dot" and all(isinstance(a, list) for a in written):
             return self._dot(*written)                  # a sum of products: zeros drop out
         stacked = tuple(self.add("[...]", None, tuple(a)) if isinstance(a, list) else a for a in written)
-        if atom.name in _REDUCTIONS and all(isinstance(a, list) for a in written):
+        if atom.reduces and all(isinstance(a, list) for a in written):
             return tape.add_call(func, keys, (*stacked, *kw_values), None)
         if atom.name in _VECTOR_MAPS and count == 1 and isinstance(written[0], list):
             whole = tape.add_call(func, keys, (*stacked, *kw_values), None)

@@ -110,3 +110,20 @@ def test_a_network_whose_every_path_from_the_input_has_a_zero_weight_is_constant
     result = network(np.eye(2), w2, np.array([0.0, 0.0]), "relu").certify(wrt="x")
     assert result.verdict == "constant" and result.layerwise is not None
     assert result.witnesses == {}
+
+
+def test_a_loss_is_written_entry_by_entry_through_its_definition():
+    s = Session()
+    s.constant("W", np.array([[1.0, 0.0], [-1.0, 0.0]]))
+    s.constant("y", np.array([0.0, 1.0]))
+    result = s.certify("mse(W @ relu(x), y)", wrt="x", check=False)
+    assert result.verdict == "convex" and result.layerwise is not None
+
+
+def test_layer_norm_is_not_written_entry_by_entry():
+    # Each entry of layer_norm(v) depends on all of v: it is no elementwise atom.
+    from dcp.atoms import lookup
+    assert not lookup("layer_norm", 1).elementwise
+    s = Session()
+    s.constant("W", np.array([[1.0, 0.0], [-1.0, 0.0]]))
+    assert s.certify("sum(layer_norm(W @ x))", wrt="x", check=False).layerwise is None

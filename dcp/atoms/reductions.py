@@ -563,6 +563,8 @@ class LayerNorm(Atom):
 
     name = "layer_norm"
     keywords = {"eps": 1e-5}
+    #: The shape of x, but each entry depends on all of x (its mean and variance).
+    elementwise = False
 
     def validate(self, kw: Keywords) -> None:
         if not kw["eps"] > 0:
